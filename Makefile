@@ -1,0 +1,62 @@
+# Beffroi — the two commands: `make demo` (set up + serve the embedded demo), `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+VENDOR := src/beffroi/web/static/vendor
+STAMP_PY := $(VENV)/.installed
+STAMP_JS := $(VENDOR)/.installed
+
+.PHONY: demo test test-fast e2e bench quality setup assets messages clean
+
+demo: setup
+	$(BIN)/beffroi demo --port $(PORT)
+
+setup: $(STAMP_PY) $(STAMP_JS)
+
+$(STAMP_PY): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(STAMP_JS): package.json
+	npm install --no-audit --no-fund --silent
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/htmx $(VENDOR)/uplot $(VENDOR)/axe
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/htmx-ext-sse/dist/sse.min.js $(VENDOR)/htmx/ 2>/dev/null || cp node_modules/htmx-ext-sse/sse.js $(VENDOR)/htmx/sse.min.js
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(VENDOR)/uplot/
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe/
+	touch $@
+
+assets: $(STAMP_JS)
+
+# The whole suite: unit, integration (PostgreSQL/Redis when BEFFROI_DATABASE_URL/BEFFROI_REDIS_URL
+# point at them) and end-to-end (Playwright driving /usr/bin/chromium).
+test: setup
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
+
+e2e: setup
+	$(BIN)/python -m pytest -p no:cacheprovider -m e2e $(PYTEST_ARGS)
+
+bench: setup
+	mkdir -p bench/out
+	$(BIN)/python -m bench
+
+quality: setup
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src/beffroi
+	$(BIN)/beffroi manage makemigrations --check --dry-run
+	BEFFROI_MODE=server BEFFROI_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) BEFFROI_ALLOWED_HOSTS=beffroi.example.fr \
+	  BEFFROI_REDIS_URL=redis://127.0.0.1:6379/0 $(BIN)/beffroi manage check --deploy --fail-level WARNING
+
+messages: setup
+	$(BIN)/python -m beffroi.core.i18n_tools
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -1,0 +1,120 @@
+"""Every write on accounts: permission check, one transaction, audit entry."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from beffroi.accounts.models import ApiToken, CommuneMembership, hash_token
+from beffroi.accounts.roles import ROLES
+from beffroi.core.audit import record
+from beffroi.core.errors import Problem, UserError
+from beffroi.core.permissions import require
+
+User = get_user_model()
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"Unknown role {role!r}. Roles: {', '.join(ROLES)}.", [Problem("unknown role", field="role")])
+
+
+def do_create_user(
+    username: str,
+    *,
+    role: str,
+    communes: Iterable[str],
+    password: str | None,
+    email: str = "",
+    actor,
+    validate: bool = True,
+):
+    """Create a user with one role in the given communes. ``actor=None`` is the CLI operator."""
+    if actor is not None:
+        require(actor, "auth.add_user")
+    _check_role(role)
+    communes = list(dict.fromkeys(communes))
+    from beffroi.territory.selectors import territory_codes
+
+    known = territory_codes()
+    unknown = [c for c in communes if c not in known]
+    if unknown:
+        raise UserError(
+            f"Commune(s) {', '.join(unknown)} not in the territory. Add them first: beffroi territory add CODE.",
+            [Problem(f"{c} is not part of the territory", field="commune") for c in unknown],
+        )
+    if not communes and role != "administrateur":
+        raise UserError("A user needs at least one commune (--commune INSEE).")
+    if User.objects.filter(username=username).exists():
+        raise UserError(f"User {username!r} already exists.", [Problem("already exists", field="username")])
+    if password and validate:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise UserError("Password refused.", [Problem(m, field="password") for m in exc.messages]) from None
+    with transaction.atomic():
+        user = User(username=username, email=email)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+        CommuneMembership.objects.bulk_create([CommuneMembership(user=user, commune_code=c) for c in communes])
+        record(actor, "user.create", user, detail={"role": role, "communes": communes})
+    return user
+
+
+def do_set_password(user, password: str, *, actor) -> None:
+    if actor is not None and actor != user:
+        require(actor, "auth.change_user")
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(actor, "user.set_password", user)
+
+
+def do_create_totp_device(user, *, actor, confirmed: bool = False) -> TOTPDevice:
+    if actor is not None and actor != user:
+        require(actor, "auth.change_user")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name="totp", confirmed=confirmed)
+        record(actor, "user.totp_created", user, detail={"confirmed": confirmed})
+    return device
+
+
+def do_confirm_totp_device(device: TOTPDevice, token: str, *, actor) -> bool:
+    if not device.verify_token(token):
+        return False
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        record(actor, "user.totp_confirmed", device.user)
+    return True
+
+
+def do_create_token(user, name: str, *, actor, days: int | None = 365) -> str:
+    """Create an API token and return the raw value (shown once, stored hashed)."""
+    if actor is not None:
+        require(actor, "accounts.add_apitoken")
+    raw = "bf_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[3:11],
+            digest=hash_token(raw),
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
+        record(actor, "token.create", token, detail={"user": user.username, "name": name})
+    return raw

@@ -1,0 +1,97 @@
+"""Login in one or two steps (password, then TOTP when the role or the user asks for it)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from beffroi.accounts.actions import do_confirm_totp_device, do_create_totp_device
+from beffroi.accounts.forms import LoginForm, OtpForm
+from beffroi.accounts.roles import requires_totp
+from beffroi.core.audit import record
+
+PENDING = "beffroi_otp_pending_user"
+NEXT = "beffroi_login_next"
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return "/"
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return render(request, "accounts/locked_out.html", status=429)
+        if user is None:
+            error = _("Identifiant ou mot de passe incorrect.")
+        else:
+            next_url = _safe_next(request, request.POST.get("next"))
+            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            if has_device or requires_totp(user):
+                request.session.cycle_key()
+                request.session[PENDING] = user.pk
+                request.session[NEXT] = next_url
+                return redirect("accounts:otp")
+            login(request, user)
+            record(user, "auth.login")
+            return redirect(next_url)
+    return render(request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")})
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def otp_view(request: HttpRequest) -> HttpResponse:
+    pk = request.session.get(PENDING)
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first() if pk else None
+    if user is None:
+        return redirect("accounts:login")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or do_create_totp_device(user, actor=user)
+    form = OtpForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        ok = do_confirm_totp_device(device, token, actor=user) if enrolling else device.verify_token(token)
+        if ok:
+            next_url = request.session.get(NEXT, "/")
+            login(request, user)
+            otp_login(request, device)
+            record(user, "auth.login", detail={"otp": True})
+            return redirect(next_url)
+        record(user, "auth.otp_failed")
+        error = _("Code incorrect ou expiré.")
+    context = {"form": form, "error": error, "enrolling": enrolling}
+    if enrolling:
+        context.update(qr=_qr_svg(device.config_url), secret=base64.b32encode(device.bin_key).decode())
+    return render(request, "accounts/otp.html", context)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record(request.user, "auth.logout")
+    logout(request)
+    return redirect("accounts:login")

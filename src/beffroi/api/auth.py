@@ -1,0 +1,19 @@
+"""API authentication: a browser session (with CSRF on writes) or a bearer token."""
+
+from __future__ import annotations
+
+from ninja.security import HttpBearer, SessionAuth
+
+from beffroi.accounts.selectors import user_for_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def default_auth():
+    return [SessionAuth(), TokenAuth()]

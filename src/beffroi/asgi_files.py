@@ -1,0 +1,95 @@
+"""A minimal ASGI file handler in front of Django for /static/ and /public/.
+
+The citizen site must hold during a surge: its files are served without entering Django's request
+path (no middleware, no database), with ETag/Last-Modified and cache headers. nginx or a CDN takes
+this role in server mode; this handler makes the embedded mode behave the same.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from email.utils import formatdate
+from pathlib import Path
+
+import anyio
+
+CHUNK = 256 * 1024
+PUBLIC_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"),
+]
+
+
+class FileMount:
+    def __init__(self, prefix: str, root: Path, cache_control: str, index: str | None = None):
+        self.prefix = prefix
+        self.root = Path(root).resolve()
+        self.cache_control = cache_control.encode()
+        self.index = index
+
+    def resolve(self, path: str) -> Path | None:
+        relative = path[len(self.prefix) :]
+        candidate = (self.root / relative).resolve()
+        if candidate != self.root and self.root not in candidate.parents:
+            return None
+        if candidate.is_dir() and self.index:
+            candidate = candidate / self.index
+        return candidate if candidate.is_file() else None
+
+
+class StaticFilesASGI:
+    def __init__(self, app, mounts: list[FileMount]):
+        self.app = app
+        self.mounts = mounts
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            for mount in self.mounts:
+                if scope["path"].startswith(mount.prefix):
+                    target = mount.resolve(scope["path"])
+                    if target is not None:
+                        await self._send_file(scope, send, target, mount)
+                        return
+        await self.app(scope, receive, send)
+
+    async def _send_file(self, scope, send, target: Path, mount: FileMount) -> None:
+        stat = target.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'.encode()
+        headers = dict(scope.get("headers") or [])
+        base = [(b"etag", etag), (b"last-modified", formatdate(stat.st_mtime, usegmt=True).encode()),
+                (b"cache-control", mount.cache_control), *PUBLIC_HEADERS]
+        if headers.get(b"if-none-match") == etag:
+            await send({"type": "http.response.start", "status": 304, "headers": base})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        content_type, encoding = mimetypes.guess_type(target.name)
+        content_type = content_type or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        base += [(b"content-type", content_type.encode()), (b"content-length", str(stat.st_size).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": base})
+        if scope["method"] == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if stat.st_size <= CHUNK:
+            body = await anyio.to_thread.run_sync(target.read_bytes) if stat.st_size > 64 * 1024 else target.read_bytes()
+            await send({"type": "http.response.body", "body": body})
+            return
+        async with await anyio.open_file(target, "rb") as handle:
+            while chunk := await handle.read(CHUNK):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def wrap(app, static_root: Path, public_root: Path):
+    os.makedirs(public_root, exist_ok=True)
+    return StaticFilesASGI(
+        app,
+        [
+            FileMount("/static/", static_root, "public, max-age=3600"),
+            # Short max-age: a published update must reach citizens within a minute, even via a CDN.
+            FileMount("/public/", public_root, "public, max-age=30, stale-while-revalidate=30", index="index.html"),
+        ],
+    )

@@ -1,0 +1,87 @@
+"""Commands to run Beffroi: demo, serve, worker, manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def register(subparsers) -> None:
+    demo = subparsers.add_parser("demo", help="Set up the embedded demo (SQLite) and serve it on 127.0.0.1.")
+    demo.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="HTTP port (default 8000).")
+    demo.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+    demo.add_argument("--no-serve", action="store_true", help="Set up only; do not start the server.")
+    demo.set_defaults(handler=run_demo)
+
+    serve = subparsers.add_parser("serve", help="Serve the web app (ASGI under uvicorn). Server mode unless --embedded.")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (server mode).")
+    serve.add_argument("--embedded", action="store_true", help="Embedded mode: one process, task consumer thread inside.")
+    serve.set_defaults(handler=run_serve)
+
+    worker = subparsers.add_parser("worker", help="Run the task consumer (Huey): source polling, dispatch, rebuilds.")
+    worker.add_argument("--threads", type=int, default=None, help="Worker threads (default BEFFROI_WORKER_THREADS or 2).")
+    worker.add_argument("--embedded", action="store_true", help="Use the embedded (SQLite) queue.")
+    worker.set_defaults(handler=run_worker)
+
+    manage = subparsers.add_parser("manage", help="Django management commands (passthrough).", add_help=False)
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=run_manage)
+
+
+def run_manage(args) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["beffroi manage", *args.args])
+    return 0
+
+
+def run_demo(args) -> int:
+    from beffroi.demo import set_up_demo
+
+    set_up_demo()
+    if args.no_serve:
+        return 0
+    return _serve_embedded(args.host, args.port)
+
+
+def run_serve(args) -> int:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if args.embedded:
+        return _serve_embedded(args.host, args.port)
+    import uvicorn
+
+    uvicorn.run("beffroi.asgi:application", host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=True, log_level="info")
+    return 0
+
+
+def _serve_embedded(host: str, port: int) -> int:
+    import uvicorn
+
+    from beffroi.core.tasks_runtime import start_consumer_thread
+
+    consumer = start_consumer_thread()
+    print(f"Beffroi sert sur http://{host}:{port}/ (Ctrl+C pour arrêter)", flush=True)
+    try:
+        uvicorn.run("beffroi.asgi:application", host=host, port=port, workers=1, log_level="warning")
+    finally:
+        consumer.stop()
+    return 0
+
+
+def run_worker(args) -> int:
+    from huey.contrib.djhuey import HUEY
+
+    from beffroi.core.tasks_runtime import load_task_modules
+
+    load_task_modules()
+    threads = args.threads or int(os.environ.get("BEFFROI_WORKER_THREADS", "2"))
+    consumer = HUEY.create_consumer(workers=threads, worker_type="thread", periodic=True)
+    print(f"Beffroi worker: {threads} threads on {type(HUEY.storage).__name__}", file=sys.stderr, flush=True)
+    consumer.run()
+    return 0

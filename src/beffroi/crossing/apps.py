@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CrossingConfig(AppConfig):
+    name = "beffroi.crossing"
+    label = "crossing"

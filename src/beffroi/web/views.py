@@ -1,0 +1,66 @@
+"""The home dashboard, the audit log page and the health probe."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from beffroi import __version__
+from beffroi.core.permissions import require
+from beffroi.core.selectors import audit_events
+from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    require(request.user, "territory.view_commune")
+    communes = communes_for_user(request.user)
+    context = {
+        "communes": communes,
+        "total_population": sum(c.population or 0 for c in communes),
+        "boundaries": boundaries_feature_collection(communes),
+        "map_config": {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION},
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    require(request.user, "core.view_audit")
+    page = Paginator(audit_events(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "web/audit.html", {"page": page})
+
+
+def _queue_state() -> tuple[bool, str]:
+    if not settings.REDIS_URL:
+        return True, "sqlite"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        return True, "redis"
+    except redis.RedisError as exc:
+        return False, f"redis: {exc.__class__.__name__}"
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    body: dict[str, object] = {"status": "ok", "database": settings.DATABASE_VENDOR, "version": __version__}
+    failing = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any driver error means the database is not usable
+        failing["database"] = exc.__class__.__name__
+    queue_ok, queue = _queue_state()
+    body["queue"] = queue
+    if not queue_ok:
+        failing["queue"] = queue
+    if failing:
+        body.update(status="error", failing=failing)
+        return JsonResponse(body, status=503)
+    return JsonResponse(body)
