@@ -1,0 +1,53 @@
+"""Shared harness of the benchmarks: each writes bench/out/<name>.json and prints one line a figure.
+
+A figure is always reported with its baseline, measured in the same run on the same data, and the
+ratio between them; there is no timed assertion anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+OUT = Path(__file__).parent / "out"
+
+
+def write_result(name: str, value: float, unit: str, baseline: str, baseline_value: float,
+                 higher_is_better: bool = True, **extra) -> dict:
+    """Record one figure. ``ratio`` > 1 means Beffroi does better than the baseline."""
+    if baseline_value:
+        ratio = value / baseline_value if higher_is_better else baseline_value / value if value else 0.0
+    else:
+        ratio = 0.0
+    result = {"name": name, "value": round(value, 4), "unit": unit, "baseline": baseline,
+              "baseline_value": round(baseline_value, 4), "ratio": round(ratio, 3), **extra}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"{name}: {value:,.2f} {unit} | baseline {baseline}: {baseline_value:,.2f} {unit} | ratio {ratio:.2f}"
+          + "".join(f" | {k} {v}" for k, v in extra.items()), flush=True)
+    return result
+
+
+@contextmanager
+def timer():
+    box = {}
+    start = time.perf_counter()
+    yield box
+    box["seconds"] = time.perf_counter() - start
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup_django(data_dir: Path | None = None) -> None:
+    if data_dir is not None:
+        os.environ["BEFFROI_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beffroi.settings")
+    import django
+
+    django.setup()
