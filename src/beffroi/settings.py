@@ -169,7 +169,7 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Paths reachable without a session: the citizen site, health probe, login, static files and the
 # token-authenticated API (the API checks its own credentials).
-PUBLIC_PATH_PREFIXES = ("/public/", "/healthz", "/accounts/login/", "/static/", "/api/", "/i18n/")
+PUBLIC_PATH_PREFIXES = ("/public/", "/healthz", "/accounts/login/", "/static/", "/api/", "/i18n/", "/favicon.ico")
 
 # A crisis cell must never be locked out for long: lock on username+IP, finite cool-off, tiers.
 AXES_FAILURE_LIMIT = env_int("BEFFROI_LOGIN_FAILURE_LIMIT", 5)

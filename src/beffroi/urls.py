@@ -1,3 +1,5 @@
+import importlib
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -6,14 +8,47 @@ from django.views.static import serve
 from beffroi.api.urls import api
 from beffroi.web.views import healthz
 
+# Each domain app with a ``urls.py`` is mounted under its French path; an app without one is skipped.
+DOMAIN_PREFIXES = {
+    "sources": "donnees/",
+    "crossing": "croisements/",
+    "monitoring": "veille/",
+    "crisis": "crise/",
+    "alerts": "alertes/",
+    "registry": "registre/",
+    "reports": "documents/",
+    "public": "public/",
+}
+
+
+def _domain_routes():
+    routes = []
+    for app, prefix in DOMAIN_PREFIXES.items():
+        try:
+            importlib.import_module(f"beffroi.{app}.urls")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"beffroi.{app}.urls":
+                raise
+            continue
+        routes.append(path(prefix, include(f"beffroi.{app}.urls")))
+    try:
+        importlib.import_module("beffroi.monitoring.live_urls")
+        routes.append(path("live/", include("beffroi.monitoring.live_urls")))
+    except ModuleNotFoundError as exc:
+        if exc.name != "beffroi.monitoring.live_urls":
+            raise
+    return routes
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("beffroi.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    # The ASGI file handler serves /public/ before Django in both modes (nginx in front in server
-    # mode); this route keeps the pages reachable under the test server and manage.py runserver.
+    *_domain_routes(),
+    # The ASGI file handler serves /public/ files before Django in both modes (nginx in front in
+    # server mode); this route keeps them reachable under the test server.
     path("public/<path:path>", serve, {"document_root": settings.PUBLIC_ROOT, "show_indexes": False}),
     path("", include("beffroi.web.urls")),
 ]
