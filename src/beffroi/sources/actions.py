@@ -1,0 +1,222 @@
+"""Writes on the catalogue: every one checks permission, runs in one transaction and is audited."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.db import transaction
+from django.utils import timezone
+
+from beffroi.core.audit import record
+from beffroi.core.errors import Problem, UserError
+from beffroi.core.permissions import require
+from beffroi.sources import storage
+from beffroi.sources.models import Dataset, Run, Source
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+def check_name(name: str, what: str = "dataset") -> str:
+    if not NAME_RE.match(name or ""):
+        raise UserError(
+            f"{name!r} is not a valid {what} name: use 1-80 lower-case letters, digits, '-' or '_'.",
+            [Problem("invalid name", field="name")],
+        )
+    return name
+
+
+def _register(
+    name: str,
+    relative: str,
+    schema: pa.Schema,
+    row_count: int,
+    *,
+    title: str,
+    origin: str,
+    licence: str,
+    synthetic: bool,
+    geometry_column: str | None,
+    actor,
+    replace: bool = True,
+    raw_sha256: str = "",
+    source: Source | None = None,
+    action: str = "sources.store_dataset",
+) -> Dataset:
+    """Point the catalogue at a Parquet file already in place; remove the file if this fails."""
+    old_file = ""
+    try:
+        with transaction.atomic():
+            existing = Dataset.objects.select_for_update().filter(name=name).first()
+            if existing is not None and not replace:
+                raise UserError(
+                    f"Dataset {name!r} already exists; add --replace to replace it.",
+                    [Problem("dataset exists", field="dataset")],
+                )
+            now = timezone.now()
+            dataset = existing or Dataset(name=name, created_at=now)
+            old_file = existing.parquet_file if existing else ""
+            dataset.title = title or dataset.title or name
+            dataset.origin = origin
+            dataset.licence = licence
+            dataset.synthetic = synthetic
+            dataset.parquet_file = relative
+            dataset.geometry_column = geometry_column or ""
+            dataset.row_count = row_count
+            dataset.columns = storage.describe_columns(schema)
+            dataset.raw_sha256 = raw_sha256
+            dataset.updated_at = now
+            if source is not None:
+                dataset.source = source
+            dataset.save()
+            record(
+                actor,
+                action,
+                dataset,
+                detail={"name": name, "rows": row_count, "origin": origin, "replaced": existing is not None},
+            )
+            if old_file and old_file != relative:
+                transaction.on_commit(lambda: storage.remove(old_file))
+    except BaseException:
+        storage.remove(relative)
+        raise
+    return dataset
+
+
+def do_store_dataframe_dataset(
+    name: str,
+    table: pa.Table,
+    *,
+    title: str,
+    origin: str,
+    licence: str,
+    synthetic: bool = False,
+    geometry_column: str | None = None,
+    actor=None,
+) -> Dataset:
+    """Store (or replace) a dataset from an Arrow table. Contract used by other apps' demo data."""
+    if actor is not None:
+        require(actor, "sources.import_dataset")
+    check_name(name)
+    if geometry_column and geometry_column not in table.column_names:
+        raise UserError(f"Geometry column {geometry_column!r} is not in the table.", [Problem("missing", field=geometry_column)])
+    relative = storage.write_parquet(name, table)
+    return _register(
+        name, relative, table.schema, table.num_rows,
+        title=title, origin=origin, licence=licence, synthetic=synthetic,
+        geometry_column=geometry_column, actor=actor,
+    )
+
+
+def do_store_parquet_dataset(
+    name: str,
+    parquet: Path,
+    *,
+    title: str,
+    origin: str,
+    licence: str,
+    geometry_column: str | None = None,
+    replace: bool = False,
+    raw_sha256: str = "",
+    source: Source | None = None,
+    actor=None,
+    action: str = "sources.import_dataset",
+) -> Dataset:
+    """Adopt a staged Parquet file (written by an import) as dataset ``name``; all or nothing."""
+    if actor is not None:
+        require(actor, "sources.import_dataset")
+    check_name(name)
+    meta = pq.read_metadata(parquet)
+    schema = pq.read_schema(parquet)
+    if not replace and Dataset.objects.filter(name=name).exists():
+        Path(parquet).unlink(missing_ok=True)
+        raise UserError(f"Dataset {name!r} already exists; add --replace to replace it.", [Problem("dataset exists", field="dataset")])
+    relative = storage.adopt_parquet(name, Path(parquet))
+    return _register(
+        name, relative, schema, meta.num_rows,
+        title=title or name, origin=origin, licence=licence, synthetic=False,
+        geometry_column=geometry_column, actor=actor, replace=replace,
+        raw_sha256=raw_sha256, source=source, action=action,
+    )
+
+
+def do_delete_dataset(name: str, *, actor) -> None:
+    if actor is not None:
+        require(actor, "sources.import_dataset")
+    with transaction.atomic():
+        dataset = Dataset.objects.filter(name=name).first()
+        if dataset is None:
+            raise UserError(f"No dataset named {name!r}.")
+        relative = dataset.parquet_file
+        record(actor, "sources.delete_dataset", dataset, detail={"name": name})
+        dataset.delete()
+        transaction.on_commit(lambda: storage.remove(relative))
+
+
+# --- live sources -----------------------------------------------------------------------------
+
+
+def do_add_source(
+    name: str, kind: str, *, config: dict[str, Any], period_seconds: int | None = None,
+    title: str = "", enabled: bool = True, replace: bool = False, actor,
+) -> Source:
+    if actor is not None:
+        require(actor, "sources.manage_sources")
+    check_name(name, "source")
+    from beffroi.sources.connectors import get_connector_class
+
+    cls = get_connector_class(kind)
+    clean = cls.validate_config(config)
+    with transaction.atomic():
+        existing = Source.objects.filter(name=name).first()
+        if existing and not replace:
+            raise UserError(f"Source {name!r} already exists.", [Problem("source exists", field="name")])
+        src = existing or Source(name=name)
+        src.kind = kind
+        src.title = title or cls.default_title(clean)
+        src.config = clean
+        src.period_seconds = period_seconds or cls.default_period
+        src.enabled = enabled
+        src.licence = cls.licence
+        src.origin = cls.origin_for(clean)
+        src.save()
+        record(actor, "sources.add_source" if not existing else "sources.update_source", src, detail={"kind": kind})
+    return src
+
+
+def backoff_delay(period: timedelta, failures: int) -> timedelta:
+    """Retry a failing source sooner than never but later each time: 1, 2, 4 ... periods, max 6 h."""
+    return min(period * (2 ** max(0, failures - 1)), max(period, timedelta(hours=6)))
+
+
+def do_record_run(
+    source: Source, *, status: str, started_at, rows: int = 0, error: str = "",
+    report: dict | None = None, payloads: list[str] | None = None, actor=None,
+) -> Run:
+    """Write a run's outcome and the source's freshness bookkeeping (called by the runner)."""
+    now = timezone.now()
+    with transaction.atomic():
+        src = Source.objects.select_for_update().get(pk=source.pk)
+        run = Run.objects.create(
+            source=src, started_at=started_at, finished_at=now, status=status, rows=rows,
+            error=error[:4000], report=report or {}, payloads=payloads or [],
+        )
+        if status != Run.Status.DRY_RUN:
+            src.last_run_at = now
+            if status == Run.Status.OK:
+                src.last_success_at = now
+                src.last_error = ""
+                src.consecutive_failures = 0
+                src.next_run_at = now + src.period
+            else:
+                src.last_error = error[:4000]
+                src.consecutive_failures += 1
+                src.next_run_at = now + backoff_delay(src.period, src.consecutive_failures)
+            src.save()
+        record(actor, "sources.run", src, detail={"status": status, "rows": rows, "error": error[:300]})
+    source.refresh_from_db()
+    return run

@@ -1,0 +1,81 @@
+"""Reads of the catalogue other apps may use (contract: get_dataset, list_datasets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from beffroi.sources import storage
+from beffroi.sources.models import Dataset, Run, Source
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    title: str
+    parquet_path: Path
+    geometry_column: str | None
+    row_count: int
+    licence: str
+    origin: str
+    updated_at: datetime
+    synthetic: bool
+    freshness: str = "fresh"
+    columns: tuple = ()
+
+
+def _info(d: Dataset) -> DatasetInfo:
+    return DatasetInfo(
+        name=d.name,
+        title=d.title or d.name,
+        parquet_path=storage.absolute(d.parquet_file),
+        geometry_column=d.geometry_column or None,
+        row_count=d.row_count,
+        licence=d.licence,
+        origin=d.origin,
+        updated_at=d.updated_at,
+        synthetic=d.synthetic,
+        freshness=d.freshness,
+        columns=tuple((c["name"], c["type"]) for c in d.columns),
+    )
+
+
+def get_dataset(name: str) -> DatasetInfo | None:
+    d = Dataset.objects.select_related("source").filter(name=name).first()
+    return _info(d) if d else None
+
+
+def list_datasets() -> list[DatasetInfo]:
+    return [_info(d) for d in Dataset.objects.select_related("source").all()]
+
+
+def dataset(name: str) -> Dataset | None:
+    return Dataset.objects.select_related("source").filter(name=name).first()
+
+
+def datasets() -> list[Dataset]:
+    return list(Dataset.objects.select_related("source").all())
+
+
+def sources() -> list[Source]:
+    return list(Source.objects.all())
+
+
+def source(name: str) -> Source | None:
+    return Source.objects.filter(name=name).first()
+
+
+def recent_runs(source_obj: Source, limit: int = 20) -> list[Run]:
+    return list(source_obj.runs.all()[:limit])
+
+
+def due_sources(now) -> list[Source]:
+    from django.db.models import Q
+
+    return list(Source.objects.filter(enabled=True).filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now)))
+
+
+def failing_sources() -> list[Source]:
+    """For the dashboard: sources whose last run failed."""
+    return list(Source.objects.filter(enabled=True, consecutive_failures__gt=0))
