@@ -55,8 +55,11 @@ quality: setup
 	BEFFROI_MODE=server BEFFROI_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) BEFFROI_ALLOWED_HOSTS=beffroi.example.fr \
 	  BEFFROI_REDIS_URL=redis://127.0.0.1:6379/0 $(BIN)/beffroi manage check --deploy --fail-level WARNING
 
+# Refresh the translation catalogues (needs GNU gettext); translate the new entries of the English
+# catalogue, then compile. The compiled .mo files are committed so users need no gettext.
 messages: setup
-	$(BIN)/python -m beffroi.core.i18n_tools
+	cd src/beffroi && ../../$(BIN)/beffroi manage makemessages -l en --no-obsolete --ignore 'static/vendor/*'
+	cd src/beffroi && ../../$(BIN)/beffroi manage compilemessages -l en
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

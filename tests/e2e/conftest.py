@@ -70,4 +70,6 @@ def login(page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state("load")

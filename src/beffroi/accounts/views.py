@@ -77,7 +77,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         ok = do_confirm_totp_device(device, token, actor=user) if enrolling else device.verify_token(token)
         if ok:
             next_url = request.session.get(NEXT, "/")
-            login(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             otp_login(request, device)
             record(user, "auth.login", detail={"otp": True})
             return redirect(next_url)
