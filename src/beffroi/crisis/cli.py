@@ -1,0 +1,66 @@
+"""beffroi crisis verify-log|list / beffroi exercise run"""
+
+from __future__ import annotations
+
+from beffroi.core.errors import Problem, UserError
+
+
+def register(subparsers) -> None:
+    crisis = subparsers.add_parser("crisis", help="Crisis cell: list crises, verify a main courante.")
+    sub = crisis.add_subparsers(dest="crisis_command", metavar="ACTION", required=True)
+    verify = sub.add_parser("verify-log", help="Verify the hash chain of a crisis's main courante (exit 1 if broken).")
+    verify.add_argument("crisis", help="Crisis number.")
+    verify.set_defaults(handler=verify_log)
+    listing = sub.add_parser("list", help="List crises and exercises with their chain head.")
+    listing.set_defaults(handler=list_crises)
+
+    exercise = subparsers.add_parser("exercise", help="Exercises: replay a scenario on a compressed clock.")
+    esub = exercise.add_subparsers(dest="exercise_command", metavar="ACTION", required=True)
+    run = esub.add_parser("run", help="Run a scenario (YAML): opens an EXERCICE crisis and plays its injects.")
+    run.add_argument("scenario", help="Path to the scenario YAML file.")
+    run.add_argument("--speed", type=float, default=1.0, help="Clock compression (60: one scenario hour a minute).")
+    run.add_argument("--check", action="store_true", help="Only validate the scenario file.")
+    run.set_defaults(handler=run_exercise)
+
+
+def _get(number: str):
+    from beffroi.crisis.models import Crisis
+
+    if not str(number).isdigit():
+        raise UserError(f"Crisis number expected, got {number!r}.", [Problem("not a number", field="crisis")])
+    crisis = Crisis.objects.filter(pk=int(number)).first()
+    if crisis is None:
+        raise UserError(f"No crisis number {number}.", [Problem("unknown crisis", field="crisis")])
+    return crisis
+
+
+def verify_log(args) -> int:
+    from beffroi.crisis.chain import verify
+
+    crisis = _get(args.crisis)
+    report = verify(crisis)
+    if report.ok:
+        print(f"Main courante of crisis {crisis.pk} ({crisis}): {report.length} entries, chain valid.")
+        print(f"Chain head: {report.short_head}  ({report.head})")
+        return 0
+    where = f"entry #{report.broken_seq}" + (f" (id {report.broken_id})" if report.broken_id else "")
+    print(f"Main courante of crisis {crisis.pk}: BROKEN at {where}: {report.reason}.")
+    print(f"Last valid entry: #{report.length}, hash {report.head}")
+    return 1
+
+
+def list_crises(args) -> int:
+    from beffroi.crisis.models import Crisis
+    from beffroi.crisis.selectors import chain_head
+
+    for crisis in Crisis.objects.order_by("pk"):
+        head = chain_head(crisis)
+        print(f"{crisis.pk:>4}  {crisis.status:<6}  {'EXERCICE ' if crisis.exercise else ''}{crisis.title}  "
+              f"[{', '.join(crisis.communes)}]  {head['length']} entries, head {head['short']}")
+    return 0
+
+
+def run_exercise(args) -> int:
+    from beffroi.crisis.exercise import run_from_cli
+
+    return run_from_cli(args.scenario, speed=args.speed, check_only=args.check)

@@ -1,0 +1,100 @@
+"""Reads of crisis data other apps (and this app's views) may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
+from beffroi.crisis.models import Contact, Crisis, LogChain, LogEntry, ReflexSheet, Resource, Shelter, Task
+from beffroi.crisis.models.log import GENESIS, format_head
+
+
+def _visible(qs: QuerySet, user: Any) -> QuerySet:
+    """Crises whose communes intersect the user's communes (communes is a JSON list of codes)."""
+    allowed = user_communes(user)
+    if ALL_COMMUNES in allowed:
+        return qs
+    ids = [c.pk for c in qs.only("pk", "communes") if set(c.communes) & allowed]
+    return qs.filter(pk__in=ids)
+
+
+def active_crises(user: Any = None) -> list[Crisis]:
+    """Open crises (and exercises), newest first; only those the user may see when a user is given."""
+    qs = Crisis.objects.filter(status=Crisis.Status.OPEN)
+    if user is not None:
+        if not has_perm(user, "crisis.view_crisis"):
+            return []
+        qs = _visible(qs, user)
+    return list(qs)
+
+
+def crises_for_user(user: Any) -> QuerySet:
+    if not has_perm(user, "crisis.view_crisis"):
+        return Crisis.objects.none()
+    return _visible(Crisis.objects.all(), user)
+
+
+def can_see(user: Any, crisis: Crisis) -> bool:
+    if not has_perm(user, "crisis.view_crisis"):
+        return False
+    allowed = user_communes(user)
+    return ALL_COMMUNES in allowed or bool(set(crisis.communes) & allowed)
+
+
+def get_crisis_for_user(user: Any, crisis_id: int) -> Crisis:
+    crisis = Crisis.objects.filter(pk=crisis_id).first()
+    if crisis is None or not can_see(user, crisis):
+        raise PermissionDenied("crisis")
+    return crisis
+
+
+def entries(crisis: Crisis, *, category: str | None = None) -> QuerySet:
+    qs = LogEntry.objects.filter(crisis=crisis).select_related("corrects").order_by("seq")
+    if category:
+        qs = qs.filter(category=category)
+    return qs
+
+
+def chain_head(crisis: Crisis) -> dict[str, Any]:
+    head = LogChain.objects.filter(crisis=crisis).first()
+    value = head.head_hash if head else GENESIS
+    return {"length": head.length if head else 0, "hash": value, "short": format_head(value),
+            "updated_at": head.updated_at if head else None}
+
+
+def tasks(crisis: Crisis, *, open_only: bool = False) -> QuerySet:
+    qs = Task.objects.filter(crisis=crisis).select_related("assignee", "source_entry", "reflex_run")
+    if open_only:
+        qs = qs.filter(status__in=[Task.Status.TODO, Task.Status.DOING])
+    return qs
+
+
+def reflex_sheets(communes: list[str] | None = None, hazard: str | None = None) -> QuerySet:
+    qs = ReflexSheet.objects.prefetch_related("items")
+    if communes is not None:
+        qs = qs.filter(Q(commune="") | Q(commune__in=communes))
+    if hazard:
+        qs = qs.filter(hazard=hazard)
+    return qs
+
+
+def directory(communes: list[str]) -> QuerySet:
+    return Contact.objects.filter(commune__in=communes)
+
+
+def resources(communes: list[str]) -> QuerySet:
+    return Resource.objects.filter(Q(commune__in=communes) | Q(held_by__in=communes))
+
+
+def shelters(communes: list[str]) -> QuerySet:
+    return Shelter.objects.filter(commune__in=communes)
+
+
+def crisis_communes_names(crisis: Crisis) -> list[str]:
+    from beffroi.territory.selectors import communes
+
+    names = {c.code: c.name for c in communes()}
+    return [f"{names.get(code, code)} ({code})" for code in crisis.communes]

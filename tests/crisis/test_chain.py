@@ -1,0 +1,116 @@
+"""The main courante: append-only, hash-chained, tamper-evident."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from beffroi.core.errors import UserError
+from beffroi.core.timeutil import utcnow
+from beffroi.crisis.actions import do_append_entry, do_open_crisis
+from beffroi.crisis.chain import verify
+from beffroi.crisis.models import AppendOnlyError, LogEntry
+from beffroi.crisis.selectors import active_crises, chain_head
+
+
+@pytest.fixture
+def crisis(make_user):
+    maire = make_user("maire")
+    return do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=False,
+                          title="Crue de la Marne", actor=maire)
+
+
+def test_opening_a_crisis_starts_a_valid_chain(crisis):
+    report = verify(crisis)
+    assert report.ok and report.length == 1
+    assert crisis in active_crises()
+    assert chain_head(crisis)["hash"] == LogEntry.objects.get(crisis=crisis, seq=1).hash
+
+
+def test_entries_link_to_the_previous_hash(crisis, make_user):
+    cell = make_user("cellule_crise", ["94052"])
+    first = do_append_entry(crisis, text="Appel riverain quai de la Marne", category="info", source="phone", actor=cell)
+    second = do_append_entry(crisis, text="Fermeture du quai", category="décision", source="terrain", actor=cell)
+    assert second.prev_hash == first.hash
+    assert second.seq == first.seq + 1
+    assert second.category == "decision" and second.source == "terrain"
+    assert second.author_label == cell.username
+    assert verify(crisis).ok
+
+
+def test_a_tampered_row_is_detected_and_named(crisis, make_user):
+    cell = make_user("cellule_crise", ["94052"])
+    for i in range(5):
+        do_append_entry(crisis, text=f"entrée {i}", category="info", source="radio", actor=cell)
+    target = LogEntry.objects.get(crisis=crisis, seq=4)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE crisis_logentry DISABLE TRIGGER crisis_logentry_append_only")
+        cursor.execute("UPDATE crisis_logentry SET text = %s WHERE id = %s", ["falsifié", target.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE crisis_logentry ENABLE TRIGGER crisis_logentry_append_only")
+    report = verify(crisis)
+    assert not report.ok
+    assert report.broken_seq == 4 and report.broken_id == target.pk
+    assert report.length == 3
+
+
+def test_a_deleted_last_row_is_detected(crisis, make_user):
+    cell = make_user("cellule_crise", ["94052"])
+    for i in range(3):
+        do_append_entry(crisis, text=f"entrée {i}", category="info", source="radio", actor=cell)
+    last = LogEntry.objects.get(crisis=crisis, seq=4)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE crisis_logentry DISABLE TRIGGER crisis_logentry_append_only")
+        cursor.execute("DELETE FROM crisis_logentry WHERE id = %s", [last.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE crisis_logentry ENABLE TRIGGER crisis_logentry_append_only")
+    report = verify(crisis)
+    assert not report.ok and "removed" in report.reason
+
+
+def test_orm_refuses_updates_and_deletes(crisis):
+    entry = LogEntry.objects.get(crisis=crisis, seq=1)
+    entry.text = "autre"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        LogEntry.objects.filter(pk=entry.pk).update(text="x")
+    with pytest.raises(AppendOnlyError):
+        LogEntry.objects.filter(pk=entry.pk).delete()
+    assert verify(crisis).ok
+
+
+def test_a_correction_is_a_new_entry_pointing_to_the_original(crisis, make_user):
+    cell = make_user("cellule_crise", ["94052"])
+    wrong = do_append_entry(crisis, text="Hauteur 3,20 m à Gournay", category="info", source="system", actor=cell)
+    fix = do_append_entry(crisis, text="Correction : 2,30 m", category="info", source="system", actor=cell,
+                          corrects=wrong)
+    wrong.refresh_from_db()
+    assert wrong.text == "Hauteur 3,20 m à Gournay"
+    assert fix.corrects_id == wrong.pk and list(wrong.corrections.all()) == [fix]
+    assert verify(crisis).ok
+
+
+def test_a_paper_entry_is_re_entered_with_its_real_time(crisis, make_user):
+    cell = make_user("cellule_crise", ["94052"])
+    real = utcnow() - timedelta(hours=2)
+    entry = do_append_entry(crisis, text="Coupure électrique, PCC sur papier", category="info", source="radio",
+                            actor=cell, occurred_at=real, deferred=True)
+    assert entry.deferred and entry.occurred_at == real and entry.recorded_at > real
+    with pytest.raises(UserError):
+        do_append_entry(crisis, text="sans heure", category="info", source="radio", actor=cell, deferred=True)
+
+
+def test_bad_input_is_refused_with_the_field(crisis, make_user):
+    cell = make_user("cellule_crise", ["94052"])
+    with pytest.raises(UserError) as exc:
+        do_append_entry(crisis, text="x", category="rumeur", source="phone", actor=cell)
+    assert exc.value.problems[0].field == "category"
+    with pytest.raises(UserError):
+        do_append_entry(crisis, text="  ", category="info", source="phone", actor=cell)
