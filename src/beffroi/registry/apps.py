@@ -1,6 +1,26 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+COUNTS = "registry.view_counts"
 
 
 class RegistryConfig(AppConfig):
     name = "beffroi.registry"
     label = "registry"
+    verbose_name = _("Registre des personnes vulnérables")
+    # Personal data: agent_ccas only, and only once nominated by the mayor with a TOTP session
+    # (checked in registry/access.py). The mayor nominates; every role sees counts only.
+    role_permissions = {
+        "agent_ccas": [
+            "registry.view_person", "registry.add_person", "registry.change_person", "registry.delete_person",
+            "registry.export_prefect", "registry.add_campaign", "registry.change_campaign",
+            "registry.view_campaign", COUNTS,
+        ],
+        "maire": ["registry.add_nomination", "registry.view_nomination", "registry.view_accesslog", COUNTS],
+        "administrateur": ["registry.add_nomination", "registry.view_nomination", "registry.view_accesslog", COUNTS],
+        "cellule_crise": [COUNTS],
+        "communication": [COUNTS],
+        "lecteur": [COUNTS],
+    }
+    nav_items = [(40, _("Registre"), "registry:index", COUNTS)]
+    demo_loader = "beffroi.registry.demo.load"

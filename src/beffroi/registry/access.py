@@ -1,0 +1,388 @@
+"""The gatekeepers: the ONLY place that reads the registry's personal data.
+
+Every public function takes the reader, checks (1) the role permission in the record's commune,
+(2) a TOTP-verified session, (3) an active nomination by the mayor in that commune, then writes one
+``AccessLog`` row (who, when, which records by opaque id, why, which crisis) before returning data.
+Names never leave through logs: the access log and the audit trail carry opaque ids only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from beffroi.core.audit import record as audit
+from beffroi.core.permissions import has_perm, require_verified
+from beffroi.core.request_context import current_origin
+from beffroi.registry import crypto
+from beffroi.registry.models import AccessLog, CallAssignment, Campaign, Nomination, Person, Visit, VisitRoute
+from beffroi.registry.schema import PersonData, pcs_extension_enabled
+
+MANAGER = Nomination.Scope.MANAGER
+CALLER = Nomination.Scope.CALLER
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+def nomination_for(user, commune: str) -> Nomination | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Nomination.objects.filter(user=user, commune_code=commune, revoked_at__isnull=True).first()
+
+
+def check_reader(user, commune: str, *, scope: str = MANAGER, perm: str = "registry.view_person") -> Nomination:
+    """Raise PermissionDenied unless ``user`` may read personal data of ``commune`` with ``scope``."""
+    if not has_perm(user, perm, commune):
+        if getattr(user, "is_authenticated", False):
+            audit(user, "registry.denied", object_type="permission", object_id=perm, commune=commune)
+        raise PermissionDenied(perm)
+    require_verified(user)
+    nomination = nomination_for(user, commune)
+    if nomination is None or (scope == MANAGER and nomination.scope != MANAGER):
+        audit(user, "registry.denied", object_type="nomination", object_id=scope, commune=commune)
+        raise PermissionDenied("nomination")
+    return nomination
+
+
+def can_read(user, commune: str, *, scope: str = MANAGER) -> bool:
+    try:
+        check_reader(user, commune, scope=scope)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def log_access(user, action: str, commune: str, records: Iterable[str], *, reason: str, crisis_id: str = "",
+               campaign: Campaign | None = None) -> AccessLog:
+    ids = list(records)
+    return AccessLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        user_label=getattr(user, "username", "") or "système",
+        action=action, commune_code=commune, record_ids=ids, record_count=len(ids),
+        reason=(reason or "")[:200], crisis_id=str(crisis_id or ""), campaign=campaign,
+        channel=current_origin().channel,
+    )
+
+
+# --- decryption (private) -----------------------------------------------------------------------
+
+def aad_for(person: Person) -> str:
+    return f"registry.person:{person.public_id}"
+
+
+def decrypt_person(person: Person, ring=None) -> PersonData:
+    return PersonData.from_dict(crypto.decrypt_json(person.payload, key_id=person.key_id, aad=aad_for(person), ring=ring))
+
+
+def decrypt_extension(person: Person, ring=None) -> dict:
+    if not person.extension:
+        return {}
+    return crypto.decrypt_json(person.extension, key_id=person.key_id, aad=aad_for(person) + ":ext", ring=ring)
+
+
+@dataclass
+class PersonView:
+    """A decrypted record, as shown to a nominated manager."""
+
+    public_id: str
+    commune_code: str
+    data: PersonData
+    source: str
+    consent: str
+    request_date: date
+    ack_due: date
+    ack_sent_at: object
+    ack_received_at: object
+    has_proof: bool = False
+    extension: dict = field(default_factory=dict)
+
+    @property
+    def age(self) -> int:
+        return self.data.age()
+
+    def get_source_display(self) -> str:
+        return str(dict(Person._meta.get_field("source").choices).get(self.source, self.source))
+
+    def get_consent_display(self) -> str:
+        return str(dict(Person._meta.get_field("consent").choices).get(self.consent, self.consent))
+
+
+def _view(person: Person, ring=None) -> PersonView:
+    return PersonView(
+        public_id=person.public_id, commune_code=person.commune_code, data=decrypt_person(person, ring),
+        source=person.source, consent=person.consent, request_date=person.request_date, ack_due=person.ack_due,
+        ack_sent_at=person.ack_sent_at, ack_received_at=person.ack_received_at,
+        has_proof=person.proofs.exists() if person.pk else False,
+        extension=decrypt_extension(person, ring) if pcs_extension_enabled() else {},
+    )
+
+
+# --- reads for nominated managers ---------------------------------------------------------------
+
+def list_people(user, commune: str, *, reason: str, crisis_id: str = "") -> list[PersonView]:
+    check_reader(user, commune)
+    people = list(Person.objects.filter(commune_code=commune))
+    ring = crypto.keyring()
+    views = [_view(p, ring) for p in people]
+    views.sort(key=lambda v: (v.data.last_name.lower(), v.data.first_names.lower()))
+    log_access(user, "list", commune, [v.public_id for v in views], reason=reason, crisis_id=crisis_id)
+    return views
+
+
+def get_person(user, public_id: str, *, reason: str, crisis_id: str = "") -> PersonView:
+    person = Person.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise PermissionDenied("unknown record")  # same answer as a refusal: ids are not probed
+    check_reader(user, person.commune_code)
+    log_access(user, "read", person.commune_code, [public_id], reason=reason, crisis_id=crisis_id)
+    return _view(person)
+
+
+def proof_of(user, public_id: str, *, reason: str) -> dict | None:
+    person = Person.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise PermissionDenied("unknown record")
+    check_reader(user, person.commune_code)
+    proof = person.proofs.order_by("-received_at").first()
+    if proof is None:
+        return None
+    log_access(user, "read_proof", person.commune_code, [public_id], reason=reason)
+    return crypto.decrypt_json(proof.content, key_id=proof.key_id, aad=aad_for(person) + f":proof:{proof.pk}")
+
+
+def overdue_acknowledgements(user, commune: str, *, today: date | None = None) -> list[PersonView]:
+    """Requests whose 8-day acknowledgement was not sent in time (R121-6)."""
+    check_reader(user, commune)
+    today = today or timezone.localdate()
+    people = list(Person.objects.filter(commune_code=commune, ack_sent_at__isnull=True, ack_due__lt=today))
+    views = [_view(p) for p in people]
+    log_access(user, "list_overdue", commune, [v.public_id for v in views], reason="suivi des accusés de réception")
+    return views
+
+
+def subject_access_export(user, public_id: str, *, reason: str) -> dict:
+    """R121-10: a person sees only their own record. Everything held about them, as a dict."""
+    person = Person.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise PermissionDenied("unknown record")
+    check_reader(user, person.commune_code)
+    view = _view(person)
+    log_access(user, "export_subject", person.commune_code, [public_id], reason=reason)
+    data = view.data.to_dict()
+    return {
+        "reference": person.public_id, "commune": person.commune_code, "fields": data,
+        "extension": view.extension, "source": person.source, "consent": person.consent,
+        "request_date": person.request_date.isoformat(), "ack_due": person.ack_due.isoformat(),
+        "ack_sent_at": person.ack_sent_at.isoformat() if person.ack_sent_at else None,
+        "ack_received_at": person.ack_received_at.isoformat() if person.ack_received_at else None,
+        "written_proof_on_file": view.has_proof,
+        "recipients": ["maire et agents nommés du CCAS", "préfet sur demande (R121-8)"],
+    }
+
+
+def export_rows(user, commune: str, fields: list[str], *, reason: str, action: str) -> list[dict]:
+    """Field-filtered rows for an export (the caller encrypts and logs the act)."""
+    check_reader(user, commune, perm="registry.export_prefect")
+    views = [_view(p) for p in Person.objects.filter(commune_code=commune)]
+    log_access(user, action, commune, [v.public_id for v in views], reason=reason)
+    return [{f: getattr(v.data, f) for f in fields} for v in views]
+
+
+# --- targeting ----------------------------------------------------------------------------------
+
+@dataclass
+class Target:
+    person_id: int
+    public_id: str
+    score: int
+    in_zone: bool | None  # None: address not located
+    age: int
+    reached: bool
+    lon: float | None
+    lat: float | None
+
+
+def points_in_area(area: dict, points: list[tuple]) -> set:
+    try:
+        from beffroi.crossing.selectors import points_in_area as crossing_points_in_area
+    except ImportError:
+        crossing_points_in_area = None
+    if crossing_points_in_area is not None:
+        return set(crossing_points_in_area(area, points))
+    from shapely import contains_xy
+    from shapely.geometry import shape
+
+    geometry = area.get("geometry", area) if area.get("type") == "Feature" else area
+    if geometry.get("type") == "FeatureCollection":
+        from shapely.ops import unary_union
+
+        geom = unary_union([shape(f["geometry"]) for f in geometry["features"]])
+    else:
+        geom = shape(geometry)
+    if not points:
+        return set()
+    import numpy as np
+
+    xs = np.array([p[1] for p in points], dtype=float)
+    ys = np.array([p[2] for p in points], dtype=float)
+    inside = contains_xy(geom, xs, ys)
+    return {points[i][0] for i in np.nonzero(inside)[0]}
+
+
+def score_targets(people: list[Person], area: dict | None, reached: set[int], *, ring=None,
+                  today: date | None = None) -> list[Target]:
+    """Priority: not reached yet, in the hazard zone (unknown location counts as possibly in),
+    age, then living alone and floor when the PCS extension is on. Highest score first."""
+    ring = ring or crypto.keyring()
+    today = today or timezone.localdate()
+    extension = pcs_extension_enabled()
+    decoded = []
+    for p in people:
+        data = decrypt_person(p, ring)
+        decoded.append((p, data, decrypt_extension(p, ring) if extension else {}))
+    located = [(p.pk, d.lon, d.lat) for p, d, _e in decoded if d.lon is not None and d.lat is not None]
+    inside = points_in_area(area, located) if area else None
+    targets = []
+    for p, data, ext in decoded:
+        age = data.age(today)
+        located_here = data.lon is not None and data.lat is not None
+        in_zone = None if not located_here else (True if inside is None else p.pk in inside)
+        score = 0
+        if p.pk not in reached:
+            score += 1000
+        if in_zone is True:
+            score += 300
+        elif in_zone is None:
+            score += 150  # not located: cannot be ruled out
+        score += max(0, min(age, 105) - 60) * 3
+        if ext.get("lives_alone"):
+            score += 60
+        floor = ext.get("floor")
+        if isinstance(floor, int) and floor > 0:
+            score += 10 * min(floor, 6)
+        targets.append(Target(p.pk, p.public_id, score, in_zone, age, p.pk in reached, data.lon, data.lat))
+    targets.sort(key=lambda t: (-t.score, t.person_id))
+    return targets
+
+
+def prioritised_list(user, commune: str, *, area: dict | None, reason: str, crisis_id: str = "",
+                     reached: set[int] | None = None, only_in_zone: bool = False) -> list[Target]:
+    check_reader(user, commune)
+    targets = score_targets(list(Person.objects.filter(commune_code=commune)), area, reached or set())
+    if only_in_zone and area:
+        targets = [t for t in targets if t.in_zone is not False]
+    log_access(user, "target", commune, [t.public_id for t in targets], reason=reason, crisis_id=crisis_id)
+    return targets
+
+
+def count_located_in_area(area: dict, communes: set[str] | None) -> int:
+    """Counts only, no record leaves: used by ``selectors.count_in_area``."""
+    people = Person.objects.all()
+    if communes is not None:
+        people = people.filter(commune_code__in=communes)
+    ring = crypto.keyring()
+    points = []
+    for p in people:
+        data = decrypt_person(p, ring)
+        if data.lon is not None and data.lat is not None:
+            points.append((p.pk, data.lon, data.lat))
+    return len(points_in_area(area, points))
+
+
+# --- outreach -----------------------------------------------------------------------------------
+
+@dataclass
+class CallRow:
+    """What a caller sees: the minimum to make the call."""
+
+    assignment_id: int
+    name: str
+    phone: str
+    age: int
+    emergency_contact: str
+    status: str
+    attempts: int
+    last_outcome: str
+    next_call_at: object
+    due: bool
+
+
+def caller_share(user, campaign: Campaign) -> list[CallRow]:
+    """The caller's own share of a campaign, with minimal fields."""
+    check_reader(user, campaign.commune_code, scope=CALLER)
+    assignments = list(CallAssignment.objects.filter(campaign=campaign, caller=user).select_related("person"))
+    now = timezone.now()
+    ring = crypto.keyring()
+    rows = []
+    for a in assignments:
+        data = decrypt_person(a.person, ring)
+        due = a.status == CallAssignment.Status.TO_CALL and (a.next_call_at is None or a.next_call_at <= now)
+        rows.append(CallRow(a.pk, data.full_name, data.phone, data.age(), data.emergency_contact, a.status,
+                            a.attempts, a.last_outcome, a.next_call_at, due))
+    rows.sort(key=lambda r: (not r.due, r.status != CallAssignment.Status.TO_CALL, r.next_call_at or now))
+    log_access(user, "call_list", campaign.commune_code, [a.person.public_id for a in assignments],
+               reason=f"campagne {campaign.pk}", crisis_id=campaign.crisis_id, campaign=campaign)
+    return rows
+
+
+@dataclass
+class VisitStop:
+    visit_id: int
+    order: int | None
+    name: str
+    address: str
+    phone: str
+    emergency_contact: str
+    reason: str
+    lon: float | None
+    lat: float | None
+
+
+def visit_stops(user, campaign: Campaign, *, route: VisitRoute | None = None, reason: str) -> list[VisitStop]:
+    check_reader(user, campaign.commune_code)
+    visits = Visit.objects.filter(campaign=campaign).select_related("person")
+    if route is not None:
+        visits = visits.filter(route=route).order_by("route_order")
+    ring = crypto.keyring()
+    stops = []
+    for v in visits:
+        d = decrypt_person(v.person, ring)
+        stops.append(VisitStop(v.pk, v.route_order, d.full_name, d.address, d.phone, d.emergency_contact,
+                               v.get_reason_display(), d.lon, d.lat))
+    log_access(user, "visit_list", campaign.commune_code, [v.person.public_id for v in visits], reason=reason,
+               crisis_id=campaign.crisis_id, campaign=campaign)
+    return stops
+
+
+def visit_points(user, campaign: Campaign, visits: list[Visit]) -> list[tuple[int, float | None, float | None]]:
+    """Coordinates of the visits to plan routes (logged as a route computation)."""
+    check_reader(user, campaign.commune_code)
+    ring = crypto.keyring()
+    points = []
+    for v in visits:
+        d = decrypt_person(v.person, ring)
+        points.append((v.pk, d.lon, d.lat))
+    log_access(user, "route_plan", campaign.commune_code, [v.person.public_id for v in visits],
+               reason="calcul des tournées", crisis_id=campaign.crisis_id, campaign=campaign)
+    return points
+
+
+# --- DPO ----------------------------------------------------------------------------------------
+
+def access_log(user, communes: set[str] | None = None):
+    """The access log, for the DPO (the maire and administrators): opaque ids only."""
+    from beffroi.core.permissions import ALL_COMMUNES, user_communes
+
+    if not has_perm(user, "registry.view_accesslog"):
+        raise PermissionDenied("registry.view_accesslog")
+    rows = AccessLog.objects.all()
+    allowed = user_communes(user)
+    if ALL_COMMUNES not in allowed:
+        rows = rows.filter(commune_code__in=allowed)
+    if communes:
+        rows = rows.filter(commune_code__in=communes)
+    return rows
