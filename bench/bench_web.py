@@ -67,14 +67,36 @@ def main() -> None:
     subprocess.run([*beffroi, "demo", "--no-serve"], env=env, check=True, capture_output=True)
     password = "bench password for the dashboard"
     env["BENCH_PW"] = password
-    subprocess.run([*beffroi, "users", "create", "bench", "--role", "cellule_crise", "--commune", "92063",
-                    "--commune", "92033", "--commune", "94052", "--password-env", "BENCH_PW"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            *beffroi,
+            "users",
+            "create",
+            "bench",
+            "--role",
+            "cellule_crise",
+            "--commune",
+            "92063",
+            "--commune",
+            "92033",
+            "--commune",
+            "94052",
+            "--password-env",
+            "BENCH_PW",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     public = data_dir / "public"
     public.mkdir(exist_ok=True)
     port = _free_port()
-    server = subprocess.Popen([*beffroi, "serve", "--embedded", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*beffroi, "serve", "--embedded", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -86,8 +108,10 @@ def main() -> None:
         with httpx.Client(base_url=base) as client:
             login = client.get("/accounts/login/")
             csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-            client.post("/accounts/login/", data={"username": "bench", "password": password,
-                                                   "csrfmiddlewaretoken": csrf})
+            client.post(
+                "/accounts/login/",
+                data={"username": "bench", "password": password, "csrfmiddlewaretoken": csrf},
+            )
             cookies = dict(client.cookies)
         dashboard_size = len(httpx.get(f"{base}/", cookies=cookies).content)
         (public / "bench.html").write_bytes(b"x" * dashboard_size)
@@ -97,6 +121,15 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    write_result("web_healthz_rps", health_rps, "req/s", "static file, same server", static_rps, clients=CLIENTS)
-    write_result("web_dashboard_rps", dashboard_rps, "req/s", "static file, same server", static_rps,
-                 bytes=dashboard_size, clients=CLIENTS)
+    write_result(
+        "web_healthz_rps", health_rps, "req/s", "static file, same server", static_rps, clients=CLIENTS
+    )
+    write_result(
+        "web_dashboard_rps",
+        dashboard_rps,
+        "req/s",
+        "static file, same server",
+        static_rps,
+        bytes=dashboard_size,
+        clients=CLIENTS,
+    )

@@ -16,19 +16,36 @@ from pathlib import Path
 OUT = Path(__file__).parent / "out"
 
 
-def write_result(name: str, value: float, unit: str, baseline: str, baseline_value: float,
-                 higher_is_better: bool = True, **extra) -> dict:
+def write_result(
+    name: str,
+    value: float,
+    unit: str,
+    baseline: str,
+    baseline_value: float,
+    higher_is_better: bool = True,
+    **extra,
+) -> dict:
     """Record one figure. ``ratio`` > 1 means Beffroi does better than the baseline."""
     if baseline_value:
         ratio = value / baseline_value if higher_is_better else baseline_value / value if value else 0.0
     else:
         ratio = 0.0
-    result = {"name": name, "value": round(value, 4), "unit": unit, "baseline": baseline,
-              "baseline_value": round(baseline_value, 4), "ratio": round(ratio, 3), **extra}
+    result = {
+        "name": name,
+        "value": round(value, 4),
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": round(baseline_value, 4),
+        "ratio": round(ratio, 3),
+        **extra,
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print(f"{name}: {value:,.2f} {unit} | baseline {baseline}: {baseline_value:,.2f} {unit} | ratio {ratio:.2f}"
-          + "".join(f" | {k} {v}" for k, v in extra.items()), flush=True)
+    print(
+        f"{name}: {value:,.2f} {unit} | baseline {baseline}: {baseline_value:,.2f} {unit} | ratio {ratio:.2f}"
+        + "".join(f" | {k} {v}" for k, v in extra.items()),
+        flush=True,
+    )
     return result
 
 

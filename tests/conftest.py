@@ -29,13 +29,14 @@ def reference_communes():
 
 @pytest.fixture
 def territory(db, reference_communes):
-    from beffroi.territory.actions import do_add_communes
-
     # Patch the reference lookup to the session cache so each test does not re-read the archive.
     from beffroi.territory import reference
+    from beffroi.territory.actions import do_add_communes
 
     original = reference.find_communes
-    reference.find_communes = lambda codes: {c: reference_communes[c] for c in codes if c in reference_communes}
+    reference.find_communes = lambda codes: {
+        c: reference_communes[c] for c in codes if c in reference_communes
+    }
     try:
         do_add_communes(TEST_COMMUNES, actor=None)
     finally:

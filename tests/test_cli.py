@@ -13,7 +13,9 @@ from beffroi.cli import build_parser, main
 def _run(*args, data_dir: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEFFROI_")}
     env["BEFFROI_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "beffroi.cli", *args], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "beffroi.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_help_lists_every_foundation_command():
@@ -42,9 +44,54 @@ def test_unknown_insee_code_exits_2_with_suggestions_and_no_traceback(tmp_path):
 def test_users_create_needs_a_known_commune(territory):
     os.environ["BEFFROI_TEST_PW"] = "une phrase de passe assez longue"
     try:
-        assert main(["users", "create", "alice", "--role", "lecteur", "--commune", "75056", "--password-env", "BEFFROI_TEST_PW"]) == 2
-        assert main(["users", "create", "alice", "--role", "pompier", "--commune", "92063", "--password-env", "BEFFROI_TEST_PW"]) == 2
-        assert main(["users", "create", "alice", "--role", "lecteur", "--commune", "92063", "--password-env", "BEFFROI_TEST_PW"]) == 0
+        assert (
+            main(
+                [
+                    "users",
+                    "create",
+                    "alice",
+                    "--role",
+                    "lecteur",
+                    "--commune",
+                    "75056",
+                    "--password-env",
+                    "BEFFROI_TEST_PW",
+                ]
+            )
+            == 2
+        )
+        assert (
+            main(
+                [
+                    "users",
+                    "create",
+                    "alice",
+                    "--role",
+                    "pompier",
+                    "--commune",
+                    "92063",
+                    "--password-env",
+                    "BEFFROI_TEST_PW",
+                ]
+            )
+            == 2
+        )
+        assert (
+            main(
+                [
+                    "users",
+                    "create",
+                    "alice",
+                    "--role",
+                    "lecteur",
+                    "--commune",
+                    "92063",
+                    "--password-env",
+                    "BEFFROI_TEST_PW",
+                ]
+            )
+            == 0
+        )
     finally:
         del os.environ["BEFFROI_TEST_PW"]
     from django.contrib.auth.models import User

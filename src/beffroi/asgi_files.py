@@ -18,7 +18,10 @@ CHUNK = 256 * 1024
 PUBLIC_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+    ),
 ]
 
 
@@ -58,8 +61,12 @@ class StaticFilesASGI:
         stat = target.stat()
         etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'.encode()
         headers = dict(scope.get("headers") or [])
-        base = [(b"etag", etag), (b"last-modified", formatdate(stat.st_mtime, usegmt=True).encode()),
-                (b"cache-control", mount.cache_control), *PUBLIC_HEADERS]
+        base = [
+            (b"etag", etag),
+            (b"last-modified", formatdate(stat.st_mtime, usegmt=True).encode()),
+            (b"cache-control", mount.cache_control),
+            *PUBLIC_HEADERS,
+        ]
         if headers.get(b"if-none-match") == etag:
             await send({"type": "http.response.start", "status": 304, "headers": base})
             await send({"type": "http.response.body", "body": b""})
@@ -74,7 +81,11 @@ class StaticFilesASGI:
             await send({"type": "http.response.body", "body": b""})
             return
         if stat.st_size <= CHUNK:
-            body = await anyio.to_thread.run_sync(target.read_bytes) if stat.st_size > 64 * 1024 else target.read_bytes()
+            body = (
+                await anyio.to_thread.run_sync(target.read_bytes)
+                if stat.st_size > 64 * 1024
+                else target.read_bytes()
+            )
             await send({"type": "http.response.body", "body": body})
             return
         async with await anyio.open_file(target, "rb") as handle:
@@ -90,6 +101,8 @@ def wrap(app, static_root: Path, public_root: Path):
         [
             FileMount("/static/", static_root, "public, max-age=3600"),
             # Short max-age: a published update must reach citizens within a minute, even via a CDN.
-            FileMount("/public/", public_root, "public, max-age=30, stale-while-revalidate=30", index="index.html"),
+            FileMount(
+                "/public/", public_root, "public, max-age=30, stale-while-revalidate=30", index="index.html"
+            ),
         ],
     )

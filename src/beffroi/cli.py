@@ -13,8 +13,17 @@ import sys
 import traceback
 
 APPS_WITH_CLI = (
-    "core", "accounts", "territory", "sources", "crossing", "monitoring",
-    "crisis", "alerts", "public", "registry", "reports",
+    "core",
+    "accounts",
+    "territory",
+    "sources",
+    "crossing",
+    "monitoring",
+    "crisis",
+    "alerts",
+    "public",
+    "registry",
+    "reports",
 )
 SERVER_COMMANDS = {"serve", "worker"}
 

@@ -43,8 +43,15 @@ def _create_accounts() -> list[tuple[str, str, str, str]]:
         if get_user_model().objects.filter(username=username).exists():
             continue
         password = secrets.token_urlsafe(12)
-        do_create_user(username, role=role, communes=communes or DEMO_COMMUNES, password=password, actor=None,
-                       validate=False, email=f"{username}@demo.beffroi.invalid")
+        do_create_user(
+            username,
+            role=role,
+            communes=communes or DEMO_COMMUNES,
+            password=password,
+            actor=None,
+            validate=False,
+            email=f"{username}@demo.beffroi.invalid",
+        )
         created.append((username, password, role, ", ".join(communes or DEMO_COMMUNES)))
     return created
 
@@ -77,7 +84,9 @@ def set_up_demo() -> None:
         path = accounts_file()
         path.write_text("".join(f"{u}\t{p}\t{r}\t{c}\n" for u, p, r, c in created))
         path.chmod(0o600)
-        console.print(f"Copie gardée dans {path} (lisible par vous seul). Les rôles maire et ccas "
-                      "demandent un second facteur TOTP à la première connexion.")
+        console.print(
+            f"Copie gardée dans {path} (lisible par vous seul). Les rôles maire et ccas "
+            "demandent un second facteur TOTP à la première connexion."
+        )
     else:
         console.print(f"Comptes de démonstration déjà créés : voir {accounts_file()}.")

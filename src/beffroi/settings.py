@@ -150,7 +150,7 @@ HUEY = {
     "consumer": {"workers": env_int("BEFFROI_WORKER_THREADS", 2), "worker_type": "thread"},
 }
 if REDIS_URL:
-    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL, "immediate": False if not TESTING else True})
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
 
@@ -169,7 +169,15 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Paths reachable without a session: the citizen site, health probe, login, static files and the
 # token-authenticated API (the API checks its own credentials).
-PUBLIC_PATH_PREFIXES = ("/public/", "/healthz", "/accounts/login/", "/static/", "/api/", "/i18n/", "/favicon.ico")
+PUBLIC_PATH_PREFIXES = (
+    "/public/",
+    "/healthz",
+    "/accounts/login/",
+    "/static/",
+    "/api/",
+    "/i18n/",
+    "/favicon.ico",
+)
 
 # A crisis cell must never be locked out for long: lock on username+IP, finite cool-off, tiers.
 AXES_FAILURE_LIMIT = env_int("BEFFROI_LOGIN_FAILURE_LIMIT", 5)
@@ -240,7 +248,9 @@ LOGGING = {
         "json": {"()": "beffroi.core.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if SERVER_MODE else "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if SERVER_MODE else "plain"}
+    },
     "root": {"handlers": ["console"], "level": env_str("BEFFROI_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -7,7 +7,9 @@ from tests.conftest import PASSWORD
 
 
 def _login(client, username, password=PASSWORD):
-    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR="10.0.0.1")
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR="10.0.0.1"
+    )
 
 
 def _code(device):

@@ -13,12 +13,24 @@ from beffroi.core.mailurl import email_settings_from_url
 def _start(env_overrides: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEFFROI_")}
     env.update({"BEFFROI_DATA_DIR": str(tmp_path), **env_overrides})
-    return subprocess.run([sys.executable, "-m", "beffroi.cli", "territory", "show"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "beffroi.cli", "territory", "show"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_server_mode_without_secret_key_stops_naming_the_variable(tmp_path):
-    result = _start({"BEFFROI_MODE": "server", "BEFFROI_ALLOWED_HOSTS": "x.fr", "BEFFROI_REDIS_URL": "redis://127.0.0.1:6379/0"}, tmp_path)
+    result = _start(
+        {
+            "BEFFROI_MODE": "server",
+            "BEFFROI_ALLOWED_HOSTS": "x.fr",
+            "BEFFROI_REDIS_URL": "redis://127.0.0.1:6379/0",
+        },
+        tmp_path,
+    )
     assert result.returncode == 2
     assert "BEFFROI_SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr

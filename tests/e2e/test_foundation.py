@@ -1,4 +1,5 @@
-"""A crisis-cell member logs in, sees the territory's communes on the map, logs out; a denied role gets 403."""
+"""A crisis-cell member logs in, sees the territory's communes on the map and logs out;
+a denied role gets 403."""
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login

@@ -14,7 +14,11 @@ def test_reference_has_real_commune_data(reference_communes):
     assert rueil.population and rueil.population > 70000
     geometry = rueil.geometry_geojson()
     assert geometry["type"] in {"Polygon", "MultiPolygon"}
-    lon, lat = geometry["coordinates"][0][0][0] if geometry["type"] == "MultiPolygon" else geometry["coordinates"][0][0]
+    lon, lat = (
+        geometry["coordinates"][0][0][0]
+        if geometry["type"] == "MultiPolygon"
+        else geometry["coordinates"][0][0]
+    )
     assert 2.0 < lon < 2.3 and 48.8 < lat < 48.95
 
 

@@ -5,7 +5,9 @@ from django.db import connection
 
 
 def _boundaries(response):
-    match = re.search(rb'<script id="territory-boundaries" type="application/json">(.*?)</script>', response.content, re.S)
+    match = re.search(
+        rb'<script id="territory-boundaries" type="application/json">(.*?)</script>', response.content, re.S
+    )
     return json.loads(match.group(1))
 
 

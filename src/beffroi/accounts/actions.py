@@ -25,7 +25,9 @@ User = get_user_model()
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise UserError(f"Unknown role {role!r}. Roles: {', '.join(ROLES)}.", [Problem("unknown role", field="role")])
+        raise UserError(
+            f"Unknown role {role!r}. Roles: {', '.join(ROLES)}.", [Problem("unknown role", field="role")]
+        )
 
 
 def do_create_user(
@@ -49,7 +51,8 @@ def do_create_user(
     unknown = [c for c in communes if c not in known]
     if unknown:
         raise UserError(
-            f"Commune(s) {', '.join(unknown)} not in the territory. Add them first: beffroi territory add CODE.",
+            f"Commune(s) {', '.join(unknown)} not in the territory. "
+            "Add them first: beffroi territory add CODE.",
             [Problem(f"{c} is not part of the territory", field="commune") for c in unknown],
         )
     if not communes and role != "administrateur":
@@ -60,7 +63,9 @@ def do_create_user(
         try:
             validate_password(password)
         except ValidationError as exc:
-            raise UserError("Password refused.", [Problem(m, field="password") for m in exc.messages]) from None
+            raise UserError(
+                "Password refused.", [Problem(m, field="password") for m in exc.messages]
+            ) from None
     with transaction.atomic():
         user = User(username=username, email=email)
         if password:
@@ -69,7 +74,9 @@ def do_create_user(
             user.set_unusable_password()
         user.save()
         user.groups.add(Group.objects.get(name=role))
-        CommuneMembership.objects.bulk_create([CommuneMembership(user=user, commune_code=c) for c in communes])
+        CommuneMembership.objects.bulk_create(
+            [CommuneMembership(user=user, commune_code=c) for c in communes]
+        )
         record(actor, "user.create", user, detail={"role": role, "communes": communes})
     return user
 

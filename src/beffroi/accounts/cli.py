@@ -13,10 +13,20 @@ def register(subparsers) -> None:
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     create = users_sub.add_parser("create", help="Create a user with a role in one or more communes.")
     create.add_argument("username")
-    create.add_argument("--role", required=True, help="maire, cellule_crise, communication, agent_ccas, lecteur, administrateur")
-    create.add_argument("--commune", action="append", default=[], metavar="INSEE", help="Commune code (repeatable).")
+    create.add_argument(
+        "--role",
+        required=True,
+        help="maire, cellule_crise, communication, agent_ccas, lecteur, administrateur",
+    )
+    create.add_argument(
+        "--commune", action="append", default=[], metavar="INSEE", help="Commune code (repeatable)."
+    )
     create.add_argument("--email", default="")
-    create.add_argument("--password-env", metavar="VAR", help="Read the password from this environment variable instead of prompting.")
+    create.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="Read the password from this environment variable instead of prompting.",
+    )
     create.set_defaults(handler=create_user)
 
     tokens = subparsers.add_parser("tokens", help="API tokens for systems pushing data.")
@@ -37,8 +47,9 @@ def create_user(args) -> int:
             raise UserError(f"Environment variable {args.password_env} is empty or not set.")
     else:
         password = getpass.getpass("Mot de passe : ")
-    user = do_create_user(args.username, role=args.role, communes=args.commune, password=password,
-                          email=args.email, actor=None)
+    user = do_create_user(
+        args.username, role=args.role, communes=args.commune, password=password, email=args.email, actor=None
+    )
     print(f"User {user.username} created ({args.role}; communes: {', '.join(args.commune) or 'all'}).")
     return 0
 

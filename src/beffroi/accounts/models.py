@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 class CommuneMembership(models.Model):
     """A user acts in the communes they belong to (object-level permission)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commune_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commune_memberships"
+    )
     commune_code = models.CharField(_("commune (code INSEE)"), max_length=5)
     since = models.DateTimeField(auto_now_add=True)
 

@@ -7,6 +7,7 @@ Each domain app declares what its permissions grant to which role in its AppConf
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 @dataclass(frozen=True)
 class Role:
     name: str
-    label: str
+    label: Any  # a lazy translation
     requires_totp: bool = False
 
 

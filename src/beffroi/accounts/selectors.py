@@ -11,7 +11,11 @@ def user_for_token(raw: str):
     """The active user owning this API token, or None. Records the last use."""
     if not raw or not raw.startswith("bf_"):
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=hash_token(raw), revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

@@ -26,7 +26,9 @@ NEXT = "beffroi_login_next"
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return "/"
 
@@ -35,7 +37,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if getattr(request, "axes_locked_out", False):
             return render(request, "accounts/locked_out.html", status=429)
         if user is None:
@@ -51,7 +55,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             record(user, "auth.login")
             return redirect(next_url)
-    return render(request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")}
+    )
 
 
 def _qr_svg(uri: str) -> str:
@@ -69,7 +75,9 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     enrolling = device is None
     if enrolling:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or do_create_totp_device(user, actor=user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or do_create_totp_device(
+            user, actor=user
+        )
     form = OtpForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():

@@ -9,20 +9,30 @@ import sys
 
 def register(subparsers) -> None:
     demo = subparsers.add_parser("demo", help="Set up the embedded demo (SQLite) and serve it on 127.0.0.1.")
-    demo.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="HTTP port (default 8000).")
+    demo.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", "8000")), help="HTTP port (default 8000)."
+    )
     demo.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
     demo.add_argument("--no-serve", action="store_true", help="Set up only; do not start the server.")
     demo.set_defaults(handler=run_demo)
 
-    serve = subparsers.add_parser("serve", help="Serve the web app (ASGI under uvicorn). Server mode unless --embedded.")
+    serve = subparsers.add_parser(
+        "serve", help="Serve the web app (ASGI under uvicorn). Server mode unless --embedded."
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (server mode).")
-    serve.add_argument("--embedded", action="store_true", help="Embedded mode: one process, task consumer thread inside.")
+    serve.add_argument(
+        "--embedded", action="store_true", help="Embedded mode: one process, task consumer thread inside."
+    )
     serve.set_defaults(handler=run_serve)
 
-    worker = subparsers.add_parser("worker", help="Run the task consumer (Huey): source polling, dispatch, rebuilds.")
-    worker.add_argument("--threads", type=int, default=None, help="Worker threads (default BEFFROI_WORKER_THREADS or 2).")
+    worker = subparsers.add_parser(
+        "worker", help="Run the task consumer (Huey): source polling, dispatch, rebuilds."
+    )
+    worker.add_argument(
+        "--threads", type=int, default=None, help="Worker threads (default BEFFROI_WORKER_THREADS or 2)."
+    )
     worker.add_argument("--embedded", action="store_true", help="Use the embedded (SQLite) queue.")
     worker.set_defaults(handler=run_worker)
 
@@ -55,8 +65,14 @@ def run_serve(args) -> int:
         return _serve_embedded(args.host, args.port)
     import uvicorn
 
-    uvicorn.run("beffroi.asgi:application", host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "beffroi.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
     return 0
 
 

@@ -58,7 +58,9 @@ def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_choice(name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None) -> str:
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None
+) -> str:
     value = env_str(name, default, environ=environ) or default
     if value not in choices:
         raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")

@@ -11,11 +11,16 @@ from beffroi.core.env import ConfigurationError
 def email_settings_from_url(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     if parts.scheme not in {"smtp", "smtps", "console", "file"}:
-        raise ConfigurationError(f"BEFFROI_EMAIL_URL scheme must be smtp, smtps, console or file, got {parts.scheme!r}.")
+        raise ConfigurationError(
+            f"BEFFROI_EMAIL_URL scheme must be smtp, smtps, console or file, got {parts.scheme!r}."
+        )
     if parts.scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme == "file":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": parts.path,
+        }
     query = parse_qs(parts.query)
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

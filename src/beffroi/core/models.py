@@ -29,4 +29,6 @@ class AuditEvent(models.Model):
         permissions = [("view_audit", "Consulter le journal d'audit")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+        )

@@ -12,7 +12,8 @@ class Origin:
     channel: str = "system"  # web, api, cli, worker, system
 
 
-_origin: ContextVar[Origin] = ContextVar("beffroi_origin", default=Origin())
+# Origin is a frozen dataclass: sharing the default instance is safe.
+_origin: ContextVar[Origin] = ContextVar("beffroi_origin", default=Origin())  # noqa: B039
 
 
 def current_origin() -> Origin:

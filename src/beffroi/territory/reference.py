@@ -117,9 +117,9 @@ def suggest(query: str, limit: int = 5) -> list[tuple[str, str, str]]:
         by_code = {c: (c, n, d) for c, n, d in index}
         return [by_code[c] for c in close]
     names = {_fold(n): (c, n, d) for c, n, d in index}
-    starts = [v for k, v in names.items() if k.startswith(folded)][:limit]
-    close = [names[k] for k in difflib.get_close_matches(folded, list(names), n=limit, cutoff=0.75)]
-    return list(dict.fromkeys(starts + close))[:limit]
+    starts = [entry for key, entry in names.items() if key.startswith(folded)][:limit]
+    similar = [names[key] for key in difflib.get_close_matches(folded, list(names), n=limit, cutoff=0.75)]
+    return list(dict.fromkeys(starts + similar))[:limit]
 
 
 @lru_cache(maxsize=1)
