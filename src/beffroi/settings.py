@@ -205,6 +205,9 @@ if SERVER_MODE:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if not h.startswith(".")]
+    # HSTS preload binds the whole parent domain (often the town's main site) for years: that is
+    # the town's decision, not Beffroi's, so the preload check is silenced.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 MAP_TILE_URL = env_str("BEFFROI_MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env_str("BEFFROI_MAP_TILE_ATTRIBUTION", "") or ""
