@@ -87,3 +87,36 @@ def read_raw(digest: str) -> bytes:
 
 def describe_columns(schema: pa.Schema) -> list[dict[str, str]]:
     return [{"name": f.name, "type": str(f.type)} for f in schema]
+
+
+def store_raw_file(path: Path) -> str:
+    """Keep a copy of an imported file under its sha256 (provenance, replay); return the digest."""
+    import shutil
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            h.update(chunk)
+    digest = h.hexdigest()
+    folder = datasets_dir() / "raw" / digest[:2]
+    target = folder / digest
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        os.close(fd)
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return digest
+
+
+def clean_staging(max_age_seconds: int = 86400) -> None:
+    """Remove staging files left by an import that was killed (the catalogue never pointed at them)."""
+    import time
+
+    folder = datasets_dir() / ".staging"
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - max_age_seconds
+    for f in folder.iterdir():
+        if f.stat().st_mtime < cutoff:
+            f.unlink(missing_ok=True)

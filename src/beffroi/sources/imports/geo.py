@@ -1,0 +1,239 @@
+"""Geographic imports: GeoJSON (read here), GeoPackage and zipped Shapefile (read by DuckDB's GDAL).
+
+Every geometry is checked (valid, not too many vertices, inside WGS84 bounds once reprojected);
+invalid ones are refused, or repaired with ``repair=True`` (and the repair is reported).
+Output: the attribute columns plus ``geometry`` as WKB in EPSG:4326.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from beffroi.core.errors import Problem, UserError
+from beffroi.sources.imports.columns import to_table
+from beffroi.sources.imports.csvfile import check_header
+from beffroi.sources.imports.limits import Limits
+from beffroi.sources.imports.safety import check_zip, refuse
+
+GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}
+CRS_RE = re.compile(r"EPSG:{1,2}(?:[\d.]*:)?(\d+)", re.IGNORECASE)
+
+
+def _crs_of(doc: dict, label: str) -> int:
+    crs = doc.get("crs")
+    if not crs:
+        return 4326
+    name = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else ""
+    if "CRS84" in name.upper():
+        return 4326
+    m = CRS_RE.search(name)
+    if not m:
+        raise refuse(label, f"unknown coordinate reference system {name!r}", field="crs")
+    return int(m.group(1))
+
+
+def _transformer(epsg: int, label: str):
+    if epsg == 4326:
+        return None
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        return Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(4326), always_xy=True)
+    except CRSError:
+        raise refuse(label, f"EPSG:{epsg} is not a known coordinate reference system", field="crs") from None
+
+
+class GeometryChecker:
+    def __init__(self, label: str, limits: Limits, repair: bool, epsg: int):
+        self.label, self.limits, self.repair = label, limits, repair
+        self.transformer = _transformer(epsg, label)
+        self.problems: list[Problem] = []
+        self.total = 0
+        self.repaired = 0
+
+    def problem(self, n: int, message: str) -> None:
+        self.total += 1
+        if len(self.problems) < self.limits.max_problems:
+            self.problems.append(Problem(f"feature {n}: {message}", file=self.label, field="geometry"))
+
+    def check(self, n: int, geom) -> bytes | None:
+        if geom is None or geom.is_empty:
+            return None
+        vertices = shapely.get_num_coordinates(geom)
+        if vertices > self.limits.max_vertices:
+            self.problem(n, f"{vertices} vertices (limit {self.limits.max_vertices}); simplify it first")
+            return None
+        coords = shapely.get_coordinates(geom)
+        if not all(math.isfinite(v) for v in coords.flat):
+            self.problem(n, "coordinates are not finite numbers")
+            return None
+        if self.transformer is not None:
+            geom = shapely.transform(geom, lambda xy: _apply(self.transformer, xy))
+            coords = shapely.get_coordinates(geom)
+        if len(coords) and (abs(coords[:, 0]).max() > 180 or abs(coords[:, 1]).max() > 90):
+            self.problem(n, "coordinates outside longitude/latitude bounds (projected coordinates without a declared CRS?)")
+            return None
+        if not geom.is_valid:
+            reason = explain_validity(geom)
+            if not self.repair:
+                self.problem(n, f"invalid geometry ({reason}); use --repair to repair it")
+                return None
+            geom = shapely.make_valid(geom)
+            self.repaired += 1
+        return shapely.to_wkb(geom)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise UserError(
+                f"{self.label}: {self.total} geometry problem(s); nothing was stored.", self.problems, total=self.total
+            )
+
+
+def _apply(transformer, xy):
+    import numpy as np
+
+    x, y = transformer.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: bool) -> dict:
+    try:
+        doc = json.loads(Path(path).read_bytes())
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{label}: not valid JSON; nothing was stored.", [Problem(exc.msg, file=label, line=exc.lineno)]) from None
+    except UnicodeDecodeError:
+        raise refuse(label, "not readable: GeoJSON must be encoded in UTF-8 (RFC 7946)") from None
+    except RecursionError:
+        raise refuse(label, "not readable: the JSON is nested too deeply") from None
+    if not isinstance(doc, dict) or "type" not in doc:
+        raise refuse(label, "not GeoJSON: the top level has no 'type'", field="type")
+    if doc["type"] == "Feature":
+        features = [doc]
+    elif doc["type"] == "FeatureCollection":
+        features = doc.get("features")
+        if not isinstance(features, list):
+            raise refuse(label, "the FeatureCollection has no 'features' list", field="features")
+    elif doc["type"] in GEOMETRY_TYPES:
+        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
+    else:
+        raise refuse(label, f"unknown GeoJSON type {doc['type']!r}", field="type")
+    if not features:
+        raise refuse(label, "the collection holds no feature", field="features")
+    checker = GeometryChecker(label, limits, repair, _crs_of(doc, label))
+    keys: dict[str, None] = {}
+    props_list, wkbs = [], []
+    for n, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            checker.problem(n, "not a Feature object")
+            continue
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            checker.problem(n, "'properties' is not an object")
+            continue
+        for k in props:
+            keys.setdefault(str(k), None)
+        geometry = feature.get("geometry")
+        geom = None
+        if geometry is not None:
+            if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+                checker.problem(n, f"unknown geometry type {geometry.get('type') if isinstance(geometry, dict) else geometry!r}")
+                continue
+            try:
+                geom = shape(geometry)
+            except Exception as exc:  # shapely raises several kinds on malformed coordinates
+                checker.problem(n, f"malformed coordinates ({type(exc).__name__}: {exc})")
+                continue
+        wkbs.append(checker.check(n, geom))
+        props_list.append(props)
+    checker.raise_if_any()
+    names = [k for k in keys if k != "geometry"]
+    check_header(names, label) if names else None
+    columns = [[p.get(k) for p in props_list] for k in names]
+    table, types = to_table(names, columns) if names else (pa.table({}), {})
+    table = table.append_column("geometry", pa.array(wkbs, type=pa.binary())) if names else pa.table({"geometry": pa.array(wkbs, type=pa.binary())})
+    pq.write_table(table, target, compression="zstd")
+    notes = [f"{checker.repaired} geometry(ies) repaired"] if checker.repaired else []
+    return {"rows": table.num_rows, "types": types | {"geometry": "geometry"}, "geometry_column": "geometry", "notes": notes}
+
+
+def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool, *, zipped: bool) -> dict:
+    """GeoPackage or zipped Shapefile, read with DuckDB spatial (GDAL), any CRS."""
+    source = str(path)
+    if zipped:
+        archive = check_zip(path, limits, label)
+        with archive:
+            members = [i.filename for i in archive.infolist()]
+        shps = [m for m in members if m.lower().endswith(".shp")]
+        if len(shps) != 1:
+            raise refuse(label, f"the archive must hold exactly one .shp file (found {len(shps)})")
+        stem = shps[0][:-4]
+        missing = [ext for ext in (".shx", ".dbf") if not any(m.lower() == (stem + ext).lower() for m in members)]
+        if missing:
+            raise refuse(label, f"the shapefile is incomplete: missing {', '.join(missing)}")
+        source = f"/vsizip/{path}/{shps[0]}"
+    else:
+        with open(path, "rb") as fh:
+            if not fh.read(16).startswith(b"SQLite format 3"):
+                raise refuse(label, "not a GeoPackage (no SQLite header)")
+    table, epsg = _read_in_child(source, label)
+    geom_cols = [f.name for f in table.schema if pa.types.is_binary(f.type) and f.name.lower() in ("geom", "geometry", "wkb_geometry", "shape")]
+    if epsg is None:
+        epsg = 4326  # no .prj: coordinates are checked against WGS84 bounds below
+    if not geom_cols:
+        raise refuse(label, "the layer has no geometry column")
+    gcol = geom_cols[0]
+    checker = GeometryChecker(label, limits, repair, epsg)
+    wkbs = []
+    for n, raw in enumerate(table.column(gcol).to_pylist(), start=1):
+        try:
+            geom = shapely.from_wkb(raw) if raw is not None else None
+        except Exception:  # a broken WKB blob
+            checker.problem(n, "unreadable geometry")
+            continue
+        wkbs.append(checker.check(n, geom))
+    checker.raise_if_any()
+    props = table.drop_columns([gcol] + [c for c in ("fid", "geometry") if c in table.column_names and c != gcol])
+    if props.num_columns:
+        check_header(props.column_names, label)
+    out = props.append_column("geometry", pa.array(wkbs, type=pa.binary()))
+    pq.write_table(out, target, compression="zstd")
+    notes = [f"reprojected from EPSG:{epsg}"] if epsg != 4326 else []
+    if checker.repaired:
+        notes.append(f"{checker.repaired} geometry(ies) repaired")
+    types = {f.name: str(f.type) for f in props.schema} | {"geometry": "geometry"}
+    return {"rows": out.num_rows, "types": types, "geometry_column": "geometry", "notes": notes}
+
+
+def _read_in_child(source: str, label: str):
+    import subprocess
+    import sys
+
+    from beffroi.sources import storage
+
+    out = storage.staging_path(".gdal.parquet")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "beffroi.sources.imports.gdal_child", source, str(out)],
+            capture_output=True, text=True, timeout=600,
+        )
+        if proc.returncode != 0:
+            raise refuse(label, f"the file could not be read (the reader stopped with code {proc.returncode})")
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+        info = json.loads(lines[-1]) if lines else {"error": "no answer from the reader"}
+        if "error" in info:
+            raise refuse(label, f"the file could not be read ({info['error']})")
+        return pq.read_table(out), info.get("epsg")
+    except subprocess.TimeoutExpired:
+        raise refuse(label, "the file could not be read in 10 minutes") from None
+    finally:
+        out.unlink(missing_ok=True)

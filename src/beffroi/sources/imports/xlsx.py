@@ -1,0 +1,59 @@
+"""XLSX import (first sheet, first non-empty row as header), after zip and XML entity checks."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from beffroi.core.errors import UserError
+from beffroi.sources.imports.columns import to_table
+from beffroi.sources.imports.csvfile import check_header
+from beffroi.sources.imports.limits import Limits
+from beffroi.sources.imports.safety import check_xml_members, check_zip, refuse
+
+
+def load_xlsx(path: Path, label: str, limits: Limits, target: Path) -> dict:
+    archive = check_zip(path, limits, label)
+    with archive:
+        names = {i.filename for i in archive.infolist()}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
+            raise refuse(label, "this zip is not an Excel workbook (no xl/worksheets)")
+        check_xml_members(archive, label)
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header, header_line = None, 0
+        for header_line, row in enumerate(rows, start=1):
+            if row and any(v not in (None, "") for v in row):
+                header = list(row)
+                break
+        if header is None:
+            raise refuse(label, "the first sheet is empty")
+        while header and header[-1] in (None, ""):
+            header.pop()
+        names = check_header(["" if h is None else str(h) for h in header], label)
+        columns: list[list] = [[] for _ in names]
+        count = 0
+        for row in rows:
+            if not row or all(v in (None, "") for v in row):
+                continue
+            for i in range(len(names)):
+                columns[i].append(row[i] if i < len(row) else None)
+            count += 1
+        wb.close()
+    except UserError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise refuse(label, f"the workbook could not be read ({type(exc).__name__}: {exc})") from None
+    if count == 0:
+        raise refuse(label, "the sheet has a header but no data rows", line=header_line + 1)
+    table, types = to_table(names, columns)
+    pq.write_table(table, target, compression="zstd")
+    return {"rows": count, "types": types}

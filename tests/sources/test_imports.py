@@ -1,0 +1,215 @@
+"""Importing the files an agent has on their desk."""
+
+import json
+import zipfile
+from datetime import date
+
+import pyarrow.parquet as pq
+import pytest
+import shapely
+
+from beffroi.cli import main as beffroi
+from beffroi.core.errors import UserError
+from beffroi.sources import selectors
+from beffroi.sources.exports import dataset_csv, neutralise, to_csv
+from beffroi.sources.imports import import_file, stage_file
+
+pytestmark = pytest.mark.django_db
+
+FRENCH = "code_insee;commune;population;surface_km2;date_maj;remarque\n" \
+         "92063;Rueil-Malmaison;78794;14,7;01/02/2024;Hôtel de ville\n" \
+         "92033;Garches;18036;2,69;15/03/2023;Église\n" \
+         "01001;L'Abergement-Clémenciat;832;15,95;31/12/2022;\n"
+
+
+def _rows(name):
+    return pq.read_table(selectors.get_dataset(name).parquet_path).to_pylist()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1", "cp1252"])
+def test_french_csv_is_read_whatever_its_encoding(tmp_path, encoding):
+    path = tmp_path / "communes.csv"
+    path.write_bytes(FRENCH.replace("Église", "Église – œuvre" if encoding == "cp1252" else "Église").encode(encoding))
+    dataset, staged = import_file(path, "communes")
+    rows = _rows("communes")
+    assert dataset.row_count == 3
+    assert rows[0]["commune"] == "Rueil-Malmaison" and rows[1]["remarque"].startswith("Église")
+    assert rows[2]["code_insee"] == "01001"  # identifiers keep their leading zero
+    assert rows[0]["surface_km2"] == pytest.approx(14.7)  # decimal comma
+    assert rows[0]["population"] == 78794
+    assert rows[1]["date_maj"] == date(2023, 3, 15)  # French date
+    assert staged.separator == ";"
+    assert staged.encoding == {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "latin-1": "cp1252", "cp1252": "cp1252"}[encoding]
+
+
+@pytest.mark.parametrize("sep", [",", "\t", "|"])
+def test_other_separators_are_detected(tmp_path, sep):
+    path = tmp_path / "t.csv"
+    path.write_text(f"nom{sep}valeur{sep}quand\n\"a{sep}b\"{sep}1.5{sep}2024-01-02\nc{sep}2{sep}2024-02-03\n")
+    _, staged = import_file(path, "t")
+    rows = _rows("t")
+    assert staged.separator == sep
+    assert rows[0] == {"nom": f"a{sep}b", "valeur": 1.5, "quand": date(2024, 1, 2)}
+
+
+def test_a_column_with_one_odd_value_stays_text(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a;b\n" + "".join(f"{i};{i}\n" for i in range(3000)) + "x;3000\n")
+    _, staged = import_file(path, "t")
+    assert staged.types == {"a": "string", "b": "integer"}
+
+
+def test_table_schema_gives_the_types(tmp_path):
+    (tmp_path / "s.json").write_text(json.dumps({"fields": [
+        {"name": "code", "type": "string"}, {"name": "montant", "type": "number", "decimalChar": ","},
+        {"name": "jour", "type": "date", "format": "%d/%m/%Y"}, {"name": "ouvert", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+    ]}))
+    (tmp_path / "d.csv").write_text("code;montant;jour;ouvert\n0042;12,5;01/02/2024;oui\n0043;3;02/02/2024;non\n")
+    import_file(tmp_path / "d.csv", "d", schema_path=tmp_path / "s.json")
+    assert _rows("d")[0] == {"code": "0042", "montant": 12.5, "jour": date(2024, 2, 1), "ouvert": True}
+
+
+def test_xlsx_first_sheet_is_imported(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Établissement", "Capacité", "Ouverture"])
+    ws.append(["Gymnase", 120, date(2020, 5, 1)])
+    ws.append(["École", 80.5, date(2019, 9, 2)])
+    wb.save(tmp_path / "lieux.xlsx")
+    dataset, staged = import_file(tmp_path / "lieux.xlsx", "lieux")
+    assert dataset.row_count == 2
+    assert _rows("lieux")[1]["Établissement"] == "École"
+    assert staged.types["Capacité"] == "double"
+
+
+def _fc(features, crs=None):
+    doc = {"type": "FeatureCollection", "features": features}
+    if crs:
+        doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    return json.dumps(doc)
+
+
+def test_geojson_in_lambert93_is_reprojected_to_wgs84(tmp_path):
+    path = tmp_path / "mairie.geojson"
+    path.write_text(_fc([{"type": "Feature", "properties": {"nom": "Mairie", "n": 1},
+                          "geometry": {"type": "Point", "coordinates": [644500.0, 6866500.0]}}], "urn:ogc:def:crs:EPSG::2154"))
+    dataset, _ = import_file(path, "mairie")
+    info = selectors.get_dataset("mairie")
+    assert info.geometry_column == "geometry"
+    point = shapely.from_wkb(_rows("mairie")[0]["geometry"])
+    assert 2.0 < point.x < 2.4 and 48.7 < point.y < 49.0
+
+
+def test_invalid_geometry_is_repaired_only_when_asked(tmp_path):
+    bowtie = {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.2, 48.9], [2.2, 48.8], [2.1, 48.9], [2.1, 48.8]]]}
+    path = tmp_path / "zone.geojson"
+    path.write_text(_fc([{"type": "Feature", "properties": {}, "geometry": bowtie}]))
+    with pytest.raises(UserError, match="--repair"):
+        import_file(path, "zone")
+    _, staged = import_file(path, "zone", repair=True)
+    assert "1 geometry(ies) repaired" in staged.notes
+    assert shapely.from_wkb(_rows("zone")[0]["geometry"]).is_valid
+
+
+def _gdal_write(path, driver):
+    from beffroi.sources.imports.duck import connect
+
+    con = connect(spatial=True)
+    con.execute(
+        f"COPY (SELECT 'Nogent' AS nom, ST_Point(658000, 6859000) AS geom) TO '{path}' "
+        f"WITH (FORMAT GDAL, DRIVER '{driver}', SRS 'EPSG:2154')"
+    )
+
+
+def test_geopackage_in_lambert93_is_imported(tmp_path):
+    _gdal_write(tmp_path / "zones.gpkg", "GPKG")
+    _, staged = import_file(tmp_path / "zones.gpkg", "zones")
+    assert "reprojected from EPSG:2154" in staged.notes
+    row = _rows("zones")[0]
+    assert row["nom"] == "Nogent" and 2.3 < shapely.from_wkb(row["geometry"]).x < 2.6
+
+
+def test_zipped_shapefile_is_imported(tmp_path):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    _gdal_write(folder / "zones.shp", "ESRI Shapefile")
+    with zipfile.ZipFile(tmp_path / "zones.zip", "w") as z:
+        for f in folder.iterdir():
+            z.write(f, f.name)
+    dataset, _ = import_file(tmp_path / "zones.zip", "zones")
+    assert dataset.row_count == 1 and _rows("zones")[0]["nom"] == "Nogent"
+
+
+def test_replace_keeps_the_old_dataset_when_the_new_file_is_bad(tmp_path):
+    good = tmp_path / "a.csv"
+    good.write_text("a;b\n1;2\n")
+    import_file(good, "a")
+    bad = tmp_path / "b.csv"
+    bad.write_text("a;b\n1;2;3\n")
+    with pytest.raises(UserError):
+        import_file(bad, "a", replace=True)
+    assert _rows("a") == [{"a": 1, "b": 2}]
+
+
+def test_a_crash_while_registering_keeps_the_catalogue_unchanged(tmp_path, monkeypatch, datasets_dir):
+    path = tmp_path / "a.csv"
+    path.write_text("a;b\n1;2\n")
+    import_file(path, "a")
+    before = selectors.get_dataset("a").parquet_path
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr("beffroi.sources.actions.record", boom)
+    path.write_text("a;b\n5;6\n7;8\n")
+    with pytest.raises(RuntimeError):
+        import_file(path, "a", replace=True)
+    info = selectors.get_dataset("a")
+    assert info.parquet_path == before and info.row_count == 1
+    assert sorted(p.name for p in (datasets_dir / "a").iterdir()) == [before.name]
+
+
+def test_cli_import_exit_codes(tmp_path, capsys):
+    path = tmp_path / "a.csv"
+    path.write_bytes("nom;valeur\nété;1,5\n".encode("latin-1"))
+    assert beffroi(["sources", "import", str(path), "--dataset", "ete"]) == 0
+    assert "1 rows imported" in capsys.readouterr().out
+    assert beffroi(["sources", "import", str(path), "--dataset", "ete"]) == 2
+    path.write_text("a;b\n1\n")
+    assert beffroi(["sources", "import", str(path), "--dataset", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "a.csv, line 2" in err and "too few fields" in err and "Traceback" not in err
+
+
+def test_cli_list_and_show(tmp_path, capsys):
+    path = tmp_path / "a.csv"
+    path.write_text("a;b\n1;2\n")
+    import_file(path, "a", licence="Licence Ouverte 2.0")
+    assert beffroi(["sources", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["datasets"][0]["licence"] == "Licence Ouverte 2.0"
+    assert beffroi(["sources", "show", "a"]) == 0
+    assert "file:a.csv" in capsys.readouterr().out
+    assert beffroi(["sources", "show", "nope"]) == 2
+
+
+def test_exports_neutralise_formulas(tmp_path):
+    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert [neutralise(v) for v in ("+33", "-1", "@SUM", "ok", 3, -2.5)] == ["'+33", "'-1", "'@SUM", "ok", 3, -2.5]
+    assert to_csv(["a"], [["=1+1"]]).splitlines()[1] == "'=1+1"
+    path = tmp_path / "f.csv"
+    path.write_text("nom;formule\nx;=cmd|' /C calc'!A0\n")
+    import_file(path, "f")
+    assert "'=cmd" in dataset_csv(selectors.get_dataset("f").parquet_path)
+
+
+def test_preview_before_confirm_does_not_touch_the_catalogue(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("a;b\n1;x\n2;y\n")
+    staged = stage_file(path)
+    names, rows = staged.preview(1)
+    assert names == ["a", "b"] and rows == [[1, "x"]]
+    assert selectors.list_datasets() == []
+    staged.discard()
