@@ -23,12 +23,14 @@ def broker():
 
 async def _take(iterator, n, timeout=3.0):
     out = []
+
     async def run():
         async for event in iterator:
             if event is not None:
                 out.append(event)
                 if len(out) == n:
                     return
+
     await asyncio.wait_for(run(), timeout)
     return out
 
@@ -44,11 +46,13 @@ def test_async_subscriber_receives_published_events_in_order(broker):
         iterator = live.subscribe(["monitoring"], heartbeat=0.05)
         task = asyncio.ensure_future(_take(iterator, 3))
         await asyncio.sleep(0.05)  # let the subscriber register
+
         # Published from another thread, as a Django sync view or a Huey task would.
         def produce():
             live.publish("crisis", "ignored", {"n": 0})
             for n in (1, 2, 3):
                 live.publish("monitoring", "observation", {"n": n})
+
         await asyncio.to_thread(produce)
         return await task
 
@@ -84,14 +88,17 @@ def test_resume_after_buffer_trimmed_sends_resync(broker):
 
 def test_sync_subscriber_and_sse_frame(broker):
     got = []
+
     def consume():
         for event in live.subscribe_sync(["alerts"], heartbeat=0.05):
             if event is not None:
                 got.append(event)
                 return
+
     thread = threading.Thread(target=consume)
     thread.start()
     import time
+
     time.sleep(0.1)
     broker.publish("alerts", "drafted", {"title": "Crue"})
     thread.join(3)

@@ -16,7 +16,7 @@ Two brokers share one fan-out:
   subscribers; a resuming client replays from the stream. Any web process can serve any dashboard.
 
 Events are published after the current transaction commits (never for a rolled-back write); inside
-a test's wrapping transaction they are published at once.
+a TestCase's wrapping transaction (which never commits) they are published at once.
 
 Subscribers are either async (``subscribe``: an async iterator, for the ASGI SSE view) or blocking
 (``subscribe_sync``: for WSGI servers such as the test live server). Both yield ``None`` as a
@@ -59,8 +59,12 @@ class Event:
 
     def to_sse(self) -> bytes:
         """The event as an SSE frame (``id:``, ``event:``, ``data:``)."""
-        payload = json.dumps({"topic": self.topic, **self.data} if "topic" not in self.data else self.data,
-                             cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+        payload = json.dumps(
+            {"topic": self.topic, **self.data} if "topic" not in self.data else self.data,
+            cls=DjangoJSONEncoder,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         return f"id: {self.id}\nevent: {self.event}\ndata: {payload}\n\n".encode()
 
 
@@ -194,10 +198,7 @@ class MemoryBroker:
 
     def _next_key(self) -> tuple[int, int]:
         ms = int(time.time() * 1000)
-        if ms > self.last_key[0]:
-            key = (ms, 0)
-        else:
-            key = (self.last_key[0], self.last_key[1] + 1)
+        key = (ms, 0) if ms > self.last_key[0] else (self.last_key[0], self.last_key[1] + 1)
         self.last_key = key
         return key
 
@@ -312,7 +313,7 @@ class RedisBroker:
                 try:
                     if self.pubsub is not None:
                         self.pubsub.close()
-                except Exception:  # noqa: BLE001 - closing a broken connection
+                except Exception:  # noqa: BLE001, S110 - closing a broken connection
                     pass
 
     def _replay(self, sub: _Subscriber, last_event_id: str) -> list[Event]:
@@ -386,10 +387,7 @@ def get_broker():
         with _broker_lock:
             if _broker is None:
                 size = int(getattr(settings, "LIVE_REPLAY_SIZE", DEFAULT_BUFFER))
-                if settings.REDIS_URL:
-                    _broker = RedisBroker(settings.REDIS_URL, size)
-                else:
-                    _broker = MemoryBroker(size)
+                _broker = RedisBroker(settings.REDIS_URL, size) if settings.REDIS_URL else MemoryBroker(size)
     return _broker
 
 
@@ -407,14 +405,15 @@ def reset() -> None:
     set_broker(None)
 
 
-def _only_test_transaction() -> bool:
+def _inside_test_transaction() -> bool:
+    """Inside a Django TestCase the outermost transaction never commits: publish at once there."""
     blocks = getattr(connection, "atomic_blocks", [])
-    return bool(blocks) and all(getattr(b, "_from_testcase", False) for b in blocks)
+    return bool(blocks) and getattr(blocks[0], "_from_testcase", False)
 
 
 def publish(topic: str, event: str, data: dict) -> None:
     """Publish ``event`` on ``topic`` with a JSON-serialisable ``data`` dict, after the commit."""
-    if not connection.in_atomic_block or _only_test_transaction():
+    if not connection.in_atomic_block or _inside_test_transaction():
         _publish_now(topic, event, data)
     else:
         transaction.on_commit(lambda: _publish_now(topic, event, data), robust=True)
@@ -435,8 +434,9 @@ def _topics(topics: Iterable[str] | None) -> set[str] | None:
     return set(topics) if topics else None
 
 
-async def subscribe(topics: Iterable[str] | None = None, last_event_id: str | None = None,
-                    heartbeat: float = 15.0) -> AsyncIterator[Event | None]:
+async def subscribe(
+    topics: Iterable[str] | None = None, last_event_id: str | None = None, heartbeat: float = 15.0
+) -> AsyncIterator[Event | None]:
     """Yield the events of ``topics`` (all if None) as they come, after the ones missed since
     ``last_event_id``; ``None`` every ``heartbeat`` seconds of silence. Never ends on its own."""
     broker = get_broker()
@@ -469,8 +469,9 @@ async def subscribe(topics: Iterable[str] | None = None, last_event_id: str | No
         broker.unregister(sub)
 
 
-def subscribe_sync(topics: Iterable[str] | None = None, last_event_id: str | None = None,
-                   heartbeat: float = 15.0) -> Iterator[Event | None]:
+def subscribe_sync(
+    topics: Iterable[str] | None = None, last_event_id: str | None = None, heartbeat: float = 15.0
+) -> Iterator[Event | None]:
     """Blocking twin of :func:`subscribe`, for a thread per connection (WSGI servers)."""
     broker = get_broker()
     sub = _SyncSubscriber(_topics(topics))

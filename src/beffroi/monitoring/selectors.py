@@ -1,0 +1,172 @@
+"""Reads of the monitoring app (dashboard, API, public pages, other apps)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
+from beffroi.monitoring.anticipation import linear_trend, time_to_threshold
+from beffroi.monitoring.models import Indicator, IndicatorState, Observation, Proposal
+
+HISTORY = timedelta(hours=72)
+
+
+def indicators_for_user(user: Any) -> QuerySet:
+    if not has_perm(user, "monitoring.view_indicator"):
+        return Indicator.objects.none()
+    qs = Indicator.objects.select_related("state").prefetch_related("thresholds")
+    communes = user_communes(user)
+    return qs if ALL_COMMUNES in communes else qs.filter(commune__in=communes)
+
+
+def get_indicator_for_user(user: Any, key: str) -> Indicator | None:
+    return indicators_for_user(user).filter(key=key).first()
+
+
+def proposals_for_user(user: Any, *, pending_only: bool = False, limit: int = 50) -> list[Proposal]:
+    if not has_perm(user, "monitoring.view_indicator"):
+        return []
+    qs = Proposal.objects.select_related("indicator", "decided_by")
+    communes = user_communes(user)
+    if ALL_COMMUNES not in communes:
+        qs = qs.filter(commune__in=communes)
+    if pending_only:
+        qs = qs.filter(status=Proposal.Status.PENDING)
+    return list(qs[:limit])
+
+
+def get_proposal_for_user(user: Any, proposal_id: int) -> Proposal | None:
+    """The proposal if the user may see it (its commune is one of theirs), else None."""
+    if not has_perm(user, "monitoring.view_indicator"):
+        return None
+    proposal = Proposal.objects.select_related("indicator").filter(pk=proposal_id).first()
+    communes = user_communes(user)
+    if proposal is None or not (ALL_COMMUNES in communes or proposal.commune in communes):
+        return None
+    return proposal
+
+
+def series(
+    indicator: Indicator,
+    *,
+    since: datetime | None = None,
+    kind: str = Observation.Kind.OBSERVATION,
+    until: datetime | None = None,
+) -> list[tuple[datetime, float]]:
+    qs = Observation.objects.filter(indicator=indicator, kind=kind)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lte=until)
+    return list(qs.order_by("at").values_list("at", "value"))
+
+
+def _state(indicator: Indicator) -> IndicatorState:
+    try:
+        return indicator.state
+    except IndicatorState.DoesNotExist:
+        return IndicatorState(indicator=indicator)
+
+
+def snapshot(indicator: Indicator, *, now: datetime | None = None, history: timedelta = HISTORY) -> dict:
+    """Everything a dashboard or public page shows for one indicator (JSON-ready)."""
+    now = now or timezone.now()
+    state = _state(indicator)
+    thresholds = list(indicator.thresholds.all())
+    by_level = {t.level: t for t in thresholds}
+    last = state.last_at or now
+    observed = series(indicator, since=last - history)
+    forecast = series(indicator, since=last - timedelta(hours=1), kind=Observation.Kind.FORECAST)
+    trend = linear_trend(observed) if not forecast else None
+    next_t = next((t for t in thresholds if t.level > state.level), None)
+    eta = None
+    if next_t is not None:
+        found = time_to_threshold(
+            now, state.last_value, next_t.value, indicator.sign, forecast=forecast, trend=trend
+        )
+        if found is not None:
+            eta = {
+                "at": found[0].isoformat(),
+                "basis": found[1],
+                "level": next_t.level,
+                "label": next_t.label,
+                "hours": round((found[0] - now).total_seconds() / 3600, 1),
+            }
+    level = by_level.get(state.level)
+    stale = state.is_stale(now)
+    return {
+        "key": indicator.key,
+        "label": indicator.label,
+        "unit": indicator.unit,
+        "source": indicator.source,
+        "source_url": indicator.source_url,
+        "series": indicator.series,
+        "commune": indicator.commune,
+        "hazard": indicator.hazard,
+        "public": indicator.public,
+        "demo": indicator.demo,
+        "lat": indicator.latitude,
+        "lon": indicator.longitude,
+        "direction": indicator.direction,
+        "value": state.last_value,
+        "at": state.last_at.isoformat() if state.last_at else None,
+        "age_minutes": round((now - state.last_at).total_seconds() / 60) if state.last_at else None,
+        "stale": stale,
+        "stale_after_minutes": int(indicator.stale_after.total_seconds() // 60),
+        "level": state.level,
+        "level_label": level.label if level else "normal",
+        "colour": level.colour if level else "#2e7d32",
+        "since": state.since.isoformat() if state.since else None,
+        "pending_level": state.candidate_level,
+        "thresholds": [
+            {
+                "level": t.level,
+                "name": t.name,
+                "label": t.label,
+                "value": t.value,
+                "colour": t.colour,
+                "hysteresis": t.hysteresis,
+                "min_minutes": int(t.min_duration.total_seconds() // 60),
+            }
+            for t in thresholds
+        ],
+        "observations": [[at.isoformat(), v] for at, v in observed],
+        "forecast": [[at.isoformat(), v] for at, v in forecast],
+        "trend": (
+            [[at.isoformat(), round(y, 4), round(lo, 4), round(hi, 4)] for at, y, lo, hi in trend.points]
+            if trend
+            else []
+        ),
+        "trend_slope_per_hour": round(trend.slope_per_hour, 5) if trend else None,
+        "next_threshold": eta,
+    }
+
+
+def dashboard(user: Any) -> dict:
+    now = timezone.now()
+    indicators = [snapshot(i, now=now) for i in indicators_for_user(user)]
+    return {"indicators": indicators, "now": now.isoformat()}
+
+
+def freshness(user: Any) -> list[dict]:
+    """Per source: the newest value and whether any of its indicators is late."""
+    out: dict[str, dict] = {}
+    now = timezone.now()
+    for indicator in indicators_for_user(user):
+        state = _state(indicator)
+        entry = out.setdefault(
+            indicator.source, {"source": indicator.source, "last_at": None, "stale": False, "count": 0}
+        )
+        entry["count"] += 1
+        if state.last_at and (entry["last_at"] is None or state.last_at > entry["last_at"]):
+            entry["last_at"] = state.last_at
+        entry["stale"] = entry["stale"] or state.is_stale(now)
+    return sorted(out.values(), key=lambda e: e["source"])
+
+
+def public_indicators() -> QuerySet:
+    return Indicator.objects.filter(public=True).select_related("state").prefetch_related("thresholds")

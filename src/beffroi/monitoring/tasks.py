@@ -1,0 +1,24 @@
+"""Background work: the staleness check and the public indicator pages."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+
+@db_periodic_task(crontab(minute="*"))
+def check_staleness():
+    from beffroi.monitoring.actions import do_check_staleness
+
+    return do_check_staleness()
+
+
+@db_task()
+def write_public_indicator_task(indicator_pk: int):
+    write_public_indicator(indicator_pk)
+
+
+def write_public_indicator(indicator_pk: int):
+    from beffroi.monitoring.public_pages import write_indicator_pages
+
+    return write_indicator_pages(indicator_pk)

@@ -1,0 +1,65 @@
+"""Demo loader and the static public indicator pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from beffroi.monitoring import demo
+from beffroi.monitoring.actions import do_ingest_points, do_save_indicator
+from beffroi.monitoring.models import Indicator, Observation
+from beffroi.monitoring.public_pages import write_indicator_pages
+
+from .conftest import points
+
+
+def test_demo_loader_is_idempotent_and_marked(territory, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = demo.load(["92063", "92033", "94052"])
+    assert set(created) == {
+        "marne-gournay",
+        "seine-chatou",
+        "vigicrues-if17",
+        "meteo-92-canicule",
+        "atmo-92063",
+    }
+    assert all(i.demo and "démonstration" in i.source for i in Indicator.objects.all())
+    count = Observation.objects.count()
+    assert count > 1000
+    assert demo.load(["92063", "92033", "94052"]) == []
+    assert Observation.objects.count() == count
+    marne = Indicator.objects.get(key="marne-gournay")
+    assert marne.state.level >= 1 and not marne.state.stale
+    assert Observation.objects.filter(indicator=marne, kind="forecast", at__gt=timezone.now()).exists()
+
+
+def test_public_page_regenerated_on_new_value(marne, public_root, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        do_ingest_points(points(marne.series, [1.5, 1.7, 2.1]), source="test")
+    page = (public_root / "indicateurs" / "marne-gournay.html").read_text()
+    assert "Hauteur de la Marne à Gournay" in page and "2,10 m" in page and "<svg" in page
+    assert "Veille" in page and "<script" not in page and "style=" not in page
+    assert "Hub&#x27;Eau" in page or "Hub'Eau" in page
+    index = (public_root / "indicateurs" / "index.html").read_text()
+    assert "marne-gournay.html" in index
+    with django_capture_on_commit_callbacks(execute=True):
+        do_ingest_points(
+            points(marne.series, [3.4], start=timezone.now() - timedelta(minutes=1)), source="test"
+        )
+    assert "3,40 m" in (public_root / "indicateurs" / "marne-gournay.html").read_text()
+
+
+def test_private_indicator_not_published(territory, public_root):
+    hidden = do_save_indicator(
+        key="interne",
+        label="Interne",
+        unit="m",
+        source="x",
+        series="x:1",
+        commune="92063",
+        public=False,
+        actor=None,
+    )
+    write_indicator_pages()
+    assert not (public_root / "indicateurs" / f"{hidden.key}.html").exists()
