@@ -6,12 +6,14 @@ Contract functions other apps call: ``do_open_crisis``, ``do_append_entry``.
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 
 from beffroi.core.audit import actor_label, record
 from beffroi.core.errors import Problem, UserError
@@ -259,14 +261,38 @@ def do_append_entry(crisis: Crisis | int, *, text: str, category: str, source: s
             sha.update(chunk)
         digest = sha.hexdigest()
         attachment.seek(0)
-    with transaction.atomic():
-        entry = _append(crisis, text=text.strip(), category=category, source=source, actor=actor,
-                        occurred_at=occurred_at, deferred=deferred, corrects=corrects,
-                        location_label=location_label.strip(), lat=lat, lon=lon, task=task,
-                        attachment=attachment, attachment_sha256=digest)
-        record(actor, "crisis.log.append", entry, commune=crisis.communes[0],
-               detail={"seq": entry.seq, "hash": entry.hash, "corrects": corrects.seq if corrects else None})
-    return entry
+
+    def write() -> LogEntry:
+        with transaction.atomic():
+            entry = _append(crisis, text=text.strip(), category=category, source=source, actor=actor,
+                            occurred_at=occurred_at, deferred=deferred, corrects=corrects,
+                            location_label=location_label.strip(), lat=lat, lon=lon, task=task,
+                            attachment=attachment, attachment_sha256=digest)
+            record(actor, "crisis.log.append", entry, commune=crisis.communes[0],
+                   detail={"seq": entry.seq, "hash": entry.hash, "corrects": corrects.seq if corrects else None})
+        return entry
+
+    return _retry_when_locked(write)
+
+
+def _retry_when_locked(write, attempts: int = 400):
+    """Run ``write`` in its own transaction, retrying when SQLite reports a lock.
+
+    PostgreSQL queues writers on the chain row (``select_for_update``); SQLite on a file queues
+    them with IMMEDIATE transactions and its busy timeout, but its shared-cache mode (in-memory
+    databases, e.g. tests) answers "table is locked" at once: the whole transaction is then rolled
+    back and tried again, so no append is lost and the chain never forks.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return write()
+    for attempt in range(attempts):
+        try:
+            return write()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(min(0.002 * (attempt + 1), 0.05) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
 
 
 def _append(crisis: Crisis, *, text: str, category: str, source: str, actor: Any,

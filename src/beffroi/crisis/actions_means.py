@@ -1,0 +1,269 @@
+"""Writes on tasks, reflex sheets, the directory, resources, loans and shelters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+
+from beffroi.core.audit import actor_label, record
+from beffroi.core.errors import Problem, UserError
+from beffroi.core.permissions import require
+from beffroi.core.timeutil import utcnow
+from beffroi.crisis import live
+from beffroi.crisis.actions import _append, _crisis, _open, _require_in_crisis, _user
+from beffroi.crisis.models import (
+    Contact,
+    Crisis,
+    LogEntry,
+    ReflexItem,
+    ReflexRun,
+    ReflexSheet,
+    Resource,
+    ResourceLoan,
+    Shelter,
+    Task,
+)
+from beffroi.crisis.models.crisis import LEVELS, Hazard
+from beffroi.crisis.models.log import Category, Source
+
+
+# --- tasks ---------------------------------------------------------------------------------
+def do_create_task(crisis: Crisis | int, *, title: str, actor: Any, assignee: Any = None, assignee_label: str = "",
+                   priority: int = Task.Priority.NORMAL, deadline=None, source_entry: LogEntry | None = None,
+                   details: str = "") -> Task:
+    crisis = _crisis(crisis)
+    _require_in_crisis(actor, "crisis.add_task", crisis)
+    if not (title or "").strip():
+        raise UserError("A task needs a title.", [Problem("required", field="title")])
+    if priority not in Task.Priority.values:
+        raise UserError("Priority is 1 (haute), 2 (normale) or 3 (basse).", [Problem("bad value", field="priority")])
+    if source_entry is not None and source_entry.crisis_id != crisis.pk:
+        raise UserError("The linked entry is not in this crisis.", [Problem("other crisis", field="source_entry")])
+    with transaction.atomic():
+        _open(crisis)
+        task = Task.objects.create(crisis=crisis, title=title.strip(), details=details, assignee=_user(assignee),
+                                   assignee_label=assignee_label or (actor_label(assignee) if assignee else ""),
+                                   priority=priority, deadline=deadline, created_at=utcnow(),
+                                   created_by=actor_label(actor), source_entry=source_entry)
+        record(actor, "crisis.task.create", task, commune=crisis.communes[0])
+        _append(crisis, text=f"Tâche créée : {task.title}" + (f" → {task.assignee_label}" if task.assignee_label else "")
+                + (f" (suite à l'entrée n°{source_entry.seq})" if source_entry else ""),
+                category=Category.ACTION, source=Source.CELL, actor=actor, task=task)
+        live.publish("task", {"crisis": crisis.pk, "task": task.pk, "status": task.status})
+    return task
+
+
+def do_set_task_status(task: Task, *, status: str, actor: Any, note: str = "") -> Task:
+    _require_in_crisis(actor, "crisis.change_task", task.crisis)
+    if status not in Task.Status.values:
+        raise UserError(f"Unknown status {status!r}.", [Problem("unknown status", field="status")])
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        _open(task.crisis)
+        if task.status == status:
+            return task
+        old = task.get_status_display()
+        task.status = status
+        task.done_at = utcnow() if status in (Task.Status.DONE, Task.Status.CANCELLED) else None
+        task.save(update_fields=["status", "done_at"])
+        record(actor, "crisis.task.status", task, commune=task.crisis.communes[0], detail={"status": status})
+        _append(task.crisis, text=f"Tâche « {task.title} » : {old} → {task.get_status_display()}. {note}".strip(),
+                category=Category.ACTION, source=Source.CELL, actor=actor, task=task)
+        live.publish("task", {"crisis": task.crisis_id, "task": task.pk, "status": status})
+    return task
+
+
+# --- reflex sheets -------------------------------------------------------------------------
+def do_save_reflex_sheet(*, actor: Any, sheet: ReflexSheet | None = None, commune: str = "", hazard: str, level: int,
+                         title: str, objective: str = "", items: list[dict]) -> ReflexSheet:
+    """Create or edit a reflex sheet (bumps its version); ``items``: [{title, cell, within_minutes, priority}]."""
+    if actor is not None:
+        require(actor, "crisis.change_reflexsheet" if sheet else "crisis.add_reflexsheet", commune=commune or None)
+    problems = []
+    if hazard not in Hazard.values:
+        problems.append(Problem(f"unknown hazard {hazard!r}", field="hazard"))
+    if level not in LEVELS:
+        problems.append(Problem("level 1 to 4", field="level"))
+    if not (title or "").strip():
+        problems.append(Problem("required", field="title"))
+    for i, item in enumerate(items, 1):
+        if not str(item.get("title", "")).strip():
+            problems.append(Problem(f"action {i} has no title", field="items"))
+    if problems:
+        raise UserError("Cannot save the reflex sheet.", problems)
+    with transaction.atomic():
+        if sheet is None:
+            sheet = ReflexSheet(version=1)
+        else:
+            sheet.version += 1
+        sheet.commune, sheet.hazard, sheet.level = commune, hazard, level
+        sheet.title, sheet.objective = title.strip(), objective
+        sheet.updated_at, sheet.updated_by = utcnow(), actor_label(actor)
+        sheet.save()
+        sheet.items.all().delete()
+        ReflexItem.objects.bulk_create([
+            ReflexItem(sheet=sheet, order=i, title=str(it["title"]).strip(), cell=it.get("cell", ""),
+                       within_minutes=it.get("within_minutes"), priority=int(it.get("priority") or 2))
+            for i, it in enumerate(items, 1)
+        ])
+        record(actor, "crisis.reflexsheet.save", sheet, commune=commune, detail={"version": sheet.version})
+    return sheet
+
+
+def do_start_reflex_sheet(crisis: Crisis | int, sheet: ReflexSheet, *, actor: Any) -> ReflexRun:
+    """Start a reflex sheet in a crisis: each of its actions becomes a task with its deadline."""
+    crisis = _crisis(crisis)
+    _require_in_crisis(actor, "crisis.add_reflexrun", crisis)
+    if sheet.commune and sheet.commune not in crisis.communes:
+        raise UserError("This reflex sheet belongs to another commune.", [Problem("other commune", field="sheet")])
+    with transaction.atomic():
+        _open(crisis)
+        now = utcnow()
+        run = ReflexRun.objects.create(crisis=crisis, sheet=sheet, sheet_title=sheet.title,
+                                       sheet_version=sheet.version, started_at=now, started_by=actor_label(actor))
+        entry = _append(crisis, text=f"Fiche réflexe déclenchée : {sheet.title} (v{sheet.version}, "
+                        f"{sheet.items.count()} actions).", category=Category.DECISION, source=Source.CELL, actor=actor)
+        Task.objects.bulk_create([
+            Task(crisis=crisis, title=item.title, assignee_label=item.cell, priority=item.priority,
+                 deadline=now + timedelta(minutes=item.within_minutes) if item.within_minutes else None,
+                 created_at=now, created_by=actor_label(actor), source_entry=entry, reflex_run=run)
+            for item in sheet.items.all()
+        ])
+        record(actor, "crisis.reflexsheet.start", run, commune=crisis.communes[0], detail={"sheet": sheet.pk})
+        live.publish("task", {"crisis": crisis.pk, "reflex_run": run.pk})
+    return run
+
+
+# --- directory -----------------------------------------------------------------------------
+CONTACT_FIELDS = ("kind", "name", "organisation", "function", "cell", "phone", "on_duty_phone", "email", "notes")
+
+
+def do_save_contact(*, commune: str, actor: Any, contact: Contact | None = None, **fields) -> Contact:
+    if actor is not None:
+        require(actor, "crisis.change_contact" if contact else "crisis.add_contact", commune=commune)
+    if not (fields.get("name") or "").strip():
+        raise UserError("A contact needs a name.", [Problem("required", field="name")])
+    with transaction.atomic():
+        contact = contact or Contact(commune=commune)
+        for key in CONTACT_FIELDS:
+            if key in fields:
+                setattr(contact, key, fields[key] or "")
+        contact.updated_at = utcnow()
+        contact.save()
+        record(actor, "crisis.contact.save", contact, commune=commune)
+    return contact
+
+
+def do_delete_contact(contact: Contact, *, actor: Any) -> None:
+    require(actor, "crisis.delete_contact", commune=contact.commune)
+    with transaction.atomic():
+        record(actor, "crisis.contact.delete", contact, commune=contact.commune, detail={"name": contact.name})
+        contact.delete()
+
+
+# --- resources and loans -------------------------------------------------------------------
+def do_save_resource(*, commune: str, actor: Any, resource: Resource | None = None, **fields) -> Resource:
+    if actor is not None:
+        require(actor, "crisis.change_resource" if resource else "crisis.add_resource", commune=commune)
+    if not (fields.get("name") or "").strip():
+        raise UserError("A resource needs a name.", [Problem("required", field="name")])
+    with transaction.atomic():
+        resource = resource or Resource(commune=commune)
+        for key in ("name", "kind", "quantity", "unit", "location", "status", "notes"):
+            if key in fields:
+                setattr(resource, key, fields[key])
+        resource.updated_at = utcnow()
+        resource.save()
+        record(actor, "crisis.resource.save", resource, commune=commune)
+    return resource
+
+
+def do_lend_resource(resource: Resource, *, to_commune: str, actor: Any, crisis: Crisis | None = None,
+                     note: str = "") -> ResourceLoan:
+    """Lend a resource of one commune to another of the territory; logged in the crisis if given."""
+    from beffroi.territory.selectors import territory_codes
+
+    if actor is not None:
+        require(actor, "crisis.add_resourceloan", commune=resource.commune)
+    if to_commune not in territory_codes() or to_commune == resource.commune:
+        raise UserError("Lend to another commune of the territory.", [Problem("bad commune", field="to_commune")])
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        if resource.status != Resource.Status.AVAILABLE:
+            raise UserError(f"{resource.name} is not available ({resource.get_status_display()}).",
+                            [Problem("not available", field="resource")])
+        loan = ResourceLoan.objects.create(resource=resource, from_commune=resource.commune, to_commune=to_commune,
+                                           crisis=crisis, lent_at=utcnow(), lent_by=actor_label(actor), note=note)
+        resource.status, resource.held_by, resource.updated_at = Resource.Status.LENT, to_commune, utcnow()
+        resource.save(update_fields=["status", "held_by", "updated_at"])
+        record(actor, "crisis.resource.lend", loan, commune=resource.commune,
+               detail={"resource": resource.name, "to": to_commune})
+        if crisis is not None and crisis.is_open:
+            _append(crisis, text=f"Mutualisation : {resource.name} ({resource.quantity} {resource.unit}) prêté par "
+                    f"{resource.commune} à {to_commune}. {note}".strip(), category=Category.ACTION,
+                    source=Source.CELL, actor=actor)
+    return loan
+
+
+def do_return_resource(loan: ResourceLoan, *, actor: Any) -> ResourceLoan:
+    if actor is not None:
+        require(actor, "crisis.add_resourceloan", commune=loan.from_commune)
+    with transaction.atomic():
+        loan.returned_at = utcnow()
+        loan.save(update_fields=["returned_at"])
+        Resource.objects.filter(pk=loan.resource_id).update(status=Resource.Status.AVAILABLE, held_by="",
+                                                            updated_at=utcnow())
+        record(actor, "crisis.resource.return", loan, commune=loan.from_commune)
+        if loan.crisis and loan.crisis.is_open:
+            _append(loan.crisis, text=f"Mutualisation : {loan.resource.name} rendu par {loan.to_commune} à "
+                    f"{loan.from_commune}.", category=Category.ACTION, source=Source.CELL, actor=actor)
+    return loan
+
+
+# --- shelters ------------------------------------------------------------------------------
+def do_save_shelter(*, commune: str, actor: Any, shelter: Shelter | None = None, **fields) -> Shelter:
+    if actor is not None:
+        require(actor, "crisis.change_shelter" if shelter else "crisis.add_shelter", commune=commune)
+    if not (fields.get("name") or "").strip() or int(fields.get("capacity") or 0) <= 0:
+        raise UserError("A shelter needs a name and a capacity.", [Problem("required", field="capacity")])
+    with transaction.atomic():
+        shelter = shelter or Shelter(commune=commune)
+        for key in ("name", "address", "kind", "capacity", "accessible", "accessibility_notes", "lat", "lon",
+                    "contact", "status"):
+            if key in fields:
+                setattr(shelter, key, fields[key])
+        shelter.updated_at = utcnow()
+        shelter.save()
+        record(actor, "crisis.shelter.save", shelter, commune=commune)
+    return shelter
+
+
+def do_set_occupancy(shelter: Shelter, *, occupancy: int, actor: Any, crisis: Crisis | None = None,
+                     status: str | None = None) -> Shelter:
+    """Update how many people a shelter holds now; published live, logged in the crisis if given."""
+    if actor is not None:
+        require(actor, "crisis.change_shelter", commune=shelter.commune)
+    if occupancy < 0:
+        raise UserError("Occupancy cannot be negative.", [Problem("negative", field="occupancy")])
+    with transaction.atomic():
+        shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
+        old = shelter.occupancy
+        shelter.occupancy = occupancy
+        if status:
+            shelter.status = status
+        elif occupancy >= shelter.capacity:
+            shelter.status = Shelter.Status.FULL
+        elif occupancy > 0:
+            shelter.status = Shelter.Status.OPEN
+        shelter.updated_at = utcnow()
+        shelter.save(update_fields=["occupancy", "status", "updated_at"])
+        record(actor, "crisis.shelter.occupancy", shelter, commune=shelter.commune,
+               detail={"from": old, "to": occupancy})
+        if crisis is not None and crisis.is_open:
+            _append(crisis, text=f"Hébergement {shelter.name} : {occupancy}/{shelter.capacity} personnes "
+                    f"({shelter.get_status_display()}).", category=Category.INFO, source=Source.FIELD, actor=actor)
+        live.publish("shelter", {"shelter": shelter.pk, "commune": shelter.commune, "occupancy": occupancy,
+                                 "capacity": shelter.capacity, "status": shelter.status})
+    return shelter

@@ -1,0 +1,205 @@
+"""Crisis cell pages. One template per page; htmx requests get its named partials."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beffroi.core.errors import UserError
+from beffroi.core.permissions import has_perm, require, user_communes
+from beffroi.crisis import actions, selectors
+from beffroi.crisis.forms import (
+    CloseForm,
+    EntryForm,
+    EscalateForm,
+    HandoverForm,
+    OpenCrisisForm,
+    StaffingForm,
+    TaskForm,
+)
+from beffroi.crisis.models import Staffing
+from beffroi.territory.selectors import communes_for_user
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _error(request: HttpRequest, exc: UserError) -> None:
+    messages.error(request, str(exc).replace("\n", " "))
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    require(request.user, "crisis.view_crisis")
+    crises = selectors.crises_for_user(request.user)
+    can_open = has_perm(request.user, "crisis.open_crisis") or has_perm(request.user, "crisis.run_exercise")
+    form = OpenCrisisForm(communes=communes_for_user(request.user)) if can_open else None
+    return render(request, "crisis/index.html", {
+        "active": [c for c in crises if c.is_open], "closed": [c for c in crises if not c.is_open][:50],
+        "form": form, "can_open_real": has_perm(request.user, "crisis.open_crisis"),
+    })
+
+
+@require_POST
+def open_crisis(request: HttpRequest) -> HttpResponse:
+    form = OpenCrisisForm(request.POST, communes=communes_for_user(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Formulaire incomplet : %(errors)s") % {"errors": form.errors.as_text()})
+        return redirect("crisis:index")
+    try:
+        crisis = actions.do_open_crisis(actor=request.user, **form.cleaned_data)
+    except UserError as exc:
+        _error(request, exc)
+        return redirect("crisis:index")
+    return redirect("crisis:detail", pk=crisis.pk)
+
+
+def _context(request: HttpRequest, crisis, **extra) -> dict:
+    user = request.user
+    in_crisis = bool(set(crisis.communes) & user_communes(user)) or "*" in user_communes(user)
+    can = {
+        "write": crisis.is_open and in_crisis and has_perm(user, "crisis.add_logentry"),
+        "escalate": crisis.is_open and in_crisis and has_perm(user, "crisis.escalate_crisis"),
+        "close": crisis.is_open and in_crisis and (has_perm(user, "crisis.close_crisis") or (
+            crisis.exercise and has_perm(user, "crisis.run_exercise"))),
+        "tasks": crisis.is_open and in_crisis and has_perm(user, "crisis.change_task"),
+    }
+    users = get_user_model().objects.filter(is_active=True, commune_memberships__commune_code__in=crisis.communes)
+    context = {
+        "crisis": crisis,
+        "communes_names": selectors.crisis_communes_names(crisis),
+        "head": selectors.chain_head(crisis),
+        "entries": selectors.entries(crisis).select_related("task"),
+        "tasks": selectors.tasks(crisis),
+        "staffing": crisis.staffing.filter(ended_at__isnull=True),
+        "handovers": crisis.handovers.all(),
+        "reflex_runs": crisis.reflex_runs.all(),
+        "sheets": selectors.reflex_sheets(crisis.communes, crisis.hazard) if can["tasks"] else [],
+        "can": can,
+        "entry_form": EntryForm(),
+        "escalate_form": EscalateForm(initial={"level": min(crisis.level + 1, 4)}),
+        "close_form": CloseForm(),
+        "handover_form": HandoverForm(users=users.distinct().order_by("username")),
+        "staffing_form": StaffingForm(),
+        "task_form": TaskForm(),
+        "exercise_run": getattr(crisis, "exercise_run", None) if crisis.exercise else None,
+    }
+    context.update(extra)
+    return context
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    return render(request, "crisis/detail.html", _context(request, crisis))
+
+
+def log_entries(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    return render(request, "crisis/detail.html#journal", _context(request, crisis))
+
+
+@require_POST
+def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    form = EntryForm(request.POST, request.FILES)
+    form_error = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_append_entry(
+                crisis, text=data["text"], category=data["category"], source=data["source"], actor=request.user,
+                occurred_at=data["occurred_at"], deferred=data["deferred"], corrects=_entry_id(crisis, data["corrects"]),
+                location_label=data["location_label"], lat=data["lat"], lon=data["lon"],
+                attachment=data["attachment"] or None,
+            )
+            form = EntryForm()
+        except UserError as exc:
+            form_error = str(exc)
+    else:
+        form_error = form.errors.as_text()
+    if _htmx(request):
+        return render(request, "crisis/detail.html#journal",
+                      _context(request, crisis, entry_form=form, form_error=form_error))
+    if form_error:
+        messages.error(request, form_error)
+    return redirect("crisis:detail", pk=pk)
+
+
+def _entry_id(crisis, seq):
+    if not seq:
+        return None
+    entry = selectors.entries(crisis).filter(seq=seq).first()
+    if entry is None:
+        raise UserError(_("L'entrée n°%(n)s n'existe pas dans cette main courante.") % {"n": seq})
+    return entry
+
+
+def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    head = selectors.chain_head(crisis)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="main-courante-{crisis.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["seq", "recorded_at_utc", "occurred_at_utc", "deferred", "author", "source", "category",
+                     "text", "location", "lat", "lon", "corrects_seq", "exercise", "prev_hash", "hash"])
+    for e in selectors.entries(crisis):
+        writer.writerow([e.seq, e.recorded_at.isoformat(), e.occurred_at.isoformat(), int(e.deferred), e.author_label,
+                         e.source, e.category, e.text, e.location_label, e.lat or "", e.lon or "",
+                         e.corrects.seq if e.corrects else "", int(e.exercise), e.prev_hash, e.hash])
+    writer.writerow([f"# chain head: {head['hash']} ({head['length']} entries)"])
+    return response
+
+
+def _post_action(request: HttpRequest, pk: int, form_class, action, **form_kwargs) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    form = form_class(request.POST, **form_kwargs)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return redirect("crisis:detail", pk=pk)
+    try:
+        action(crisis, form.cleaned_data)
+    except UserError as exc:
+        _error(request, exc)
+    return redirect("crisis:detail", pk=pk)
+
+
+@require_POST
+def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(request, pk, EscalateForm, lambda c, d: actions.do_escalate(
+        c, level=d["level"], reason=d["reason"], actor=request.user))
+
+
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(request, pk, CloseForm, lambda c, d: actions.do_close_crisis(
+        c, summary=d["summary"], actor=request.user))
+
+
+@require_POST
+def handover(request: HttpRequest, pk: int) -> HttpResponse:
+    users = get_user_model().objects.filter(is_active=True)
+    return _post_action(request, pk, HandoverForm, lambda c, d: actions.do_handover(
+        c, incoming=d["incoming"], summary=d["summary"], actor=request.user), users=users)
+
+
+@require_POST
+def add_staffing(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(request, pk, StaffingForm, lambda c, d: actions.do_add_staffing(
+        c, cell=d["cell"], name=d["name"], contact=d["contact"], actor=request.user))
+
+
+@require_POST
+def end_staffing(request: HttpRequest, pk: int, staff_id: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    staff = Staffing.objects.filter(crisis=crisis, pk=staff_id, ended_at__isnull=True).first()
+    if staff is None:
+        raise PermissionDenied("staffing")
+    actions.do_end_staffing(staff, actor=request.user)
+    return redirect("crisis:detail", pk=pk)

@@ -1,0 +1,220 @@
+"""Pages for tasks, reflex sheets, the directory, resources, loans and shelters."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from beffroi.core.errors import UserError
+from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
+from beffroi.crisis import actions_means as am
+from beffroi.crisis import selectors
+from beffroi.crisis.forms import TaskForm
+from beffroi.crisis.models import Contact, ReflexSheet, Resource, ResourceLoan, Shelter, Task
+from beffroi.crisis.models.crisis import LEVELS, Hazard
+from beffroi.crisis.views import _context, _htmx
+from beffroi.territory.selectors import communes_for_user
+
+
+def _codes(user) -> list[str]:
+    return [c.code for c in communes_for_user(user)]
+
+
+def _check_commune(user, commune: str) -> None:
+    allowed = user_communes(user)
+    if ALL_COMMUNES not in allowed and commune not in allowed:
+        raise PermissionDenied("commune")
+
+
+# --- tasks ---------------------------------------------------------------------------------
+@require_POST
+def add_task(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            entry = selectors.entries(crisis).filter(seq=d["source_entry"]).first() if d["source_entry"] else None
+            am.do_create_task(crisis, title=d["title"], assignee_label=d["assignee_label"], priority=d["priority"],
+                              deadline=d["deadline"], source_entry=entry, actor=request.user)
+        except UserError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, form.errors.as_text())
+    return redirect("crisis:detail", pk=pk)
+
+
+@require_POST
+def task_status(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    task = get_object_or_404(Task, crisis=crisis, pk=task_id)
+    try:
+        am.do_set_task_status(task, status=request.POST.get("status", ""), actor=request.user)
+    except UserError as exc:
+        messages.error(request, str(exc))
+    if _htmx(request):
+        return render(request, "crisis/detail.html#tasks", _context(request, crisis))
+    return redirect("crisis:detail", pk=pk)
+
+
+@require_POST
+def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    sheet = get_object_or_404(ReflexSheet, pk=request.POST.get("sheet") or 0)
+    try:
+        run = am.do_start_reflex_sheet(crisis, sheet, actor=request.user)
+        messages.success(request, f"Fiche « {run.sheet_title} » déclenchée : {run.tasks.count()} tâches créées.")
+    except UserError as exc:
+        messages.error(request, str(exc))
+    return redirect("crisis:detail", pk=pk)
+
+
+def attachment(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    entry = selectors.entries(crisis).filter(seq=seq).first()
+    if entry is None or not entry.attachment:
+        raise Http404
+    return FileResponse(entry.attachment.open("rb"), as_attachment=True)
+
+
+# --- reflex sheets -------------------------------------------------------------------------
+def sheets(request: HttpRequest) -> HttpResponse:
+    require(request.user, "crisis.view_reflexsheet")
+    return render(request, "crisis/sheets.html", {
+        "sheets": selectors.reflex_sheets(_codes(request.user)),
+        "can_edit": has_perm(request.user, "crisis.change_reflexsheet"),
+    })
+
+
+def _items_from_post(post) -> list[dict]:
+    items = []
+    for line in post.get("items", "").splitlines():
+        # One action a line: "action | cellule | délai en minutes | priorité"
+        parts = [p.strip() for p in line.split("|")]
+        if not parts[0]:
+            continue
+        minutes = parts[2] if len(parts) > 2 and parts[2].isdigit() else None
+        priority = parts[3] if len(parts) > 3 and parts[3] in ("1", "2", "3") else "2"
+        items.append({"title": parts[0], "cell": parts[1] if len(parts) > 1 else "",
+                      "within_minutes": int(minutes) if minutes else None, "priority": int(priority)})
+    return items
+
+
+def sheet_edit(request: HttpRequest, sheet_id: int | None = None) -> HttpResponse:
+    require(request.user, "crisis.change_reflexsheet")
+    sheet = get_object_or_404(ReflexSheet, pk=sheet_id) if sheet_id else None
+    if sheet and sheet.commune:
+        _check_commune(request.user, sheet.commune)
+    error = None
+    if request.method == "POST":
+        try:
+            level = int(request.POST.get("level") or 0)
+            sheet = am.do_save_reflex_sheet(actor=request.user, sheet=sheet, commune=request.POST.get("commune", ""),
+                                            hazard=request.POST.get("hazard", ""), level=level,
+                                            title=request.POST.get("title", ""),
+                                            objective=request.POST.get("objective", ""),
+                                            items=_items_from_post(request.POST))
+            messages.success(request, f"Fiche enregistrée (version {sheet.version}).")
+            return redirect("crisis:sheets")
+        except (UserError, ValueError) as exc:
+            error = str(exc)
+    items_text = "\n".join(
+        f"{i.title} | {i.cell} | {i.within_minutes or ''} | {i.priority}" for i in sheet.items.all()
+    ) if sheet else ""
+    return render(request, "crisis/sheet_edit.html", {
+        "sheet": sheet, "items_text": items_text, "error": error, "hazards": Hazard.choices,
+        "levels": list(LEVELS.items()), "communes": communes_for_user(request.user),
+    })
+
+
+# --- directory -----------------------------------------------------------------------------
+def directory(request: HttpRequest) -> HttpResponse:
+    require(request.user, "crisis.view_contact")
+    codes = _codes(request.user)
+    error = None
+    if request.method == "POST":
+        commune = request.POST.get("commune", "")
+        _check_commune(request.user, commune)
+        try:
+            am.do_save_contact(commune=commune, actor=request.user, **{
+                k: request.POST.get(k, "") for k in am.CONTACT_FIELDS})
+            return redirect("crisis:directory")
+        except UserError as exc:
+            error = str(exc)
+    return render(request, "crisis/directory.html", {
+        "contacts": selectors.directory(codes), "communes": communes_for_user(request.user), "error": error,
+        "can_edit": has_perm(request.user, "crisis.add_contact"), "kinds": Contact.Kind.choices,
+    })
+
+
+# --- resources and shelters ----------------------------------------------------------------
+def resources(request: HttpRequest) -> HttpResponse:
+    require(request.user, "crisis.view_resource")
+    codes = _codes(request.user)
+    context = {
+        "resources": selectors.resources(codes), "shelters": selectors.shelters(codes),
+        "loans": ResourceLoan.objects.filter(returned_at__isnull=True, from_commune__in=codes).select_related("resource"),
+        "communes": communes_for_user(request.user), "active": selectors.active_crises(request.user),
+        "can_edit": has_perm(request.user, "crisis.change_resource"),
+        "can_shelter": has_perm(request.user, "crisis.change_shelter"),
+        "kinds": Resource.Kind.choices,
+    }
+    if _htmx(request) and request.GET.get("partial") == "shelters":
+        return render(request, "crisis/resources.html#shelters", context)
+    return render(request, "crisis/resources.html", context)
+
+
+@require_POST
+def add_resource(request: HttpRequest) -> HttpResponse:
+    commune = request.POST.get("commune", "")
+    _check_commune(request.user, commune)
+    try:
+        am.do_save_resource(commune=commune, actor=request.user, name=request.POST.get("name", ""),
+                            kind=request.POST.get("kind", "autre"), quantity=int(request.POST.get("quantity") or 1),
+                            unit=request.POST.get("unit", ""), location=request.POST.get("location", ""))
+    except (UserError, ValueError) as exc:
+        messages.error(request, str(exc))
+    return redirect("crisis:resources")
+
+
+@require_POST
+def lend_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
+    resource = get_object_or_404(Resource, pk=resource_id)
+    _check_commune(request.user, resource.commune)
+    crisis = None
+    if request.POST.get("crisis"):
+        crisis = selectors.get_crisis_for_user(request.user, int(request.POST["crisis"]))
+    try:
+        am.do_lend_resource(resource, to_commune=request.POST.get("to_commune", ""), crisis=crisis,
+                            note=request.POST.get("note", ""), actor=request.user)
+    except UserError as exc:
+        messages.error(request, str(exc))
+    return redirect("crisis:resources")
+
+
+@require_POST
+def return_resource(request: HttpRequest, loan_id: int) -> HttpResponse:
+    loan = get_object_or_404(ResourceLoan, pk=loan_id, returned_at__isnull=True)
+    _check_commune(request.user, loan.from_commune)
+    am.do_return_resource(loan, actor=request.user)
+    return redirect("crisis:resources")
+
+
+@require_POST
+def shelter_occupancy(request: HttpRequest, shelter_id: int) -> HttpResponse:
+    shelter = get_object_or_404(Shelter, pk=shelter_id)
+    _check_commune(request.user, shelter.commune)
+    active = [c for c in selectors.active_crises(request.user) if shelter.commune in c.communes]
+    try:
+        am.do_set_occupancy(shelter, occupancy=int(request.POST.get("occupancy") or 0), actor=request.user,
+                            crisis=active[0] if active else None, status=request.POST.get("status") or None)
+    except (UserError, ValueError) as exc:
+        messages.error(request, str(exc))
+    if _htmx(request):
+        request.GET = request.GET.copy()
+        request.GET["partial"] = "shelters"
+        return resources(request)
+    return redirect("crisis:resources")

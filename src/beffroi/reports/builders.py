@@ -1,0 +1,229 @@
+"""Gather what the printed documents show: RETEX of a crisis, the PCS kit, a main courante.
+
+Documents read crisis data through ``beffroi.crisis.selectors`` and alerts through
+``beffroi.alerts.selectors`` when that app provides it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from beffroi.core.timeutil import to_paris, utcnow
+from beffroi.crisis import selectors as crisis_selectors
+from beffroi.crisis.chain import verify
+from beffroi.territory.selectors import boundaries_feature_collection
+
+PCC_CELLS = [
+    ("DOS", _("Directeur des opérations : le maire (ou son représentant). Décide, alerte la population, "
+              "rend compte au préfet.")),
+    (_("Responsable du PCC"), _("Anime la cellule, tient le point de situation, organise les relèves.")),
+    (_("Secrétariat / main courante"), _("Tient la main courante, l'annuaire et la cartographie.")),
+    (_("Logistique"), _("Moyens matériels, services techniques, hébergements, ravitaillement, transports.")),
+    (_("Soutien aux populations"), _("Personnes vulnérables (registre), accueil, CCAS, bénévoles.")),
+    (_("Communication"), _("Messages à la population, standard téléphonique, relations avec les médias.")),
+    (_("Liaison COS"), _("Lien avec le commandant des opérations de secours (SDIS) sur le terrain.")),
+]
+
+# Safety instructions of the DICRIM, per hazard (national consignes, Ministère de la transition écologique).
+DICRIM = {
+    "inondation": [
+        _("Mettez-vous à l'abri dans un bâtiment, en hauteur ; ne descendez pas dans les sous-sols."),
+        _("Ne prenez pas votre voiture ; ne vous engagez jamais sur une route inondée, à pied ou en voiture."),
+        _("Coupez l'électricité et le gaz si l'eau menace d'entrer ; mettez vos biens et papiers en hauteur."),
+        _("N'allez pas chercher les enfants à l'école : ils sont mis en sécurité."),
+        _("Écoutez la radio (France Bleu) et suivez les consignes des autorités ; évacuez si on vous le demande."),
+    ],
+    "canicule": [
+        _("Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez en quantité suffisante."),
+        _("Rafraîchissez-vous : douches, linge humide, lieux climatisés ; fermez volets et fenêtres le jour."),
+        _("Évitez les efforts physiques et l'alcool ; ne sortez pas aux heures les plus chaudes."),
+        _("Prenez des nouvelles de vos proches âgés ou isolés ; inscrivez-les au registre de la mairie."),
+        _("Canicule info service : 0 800 06 66 66 (appel gratuit). En cas de malaise : 15."),
+    ],
+    "tempete": [
+        _("Rentrez à l'abri ; limitez vos déplacements ; rangez les objets pouvant être emportés."),
+        _("Ne touchez pas aux fils électriques tombés ; ne vous abritez pas sous les arbres."),
+    ],
+    "general": [
+        _("Signal national d'alerte : son montant et descendant de 3 fois 1 min 41 s ; fin d'alerte : son continu de 30 s."),
+        _("Mettez-vous à l'abri, écoutez la radio, respectez les consignes, ne téléphonez qu'en cas d'urgence."),
+        _("Numéros d'urgence : 112, 15 (SAMU), 17 (police), 18 (pompiers), 114 (SMS, personnes sourdes)."),
+    ],
+}
+
+
+def _minutes(delta: timedelta | None) -> int | None:
+    return None if delta is None else round(delta.total_seconds() / 60)
+
+
+def alerts_for(crisis) -> list[dict[str, Any]]:
+    try:
+        from beffroi.alerts import selectors as alert_selectors
+    except ImportError:
+        return []
+    if not hasattr(alert_selectors, "alerts_for_crisis"):
+        return []
+    rows = []
+    for alert in alert_selectors.alerts_for_crisis(crisis.pk):
+        reach = {}
+        if hasattr(alert_selectors, "reach_report"):
+            try:
+                reach = alert_selectors.reach_report(alert) or {}
+            except Exception:  # a report must not fail because one alert's reach is unavailable
+                reach = {"error": _("portée indisponible")}
+        rows.append({"title": str(getattr(alert, "headline", "") or getattr(alert, "title", "") or alert),
+                     "status": str(getattr(alert, "status", "")), "sent_at": getattr(alert, "sent_at", None),
+                     "reach": reach})
+    return rows
+
+
+def retex(crisis) -> dict[str, Any]:
+    entries = list(crisis_selectors.entries(crisis))
+    tasks = list(crisis_selectors.tasks(crisis).order_by("created_at", "id"))
+    report = verify(crisis)
+    end = crisis.closed_at or utcnow()
+    task_rows = []
+    for t in tasks:
+        delay = t.delay()
+        task_rows.append({"task": t, "delay_min": _minutes(delay) if delay is not None else None,
+                          "late": delay is not None and delay.total_seconds() > 0,
+                          "took_min": _minutes(t.done_at - t.created_at) if t.done_at else None})
+    done = [r for r in task_rows if r["task"].status == "done"]
+    late = [r for r in task_rows if r["late"] and r["task"].status != "cancelled"]
+    open_tasks = [r for r in task_rows if r["task"].is_open]
+    levels = [crisis.level]
+    figures = {
+        "duration": end - crisis.opened_at,
+        "entries": len(entries),
+        "by_category": Counter(e.get_category_display() for e in entries).most_common(),
+        "by_source": Counter(e.get_source_display() for e in entries).most_common(),
+        "decisions": sum(1 for e in entries if e.category == "decision"),
+        "corrections": sum(1 for e in entries if e.corrects_id),
+        "deferred": sum(1 for e in entries if e.deferred),
+        "tasks": len(tasks), "tasks_done": len(done), "tasks_late": len(late), "tasks_open": len(open_tasks),
+        "median_task_min": sorted(r["took_min"] for r in done)[len(done) // 2] if done else None,
+        "authors": len({e.author_label for e in entries}),
+        "max_level": max(levels),
+        "reflex_runs": crisis.reflex_runs.count(),
+        "loans": crisis.loans.count(),
+    }
+    recommendations = []
+    if late:
+        recommendations.append(_("%(n)d tâche(s) réalisée(s) ou restée(s) après leur échéance : revoir les délais des "
+                                 "fiches réflexes ou les moyens affectés (%(list)s).") % {
+            "n": len(late), "list": "; ".join(r["task"].title for r in late[:5])})
+    if open_tasks:
+        recommendations.append(_("%(n)d tâche(s) encore ouverte(s) à la clôture : désigner un responsable du suivi.")
+                               % {"n": len(open_tasks)})
+    if figures["deferred"]:
+        recommendations.append(_("%(n)d entrée(s) saisie(s) après coup depuis le papier : vérifier l'alimentation "
+                                 "de secours et le kit papier du PCC.") % {"n": figures["deferred"]})
+    if figures["corrections"]:
+        recommendations.append(_("%(n)d correction(s) de la main courante : rappeler la vérification des "
+                                 "informations avant inscription.") % {"n": figures["corrections"]})
+    if not crisis.reflex_runs.exists():
+        recommendations.append(_("Aucune fiche réflexe déclenchée : vérifier qu'une fiche existe pour cet aléa et ce "
+                                 "niveau."))
+    if not report.ok:
+        recommendations.append(_("La chaîne de la main courante est rompue : enquête nécessaire avant toute "
+                                 "exploitation."))
+    recommendations.append(_("Mettre à jour l'annuaire opérationnel et l'inventaire des moyens après l'événement "
+                             "(obligatoire au moins tous les cinq ans)."))
+    return {
+        "crisis": crisis, "communes_names": crisis_selectors.crisis_communes_names(crisis),
+        "entries": entries, "decisions": [e for e in entries if e.category == "decision"],
+        "tasks": task_rows, "figures": figures, "recommendations": recommendations,
+        "alerts": alerts_for(crisis), "chain": report, "staffing": list(crisis.staffing.all()),
+        "handovers": list(crisis.handovers.all()), "reflex_runs": list(crisis.reflex_runs.all()),
+        "generated_at": utcnow(),
+    }
+
+
+def _svg_map(communes, shelters) -> str:
+    """The territory's communes (and shelters) drawn as inline SVG, equirectangular at the mean latitude."""
+    import math
+
+    rings = []
+    for c in communes:
+        geom = c.boundary or {}
+        polys = geom.get("coordinates", [])
+        if geom.get("type") == "Polygon":
+            polys = [polys]
+        for poly in polys:
+            if poly:
+                rings.append((c, poly[0]))
+    if not rings:
+        return ""
+    lons = [p[0] for _c, ring in rings for p in ring]
+    lats = [p[1] for _c, ring in rings for p in ring]
+    k = math.cos(math.radians(sum(lats) / len(lats)))
+    minx, maxx = min(lons) * k, max(lons) * k
+    miny, maxy = min(lats), max(lats)
+    width, height = 640.0, 640.0 * (maxy - miny) / max(maxx - minx, 1e-9)
+    if height > 800:
+        width, height = width * 800 / height, 800.0
+    scale = width / max(maxx - minx, 1e-9)
+
+    def xy(lon, lat):
+        return (lon * k - minx) * scale + 10, (maxy - lat) * scale + 10
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 20:.0f} {height + 20:.0f}" '
+             f'class="territory-map" role="img" aria-label="{_("Carte du territoire")}">']
+    for _c, ring in rings:
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p[:2]) for p in ring))
+        parts.append(f'<polygon points="{points}" fill="#f2f2f2" stroke="#000" stroke-width="1.5"/>')
+    for c in communes:
+        cs = [p for cc, ring in rings if cc is c for p in ring]
+        if cs:
+            x, y = xy(sum(p[0] for p in cs) / len(cs), sum(p[1] for p in cs) / len(cs))
+            parts.append(f'<text x="{x:.0f}" y="{y:.0f}" font-size="14" text-anchor="middle" '
+                         f'font-weight="bold">{c.name}</text>')
+    for i, s in enumerate([s for s in shelters if s.lat and s.lon], 1):
+        x, y = xy(s.lon, s.lat)
+        parts.append(f'<rect x="{x - 5:.0f}" y="{y - 5:.0f}" width="10" height="10" fill="#fff" stroke="#000" '
+                     f'stroke-width="2"/><text x="{x + 8:.0f}" y="{y + 4:.0f}" font-size="11">H{i}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def pcs(communes) -> dict[str, Any]:
+    codes = [c.code for c in communes]
+    contacts = list(crisis_selectors.directory(codes))
+    sheets = list(crisis_selectors.reflex_sheets(codes))
+    resources = list(crisis_selectors.resources(codes))
+    shelters = list(crisis_selectors.shelters(codes))
+    active = [c for c in crisis_selectors.active_crises() if set(c.communes) & set(codes)]
+    fingerprint = json.dumps({
+        "communes": codes,
+        "contacts": [(c.pk, c.updated_at.isoformat()) for c in contacts],
+        "sheets": [(s.pk, s.version) for s in sheets],
+        "resources": [(r.pk, r.updated_at.isoformat()) for r in resources],
+        "shelters": [(s.pk, s.capacity, s.updated_at.isoformat()) for s in shelters],
+    }, sort_keys=True)
+    version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
+    hazards = sorted({s.hazard for s in sheets} | {c.hazard for c in active})
+    logs = [{"crisis": c, "entries": list(crisis_selectors.entries(c)), "head": crisis_selectors.chain_head(c)}
+            for c in active]
+    return {
+        "communes": communes, "contacts": contacts, "sheets": sheets, "resources": resources,
+        "shelters": shelters, "active": logs, "cells": PCC_CELLS, "version": version,
+        "generated_at": utcnow(), "map_svg": _svg_map(communes, shelters),
+        "dicrim": [(h, DICRIM[h]) for h in hazards if h in DICRIM] + [("general", DICRIM["general"])],
+        "geojson": boundaries_feature_collection(communes), "blank_rows": range(22),
+    }
+
+
+def log(crisis) -> dict[str, Any]:
+    return {"crisis": crisis, "entries": list(crisis_selectors.entries(crisis)),
+            "head": crisis_selectors.chain_head(crisis), "chain": verify(crisis), "generated_at": utcnow(),
+            "communes_names": crisis_selectors.crisis_communes_names(crisis)}
+
+
+def paris(value):
+    return to_paris(value) if value else None

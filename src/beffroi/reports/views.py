@@ -1,0 +1,53 @@
+"""Printable documents: PCS kit, RETEX, main courante (HTML and PDF)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from beffroi.core.audit import record
+from beffroi.core.permissions import require
+from beffroi.crisis import selectors as crisis_selectors
+from beffroi.reports import builders
+from beffroi.reports.pdf import render_pdf
+from beffroi.territory.selectors import communes_for_user
+
+
+def _pdf(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    require(request.user, "crisis.view_crisis")
+    return render(request, "reports/index.html", {"crises": crisis_selectors.crises_for_user(request.user)[:50]})
+
+
+def pcs_html(request: HttpRequest) -> HttpResponse:
+    require(request.user, "crisis.view_reflexsheet")
+    return render(request, "reports/pcs.html", builders.pcs(communes_for_user(request.user)))
+
+
+def pcs_pdf(request: HttpRequest) -> HttpResponse:
+    require(request.user, "crisis.view_reflexsheet")
+    context = builders.pcs(communes_for_user(request.user))
+    record(request.user, "reports.pcs.print", detail={"version": context["version"]})
+    return _pdf(render_pdf("reports/pcs.html", context, request), f"pcs-{context['version']}.pdf")
+
+
+def retex(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = crisis_selectors.get_crisis_for_user(request.user, pk)
+    return render(request, "reports/retex.html", builders.retex(crisis))
+
+
+def retex_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = crisis_selectors.get_crisis_for_user(request.user, pk)
+    record(request.user, "reports.retex.print", crisis)
+    return _pdf(render_pdf("reports/retex.html", builders.retex(crisis), request), f"retex-{crisis.pk}.pdf")
+
+
+def log_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = crisis_selectors.get_crisis_for_user(request.user, pk)
+    record(request.user, "reports.log.print", crisis)
+    return _pdf(render_pdf("reports/log.html", builders.log(crisis), request), f"main-courante-{crisis.pk}.pdf")
