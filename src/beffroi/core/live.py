@@ -236,6 +236,10 @@ class MemoryBroker:
             key = parse_id(after)
             return [e for e in self.buffer if e.key() > key]
 
+    def last_id(self) -> str:
+        with self.lock:
+            return format_id(self.last_key)
+
     def close(self) -> None:
         pass
 
@@ -359,6 +363,10 @@ class RedisBroker:
     def recent(self, after: str | None = None) -> list[Event]:
         return self._replay(_Subscriber(None), after or "0-0")
 
+    def last_id(self) -> str:
+        rows = self.redis.xrevrange(self.stream_key, count=1)
+        return _text(rows[0][0]) if rows else "0-0"
+
     def close(self) -> None:
         self.stopping = True
         if self.listener is not None:
@@ -428,6 +436,12 @@ def _publish_now(topic: str, event: str, data: dict) -> None:
 
 def recent(after: str | None = None) -> list[Event]:
     return get_broker().recent(after)
+
+
+def last_id() -> str:
+    """The id of the newest event (``"0-0"`` if none): a page rendered now passes it to its
+    EventSource so that nothing published between the render and the connection is missed."""
+    return get_broker().last_id()
 
 
 def _topics(topics: Iterable[str] | None) -> set[str] | None:

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from beffroi.monitoring.sse import live_stream
+
+app_name = "live"
+urlpatterns = [path("", live_stream, name="stream")]

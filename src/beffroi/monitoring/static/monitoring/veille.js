@@ -1,0 +1,265 @@
+// The live monitoring dashboard: a Leaflet map of indicators coloured by level, one uPlot chart per
+// indicator (observations, source forecasts, trend projection with its band, thresholds drawn),
+// the proposals list and source freshness, all updated from the /live/ Server-Sent Events stream.
+(function () {
+  "use strict";
+  var root = document.getElementById("veille");
+  if (!root) { return; }
+  var config = JSON.parse(document.getElementById("veille-config").textContent);
+  var data = JSON.parse(document.getElementById("veille-data").textContent);
+  var byKey = {};
+  var charts = {};
+  var markers = {};
+  var map = null;
+  var statusEl = document.getElementById("live-status");
+  var announceEl = document.getElementById("live-announce");
+  var STALE_COLOUR = "#6b6b6b";
+  var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
+  var timeFmt = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+
+  function colourOf(s) { return s.stale ? STALE_COLOUR : s.colour; }
+  function ts(iso) { return Date.parse(iso) / 1000; }
+
+  function ageText(s) {
+    if (!s.at) { return "aucune valeur"; }
+    var minutes = Math.max(0, Math.round((Date.now() - Date.parse(s.at)) / 60000));
+    var txt = minutes < 60 ? "il y a " + minutes + " min" : "il y a " + Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+    return s.stale ? txt + " — source en retard" : txt;
+  }
+
+  // --- Map ----------------------------------------------------------------------------------------
+  function initMap() {
+    var el = document.getElementById("veille-map");
+    if (!el || typeof L === "undefined") { return; }
+    map = L.map(el, { zoomSnap: 0.25, keyboard: true });
+    if (config.tileUrl) { L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map); }
+    var bounds = null;
+    if (config.boundaries && config.boundaries.features && config.boundaries.features.length) {
+      var layer = L.geoJSON(config.boundaries, {
+        style: function () { return { color: "#123c69", weight: 1.5, fillColor: "#9fb7d3", fillOpacity: 0.2 }; },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { direction: "center", className: "commune-label" }); }
+      }).addTo(map);
+      bounds = layer.getBounds();
+    }
+    if (bounds) { map.fitBounds(bounds, { padding: [20, 20] }); } else { map.setView([48.86, 2.35], 10); }
+  }
+
+  function updateMarker(s) {
+    if (!map || s.lat === null || s.lon === null) { return; }
+    var style = { radius: 11, color: "#1b1b1b", weight: 2, fillColor: colourOf(s), fillOpacity: 0.95, dashArray: s.stale ? "4 3" : null };
+    var label = s.label + " : " + (s.value === null ? "—" : fmt.format(s.value) + " " + s.unit) + " (" + s.level_label + (s.stale ? ", en retard" : "") + ")";
+    var m = markers[s.key];
+    if (!m) {
+      m = L.circleMarker([s.lat, s.lon], style).addTo(map);
+      m.bindTooltip(label);
+      m.on("click", function () {
+        var card = document.getElementById("ind-" + s.key);
+        if (card) { card.scrollIntoView({ behavior: "smooth", block: "nearest" }); }
+      });
+      markers[s.key] = m;
+    } else {
+      m.setStyle(style);
+      m.setTooltipContent(label);
+    }
+    var path = m.getElement ? m.getElement() : null;
+    if (path) { path.setAttribute("data-key", s.key); path.setAttribute("data-colour", colourOf(s)); path.setAttribute("data-level", String(s.level)); }
+  }
+
+  // --- Charts -------------------------------------------------------------------------------------
+  function chartData(s) {
+    var rows = {};
+    function put(t, idx, v) { (rows[t] = rows[t] || [null, null, null, null, null])[idx] = v; }
+    s.observations.forEach(function (p) { put(ts(p[0]), 0, p[1]); });
+    if (s.forecast.length && s.observations.length) { var last = s.observations[s.observations.length - 1]; put(ts(last[0]), 1, last[1]); }
+    s.forecast.forEach(function (p) { put(ts(p[0]), 1, p[1]); });
+    s.trend.forEach(function (p) { var t = ts(p[0]); put(t, 2, p[1]); put(t, 3, p[2]); put(t, 4, p[3]); });
+    var xs = Object.keys(rows).map(Number).sort(function (a, b) { return a - b; });
+    var out = [xs, [], [], [], [], []];
+    xs.forEach(function (x) { for (var i = 0; i < 5; i++) { out[i + 1].push(rows[x][i]); } });
+    return out;
+  }
+
+  function yRange(s) {
+    return function (u, min, max) {
+      if (min === null || max === null) { min = 0; max = 1; }
+      // Show the thresholds up to the first one above the data, so the next step is always visible.
+      var shown = s.thresholds.filter(function (t) { return t.value <= max; });
+      var next = s.thresholds.filter(function (t) { return t.value > max; })[0];
+      if (next) { shown.push(next); }
+      shown.forEach(function (t) { min = Math.min(min, t.value); max = Math.max(max, t.value); });
+      var pad = (max - min) * 0.08 || 0.5;
+      return [min - pad, max + pad];
+    };
+  }
+
+  function thresholdHook(s) {
+    return function (u) {
+      var ctx = u.ctx;
+      ctx.save();
+      s.thresholds.forEach(function (t) {
+        var y = u.valToPos(t.value, "y", true);
+        if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) { return; }
+        ctx.strokeStyle = t.colour; ctx.lineWidth = 2 * devicePixelRatio; ctx.setLineDash([8, 5]);
+        ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
+        ctx.setLineDash([]); ctx.fillStyle = "#1b1b1b"; ctx.font = (12 * devicePixelRatio) + "px system-ui";
+        ctx.textAlign = "right"; ctx.fillText(t.label + " " + fmt.format(t.value), u.bbox.left + u.bbox.width - 4, y - 4);
+      });
+      ctx.restore();
+    };
+  }
+
+  function drawChart(s) {
+    var card = document.getElementById("ind-" + s.key);
+    if (!card || typeof uPlot === "undefined") { return; }
+    var el = card.querySelector(".chart");
+    var width = Math.max(260, el.clientWidth || 400);
+    var height = root.classList.contains("wall") ? 300 : 200;
+    if (charts[s.key]) { charts[s.key].destroy(); el.innerHTML = ""; }
+    var opts = {
+      width: width, height: height, legend: { show: false },
+      scales: { x: { time: true }, y: { range: yRange(s) } },
+      axes: [{}, { size: 56, values: function (u, vals) { return vals.map(function (v) { return fmt.format(v); }); } }],
+      series: [
+        {},
+        { label: "Observé", stroke: "#123c69", width: 2, spanGaps: true },
+        { label: "Prévision (source)", stroke: "#123c69", width: 2, dash: [4, 4], spanGaps: true },
+        { label: "Tendance", stroke: "#7a4ea3", width: 1.5, dash: [2, 3], spanGaps: true },
+        { label: "Bas", stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true },
+        { label: "Haut", stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true }
+      ],
+      bands: [{ series: [5, 4], fill: "rgba(122,78,163,0.15)" }],
+      hooks: { draw: [thresholdHook(s)] }
+    };
+    charts[s.key] = new uPlot(opts, chartData(s), el);
+    el.setAttribute("data-points", String(s.observations.length));
+    el.setAttribute("data-last", s.value === null ? "" : String(s.value));
+  }
+
+  // --- Cards --------------------------------------------------------------------------------------
+  function renderCard(s) {
+    var card = document.getElementById("ind-" + s.key);
+    if (!card) { return; }
+    card.dataset.level = String(s.level);
+    card.dataset.stale = s.stale ? "1" : "0";
+    card.style.setProperty("--level-colour", colourOf(s));
+    card.querySelector(".value").textContent = s.value === null ? "—" : fmt.format(s.value) + " " + s.unit;
+    var badge = card.querySelector(".badge");
+    badge.textContent = s.stale ? s.level_label + " · en retard" : s.level_label;
+    badge.style.setProperty("--badge-colour", colourOf(s));
+    card.querySelector(".age").textContent = ageText(s);
+    var eta = card.querySelector(".eta");
+    if (s.next_threshold) {
+      var basis = s.next_threshold.basis === "forecast" ? "selon la prévision de la source" : "selon la tendance (projection linéaire)";
+      eta.textContent = "Seuil « " + s.next_threshold.label + " » attendu vers " + timeFmt.format(new Date(s.next_threshold.at)) +
+        " (dans " + fmt.format(s.next_threshold.hours) + " h, " + basis + ")";
+    } else {
+      eta.textContent = s.thresholds.length && s.level >= s.thresholds.length ? "Niveau maximal atteint" : "Pas de franchissement de seuil attendu";
+    }
+  }
+
+  function render(s) {
+    byKey[s.key] = s;
+    renderCard(s);
+    drawChart(s);
+    updateMarker(s);
+  }
+
+  function renderFreshness() {
+    var tbody = document.querySelector("#freshness tbody");
+    if (!tbody) { return; }
+    var sources = {};
+    Object.keys(byKey).forEach(function (k) {
+      var s = byKey[k];
+      var e = sources[s.source] = sources[s.source] || { last: null, stale: false };
+      if (s.at && (!e.last || Date.parse(s.at) > Date.parse(e.last))) { e.last = s.at; }
+      e.stale = e.stale || s.stale;
+    });
+    tbody.innerHTML = "";
+    Object.keys(sources).sort().forEach(function (name) {
+      var e = sources[name];
+      var tr = document.createElement("tr");
+      [name, e.last ? timeFmt.format(new Date(e.last)) : "—", e.stale ? "en retard" : "à jour"].forEach(function (txt, i) {
+        var td = document.createElement("td");
+        if (i === 2 && e.stale) { var strong = document.createElement("strong"); strong.className = "stale-text"; strong.textContent = txt; td.appendChild(strong); }
+        else { td.textContent = txt; }
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+    });
+  }
+
+  // --- Live updates -------------------------------------------------------------------------------
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return r.json();
+    });
+  }
+
+  var pending = {};
+  function refreshIndicator(key) {
+    if (pending[key]) { return; }
+    pending[key] = true;
+    fetchJSON(config.apiIndicators + "/" + encodeURIComponent(key)).then(function (s) {
+      pending[key] = false;
+      if (!document.getElementById("ind-" + key)) { return reloadAll(); }
+      render(s); renderFreshness();
+    }).catch(function () { pending[key] = false; });
+  }
+
+  function reloadAll() {
+    return fetchJSON(config.apiIndicators).then(function (d) {
+      d.indicators.forEach(function (s) { if (document.getElementById("ind-" + s.key)) { render(s); } });
+      renderFreshness();
+    });
+  }
+
+  function refreshProposals() {
+    fetch(config.proposalsUrl, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      var box = document.getElementById("proposals");
+      if (box) { box.innerHTML = html; }
+    });
+  }
+
+  function setStatus(state, text) { statusEl.dataset.state = state; statusEl.textContent = text; }
+
+  function connect() {
+    if (typeof EventSource === "undefined") { setStatus("off", "Direct indisponible sur ce navigateur"); return; }
+    var url = config.liveUrl + (config.liveUrl.indexOf("?") >= 0 ? "&" : "?") + "last_event_id=" + encodeURIComponent(config.lastEventId);
+    var source = new EventSource(url);
+    source.onopen = function () { setStatus("live", "En direct"); };
+    source.onerror = function () { setStatus("reconnecting", "Connexion perdue, reconnexion…"); };
+    source.addEventListener("observation", function (e) { var d = JSON.parse(e.data); refreshIndicator(d.indicator); root.dataset.lastEvent = e.lastEventId; });
+    source.addEventListener("stale", function (e) { refreshIndicator(JSON.parse(e.data).indicator); });
+    source.addEventListener("level", function (e) {
+      var d = JSON.parse(e.data);
+      var s = byKey[d.indicator];
+      announceEl.textContent = (s ? s.label : d.indicator) + " : niveau " + d.label;
+      refreshIndicator(d.indicator);
+    });
+    source.addEventListener("proposal", function () { refreshProposals(); });
+    source.addEventListener("resync", function () { reloadAll(); refreshProposals(); });
+    window.beffroiLive = source;
+  }
+
+  // --- Wall-screen mode: one panel group at a time, large and high contrast ------------------------
+  function startRotation() {
+    var panels = Array.prototype.slice.call(root.querySelectorAll(".panel"));
+    var i = 0;
+    function show() {
+      panels.forEach(function (p, j) { p.classList.toggle("wall-hidden", j !== i); });
+      if (panels[i].dataset.panel === "map" && map) { map.invalidateSize(); }
+      if (panels[i].dataset.panel === "indicators") { Object.keys(byKey).forEach(function (k) { drawChart(byKey[k]); }); }
+      i = (i + 1) % panels.length;
+    }
+    show();
+    setInterval(show, (config.rotateSeconds || 15) * 1000);
+  }
+
+  initMap();
+  data.indicators.forEach(render);
+  renderFreshness();
+  setInterval(function () { Object.keys(byKey).forEach(function (k) { var c = document.getElementById("ind-" + k); if (c) { c.querySelector(".age").textContent = ageText(byKey[k]); } }); }, 30000);
+  if (config.wall) { document.body.classList.add("wall-body"); startRotation(); }
+  connect();
+})();

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from beffroi.monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("mur/", views.wall, name="wall"),
+    path("propositions/", views.proposals, name="proposals"),
+    path("propositions/<int:proposal_id>/accepter/", views.decide, {"decision": "accept"}, name="accept"),
+    path("propositions/<int:proposal_id>/ecarter/", views.decide, {"decision": "dismiss"}, name="dismiss"),
+]

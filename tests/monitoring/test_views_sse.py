@@ -1,0 +1,129 @@
+"""Dashboard pages and the /live/ SSE endpoint (resume after a dropped connection, commune filter)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import AsyncClient
+
+from beffroi.core import live
+from beffroi.monitoring import actions
+from beffroi.monitoring.models import Proposal
+
+from .conftest import points
+
+
+def test_dashboard_renders_for_a_reader_without_decision_buttons(client_for, marne):
+    actions.do_ingest_points(points(marne.series, [2.2, 3.3]), source="t")
+    client = client_for("lecteur")
+    page = client.get("/veille/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Hauteur de la Marne" in html and 'id="veille-config"' in html and "Accepter" not in html
+    assert "<script>" not in html.replace("<script id=", "")  # data only through json_script
+
+
+def test_cell_member_accepts_and_dismisses_from_the_page(client_for, marne):
+    actions.do_ingest_points(points(marne.series, [3.3]), source="t")
+    client = client_for("cellule_crise")
+    html = client.get("/veille/").content.decode()
+    assert "Accepter" in html and "Écarter" in html
+    proposal = Proposal.objects.filter(status="pending", action="log_entry").first()
+    response = client.post(f"/veille/propositions/{proposal.pk}/ecarter/", {"note": "vu"})
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == "dismissed"
+    fragment = client.get("/veille/propositions/").content.decode()
+    assert f'id="proposal-{proposal.pk}"' in fragment and 'data-status="dismissed"' in fragment
+
+
+def test_wall_mode_and_nav(client_for, marne):
+    client = client_for("maire")
+    html = client.get("/veille/mur/").content.decode()
+    assert 'data-wall="1"' in html
+    assert 'href="/veille/"' in client.get("/").content.decode()
+
+
+def test_reader_of_another_commune_does_not_see_the_indicator(client_for, marne):
+    client = client_for("lecteur", communes=["92033"])
+    assert "Hauteur de la Marne" not in client.get("/veille/").content.decode()
+
+
+async def _frames(response, n, timeout=5.0):
+    """Read SSE frames (id, event, data) until ``n`` events arrived."""
+    events, buffer = [], b""
+    iterator = response.streaming_content.__aiter__()
+
+    async def run():
+        nonlocal buffer
+        while len(events) < n:
+            buffer += await iterator.__anext__()
+            while b"\n\n" in buffer:
+                frame, buffer = buffer.split(b"\n\n", 1)
+                fields = dict(
+                    line.split(": ", 1)
+                    for line in frame.decode().splitlines()
+                    if ": " in line and not line.startswith(":")
+                )
+                if "event" in fields:
+                    events.append(fields)
+
+    await asyncio.wait_for(run(), timeout)
+    await iterator.aclose()
+    return events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sse_resume_after_dropped_connection_misses_nothing(make_user):
+    user = make_user("cellule_crise", communes=["94052"])
+
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        first = live.get_broker().publish("monitoring", "observation", {"commune": "94052", "n": 1})
+        live.get_broker().publish("monitoring", "observation", {"commune": "94052", "n": 2})
+        live.get_broker().publish(
+            "monitoring", "observation", {"commune": "92063", "n": 99}
+        )  # not their commune
+        response = await client.get("/live/", {"topics": "monitoring", "last_event_id": first})
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
+        got = await _frames(response, 1)
+        assert [int(f["data"].split('"n":')[1].rstrip("}")) for f in got] == [2]
+        # The connection drops; meanwhile two more events are published.
+        last_seen = got[-1]["id"]
+        live.get_broker().publish("monitoring", "observation", {"commune": "94052", "n": 3})
+        live.get_broker().publish("monitoring", "level", {"commune": "94052", "n": 4})
+        again = await client.get("/live/", {"topics": "monitoring"}, headers={"Last-Event-ID": last_seen})
+        got = await _frames(again, 2)
+        assert [f["event"] for f in got] == ["observation", "level"]
+        assert all(live.parse_id(f["id"]) > live.parse_id(last_seen) for f in got)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sse_requires_login(territory):
+    async def scenario():
+        response = await AsyncClient().get("/live/")
+        return response.status_code
+
+    assert asyncio.run(scenario()) in (302, 401)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sse_receives_an_ingested_observation_live(make_user, marne):
+    user = make_user("cellule_crise")
+
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        response = await client.get("/live/", {"topics": "monitoring"})
+        reader = asyncio.ensure_future(_frames(response, 1))
+        await asyncio.sleep(0.2)
+        await sync_to_async(actions.do_ingest_points)(points(marne.series, [1.23]), source="t")
+        return await reader
+
+    got = asyncio.run(scenario())
+    assert got[0]["event"] == "observation" and '"value":1.23' in got[0]["data"]
