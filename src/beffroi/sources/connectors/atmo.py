@@ -1,0 +1,105 @@
+"""Air quality: the national ATMO index (Atmo France, login → Bearer token) and Airparif (X-Api-Key).
+
+Atmo France: ``POST /api/login`` with ``BEFFROI_ATMO_USERNAME``/``BEFFROI_ATMO_PASSWORD`` then
+``GET /api/v2/data/indices/atmo?format=geojson&date=…&code_zone=…``; properties ``code_qual`` 1–6 and
+sub-indices ``code_no2``, ``code_o3``, ``code_pm10``, ``code_pm25``, ``code_so2``.
+Airparif: ``GET /indices/prevision/commune?insee=…`` with ``BEFFROI_AIRPARIF_API_KEY``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from beffroi.sources.connectors.base import Connector, Parsed
+from beffroi.sources.connectors.errors import MissingKey, PayloadError, RowProblem
+from beffroi.sources.connectors.values import as_datetime, as_float, records_table
+
+SUBINDICES = ("no2", "so2", "o3", "pm10", "pm25")
+
+
+class Atmo(Connector):
+    kind = "atmo"
+    title = "Atmo France — indice ATMO"
+    default_base_url = "https://admindata.atmo-france.org"
+    default_period = 3 * 3600
+    live = True
+    licence = "ODbL — Atmo France / AASQA (à vérifier)"
+    options = {"communes": "INSEE codes, comma-separated"}
+    required = ("communes",)
+    key_env = ("BEFFROI_ATMO_USERNAME", "BEFFROI_ATMO_PASSWORD")
+    key_help = "Create an account at https://admindata.atmo-france.org to get them."
+
+    def fetch(self):
+        user = self.credential("BEFFROI_ATMO_USERNAME")
+        password = self.credential("BEFFROI_ATMO_PASSWORD")
+        login = self.post(f"{self.base_url}/api/login", json_body={"username": user, "password": password})
+        token = (self.json_of(login) or {}).get("token")
+        if not token:
+            raise MissingKey("Atmo France refused the login: check BEFFROI_ATMO_USERNAME and BEFFROI_ATMO_PASSWORD")
+        params = {"format": "geojson", "date": date.today().isoformat(), "code_zone": ",".join(self.list_option("communes")), "with_geom": "false"}
+        return [self.get(f"{self.base_url}/api/v2/data/indices/atmo", params=params, headers={"Authorization": f"Bearer {token}"})]
+
+    def parse(self, payloads):
+        parsed = Parsed()
+        body = self.json_of(payloads[0])
+        features = body.get("features") if isinstance(body, dict) else None
+        if not isinstance(features, list):
+            raise PayloadError(f"{payloads[0].url}: no GeoJSON features in the answer")
+        records = []
+        for n, feature in enumerate(features, start=1):
+            p = feature.get("properties") or {}
+            zone, at, index = str(p.get("code_zone", "")), as_datetime(p.get("date_ech")), as_float(p.get("code_qual"))
+            if not zone or at is None or index is None:
+                parsed.problems.append(RowProblem(f"feature {n}", "missing code_zone, date_ech or code_qual"))
+                continue
+            parsed.points.append({"series": f"atmo:{zone}:index", "at": at, "value": index, "unit": "indice", "kind": "observation"})
+            rec = {"code_zone": zone, "lib_zone": p.get("lib_zone"), "date_ech": at, "code_qual": index, "lib_qual": p.get("lib_qual")}
+            for sub in SUBINDICES:
+                v = as_float(p.get(f"code_{sub}"))
+                rec[f"code_{sub}"] = v
+                if v is not None:
+                    parsed.points.append({"series": f"atmo:{zone}:{sub}", "at": at, "value": v, "unit": "indice", "kind": "observation"})
+            records.append(rec)
+        if records:
+            parsed.table = records_table(records)
+        return parsed
+
+
+class Airparif(Connector):
+    kind = "airparif"
+    title = "Airparif — indice par commune"
+    default_base_url = "https://api.airparif.asso.fr"
+    default_period = 3 * 3600
+    live = True
+    licence = "Airparif (conditions d'utilisation à vérifier)"
+    options = {"communes": "INSEE codes, comma-separated"}
+    required = ("communes",)
+    key_env = ("BEFFROI_AIRPARIF_API_KEY",)
+    key_help = "Ask Airparif for an API key (https://www.airparif.fr/contact)."
+
+    def fetch(self):
+        key = self.credential("BEFFROI_AIRPARIF_API_KEY")
+        return [self.get(f"{self.base_url}/indices/prevision/commune", params={"insee": ",".join(self.list_option("communes"))}, headers={"X-Api-Key": key})]
+
+    def parse(self, payloads):
+        """Schema-derived (no recorded answer available): ``{insee: [{date, indice, ...}]}`` or a list of records."""
+        parsed = Parsed()
+        body = self.json_of(payloads[0])
+        if isinstance(body, dict):
+            items = [dict(r, insee=k) for k, v in body.items() if isinstance(v, list) for r in v if isinstance(r, dict)]
+        elif isinstance(body, list):
+            items = [r for r in body if isinstance(r, dict)]
+        else:
+            raise PayloadError(f"{payloads[0].url}: unexpected answer")
+        records = []
+        for n, r in enumerate(items, start=1):
+            zone, at = str(r.get("insee", "")), as_datetime(r.get("date"))
+            value = as_float(r.get("indice", r.get("niveau")))
+            if not zone or at is None or value is None:
+                parsed.problems.append(RowProblem(f"record {n}", "missing insee, date or indice"))
+                continue
+            parsed.points.append({"series": f"atmo:{zone}:index", "at": at, "value": value, "unit": "indice", "kind": "forecast" if at.date() > date.today() else "observation"})
+            records.append({"insee": zone, "date": at, "indice": value})
+        if records:
+            parsed.table = records_table(records)
+        return parsed

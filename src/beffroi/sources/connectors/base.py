@@ -1,0 +1,140 @@
+"""One base for every public source: fetch() → parse() → store(), with a run report and dry-run.
+
+A subclass declares its ``kind``, licence, default period and base URL (overridable per source with
+the ``base_url`` option or with ``BEFFROI_<KIND>_URL``), and implements ``fetch`` (HTTP through
+``self.get``, which records every raw payload) and ``parse`` (payloads → points and/or a table).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from beffroi.core.errors import Problem, UserError
+from beffroi.sources.connectors.errors import MissingKey, PayloadError, RowProblem
+from beffroi.sources.connectors.http import Fetched, HttpClient
+
+CONNECTOR_MODULES = ("hubeau", "vigicrues", "datagouv", "opendatasoft", "georisques", "meteoalarm", "meteofrance", "atmo")
+
+
+def registry() -> dict[str, type[Connector]]:
+    for name in CONNECTOR_MODULES:
+        importlib.import_module(f"beffroi.sources.connectors.{name}")
+    return {cls.kind: cls for cls in _all_subclasses(Connector) if getattr(cls, "kind", "")}
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+@dataclass
+class Parsed:
+    points: list[dict[str, Any]] = field(default_factory=list)
+    table: pa.Table | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    staged: Any = None  # a staged file import (downloads), adopted by store()
+
+    @property
+    def rows(self) -> int:
+        if self.table is not None:
+            return self.table.num_rows
+        if self.staged is not None:
+            return self.staged.rows
+        return len(self.points)
+
+
+class Connector:
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    licence: ClassVar[str] = "Licence Ouverte / Etalab 2.0"
+    default_base_url: ClassVar[str] = ""
+    default_period: ClassVar[int] = 3600
+    options: ClassVar[dict[str, str]] = {}  # option -> help
+    required: ClassVar[tuple[str, ...]] = ()
+    key_env: ClassVar[tuple[str, ...]] = ()  # environment variables holding the credentials
+    key_help: ClassVar[str] = ""
+    live: ClassVar[bool] = False  # pushes observations to monitoring
+
+    def __init__(self, config: dict[str, Any], *, source_name: str = "", http: HttpClient | None = None):
+        self.config = dict(config)
+        self.source_name = source_name or self.kind
+        self.http = http or HttpClient(
+            timeout=float(self.config["timeout"]) if self.config.get("timeout") else None,
+            backoff=float(self.config.get("backoff", 1.0)),
+            retries=int(self.config.get("retries", 3)),
+        )
+        self.payloads: list[Fetched] = []
+
+    # --- configuration ------------------------------------------------------------------------
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        known = set(cls.options) | {"base_url", "timeout", "backoff", "retries"}
+        unknown = sorted(set(config) - known)
+        problems = [Problem(f"unknown option for {cls.kind} (known: {', '.join(sorted(known))})", field=k) for k in unknown]
+        problems += [Problem(f"required: {cls.options.get(k, '')}", field=k) for k in cls.required if not config.get(k)]
+        if problems:
+            raise UserError(f"Invalid options for a {cls.kind} source.", problems)
+        return {k: v for k, v in config.items() if v not in (None, "")}
+
+    @classmethod
+    def default_title(cls, config: dict[str, Any]) -> str:
+        return cls.title
+
+    @classmethod
+    def origin_for(cls, config: dict[str, Any]) -> str:
+        return config.get("base_url") or cls.env_base_url() or cls.default_base_url
+
+    @classmethod
+    def env_base_url(cls) -> str:
+        return os.environ.get(f"BEFFROI_{cls.kind.upper()}_URL", "")
+
+    @property
+    def base_url(self) -> str:
+        return (self.config.get("base_url") or self.env_base_url() or self.default_base_url).rstrip("/")
+
+    def list_option(self, name: str) -> list[str]:
+        value = self.config.get(name, "")
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [v.strip() for v in str(value).split(",") if v.strip()]
+
+    def credential(self, env: str) -> str:
+        value = os.environ.get(env, "")
+        if not value:
+            raise MissingKey(f"missing API key: set {env} in the environment. {self.key_help}".strip())
+        return value
+
+    # --- HTTP with provenance -----------------------------------------------------------------
+    def get(self, url: str, *, params=None, headers=None, accept=(200, 206)) -> Fetched:
+        fetched = self.http.request("GET", url, params=params, headers=headers, accept=accept)
+        self.payloads.append(fetched)
+        return fetched
+
+    def post(self, url: str, *, json_body=None, headers=None) -> Fetched:
+        return self.http.request("POST", url, json=json_body, headers=headers, accept=(200, 201))
+
+    @staticmethod
+    def json_of(fetched: Fetched) -> Any:
+        try:
+            return json.loads(fetched.content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            snippet = fetched.content[:80].decode("utf-8", "replace")
+            raise PayloadError(f"{fetched.url}: the answer is not valid JSON ({exc}); it starts with {snippet!r}") from None
+
+    # --- the three steps ----------------------------------------------------------------------
+    def fetch(self) -> list[Fetched]:
+        raise NotImplementedError
+
+    def parse(self, payloads: list[Fetched]) -> Parsed:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.http.close()

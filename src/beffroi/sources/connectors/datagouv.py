@@ -1,0 +1,119 @@
+"""data.gouv.fr (udata API v1 + tabular API): a dataset's metadata, a resource's download, or its rows.
+
+Modes: ``metadata`` (the resources of a dataset as a table), ``download`` (a resource file imported
+through the same checks as ``beffroi sources import``), ``tabular`` (rows from tabular-api,
+following ``links.next``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from beffroi.sources.connectors.base import Connector, Parsed
+from beffroi.sources.connectors.errors import PayloadError, SourceError
+from beffroi.sources.connectors.values import flatten, records_table
+
+LICENCES = {"lov2": "Licence Ouverte / Etalab 2.0", "odc-odbl": "ODbL", "fr-lo": "Licence Ouverte 1.0", "cc-by": "CC-BY"}
+FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "json": ".geojson", "gpkg": ".gpkg", "zip": ".zip", "shp": ".zip"}
+
+
+class DataGouv(Connector):
+    kind = "datagouv"
+    title = "data.gouv.fr"
+    default_base_url = "https://www.data.gouv.fr"
+    default_period = 86400
+    options = {
+        "dataset": "dataset id or slug",
+        "resource": "resource id (download and tabular modes)",
+        "mode": "metadata, download or tabular (default metadata)",
+        "tabular_url": "base of the tabular API (default https://tabular-api.data.gouv.fr)",
+        "page_size": "rows per tabular page (default 50)",
+        "max_pages": "safety stop (default 200)",
+    }
+
+    @classmethod
+    def validate_config(cls, config):
+        from beffroi.core.errors import Problem, UserError
+
+        clean = super().validate_config(config)
+        mode = clean.setdefault("mode", "metadata")
+        if mode not in ("metadata", "download", "tabular"):
+            raise UserError("mode must be metadata, download or tabular.", [Problem("bad mode", field="mode")])
+        if mode == "metadata" and not clean.get("dataset"):
+            raise UserError("The metadata mode needs a dataset.", [Problem("required", field="dataset")])
+        if mode in ("download", "tabular") and not clean.get("resource"):
+            raise UserError(f"The {mode} mode needs a resource id.", [Problem("required", field="resource")])
+        return clean
+
+    @classmethod
+    def default_title(cls, config):
+        return f"data.gouv.fr {config.get('dataset') or config.get('resource')}"
+
+    @property
+    def tabular_url(self) -> str:
+        return (self.config.get("tabular_url") or os.environ.get("BEFFROI_DATAGOUV_TABULAR_URL") or "https://tabular-api.data.gouv.fr").rstrip("/")
+
+    def fetch(self):
+        mode = self.config.get("mode", "metadata")
+        if mode == "metadata":
+            return [self.get(f"{self.base_url}/api/1/datasets/{self.config['dataset']}/")]
+        if mode == "download":
+            meta = self.get(f"{self.base_url}/api/2/datasets/resources/{self.config['resource']}/")
+            body = self.json_of(meta)
+            resource = body.get("resource") if isinstance(body, dict) else None
+            if not isinstance(resource, dict) or not resource.get("url"):
+                raise PayloadError(f"{meta.url}: no resource.url in the answer")
+            return [meta, self.get(resource["url"])]
+        pages = []
+        url = f"{self.tabular_url}/api/resources/{self.config['resource']}/data/"
+        params = {"page_size": int(self.config.get("page_size", 50)), "page": 1}
+        for _ in range(int(self.config.get("max_pages", 200))):
+            page = self.get(url, params=params)
+            pages.append(page)
+            nxt = (self.json_of(page).get("links") or {}).get("next")
+            if not nxt:
+                return pages
+            url, params = nxt, None
+        raise PayloadError("too many tabular pages: raise max_pages or use the download mode")
+
+    def parse(self, payloads):
+        mode = self.config.get("mode", "metadata")
+        parsed = Parsed()
+        if mode == "metadata":
+            body = self.json_of(payloads[0])
+            if not isinstance(body, dict) or not isinstance(body.get("resources"), list):
+                raise PayloadError(f"{payloads[0].url}: no resources list in the dataset metadata")
+            keep = ("id", "title", "format", "url", "filesize", "mime", "last_modified", "type")
+            rows = [{k: r.get(k) for k in keep} for r in body["resources"]]
+            if rows:
+                parsed.table = records_table(rows)
+            licence = LICENCES.get(body.get("license"), body.get("license") or "")
+            parsed.notes.append(f"{body.get('title', '')} — licence {licence}, updated {body.get('last_update', '?')}, frequency {body.get('frequency', '?')}")
+            return parsed
+        if mode == "download":
+            resource = self.json_of(payloads[0])["resource"]
+            ext = FORMATS.get(str(resource.get("format", "")).lower()) or Path(resource["url"].split("?")[0]).suffix or ".csv"
+            from beffroi.core.errors import UserError
+            from beffroi.sources import storage
+            from beffroi.sources.imports import stage_file
+
+            tmp = storage.staging_path(ext)
+            try:
+                tmp.write_bytes(payloads[1].content)
+                parsed.staged = stage_file(tmp, label=resource["url"])
+            except UserError as exc:
+                raise SourceError(f"the downloaded resource was refused: {exc}") from None
+            finally:
+                tmp.unlink(missing_ok=True)
+            parsed.notes.append(f"resource {resource.get('title', '')} ({resource.get('format', '')})")
+            return parsed
+        rows = []
+        for page in payloads:
+            body = self.json_of(page)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise PayloadError(f"{page.url}: no 'data' list in the tabular answer")
+            rows.extend(flatten(r) for r in body["data"])
+        if rows:
+            parsed.table = records_table(rows)
+        return parsed

@@ -1,0 +1,73 @@
+"""Géorisques API v1: risks per commune (GASPAR), CatNat history, TRI, with its paginated envelope
+``{results, page, total_pages, data[], response_code, message, next, previous}``."""
+
+from __future__ import annotations
+
+from beffroi.sources.connectors.base import Connector, Parsed
+from beffroi.sources.connectors.errors import PayloadError
+from beffroi.sources.connectors.values import flatten, records_table
+
+ENDPOINTS = ("gaspar/catnat", "gaspar/risques", "gaspar/tri", "gaspar/papi", "gaspar/azi", "zonage_sismique", "rga")
+
+
+class Georisques(Connector):
+    kind = "georisques"
+    title = "Géorisques"
+    default_base_url = "https://www.georisques.gouv.fr/api/v1"
+    default_period = 7 * 86400
+    options = {
+        "communes": "INSEE codes, comma-separated",
+        "endpoint": f"one of {', '.join(ENDPOINTS)} (default gaspar/catnat)",
+        "page_size": "default 100",
+        "max_pages": "safety stop (default 100)",
+    }
+    required = ("communes",)
+
+    @classmethod
+    def validate_config(cls, config):
+        from beffroi.core.errors import Problem, UserError
+
+        clean = super().validate_config(config)
+        if clean.setdefault("endpoint", "gaspar/catnat") not in ENDPOINTS:
+            raise UserError("Unknown Géorisques endpoint.", [Problem(f"known: {', '.join(ENDPOINTS)}", field="endpoint")])
+        return clean
+
+    @classmethod
+    def default_title(cls, config):
+        return f"Géorisques {config.get('endpoint', 'gaspar/catnat')} {config.get('communes', '')}"
+
+    def fetch(self):
+        endpoint = self.config.get("endpoint", "gaspar/catnat")
+        pages = []
+        for code in self.list_option("communes"):
+            url = f"{self.base_url}/{endpoint}"
+            params = {"code_insee": code, "page": 1, "page_size": int(self.config.get("page_size", 100))}
+            for _ in range(int(self.config.get("max_pages", 100))):
+                page = self.get(url, params=params)
+                pages.append(page)
+                body = self.json_of(page)
+                if not isinstance(body, dict):
+                    raise PayloadError(f"{page.url}: not a Géorisques envelope")
+                current, total = body.get("page") or params.get("page", 1), body.get("total_pages") or 1
+                if body.get("next"):
+                    url, params = body["next"], None
+                elif int(current) < int(total):
+                    params = {"code_insee": code, "page": int(current) + 1, "page_size": int(self.config.get("page_size", 100))}
+                    url = f"{self.base_url}/{endpoint}"
+                else:
+                    break
+            else:
+                raise PayloadError(f"{code}: more pages than max_pages")
+        return pages
+
+    def parse(self, payloads):
+        parsed = Parsed()
+        rows = []
+        for page in payloads:
+            body = self.json_of(page)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise PayloadError(f"{page.url}: no 'data' list (response_code {body.get('response_code') if isinstance(body, dict) else '?'})")
+            rows.extend(flatten(r) for r in body["data"] if isinstance(r, dict))
+        if rows:
+            parsed.table = records_table(rows)
+        return parsed

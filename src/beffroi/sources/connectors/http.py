@@ -1,0 +1,124 @@
+"""Outbound HTTP for connectors: timeouts, retries with backoff, a size cap and an SSRF guard.
+
+A URL is fetched only over http(s), and only if every address its host resolves to is public
+(not loopback, private, link-local, multicast, reserved or a cloud metadata address), unless the
+host is listed in ``settings.SOURCES_ALLOW_HOSTS``. The check runs again on every redirect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from django.conf import settings
+
+from beffroi.core.env import env_int
+from beffroi.sources.connectors.errors import BlockedURL, FetchError, NoNetwork
+
+USER_AGENT = f"Beffroi/{getattr(settings, 'VERSION', '0')} (+https://github.com/beffroi; crisis cockpit for French communes)"
+
+
+@dataclass
+class Fetched:
+    url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sha256 = hashlib.sha256(self.content).hexdigest()
+
+
+def _allowed_hosts() -> set[str]:
+    return {h.strip().lower() for h in getattr(settings, "SOURCES_ALLOW_HOSTS", []) if h.strip()}
+
+
+def check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BlockedURL(f"{url}: only http and https URLs are fetched")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise BlockedURL(f"{url}: no host")
+    allowed = _allowed_hosts()
+    if host in allowed or f"{host}:{parts.port}" in allowed:
+        return
+    try:
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise NoNetwork(f"no network: cannot resolve {host} ({exc.strerror})") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast or str(address) in ("169.254.169.254", "fd00:ec2::254"):
+            raise BlockedURL(
+                f"{url}: {host} resolves to the non-public address {address}; refused "
+                "(add the host to BEFFROI_SOURCES_ALLOW_HOSTS if this is intended)"
+            )
+
+
+class HttpClient:
+    """Fetch with the connector's policy. ``backoff`` is the first retry delay in seconds."""
+
+    def __init__(self, *, timeout: float | None = None, retries: int = 3, backoff: float = 1.0, max_bytes: int | None = None):
+        self.timeout = timeout or float(env_int("BEFFROI_SOURCES_TIMEOUT", 20))
+        self.retries = retries
+        self.backoff = backoff
+        self.max_bytes = max_bytes or env_int("BEFFROI_SOURCES_MAX_MB", 50) * 1024 * 1024
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, url: str, *, params=None, headers=None, json=None, accept=(200, 206)) -> Fetched:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = self._once(method, url, params=params, headers=headers, json=json)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if attempt >= self.retries:
+                    kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "no network"
+                    raise NoNetwork(f"{kind}: {url} did not answer after {attempt} attempt(s) ({type(exc).__name__})") from None
+            else:
+                if result.status in accept:
+                    return result
+                retryable = result.status == 429 or result.status >= 500
+                if not retryable or attempt >= self.retries:
+                    snippet = result.content[:200].decode("utf-8", "replace").strip()
+                    raise FetchError(f"HTTP {result.status} from {result.url}" + (f": {snippet}" if snippet else ""), status=result.status)
+            time.sleep(self.backoff * (2 ** (attempt - 1)))
+
+    def _once(self, method: str, url: str, *, params=None, headers=None, json=None) -> Fetched:
+        for _hop in range(6):
+            check_url(url)
+            with self.client.stream(method, url, params=params, headers=headers, json=json) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = urljoin(str(response.url), response.headers["location"])
+                    params = None
+                    method = "GET" if method != "HEAD" else method
+                    json = None
+                    continue
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                    raise FetchError(f"{url}: response of {declared} bytes is over the {self.max_bytes}-byte cap")
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise FetchError(f"{url}: response is over the {self.max_bytes}-byte cap")
+                    chunks.append(chunk)
+                return Fetched(str(response.url), response.status_code, dict(response.headers), b"".join(chunks))
+        raise FetchError(f"{url}: too many redirects")

@@ -1,0 +1,89 @@
+"""Hub'Eau hydrométrie v2: real-time heights (H, mm → m) and flows (Q, l/s → m³/s).
+
+``observations_tr`` pages with a cursor: HTTP 206 while a ``next`` URL exists, 200 on the last page.
+Quirks handled: site-level rows with ``code_station`` null (the site code is used), null results
+(skipped and reported), the same observation on two pages (kept once), negative flows (kept, noted).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from beffroi.sources.connectors.base import Connector, Parsed
+from beffroi.sources.connectors.errors import PayloadError, RowProblem
+from beffroi.sources.connectors.values import as_datetime, as_float
+
+UNITS = {"H": ("m", 0.001), "Q": ("m3/s", 0.001)}
+
+
+class HubEau(Connector):
+    kind = "hubeau"
+    title = "Hub'Eau hydrométrie — observations en temps réel"
+    default_base_url = "https://hubeau.eaufrance.fr/api/v2/hydrometrie"
+    default_period = 600
+    live = True
+    options = {
+        "stations": "station codes, comma-separated (e.g. F664000104,F704000101)",
+        "grandeurs": "H, Q or H,Q (default H,Q)",
+        "hours": "how many hours back to read (default 3, overlapping: late data is upserted)",
+        "page_size": "rows per page (default 1000, max 20000)",
+        "max_pages": "safety stop (default 50)",
+    }
+    required = ("stations",)
+
+    @classmethod
+    def default_title(cls, config):
+        return f"Hub'Eau hydrométrie {config.get('stations', '')}"
+
+    def fetch(self):
+        stations = ",".join(self.list_option("stations"))
+        grandeurs = self.list_option("grandeurs") or ["H", "Q"]
+        since = datetime.now(UTC) - timedelta(hours=float(self.config.get("hours", 3)))
+        max_pages = int(self.config.get("max_pages", 50))
+        pages = []
+        for grandeur in grandeurs:
+            url = f"{self.base_url}/observations_tr"
+            params = {
+                "code_entite": stations, "grandeur_hydro": grandeur, "size": int(self.config.get("page_size", 1000)),
+                "date_debut_obs": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "sort": "asc",
+            }
+            for _ in range(max_pages):
+                page = self.get(url, params=params)
+                pages.append(page)
+                nxt = self.json_of(page).get("next") if page.status == 206 else None
+                if not nxt:
+                    break
+                url, params = nxt, None
+            else:
+                raise PayloadError(f"more than {max_pages} pages for {grandeur}: narrow the stations or the period")
+        return pages
+
+    def parse(self, payloads):
+        parsed = Parsed()
+        seen = set()
+        for page in payloads:
+            body = self.json_of(page)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise PayloadError(f"{page.url}: no 'data' list in the answer")
+            for i, row in enumerate(body["data"]):
+                where = f"{page.url.split('?')[0]} row {i + 1}"
+                code = row.get("code_station") or row.get("code_site")
+                grandeur = row.get("grandeur_hydro")
+                at = as_datetime(row.get("date_obs"))
+                raw = as_float(row.get("resultat_obs"))
+                if not code or grandeur not in UNITS or at is None:
+                    parsed.problems.append(RowProblem(where, "missing station, quantity or date"))
+                    continue
+                if raw is None:
+                    parsed.problems.append(RowProblem(where, f"{code} {grandeur}: no value at {row.get('date_obs')}"))
+                    continue
+                unit, factor = UNITS[grandeur]
+                series = f"hubeau:{code}:{grandeur}"
+                if (series, at) in seen:
+                    continue
+                seen.add((series, at))
+                if grandeur == "Q" and raw < 0:
+                    parsed.notes.append(f"{code}: negative flow {raw} l/s at {at:%Y-%m-%d %H:%M} (kept)")
+                parsed.points.append({"series": series, "at": at, "value": raw * factor, "unit": unit, "kind": "observation"})
+        parsed.points.sort(key=lambda p: (p["series"], p["at"]))
+        return parsed

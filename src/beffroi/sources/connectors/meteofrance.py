@@ -1,0 +1,66 @@
+"""Météo-France vigilance (DPVigilance v1, API key): colour per département and phenomenon.
+
+``GET /public/DPVigilance/v1/cartevigilance/encours`` with header ``apikey``; the key is read from
+``BEFFROI_METEOFRANCE_API_KEY`` (free account on https://portail-api.meteofrance.fr).
+"""
+
+from __future__ import annotations
+
+from beffroi.sources.connectors.base import Connector, Parsed
+from beffroi.sources.connectors.errors import PayloadError, RowProblem
+from beffroi.sources.connectors.values import as_datetime, records_table
+
+PHENOMENA = {"1": "vent", "2": "pluie-inondation", "3": "orages", "4": "crues", "5": "neige-verglas",
+             "6": "canicule", "7": "grand-froid", "8": "avalanches", "9": "vagues-submersion"}
+
+
+class MeteoFrance(Connector):
+    kind = "meteofrance"
+    title = "Météo-France — vigilance"
+    default_base_url = "https://public-api.meteofrance.fr/public/DPVigilance/v1"
+    default_period = 900
+    live = True
+    licence = "Licence Ouverte / Etalab 2.0 — Météo-France"
+    options = {"departments": "département codes, comma-separated (e.g. 92,94)"}
+    required = ("departments",)
+    key_env = ("BEFFROI_METEOFRANCE_API_KEY",)
+    key_help = "Get a key at https://portail-api.meteofrance.fr (API « Données Publiques Vigilance »)."
+
+    def fetch(self):
+        key = self.credential("BEFFROI_METEOFRANCE_API_KEY")
+        return [self.get(f"{self.base_url}/cartevigilance/encours", headers={"apikey": key, "accept": "application/json"})]
+
+    def parse(self, payloads):
+        parsed = Parsed()
+        body = self.json_of(payloads[0])
+        product = body.get("product") if isinstance(body, dict) else None
+        if not isinstance(product, dict) or not isinstance(product.get("periods"), list):
+            raise PayloadError(f"{payloads[0].url}: no product.periods in the answer")
+        wanted = set(self.list_option("departments"))
+        records = []
+        for period in product["periods"]:
+            echeance = period.get("echeance", "")
+            begin = as_datetime(period.get("begin_validity_time"))
+            kind = "observation" if echeance == "J" else "forecast"
+            domains = ((period.get("timelaps") or {}).get("domain_ids")) or []
+            for domain in domains:
+                dep = str(domain.get("domain_id", ""))
+                if dep not in wanted:
+                    continue
+                for item in domain.get("phenomenon_items") or []:
+                    pid = str(item.get("phenomenon_id", ""))
+                    try:
+                        colour = int(item.get("phenomenon_max_color_id"))
+                    except (TypeError, ValueError):
+                        parsed.problems.append(RowProblem(f"{dep} {pid}", "no colour"))
+                        continue
+                    hazard = PHENOMENA.get(pid, f"phenomene-{pid}")
+                    if begin is None:
+                        parsed.problems.append(RowProblem(f"{dep} {pid}", "no validity time"))
+                        continue
+                    parsed.points.append({"series": f"meteo:{dep}:{hazard}", "at": begin, "value": float(colour), "unit": "niveau", "kind": kind})
+                    records.append({"departement": dep, "hazard": hazard, "colour": colour, "echeance": echeance,
+                                    "begin": begin, "end": as_datetime(period.get("end_validity_time"))})
+        if records:
+            parsed.table = records_table(records)
+        return parsed

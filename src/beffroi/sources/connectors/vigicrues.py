@@ -1,0 +1,85 @@
+"""Vigicrues JSON-LD (services/1): flood vigilance level per territory and per river section.
+
+``InfoVigiCru.jsonld?CdEntVigiCru=<code>&TypEntVigiCru=<5 territory|8 section>``. Levels arrive as
+strings ("2"); 1 vert, 2 jaune, 3 orange, 4 rouge. A territory answer lists its sections in
+``vic:estLaSyntheseDe``; a section answer may omit ``vic:porteSurLEntite`` (the requested code is used).
+"""
+
+from __future__ import annotations
+
+from beffroi.sources.connectors.base import Connector, Parsed
+from beffroi.sources.connectors.errors import PayloadError, RowProblem
+from beffroi.sources.connectors.values import as_datetime
+
+COLOURS = {1: "vert", 2: "jaune", 3: "orange", 4: "rouge"}
+
+
+class Vigicrues(Connector):
+    kind = "vigicrues"
+    title = "Vigicrues — vigilance crues"
+    default_base_url = "https://www.vigicrues.gouv.fr/services/1"
+    default_period = 900
+    live = True
+    licence = "Licence Ouverte / Etalab 2.0 — © VIGICRUES"
+    options = {
+        "territories": "territory (SPC) codes, comma-separated (TypEntVigiCru=5), e.g. 7",
+        "sections": "river section codes, comma-separated (TypEntVigiCru=8), e.g. IF5,IF17",
+    }
+
+    @classmethod
+    def validate_config(cls, config):
+        clean = super().validate_config(config)
+        if not clean.get("territories") and not clean.get("sections"):
+            from beffroi.core.errors import Problem, UserError
+
+            raise UserError("A vigicrues source needs territories or sections.", [Problem("required", field="sections")])
+        return clean
+
+    def fetch(self):
+        pages = []
+        for typ, option in (("5", "territories"), ("8", "sections")):
+            for code in self.list_option(option):
+                pages.append(self.get(f"{self.base_url}/InfoVigiCru.jsonld", params={"CdEntVigiCru": code, "TypEntVigiCru": typ}))
+        return pages
+
+    def parse(self, payloads):
+        parsed = Parsed()
+        records = []
+        for page in payloads:
+            body = self.json_of(page)
+            info = body.get("vic:InfoVigiCru") if isinstance(body, dict) else None
+            if not isinstance(info, dict):
+                raise PayloadError(f"{page.url}: no vic:InfoVigiCru in the answer")
+            requested = _param(page.url, "CdEntVigiCru")
+            at = as_datetime(info.get("vic:DtHrInfoVigiCru"))
+            entity = info.get("vic:porteSurLEntite") or {}
+            entries = [(entity.get("vic:CdEntVigiCru") or requested, entity.get("vic:TypEntVigiCru") or _param(page.url, "TypEntVigiCru"), info.get("vic:NivInfoVigiCru"), entity.get("vic:LbEntVigiCru", ""))]
+            for sub in info.get("vic:estLaSyntheseDe") or []:
+                ent = sub.get("vic:porteSurLEntite") or {}
+                entries.append((ent.get("vic:CdEntVigiCru"), ent.get("vic:TypEntVigiCru"), sub.get("vic:NivInfoVigiCru"), ent.get("vic:LbEntVigiCru", "")))
+            if at is None:
+                parsed.problems.append(RowProblem(page.url, f"no valid date ({info.get('vic:DtHrInfoVigiCru')!r})"))
+                continue
+            for code, typ, level_text, label in entries:
+                try:
+                    level = int(str(level_text).strip())
+                except (TypeError, ValueError):
+                    parsed.problems.append(RowProblem(f"{page.url} {code}", f"level {level_text!r} is not a number"))
+                    continue
+                if level not in COLOURS or not code:
+                    parsed.problems.append(RowProblem(f"{page.url} {code}", f"level {level} outside 1-4"))
+                    continue
+                parsed.points.append({"series": f"vigicrues:{code}:level", "at": at, "value": float(level), "unit": "niveau", "kind": "observation"})
+                records.append({"code": code, "type": str(typ or ""), "label": label, "level": level, "colour": COLOURS[level],
+                                "at": at, "reference": info.get("vic:RefInfoVigiCru", ""), "situation": info.get("vic:SituActuInfoVigiCru", "") if code == entries[0][0] else ""})
+        if records:
+            from beffroi.sources.connectors.values import records_table
+
+            parsed.table = records_table(records)
+        return parsed
+
+
+def _param(url: str, name: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    return (parse_qs(urlsplit(url).query).get(name) or [""])[0]

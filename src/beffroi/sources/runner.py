@@ -1,0 +1,112 @@
+"""Run a configured source: fetch → parse → store, record the run, push observations to monitoring."""
+
+from __future__ import annotations
+
+import logging
+
+import pyarrow as pa
+from django.utils import timezone
+
+from beffroi.sources import storage
+from beffroi.sources.connectors import get_connector_class
+from beffroi.sources.connectors.base import Parsed
+from beffroi.sources.connectors.errors import SourceError
+from beffroi.sources.models import Run, Source
+
+log = logging.getLogger(__name__)
+
+
+def points_table(points: list[dict]) -> pa.Table:
+    return pa.table({
+        "series": pa.array([p["series"] for p in points], pa.string()),
+        "at": pa.array([p["at"] for p in points], pa.timestamp("us", tz="UTC")),
+        "value": pa.array([p["value"] for p in points], pa.float64()),
+        "unit": pa.array([p["unit"] for p in points], pa.string()),
+        "kind": pa.array([p.get("kind", "observation") for p in points], pa.string()),
+    })
+
+
+def push_points(points: list[dict], source_name: str) -> str:
+    """Hand observations to monitoring when that app offers its contract; say what happened."""
+    if not points:
+        return "no observation to push"
+    try:
+        from beffroi.monitoring import actions as monitoring_actions
+    except ImportError:
+        return "monitoring app not available: observations kept in the dataset only"
+    ingest = getattr(monitoring_actions, "do_ingest_points", None)
+    if ingest is None:
+        return "monitoring.do_ingest_points not available: observations kept in the dataset only"
+    count = ingest(points, source=source_name, actor=None)
+    return f"{count} observation(s) pushed to monitoring"
+
+
+def store(src: Source, parsed: Parsed) -> list[str]:
+    from beffroi.sources.actions import do_store_parquet_dataset
+
+    notes = []
+    if parsed.staged is not None:
+        do_store_parquet_dataset(
+            src.name, parsed.staged.path, title=src.title, origin=parsed.staged.label, licence=src.licence,
+            geometry_column=parsed.staged.geometry_column, replace=True, raw_sha256=parsed.staged.raw_sha256,
+            source=src, action="sources.store_source_dataset",
+        )
+        return notes
+    table = parsed.table
+    if table is None and parsed.points:
+        table = points_table(parsed.points)
+    if table is not None:
+        staged = storage.staging_path(".parquet")
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, staged, compression="zstd")
+        do_store_parquet_dataset(
+            src.name, staged, title=src.title, origin=src.origin, licence=src.licence,
+            replace=True, source=src, action="sources.store_source_dataset",
+        )
+    if parsed.points:
+        notes.append(push_points(parsed.points, src.name))
+    return notes
+
+
+def run_source(src: Source, *, dry_run: bool = False, connector=None) -> Run:
+    from beffroi.sources.actions import do_record_run
+
+    started = timezone.now()
+    cls = get_connector_class(src.kind)
+    conn = connector or cls(src.config, source_name=src.name)
+    parsed = None
+    try:
+        payloads = conn.fetch()
+        parsed = conn.parse(payloads)
+        digests = [] if dry_run else [storage.store_raw(p.content) for p in conn.payloads]
+        notes = list(parsed.notes)
+        if not dry_run:
+            notes += store(src, parsed)
+        report = {
+            "requests": [{"url": p.url, "status": p.status, "bytes": len(p.content), "sha256": p.sha256} for p in conn.payloads],
+            "rows": parsed.rows,
+            "problems": [str(p) for p in parsed.problems[:50]],
+            "problem_count": len(parsed.problems),
+            "notes": notes,
+        }
+        status = Run.Status.DRY_RUN if dry_run else Run.Status.OK
+        return do_record_run(src, status=status, started_at=started, rows=parsed.rows, report=report, payloads=digests)
+    except SourceError as exc:
+        return _failed(src, started, str(exc), conn, dry_run)
+    except Exception as exc:  # a bug or an unexpected payload must not stop other sources
+        log.exception("source %s failed", src.name)
+        return _failed(src, started, f"internal error: {type(exc).__name__}: {exc}", conn, dry_run)
+    finally:
+        if parsed is not None and parsed.staged is not None:
+            parsed.staged.discard()
+        conn.close()
+
+
+def _failed(src, started, message, conn, dry_run) -> Run:
+    from beffroi.sources.actions import do_record_run
+
+    digests = [] if dry_run else [storage.store_raw(p.content) for p in conn.payloads]
+    report = {"requests": [{"url": p.url, "status": p.status, "bytes": len(p.content)} for p in conn.payloads]}
+    status = Run.Status.DRY_RUN if dry_run else Run.Status.FAILED
+    return do_record_run(src, status=status, started_at=started, error=message, report=report, payloads=digests)
