@@ -220,3 +220,22 @@ def do_record_run(
         record(actor, "sources.run", src, detail={"status": status, "rows": rows, "error": error[:300]})
     source.refresh_from_db()
     return run
+
+
+def do_run_source(source: Source, *, actor, dry_run: bool = False) -> Run:
+    """Run a source now (from the catalogue page or the API)."""
+    if actor is not None:
+        require(actor, "sources.manage_sources")
+    from beffroi.sources.runner import run_source
+
+    return run_source(source, dry_run=dry_run)
+
+
+def do_set_source_enabled(source: Source, enabled: bool, *, actor) -> Source:
+    if actor is not None:
+        require(actor, "sources.manage_sources")
+    with transaction.atomic():
+        source.enabled = enabled
+        source.save(update_fields=["enabled"])
+        record(actor, "sources.enable_source" if enabled else "sources.disable_source", source)
+    return source

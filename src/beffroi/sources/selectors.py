@@ -79,3 +79,43 @@ def due_sources(now) -> list[Source]:
 def failing_sources() -> list[Source]:
     """For the dashboard: sources whose last run failed."""
     return list(Source.objects.filter(enabled=True, consecutive_failures__gt=0))
+
+
+def preview(dataset_obj: Dataset, n: int = 20) -> tuple[list[str], list[list]]:
+    """First rows of a dataset for display (geometry shown as its type)."""
+    import pyarrow.parquet as pq
+
+    path = storage.absolute(dataset_obj.parquet_file)
+    if not path.is_file():
+        return [], []
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    batch = next(pf.iter_batches(batch_size=n), None)
+    if batch is None:
+        return names, []
+    out = []
+    for r in batch.to_pylist():
+        row = []
+        for k in names:
+            v = r[k]
+            if isinstance(v, bytes):
+                import shapely
+
+                try:
+                    v = shapely.from_wkb(v).geom_type
+                except Exception:  # not a geometry: show its size only
+                    v = f"<{len(v)} octets>"
+            row.append(v)
+        out.append(row)
+    return names, out
+
+
+def provenance(name: str) -> dict | None:
+    """For any page showing a value: where it comes from and how old it is."""
+    d = dataset(name)
+    if d is None:
+        return None
+    from django.urls import reverse
+
+    return {"name": d.name, "title": d.title, "url": reverse("sources:dataset", args=[d.name]), "origin": d.origin,
+            "licence": d.licence, "updated_at": d.updated_at, "freshness": d.freshness}

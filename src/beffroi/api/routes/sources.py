@@ -1,0 +1,80 @@
+"""Catalogue API: datasets and live sources with provenance and freshness; run a source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from beffroi.core.permissions import require
+from beffroi.sources import actions, selectors
+from beffroi.sources.models import Dataset, Source
+
+router = Router(tags=["sources"])
+
+
+class ColumnOut(Schema):
+    name: str
+    type: str
+
+
+class DatasetOut(Schema):
+    name: str
+    title: str
+    origin: str
+    licence: str
+    row_count: int
+    updated_at: datetime
+    freshness: str
+    synthetic: bool
+    geometry_column: str
+    columns: list[ColumnOut]
+
+
+class SourceOut(Schema):
+    name: str
+    kind: str
+    title: str
+    origin: str
+    licence: str
+    period_seconds: int
+    enabled: bool
+    freshness: str
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str
+
+
+class RunOut(Schema):
+    status: str
+    rows: int
+    error: str
+    started_at: datetime
+    finished_at: datetime | None
+    report: dict
+
+
+@router.get("/datasets", response=list[DatasetOut])
+def list_datasets(request):
+    require(request.user, "sources.view_dataset")
+    return selectors.datasets()
+
+
+@router.get("/datasets/{name}", response=DatasetOut)
+def get_dataset(request, name: str):
+    require(request.user, "sources.view_dataset")
+    return get_object_or_404(Dataset, name=name)
+
+
+@router.get("/sources", response=list[SourceOut])
+def list_sources(request):
+    require(request.user, "sources.view_source")
+    return selectors.sources()
+
+
+@router.post("/sources/{name}/run", response=RunOut)
+def run_source(request, name: str, dry_run: bool = False):
+    require(request.user, "sources.manage_sources")
+    src = get_object_or_404(Source, name=name)
+    return actions.do_run_source(src, actor=request.user, dry_run=dry_run)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from beffroi.sources import views
+
+app_name = "sources"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("importer/", views.upload, name="upload"),
+    path("importer/<str:token>/", views.confirm, name="confirm"),
+    path("jeux/<slug:name>/", views.dataset_detail, name="dataset"),
+    path("jeux/<slug:name>/export.csv", views.dataset_export, name="export"),
+    path("sources/<slug:name>/", views.source_detail, name="source"),
+    path("sources/<slug:name>/executer/", views.run_now, name="run"),
+]

@@ -1,0 +1,143 @@
+"""Catalogue pages, upload with preview then confirm, API, polling and the demo loader."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from beffroi.sources import selectors
+from beffroi.sources.actions import do_add_source, do_store_dataframe_dataset
+from beffroi.sources.models import Source
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(text, name="erp.csv", encoding="utf-8"):
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def test_catalogue_lists_datasets_and_sources_with_freshness(client_for):
+    import pyarrow as pa
+
+    do_store_dataframe_dataset("pop", pa.table({"a": [1]}), title="Population IRIS", origin="https://insee.fr", licence="LO 2.0")
+    src = do_add_source("hub", "hubeau", config={"stations": "F664000104"}, actor=None)
+    Source.objects.filter(pk=src.pk).update(consecutive_failures=2, last_error="no network: cannot resolve hubeau.eaufrance.fr")
+    page = client_for("lecteur").get(reverse("sources:index"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Population IRIS" in html and "LO 2.0" in html and "en échec" in html and "no network" in html
+    assert "Importer un fichier" not in html  # a reader cannot import
+    assert client_for("lecteur").get(reverse("sources:dataset", args=["pop"])).status_code == 200
+    assert client_for("lecteur").get(reverse("sources:source", args=["hub"])).status_code == 200
+
+
+def test_upload_shows_a_preview_and_stores_only_on_confirm(client_for):
+    client = client_for("cellule_crise")
+    response = client.post(reverse("sources:upload"), {"file": _csv("nom;capacité\nGymnase;450\nÉcole;1,5\n", encoding="cp1252"), "dataset": "erp", "licence": "LO"})
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    html = preview.content.decode()
+    assert "Gymnase" in html and "cp1252" in html and "number_comma" in html
+    assert selectors.get_dataset("erp") is None
+    done = client.post(response["Location"], {"action": "confirm"})
+    assert done.status_code == 302 and selectors.get_dataset("erp").row_count == 2
+
+
+def test_upload_cancel_keeps_nothing(client_for, datasets_dir):
+    client = client_for("administrateur")
+    response = client.post(reverse("sources:upload"), {"file": _csv("a;b\n1;2\n"), "dataset": "x"})
+    client.post(response["Location"], {"action": "cancel"})
+    assert selectors.get_dataset("x") is None
+    assert [p for p in (datasets_dir / ".staging").iterdir()] == []
+
+
+def test_upload_of_a_bad_file_lists_the_problems(client_for):
+    response = client_for("cellule_crise").post(reverse("sources:upload"), {"file": _csv("a;b\n1\n2;3;4\n"), "dataset": "x"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "line 2" in html and "too few fields" in html
+    assert selectors.get_dataset("x") is None
+
+
+def test_reader_cannot_upload_or_run(client_for):
+    client = client_for("lecteur")
+    assert client.post(reverse("sources:upload"), {"file": _csv("a;b\n1;2\n"), "dataset": "x"}).status_code == 403
+    do_add_source("hub", "hubeau", config={"stations": "X"}, actor=None)
+    assert client.post(reverse("sources:run", args=["hub"])).status_code == 403
+
+
+def test_export_neutralises_formulas(client_for):
+    import pyarrow as pa
+
+    do_store_dataframe_dataset("f", pa.table({"nom": ["=HYPERLINK(\"http://evil\")", "ok"]}), title="", origin="", licence="")
+    response = client_for("lecteur").get(reverse("sources:export", args=["f"]))
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body and "\nok" in body.replace("\r", "")
+
+
+def test_api_lists_datasets_and_runs_a_source(client_for, server, settings):
+    import pyarrow as pa
+
+    do_store_dataframe_dataset("pop", pa.table({"a": [1, 2]}), title="P", origin="o", licence="l")
+    reader = client_for("lecteur")
+    data = reader.get("/api/sources/datasets").json()
+    assert data[0]["name"] == "pop" and data[0]["row_count"] == 2 and data[0]["columns"][0]["name"] == "a"
+    server.route("/observations_tr", "hubeau/empty.json")
+    do_add_source("hub", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None)
+    assert reader.post("/api/sources/sources/hub/run").status_code == 403
+    run = client_for("cellule_crise").post("/api/sources/sources/hub/run").json()
+    assert run["status"] == "ok"
+    assert reader.get("/api/sources/sources").json()[0]["freshness"] == "fresh"
+
+
+def test_polling_runs_only_due_sources_and_claims_them(server):
+    from beffroi.sources.tasks import claim_due_sources, poll_sources
+
+    server.route("/observations_tr", "hubeau/empty.json")
+    due = do_add_source("due", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None)
+    later = do_add_source("later", "hubeau", config={"stations": "X", "base_url": server.url}, actor=None)
+    Source.objects.filter(pk=later.pk).update(next_run_at=timezone.now() + timedelta(hours=1))
+    poll_sources.call_local()
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert due.last_success_at is not None and later.last_run_at is None
+    assert due.next_run_at > timezone.now() + timedelta(seconds=500)
+    assert claim_due_sources() == []  # nothing due any more
+
+
+def test_demo_sources_show_their_real_state_offline(client_for, monkeypatch):
+    import socket
+
+    def offline(*a, **k):
+        raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    monkeypatch.delenv("BEFFROI_METEOFRANCE_API_KEY", raising=False)
+    monkeypatch.delenv("BEFFROI_ATMO_USERNAME", raising=False)
+    from beffroi.sources.demo import load
+
+    load(["92063", "92033", "94052"])
+    load(["92063", "92033", "94052"])  # idempotent
+    sources = {s.name: s for s in selectors.sources()}
+    assert len(sources) == 6 and all(s.freshness == "failing" for s in sources.values())
+    assert "no network" in sources["hubeau-seine-marne"].last_error
+    assert "BEFFROI_METEOFRANCE_API_KEY" in sources["meteofrance-vigilance"].last_error
+    assert client_for("maire").get(reverse("sources:index")).status_code == 200
+    assert client_for("maire").get(reverse("sources:source", args=["hubeau-seine-marne"])).status_code == 200
+
+
+def test_cli_add_and_run(server, capsys):
+    from beffroi.cli import main as beffroi
+
+    server.route("/InfoVigiCru.jsonld", "vigicrues/InfoVigiCru_section.jsonld")
+    assert beffroi(["sources", "add", "vigicrues", "--name", "vc", "-o", "sections=IF5", "-o", f"base_url={server.url}"]) == 0
+    assert beffroi(["sources", "add", "vigicrues", "--name", "vc2", "-o", "nope=1"]) == 2
+    assert beffroi(["sources", "add", "martian", "--name", "m"]) == 2
+    assert beffroi(["sources", "run", "vc"]) == 0
+    assert "vc: ok rows=1" in capsys.readouterr().out
+    assert beffroi(["sources", "run", "--all", "--dry-run"]) == 0
+    assert beffroi(["sources", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert listed["sources"][0]["freshness"] == "fresh"
