@@ -6,13 +6,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema
+from ninja.security import SessionAuth
 
+from beffroi.api.auth import TokenAuth
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
 from beffroi.monitoring import actions, selectors
 
 PREFIX = "/"
-router = Router(tags=["monitoring"])
+# Token first: ninja's SessionAuth raises "CSRF check Failed" on any POST without a CSRF cookie,
+# before looking for a session, so a token-authenticated POST would never reach TokenAuth.
+router = Router(tags=["monitoring"], auth=[TokenAuth(), SessionAuth()])
 MAX_BATCH = 10_000
 
 

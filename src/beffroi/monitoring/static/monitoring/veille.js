@@ -15,6 +15,9 @@
   var announceEl = document.getElementById("live-announce");
   var STALE_COLOUR = "#6b6b6b";
   var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
+  var dayFmt = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit" });
+  var hourFmt = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit" });
+  function axisLabel(v) { var d = new Date(v * 1000); return hourFmt.format(d) + "\n" + dayFmt.format(d); }
   var timeFmt = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
 
   function colourOf(s) { return s.stale ? STALE_COLOUR : s.colour; }
@@ -41,17 +44,23 @@
       }).addTo(map);
       bounds = layer.getBounds();
     }
-    if (bounds) { map.fitBounds(bounds, { padding: [20, 20] }); } else { map.setView([48.86, 2.35], 10); }
+    data.indicators.forEach(function (s) {
+      if (s.lat === null || s.lon === null) { return; }
+      var ll = L.latLng(s.lat, s.lon);
+      bounds = bounds ? bounds.extend(ll) : L.latLngBounds(ll, ll);
+    });
+    if (bounds) { map.fitBounds(bounds, { padding: [50, 50], maxZoom: 13 }); } else { map.setView([48.86, 2.35], 10); }
   }
 
   function updateMarker(s) {
     if (!map || s.lat === null || s.lon === null) { return; }
     var style = { radius: 11, color: "#1b1b1b", weight: 2, fillColor: colourOf(s), fillOpacity: 0.95, dashArray: s.stale ? "4 3" : null };
-    var label = s.label + " : " + (s.value === null ? "—" : fmt.format(s.value) + " " + s.unit) + " (" + s.level_label + (s.stale ? ", en retard" : "") + ")";
+    var label = (s.value === null ? "—" : fmt.format(s.value) + " " + s.unit) + " · " + s.level_label + (s.stale ? " (en retard)" : "");
     var m = markers[s.key];
     if (!m) {
       m = L.circleMarker([s.lat, s.lon], style).addTo(map);
-      m.bindTooltip(label);
+      m.bindTooltip(label, { permanent: true, direction: "top", offset: [0, -12], className: "indicator-label" });
+      m.bindPopup(s.label);
       m.on("click", function () {
         var card = document.getElementById("ind-" + s.key);
         if (card) { card.scrollIntoView({ behavior: "smooth", block: "nearest" }); }
@@ -118,7 +127,8 @@
     var opts = {
       width: width, height: height, legend: { show: false },
       scales: { x: { time: true }, y: { range: yRange(s) } },
-      axes: [{}, { size: 56, values: function (u, vals) { return vals.map(function (v) { return fmt.format(v); }); } }],
+      axes: [{ size: 48, values: function (u, vals) { return vals.map(axisLabel); } },
+             { size: 56, values: function (u, vals) { return vals.map(function (v) { return fmt.format(v); }); } }],
       series: [
         {},
         { label: "Observé", stroke: "#123c69", width: 2, spanGaps: true },

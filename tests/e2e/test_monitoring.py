@@ -1,0 +1,103 @@
+"""The live dashboard: an observation pushed through the API changes the map and the chart without reload."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from django.utils import timezone
+
+from beffroi.accounts.actions import do_create_token
+from beffroi.monitoring.actions import do_ingest_points, do_save_indicator
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login
+
+LEVELS = [
+    {"level": 1, "name": "veille", "label": "Veille", "value": 2.6, "colour": "#2f6fbf"},
+    {"level": 2, "name": "vigilance", "label": "Vigilance", "value": 3.1, "colour": "#f2c200"},
+    {"level": 3, "name": "alerte", "label": "Alerte", "value": 3.7, "colour": "#e07000"},
+]
+
+
+def _setup(make_user):
+    indicator = do_save_indicator(
+        key="marne-gournay",
+        label="Hauteur de la Marne à Gournay",
+        unit="m",
+        source="Hub'Eau (test)",
+        series="hubeau:F664000104:H",
+        commune="94052",
+        hazard="inondation",
+        latitude=48.861,
+        longitude=2.577,
+        thresholds=LEVELS,
+        actor=None,
+    )
+    now = timezone.now()
+    history = [
+        {
+            "series": indicator.series,
+            "at": now - timedelta(minutes=15 * (40 - i)),
+            "value": 2.0 + i * 0.01,
+            "unit": "m",
+        }
+        for i in range(40)
+    ]
+    history += [
+        {
+            "series": indicator.series,
+            "at": now + timedelta(hours=h),
+            "value": 2.5 + h * 0.05,
+            "unit": "m",
+            "kind": "forecast",
+        }
+        for h in range(1, 13)
+    ]
+    do_ingest_points(history, source="test")
+    user = make_user("cellule_crise")
+    return indicator, user, do_create_token(user, "e2e", actor=None)
+
+
+def test_pushed_observation_updates_map_and_chart_without_reload(page, live_server, make_user, screenshot):
+    indicator, user, token = _setup(make_user)
+    login(page, user.username, PASSWORD)
+    page.goto("/veille/")
+    page.wait_for_selector("#live-status[data-state='live']", timeout=10000)
+    marker = page.locator("path[data-key='marne-gournay']")
+    assert marker.get_attribute("data-level") == "0"
+    chart = page.locator("#ind-marne-gournay .chart")
+    assert chart.get_attribute("data-points") == "40"
+    page.evaluate("window.__notReloaded = true")
+    screenshot("monitoring-before")
+
+    response = httpx.post(
+        f"{live_server.url}/api/observations",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "points": [
+                {"series": indicator.series, "at": timezone.now().isoformat(), "value": 3.25, "unit": "m"}
+            ]
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+    page.wait_for_selector("path[data-key='marne-gournay'][data-level='2']", timeout=10000)
+    page.wait_for_selector("#ind-marne-gournay .chart[data-points='41']", timeout=10000)
+    assert marker.get_attribute("data-colour") == "#f2c200"
+    assert "3,25 m" in page.locator("#ind-marne-gournay .value").inner_text()
+    assert page.evaluate("window.__notReloaded") is True
+    page.wait_for_selector("#proposals li[data-status='pending']", timeout=10000)
+    screenshot("monitoring-after")
+    assert not [e for e in page.js_errors if "EventSource" not in e], page.js_errors
+
+
+def test_wall_screen_mode(page, live_server, make_user, screenshot):
+    _indicator, user, _token = _setup(make_user)
+    login(page, user.username, PASSWORD)
+    page.goto("/veille/mur/")
+    page.wait_for_selector("#live-status[data-state='live']", timeout=10000)
+    assert page.locator("body.wall-body").count() == 1
+    assert page.locator(".panel.wall-hidden").count() == 3  # one panel shown at a time
+    screenshot("monitoring-wall")
+    assert not page.js_errors, page.js_errors
