@@ -7,6 +7,7 @@ links point back at it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,10 +62,8 @@ class FakeServer:
                     self.send_header(k, v.replace("{base}", server.url))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             do_GET = do_POST = _serve
 

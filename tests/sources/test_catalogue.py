@@ -19,7 +19,9 @@ def _table(n=3):
 
 
 def test_stored_dataframe_is_readable_through_the_contract(datasets_dir):
-    do_store_dataframe_dataset("pop", _table(), title="Population", origin="https://insee.fr/x", licence="Licence Ouverte 2.0")
+    do_store_dataframe_dataset(
+        "pop", _table(), title="Population", origin="https://insee.fr/x", licence="Licence Ouverte 2.0"
+    )
     info = selectors.get_dataset("pop")
     assert info.row_count == 3
     assert info.parquet_path.is_file() and str(info.parquet_path).startswith(str(datasets_dir))
@@ -54,13 +56,20 @@ def test_bad_name_is_refused():
 def test_reader_cannot_store_but_crisis_cell_can(make_user):
     with pytest.raises(PermissionDenied):
         do_store_dataframe_dataset("x", _table(), title="", origin="", licence="", actor=make_user("lecteur"))
-    do_store_dataframe_dataset("x", _table(), title="", origin="", licence="", actor=make_user("cellule_crise"))
+    do_store_dataframe_dataset(
+        "x", _table(), title="", origin="", licence="", actor=make_user("cellule_crise")
+    )
     assert selectors.get_dataset("x") is not None
 
 
 @pytest.mark.parametrize(
     "age_hours,failing,expected",
-    [(1, False, Freshness.FRESH), (3, False, Freshness.LATE), (10, False, Freshness.STALE), (1, True, Freshness.FAILING)],
+    [
+        (1, False, Freshness.FRESH),
+        (3, False, Freshness.LATE),
+        (10, False, Freshness.STALE),
+        (1, True, Freshness.FAILING),
+    ],
 )
 def test_freshness_against_the_expected_period(age_hours, failing, expected):
     now = timezone.now()

@@ -20,15 +20,25 @@ def rows(name):
 def ingested(monkeypatch):
     """Capture what would be pushed to monitoring."""
     calls = []
-    monkeypatch.setattr("beffroi.sources.runner.push_points", lambda points, name: calls.append((name, points)) or "pushed")
+    monkeypatch.setattr(
+        "beffroi.sources.runner.push_points", lambda points, name: calls.append((name, points)) or "pushed"
+    )
     return calls
 
 
 # --- Hub'Eau --------------------------------------------------------------------------------
 
+
 def hubeau_routes(server):
-    server.route("/observations_tr", "hubeau/observations_tr_H_page1.json", status=206, query={"grandeur_hydro": "H", "size": "1000"})
-    server.route("/observations_tr", "hubeau/observations_tr_H_page2.json", status=200, query={"cursor": "AoJw9Jfr2"})
+    server.route(
+        "/observations_tr",
+        "hubeau/observations_tr_H_page1.json",
+        status=206,
+        query={"grandeur_hydro": "H", "size": "1000"},
+    )
+    server.route(
+        "/observations_tr", "hubeau/observations_tr_H_page2.json", status=200, query={"cursor": "AoJw9Jfr2"}
+    )
     server.route("/observations_tr", "hubeau/observations_tr_Q.json", query={"grandeur_hydro": "Q"})
 
 
@@ -83,7 +93,9 @@ def test_server_errors_are_retried_then_succeed(server, make_source, ingested):
 
 def test_timeout_fails_the_run(server, make_source):
     server.route("/observations_tr", "hubeau/empty.json", delay=1.5)
-    run = run_source(make_source("hubeau", stations="X", grandeurs="H", base_url=server.url, timeout="0.3", retries="2"))
+    run = run_source(
+        make_source("hubeau", stations="X", grandeurs="H", base_url=server.url, timeout="0.3", retries="2")
+    )
     assert run.status == Run.Status.FAILED and run.error.startswith("timeout")
 
 
@@ -106,14 +118,19 @@ def test_dry_run_stores_nothing(server, make_source, ingested):
 
 # --- Vigicrues ------------------------------------------------------------------------------
 
+
 def test_vigicrues_levels_per_territory_and_section(server, make_source, ingested):
-    server.route("/InfoVigiCru.jsonld", "vigicrues/InfoVigiCru_territory.jsonld", query={"TypEntVigiCru": "5"})
+    server.route(
+        "/InfoVigiCru.jsonld", "vigicrues/InfoVigiCru_territory.jsonld", query={"TypEntVigiCru": "5"}
+    )
     server.route("/InfoVigiCru.jsonld", "vigicrues/InfoVigiCru_section.jsonld", query={"CdEntVigiCru": "IF5"})
     run = run_source(make_source("vigicrues", territories="7", sections="IF5", base_url=server.url))
     assert run.status == Run.Status.OK, run.error
     levels = {p["series"]: p["value"] for p in ingested[0][1]}
     assert levels["vigicrues:7:level"] == 3.0 and levels["vigicrues:IF17:level"] == 3.0
-    assert levels["vigicrues:IF5:level"] in (2.0,)  # strings as numbers; section answer without porteSurLEntite
+    assert levels["vigicrues:IF5:level"] in (
+        2.0,
+    )  # strings as numbers; section answer without porteSurLEntite
     assert "vigicrues:IF18:level" not in levels and "'?' is not a number" in run.report["problems"][0]
     table = {r["code"]: r for r in rows("vigicrues")}
     assert table["IF17"]["colour"] == "orange"
@@ -128,13 +145,18 @@ def test_vigicrues_html_maintenance_page_is_a_payload_error(server, make_source)
 
 
 def test_vigicrues_redirect_is_followed(server, make_source, ingested):
-    server.route("/InfoVigiCru.jsonld", status=302, headers={"Location": "{base}/v1.1/InfoVigiCru.jsonld?CdEntVigiCru=IF5&TypEntVigiCru=8"})
+    server.route(
+        "/InfoVigiCru.jsonld",
+        status=302,
+        headers={"Location": "{base}/v1.1/InfoVigiCru.jsonld?CdEntVigiCru=IF5&TypEntVigiCru=8"},
+    )
     server.route("/v1.1/InfoVigiCru.jsonld", "vigicrues/InfoVigiCru_section.jsonld")
     run = run_source(make_source("vigicrues", sections="IF5", base_url=server.url))
     assert run.status == Run.Status.OK, run.error
 
 
 # --- data.gouv.fr ---------------------------------------------------------------------------
+
 
 def test_datagouv_metadata_lists_resources(server, make_source):
     server.route("/api/1/datasets/erp-rueil/", "datagouv/dataset.json")
@@ -147,7 +169,9 @@ def test_datagouv_metadata_lists_resources(server, make_source):
 def test_datagouv_download_imports_the_resource_through_the_file_checks(server, make_source):
     server.route("/api/2/datasets/resources/f868/", "datagouv/resource_api2.json")
     server.route("/resources/erp-rueil.csv", "datagouv/erp-rueil.csv", headers={"Content-Type": "text/csv"})
-    run = run_source(make_source("datagouv", name="erp", mode="download", resource="f868", base_url=server.url))
+    run = run_source(
+        make_source("datagouv", name="erp", mode="download", resource="f868", base_url=server.url)
+    )
     assert run.status == Run.Status.OK, run.error
     data = rows("erp")
     assert data[1]["nom"] == "École du Centre" and data[0]["lat"] == pytest.approx(48.8771)
@@ -157,7 +181,9 @@ def test_datagouv_download_imports_the_resource_through_the_file_checks(server, 
 def test_datagouv_download_of_a_broken_file_fails_and_keeps_nothing(server, make_source):
     server.route("/api/2/datasets/resources/bad0/", "datagouv/resource_bad_api2.json")
     server.route("/resources/broken.csv", "datagouv/broken.csv")
-    run = run_source(make_source("datagouv", name="erp", mode="download", resource="bad0", base_url=server.url))
+    run = run_source(
+        make_source("datagouv", name="erp", mode="download", resource="bad0", base_url=server.url)
+    )
     assert run.status == Run.Status.FAILED and "too many fields" in run.error
     assert selectors.get_dataset("erp") is None
 
@@ -165,19 +191,28 @@ def test_datagouv_download_of_a_broken_file_fails_and_keeps_nothing(server, make
 def test_datagouv_tabular_api_follows_next_links(server, make_source):
     server.route("/api/resources/r1/data/", "datagouv/tabular_page2.json", query={"page": "2"})
     server.route("/api/resources/r1/data/", "datagouv/tabular_page1.json")
-    run = run_source(make_source("datagouv", name="pop", mode="tabular", resource="r1", tabular_url=server.url, page_size="2"))
+    run = run_source(
+        make_source(
+            "datagouv", name="pop", mode="tabular", resource="r1", tabular_url=server.url, page_size="2"
+        )
+    )
     assert run.status == Run.Status.OK, run.error
     data = rows("pop")
-    assert [r["code_insee"] for r in data] == ["92063", "92033", "94052"] and data[0]["meta.source"] == "INSEE"
+    assert [r["code_insee"] for r in data] == ["92063", "92033", "94052"] and data[0][
+        "meta.source"
+    ] == "INSEE"
 
 
 # --- Opendatasoft ---------------------------------------------------------------------------
+
 
 def test_opendatasoft_pages_with_offset(server, make_source):
     base = "/api/explore/v2.1/catalog/datasets/vigilance/records"
     server.route(base, "opendatasoft/records_page2.json", query={"offset": "100"})
     server.route(base, "opendatasoft/records_page1.json", query={"offset": "0"})
-    run = run_source(make_source("opendatasoft", name="ods", dataset="vigilance", where="color_id>1", base_url=server.url))
+    run = run_source(
+        make_source("opendatasoft", name="ods", dataset="vigilance", where="color_id>1", base_url=server.url)
+    )
     assert run.status == Run.Status.OK, run.error
     assert run.rows == 102
     assert server.requests[0][2]["where"] == "color_id>1" and server.requests[0][2]["limit"] == "100"
@@ -186,7 +221,9 @@ def test_opendatasoft_pages_with_offset(server, make_source):
 
 def test_opendatasoft_export_and_error(server, make_source):
     server.route("/api/explore/v2.1/catalog/datasets/vigilance/exports/json", "opendatasoft/export.json")
-    run = run_source(make_source("opendatasoft", name="ods", dataset="vigilance", mode="export", base_url=server.url))
+    run = run_source(
+        make_source("opendatasoft", name="ods", dataset="vigilance", mode="export", base_url=server.url)
+    )
     assert run.status == Run.Status.OK and run.rows == 2
     server.route("/api/explore/v2.1/catalog/datasets/nope/records", "opendatasoft/error_400.json", status=400)
     run = run_source(make_source("opendatasoft", name="ods2", dataset="nope", base_url=server.url))
@@ -200,6 +237,7 @@ def test_opendatasoft_empty(server, make_source):
 
 
 # --- Géorisques -----------------------------------------------------------------------------
+
 
 def test_georisques_paginated_envelope(server, make_source):
     server.route("/gaspar/catnat", "georisques/catnat_page2.json", query={"page": "2"})
@@ -223,6 +261,7 @@ def test_georisques_error_envelope(server, make_source):
 
 
 # --- weather warnings -----------------------------------------------------------------------
+
 
 def test_meteoalarm_cap_feed_per_department(server, make_source, ingested):
     server.route("/feed", "meteoalarm/feed-france.atom", headers={"Content-Type": "application/atom+xml"})
@@ -258,6 +297,7 @@ def test_meteofrance_vigilance_colours(server, make_source, monkeypatch, ingeste
 
 
 # --- air quality ----------------------------------------------------------------------------
+
 
 def test_atmo_logs_in_and_reads_the_index(server, make_source, monkeypatch, ingested):
     monkeypatch.setenv("BEFFROI_ATMO_USERNAME", "u")

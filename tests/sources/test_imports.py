@@ -16,10 +16,12 @@ from beffroi.sources.imports import import_file, stage_file
 
 pytestmark = pytest.mark.django_db
 
-FRENCH = "code_insee;commune;population;surface_km2;date_maj;remarque\n" \
-         "92063;Rueil-Malmaison;78794;14,7;01/02/2024;Hôtel de ville\n" \
-         "92033;Garches;18036;2,69;15/03/2023;Église\n" \
-         "01001;L'Abergement-Clémenciat;832;15,95;31/12/2022;\n"
+FRENCH = (
+    "code_insee;commune;population;surface_km2;date_maj;remarque\n"
+    "92063;Rueil-Malmaison;78794;14,7;01/02/2024;Hôtel de ville\n"
+    "92033;Garches;18036;2,69;15/03/2023;Église\n"
+    "01001;L'Abergement-Clémenciat;832;15,95;31/12/2022;\n"
+)
 
 
 def _rows(name):
@@ -29,7 +31,9 @@ def _rows(name):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1", "cp1252"])
 def test_french_csv_is_read_whatever_its_encoding(tmp_path, encoding):
     path = tmp_path / "communes.csv"
-    path.write_bytes(FRENCH.replace("Église", "Église – œuvre" if encoding == "cp1252" else "Église").encode(encoding))
+    path.write_bytes(
+        FRENCH.replace("Église", "Église – œuvre" if encoding == "cp1252" else "Église").encode(encoding)
+    )
     dataset, staged = import_file(path, "communes")
     rows = _rows("communes")
     assert dataset.row_count == 3
@@ -39,13 +43,16 @@ def test_french_csv_is_read_whatever_its_encoding(tmp_path, encoding):
     assert rows[0]["population"] == 78794
     assert rows[1]["date_maj"] == date(2023, 3, 15)  # French date
     assert staged.separator == ";"
-    assert staged.encoding == {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "latin-1": "cp1252", "cp1252": "cp1252"}[encoding]
+    assert (
+        staged.encoding
+        == {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "latin-1": "latin-1", "cp1252": "cp1252"}[encoding]
+    )
 
 
 @pytest.mark.parametrize("sep", [",", "\t", "|"])
 def test_other_separators_are_detected(tmp_path, sep):
     path = tmp_path / "t.csv"
-    path.write_text(f"nom{sep}valeur{sep}quand\n\"a{sep}b\"{sep}1.5{sep}2024-01-02\nc{sep}2{sep}2024-02-03\n")
+    path.write_text(f'nom{sep}valeur{sep}quand\n"a{sep}b"{sep}1.5{sep}2024-01-02\nc{sep}2{sep}2024-02-03\n')
     _, staged = import_file(path, "t")
     rows = _rows("t")
     assert staged.separator == sep
@@ -60,11 +67,21 @@ def test_a_column_with_one_odd_value_stays_text(tmp_path):
 
 
 def test_table_schema_gives_the_types(tmp_path):
-    (tmp_path / "s.json").write_text(json.dumps({"fields": [
-        {"name": "code", "type": "string"}, {"name": "montant", "type": "number", "decimalChar": ","},
-        {"name": "jour", "type": "date", "format": "%d/%m/%Y"}, {"name": "ouvert", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
-    ]}))
-    (tmp_path / "d.csv").write_text("code;montant;jour;ouvert\n0042;12,5;01/02/2024;oui\n0043;3;02/02/2024;non\n")
+    (tmp_path / "s.json").write_text(
+        json.dumps(
+            {
+                "fields": [
+                    {"name": "code", "type": "string"},
+                    {"name": "montant", "type": "number", "decimalChar": ","},
+                    {"name": "jour", "type": "date", "format": "%d/%m/%Y"},
+                    {"name": "ouvert", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+                ]
+            }
+        )
+    )
+    (tmp_path / "d.csv").write_text(
+        "code;montant;jour;ouvert\n0042;12,5;01/02/2024;oui\n0043;3;02/02/2024;non\n"
+    )
     import_file(tmp_path / "d.csv", "d", schema_path=tmp_path / "s.json")
     assert _rows("d")[0] == {"code": "0042", "montant": 12.5, "jour": date(2024, 2, 1), "ouvert": True}
 
@@ -93,8 +110,18 @@ def _fc(features, crs=None):
 
 def test_geojson_in_lambert93_is_reprojected_to_wgs84(tmp_path):
     path = tmp_path / "mairie.geojson"
-    path.write_text(_fc([{"type": "Feature", "properties": {"nom": "Mairie", "n": 1},
-                          "geometry": {"type": "Point", "coordinates": [644500.0, 6866500.0]}}], "urn:ogc:def:crs:EPSG::2154"))
+    path.write_text(
+        _fc(
+            [
+                {
+                    "type": "Feature",
+                    "properties": {"nom": "Mairie", "n": 1},
+                    "geometry": {"type": "Point", "coordinates": [644500.0, 6866500.0]},
+                }
+            ],
+            "urn:ogc:def:crs:EPSG::2154",
+        )
+    )
     dataset, _ = import_file(path, "mairie")
     info = selectors.get_dataset("mairie")
     assert info.geometry_column == "geometry"
@@ -103,7 +130,10 @@ def test_geojson_in_lambert93_is_reprojected_to_wgs84(tmp_path):
 
 
 def test_invalid_geometry_is_repaired_only_when_asked(tmp_path):
-    bowtie = {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.2, 48.9], [2.2, 48.8], [2.1, 48.9], [2.1, 48.8]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[2.1, 48.8], [2.2, 48.9], [2.2, 48.8], [2.1, 48.9], [2.1, 48.8]]],
+    }
     path = tmp_path / "zone.geojson"
     path.write_text(_fc([{"type": "Feature", "properties": {}, "geometry": bowtie}]))
     with pytest.raises(UserError, match="--repair"):
@@ -196,8 +226,15 @@ def test_cli_list_and_show(tmp_path, capsys):
 
 
 def test_exports_neutralise_formulas(tmp_path):
-    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert [neutralise(v) for v in ("+33", "-1", "@SUM", "ok", 3, -2.5)] == ["'+33", "'-1", "'@SUM", "ok", 3, -2.5]
+    assert neutralise('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert [neutralise(v) for v in ("+33", "-1", "@SUM", "ok", 3, -2.5)] == [
+        "'+33",
+        "'-1",
+        "'@SUM",
+        "ok",
+        3,
+        -2.5,
+    ]
     assert to_csv(["a"], [["=1+1"]]).splitlines()[1] == "'=1+1"
     path = tmp_path / "f.csv"
     path.write_text("nom;formule\nx;=cmd|' /C calc'!A0\n")
@@ -213,3 +250,12 @@ def test_preview_before_confirm_does_not_touch_the_catalogue(tmp_path):
     assert names == ["a", "b"] and rows == [[1, "x"]]
     assert selectors.list_datasets() == []
     staged.discard()
+
+
+def test_a_converted_column_with_a_late_misfit_falls_back_to_text(tmp_path):
+    path = tmp_path / "t.csv"
+    lines = "".join(f"{i},5;{i}.25;2024-01-0{1 + i % 9}\n" for i in range(2500))
+    path.write_text("virgule;point;iso\n" + lines + "7,5;pas un nombre;2024-13-45\n")
+    _, staged = import_file(path, "t")
+    assert staged.types == {"virgule": "number_comma", "point": "string", "iso": "string"}
+    assert _rows("t")[-1] == {"virgule": 7.5, "point": "pas un nombre", "iso": "2024-13-45"}

@@ -12,8 +12,18 @@ from beffroi.sources.runner import run_source
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/", "http://localhost:8000/x", "http://10.0.0.1/", "http://192.168.1.1/", "http://172.16.0.1/",
-     "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[fd00::1]/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/"],
+    [
+        "http://127.0.0.1/",
+        "http://localhost:8000/x",
+        "http://10.0.0.1/",
+        "http://192.168.1.1/",
+        "http://172.16.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[fd00::1]/",
+        "http://0.0.0.0/",
+        "http://[::ffff:127.0.0.1]/",
+    ],
 )
 def test_non_public_addresses_are_refused(url, settings):
     settings.SOURCES_ALLOW_HOSTS = []
@@ -29,7 +39,9 @@ def test_only_http_and_https(url):
 
 def test_a_public_name_resolving_to_a_private_address_is_refused(monkeypatch, settings):
     settings.SOURCES_ALLOW_HOSTS = []
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 80))])
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 80))]
+    )
     with pytest.raises(BlockedURL, match="10.1.2.3"):
         check_url("http://rebind.example.org/")
 

@@ -22,9 +22,13 @@ def _csv(text, name="erp.csv", encoding="utf-8"):
 def test_catalogue_lists_datasets_and_sources_with_freshness(client_for):
     import pyarrow as pa
 
-    do_store_dataframe_dataset("pop", pa.table({"a": [1]}), title="Population IRIS", origin="https://insee.fr", licence="LO 2.0")
+    do_store_dataframe_dataset(
+        "pop", pa.table({"a": [1]}), title="Population IRIS", origin="https://insee.fr", licence="LO 2.0"
+    )
     src = do_add_source("hub", "hubeau", config={"stations": "F664000104"}, actor=None)
-    Source.objects.filter(pk=src.pk).update(consecutive_failures=2, last_error="no network: cannot resolve hubeau.eaufrance.fr")
+    Source.objects.filter(pk=src.pk).update(
+        consecutive_failures=2, last_error="no network: cannot resolve hubeau.eaufrance.fr"
+    )
     page = client_for("lecteur").get(reverse("sources:index"))
     html = page.content.decode()
     assert page.status_code == 200
@@ -36,7 +40,14 @@ def test_catalogue_lists_datasets_and_sources_with_freshness(client_for):
 
 def test_upload_shows_a_preview_and_stores_only_on_confirm(client_for):
     client = client_for("cellule_crise")
-    response = client.post(reverse("sources:upload"), {"file": _csv("nom;capacité\nGymnase;450\nÉcole;1,5\n", encoding="cp1252"), "dataset": "erp", "licence": "LO"})
+    response = client.post(
+        reverse("sources:upload"),
+        {
+            "file": _csv("nom;capacité\nGymnase’;450\nÉcole;1,5\n", encoding="cp1252"),
+            "dataset": "erp",
+            "licence": "LO",
+        },
+    )
     assert response.status_code == 302
     preview = client.get(response["Location"])
     html = preview.content.decode()
@@ -55,7 +66,9 @@ def test_upload_cancel_keeps_nothing(client_for, datasets_dir):
 
 
 def test_upload_of_a_bad_file_lists_the_problems(client_for):
-    response = client_for("cellule_crise").post(reverse("sources:upload"), {"file": _csv("a;b\n1\n2;3;4\n"), "dataset": "x"})
+    response = client_for("cellule_crise").post(
+        reverse("sources:upload"), {"file": _csv("a;b\n1\n2;3;4\n"), "dataset": "x"}
+    )
     html = response.content.decode()
     assert response.status_code == 400 and "line 2" in html and "too few fields" in html
     assert selectors.get_dataset("x") is None
@@ -63,7 +76,10 @@ def test_upload_of_a_bad_file_lists_the_problems(client_for):
 
 def test_reader_cannot_upload_or_run(client_for):
     client = client_for("lecteur")
-    assert client.post(reverse("sources:upload"), {"file": _csv("a;b\n1;2\n"), "dataset": "x"}).status_code == 403
+    assert (
+        client.post(reverse("sources:upload"), {"file": _csv("a;b\n1;2\n"), "dataset": "x"}).status_code
+        == 403
+    )
     do_add_source("hub", "hubeau", config={"stations": "X"}, actor=None)
     assert client.post(reverse("sources:run", args=["hub"])).status_code == 403
 
@@ -71,7 +87,9 @@ def test_reader_cannot_upload_or_run(client_for):
 def test_export_neutralises_formulas(client_for):
     import pyarrow as pa
 
-    do_store_dataframe_dataset("f", pa.table({"nom": ["=HYPERLINK(\"http://evil\")", "ok"]}), title="", origin="", licence="")
+    do_store_dataframe_dataset(
+        "f", pa.table({"nom": ['=HYPERLINK("http://evil")', "ok"]}), title="", origin="", licence=""
+    )
     response = client_for("lecteur").get(reverse("sources:export", args=["f"]))
     body = b"".join(response.streaming_content).decode()
     assert "'=HYPERLINK" in body and "\nok" in body.replace("\r", "")
@@ -85,7 +103,9 @@ def test_api_lists_datasets_and_runs_a_source(client_for, server, settings):
     data = reader.get("/api/sources/datasets").json()
     assert data[0]["name"] == "pop" and data[0]["row_count"] == 2 and data[0]["columns"][0]["name"] == "a"
     server.route("/observations_tr", "hubeau/empty.json")
-    do_add_source("hub", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None)
+    do_add_source(
+        "hub", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None
+    )
     assert reader.post("/api/sources/sources/hub/run").status_code == 403
     run = client_for("cellule_crise").post("/api/sources/sources/hub/run").json()
     assert run["status"] == "ok"
@@ -96,7 +116,9 @@ def test_polling_runs_only_due_sources_and_claims_them(server):
     from beffroi.sources.tasks import claim_due_sources, poll_sources
 
     server.route("/observations_tr", "hubeau/empty.json")
-    due = do_add_source("due", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None)
+    due = do_add_source(
+        "due", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None
+    )
     later = do_add_source("later", "hubeau", config={"stations": "X", "base_url": server.url}, actor=None)
     Source.objects.filter(pk=later.pk).update(next_run_at=timezone.now() + timedelta(hours=1))
     poll_sources.call_local()
@@ -132,7 +154,22 @@ def test_cli_add_and_run(server, capsys):
     from beffroi.cli import main as beffroi
 
     server.route("/InfoVigiCru.jsonld", "vigicrues/InfoVigiCru_section.jsonld")
-    assert beffroi(["sources", "add", "vigicrues", "--name", "vc", "-o", "sections=IF5", "-o", f"base_url={server.url}"]) == 0
+    assert (
+        beffroi(
+            [
+                "sources",
+                "add",
+                "vigicrues",
+                "--name",
+                "vc",
+                "-o",
+                "sections=IF5",
+                "-o",
+                f"base_url={server.url}",
+            ]
+        )
+        == 0
+    )
     assert beffroi(["sources", "add", "vigicrues", "--name", "vc2", "-o", "nope=1"]) == 2
     assert beffroi(["sources", "add", "martian", "--name", "m"]) == 2
     assert beffroi(["sources", "run", "vc"]) == 0

@@ -103,12 +103,22 @@ def do_store_dataframe_dataset(
         require(actor, "sources.import_dataset")
     check_name(name)
     if geometry_column and geometry_column not in table.column_names:
-        raise UserError(f"Geometry column {geometry_column!r} is not in the table.", [Problem("missing", field=geometry_column)])
+        raise UserError(
+            f"Geometry column {geometry_column!r} is not in the table.",
+            [Problem("missing", field=geometry_column)],
+        )
     relative = storage.write_parquet(name, table)
     return _register(
-        name, relative, table.schema, table.num_rows,
-        title=title, origin=origin, licence=licence, synthetic=synthetic,
-        geometry_column=geometry_column, actor=actor,
+        name,
+        relative,
+        table.schema,
+        table.num_rows,
+        title=title,
+        origin=origin,
+        licence=licence,
+        synthetic=synthetic,
+        geometry_column=geometry_column,
+        actor=actor,
     )
 
 
@@ -134,13 +144,26 @@ def do_store_parquet_dataset(
     schema = pq.read_schema(parquet)
     if not replace and Dataset.objects.filter(name=name).exists():
         Path(parquet).unlink(missing_ok=True)
-        raise UserError(f"Dataset {name!r} already exists; add --replace to replace it.", [Problem("dataset exists", field="dataset")])
+        raise UserError(
+            f"Dataset {name!r} already exists; add --replace to replace it.",
+            [Problem("dataset exists", field="dataset")],
+        )
     relative = storage.adopt_parquet(name, Path(parquet))
     return _register(
-        name, relative, schema, meta.num_rows,
-        title=title or name, origin=origin, licence=licence, synthetic=False,
-        geometry_column=geometry_column, actor=actor, replace=replace,
-        raw_sha256=raw_sha256, source=source, action=action,
+        name,
+        relative,
+        schema,
+        meta.num_rows,
+        title=title or name,
+        origin=origin,
+        licence=licence,
+        synthetic=False,
+        geometry_column=geometry_column,
+        actor=actor,
+        replace=replace,
+        raw_sha256=raw_sha256,
+        source=source,
+        action=action,
     )
 
 
@@ -161,8 +184,15 @@ def do_delete_dataset(name: str, *, actor) -> None:
 
 
 def do_add_source(
-    name: str, kind: str, *, config: dict[str, Any], period_seconds: int | None = None,
-    title: str = "", enabled: bool = True, replace: bool = False, actor,
+    name: str,
+    kind: str,
+    *,
+    config: dict[str, Any],
+    period_seconds: int | None = None,
+    title: str = "",
+    enabled: bool = True,
+    replace: bool = False,
+    actor,
 ) -> Source:
     if actor is not None:
         require(actor, "sources.manage_sources")
@@ -184,7 +214,12 @@ def do_add_source(
         src.licence = cls.licence
         src.origin = cls.origin_for(clean)
         src.save()
-        record(actor, "sources.add_source" if not existing else "sources.update_source", src, detail={"kind": kind})
+        record(
+            actor,
+            "sources.add_source" if not existing else "sources.update_source",
+            src,
+            detail={"kind": kind},
+        )
     return src
 
 
@@ -194,16 +229,29 @@ def backoff_delay(period: timedelta, failures: int) -> timedelta:
 
 
 def do_record_run(
-    source: Source, *, status: str, started_at, rows: int = 0, error: str = "",
-    report: dict | None = None, payloads: list[str] | None = None, actor=None,
+    source: Source,
+    *,
+    status: str,
+    started_at,
+    rows: int = 0,
+    error: str = "",
+    report: dict | None = None,
+    payloads: list[str] | None = None,
+    actor=None,
 ) -> Run:
     """Write a run's outcome and the source's freshness bookkeeping (called by the runner)."""
     now = timezone.now()
     with transaction.atomic():
         src = Source.objects.select_for_update().get(pk=source.pk)
         run = Run.objects.create(
-            source=src, started_at=started_at, finished_at=now, status=status, rows=rows,
-            error=error[:4000], report=report or {}, payloads=payloads or [],
+            source=src,
+            started_at=started_at,
+            finished_at=now,
+            status=status,
+            rows=rows,
+            error=error[:4000],
+            report=report or {},
+            payloads=payloads or [],
         )
         if status != Run.Status.DRY_RUN:
             src.last_run_at = now

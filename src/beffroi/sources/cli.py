@@ -14,12 +14,18 @@ def register(subparsers) -> None:
     sources = subparsers.add_parser("sources", help="Public data: datasets, live sources, file imports.")
     sub = sources.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
 
-    imp = sub.add_parser("import", help="Import a CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile as a dataset.")
+    imp = sub.add_parser(
+        "import", help="Import a CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile as a dataset."
+    )
     imp.add_argument("path")
     imp.add_argument("--dataset", required=True, help="dataset name (lower-case letters, digits, - and _)")
-    imp.add_argument("--schema", help="Table Schema (JSON) to validate against, e.g. from schema.data.gouv.fr")
+    imp.add_argument(
+        "--schema", help="Table Schema (JSON) to validate against, e.g. from schema.data.gouv.fr"
+    )
     imp.add_argument("--replace", action="store_true", help="replace an existing dataset of that name")
-    imp.add_argument("--repair", action="store_true", help="repair invalid geometries instead of refusing them")
+    imp.add_argument(
+        "--repair", action="store_true", help="repair invalid geometries instead of refusing them"
+    )
     imp.add_argument("--title", default="")
     imp.add_argument("--licence", default="")
     imp.set_defaults(handler=import_command)
@@ -32,11 +38,23 @@ def register(subparsers) -> None:
     show.add_argument("name")
     show.set_defaults(handler=show_command)
 
-    add = sub.add_parser("add", help="Configure a live source (see the kinds with: beffroi sources add --help).")
-    add.add_argument("kind", help="hubeau, vigicrues, datagouv, opendatasoft, georisques, meteoalarm, meteofrance, atmo, airparif")
+    add = sub.add_parser(
+        "add", help="Configure a live source (see the kinds with: beffroi sources add --help)."
+    )
+    add.add_argument(
+        "kind",
+        help="hubeau, vigicrues, datagouv, opendatasoft, georisques, meteoalarm, meteofrance, atmo, airparif",
+    )
     add.add_argument("--name", required=True)
     add.add_argument("--period", type=int, help="polling period in seconds")
-    add.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE", help="connector option (repeatable)")
+    add.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="connector option (repeatable)",
+    )
     add.add_argument("--replace", action="store_true")
     add.set_defaults(handler=add_command)
 
@@ -52,17 +70,27 @@ def import_command(args) -> int:
 
     from beffroi.sources.imports import import_file
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as progress:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
+    ) as progress:
         progress.add_task(f"Import de {args.path}…", total=None)
         dataset, staged = import_file(
-            args.path, args.dataset, schema_path=args.schema, replace=args.replace, repair=args.repair,
-            title=args.title, licence=args.licence, actor=None,
+            args.path,
+            args.dataset,
+            schema_path=args.schema,
+            replace=args.replace,
+            repair=args.repair,
+            title=args.title,
+            licence=args.licence,
+            actor=None,
         )
     detected = []
     if staged.encoding:
         detected.append(f"encoding {staged.encoding}, separator {staged.separator!r}")
     detected.extend(staged.notes)
-    print(f"{dataset.name}: {dataset.row_count} rows imported from {staged.label} ({staged.format}{'; ' + '; '.join(detected) if detected else ''})")
+    print(
+        f"{dataset.name}: {dataset.row_count} rows imported from {staged.label} ({staged.format}{'; ' + '; '.join(detected) if detected else ''})"  # noqa: E501
+    )
     for name, typ in staged.types.items():
         print(f"  {name}: {typ}")
     return 0
@@ -73,33 +101,68 @@ def list_command(args) -> int:
 
     datasets, sources = selectors.datasets(), selectors.sources()
     if args.json:
-        print(json.dumps({
-            "datasets": [
-                {"name": d.name, "title": d.title, "origin": d.origin, "licence": d.licence, "rows": d.row_count,
-                 "updated_at": d.updated_at.isoformat(), "freshness": d.freshness, "synthetic": d.synthetic}
-                for d in datasets
-            ],
-            "sources": [
-                {"name": s.name, "kind": s.kind, "origin": s.origin, "freshness": s.freshness,
-                 "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
-                 "last_error": s.last_error, "period_seconds": s.period_seconds}
-                for s in sources
-            ],
-        }, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "datasets": [
+                        {
+                            "name": d.name,
+                            "title": d.title,
+                            "origin": d.origin,
+                            "licence": d.licence,
+                            "rows": d.row_count,
+                            "updated_at": d.updated_at.isoformat(),
+                            "freshness": d.freshness,
+                            "synthetic": d.synthetic,
+                        }
+                        for d in datasets
+                    ],
+                    "sources": [
+                        {
+                            "name": s.name,
+                            "kind": s.kind,
+                            "origin": s.origin,
+                            "freshness": s.freshness,
+                            "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
+                            "last_error": s.last_error,
+                            "period_seconds": s.period_seconds,
+                        }
+                        for s in sources
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return 0
     console = Console()
     t = Table(title="Jeux de données")
     for c in ("nom", "titre", "origine", "licence", "lignes", "mis à jour", "état"):
         t.add_column(c)
     for d in datasets:
-        t.add_row(d.name, d.title, d.origin, d.licence, str(d.row_count), f"{d.updated_at:%Y-%m-%d %H:%M}", d.freshness)
+        t.add_row(
+            d.name,
+            d.title,
+            d.origin,
+            d.licence,
+            str(d.row_count),
+            f"{d.updated_at:%Y-%m-%d %H:%M}",
+            d.freshness,
+        )
     console.print(t)
     t = Table(title="Sources en direct")
     for c in ("nom", "type", "origine", "période", "dernier succès", "état", "dernière erreur"):
         t.add_column(c)
     for s in sources:
-        t.add_row(s.name, s.kind, s.origin, f"{s.period_seconds}s",
-                  f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "jamais", s.freshness, s.last_error[:80])
+        t.add_row(
+            s.name,
+            s.kind,
+            s.origin,
+            f"{s.period_seconds}s",
+            f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "jamais",
+            s.freshness,
+            s.last_error[:80],
+        )
     console.print(t)
     return 0
 
@@ -118,11 +181,17 @@ def show_command(args) -> int:
         print(f"  raw payload sha256: {d.raw_sha256 or '-'}\n  file: {d.parquet_file}")
         print("  columns:")
         for c in d.columns:
-            print(f"    {c['name']}: {c['type']}{'  (geometry, WKB EPSG:4326)' if c['name'] == d.geometry_column else ''}")
+            print(
+                f"    {c['name']}: {c['type']}{'  (geometry, WKB EPSG:4326)' if c['name'] == d.geometry_column else ''}"  # noqa: E501
+            )
     if s is not None:
         print(f"Source {s.name} ({s.kind}) — {s.title}")
-        print(f"  origin: {s.origin}\n  licence: {s.licence}\n  period: {s.period_seconds}s  enabled: {s.enabled}")
-        print(f"  freshness: {s.freshness}  last success: {s.last_success_at}  last error: {s.last_error or '-'}")
+        print(
+            f"  origin: {s.origin}\n  licence: {s.licence}\n  period: {s.period_seconds}s  enabled: {s.enabled}"  # noqa: E501
+        )
+        print(
+            f"  freshness: {s.freshness}  last success: {s.last_success_at}  last error: {s.last_error or '-'}"  # noqa: E501
+        )
         print(f"  config: {json.dumps(s.config, ensure_ascii=False)}")
         for r in selectors.recent_runs(s, 10):
             print(f"  run {r.started_at:%Y-%m-%d %H:%M:%S} {r.status} rows={r.rows} {r.error[:100]}")
@@ -142,7 +211,14 @@ def _options(pairs: list[str]) -> dict:
 def add_command(args) -> int:
     from beffroi.sources.actions import do_add_source
 
-    src = do_add_source(args.name, args.kind, config=_options(args.option), period_seconds=args.period, replace=args.replace, actor=None)
+    src = do_add_source(
+        args.name,
+        args.kind,
+        config=_options(args.option),
+        period_seconds=args.period,
+        replace=args.replace,
+        actor=None,
+    )
     print(f"Source {src.name} ({src.kind}) configured: {src.origin}, every {src.period_seconds}s.")
     return 0
 

@@ -13,14 +13,36 @@ from beffroi.sources.models import Source
 log = logging.getLogger(__name__)
 
 DEMO_SOURCES = [
-    ("hubeau-seine-marne", "hubeau", {"stations": "F664000104,F712000102,F704000101"}, 600,
-     "Hub'Eau — Marne à Gournay, Seine à Chatou et Suresnes"),
-    ("vigicrues-idf", "vigicrues", {"sections": "IF5,IF17,IF18"}, 900, "Vigicrues — Seine à Paris, Marne, Seine yvelinoise"),
+    (
+        "hubeau-seine-marne",
+        "hubeau",
+        {"stations": "F664000104,F712000102,F704000101"},
+        600,
+        "Hub'Eau — Marne à Gournay, Seine à Chatou et Suresnes",
+    ),
+    (
+        "vigicrues-idf",
+        "vigicrues",
+        {"sections": "IF5,IF17,IF18"},
+        900,
+        "Vigicrues — Seine à Paris, Marne, Seine yvelinoise",
+    ),
     ("meteoalarm-idf", "meteoalarm", {"departments": "92,94"}, 900, "MeteoAlarm — vigilance météo 92 et 94"),
-    ("meteofrance-vigilance", "meteofrance", {"departments": "92,94"}, 900, "Météo-France — vigilance 92 et 94"),
+    (
+        "meteofrance-vigilance",
+        "meteofrance",
+        {"departments": "92,94"},
+        900,
+        "Météo-France — vigilance 92 et 94",
+    ),
     ("atmo-communes", "atmo", {"communes": "{communes}"}, 3 * 3600, "Atmo France — indice ATMO des communes"),
-    ("georisques-catnat", "georisques", {"communes": "{communes}", "endpoint": "gaspar/catnat"}, 7 * 86400,
-     "Géorisques — arrêtés CatNat des communes"),
+    (
+        "georisques-catnat",
+        "georisques",
+        {"communes": "{communes}", "endpoint": "gaspar/catnat"},
+        7 * 86400,
+        "Géorisques — arrêtés CatNat des communes",
+    ),
 ]
 
 

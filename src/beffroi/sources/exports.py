@@ -45,7 +45,9 @@ def iter_dataset_csv(parquet_path, *, separator: str = ";", geometry_column: str
     yield to_csv(names, [], separator=separator)
     for batch in pf.iter_batches(batch_size=5000):
         rows = batch.to_pylist()
-        yield to_csv_rows(([_cell(r[n], n == geometry_column) for n in names] for r in rows), separator=separator)
+        yield to_csv_rows(
+            ([_cell(r[n], n == geometry_column) for n in names] for r in rows), separator=separator
+        )
 
 
 def _cell(value, is_geometry: bool):

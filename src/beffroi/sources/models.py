@@ -75,7 +75,9 @@ class Dataset(models.Model):
     origin = models.CharField(max_length=500, blank=True, help_text="URL or file name it came from")
     licence = models.CharField(max_length=120, blank=True)
     synthetic = models.BooleanField(default=False)
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets"
+    )
     parquet_file = models.CharField(max_length=300, help_text="path relative to DATASETS_DIR")
     geometry_column = models.CharField(max_length=80, blank=True)
     row_count = models.PositiveBigIntegerField(default=0)

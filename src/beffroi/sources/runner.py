@@ -17,13 +17,15 @@ log = logging.getLogger(__name__)
 
 
 def points_table(points: list[dict]) -> pa.Table:
-    return pa.table({
-        "series": pa.array([p["series"] for p in points], pa.string()),
-        "at": pa.array([p["at"] for p in points], pa.timestamp("us", tz="UTC")),
-        "value": pa.array([p["value"] for p in points], pa.float64()),
-        "unit": pa.array([p["unit"] for p in points], pa.string()),
-        "kind": pa.array([p.get("kind", "observation") for p in points], pa.string()),
-    })
+    return pa.table(
+        {
+            "series": pa.array([p["series"] for p in points], pa.string()),
+            "at": pa.array([p["at"] for p in points], pa.timestamp("us", tz="UTC")),
+            "value": pa.array([p["value"] for p in points], pa.float64()),
+            "unit": pa.array([p["unit"] for p in points], pa.string()),
+            "kind": pa.array([p.get("kind", "observation") for p in points], pa.string()),
+        }
+    )
 
 
 def push_points(points: list[dict], source_name: str) -> str:
@@ -47,9 +49,16 @@ def store(src: Source, parsed: Parsed) -> list[str]:
     notes = []
     if parsed.staged is not None:
         do_store_parquet_dataset(
-            src.name, parsed.staged.path, title=src.title, origin=parsed.staged.label, licence=src.licence,
-            geometry_column=parsed.staged.geometry_column, replace=True, raw_sha256=parsed.staged.raw_sha256,
-            source=src, action="sources.store_source_dataset",
+            src.name,
+            parsed.staged.path,
+            title=src.title,
+            origin=parsed.staged.label,
+            licence=src.licence,
+            geometry_column=parsed.staged.geometry_column,
+            replace=True,
+            raw_sha256=parsed.staged.raw_sha256,
+            source=src,
+            action="sources.store_source_dataset",
         )
         return notes
     table = parsed.table
@@ -61,8 +70,14 @@ def store(src: Source, parsed: Parsed) -> list[str]:
 
         pq.write_table(table, staged, compression="zstd")
         do_store_parquet_dataset(
-            src.name, staged, title=src.title, origin=src.origin, licence=src.licence,
-            replace=True, source=src, action="sources.store_source_dataset",
+            src.name,
+            staged,
+            title=src.title,
+            origin=src.origin,
+            licence=src.licence,
+            replace=True,
+            source=src,
+            action="sources.store_source_dataset",
         )
     if parsed.points:
         notes.append(push_points(parsed.points, src.name))
@@ -84,14 +99,19 @@ def run_source(src: Source, *, dry_run: bool = False, connector=None) -> Run:
         if not dry_run:
             notes += store(src, parsed)
         report = {
-            "requests": [{"url": p.url, "status": p.status, "bytes": len(p.content), "sha256": p.sha256} for p in conn.payloads],
+            "requests": [
+                {"url": p.url, "status": p.status, "bytes": len(p.content), "sha256": p.sha256}
+                for p in conn.payloads
+            ],
             "rows": parsed.rows,
             "problems": [str(p) for p in parsed.problems[:50]],
             "problem_count": len(parsed.problems),
             "notes": notes,
         }
         status = Run.Status.DRY_RUN if dry_run else Run.Status.OK
-        return do_record_run(src, status=status, started_at=started, rows=parsed.rows, report=report, payloads=digests)
+        return do_record_run(
+            src, status=status, started_at=started, rows=parsed.rows, report=report, payloads=digests
+        )
     except SourceError as exc:
         return _failed(src, started, str(exc), conn, dry_run)
     except Exception as exc:  # a bug or an unexpected payload must not stop other sources
@@ -107,6 +127,10 @@ def _failed(src, started, message, conn, dry_run) -> Run:
     from beffroi.sources.actions import do_record_run
 
     digests = [] if dry_run else [storage.store_raw(p.content) for p in conn.payloads]
-    report = {"requests": [{"url": p.url, "status": p.status, "bytes": len(p.content)} for p in conn.payloads]}
+    report = {
+        "requests": [{"url": p.url, "status": p.status, "bytes": len(p.content)} for p in conn.payloads]
+    }
     status = Run.Status.DRY_RUN if dry_run else Run.Status.FAILED
-    return do_record_run(src, status=status, started_at=started, error=message, report=report, payloads=digests)
+    return do_record_run(
+        src, status=status, started_at=started, error=message, report=report, payloads=digests
+    )

@@ -73,7 +73,9 @@ def recent_runs(source_obj: Source, limit: int = 20) -> list[Run]:
 def due_sources(now) -> list[Source]:
     from django.db.models import Q
 
-    return list(Source.objects.filter(enabled=True).filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now)))
+    return list(
+        Source.objects.filter(enabled=True).filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
+    )
 
 
 def failing_sources() -> list[Source]:
@@ -117,5 +119,12 @@ def provenance(name: str) -> dict | None:
         return None
     from django.urls import reverse
 
-    return {"name": d.name, "title": d.title, "url": reverse("sources:dataset", args=[d.name]), "origin": d.origin,
-            "licence": d.licence, "updated_at": d.updated_at, "freshness": d.freshness}
+    return {
+        "name": d.name,
+        "title": d.title,
+        "url": reverse("sources:dataset", args=[d.name]),
+        "origin": d.origin,
+        "licence": d.licence,
+        "updated_at": d.updated_at,
+        "freshness": d.freshness,
+    }

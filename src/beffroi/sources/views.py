@@ -25,12 +25,16 @@ SESSION_KEY = "sources_staged"
 def index(request: HttpRequest) -> HttpResponse:
     require(request.user, "sources.view_dataset")
     can_import = has_perm(request.user, "sources.import_dataset")
-    return render(request, "sources/index.html", {
-        "datasets": selectors.datasets(),
-        "sources": selectors.sources(),
-        "form": UploadForm() if can_import else None,
-        "can_manage": has_perm(request.user, "sources.manage_sources"),
-    })
+    return render(
+        request,
+        "sources/index.html",
+        {
+            "datasets": selectors.datasets(),
+            "sources": selectors.sources(),
+            "form": UploadForm() if can_import else None,
+            "can_manage": has_perm(request.user, "sources.manage_sources"),
+        },
+    )
 
 
 def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
@@ -48,7 +52,9 @@ def dataset_export(request: HttpRequest, name: str) -> StreamingHttpResponse:
     if dataset is None:
         raise Http404
     response = StreamingHttpResponse(
-        iter_dataset_csv(storage.absolute(dataset.parquet_file), geometry_column=dataset.geometry_column or None),
+        iter_dataset_csv(
+            storage.absolute(dataset.parquet_file), geometry_column=dataset.geometry_column or None
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{dataset.name}.csv"'
@@ -60,10 +66,16 @@ def source_detail(request: HttpRequest, name: str) -> HttpResponse:
     src = selectors.source(name)
     if src is None:
         raise Http404
-    return render(request, "sources/source.html", {
-        "source": src, "runs": selectors.recent_runs(src, 20), "dataset": selectors.dataset(src.name),
-        "can_manage": has_perm(request.user, "sources.manage_sources"),
-    })
+    return render(
+        request,
+        "sources/source.html",
+        {
+            "source": src,
+            "runs": selectors.recent_runs(src, 20),
+            "dataset": selectors.dataset(src.name),
+            "can_manage": has_perm(request.user, "sources.manage_sources"),
+        },
+    )
 
 
 @require_POST
@@ -91,7 +103,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     upload_file = form.cleaned_data["file"]
     label = Path(upload_file.name).name
     if upload_file.size > limits().max_bytes:
-        messages.error(request, _("%(file)s : fichier trop volumineux (limite %(limit)s octets).") % {"file": label, "limit": limits().max_bytes})
+        messages.error(
+            request,
+            _("%(file)s : fichier trop volumineux (limite %(limit)s octets).")
+            % {"file": label, "limit": limits().max_bytes},
+        )
         return redirect("sources:index")
     tmp = storage.staging_path(Path(label).suffix.lower() or ".bin")
     try:
@@ -106,10 +122,20 @@ def upload(request: HttpRequest) -> HttpResponse:
     token = secrets.token_urlsafe(16)
     pending = request.session.get(SESSION_KEY, {})
     pending[token] = {
-        "path": str(staged.path), "label": label, "format": staged.format, "rows": staged.rows, "types": staged.types,
-        "raw_sha256": staged.raw_sha256, "geometry_column": staged.geometry_column, "encoding": staged.encoding,
-        "separator": staged.separator, "notes": staged.notes, "dataset": form.cleaned_data["dataset"],
-        "title": form.cleaned_data["title"], "licence": form.cleaned_data["licence"], "replace": form.cleaned_data["replace"],
+        "path": str(staged.path),
+        "label": label,
+        "format": staged.format,
+        "rows": staged.rows,
+        "types": staged.types,
+        "raw_sha256": staged.raw_sha256,
+        "geometry_column": staged.geometry_column,
+        "encoding": staged.encoding,
+        "separator": staged.separator,
+        "notes": staged.notes,
+        "dataset": form.cleaned_data["dataset"],
+        "title": form.cleaned_data["title"],
+        "licence": form.cleaned_data["licence"],
+        "replace": form.cleaned_data["replace"],
     }
     request.session[SESSION_KEY] = pending
     return redirect("sources:confirm", token=token)
@@ -119,9 +145,18 @@ def _pending(request, token) -> tuple[dict, Staged]:
     info = request.session.get(SESSION_KEY, {}).get(token)
     if not info or not Path(info["path"]).is_file():
         raise Http404
-    staged = Staged(path=Path(info["path"]), label=info["label"], format=info["format"], rows=info["rows"],
-                    types=info["types"], raw_sha256=info["raw_sha256"], geometry_column=info["geometry_column"],
-                    encoding=info["encoding"], separator=info["separator"], notes=info["notes"])
+    staged = Staged(
+        path=Path(info["path"]),
+        label=info["label"],
+        format=info["format"],
+        rows=info["rows"],
+        types=info["types"],
+        raw_sha256=info["raw_sha256"],
+        geometry_column=info["geometry_column"],
+        encoding=info["encoding"],
+        separator=info["separator"],
+        notes=info["notes"],
+    )
     return info, staged
 
 
@@ -137,12 +172,24 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             messages.info(request, _("Import annulé ; rien n'a été enregistré."))
             return redirect("sources:index")
         try:
-            dataset = adopt(staged, info["dataset"], replace=info["replace"], title=info["title"], licence=info["licence"],
-                            origin=f"file:{info['label']}", actor=request.user)
+            dataset = adopt(
+                staged,
+                info["dataset"],
+                replace=info["replace"],
+                title=info["title"],
+                licence=info["licence"],
+                origin=f"file:{info['label']}",
+                actor=request.user,
+            )
         except UserError as exc:
             messages.error(request, str(exc).replace("\n", " "))
             return redirect("sources:index")
-        messages.success(request, _("%(rows)s lignes importées dans %(name)s.") % {"rows": dataset.row_count, "name": dataset.name})
+        messages.success(
+            request,
+            _("%(rows)s lignes importées dans %(name)s.") % {"rows": dataset.row_count, "name": dataset.name},
+        )
         return redirect("sources:dataset", name=dataset.name)
     names, rows = staged.preview(10)
-    return render(request, "sources/confirm.html", {"info": info, "names": names, "rows": rows, "token": token})
+    return render(
+        request, "sources/confirm.html", {"info": info, "names": names, "rows": rows, "token": token}
+    )

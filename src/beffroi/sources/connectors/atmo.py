@@ -35,9 +35,22 @@ class Atmo(Connector):
         login = self.post(f"{self.base_url}/api/login", json_body={"username": user, "password": password})
         token = (self.json_of(login) or {}).get("token")
         if not token:
-            raise MissingKey("Atmo France refused the login: check BEFFROI_ATMO_USERNAME and BEFFROI_ATMO_PASSWORD")
-        params = {"format": "geojson", "date": date.today().isoformat(), "code_zone": ",".join(self.list_option("communes")), "with_geom": "false"}
-        return [self.get(f"{self.base_url}/api/v2/data/indices/atmo", params=params, headers={"Authorization": f"Bearer {token}"})]
+            raise MissingKey(
+                "Atmo France refused the login: check BEFFROI_ATMO_USERNAME and BEFFROI_ATMO_PASSWORD"
+            )
+        params = {
+            "format": "geojson",
+            "date": date.today().isoformat(),
+            "code_zone": ",".join(self.list_option("communes")),
+            "with_geom": "false",
+        }
+        return [
+            self.get(
+                f"{self.base_url}/api/v2/data/indices/atmo",
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        ]
 
     def parse(self, payloads):
         parsed = Parsed()
@@ -48,17 +61,43 @@ class Atmo(Connector):
         records = []
         for n, feature in enumerate(features, start=1):
             p = feature.get("properties") or {}
-            zone, at, index = str(p.get("code_zone", "")), as_datetime(p.get("date_ech")), as_float(p.get("code_qual"))
+            zone, at, index = (
+                str(p.get("code_zone", "")),
+                as_datetime(p.get("date_ech")),
+                as_float(p.get("code_qual")),
+            )
             if not zone or at is None or index is None:
                 parsed.problems.append(RowProblem(f"feature {n}", "missing code_zone, date_ech or code_qual"))
                 continue
-            parsed.points.append({"series": f"atmo:{zone}:index", "at": at, "value": index, "unit": "indice", "kind": "observation"})
-            rec = {"code_zone": zone, "lib_zone": p.get("lib_zone"), "date_ech": at, "code_qual": index, "lib_qual": p.get("lib_qual")}
+            parsed.points.append(
+                {
+                    "series": f"atmo:{zone}:index",
+                    "at": at,
+                    "value": index,
+                    "unit": "indice",
+                    "kind": "observation",
+                }
+            )
+            rec = {
+                "code_zone": zone,
+                "lib_zone": p.get("lib_zone"),
+                "date_ech": at,
+                "code_qual": index,
+                "lib_qual": p.get("lib_qual"),
+            }
             for sub in SUBINDICES:
                 v = as_float(p.get(f"code_{sub}"))
                 rec[f"code_{sub}"] = v
                 if v is not None:
-                    parsed.points.append({"series": f"atmo:{zone}:{sub}", "at": at, "value": v, "unit": "indice", "kind": "observation"})
+                    parsed.points.append(
+                        {
+                            "series": f"atmo:{zone}:{sub}",
+                            "at": at,
+                            "value": v,
+                            "unit": "indice",
+                            "kind": "observation",
+                        }
+                    )
             records.append(rec)
         if records:
             parsed.table = records_table(records)
@@ -79,14 +118,26 @@ class Airparif(Connector):
 
     def fetch(self):
         key = self.credential("BEFFROI_AIRPARIF_API_KEY")
-        return [self.get(f"{self.base_url}/indices/prevision/commune", params={"insee": ",".join(self.list_option("communes"))}, headers={"X-Api-Key": key})]
+        return [
+            self.get(
+                f"{self.base_url}/indices/prevision/commune",
+                params={"insee": ",".join(self.list_option("communes"))},
+                headers={"X-Api-Key": key},
+            )
+        ]
 
     def parse(self, payloads):
-        """Schema-derived (no recorded answer available): ``{insee: [{date, indice, ...}]}`` or a list of records."""
+        """Schema-derived (no recorded answer available): ``{insee: [{date, indice, ...}]}`` or a list of records."""  # noqa: E501
         parsed = Parsed()
         body = self.json_of(payloads[0])
         if isinstance(body, dict):
-            items = [dict(r, insee=k) for k, v in body.items() if isinstance(v, list) for r in v if isinstance(r, dict)]
+            items = [
+                dict(r, insee=k)
+                for k, v in body.items()
+                if isinstance(v, list)
+                for r in v
+                if isinstance(r, dict)
+            ]
         elif isinstance(body, list):
             items = [r for r in body if isinstance(r, dict)]
         else:
@@ -98,7 +149,15 @@ class Airparif(Connector):
             if not zone or at is None or value is None:
                 parsed.problems.append(RowProblem(f"record {n}", "missing insee, date or indice"))
                 continue
-            parsed.points.append({"series": f"atmo:{zone}:index", "at": at, "value": value, "unit": "indice", "kind": "forecast" if at.date() > date.today() else "observation"})
+            parsed.points.append(
+                {
+                    "series": f"atmo:{zone}:index",
+                    "at": at,
+                    "value": value,
+                    "unit": "indice",
+                    "kind": "forecast" if at.date() > date.today() else "observation",
+                }
+            )
             records.append({"insee": zone, "date": at, "indice": value})
         if records:
             parsed.table = records_table(records)

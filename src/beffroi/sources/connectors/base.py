@@ -19,7 +19,16 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.errors import MissingKey, PayloadError, RowProblem
 from beffroi.sources.connectors.http import Fetched, HttpClient
 
-CONNECTOR_MODULES = ("hubeau", "vigicrues", "datagouv", "opendatasoft", "georisques", "meteoalarm", "meteofrance", "atmo")
+CONNECTOR_MODULES = (
+    "hubeau",
+    "vigicrues",
+    "datagouv",
+    "opendatasoft",
+    "georisques",
+    "meteoalarm",
+    "meteofrance",
+    "atmo",
+)
 
 
 def registry() -> dict[str, type[Connector]]:
@@ -78,8 +87,13 @@ class Connector:
     def validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
         known = set(cls.options) | {"base_url", "timeout", "backoff", "retries"}
         unknown = sorted(set(config) - known)
-        problems = [Problem(f"unknown option for {cls.kind} (known: {', '.join(sorted(known))})", field=k) for k in unknown]
-        problems += [Problem(f"required: {cls.options.get(k, '')}", field=k) for k in cls.required if not config.get(k)]
+        problems = [
+            Problem(f"unknown option for {cls.kind} (known: {', '.join(sorted(known))})", field=k)
+            for k in unknown
+        ]
+        problems += [
+            Problem(f"required: {cls.options.get(k, '')}", field=k) for k in cls.required if not config.get(k)
+        ]
         if problems:
             raise UserError(f"Invalid options for a {cls.kind} source.", problems)
         return {k: v for k, v in config.items() if v not in (None, "")}
@@ -127,7 +141,9 @@ class Connector:
             return json.loads(fetched.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             snippet = fetched.content[:80].decode("utf-8", "replace")
-            raise PayloadError(f"{fetched.url}: the answer is not valid JSON ({exc}); it starts with {snippet!r}") from None
+            raise PayloadError(
+                f"{fetched.url}: the answer is not valid JSON ({exc}); it starts with {snippet!r}"
+            ) from None
 
     # --- the three steps ----------------------------------------------------------------------
     def fetch(self) -> list[Fetched]:

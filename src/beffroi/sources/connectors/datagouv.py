@@ -14,8 +14,21 @@ from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, SourceError
 from beffroi.sources.connectors.values import flatten, records_table
 
-LICENCES = {"lov2": "Licence Ouverte / Etalab 2.0", "odc-odbl": "ODbL", "fr-lo": "Licence Ouverte 1.0", "cc-by": "CC-BY"}
-FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "json": ".geojson", "gpkg": ".gpkg", "zip": ".zip", "shp": ".zip"}
+LICENCES = {
+    "lov2": "Licence Ouverte / Etalab 2.0",
+    "odc-odbl": "ODbL",
+    "fr-lo": "Licence Ouverte 1.0",
+    "cc-by": "CC-BY",
+}
+FORMATS = {
+    "csv": ".csv",
+    "xlsx": ".xlsx",
+    "geojson": ".geojson",
+    "json": ".geojson",
+    "gpkg": ".gpkg",
+    "zip": ".zip",
+    "shp": ".zip",
+}
 
 
 class DataGouv(Connector):
@@ -39,7 +52,9 @@ class DataGouv(Connector):
         clean = super().validate_config(config)
         mode = clean.setdefault("mode", "metadata")
         if mode not in ("metadata", "download", "tabular"):
-            raise UserError("mode must be metadata, download or tabular.", [Problem("bad mode", field="mode")])
+            raise UserError(
+                "mode must be metadata, download or tabular.", [Problem("bad mode", field="mode")]
+            )
         if mode == "metadata" and not clean.get("dataset"):
             raise UserError("The metadata mode needs a dataset.", [Problem("required", field="dataset")])
         if mode in ("download", "tabular") and not clean.get("resource"):
@@ -52,7 +67,11 @@ class DataGouv(Connector):
 
     @property
     def tabular_url(self) -> str:
-        return (self.config.get("tabular_url") or os.environ.get("BEFFROI_DATAGOUV_TABULAR_URL") or "https://tabular-api.data.gouv.fr").rstrip("/")
+        return (
+            self.config.get("tabular_url")
+            or os.environ.get("BEFFROI_DATAGOUV_TABULAR_URL")
+            or "https://tabular-api.data.gouv.fr"
+        ).rstrip("/")
 
     def fetch(self):
         mode = self.config.get("mode", "metadata")
@@ -89,11 +108,17 @@ class DataGouv(Connector):
             if rows:
                 parsed.table = records_table(rows)
             licence = LICENCES.get(body.get("license"), body.get("license") or "")
-            parsed.notes.append(f"{body.get('title', '')} — licence {licence}, updated {body.get('last_update', '?')}, frequency {body.get('frequency', '?')}")
+            parsed.notes.append(
+                f"{body.get('title', '')} — licence {licence}, updated {body.get('last_update', '?')}, frequency {body.get('frequency', '?')}"  # noqa: E501
+            )
             return parsed
         if mode == "download":
             resource = self.json_of(payloads[0])["resource"]
-            ext = FORMATS.get(str(resource.get("format", "")).lower()) or Path(resource["url"].split("?")[0]).suffix or ".csv"
+            ext = (
+                FORMATS.get(str(resource.get("format", "")).lower())
+                or Path(resource["url"].split("?")[0]).suffix
+                or ".csv"
+            )
             from beffroi.core.errors import UserError
             from beffroi.sources import storage
             from beffroi.sources.imports import stage_file

@@ -7,7 +7,15 @@ from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
 from beffroi.sources.connectors.values import flatten, records_table
 
-ENDPOINTS = ("gaspar/catnat", "gaspar/risques", "gaspar/tri", "gaspar/papi", "gaspar/azi", "zonage_sismique", "rga")
+ENDPOINTS = (
+    "gaspar/catnat",
+    "gaspar/risques",
+    "gaspar/tri",
+    "gaspar/papi",
+    "gaspar/azi",
+    "zonage_sismique",
+    "rga",
+)
 
 
 class Georisques(Connector):
@@ -29,7 +37,9 @@ class Georisques(Connector):
 
         clean = super().validate_config(config)
         if clean.setdefault("endpoint", "gaspar/catnat") not in ENDPOINTS:
-            raise UserError("Unknown Géorisques endpoint.", [Problem(f"known: {', '.join(ENDPOINTS)}", field="endpoint")])
+            raise UserError(
+                "Unknown Géorisques endpoint.", [Problem(f"known: {', '.join(ENDPOINTS)}", field="endpoint")]
+            )
         return clean
 
     @classmethod
@@ -52,7 +62,11 @@ class Georisques(Connector):
                 if body.get("next"):
                     url, params = body["next"], None
                 elif int(current) < int(total):
-                    params = {"code_insee": code, "page": int(current) + 1, "page_size": int(self.config.get("page_size", 100))}
+                    params = {
+                        "code_insee": code,
+                        "page": int(current) + 1,
+                        "page_size": int(self.config.get("page_size", 100)),
+                    }
                     url = f"{self.base_url}/{endpoint}"
                 else:
                     break
@@ -66,7 +80,9 @@ class Georisques(Connector):
         for page in payloads:
             body = self.json_of(page)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise PayloadError(f"{page.url}: no 'data' list (response_code {body.get('response_code') if isinstance(body, dict) else '?'})")
+                raise PayloadError(
+                    f"{page.url}: no 'data' list (response_code {body.get('response_code') if isinstance(body, dict) else '?'})"  # noqa: E501
+                )
             rows.extend(flatten(r) for r in body["data"] if isinstance(r, dict))
         if rows:
             parsed.table = records_table(rows)

@@ -20,7 +20,7 @@ from django.conf import settings
 from beffroi.core.env import env_int
 from beffroi.sources.connectors.errors import BlockedURL, FetchError, NoNetwork
 
-USER_AGENT = f"Beffroi/{getattr(settings, 'VERSION', '0')} (+https://github.com/beffroi; crisis cockpit for French communes)"
+USER_AGENT = f"Beffroi/{getattr(settings, 'VERSION', '0')} (+https://github.com/beffroi; crisis cockpit for French communes)"  # noqa: E501
 
 
 @dataclass
@@ -50,14 +50,20 @@ def check_url(url: str) -> None:
     if host in allowed or f"{host}:{parts.port}" in allowed:
         return
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP
+        )
     except socket.gaierror as exc:
         raise NoNetwork(f"no network: cannot resolve {host} ({exc.strerror})") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast or str(address) in ("169.254.169.254", "fd00:ec2::254"):
+        if (
+            not address.is_global
+            or address.is_multicast
+            or str(address) in ("169.254.169.254", "fd00:ec2::254")
+        ):
             raise BlockedURL(
                 f"{url}: {host} resolves to the non-public address {address}; refused "
                 "(add the host to BEFFROI_SOURCES_ALLOW_HOSTS if this is intended)"
@@ -67,7 +73,14 @@ def check_url(url: str) -> None:
 class HttpClient:
     """Fetch with the connector's policy. ``backoff`` is the first retry delay in seconds."""
 
-    def __init__(self, *, timeout: float | None = None, retries: int = 3, backoff: float = 1.0, max_bytes: int | None = None):
+    def __init__(
+        self,
+        *,
+        timeout: float | None = None,
+        retries: int = 3,
+        backoff: float = 1.0,
+        max_bytes: int | None = None,
+    ):
         self.timeout = timeout or float(env_int("BEFFROI_SOURCES_TIMEOUT", 20))
         self.retries = retries
         self.backoff = backoff
@@ -82,7 +95,9 @@ class HttpClient:
     def close(self) -> None:
         self.client.close()
 
-    def request(self, method: str, url: str, *, params=None, headers=None, json=None, accept=(200, 206)) -> Fetched:
+    def request(
+        self, method: str, url: str, *, params=None, headers=None, json=None, accept=(200, 206)
+    ) -> Fetched:
         attempt = 0
         while True:
             attempt += 1
@@ -91,14 +106,19 @@ class HttpClient:
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 if attempt >= self.retries:
                     kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "no network"
-                    raise NoNetwork(f"{kind}: {url} did not answer after {attempt} attempt(s) ({type(exc).__name__})") from None
+                    raise NoNetwork(
+                        f"{kind}: {url} did not answer after {attempt} attempt(s) ({type(exc).__name__})"
+                    ) from None
             else:
                 if result.status in accept:
                     return result
                 retryable = result.status == 429 or result.status >= 500
                 if not retryable or attempt >= self.retries:
                     snippet = result.content[:200].decode("utf-8", "replace").strip()
-                    raise FetchError(f"HTTP {result.status} from {result.url}" + (f": {snippet}" if snippet else ""), status=result.status)
+                    raise FetchError(
+                        f"HTTP {result.status} from {result.url}" + (f": {snippet}" if snippet else ""),
+                        status=result.status,
+                    )
             time.sleep(self.backoff * (2 ** (attempt - 1)))
 
     def _once(self, method: str, url: str, *, params=None, headers=None, json=None) -> Fetched:
@@ -113,12 +133,16 @@ class HttpClient:
                     continue
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                    raise FetchError(f"{url}: response of {declared} bytes is over the {self.max_bytes}-byte cap")
+                    raise FetchError(
+                        f"{url}: response of {declared} bytes is over the {self.max_bytes}-byte cap"
+                    )
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise FetchError(f"{url}: response is over the {self.max_bytes}-byte cap")
                     chunks.append(chunk)
-                return Fetched(str(response.url), response.status_code, dict(response.headers), b"".join(chunks))
+                return Fetched(
+                    str(response.url), response.status_code, dict(response.headers), b"".join(chunks)
+                )
         raise FetchError(f"{url}: too many redirects")

@@ -44,8 +44,11 @@ class HubEau(Connector):
         for grandeur in grandeurs:
             url = f"{self.base_url}/observations_tr"
             params = {
-                "code_entite": stations, "grandeur_hydro": grandeur, "size": int(self.config.get("page_size", 1000)),
-                "date_debut_obs": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "sort": "asc",
+                "code_entite": stations,
+                "grandeur_hydro": grandeur,
+                "size": int(self.config.get("page_size", 1000)),
+                "date_debut_obs": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "sort": "asc",
             }
             for _ in range(max_pages):
                 page = self.get(url, params=params)
@@ -55,7 +58,9 @@ class HubEau(Connector):
                     break
                 url, params = nxt, None
             else:
-                raise PayloadError(f"more than {max_pages} pages for {grandeur}: narrow the stations or the period")
+                raise PayloadError(
+                    f"more than {max_pages} pages for {grandeur}: narrow the stations or the period"
+                )
         return pages
 
     def parse(self, payloads):
@@ -75,7 +80,9 @@ class HubEau(Connector):
                     parsed.problems.append(RowProblem(where, "missing station, quantity or date"))
                     continue
                 if raw is None:
-                    parsed.problems.append(RowProblem(where, f"{code} {grandeur}: no value at {row.get('date_obs')}"))
+                    parsed.problems.append(
+                        RowProblem(where, f"{code} {grandeur}: no value at {row.get('date_obs')}")
+                    )
                     continue
                 unit, factor = UNITS[grandeur]
                 series = f"hubeau:{code}:{grandeur}"
@@ -84,6 +91,8 @@ class HubEau(Connector):
                 seen.add((series, at))
                 if grandeur == "Q" and raw < 0:
                     parsed.notes.append(f"{code}: negative flow {raw} l/s at {at:%Y-%m-%d %H:%M} (kept)")
-                parsed.points.append({"series": series, "at": at, "value": raw * factor, "unit": unit, "kind": "observation"})
+                parsed.points.append(
+                    {"series": series, "at": at, "value": raw * factor, "unit": unit, "kind": "observation"}
+                )
         parsed.points.sort(key=lambda p: (p["series"], p["at"]))
         return parsed

@@ -15,9 +15,30 @@ from beffroi.sources.connectors.errors import PayloadError, RowProblem
 from beffroi.sources.connectors.values import as_datetime, records_table
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "cap": "urn:oasis:names:tc:emergency:cap:1.2"}
-NUTS3 = {"75": "FR101", "77": "FR102", "78": "FR103", "91": "FR104", "92": "FR105", "93": "FR106", "94": "FR107", "95": "FR108"}
-HAZARDS = {"1": "vent", "2": "neige-verglas", "3": "orages", "4": "brouillard", "5": "canicule", "6": "grand-froid",
-           "7": "vagues-submersion", "8": "feux-de-foret", "9": "avalanches", "10": "pluie", "12": "crues", "13": "pluie-crues"}
+NUTS3 = {
+    "75": "FR101",
+    "77": "FR102",
+    "78": "FR103",
+    "91": "FR104",
+    "92": "FR105",
+    "93": "FR106",
+    "94": "FR107",
+    "95": "FR108",
+}
+HAZARDS = {
+    "1": "vent",
+    "2": "neige-verglas",
+    "3": "orages",
+    "4": "brouillard",
+    "5": "canicule",
+    "6": "grand-froid",
+    "7": "vagues-submersion",
+    "8": "feux-de-foret",
+    "9": "avalanches",
+    "10": "pluie",
+    "12": "crues",
+    "13": "pluie-crues",
+}
 
 
 def safe_xml(content: bytes, url: str):
@@ -56,7 +77,9 @@ class MeteoAlarm(Connector):
                 wanted[NUTS3[dep]] = dep
         records = []
         for n, entry in enumerate(root.findall("atom:entry", NS), start=1):
-            codes = [v.text or "" for v in entry.findall("cap:geocode/cap:value", NS)] + [v.text or "" for v in entry.findall("cap:geocode", NS)]
+            codes = [v.text or "" for v in entry.findall("cap:geocode/cap:value", NS)] + [
+                v.text or "" for v in entry.findall("cap:geocode", NS)
+            ]
             dep = next((wanted[c.strip()] for c in codes if c.strip() in wanted), None)
             if dep is None:
                 continue
@@ -69,14 +92,34 @@ class MeteoAlarm(Connector):
                 continue
             hazard_code = (type_text or "").split(";")[0].strip()
             hazard = HAZARDS.get(hazard_code, _text(entry, "cap:event") or "inconnu")
-            at = as_datetime(_text(entry, "cap:effective") or _text(entry, "cap:onset") or _text(entry, "atom:updated"))
+            at = as_datetime(
+                _text(entry, "cap:effective") or _text(entry, "cap:onset") or _text(entry, "atom:updated")
+            )
             if at is None:
                 parsed.problems.append(RowProblem(f"entry {n}", "no valid date"))
                 continue
-            parsed.points.append({"series": f"meteo:{dep}:{hazard}", "at": at, "value": float(level), "unit": "niveau", "kind": "observation"})
-            records.append({"departement": dep, "hazard": hazard, "level": level, "event": _text(entry, "cap:event"),
-                            "area": _text(entry, "cap:areaDesc"), "effective": at, "expires": as_datetime(_text(entry, "cap:expires")),
-                            "severity": _text(entry, "cap:severity"), "identifier": _text(entry, "cap:identifier")})
+            parsed.points.append(
+                {
+                    "series": f"meteo:{dep}:{hazard}",
+                    "at": at,
+                    "value": float(level),
+                    "unit": "niveau",
+                    "kind": "observation",
+                }
+            )
+            records.append(
+                {
+                    "departement": dep,
+                    "hazard": hazard,
+                    "level": level,
+                    "event": _text(entry, "cap:event"),
+                    "area": _text(entry, "cap:areaDesc"),
+                    "effective": at,
+                    "expires": as_datetime(_text(entry, "cap:expires")),
+                    "severity": _text(entry, "cap:severity"),
+                    "identifier": _text(entry, "cap:identifier"),
+                }
+            )
         if records:
             parsed.table = records_table(records)
         return parsed

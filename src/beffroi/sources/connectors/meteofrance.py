@@ -10,8 +10,17 @@ from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
 from beffroi.sources.connectors.values import as_datetime, records_table
 
-PHENOMENA = {"1": "vent", "2": "pluie-inondation", "3": "orages", "4": "crues", "5": "neige-verglas",
-             "6": "canicule", "7": "grand-froid", "8": "avalanches", "9": "vagues-submersion"}
+PHENOMENA = {
+    "1": "vent",
+    "2": "pluie-inondation",
+    "3": "orages",
+    "4": "crues",
+    "5": "neige-verglas",
+    "6": "canicule",
+    "7": "grand-froid",
+    "8": "avalanches",
+    "9": "vagues-submersion",
+}
 
 
 class MeteoFrance(Connector):
@@ -28,7 +37,12 @@ class MeteoFrance(Connector):
 
     def fetch(self):
         key = self.credential("BEFFROI_METEOFRANCE_API_KEY")
-        return [self.get(f"{self.base_url}/cartevigilance/encours", headers={"apikey": key, "accept": "application/json"})]
+        return [
+            self.get(
+                f"{self.base_url}/cartevigilance/encours",
+                headers={"apikey": key, "accept": "application/json"},
+            )
+        ]
 
     def parse(self, payloads):
         parsed = Parsed()
@@ -58,9 +72,25 @@ class MeteoFrance(Connector):
                     if begin is None:
                         parsed.problems.append(RowProblem(f"{dep} {pid}", "no validity time"))
                         continue
-                    parsed.points.append({"series": f"meteo:{dep}:{hazard}", "at": begin, "value": float(colour), "unit": "niveau", "kind": kind})
-                    records.append({"departement": dep, "hazard": hazard, "colour": colour, "echeance": echeance,
-                                    "begin": begin, "end": as_datetime(period.get("end_validity_time"))})
+                    parsed.points.append(
+                        {
+                            "series": f"meteo:{dep}:{hazard}",
+                            "at": begin,
+                            "value": float(colour),
+                            "unit": "niveau",
+                            "kind": kind,
+                        }
+                    )
+                    records.append(
+                        {
+                            "departement": dep,
+                            "hazard": hazard,
+                            "colour": colour,
+                            "echeance": echeance,
+                            "begin": begin,
+                            "end": as_datetime(period.get("end_validity_time")),
+                        }
+                    )
         if records:
             parsed.table = records_table(records)
         return parsed

@@ -53,7 +53,9 @@ class Opendatasoft(Connector):
             if total is None or got == 0 or offset >= total:
                 return pages
             if offset + PAGE > OFFSET_LIMIT:
-                raise PayloadError(f"{total} records: over the records endpoint's {OFFSET_LIMIT} limit; use mode=export")
+                raise PayloadError(
+                    f"{total} records: over the records endpoint's {OFFSET_LIMIT} limit; use mode=export"
+                )
 
     def parse(self, payloads):
         parsed = Parsed()
@@ -66,7 +68,9 @@ class Opendatasoft(Connector):
                 results = body
             else:
                 if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                    raise PayloadError(f"{page.url}: no 'results' list (error: {body.get('message') if isinstance(body, dict) else '?'})")
+                    raise PayloadError(
+                        f"{page.url}: no 'results' list (error: {body.get('message') if isinstance(body, dict) else '?'})"  # noqa: E501
+                    )
                 results = body["results"]
             rows.extend(flatten(r) for r in results if isinstance(r, dict))
         if rows:

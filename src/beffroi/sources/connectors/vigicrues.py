@@ -32,14 +32,21 @@ class Vigicrues(Connector):
         if not clean.get("territories") and not clean.get("sections"):
             from beffroi.core.errors import Problem, UserError
 
-            raise UserError("A vigicrues source needs territories or sections.", [Problem("required", field="sections")])
+            raise UserError(
+                "A vigicrues source needs territories or sections.", [Problem("required", field="sections")]
+            )
         return clean
 
     def fetch(self):
         pages = []
         for typ, option in (("5", "territories"), ("8", "sections")):
             for code in self.list_option(option):
-                pages.append(self.get(f"{self.base_url}/InfoVigiCru.jsonld", params={"CdEntVigiCru": code, "TypEntVigiCru": typ}))
+                pages.append(
+                    self.get(
+                        f"{self.base_url}/InfoVigiCru.jsonld",
+                        params={"CdEntVigiCru": code, "TypEntVigiCru": typ},
+                    )
+                )
         return pages
 
     def parse(self, payloads):
@@ -53,25 +60,61 @@ class Vigicrues(Connector):
             requested = _param(page.url, "CdEntVigiCru")
             at = as_datetime(info.get("vic:DtHrInfoVigiCru"))
             entity = info.get("vic:porteSurLEntite") or {}
-            entries = [(entity.get("vic:CdEntVigiCru") or requested, entity.get("vic:TypEntVigiCru") or _param(page.url, "TypEntVigiCru"), info.get("vic:NivInfoVigiCru"), entity.get("vic:LbEntVigiCru", ""))]
+            entries = [
+                (
+                    entity.get("vic:CdEntVigiCru") or requested,
+                    entity.get("vic:TypEntVigiCru") or _param(page.url, "TypEntVigiCru"),
+                    info.get("vic:NivInfoVigiCru"),
+                    entity.get("vic:LbEntVigiCru", ""),
+                )
+            ]
             for sub in info.get("vic:estLaSyntheseDe") or []:
                 ent = sub.get("vic:porteSurLEntite") or {}
-                entries.append((ent.get("vic:CdEntVigiCru"), ent.get("vic:TypEntVigiCru"), sub.get("vic:NivInfoVigiCru"), ent.get("vic:LbEntVigiCru", "")))
+                entries.append(
+                    (
+                        ent.get("vic:CdEntVigiCru"),
+                        ent.get("vic:TypEntVigiCru"),
+                        sub.get("vic:NivInfoVigiCru"),
+                        ent.get("vic:LbEntVigiCru", ""),
+                    )
+                )
             if at is None:
-                parsed.problems.append(RowProblem(page.url, f"no valid date ({info.get('vic:DtHrInfoVigiCru')!r})"))
+                parsed.problems.append(
+                    RowProblem(page.url, f"no valid date ({info.get('vic:DtHrInfoVigiCru')!r})")
+                )
                 continue
             for code, typ, level_text, label in entries:
                 try:
                     level = int(str(level_text).strip())
                 except (TypeError, ValueError):
-                    parsed.problems.append(RowProblem(f"{page.url} {code}", f"level {level_text!r} is not a number"))
+                    parsed.problems.append(
+                        RowProblem(f"{page.url} {code}", f"level {level_text!r} is not a number")
+                    )
                     continue
                 if level not in COLOURS or not code:
                     parsed.problems.append(RowProblem(f"{page.url} {code}", f"level {level} outside 1-4"))
                     continue
-                parsed.points.append({"series": f"vigicrues:{code}:level", "at": at, "value": float(level), "unit": "niveau", "kind": "observation"})
-                records.append({"code": code, "type": str(typ or ""), "label": label, "level": level, "colour": COLOURS[level],
-                                "at": at, "reference": info.get("vic:RefInfoVigiCru", ""), "situation": info.get("vic:SituActuInfoVigiCru", "") if code == entries[0][0] else ""})
+                parsed.points.append(
+                    {
+                        "series": f"vigicrues:{code}:level",
+                        "at": at,
+                        "value": float(level),
+                        "unit": "niveau",
+                        "kind": "observation",
+                    }
+                )
+                records.append(
+                    {
+                        "code": code,
+                        "type": str(typ or ""),
+                        "label": label,
+                        "level": level,
+                        "colour": COLOURS[level],
+                        "at": at,
+                        "reference": info.get("vic:RefInfoVigiCru", ""),
+                        "situation": info.get("vic:SituActuInfoVigiCru", "") if code == entries[0][0] else "",
+                    }
+                )
         if records:
             from beffroi.sources.connectors.values import records_table
 

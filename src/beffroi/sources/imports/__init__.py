@@ -14,13 +14,17 @@ import pyarrow.parquet as pq
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources import storage
-from beffroi.sources.imports.limits import Limits, limits as current_limits
+from beffroi.sources.imports.limits import Limits
+from beffroi.sources.imports.limits import limits as current_limits
 from beffroi.sources.imports.safety import refuse
 
 FORMATS = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
     ".xlsx": "xlsx",
-    ".geojson": "geojson", ".json": "geojson",
+    ".geojson": "geojson",
+    ".json": "geojson",
     ".gpkg": "gpkg",
     ".zip": "shapefile",
 }
@@ -48,7 +52,9 @@ class Staged:
         rows = batch.to_pylist()
         out = []
         for r in rows:
-            out.append(["<géométrie>" if k == self.geometry_column and r[k] is not None else r[k] for k in names])
+            out.append(
+                ["<géométrie>" if k == self.geometry_column and r[k] is not None else r[k] for k in names]
+            )
         return names, out
 
     def discard(self) -> None:
@@ -63,13 +69,20 @@ def detect_format(path: Path, label: str) -> str:
         raise refuse(label, "give the Shapefile as a .zip holding its .shp, .shx, .dbf and .prj")
     fmt = FORMATS.get(suffix)
     if fmt is None:
-        raise refuse(label, f"unsupported file type {suffix or '(none)'!r}: CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile")
+        raise refuse(
+            label,
+            f"unsupported file type {suffix or '(none)'!r}: CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile",  # noqa: E501
+        )
     return fmt
 
 
 def stage_file(
-    path: str | Path, *, label: str | None = None, schema_path: str | Path | None = None,
-    repair: bool = False, limits: Limits | None = None,
+    path: str | Path,
+    *,
+    label: str | None = None,
+    schema_path: str | Path | None = None,
+    repair: bool = False,
+    limits: Limits | None = None,
 ) -> Staged:
     path = Path(path)
     label = label or path.name
@@ -78,14 +91,20 @@ def stage_file(
         raise UserError(f"{label}: file not found.", [Problem("not found", file=str(path))])
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise refuse(label, f"the file is {size} bytes, over the import limit of {limits.max_bytes} (BEFFROI_IMPORT_MAX_MB)")
+        raise refuse(
+            label,
+            f"the file is {size} bytes, over the import limit of {limits.max_bytes} (BEFFROI_IMPORT_MAX_MB)",
+        )
     if size == 0:
         raise refuse(label, "the file is empty")
     fmt = detect_format(path, label)
     descriptor = None
     if schema_path:
         if fmt not in ("csv", "xlsx"):
-            raise UserError(f"{label}: --schema applies to CSV and XLSX files only.", [Problem("schema not applicable", file=label)])
+            raise UserError(
+                f"{label}: --schema applies to CSV and XLSX files only.",
+                [Problem("schema not applicable", file=label)],
+            )
         from beffroi.sources.imports.schema import load_schema
 
         descriptor = load_schema(Path(schema_path))
@@ -109,7 +128,14 @@ def stage_file(
             if descriptor is not None:
                 from beffroi.sources.imports.schema import validate
 
-                validate(dialect.utf8_path, descriptor, label, fmt="csv", separator=separator, max_problems=limits.max_problems)
+                validate(
+                    dialect.utf8_path,
+                    descriptor,
+                    label,
+                    fmt="csv",
+                    separator=separator,
+                    max_problems=limits.max_problems,
+                )
                 fields = {f["name"]: f for f in descriptor["fields"]}
             info = csvfile.load_csv(dialect, label, limits, target, fields)
         elif fmt == "xlsx":
@@ -136,28 +162,55 @@ def stage_file(
         for p in extra:
             p.unlink(missing_ok=True)
     return Staged(
-        path=target, label=label, format=fmt, rows=info["rows"], types=info["types"], raw_sha256=digest,
-        geometry_column=info.get("geometry_column"), encoding=encoding, separator=separator,
+        path=target,
+        label=label,
+        format=fmt,
+        rows=info["rows"],
+        types=info["types"],
+        raw_sha256=digest,
+        geometry_column=info.get("geometry_column"),
+        encoding=encoding,
+        separator=separator,
         notes=info.get("notes", []),
     )
 
 
 def import_file(
-    path: str | Path, dataset: str, *, schema_path=None, replace: bool = False, repair: bool = False,
-    title: str = "", licence: str = "", origin: str = "", actor=None, limits: Limits | None = None,
+    path: str | Path,
+    dataset: str,
+    *,
+    schema_path=None,
+    replace: bool = False,
+    repair: bool = False,
+    title: str = "",
+    licence: str = "",
+    origin: str = "",
+    actor=None,
+    limits: Limits | None = None,
 ):
     """Import a file as dataset ``dataset``: everything is checked before the catalogue changes."""
     from beffroi.core.permissions import require
-    from beffroi.sources.actions import check_name, do_store_parquet_dataset
+    from beffroi.sources.actions import check_name
     from beffroi.sources.models import Dataset
 
     if actor is not None:
         require(actor, "sources.import_dataset")
     check_name(dataset)
     if not replace and Dataset.objects.filter(name=dataset).exists():
-        raise UserError(f"Dataset {dataset!r} already exists; add --replace to replace it.", [Problem("dataset exists", field="dataset")])
+        raise UserError(
+            f"Dataset {dataset!r} already exists; add --replace to replace it.",
+            [Problem("dataset exists", field="dataset")],
+        )
     staged = stage_file(path, schema_path=schema_path, repair=repair, limits=limits)
-    return adopt(staged, dataset, replace=replace, title=title, licence=licence, origin=origin or f"file:{Path(path).name}", actor=actor), staged
+    return adopt(
+        staged,
+        dataset,
+        replace=replace,
+        title=title,
+        licence=licence,
+        origin=origin or f"file:{Path(path).name}",
+        actor=actor,
+    ), staged
 
 
 def adopt(staged: Staged, dataset: str, *, replace: bool, title: str, licence: str, origin: str, actor):
@@ -165,8 +218,15 @@ def adopt(staged: Staged, dataset: str, *, replace: bool, title: str, licence: s
 
     try:
         return do_store_parquet_dataset(
-            dataset, staged.path, title=title or dataset, origin=origin, licence=licence,
-            geometry_column=staged.geometry_column, replace=replace, raw_sha256=staged.raw_sha256, actor=actor,
+            dataset,
+            staged.path,
+            title=title or dataset,
+            origin=origin,
+            licence=licence,
+            geometry_column=staged.geometry_column,
+            replace=replace,
+            raw_sha256=staged.raw_sha256,
+            actor=actor,
         )
     finally:
         staged.discard()

@@ -39,7 +39,7 @@ def as_text(value) -> str | None:
 
 def to_table(names: list[str], columns: list[list]) -> tuple[pa.Table, dict[str, str]]:
     arrays, types = [], {}
-    for name, values in zip(names, columns):
+    for name, values in zip(names, columns, strict=True):
         typ = column_type(values)
         if pa.types.is_string(typ):
             values = [as_text(v) for v in values]

@@ -45,17 +45,31 @@ def detect_encoding(path: Path, label: str) -> str:
         return "utf-16"
     if b"\x00" in head:
         raise refuse(label, "the file holds NUL bytes: it is binary, not a CSV text file", line=1)
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(CHUNK):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8: Windows-1252 if it uses its extra characters (0x80-0x9F: € ’ « œ …), else Latin-1.
+    c1 = bytes(range(0x80, 0xA0))
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if len(chunk.translate(None, c1)) != len(chunk):
+                break
+        else:
+            return "latin-1"
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
 
 
 def transcode(path: Path, encoding: str, target: Path) -> None:
@@ -101,7 +115,14 @@ def check_header(header: list[str], label: str) -> list[str]:
         if not name:
             problems.append(Problem(f"column {i} has no name", file=label, line=1))
         elif name.lower() in seen:
-            problems.append(Problem(f"column name {name!r} appears twice (columns {seen[name.lower()]} and {i})", file=label, line=1, field=name))
+            problems.append(
+                Problem(
+                    f"column name {name!r} appears twice (columns {seen[name.lower()]} and {i})",
+                    file=label,
+                    line=1,
+                    field=name,
+                )
+            )
         else:
             seen[name.lower()] = i
     if problems:
@@ -118,7 +139,7 @@ def open_dialect(path: Path, label: str, staging) -> CsvDialect:
         raise refuse(label, "the file holds NUL characters: it is binary, not a CSV text file")
     sep, header = sniff(head, label)
     names = check_header(header, label)
-    if encoding == "utf-8":
+    if encoding in ("utf-8", "utf-8-sig", "latin-1"):  # DuckDB reads both natively
         return CsvDialect(encoding, sep, names, path, False)
     target = staging(".csv")
     transcode(path, encoding, target)
@@ -127,18 +148,34 @@ def open_dialect(path: Path, label: str, staging) -> CsvDialect:
 
 # --- types ------------------------------------------------------------------------------------
 
+
 def _x(col: str) -> str:
     return f"NULLIF(trim({ident(col)}), '')"
 
 
 CANDIDATES: list[tuple[str, str]] = [
-    ("integer", "CASE WHEN regexp_full_match({x}, '[+-]?(0|[1-9][0-9]{{0,17}})') THEN CAST({x} AS BIGINT) END"),
-    ("number", "CASE WHEN regexp_full_match({x}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?') THEN TRY_CAST({x} AS DOUBLE) END"),
-    ("number_comma", "CASE WHEN regexp_full_match({x}, '[+-]?[0-9]+(,[0-9]+)?') THEN TRY_CAST(replace({x}, ',', '.') AS DOUBLE) END"),
+    (
+        "integer",
+        "CASE WHEN regexp_full_match({x}, '[+-]?(0|[1-9][0-9]{{0,17}})') THEN CAST({x} AS BIGINT) END",
+    ),
+    (
+        "number",
+        "CASE WHEN regexp_full_match({x}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?') THEN TRY_CAST({x} AS DOUBLE) END",  # noqa: E501
+    ),
+    (
+        "number_comma",
+        "CASE WHEN regexp_full_match({x}, '[+-]?[0-9]+(,[0-9]+)?') THEN TRY_CAST(replace({x}, ',', '.') AS DOUBLE) END",  # noqa: E501
+    ),
     ("date_fr", "CAST(TRY_STRPTIME({x}, '%d/%m/%Y') AS DATE)"),
-    ("date", "CASE WHEN regexp_full_match({x}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({x} AS DATE) END"),
+    (
+        "date",
+        "CASE WHEN regexp_full_match({x}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({x} AS DATE) END",
+    ),
     ("datetime_fr", "TRY_STRPTIME({x}, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M'])"),
-    ("datetime", "CASE WHEN regexp_full_match({x}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?') THEN TRY_CAST({x} AS TIMESTAMP) END"),
+    (
+        "datetime",
+        "CASE WHEN regexp_full_match({x}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?') THEN TRY_CAST({x} AS TIMESTAMP) END",  # noqa: E501
+    ),
 ]
 EXPR = dict(CANDIDATES)
 
@@ -176,7 +213,7 @@ def schema_expression(field_desc: dict, col: str) -> str:
 IDENTIFIER_RE = re.compile(r"code|insee|siret|siren|postal|iris|^cp$|t[ée]l[ée]phone|^tel", re.IGNORECASE)
 
 
-def infer_types(con, names: list[str], separator: str) -> dict[str, str]:
+def infer_types(con, names: list[str], separator: str, source: str = "raw") -> dict[str, str]:
     """Pick per column the first candidate type every non-empty value of a sample fits.
 
     Columns named like identifiers (INSEE code, SIRET, postal code, phone) stay text: "01001".
@@ -190,9 +227,13 @@ def infer_types(con, names: list[str], separator: str) -> dict[str, str]:
         for kind, template in candidates:
             checks.append((col, kind, f"count({x}) = count({template.format(x=x)})"))
     sql = ", ".join(f"{expr} AS c{i}" for i, (_c, _k, expr) in enumerate(checks))
-    row = con.execute(f"SELECT count(*) AS n, {sql} FROM (SELECT * FROM raw LIMIT {sample_rows})").fetchone()
+    row = con.execute(
+        f"SELECT count(*) AS n, {sql} FROM (SELECT * FROM {source} LIMIT {sample_rows})"  # noqa: S608
+    ).fetchone()
     nonempty = con.execute(
-        "SELECT " + ", ".join(f"count({_x(c)})" for c in names) + f" FROM (SELECT * FROM raw LIMIT {sample_rows})"
+        "SELECT "  # noqa: S608
+        + ", ".join(f"count({_x(c)})" for c in names)
+        + f" FROM (SELECT * FROM {source} LIMIT {sample_rows})"  # noqa: S608
     ).fetchone()
     for i, (col, kind, _expr) in enumerate(checks):
         if col in types:
@@ -202,55 +243,139 @@ def infer_types(con, names: list[str], separator: str) -> dict[str, str]:
     return {c: types.get(c, "string") for c in names}
 
 
-def convert_expressions(con, names: list[str], types: dict[str, str], schema_fields: dict | None) -> tuple[dict[str, str], dict[str, str]]:
-    """Verify the chosen conversions on the whole table; a column with a misfit falls back to text."""
-    exprs = {}
-    for col in names:
-        if schema_fields and col in schema_fields:
-            exprs[col] = schema_expression(schema_fields[col], col)
-        elif types[col] == "string":
-            exprs[col] = ident(col)
+STRICT = {  # conversions that raise on a misfit (used when DuckDB cannot read the column natively)
+    "number": "CAST({x} AS DOUBLE)",
+    "number_comma": "CAST(replace({x}, ',', '.') AS DOUBLE)",
+    "date": "CAST({x} AS DATE)",
+    "date_fr": "CAST(strptime({x}, '%d/%m/%Y') AS DATE)",
+    "datetime": "CAST({x} AS TIMESTAMP)",
+    "datetime_fr": "strptime({x}, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M'])",
+}
+
+
+def plan(names: list[str], types: dict[str, str]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Which columns DuckDB parses natively (fast, misfits reported as CAST rejects with their line),
+    with which global options (one decimal separator, one date format), and which are converted from
+    text by an expression."""
+    kinds = set(types.values())
+    options = {}
+    decimal = "," if "number_comma" in kinds else "."
+    if decimal == ",":
+        options["decimal_separator"] = "','"
+    datefmt = "%d/%m/%Y" if "date_fr" in kinds else None
+    if datefmt:
+        options["dateformat"] = "'%d/%m/%Y'"
+    native, exprs = {}, {}
+    for c in names:
+        t = types[c]
+        if t == "integer":
+            native[c] = "BIGINT"
+        elif (t == "number" and decimal == ".") or (t == "number_comma" and decimal == ","):
+            native[c] = "DOUBLE"
+        elif (t == "date_fr" and datefmt) or (t == "date" and not datefmt):
+            native[c] = "DATE"
         else:
-            exprs[col] = EXPR[types[col]].format(x=_x(col))
-    typed = [c for c in names if exprs[c] != ident(c)]
-    if typed:
-        sql = ", ".join(f"count({_x(c)}) = count({exprs[c]})" for c in typed)
-        ok = con.execute(f"SELECT {sql} FROM raw").fetchone()
-        for col, fits in zip(typed, ok):
-            if not fits:
-                exprs[col] = ident(col)
-                types[col] = "string"
-    return exprs, types
+            native[c] = "VARCHAR"
+            if t != "string":
+                exprs[c] = STRICT[t].format(x=_x(c))
+    return native, exprs, options
 
 
-def load_csv(dialect: CsvDialect, label: str, limits: Limits, target: Path, schema_fields: dict | None = None) -> dict:
+def _read_sql(
+    dialect: CsvDialect,
+    limits: Limits,
+    *,
+    sample: bool = False,
+    native: dict | None = None,
+    options: dict | None = None,
+) -> str:
+    native = native or {}
+    columns = "{" + ", ".join(f"{literal(n)}: '{native.get(n, 'VARCHAR')}'" for n in dialect.header) + "}"
+    encoding = ", encoding='latin-1'" if dialect.encoding == "latin-1" else ""
+    errors = "ignore_errors=true" if sample else "store_rejects=true"
+    extra = "".join(f", {k}={v}" for k, v in (options or {}).items())
+    return (
+        f"read_csv({literal(str(dialect.utf8_path))}, delim={literal(dialect.separator)}, quote='\"', escape='\"', "  # noqa: E501
+        f"header=false, skip=1, columns={columns}, auto_detect=false, strict_mode=true, {errors}, "
+        f"max_line_size={limits.max_line_bytes}{encoding}{extra})"
+    )
+
+
+def load_csv(
+    dialect: CsvDialect, label: str, limits: Limits, target: Path, schema_fields: dict | None = None
+) -> dict:
+    """One streaming pass file → Parquet with the types inferred on a sample; a column with a value
+    that does not fit its type falls back to text (second pass, only then)."""
+    import duckdb
+
     con = connect()
-    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in dialect.header) + "}"
     try:
         con.execute(
-            f"""CREATE TABLE raw AS SELECT * FROM read_csv({literal(str(dialect.utf8_path))},
-                delim={literal(dialect.separator)}, quote='"', escape='"', header=false, skip=1,
-                columns={columns}, auto_detect=false, strict_mode=true, store_rejects=true,
-                max_line_size={limits.max_line_bytes})"""
+            f"CREATE TABLE sample AS SELECT * FROM {_read_sql(dialect, limits, sample=True)} LIMIT 2000"  # noqa: S608
         )
+        if schema_fields:
+            types = {c: "string" for c in dialect.header}
+        else:
+            types = infer_types(con, dialect.header, dialect.separator, "sample")
+        for _attempt in range(len(dialect.header) + 2):
+            if schema_fields:
+                native, exprs, options = (
+                    {},
+                    {c: schema_expression(schema_fields[c], c) for c in dialect.header if c in schema_fields},
+                    {},
+                )
+            else:
+                native, exprs, options = plan(dialect.header, types)
+            select = ", ".join(
+                f"{exprs[c]} AS {ident(c)}" if c in exprs else ident(c) for c in dialect.header
+            )
+            con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+            try:
+                con.execute(
+                    f"COPY (SELECT {select} FROM {_read_sql(dialect, limits, native=native, options=options)}) "  # noqa: E501, S608
+                    f"TO {literal(str(target))} (FORMAT PARQUET, COMPRESSION ZSTD)"
+                )
+            except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+                if (
+                    not exprs
+                    or "Could not convert" not in str(exc)
+                    and "Could not parse" not in str(exc)
+                    and "strptime" not in str(exc)
+                ):
+                    raise
+                for c in exprs:  # a text-converted column has a misfit: keep them as text
+                    types[c] = "string"
+                continue
+            rejects = con.execute(
+                "SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line"
+            ).fetchall()
+            structural = [r for r in rejects if r[2] != "CAST"]
+            if structural:
+                problems = [
+                    Problem(_reject_message(etype, msg, limits), file=label, line=line, field=colname)
+                    for line, colname, etype, msg in structural[: limits.max_problems]
+                ]
+                raise UserError(
+                    f"{label}: {len(structural)} malformed line(s); nothing was stored.",
+                    problems,
+                    total=len(structural),
+                )
+            misfits = {r[1] for r in rejects if r[2] == "CAST"}
+            if not misfits:
+                break
+            for c in misfits:
+                types[c] = "string"
+        import pyarrow.parquet as pq
+
+        rows = pq.read_metadata(target).num_rows
+        if rows == 0:
+            raise refuse(label, "the file has a header but no data rows", line=2)
+    except UserError:
+        raise
     except Exception as exc:  # duckdb raises its own error classes for unreadable files
         raise refuse(label, f"the CSV could not be read: {str(exc).splitlines()[0]}") from None
-    rejects = con.execute(
-        "SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line LIMIT ?",
-        [limits.max_problems],
-    ).fetchall()
-    if rejects:
-        total = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
-        problems = [Problem(_reject_message(etype, msg, limits), file=label, line=line, field=colname) for line, colname, etype, msg in rejects]
-        raise UserError(f"{label}: {total} malformed line(s); nothing was stored.", problems, total=total)
-    rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
-    if rows == 0:
-        raise refuse(label, "the file has a header but no data rows", line=2)
-    types = infer_types(con, dialect.header, dialect.separator) if not schema_fields else {c: "string" for c in dialect.header}
-    exprs, types = convert_expressions(con, dialect.header, types, schema_fields)
-    select = ", ".join(f"{exprs[c]} AS {ident(c)}" for c in dialect.header)
-    con.execute(f"COPY (SELECT {select} FROM raw) TO {literal(str(target))} (FORMAT PARQUET, COMPRESSION ZSTD)")
-    con.close()
+    finally:
+        con.close()
     return {"rows": rows, "types": types}
 
 

@@ -15,7 +15,7 @@ def main(source: str, out: str) -> int:
 
     con = connect(spatial=True)
     try:
-        meta = con.execute(f"SELECT layers FROM ST_Read_Meta({literal(source)})").fetchone()
+        meta = con.execute(f"SELECT layers FROM ST_Read_Meta({literal(source)})").fetchone()  # noqa: S608
         layers = meta[0] if meta else []
         if not layers:
             print(json.dumps({"error": "no vector layer found"}))
@@ -27,7 +27,7 @@ def main(source: str, out: str) -> int:
             code = fields[0]["crs"].get("auth_code")
             epsg = int(code) if code and str(code).isdigit() else None
         con.execute(
-            f"COPY (SELECT * FROM ST_Read({literal(source)}, layer={literal(layer['name'])}, keep_wkb=true)) "
+            f"COPY (SELECT * FROM ST_Read({literal(source)}, layer={literal(layer['name'])}, keep_wkb=true)) "  # noqa: S608
             f"TO {literal(out)} (FORMAT PARQUET)"
         )
         gcol = fields[0]["name"] if fields else None

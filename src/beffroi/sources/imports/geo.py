@@ -24,7 +24,15 @@ from beffroi.sources.imports.csvfile import check_header
 from beffroi.sources.imports.limits import Limits
 from beffroi.sources.imports.safety import check_zip, refuse
 
-GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}
+GEOMETRY_TYPES = {
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+}
 CRS_RE = re.compile(r"EPSG:{1,2}(?:[\d.]*:)?(\d+)", re.IGNORECASE)
 
 
@@ -81,7 +89,10 @@ class GeometryChecker:
             geom = shapely.transform(geom, lambda xy: _apply(self.transformer, xy))
             coords = shapely.get_coordinates(geom)
         if len(coords) and (abs(coords[:, 0]).max() > 180 or abs(coords[:, 1]).max() > 90):
-            self.problem(n, "coordinates outside longitude/latitude bounds (projected coordinates without a declared CRS?)")
+            self.problem(
+                n,
+                "coordinates outside longitude/latitude bounds (projected coordinates without a declared CRS?)",  # noqa: E501
+            )
             return None
         if not geom.is_valid:
             reason = explain_validity(geom)
@@ -95,7 +106,9 @@ class GeometryChecker:
     def raise_if_any(self) -> None:
         if self.total:
             raise UserError(
-                f"{self.label}: {self.total} geometry problem(s); nothing was stored.", self.problems, total=self.total
+                f"{self.label}: {self.total} geometry problem(s); nothing was stored.",
+                self.problems,
+                total=self.total,
             )
 
 
@@ -110,7 +123,9 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
     try:
         doc = json.loads(Path(path).read_bytes())
     except json.JSONDecodeError as exc:
-        raise UserError(f"{label}: not valid JSON; nothing was stored.", [Problem(exc.msg, file=label, line=exc.lineno)]) from None
+        raise UserError(
+            f"{label}: not valid JSON; nothing was stored.", [Problem(exc.msg, file=label, line=exc.lineno)]
+        ) from None
     except UnicodeDecodeError:
         raise refuse(label, "not readable: GeoJSON must be encoded in UTF-8 (RFC 7946)") from None
     except RecursionError:
@@ -146,7 +161,10 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
         geom = None
         if geometry is not None:
             if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
-                checker.problem(n, f"unknown geometry type {geometry.get('type') if isinstance(geometry, dict) else geometry!r}")
+                checker.problem(
+                    n,
+                    f"unknown geometry type {geometry.get('type') if isinstance(geometry, dict) else geometry!r}",  # noqa: E501
+                )
                 continue
             try:
                 geom = shape(geometry)
@@ -160,10 +178,19 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
     check_header(names, label) if names else None
     columns = [[p.get(k) for p in props_list] for k in names]
     table, types = to_table(names, columns) if names else (pa.table({}), {})
-    table = table.append_column("geometry", pa.array(wkbs, type=pa.binary())) if names else pa.table({"geometry": pa.array(wkbs, type=pa.binary())})
+    table = (
+        table.append_column("geometry", pa.array(wkbs, type=pa.binary()))
+        if names
+        else pa.table({"geometry": pa.array(wkbs, type=pa.binary())})
+    )
     pq.write_table(table, target, compression="zstd")
     notes = [f"{checker.repaired} geometry(ies) repaired"] if checker.repaired else []
-    return {"rows": table.num_rows, "types": types | {"geometry": "geometry"}, "geometry_column": "geometry", "notes": notes}
+    return {
+        "rows": table.num_rows,
+        "types": types | {"geometry": "geometry"},
+        "geometry_column": "geometry",
+        "notes": notes,
+    }
 
 
 def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool, *, zipped: bool) -> dict:
@@ -177,7 +204,9 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
         if len(shps) != 1:
             raise refuse(label, f"the archive must hold exactly one .shp file (found {len(shps)})")
         stem = shps[0][:-4]
-        missing = [ext for ext in (".shx", ".dbf") if not any(m.lower() == (stem + ext).lower() for m in members)]
+        missing = [
+            ext for ext in (".shx", ".dbf") if not any(m.lower() == (stem + ext).lower() for m in members)
+        ]
         if missing:
             raise refuse(label, f"the shapefile is incomplete: missing {', '.join(missing)}")
         source = f"/vsizip/{path}/{shps[0]}"
@@ -186,7 +215,11 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
             if not fh.read(16).startswith(b"SQLite format 3"):
                 raise refuse(label, "not a GeoPackage (no SQLite header)")
     table, epsg = _read_in_child(source, label)
-    geom_cols = [f.name for f in table.schema if pa.types.is_binary(f.type) and f.name.lower() in ("geom", "geometry", "wkb_geometry", "shape")]
+    geom_cols = [
+        f.name
+        for f in table.schema
+        if pa.types.is_binary(f.type) and f.name.lower() in ("geom", "geometry", "wkb_geometry", "shape")
+    ]
     if epsg is None:
         epsg = 4326  # no .prj: coordinates are checked against WGS84 bounds below
     if not geom_cols:
@@ -202,7 +235,9 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
             continue
         wkbs.append(checker.check(n, geom))
     checker.raise_if_any()
-    props = table.drop_columns([gcol] + [c for c in ("fid", "geometry") if c in table.column_names and c != gcol])
+    props = table.drop_columns(
+        [gcol] + [c for c in ("fid", "geometry") if c in table.column_names and c != gcol]
+    )
     if props.num_columns:
         check_header(props.column_names, label)
     out = props.append_column("geometry", pa.array(wkbs, type=pa.binary()))
@@ -224,10 +259,14 @@ def _read_in_child(source: str, label: str):
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "beffroi.sources.imports.gdal_child", source, str(out)],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if proc.returncode != 0:
-            raise refuse(label, f"the file could not be read (the reader stopped with code {proc.returncode})")
+            raise refuse(
+                label, f"the file could not be read (the reader stopped with code {proc.returncode})"
+            )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         info = json.loads(lines[-1]) if lines else {"error": "no answer from the reader"}
         if "error" in info:

@@ -13,7 +13,9 @@ DOCTYPE_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
 def refuse(file: str, message: str, *, line: int | None = None, field: str | None = None) -> UserError:
-    return UserError(f"{file}: import refused, nothing was stored.", [Problem(message, file=file, line=line, field=field)])
+    return UserError(
+        f"{file}: import refused, nothing was stored.", [Problem(message, file=file, line=line, field=field)]
+    )
 
 
 def check_zip(path: Path, limits: Limits, label: str) -> zipfile.ZipFile:
@@ -35,8 +37,15 @@ def check_zip(path: Path, limits: Limits, label: str) -> zipfile.ZipFile:
         if name.lower().endswith(".zip"):
             raise refuse(label, f"nested archive {name!r} is not accepted")
         total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 1024 * 1024:
-            raise refuse(label, f"member {name!r} expands {info.file_size // max(info.compress_size, 1)} times (zip bomb?)")
+        if (
+            info.compress_size
+            and info.file_size / info.compress_size > limits.max_ratio
+            and info.file_size > 1024 * 1024
+        ):
+            raise refuse(
+                label,
+                f"member {name!r} expands {info.file_size // max(info.compress_size, 1)} times (zip bomb?)",
+            )
     if total > limits.max_uncompressed_bytes:
         raise refuse(label, f"the archive expands to {total} bytes (limit {limits.max_uncompressed_bytes})")
     return archive
@@ -49,4 +58,7 @@ def check_xml_members(archive: zipfile.ZipFile, label: str) -> None:
             with archive.open(info) as fh:
                 head = fh.read(64 * 1024)
             if DOCTYPE_RE.search(head):
-                raise refuse(label, f"member {info.filename!r} declares a DOCTYPE or entities (XML external entity attack?)")
+                raise refuse(
+                    label,
+                    f"member {info.filename!r} declares a DOCTYPE or entities (XML external entity attack?)",
+                )

@@ -18,22 +18,39 @@ def load_schema(path: Path) -> dict:
         raise UserError(f"{label}: schema file not found.", [Problem("not found", file=str(path))]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        raise UserError(f"{label}: the schema is not valid JSON.", [Problem(str(exc), file=label, line=line)]) from None
+        raise UserError(
+            f"{label}: the schema is not valid JSON.", [Problem(str(exc), file=label, line=line)]
+        ) from None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):
-        raise UserError(f"{label}: not a Table Schema (no 'fields' list).", [Problem("missing fields", file=label, field="fields")])
+        raise UserError(
+            f"{label}: not a Table Schema (no 'fields' list).",
+            [Problem("missing fields", file=label, field="fields")],
+        )
     from frictionless import FrictionlessException, Schema
 
     try:
         Schema.from_descriptor(descriptor)
     except FrictionlessException as exc:
-        raise UserError(f"{label}: not a valid Table Schema.", [Problem(str(exc.error.message), file=label)]) from None
+        raise UserError(
+            f"{label}: not a valid Table Schema.", [Problem(str(exc.error.message), file=label)]
+        ) from None
     for i, field in enumerate(descriptor["fields"]):
         if not isinstance(field, dict) or not field.get("name"):
-            raise UserError(f"{label}: field {i + 1} has no name.", [Problem("no name", file=label, field=f"fields[{i}]")])
+            raise UserError(
+                f"{label}: field {i + 1} has no name.", [Problem("no name", file=label, field=f"fields[{i}]")]
+            )
     return descriptor
 
 
-def validate(path: Path, descriptor: dict, label: str, *, fmt: str, separator: str | None = None, max_problems: int = 20) -> None:
+def validate(
+    path: Path,
+    descriptor: dict,
+    label: str,
+    *,
+    fmt: str,
+    separator: str | None = None,
+    max_problems: int = 20,
+) -> None:
     """Validate the whole file against the schema; raise UserError with located problems."""
     from frictionless import Dialect, Resource, Schema, formats
 
@@ -53,8 +70,19 @@ def validate(path: Path, descriptor: dict, label: str, *, fmt: str, separator: s
         line = getattr(e, "row_number", None)
         if line is None and getattr(e, "type", "").endswith("label"):
             line = 1
-        problems.append(Problem(_message(e), file=label, line=line, field=getattr(e, "field_name", None) or getattr(e, "label", None)))
-    raise UserError(f"{label}: {len(errors)} problem(s) against the schema; nothing was stored.", problems, total=len(errors))
+        problems.append(
+            Problem(
+                _message(e),
+                file=label,
+                line=line,
+                field=getattr(e, "field_name", None) or getattr(e, "label", None),
+            )
+        )
+    raise UserError(
+        f"{label}: {len(errors)} problem(s) against the schema; nothing was stored.",
+        problems,
+        total=len(errors),
+    )
 
 
 def _message(error) -> str:

@@ -30,7 +30,7 @@ def load_xlsx(path: Path, label: str, limits: Limits, target: Path) -> dict:
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header, header_line = None, 0
-        for header_line, row in enumerate(rows, start=1):
+        for header_line, row in enumerate(rows, start=1):  # noqa: B007 (used after the loop)
             if row and any(v not in (None, "") for v in row):
                 header = list(row)
                 break

@@ -29,5 +29,9 @@ def dataset_link(name: str):
         return ""
     label = dict(Freshness.choices).get(p["freshness"], p["freshness"])
     return format_html(
-        '<a class="source" href="{}">Source : {} — il y a {} ({})</a>', p["url"], p["title"], timesince(p["updated_at"]), label
+        '<a class="source" href="{}">Source : {} — il y a {} ({})</a>',
+        p["url"],
+        p["title"],
+        timesince(p["updated_at"]),
+        label,
     )
