@@ -27,9 +27,10 @@ from beffroi.territory.actions import do_add_communes
 from beffroi.accounts.actions import do_create_user, do_create_token
 from beffroi.monitoring.actions import do_save_indicator
 do_add_communes(["94052"], actor=None)
-user = do_create_user("veilleur", role="cellule_crise", communes=["94052"], password="x" * 16, actor=None, validate=False)
-do_save_indicator(key="marne", label="Marne", unit="m", source="test", series="hubeau:F664000104:H", commune="94052",
-                  thresholds=[{"level": 1, "name": "veille", "label": "Veille", "value": 2.0}], actor=None)
+user = do_create_user("veilleur", role="cellule_crise", communes=["94052"], password="x" * 16, actor=None,
+                      validate=False)
+do_save_indicator(key="marne", label="Marne", unit="m", source="test", series="hubeau:F664000104:H",
+                  commune="94052", thresholds=[{"level": 1, "name": "veille", "label": "Veille", "value": 2.0}], actor=None)
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 s[HASH_SESSION_KEY] = user.get_session_auth_hash(); s.create()
@@ -137,27 +138,25 @@ def _push(base, token, value, minutes_ago):
 def test_event_published_through_one_process_reaches_a_client_of_the_other(two_servers):
     (a, b), creds = two_servers
     cookies = {"sessionid": creds["session"]}
-    with httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client:
-        with client.stream(
-            "GET", f"{a}/live/", params={"topics": "monitoring", "heartbeat": "0.5"}
-        ) as response:
-            assert response.status_code == 200
-            time.sleep(0.5)
-            _push(b, creds["token"], 1.5, 3)  # through process B
-            got = _read_events(response, 1)
+    with httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client, client.stream(
+        "GET", f"{a}/live/", params={"topics": "monitoring", "heartbeat": "0.5"}
+    ) as response:
+        assert response.status_code == 200
+        time.sleep(0.5)
+        _push(b, creds["token"], 1.5, 3)  # through process B
+        got = _read_events(response, 1)
     assert got and got[0]["event"] == "observation" and '"value":1.5' in got[0]["data"]
     first_id = got[0]["id"]
     # The client is disconnected; two more values arrive (through A this time), then it resumes on B.
     _push(a, creds["token"], 2.5, 2)
     _push(a, creds["token"], 2.6, 1)
-    with httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client:
-        with client.stream(
-            "GET",
-            f"{b}/live/",
-            params={"topics": "monitoring", "heartbeat": "0.5"},
-            headers={"Last-Event-ID": first_id},
-        ) as response:
-            got = _read_events(response, 4)
+    with httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client, client.stream(
+        "GET",
+        f"{b}/live/",
+        params={"topics": "monitoring", "heartbeat": "0.5"},
+        headers={"Last-Event-ID": first_id},
+    ) as response:
+        got = _read_events(response, 4)
     kinds = [(e["event"], json.loads(e["data"]).get("value")) for e in got]
     assert ("observation", 2.5) in kinds and ("observation", 2.6) in kinds
     assert any(kind == "level" for kind, _ in kinds)  # 2.5 crossed the veille threshold
