@@ -30,7 +30,8 @@ do_add_communes(["94052"], actor=None)
 user = do_create_user("veilleur", role="cellule_crise", communes=["94052"], password="x" * 16, actor=None,
                       validate=False)
 do_save_indicator(key="marne", label="Marne", unit="m", source="test", series="hubeau:F664000104:H",
-                  commune="94052", thresholds=[{"level": 1, "name": "veille", "label": "Veille", "value": 2.0}], actor=None)
+                  commune="94052", actor=None,
+                  thresholds=[{"level": 1, "name": "veille", "label": "Veille", "value": 2.0}])
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 s[HASH_SESSION_KEY] = user.get_session_auth_hash(); s.create()
