@@ -51,7 +51,7 @@ def test_upload_shows_a_preview_and_stores_only_on_confirm(client_for):
     assert response.status_code == 302
     preview = client.get(response["Location"])
     html = preview.content.decode()
-    assert "Gymnase" in html and "cp1252" in html and "number_comma" in html
+    assert "Gymnase" in html and "cp1252" in html and "nombre décimal (virgule)" in html
     assert selectors.get_dataset("erp") is None
     done = client.post(response["Location"], {"action": "confirm"})
     assert done.status_code == 302 and selectors.get_dataset("erp").row_count == 2

@@ -6,6 +6,7 @@ Usage in any app's template: ``{% load sources_tags %}{% dataset_link "hubeau-ma
 from django import template
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
 
 from beffroi.sources.models import Freshness
 
@@ -35,3 +36,28 @@ def dataset_link(name: str):
         timesince(p["updated_at"]),
         label,
     )
+
+
+TYPE_LABELS = {
+    "integer": _("entier"),
+    "int64": _("entier"),
+    "int32": _("entier"),
+    "number": _("nombre décimal"),
+    "double": _("nombre décimal"),
+    "number_comma": _("nombre décimal (virgule)"),
+    "date": _("date"),
+    "date_fr": _("date (jj/mm/aaaa)"),
+    "date32[day]": _("date"),
+    "datetime": _("date et heure"),
+    "datetime_fr": _("date et heure"),
+    "timestamp[us]": _("date et heure"),
+    "string": _("texte"),
+    "geometry": _("géométrie"),
+    "binary": _("géométrie (WKB)"),
+    "bool": _("oui/non"),
+}
+
+
+@register.filter
+def type_label(value: str) -> str:
+    return str(TYPE_LABELS.get(str(value), value))
