@@ -96,7 +96,7 @@ class Dataset(models.Model):
 
     @property
     def freshness(self) -> str:
-        if self.source_id is not None:
+        if self.source is not None:
             return self.source.freshness
         period = timedelta(seconds=self.expected_period_seconds) if self.expected_period_seconds else None
         return freshness_for(self.updated_at, period, False)

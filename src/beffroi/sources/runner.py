@@ -46,7 +46,7 @@ def push_points(points: list[dict], source_name: str) -> str:
 def store(src: Source, parsed: Parsed) -> list[str]:
     from beffroi.sources.actions import do_store_parquet_dataset
 
-    notes = []
+    notes: list[str] = []
     if parsed.staged is not None:
         do_store_parquet_dataset(
             src.name,

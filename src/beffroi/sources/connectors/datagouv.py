@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, SourceError
@@ -86,7 +87,7 @@ class DataGouv(Connector):
             return [meta, self.get(resource["url"])]
         pages = []
         url = f"{self.tabular_url}/api/resources/{self.config['resource']}/data/"
-        params = {"page_size": int(self.config.get("page_size", 50)), "page": 1}
+        params: dict[str, Any] | None = {"page_size": int(self.config.get("page_size", 50)), "page": 1}
         for _ in range(int(self.config.get("max_pages", 200))):
             page = self.get(url, params=params)
             pages.append(page)
@@ -107,7 +108,7 @@ class DataGouv(Connector):
             rows = [{k: r.get(k) for k in keep} for r in body["resources"]]
             if rows:
                 parsed.table = records_table(rows)
-            licence = LICENCES.get(body.get("license"), body.get("license") or "")
+            licence = LICENCES.get(str(body.get("license")), str(body.get("license") or ""))
             parsed.notes.append(
                 f"{body.get('title', '')} — licence {licence}, updated {body.get('last_update', '?')}, frequency {body.get('frequency', '?')}"  # noqa: E501
             )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
 from beffroi.sources.connectors.values import flatten, records_table
@@ -51,14 +53,21 @@ class Georisques(Connector):
         pages = []
         for code in self.list_option("communes"):
             url = f"{self.base_url}/{endpoint}"
-            params = {"code_insee": code, "page": 1, "page_size": int(self.config.get("page_size", 100))}
+            params: dict[str, Any] | None = {
+                "code_insee": code,
+                "page": 1,
+                "page_size": int(self.config.get("page_size", 100)),
+            }
             for _ in range(int(self.config.get("max_pages", 100))):
                 page = self.get(url, params=params)
                 pages.append(page)
                 body = self.json_of(page)
                 if not isinstance(body, dict):
                     raise PayloadError(f"{page.url}: not a Géorisques envelope")
-                current, total = body.get("page") or params.get("page", 1), body.get("total_pages") or 1
+                current, total = (
+                    body.get("page") or (params or {}).get("page", 1),
+                    body.get("total_pages") or 1,
+                )
                 if body.get("next"):
                     url, params = body["next"], None
                 elif int(current) < int(total):
@@ -76,7 +85,7 @@ class Georisques(Connector):
 
     def parse(self, payloads):
         parsed = Parsed()
-        rows = []
+        rows: list[dict] = []
         for page in payloads:
             body = self.json_of(page)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):

@@ -56,7 +56,7 @@ def check_url(url: str) -> None:
     except socket.gaierror as exc:
         raise NoNetwork(f"no network: cannot resolve {host} ({exc.strerror})") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         if (

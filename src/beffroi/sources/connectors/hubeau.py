@@ -8,6 +8,7 @@ Quirks handled: site-level rows with ``code_station`` null (the site code is use
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
@@ -43,7 +44,7 @@ class HubEau(Connector):
         pages = []
         for grandeur in grandeurs:
             url = f"{self.base_url}/observations_tr"
-            params = {
+            params: dict[str, Any] | None = {
                 "code_entite": stations,
                 "grandeur_hydro": grandeur,
                 "size": int(self.config.get("page_size", 1000)),

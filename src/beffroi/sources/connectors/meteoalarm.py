@@ -80,9 +80,10 @@ class MeteoAlarm(Connector):
             codes = [v.text or "" for v in entry.findall("cap:geocode/cap:value", NS)] + [
                 v.text or "" for v in entry.findall("cap:geocode", NS)
             ]
-            dep = next((wanted[c.strip()] for c in codes if c.strip() in wanted), None)
-            if dep is None:
+            found: str | None = next((wanted[c.strip()] for c in codes if c.strip() in wanted), None)
+            if found is None:
                 continue
+            dep = found
             level_text = _param(entry, "awareness_level")
             type_text = _param(entry, "awareness_type")
             try:

@@ -59,7 +59,7 @@ class Opendatasoft(Connector):
 
     def parse(self, payloads):
         parsed = Parsed()
-        rows = []
+        rows: list[dict] = []
         for page in payloads:
             body = self.json_of(page)
             if self.config.get("mode") == "export":

@@ -62,11 +62,11 @@ def detect_encoding(path: Path, label: str) -> str:
                 break
         else:
             return "latin-1"
-    decoder = codecs.getincrementaldecoder("cp1252")()
+    decoder2 = codecs.getincrementaldecoder("cp1252")()
     try:
         with open(path, "rb") as fh:
             while chunk := fh.read(CHUNK):
-                decoder.decode(chunk)
+                decoder2.decode(chunk)
         return "cp1252"
     except UnicodeDecodeError:
         return "latin-1"
@@ -109,7 +109,8 @@ def sniff(text_head: str, label: str) -> tuple[str, list[str]]:
 
 
 def check_header(header: list[str], label: str) -> list[str]:
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     names = [h.strip() for h in header]
     for i, name in enumerate(names, start=1):
         if not name:
@@ -319,6 +320,8 @@ def load_csv(
             types = infer_types(con, dialect.header, dialect.separator, "sample")
         for _attempt in range(len(dialect.header) + 2):
             if schema_fields:
+                native: dict[str, str]
+                options: dict[str, str]
                 native, exprs, options = (
                     {},
                     {c: schema_expression(schema_fields[c], c) for c in dialect.header if c in schema_fields},

@@ -132,10 +132,11 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
         raise refuse(label, "not readable: the JSON is nested too deeply") from None
     if not isinstance(doc, dict) or "type" not in doc:
         raise refuse(label, "not GeoJSON: the top level has no 'type'", field="type")
+    features: list
     if doc["type"] == "Feature":
         features = [doc]
     elif doc["type"] == "FeatureCollection":
-        features = doc.get("features")
+        features = doc.get("features")  # type: ignore[assignment]
         if not isinstance(features, list):
             raise refuse(label, "the FeatureCollection has no 'features' list", field="features")
     elif doc["type"] in GEOMETRY_TYPES:

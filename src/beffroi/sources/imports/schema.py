@@ -55,7 +55,7 @@ def validate(
     from frictionless import Dialect, Resource, Schema, formats
 
     schema = Schema.from_descriptor(descriptor)
-    kwargs = {}
+    kwargs: dict = {}
     if fmt == "csv":
         kwargs["dialect"] = Dialect(controls=[formats.CsvControl(delimiter=separator or ",")])
         kwargs["encoding"] = "utf-8"

@@ -17,8 +17,8 @@ from beffroi.sources.imports.safety import check_xml_members, check_zip, refuse
 def load_xlsx(path: Path, label: str, limits: Limits, target: Path) -> dict:
     archive = check_zip(path, limits, label)
     with archive:
-        names = {i.filename for i in archive.infolist()}
-        if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
+        members = {i.filename for i in archive.infolist()}
+        if "[Content_Types].xml" not in members or not any(n.startswith("xl/worksheets/") for n in members):
             raise refuse(label, "this zip is not an Excel workbook (no xl/worksheets)")
         check_xml_members(archive, label)
     import openpyxl
