@@ -28,7 +28,12 @@ def test_points_on_borders_count_inside_and_points_in_holes_do_not():
         ("outside", 2.2, 48.05),
         ("no-coordinates", None, None),
     ]
-    assert points_in_area(SQUARE_WITH_HOLE, points) == {"inside", "on-outer-edge", "on-corner", "on-hole-edge"}
+    assert points_in_area(SQUARE_WITH_HOLE, points) == {
+        "inside",
+        "on-outer-edge",
+        "on-corner",
+        "on-hole-edge",
+    }
 
 
 def test_agrees_with_an_independent_shapely_computation_on_random_points():
@@ -38,7 +43,10 @@ def test_agrees_with_an_independent_shapely_computation_on_random_points():
         "properties": {},
         "geometry": {
             "type": "MultiPolygon",
-            "coordinates": [SQUARE_WITH_HOLE["coordinates"], [[[2.3, 48.3], [2.4, 48.3], [2.35, 48.4], [2.3, 48.3]]]],
+            "coordinates": [
+                SQUARE_WITH_HOLE["coordinates"],
+                [[[2.3, 48.3], [2.4, 48.3], [2.35, 48.4], [2.3, 48.3]]],
+            ],
         },
     }
     points = [(i, rng.uniform(1.95, 2.45), rng.uniform(47.95, 48.45)) for i in range(3000)]
@@ -53,8 +61,14 @@ def test_feature_collection_areas_are_merged():
     fc = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}},
-            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[5, 5], [6, 5], [6, 6], [5, 5]]]}},
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[[5, 5], [6, 5], [6, 6], [5, 5]]]},
+            },
         ],
     }
     assert points_in_area(fc, [("a", 0.9, 0.1), ("b", 5.9, 5.1), ("c", 3, 3)]) == {"a", "b"}
@@ -69,7 +83,10 @@ def test_too_many_vertices_is_refused():
     n = 10_001
     import math
 
-    ring = [[2 + 0.01 * math.cos(2 * math.pi * i / n), 48 + 0.01 * math.sin(2 * math.pi * i / n)] for i in range(n)]
+    ring = [
+        [2 + 0.01 * math.cos(2 * math.pi * i / n), 48 + 0.01 * math.sin(2 * math.pi * i / n)]
+        for i in range(n)
+    ]
     ring.append(ring[0])
     with pytest.raises(UserError, match="limit is 10000"):
         parse_area({"type": "Polygon", "coordinates": [ring]})

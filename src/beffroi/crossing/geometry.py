@@ -151,11 +151,15 @@ def parse_area(area: Any, *, repair: bool = False, allow_points: bool = False) -
                     f"A {kind} is not an area: give a buffer distance in metres to cross around it.",
                     "type",
                 )
-            raise _refuse(f"Unsupported geometry type {kind!r} for an area (Polygon or MultiPolygon).", "type")
+            raise _refuse(
+                f"Unsupported geometry type {kind!r} for an area (Polygon or MultiPolygon).", "type"
+            )
         _check_positions(g.get("coordinates"))
         for i, ring in enumerate(_rings(g)):
             if len(ring) < 4:
-                raise _refuse(f"Ring {i} of geometry {n} has {len(ring)} positions; a closed ring needs at least 4.")
+                raise _refuse(
+                    f"Ring {i} of geometry {n} has {len(ring)} positions; a closed ring needs at least 4."
+                )
             if list(ring[0][:2]) != list(ring[-1][:2]):
                 raise _refuse(
                     f"Ring {i} of geometry {n} is not closed: its first position {list(ring[0][:2])} differs "
@@ -172,7 +176,7 @@ def parse_area(area: Any, *, repair: bool = False, allow_points: bool = False) -
         if not repair:
             raise _refuse(
                 f"The area is not a valid polygon ({reason}), e.g. its outline crosses itself. Redraw it, "
-                "or ask for a repair (API: \"repair\": true, CLI: --repair) which splits it with make_valid."
+                'or ask for a repair (API: "repair": true, CLI: --repair) which splits it with make_valid.'
             )
         fixed = shapely.make_valid(geom)
         # make_valid may return a collection with stray lines/points: keep the polygonal part.
@@ -194,18 +198,28 @@ def buffer_area(geometry: Any, metres: float, *, repair: bool = False) -> Area:
     except (TypeError, ValueError) as exc:
         raise _refuse(f"The buffer distance {metres!r} is not a number of metres.", "buffer") from exc
     if not (0 < metres <= MAX_BUFFER_M):
-        raise _refuse(f"The buffer distance must be between 0 and {MAX_BUFFER_M} metres (got {metres}).", "buffer")
+        raise _refuse(
+            f"The buffer distance must be between 0 and {MAX_BUFFER_M} metres (got {metres}).", "buffer"
+        )
     base = parse_area(geometry, repair=repair, allow_points=True)
     buffered = to_wgs84(to_lambert93(base.geometry).buffer(metres, quad_segs=16))
-    return Area(buffered, base.notes + [f"Buffer of {metres:g} m computed in Lambert-93 (EPSG:2154)."], base.repaired)
+    return Area(
+        buffered, base.notes + [f"Buffer of {metres:g} m computed in Lambert-93 (EPSG:2154)."], base.repaired
+    )
 
 
-def restrict_to(area: Area, boundaries: dict[str, Any], *, label: str = "territory") -> tuple[Area, list[str]]:
+def restrict_to(
+    area: Area, boundaries: dict[str, Any], *, label: str = "territory"
+) -> tuple[Area, list[str]]:
     """Clip an area to commune boundaries (code -> GeoJSON); refuse it if it lies outside all of them."""
     shapes = {code: shape(b) for code, b in boundaries.items() if b}
     if not shapes:
-        raise _refuse(f"No commune boundary is known for the {label}; add communes first (beffroi territory add).")
-    touched = sorted(code for code, s in shapes.items() if s.intersects(area.geometry) and not s.touches(area.geometry))
+        raise _refuse(
+            f"No commune boundary is known for the {label}; add communes first (beffroi territory add)."
+        )
+    touched = sorted(
+        code for code, s in shapes.items() if s.intersects(area.geometry) and not s.touches(area.geometry)
+    )
     if not touched:
         raise _refuse(
             f"The area is outside the {label} (communes {', '.join(sorted(shapes))}): nothing to cross there."

@@ -5,13 +5,19 @@ Other apps never query DuckDB directly: they call these functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import shapely
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
-from beffroi.crossing.geometry import Area, parse_area
+from beffroi.core.errors import Problem, UserError
+from beffroi.core.permissions import has_perm, require
+from beffroi.crossing.exposure import compute
+from beffroi.crossing.geometry import Area, buffer_area, parse_area, restrict_to
+from beffroi.crossing.layers import catalogue
 
 
 def _as_area(area: Any) -> Area:
@@ -39,3 +45,128 @@ def points_in_area(area_geojson: Any, points: Iterable[tuple]) -> set:
     shapely.prepare(geom)
     inside = shapely.intersects_xy(geom, xs, ys)
     return {located[i][0] for i in np.flatnonzero(inside)}
+
+
+# --- exposure ---------------------------------------------------------------------------------------
+
+
+def _user_boundaries(user) -> dict[str, Any]:
+    from beffroi.territory.selectors import communes_for_user
+
+    return {c.code: c.boundary for c in communes_for_user(user) if c.boundary}
+
+
+def _registry_layer(user) -> Callable[[Area], dict | None]:
+    def layer(area: Area) -> dict | None:
+        try:
+            from beffroi.registry import selectors as registry
+        except ImportError:
+            return None
+        if not hasattr(registry, "count_in_area") or not has_perm(user, "registry.view_counts"):
+            return None
+        try:
+            n = registry.count_in_area(area.geojson, user=user)
+        except PermissionDenied:
+            return None
+        return {
+            "layer": "registry",
+            "title": "Registre des personnes vulnérables",
+            "figures": {"total": int(n)},
+            "method": "People of the vulnerable-people registry whose located address is inside the area, "
+            "in your communes. Count only: no name leaves the registry.",
+            "sources": [
+                {
+                    "dataset": "registry",
+                    "title": "Registre (R121-4 CASF)",
+                    "updated_at": timezone.now().isoformat(),
+                    "synthetic": False,
+                    "licence": "",
+                    "origin": "beffroi.registry",
+                }
+            ],
+            "details": {},
+        }
+
+    return layer
+
+
+def _subscribers_layer(user) -> Callable[[Area], dict | None]:
+    def layer(area: Area) -> dict | None:
+        try:
+            from beffroi.alerts import selectors as alerts
+        except ImportError:
+            return None
+        fn = getattr(alerts, "count_subscribers_in_area", None)
+        if fn is None:
+            return None
+        try:
+            n = fn(area.geojson, user=user)
+        except PermissionDenied:
+            return None
+        return {
+            "layer": "subscribers",
+            "title": "Abonnés aux alertes",
+            "figures": {"total": int(n)},
+            "method": "Alert subscribers whose subscribed address or zone is inside the area (count only).",
+            "sources": [
+                {
+                    "dataset": "alerts",
+                    "title": "Abonnements aux alertes",
+                    "updated_at": timezone.now().isoformat(),
+                    "synthetic": False,
+                    "licence": "",
+                    "origin": "beffroi.alerts",
+                }
+            ],
+            "details": {},
+        }
+
+    return layer
+
+
+def prepare_area(
+    area_geojson: Any, *, user, repair: bool = False, buffer_m: float | None = None
+) -> tuple[Area, list[str]]:
+    """Validate the area (buffering points/lines), then limit it to the user's communes."""
+    area = (
+        buffer_area(area_geojson, buffer_m, repair=repair)
+        if buffer_m
+        else parse_area(area_geojson, repair=repair)
+    )
+    return restrict_to(area, _user_boundaries(user), label="your communes")
+
+
+def exposure(
+    area_geojson: Any,
+    layers: list[str] | None = None,
+    *,
+    user,
+    repair: bool = False,
+    buffer_m: float | None = None,
+    datasets: list | None = None,
+) -> dict:
+    """Who and what is in the area, per layer; each figure with its method and source datasets.
+
+    Raises ``PermissionDenied`` without ``crossing.view_exposure`` and ``UserError`` for an invalid
+    area or one outside the user's communes (the area is clipped to them, and the result says so).
+    """
+    require(user, "crossing.view_exposure")
+    area, communes = prepare_area(area_geojson, user=user, repair=repair, buffer_m=buffer_m)
+    result = compute(
+        area,
+        catalogue() if datasets is None else datasets,
+        layers=layers,
+        extras={"registry": _registry_layer(user), "subscribers": _subscribers_layer(user)},
+        communes=communes,
+    )
+    return result
+
+
+def commune_area(code: str, *, user) -> dict:
+    """The boundary of one of the user's communes, as an area."""
+    boundaries = _user_boundaries(user)
+    if code not in boundaries:
+        raise UserError(
+            f"Commune {code!r} is not one of your communes.", [Problem("unknown commune", field="commune")]
+        )
+    return boundaries[code]

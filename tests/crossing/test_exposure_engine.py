@@ -1,0 +1,108 @@
+"""The DuckDB engine's figures against an independent shapely computation on the synthetic data."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Polygon, shape
+
+from beffroi.crossing.exposure import compute, flatten
+from beffroi.crossing.geometry import parse_area, to_lambert93
+from beffroi.crossing.synthetic import BANDS
+
+# A polygon with a hole across the centre of Rueil-Malmaison.
+AREA = {
+    "type": "Polygon",
+    "coordinates": [
+        [[2.170, 48.860], [2.205, 48.860], [2.205, 48.885], [2.170, 48.885], [2.170, 48.860]],
+        [[2.185, 48.868], [2.192, 48.868], [2.192, 48.875], [2.185, 48.875], [2.185, 48.868]],
+    ],
+}
+
+
+def _layer(result, key):
+    return next(layer for layer in result["layers"] if layer["layer"] == key)
+
+
+def _points(table):
+    return np.asarray(table["lon"]), np.asarray(table["lat"])
+
+
+def test_points_layers_match_shapely(demo_tables, demo_layers):
+    area = parse_area(AREA)
+    result = compute(area, [demo_layers["addresses"], demo_layers["facilities"]])
+    geom = shape(AREA)
+    xs, ys = _points(demo_tables["addresses"])
+    expected = int(shapely.intersects_xy(geom, xs, ys).sum())
+    assert _layer(result, "addresses")["figures"]["total"] == expected
+    assert expected > 100
+    fac = demo_tables["facilities"]
+    fx, fy = _points(fac)
+    inside = shapely.intersects_xy(geom, fx, fy)
+    by_type = Counter(t for t, ok in zip(fac["type"].to_pylist(), inside, strict=True) if ok)
+    figures = _layer(result, "facilities")["figures"]
+    assert figures == {"total": sum(by_type.values()), **dict(sorted(by_type.items()))}
+
+
+def test_residents_apportioned_by_surface_match_shapely(demo_tables, demo_layers):
+    area = parse_area(AREA)
+    result = compute(area, [demo_layers["iris-population"]])
+    residents = _layer(result, "residents")
+    a93 = to_lambert93(shape(AREA))
+    pop = demo_tables["iris-population"]
+    expected = dict.fromkeys((*BANDS, "pop_total"), 0.0)
+    for row, wkb in zip(pop.drop_columns(["geometry"]).to_pylist(), pop["geometry"].to_pylist(), strict=True):
+        z = to_lambert93(shapely.from_wkb(wkb))
+        share = z.intersection(a93).area / z.area
+        for k in expected:
+            expected[k] += share * row[k]
+    assert residents["figures"]["total"] == pytest.approx(expected["pop_total"], abs=2)
+    assert residents["figures"]["75+"] == pytest.approx(expected["pop_75_plus"], abs=2)
+    assert "surface" in residents["method"]
+    assert residents["sources"][0]["synthetic"] is True
+
+
+def test_residents_apportioned_by_addresses_match_shapely(demo_tables, demo_layers):
+    area = parse_area(AREA)
+    result = compute(area, [demo_layers["iris-population"], demo_layers["addresses"]])
+    residents = _layer(result, "residents")
+    assert "addresses" in residents["method"]
+    geom = shape(AREA)
+    addr = demo_tables["addresses"]
+    xs, ys = _points(addr)
+    inside = shapely.intersects_xy(geom, xs, ys)
+    per_all = Counter(addr["iris_code"].to_pylist())
+    per_in = Counter(c for c, ok in zip(addr["iris_code"].to_pylist(), inside, strict=True) if ok)
+    pop = demo_tables["iris-population"].to_pylist()
+    expected = sum(z["pop_total"] * per_in[z["iris_code"]] / per_all[z["iris_code"]] for z in pop)
+    assert residents["figures"]["total"] == pytest.approx(expected, abs=2)
+    assert {s["dataset"] for s in residents["sources"]} == {"iris-population", "addresses"}
+
+
+def test_whole_commune_gives_its_population(demo_layers, reference_communes):
+    nogent = reference_communes["94052"]
+    area = parse_area(nogent.geometry_geojson())
+    result = compute(area, [demo_layers["iris-population"]], layers=["residents"])
+    assert _layer(result, "residents")["figures"]["total"] == pytest.approx(nogent.population, rel=0.002)
+
+
+def test_flood_zones_report_the_lowest_level_reaching_the_area(demo_tables, demo_layers):
+    zones = demo_tables["flood-zones-marne"]
+    highest = shapely.from_wkb(zones["geometry"].to_pylist()[-1])
+    lowest = shapely.from_wkb(zones["geometry"].to_pylist()[0])
+    # A small square inside the highest zone but outside the lowest one.
+    spot = highest.difference(lowest).representative_point()
+    square = Polygon.from_bounds(spot.x - 1e-5, spot.y - 1e-5, spot.x + 1e-5, spot.y + 1e-5)
+    area = parse_area(shapely.geometry.mapping(square))
+    layer = _layer(compute(area, [demo_layers["flood-zones-marne"]]), "zones:flood-zones-marne")
+    assert layer["figures"]["lowest level"] > zones["level"].to_pylist()[0]
+    assert layer["figures"]["zones"] >= 1
+
+
+def test_layers_filter_and_flatten(demo_layers):
+    area = parse_area(AREA)
+    result = compute(area, list(demo_layers.values()), layers=["addresses"])
+    assert [layer["layer"] for layer in result["layers"]] == ["addresses"]
+    rows = flatten(result)
+    assert rows[0]["layer"] == "addresses" and "synthetic" in rows[0]["sources"]
