@@ -326,3 +326,34 @@ def test_airparif_index(server, make_source, monkeypatch, ingested):
     assert run.status == Run.Status.OK, run.error
     assert server.requests[0][3]["X-Api-Key"] == "k"
     assert sorted(p["value"] for p in ingested[0][1]) == [2.0, 3.0] and run.report["problem_count"] == 1
+
+
+def test_hubeau_station_referential_is_a_map_layer(server, make_source):
+    import shapely
+
+    server.route("/referentiel/stations", "hubeau/referentiel_stations_page2.json", query={"page": "2"})
+    server.route("/referentiel/stations", "hubeau/referentiel_stations_page1.json")
+    run = run_source(
+        make_source("hubeau-stations", name="stations", departments="92,93,78", base_url=server.url)
+    )
+    assert run.status == Run.Status.OK, run.error
+    info = selectors.get_dataset("stations")
+    assert info.geometry_column == "geometry" and info.row_count == 2
+    first = rows("stations")[0]
+    assert first["code_station"] == "F664000104" and shapely.from_wkb(first["geometry"]).x == 2.5698
+    assert run.report["problem_count"] == 1  # the station without a position
+
+
+def test_vigicrues_sections_geojson_levels_as_numbers_or_strings(server, make_source, ingested):
+    server.route("/InfoVigiCru.geojson", "vigicrues/InfoVigiCru.geojson")
+    run = run_source(
+        make_source("vigicrues-sections", name="troncons", sections="IF5,IF17,IF18", base_url=server.url)
+    )
+    assert run.status == Run.Status.OK, run.error
+    assert {r["code"]: r["colour"] for r in rows("troncons")} == {"IF5": "jaune", "IF17": "orange"}
+    assert selectors.get_dataset("troncons").geometry_column == "geometry"
+    assert {p["series"]: p["value"] for p in ingested[0][1]} == {
+        "vigicrues:IF5:level": 2.0,
+        "vigicrues:IF17:level": 3.0,
+    }
+    assert run.report["problem_count"] == 1

@@ -72,6 +72,7 @@ def store(src: Source, parsed: Parsed) -> list[str]:
         do_store_parquet_dataset(
             src.name,
             staged,
+            geometry_column=parsed.geometry_column,
             title=src.title,
             origin=src.origin,
             licence=src.licence,

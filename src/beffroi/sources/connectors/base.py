@@ -19,7 +19,7 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.errors import MissingKey, PayloadError, RowProblem
 from beffroi.sources.connectors.http import Fetched, HttpClient
 
-CONNECTOR_MODULES = (
+CONNECTOR_MODULES = (  # each module may define several kinds
     "hubeau",
     "vigicrues",
     "datagouv",
@@ -50,6 +50,7 @@ class Parsed:
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     staged: Any = None  # a staged file import (downloads), adopted by store()
+    geometry_column: str | None = None  # WKB EPSG:4326 column of ``table``, if any
 
     @property
     def rows(self) -> int:

@@ -97,3 +97,79 @@ class HubEau(Connector):
                 )
         parsed.points.sort(key=lambda p: (p["series"], p["at"]))
         return parsed
+
+
+class HubEauStations(Connector):
+    """The station referential (``/referentiel/stations``, page/size with a ``next`` link): a layer of
+    stations with their river, status and position, to choose which stations to follow."""
+
+    kind = "hubeau-stations"
+    title = "Hub'Eau hydrométrie — référentiel des stations"
+    default_base_url = "https://hubeau.eaufrance.fr/api/v2/hydrometrie"
+    default_period = 7 * 86400
+    options = {
+        "departments": "département codes, comma-separated (e.g. 92,94)",
+        "in_service": "true (default) to keep stations in service only",
+        "max_pages": "safety stop (default 20)",
+    }
+    required = ("departments",)
+
+    @classmethod
+    def default_title(cls, config):
+        return f"Stations hydrométriques {config.get('departments', '')}"
+
+    def fetch(self):
+        url = f"{self.base_url}/referentiel/stations"
+        params: dict[str, Any] | None = {
+            "code_departement": ",".join(self.list_option("departments")),
+            "size": 1000,
+            "page": 1,
+            "format": "json",
+        }
+        if str(self.config.get("in_service", "true")).lower() == "true":
+            params["en_service"] = "true"
+        pages = []
+        for _ in range(int(self.config.get("max_pages", 20))):
+            page = self.get(url, params=params)
+            pages.append(page)
+            nxt = self.json_of(page).get("next")
+            if not nxt:
+                return pages
+            url, params = nxt, None
+        raise PayloadError("too many pages of stations: narrow the départements")
+
+    def parse(self, payloads):
+        import pyarrow as pa
+        import shapely
+
+        from beffroi.sources.connectors.values import records_table
+
+        parsed = Parsed()
+        records, geometries = [], []
+        keep = (
+            "code_station",
+            "libelle_station",
+            "code_site",
+            "libelle_cours_eau",
+            "code_commune_station",
+            "libelle_commune",
+            "type_station",
+            "en_service",
+            "date_ouverture_station",
+        )
+        for page in payloads:
+            body = self.json_of(page)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise PayloadError(f"{page.url}: no 'data' list in the answer")
+            for i, row in enumerate(body["data"]):
+                lon, lat = as_float(row.get("longitude_station")), as_float(row.get("latitude_station"))
+                if not row.get("code_station") or lon is None or lat is None:
+                    parsed.problems.append(RowProblem(f"{page.url} row {i + 1}", "no code or position"))
+                    continue
+                records.append({k: row.get(k) for k in keep})
+                geometries.append(shapely.to_wkb(shapely.Point(lon, lat)))
+        if records:
+            table = records_table(records)
+            parsed.table = table.append_column("geometry", pa.array(geometries, pa.binary()))
+            parsed.geometry_column = "geometry"
+        return parsed

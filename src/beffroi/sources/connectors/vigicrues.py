@@ -126,3 +126,75 @@ def _param(url: str, name: str) -> str:
     from urllib.parse import parse_qs, urlsplit
 
     return (parse_qs(urlsplit(url).query).get(name) or [""])[0]
+
+
+class VigicruesSections(Connector):
+    """The GeoJSON of river sections with their vigilance level (``InfoVigiCru.geojson``): a map
+    layer. Quirk: ``NivInfViCr`` arrives as a number or as a string ("3")."""
+
+    kind = "vigicrues-sections"
+    title = "Vigicrues — tronçons et niveaux de vigilance (carte)"
+    default_base_url = "https://www.vigicrues.gouv.fr/services"
+    default_period = 1800
+    live = True
+    licence = "Licence Ouverte / Etalab 2.0 — © VIGICRUES"
+    options = {"sections": "keep only these section codes (comma-separated); all by default"}
+
+    def fetch(self):
+        return [self.get(f"{self.base_url}/InfoVigiCru.geojson")]
+
+    def parse(self, payloads):
+        import pyarrow as pa
+        import shapely
+        from shapely.geometry import shape
+
+        from beffroi.sources.connectors.values import records_table
+
+        parsed = Parsed()
+        body = self.json_of(payloads[0])
+        features = body.get("features") if isinstance(body, dict) else None
+        if not isinstance(features, list):
+            raise PayloadError(f"{payloads[0].url}: no GeoJSON features in the answer")
+        at = as_datetime(body.get("DtHrInfoVigiCru"))
+        wanted = set(self.list_option("sections"))
+        records, geometries = [], []
+        for n, feature in enumerate(features, start=1):
+            p = (feature or {}).get("properties") or {}
+            code = str(p.get("CdEntCru") or "")
+            if wanted and code not in wanted:
+                continue
+            try:
+                level = int(str(p.get("NivInfViCr")).strip())
+                geom = shape(feature["geometry"])
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                parsed.problems.append(
+                    RowProblem(f"feature {n} {code}", f"unreadable level or geometry ({exc})")
+                )
+                continue
+            if level not in COLOURS or not code:
+                parsed.problems.append(RowProblem(f"feature {n} {code}", f"level {level} outside 1-4"))
+                continue
+            records.append(
+                {
+                    "code": code,
+                    "label": p.get("lbentcru", ""),
+                    "territory": p.get("cdensup_1", ""),
+                    "level": level,
+                    "colour": COLOURS[level],
+                }
+            )
+            geometries.append(shapely.to_wkb(geom))
+            if at is not None:
+                parsed.points.append(
+                    {
+                        "series": f"vigicrues:{code}:level",
+                        "at": at,
+                        "value": float(level),
+                        "unit": "niveau",
+                        "kind": "observation",
+                    }
+                )
+        if records:
+            parsed.table = records_table(records).append_column("geometry", pa.array(geometries, pa.binary()))
+            parsed.geometry_column = "geometry"
+        return parsed
