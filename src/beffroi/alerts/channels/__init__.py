@@ -1,0 +1,22 @@
+"""Channel plug-ins: each ``channels/<name>/`` exposes ``send(delivery) -> provider id``.
+
+A channel raises ``TemporaryError`` for what is worth retrying (timeouts, 5xx, 429) and any other
+exception for a permanent refusal (the message is recorded as the gateway's reason).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+
+class TemporaryError(Exception):
+    pass
+
+
+CHANNELS = ("email", "sms", "webpush", "webhook", "social")
+
+
+def get_channel(name: str):
+    if name not in CHANNELS:
+        raise ValueError(f"unknown channel {name!r}")
+    return importlib.import_module(f"beffroi.alerts.channels.{name}")

@@ -1,0 +1,121 @@
+"""Transactional outbox: enqueue with the publication, claim with a conditional UPDATE, send, retry.
+
+Claiming works the same on SQLite and PostgreSQL: a worker picks candidate ids, then
+``UPDATE ... SET claimed_by=me WHERE id IN (...) AND state='pending' AND (lease expired)``; only rows
+it won are sent. A crashed worker's rows become claimable again when their lease expires. Each row
+is marked delivered right after its send, so a crash can repeat at most the in-flight row; the
+idempotency key travels with every message (SMTP Message-ID, gateway ``Idempotency-Key``) so the
+receiving side can drop such a repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from beffroi.alerts.models import AlertVersion, Delivery
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=30)
+MAX_ATTEMPTS = 6
+BATCH = 200
+
+
+def enqueue(version: AlertVersion, rows) -> int:
+    """Insert the outbox rows of a version (call inside the publication's transaction)."""
+    now = timezone.now()
+    count = 0
+    batch: list[Delivery] = []
+    seen: set[str] = set()
+    for channel, subscriber_id, recipient, language in rows:
+        key = Delivery.key_for(version.pk, channel, recipient)
+        if key in seen:
+            continue
+        seen.add(key)
+        batch.append(Delivery(version=version, channel=channel, subscriber_id=subscriber_id, recipient=recipient,
+                              language=language or "fr", idempotency_key=key, next_attempt_at=now))
+        if len(batch) >= 5000:
+            Delivery.objects.bulk_create(batch, batch_size=1000)
+            count += len(batch)
+            batch = []
+    if batch:
+        Delivery.objects.bulk_create(batch, batch_size=1000)
+        count += len(batch)
+    return count
+
+
+def _claimable(now):
+    return Q(state=Delivery.State.PENDING, next_attempt_at__lte=now) | Q(
+        state=Delivery.State.SENDING, lease_until__lt=now
+    )
+
+
+def claim(worker: str, limit: int = BATCH) -> list[Delivery]:
+    now = timezone.now()
+    ids = list(Delivery.objects.filter(_claimable(now)).order_by("pk").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    with transaction.atomic():
+        Delivery.objects.filter(_claimable(now), pk__in=ids).update(
+            state=Delivery.State.SENDING, claimed_by=worker, lease_until=now + LEASE
+        )
+    return list(Delivery.objects.filter(pk__in=ids, claimed_by=worker, state=Delivery.State.SENDING)
+                .select_related("version__alert", "subscriber"))
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** attempts * 5, 3600))
+
+
+def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, int]:
+    """Claim and send one batch; returns counts by outcome."""
+    from beffroi.alerts.channels import TemporaryError, get_channel
+
+    worker = worker or uuid.uuid4().hex[:12]
+    counts = {"delivered": 0, "failed": 0, "retry": 0}
+    for row in claim(worker, limit):
+        # Re-check the lease: a slow batch must not send rows another worker took back.
+        now = timezone.now()
+        if row.lease_until and row.lease_until < now:
+            if not Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(lease_until=now + LEASE):
+                continue
+        attempts = row.attempts + 1
+        try:
+            provider_id = get_channel(row.channel).send(row) or ""
+        except TemporaryError as exc:
+            done = attempts >= MAX_ATTEMPTS
+            Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
+                state=Delivery.State.FAILED if done else Delivery.State.PENDING, attempts=attempts,
+                last_error=str(exc)[:500], next_attempt_at=now + backoff(attempts), claimed_by="",
+            )
+            counts["failed" if done else "retry"] += 1
+            continue
+        except Exception as exc:  # permanent: the gateway refused this recipient
+            log.warning("alerts: delivery %s failed: %s", row.pk, exc)
+            Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
+                state=Delivery.State.FAILED, attempts=attempts, last_error=str(exc)[:500], claimed_by=""
+            )
+            counts["failed"] += 1
+            continue
+        Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
+            state=Delivery.State.DELIVERED, attempts=attempts, provider_id=str(provider_id)[:200],
+            delivered_at=timezone.now(), last_error="",
+        )
+        counts["delivered"] += 1
+    return counts
+
+
+def dispatch_all(worker: str | None = None, *, max_batches: int = 1_000_000) -> dict[str, int]:
+    totals = {"delivered": 0, "failed": 0, "retry": 0}
+    for _ in range(max_batches):
+        counts = dispatch_once(worker)
+        for k, v in counts.items():
+            totals[k] += v
+        if not any(counts.values()):
+            break
+    return totals

@@ -1,0 +1,94 @@
+"""What each channel shows of a version: plain text only, EXERCICE marked, links to the public page."""
+
+from __future__ import annotations
+
+import os
+
+from beffroi.alerts.text import clean, cut, sms_segments, strip_markup
+
+SMS_MAX_SEGMENTS = 3
+SOCIAL_LIMITS = {"mastodon": 500, "mastodons": 500, "bluesky": 300, "bsky": 300, "twitter": 280, "x": 280}
+PREFIX = {"Alert": "", "Update": {"fr": "MISE À JOUR – ", "en": "UPDATE – ", "falc": "NOUVELLE INFO – "},
+          "Cancel": {"fr": "FIN D'ALERTE – ", "en": "ALL CLEAR – ", "falc": "C'EST FINI – "}}
+
+
+def public_url(path: str = "") -> str:
+    base = os.environ.get("BEFFROI_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    return f"{base}/public/{path.lstrip('/')}"
+
+
+def alert_page_url(alert) -> str:
+    return public_url(f"alertes/{alert.pk}.html")
+
+
+def unsubscribe_url(subscriber) -> str:
+    return public_url(f"abonnement/desinscription/{subscriber.token}/") if subscriber else ""
+
+
+def _texts(version, lang: str) -> dict[str, str]:
+    text = version.text(lang) or version.text("fr")
+    return {k: clean(text.get(k)) for k in ("headline", "description", "instruction")}
+
+
+def headline(version, lang: str = "fr") -> str:
+    t = _texts(version, lang)
+    prefix = PREFIX.get(version.msg_type) or {}
+    head = (prefix.get(lang, prefix.get("fr", "")) if isinstance(prefix, dict) else "") + t["headline"]
+    if version.alert.is_exercise:
+        head = "EXERCICE – " + head
+    return head
+
+
+def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:
+    t = _texts(version, lang)
+    lines = [headline(version, lang), ""]
+    if t["description"]:
+        lines += [t["description"], ""]
+    if t["instruction"]:
+        lines += [("What to do:" if lang == "en" else "Que faire :"), t["instruction"], ""]
+    lines.append(("More information: " if lang == "en" else "Plus d'informations : ") + alert_page_url(version.alert))
+    if version.contact:
+        lines.append(("Contact: " if lang == "en" else "Contact : ") + clean(version.contact, multiline=False))
+    if subscriber is not None:
+        lines += ["", ("Unsubscribe: " if lang == "en" else "Se désinscrire : ") + unsubscribe_url(subscriber)]
+    return strip_markup(f"[{version.alert.commune}] {headline(version, lang)}"), strip_markup("\n".join(lines))
+
+
+def sms(version, lang: str = "fr", subscriber=None) -> str:
+    t = _texts(version, lang)
+    link = " " + alert_page_url(version.alert)
+    stop = (" STOP: " + unsubscribe_url(subscriber)) if subscriber is not None else ""
+    body = strip_markup(" ".join(x for x in [headline(version, lang) + ".", t["instruction"]] if x))
+    body = " ".join(body.split())
+    limit = 153 * SMS_MAX_SEGMENTS
+    if sms_segments(body + link + stop)[1] == "UCS-2":
+        limit = 67 * SMS_MAX_SEGMENTS
+    return cut(body, limit, link + stop)
+
+
+def push(version, lang: str = "fr") -> dict:
+    t = _texts(version, lang)
+    return {"title": strip_markup(headline(version, lang))[:120],
+            "body": strip_markup(cut(t["instruction"] or t["description"], 180)),
+            "url": alert_page_url(version.alert)}
+
+
+def social(version, url: str, lang: str = "fr") -> str:
+    scheme = url.split("://", 1)[0].lower()
+    limit = SOCIAL_LIMITS.get(scheme, 280)
+    t = _texts(version, lang)
+    body = strip_markup(" ".join(x for x in [headline(version, lang) + ".", t["instruction"]] if x))
+    return cut(" ".join(body.split()), limit, " " + alert_page_url(version.alert))
+
+
+def previews(version) -> dict:
+    """The live preview of every channel, per language."""
+    out = {}
+    for lang in version.languages:
+        text = sms(version, lang)
+        segments, encoding = sms_segments(text)
+        subject, body = email(version, lang)
+        out[lang] = {"sms": text, "sms_length": len(text), "sms_segments": segments, "sms_encoding": encoding,
+                     "email_subject": subject, "email_body": body, "push": push(version, lang),
+                     "social": social(version, "mastodon://x", lang)}
+    return out

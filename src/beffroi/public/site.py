@@ -1,0 +1,194 @@
+"""The static citizen site, rewritten at each publication (temp file + rename, so never half-written).
+
+Files under ``settings.PUBLIC_ROOT``: ``index.html``, ``alertes/<id>.html``, ``cap/<identifier>.xml``,
+``cap/index.atom`` (CAP Atom index of active alerts), ``alerts.rss``, ``alerts.atom``, ``site.css``.
+Exercise and Test messages never appear there (their CAP goes to ``exercice/cap/``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from beffroi.alerts import render
+from beffroi.alerts.hazards import HAZARDS
+from beffroi.alerts.models import Alert, AlertVersion
+
+CSS = Path(__file__).parent / "site.css"
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _rings(geometry: dict):
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        yield geometry["coordinates"][0]
+    elif kind == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            yield polygon[0]
+    elif kind == "GeometryCollection":
+        for g in geometry.get("geometries", []):
+            yield from _rings(g)
+
+
+def svg_map(communes: list, areas: list[tuple[str, dict]], width: int = 640) -> dict:
+    """An inline SVG of the commune boundaries and alert areas: no tile server, no request."""
+    from beffroi.alerts.area import area_geojson
+
+    shapes = [(c.name, list(_rings(c.boundary))) for c in communes if c.boundary]
+    area_shapes = []
+    for label, area in areas:
+        try:
+            area_shapes.append((label, list(_rings(area_geojson(area)))))
+        except Exception:
+            continue
+    points = [p for _n, rings in shapes + area_shapes for ring in rings for p in ring]
+    if not points:
+        return {}
+    min_x, max_x = min(p[0] for p in points), max(p[0] for p in points)
+    min_y, max_y = min(p[1] for p in points), max(p[1] for p in points)
+    k = math.cos(math.radians((min_y + max_y) / 2))
+    span_x, span_y = max((max_x - min_x) * k, 1e-6), max(max_y - min_y, 1e-6)
+    height = int(width * span_y / span_x)
+
+    def path(rings) -> str:
+        out = []
+        for ring in rings:
+            step = max(1, len(ring) // 300)
+            pts = [(((x - min_x) * k) / span_x * width, (max_y - y) / span_y * height) for x, y in ring[::step]]
+            out.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + " Z")
+        return " ".join(out)
+
+    return {"width": width, "height": height,
+            "communes": [{"name": n, "d": path(r)} for n, r in shapes],
+            "areas": [{"name": n, "d": path(r)} for n, r in area_shapes]}
+
+
+def _shelters(codes: list[str]) -> list:
+    try:
+        from beffroi.crisis import selectors as crisis_selectors
+    except ImportError:
+        return []
+    if not hasattr(crisis_selectors, "shelters"):
+        return []
+    try:
+        return [s for s in crisis_selectors.shelters(codes) if s.status == "ouvert"]
+    except Exception:
+        return []
+
+
+def _dicrim() -> str:
+    path = Path(settings.DATA_DIR) / "dicrim.txt"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _context(version: AlertVersion) -> dict:
+    return {"version": version, "alert": version.alert, "headline": render.headline(version, "fr"),
+            "texts": {lang: version.text(lang) for lang in version.languages},
+            "cap_url": f"cap/{version.identifier}.xml", "page_url": f"alertes/{version.alert_id}.html"}
+
+
+def build_site(root: Path | None = None) -> dict:
+    """(Re)write every public file; returns counts. Safe to call at any time."""
+    from beffroi.alerts.selectors import active_public_versions, recent_public_versions
+    from beffroi.territory.selectors import communes
+
+    root = Path(root or settings.PUBLIC_ROOT)
+    now = timezone.now()
+    with translation.override("fr"):
+        active = active_public_versions()
+        all_communes = list(communes())
+        codes = [c.code for c in all_communes]
+        shelters = _shelters(codes)
+        context = {
+            "alerts": [_context(v) for v in active], "now": now, "shelters": shelters,
+            "dicrim": _dicrim(), "communes": all_communes,
+            "hazards": [(v["label"], v["fr"][2]) for k, v in HAZARDS.items() if v["fr"][2]],
+            "map": svg_map(all_communes, [(render.headline(v), v.area) for v in active]),
+        }
+        write_atomic(root / "site.css", CSS.read_bytes())
+        write_atomic(root / "index.html", render_to_string("public/index.html", context))
+        pages = cap_files = 0
+        for alert in Alert.objects.all():
+            versions = list(alert.published_versions())
+            if not versions:
+                continue
+            folder = root / "cap" if alert.status == Alert.Status.ACTUAL else root / "exercice" / "cap"
+            for v in versions:
+                target = folder / f"{v.identifier}.xml"
+                if not target.exists():
+                    write_atomic(target, v.xml.encode())
+                cap_files += 1
+            if alert.status != Alert.Status.ACTUAL:
+                continue
+            latest = versions[-1]
+            write_atomic(root / "alertes" / f"{alert.pk}.html", render_to_string("public/alert.html", {
+                **_context(latest), "history": versions, "expired": latest.expires <= now or alert.cancelled,
+                "map": svg_map([c for c in all_communes if c.code in (latest.area.get("communes") or [alert.commune])],
+                               [(render.headline(latest), latest.area)])}))
+            pages += 1
+        feeds = write_feeds(root, active, recent_public_versions())
+    return {"active": len(active), "pages": pages, "cap": cap_files, **feeds}
+
+
+def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersion]) -> dict:
+    from feedgen.feed import FeedGenerator
+
+    # CAP Atom index: one entry per active alert, linking its CAP message (as aggregators read it).
+    index = FeedGenerator()
+    index.id(render.public_url("cap/index.atom"))
+    index.title("Alertes CAP actives – Beffroi")
+    index.author({"name": "Mairie"})
+    index.link(href=render.public_url("cap/index.atom"), rel="self")
+    index.updated(max([v.sent for v in active], default=timezone.now()))
+    for version in active:
+        entry = index.add_entry(order="append")
+        entry.id(f"urn:cap:{version.identifier}")
+        entry.title(render.headline(version))
+        entry.updated(version.sent)
+        entry.published(version.sent)
+        entry.link(href=render.public_url(f"cap/{version.identifier}.xml"), type="application/cap+xml")
+        entry.summary(version.text("fr").get("description") or render.headline(version))
+    write_atomic(root / "cap" / "index.atom", index.atom_str(pretty=True))
+
+    news = FeedGenerator()
+    news.id(render.public_url(""))
+    news.title("Alertes et informations de la mairie")
+    news.description("Alertes publiées par la mairie (Beffroi).")
+    news.link(href=render.public_url(""), rel="alternate")
+    news.language("fr")
+    news.updated(max([v.sent for v in recent], default=timezone.now()))
+    for version in reversed(recent):
+        entry = news.add_entry()
+        entry.id(render.public_url(f"cap/{version.identifier}.xml"))
+        entry.guid(render.public_url(f"cap/{version.identifier}.xml"), permalink=False)
+        entry.title(render.headline(version))
+        entry.link(href=render.alert_page_url(version.alert))
+        entry.published(version.sent)
+        entry.updated(version.sent)
+        text = version.text("fr")
+        entry.description("\n".join(x for x in [text.get("description"), text.get("instruction")] if x) or
+                          render.headline(version))
+    write_atomic(root / "alerts.atom", news.atom_str(pretty=True))
+    write_atomic(root / "alerts.rss", news.rss_str(pretty=True))
+    return {"feed_entries": len(recent)}

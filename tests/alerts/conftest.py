@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from beffroi.alerts import actions
+from beffroi.alerts.models import Subscriber
+
+RUEIL = "92063"
+
+
+@pytest.fixture(autouse=True)
+def public_root(settings, tmp_path):
+    settings.PUBLIC_ROOT = tmp_path / "public"
+    return settings.PUBLIC_ROOT
+
+
+@pytest.fixture
+def composer(make_user):
+    return make_user("communication", [RUEIL])
+
+
+@pytest.fixture
+def mayor(make_user):
+    return make_user("maire", [RUEIL], totp=True)
+
+
+def _verified(user):
+    user.is_verified = lambda: True
+    return user
+
+
+@pytest.fixture
+def verified():
+    return _verified
+
+
+def draft(actor, **kw):
+    params = dict(hazard="inondation", communes=[RUEIL], onset=timezone.now(),
+                  expires=timezone.now() + timedelta(hours=6), texts=None)
+    params.update(kw)
+    return actions.do_draft_alert(actor=actor, **params)
+
+
+def publish_real(alert, composer, mayor):
+    version = alert.latest()
+    actions.do_submit(version, actor=composer)
+    mayor.is_verified = lambda: True
+    actions.do_approve(version, digest=version.digest(), actor=mayor)
+    return actions.do_publish(version, actor=composer)
+
+
+def subscribe(channel, address, lon=None, lat=None, commune=RUEIL, language="fr", topics=None):
+    points = [[lon, lat, "test"]] if lon is not None else []
+    sub = actions.do_subscribe(channel=channel, address=address, commune=commune, points=points,
+                               language=language, topics=topics)
+    sub.confirmed_at = timezone.now()
+    sub.save()
+    return sub
+
+
+@pytest.fixture
+def subscribers(territory):
+    """Two in Rueil (by point and by commune), one in Garches, one unsubscribed in Rueil."""
+    inside = subscribe("email", "in@example.org", 2.185, 48.87)
+    by_commune = subscribe("sms", "+33612345678")
+    outside = subscribe("email", "out@example.org", 2.17, 48.845, commune="92033")
+    gone = subscribe("email", "gone@example.org", 2.185, 48.87)
+    gone.unsubscribed_at = timezone.now()
+    gone.save()
+    return {"inside": inside, "by_commune": by_commune, "outside": outside, "gone": gone}

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from beffroi.alerts import actions, cap
+from beffroi.alerts.models import AlertVersion, Delivery
+from beffroi.alerts.outbox import dispatch_all
+from beffroi.alerts.selectors import alerts_for_crisis, reach_report
+from beffroi.core.errors import UserError
+from beffroi.core.models import AuditEvent
+
+from .conftest import RUEIL, draft, publish_real
+
+pytestmark = pytest.mark.django_db
+
+
+def test_real_alert_needs_a_second_verified_person(composer, mayor, make_user):
+    alert = draft(composer)
+    version = alert.latest()
+    with pytest.raises(UserError):
+        actions.do_publish(version, actor=composer)
+    actions.do_submit(version, actor=composer)
+    with pytest.raises(PermissionDenied):  # session not TOTP-verified
+        actions.do_approve(version, digest=version.digest(), actor=mayor)
+    mayor.is_verified = lambda: True
+    with pytest.raises(UserError):  # approving something else than what is shown
+        actions.do_approve(version, digest="0" * 64, actor=mayor)
+    with pytest.raises(PermissionDenied):
+        actions.do_approve(version, digest=version.digest(), actor=make_user("communication", [RUEIL]))
+    actions.do_approve(version, digest=version.digest(), actor=mayor)
+    published = actions.do_publish(version, actor=composer)
+    assert published.state == AlertVersion.State.PUBLISHED
+    approvals = AuditEvent.objects.filter(action="alerts.approve")
+    assert approvals.count() == 1 and approvals[0].detail["texts"]["fr"]["headline"] == "Risque d'inondation"
+    assert AuditEvent.objects.filter(action="alerts.submit", actor=composer).exists()
+
+
+def test_author_cannot_approve_own_alert(make_user):
+    mayor = make_user("maire", [RUEIL], totp=True)
+    mayor.is_verified = lambda: True
+    alert = draft(mayor)
+    actions.do_submit(alert.latest(), actor=mayor)
+    with pytest.raises(UserError):
+        actions.do_approve(alert.latest(), digest=alert.latest().digest(), actor=mayor)
+
+
+def test_exercise_goes_only_to_test_recipients_and_is_marked(composer, subscribers, mailoutbox):
+    alert = draft(composer, exercise=True, test_recipients=["drill@example.org"])
+    version = actions.do_publish(alert.latest(), actor=composer)
+    assert b"<status>Exercise</status>" in version.xml.encode()
+    assert list(Delivery.objects.values_list("recipient", flat=True)) == ["drill@example.org"]
+    dispatch_all()
+    assert [m.to for m in mailoutbox] == [["drill@example.org"]]
+    assert mailoutbox[0].subject.startswith(f"[{RUEIL}] EXERCICE")
+
+
+def test_targeting_update_and_cancel_reach_the_same_people(composer, mayor, subscribers, mailoutbox):
+    alert = draft(composer, crisis_id=7)
+    v1 = publish_real(alert, composer, mayor)
+    targeted = set(Delivery.objects.filter(version=v1).values_list("recipient", flat=True))
+    assert targeted == {"in@example.org", "+33612345678"}
+    update = actions.do_prepare_update(alert, actor=composer, texts={"fr": {"headline": "La crue continue"}})
+    actions.do_submit(update, actor=composer)
+    actions.do_approve(update, digest=update.digest(), actor=mayor)
+    v2 = actions.do_publish(update, actor=composer)
+    cancel = actions.do_cancel(alert, actor=composer)
+    for v in (v2, cancel):
+        assert set(Delivery.objects.filter(version=v).values_list("recipient", flat=True)) == targeted
+    assert cap.references_for(cancel).count(",") == 4  # two earlier messages
+    assert v1.identifier in cancel.xml and v2.identifier in cancel.xml
+    report = reach_report(alert)
+    assert report["targeted"] == 6 and report["pending"] == 6
+    dispatch_all()
+    report = reach_report(alert)
+    assert report["targeted"] == 6 and report["pending"] == 0
+    assert report["delivered"] + report["failed"] == 6  # SMS has no gateway here: failed with reason
+    assert report["failed"] == 3 and "BEFFROI_SMS_URL" in report["versions"][0]["failures"][0]["last_error"]
+    assert len(mailoutbox) == 3 and "desinscription" in mailoutbox[0].body
+    assert alerts_for_crisis(7)[0]["cancelled"] is True
+    with pytest.raises(UserError):
+        actions.do_prepare_update(alert, actor=composer)
+
+
+def test_markup_is_plain_text_everywhere(composer, mayor, subscribers, mailoutbox, public_root,
+                                         django_capture_on_commit_callbacks):
+    alert = draft(composer, texts={"fr": {"headline": "<b>Crue</b> & <script>alert(1)</script>",
+                                         "description": "<img src=x onerror=alert(1)>", "instruction": ""}})
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_real(alert, composer, mayor)
+    page = (public_root / "alertes" / f"{alert.pk}.html").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "<img" not in page
+    assert "<b>" not in mailoutbox[0].subject + mailoutbox[0].body
+
+
+def test_draft_contract_for_monitoring():
+    import inspect
+
+    params = inspect.signature(actions.do_draft_alert).parameters
+    assert {"hazard", "communes", "headline", "description", "crisis_id", "exercise", "source", "actor"} <= set(params)
+
+
+def test_monitoring_draft_without_actor(territory):
+    alert = actions.do_draft_alert(hazard="canicule", communes=[RUEIL], headline="Canicule : vigilance orange",
+                                   description="Fortes chaleurs", source="monitoring", actor=None)
+    assert alert.latest().state == "draft" and alert.latest().text("fr")["headline"] == "Canicule : vigilance orange"
