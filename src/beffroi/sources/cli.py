@@ -43,7 +43,8 @@ def register(subparsers) -> None:
     )
     add.add_argument(
         "kind",
-        help="hubeau, vigicrues, datagouv, opendatasoft, georisques, meteoalarm, meteofrance, atmo, airparif",
+        help="hubeau, hubeau-stations, vigicrues, vigicrues-sections, datagouv, opendatasoft, georisques, "
+        "meteoalarm, meteofrance, atmo, airparif",
     )
     add.add_argument("--name", required=True)
     add.add_argument("--period", type=int, help="polling period in seconds")

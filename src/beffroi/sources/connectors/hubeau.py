@@ -120,14 +120,15 @@ class HubEauStations(Connector):
 
     def fetch(self):
         url = f"{self.base_url}/referentiel/stations"
-        params: dict[str, Any] | None = {
+        first: dict[str, Any] = {
             "code_departement": ",".join(self.list_option("departments")),
             "size": 1000,
             "page": 1,
             "format": "json",
         }
         if str(self.config.get("in_service", "true")).lower() == "true":
-            params["en_service"] = "true"
+            first["en_service"] = "true"
+        params: dict[str, Any] | None = first
         pages = []
         for _ in range(int(self.config.get("max_pages", 20))):
             page = self.get(url, params=params)
