@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -90,7 +91,7 @@ def test_sse_resume_after_dropped_connection_misses_nothing(make_user):
         response = await client.get("/live/", {"topics": "monitoring", "last_event_id": first})
         assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
         got = await _frames(response, 1)
-        assert [int(f["data"].split('"n":')[1].rstrip("}")) for f in got] == [2]
+        assert [json.loads(f["data"])["n"] for f in got] == [2]
         # The connection drops; meanwhile two more events are published.
         last_seen = got[-1]["id"]
         live.get_broker().publish("monitoring", "observation", {"commune": "94052", "n": 3})

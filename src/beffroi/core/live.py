@@ -34,6 +34,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -53,18 +54,21 @@ class Event:
     topic: str
     event: str
     data: dict
+    ts: float = 0.0  # epoch seconds when published (after the commit): lets clients measure delivery
 
     def key(self) -> tuple[int, int]:
         return parse_id(self.id)
 
     def to_sse(self) -> bytes:
-        """The event as an SSE frame (``id:``, ``event:``, ``data:``)."""
-        payload = json.dumps(
-            {"topic": self.topic, **self.data} if "topic" not in self.data else self.data,
-            cls=DjangoJSONEncoder,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        """The event as an SSE frame (``id:``, ``event:``, ``data:``); encoded once for all clients."""
+        return self._frame
+
+    @cached_property
+    def _frame(self) -> bytes:
+        body = {"topic": self.topic, **self.data} if "topic" not in self.data else dict(self.data)
+        if self.ts:
+            body["_ts"] = round(self.ts, 6)
+        payload = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
         return f"id: {self.id}\nevent: {self.event}\ndata: {payload}\n\n".encode()
 
 
@@ -205,7 +209,7 @@ class MemoryBroker:
     def publish(self, topic: str, event: str, data: dict) -> str:
         data = json.loads(_encode(data))  # the same JSON-safe copy every subscriber sees
         with self.lock:
-            item = Event(format_id(self._next_key()), topic, event, data)
+            item = Event(format_id(self._next_key()), topic, event, data, time.time())
             if len(self.buffer) == self.buffer.maxlen:
                 self.trimmed_key = self.buffer[0].key()
             self.buffer.append(item)
@@ -271,14 +275,14 @@ class RedisBroker:
         self.pubsub = None
 
     def publish(self, topic: str, event: str, data: dict) -> str:
-        body = _encode({"t": topic, "e": event, "d": data})
+        body = _encode({"t": topic, "e": event, "d": data, "s": time.time()})
         event_id = self.script(keys=[self.stream_key, self.channel], args=[self.buffer_size, body])
         return event_id.decode() if isinstance(event_id, bytes) else str(event_id)
 
     @staticmethod
     def _decode(event_id: str, body: bytes | str) -> Event:
         payload = json.loads(body)
-        return Event(event_id, payload["t"], payload["e"], payload["d"])
+        return Event(event_id, payload["t"], payload["e"], payload["d"], payload.get("s", 0.0))
 
     def _ensure_listener(self) -> None:
         with self.lock:
