@@ -43,7 +43,7 @@ from beffroi.monitoring.actions import do_save_indicator
 do_add_communes(["94052"], actor=None)
 user = do_create_user("bench", role="cellule_crise", communes=["94052"], password="x" * 16, actor=None,
                       validate=False)
-do_save_indicator(key="marne", label="Marne", unit="m", source="bench", series="bench:marne:H", 
+do_save_indicator(key="marne", label="Marne", unit="m", source="bench", series="bench:marne:H",
                   commune="94052",
                   actor=None, thresholds=[{"level": 1, "name": "veille", "label": "Veille", "value": 1e9}])
 s = SessionStore()
