@@ -170,3 +170,50 @@ def commune_area(code: str, *, user) -> dict:
             f"Commune {code!r} is not one of your communes.", [Problem("unknown commune", field="commune")]
         )
     return boundaries[code]
+
+
+def territorial_profile(*, user, weights: dict | None = None, datasets: list | None = None) -> dict:
+    """Per commune of the user: age bands, 75+ share, facilities, flood share, vulnerability index."""
+    from beffroi.crossing.profile import territorial_profile as build
+    from beffroi.territory.selectors import communes_for_user
+
+    require(user, "crossing.view_exposure")
+    counts = None
+    if has_perm(user, "registry.view_counts"):
+        try:
+            from beffroi.registry.selectors import counts_by_commune
+
+            counts = counts_by_commune(user=user)
+        except (ImportError, PermissionDenied):
+            counts = None
+    return build(
+        sorted(communes_for_user(user), key=lambda c: c.code),
+        catalogue() if datasets is None else datasets,
+        registry_counts=counts,
+        weights=weights,
+    )
+
+
+def hazard_datasets(datasets: list | None = None) -> list:
+    """Datasets of zones per level (e.g. flood zones per water height), for the what-if slider."""
+    from beffroi.crossing.layers import by_role
+
+    return by_role(catalogue() if datasets is None else datasets).get("zones", [])
+
+
+def scenario(dataset: str, *, user, datasets: list | None = None) -> dict:
+    """What is in the hazard zone at each level (clipped to the user's communes)."""
+    from beffroi.crossing.layers import source_ref
+    from beffroi.crossing.profile import scenario_levels
+
+    require(user, "crossing.view_exposure")
+    pool = catalogue() if datasets is None else datasets
+    info = next((d for d in hazard_datasets(pool) if d.name == dataset), None)
+    if info is None:
+        raise UserError(
+            f"No zones-per-level dataset named {dataset!r}.", [Problem("unknown dataset", field="dataset")]
+        )
+    boundaries = _user_boundaries(user)
+    extras = {"registry": _registry_layer(user)}
+    levels = scenario_levels(info, lambda a: restrict_to(a, boundaries, label="your communes"), pool, extras)
+    return {"dataset": info.name, "title": info.title, "source": source_ref(info), "levels": levels}

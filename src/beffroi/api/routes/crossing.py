@@ -1,0 +1,42 @@
+"""Crossing API: "who and what is in this area" (GeoJSON in, JSON out), profiles, scenarios."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Router, Schema
+
+from beffroi.crossing import selectors
+
+router = Router(tags=["crossing"])
+
+
+class ExposureIn(Schema):
+    area: dict[str, Any]
+    layers: list[str] | None = None
+    buffer_m: float | None = None
+    repair: bool = False
+
+
+@router.post("/exposure", response=dict)
+def exposure(request, payload: ExposureIn):
+    """Figures per layer for the area (GeoJSON geometry, Feature or FeatureCollection in EPSG:4326).
+
+    Points and lines need ``buffer_m``; an invalid polygon is refused unless ``repair`` is true.
+    Each layer gives its figures, the method and the datasets (with dates) used.
+    """
+    return selectors.exposure(
+        payload.area, payload.layers, user=request.user, repair=payload.repair, buffer_m=payload.buffer_m
+    )
+
+
+@router.get("/profile", response=dict)
+def profile(request):
+    """Territorial profile per commune of the user: age bands, 75+ share, facilities, index."""
+    return selectors.territorial_profile(user=request.user)
+
+
+@router.get("/scenario/{dataset}", response=dict)
+def scenario(request, dataset: str):
+    """What is in the hazard zone at each level of a zones-per-level dataset."""
+    return selectors.scenario(dataset, user=request.user)

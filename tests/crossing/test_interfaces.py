@@ -1,0 +1,139 @@
+"""Selector, API and CLI give the same figures; rights and communes are enforced; bad areas refused."""
+
+import json
+
+import pytest
+
+from beffroi.cli import main
+from beffroi.core.errors import UserError
+from beffroi.crossing import demo
+from beffroi.crossing.exposure import flatten
+from beffroi.crossing.selectors import exposure, scenario, territorial_profile
+
+AREA = {
+    "type": "Feature",
+    "properties": {},
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [
+            [[2.170, 48.860], [2.205, 48.860], [2.205, 48.885], [2.170, 48.885], [2.170, 48.860]]
+        ],
+    },
+}
+FIGURES = lambda result: {(r["layer"], r["figure"]): r["value"] for r in flatten(result)}  # noqa: E731
+
+
+@pytest.fixture
+def catalogue(territory):
+    demo.load(["92063", "92033", "94052"])
+
+
+def test_api_cli_and_selector_give_the_same_figures(catalogue, client_for, tmp_path, capsys):
+    client = client_for("cellule_crise")
+    user = client.session  # noqa: F841 - logged in
+    response = client.post("/api/crossing/exposure", {"area": AREA}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    api = response.json()
+    figures = FIGURES(api)
+    assert figures[("residents", "total")] > 1000
+    assert figures[("addresses", "total")] > 100
+    assert ("facilities", "total") in figures
+    assert api["area"]["communes"] == ["92063"]
+    assert all(
+        s["synthetic"] for layer in api["layers"] if layer["layer"] != "registry" for s in layer["sources"]
+    )
+
+    path = tmp_path / "area.geojson"
+    path.write_text(json.dumps(AREA))
+    assert (
+        main(["crossing", "exposure", "--area", str(path), "--format", "json", "--user", "cellule_crise1"])
+        == 0
+    )
+    cli = json.loads(capsys.readouterr().out)
+    assert FIGURES(cli) == figures
+    assert (
+        main(["crossing", "exposure", "--area", str(path), "--format", "csv", "--user", "cellule_crise1"])
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "layer,figure,value,method,sources" and len(lines) == len(figures) + 1
+
+
+def test_area_is_limited_to_the_users_communes(catalogue, make_user):
+    garches_only = make_user("lecteur", communes=["92033"])
+    with pytest.raises(UserError, match="outside"):
+        exposure(AREA, None, user=garches_only)
+    everyone = make_user("lecteur")
+    result = exposure(AREA, ["addresses"], user=everyone)
+    assert [layer["layer"] for layer in result["layers"]] == ["addresses"]
+
+
+def test_bad_areas_get_a_clear_400_and_cli_exit_2(catalogue, client_for, tmp_path, capsys):
+    client = client_for("lecteur")
+    unclosed = {"type": "Polygon", "coordinates": [[[2.17, 48.86], [2.2, 48.86], [2.2, 48.88]]]}
+    response = client.post("/api/crossing/exposure", {"area": unclosed}, content_type="application/json")
+    assert response.status_code == 400 and "closed" in response.json()["detail"]
+    far = {"type": "Polygon", "coordinates": [[[5, 45], [5.1, 45], [5.1, 45.1], [5, 45]]]}
+    response = client.post("/api/crossing/exposure", {"area": far}, content_type="application/json")
+    assert response.status_code == 400 and "outside" in response.json()["detail"]
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[2.17, 48.86], [2.2, 48.88], [2.2, 48.86], [2.17, 48.88], [2.17, 48.86]]],
+    }
+    assert (
+        client.post("/api/crossing/exposure", {"area": bowtie}, content_type="application/json").status_code
+        == 400
+    )
+    ok = client.post(
+        "/api/crossing/exposure", {"area": bowtie, "repair": True}, content_type="application/json"
+    )
+    assert ok.status_code == 200 and ok.json()["area"]["repaired"]
+    point = client.post(
+        "/api/crossing/exposure",
+        {"area": {"type": "Point", "coordinates": [2.19, 48.87]}, "buffer_m": 300},
+        content_type="application/json",
+    )
+    assert point.status_code == 200 and point.json()["area"]["km2"] == pytest.approx(0.2827, rel=0.02)
+    path = tmp_path / "bad.geojson"
+    path.write_text("{not json")
+    assert main(["crossing", "exposure", "--area", str(path)]) == 2
+    assert "bad.geojson" in capsys.readouterr().err
+
+
+def test_users_without_a_role_are_refused(catalogue, client):
+    from django.contrib.auth import get_user_model
+
+    nobody = get_user_model().objects.create_user("nobody", password="x")
+    client.force_login(nobody)
+    response = client.post("/api/crossing/exposure", {"area": AREA}, content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_registry_people_appear_as_a_count_only(catalogue, make_user, monkeypatch):
+    from beffroi.registry import selectors as registry
+
+    monkeypatch.setattr(registry, "count_in_area", lambda area, *, user: 7)
+    result = exposure(AREA, ["registry"], user=make_user("communication"))
+    assert result["layers"] == [{**result["layers"][0], "layer": "registry", "figures": {"total": 7}}]
+
+
+def test_profile_and_scenario(catalogue, make_user):
+    user = make_user("maire")
+    profile = territorial_profile(user=user)
+    rows = {r["code"]: r for r in profile["communes"]}
+    assert set(rows) == {"92063", "92033", "94052"}
+    assert sum(
+        r[b]
+        for b in ("pop_00_14", "pop_15_29", "pop_30_44", "pop_45_59", "pop_60_74", "pop_75_plus")
+        for r in rows.values()
+    ) == sum(r["population"] for r in rows.values())
+    assert rows["92033"]["flood_share"] == 0 and rows["94052"]["flood_share"] > 0
+    assert max(r["vulnerability_index"] for r in rows.values()) <= 100
+    heavier = territorial_profile(
+        user=user, weights={"share_75_plus": 1, "share_00_14": 0, "flood_share": 0, "registry_per_1000": 0}
+    )
+    top = max(heavier["communes"], key=lambda r: r["share_75_plus"])
+    assert top["vulnerability_index"] == 100.0
+    marne = scenario("flood-zones-marne", user=user)
+    residents = [lvl["summary"]["residents"] for lvl in marne["levels"]]
+    assert len(residents) == 4 and residents == sorted(residents) and residents[0] > 0
