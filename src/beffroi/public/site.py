@@ -169,7 +169,7 @@ def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersio
         entry.published(version.sent)
         entry.link(href=render.public_url(f"cap/{version.identifier}.xml"), type="application/cap+xml")
         entry.summary(version.text("fr").get("description") or render.headline(version))
-    write_atomic(root / "cap" / "index.atom", index.atom_str(pretty=True))
+    write_atomic(root / "cap" / "index.atom", _typed_links(index.atom_str(pretty=True)))
 
     news = FeedGenerator()
     news.id(render.public_url(""))
@@ -192,3 +192,15 @@ def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersio
     write_atomic(root / "alerts.atom", news.atom_str(pretty=True))
     write_atomic(root / "alerts.rss", news.rss_str(pretty=True))
     return {"feed_entries": len(recent)}
+
+
+def _typed_links(atom: bytes) -> bytes:
+    """feedgen 1.0 drops ``type`` on entry links; CAP aggregators need ``application/cap+xml``."""
+    from lxml import etree
+
+    ns = "http://www.w3.org/2005/Atom"
+    tree = etree.fromstring(atom, etree.XMLParser(resolve_entities=False, no_network=True))
+    for link in tree.iterfind(f"{{{ns}}}entry/{{{ns}}}link"):
+        link.set("rel", "alternate")
+        link.set("type", "application/cap+xml")
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)

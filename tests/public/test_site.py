@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import feedparser
+import pytest
+from django.utils import timezone
+
+from beffroi.alerts import actions, cap
+from beffroi.public.site import build_site
+from tests.alerts.conftest import draft, publish_real
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def public_root(settings, tmp_path):
+    settings.PUBLIC_ROOT = tmp_path / "public"
+    return settings.PUBLIC_ROOT
+
+
+@pytest.fixture
+def people(make_user):
+    return make_user("communication", ["92063"]), make_user("maire", ["92063"], totp=True)
+
+
+def test_site_lists_real_alerts_and_never_exercises(people, public_root):
+    composer, mayor = people
+    real = draft(composer, texts={"fr": {"headline": "Crue de la Seine", "description": "d", "instruction": "i"},
+                                  "en": {"headline": "Seine flood", "description": "", "instruction": ""}})
+    v1 = publish_real(real, composer, mayor)
+    drill = draft(composer, exercise=True, texts={"fr": {"headline": "Exercice incendie usine"}})
+    v_drill = actions.do_publish(drill.latest(), actor=composer)
+    result = build_site()
+    assert result["active"] == 1
+    index = (public_root / "index.html").read_text()
+    assert "Crue de la Seine" in index and "Exercice incendie" not in index
+    assert "<svg" in index and "Rueil-Malmaison" in index
+    assert (public_root / "cap" / f"{v1.identifier}.xml").read_text() == v1.xml
+    assert not (public_root / "cap" / f"{v_drill.identifier}.xml").exists()
+    assert (public_root / "exercice" / "cap" / f"{v_drill.identifier}.xml").exists()
+    assert not (public_root / "alertes" / f"{drill.pk}.html").exists()
+    page = (public_root / "alertes" / f"{real.pk}.html").read_text()
+    assert "Seine flood" in page and v1.identifier in page
+    assert not list(public_root.rglob("*.tmp"))
+
+    capindex = feedparser.parse((public_root / "cap" / "index.atom").read_bytes())
+    assert not capindex.bozo and len(capindex.entries) == 1
+    assert capindex.entries[0].links[0].href.endswith(f"cap/{v1.identifier}.xml")
+    assert capindex.entries[0].links[0].type == "application/cap+xml"
+    for name in ("alerts.rss", "alerts.atom"):
+        feed = feedparser.parse((public_root / name).read_bytes())
+        assert not feed.bozo, name
+        assert [e.title for e in feed.entries] == ["Crue de la Seine"]
+
+    actions.do_cancel(real, actor=composer)
+    build_site()
+    assert "Crue de la Seine" not in (public_root / "index.html").read_text()
+    assert "Cette alerte est terminée" in (public_root / "alertes" / f"{real.pk}.html").read_text()
+    assert len(feedparser.parse((public_root / "alerts.rss").read_bytes()).entries) == 2
+    assert len(feedparser.parse((public_root / "cap" / "index.atom").read_bytes()).entries) == 0
+
+
+def test_expired_alert_leaves_the_index(people, public_root):
+    composer, mayor = people
+    alert = draft(composer, onset=timezone.now() - timedelta(hours=3), expires=timezone.now() - timedelta(hours=1))
+    publish_real(alert, composer, mayor)
+    assert build_site()["active"] == 0
+    assert cap.validate((public_root / "cap" / f"{alert.latest().identifier}.xml").read_bytes()) == []
