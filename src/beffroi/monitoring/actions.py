@@ -172,17 +172,17 @@ def do_ingest_points(points, *, source: str, actor=None, strict: bool = False) -
             unique_fields=["indicator", "kind", "at"],
             update_fields=["value", "source", "received_at"],
         )
-        for ind, *_ in unique.values():
-            by_indicator[ind.pk] = ind
-        for indicator in by_indicator.values():
-            new = sorted(
-                (at, value)
-                for (pk, kind, at), (_i, _a, value, _k) in unique.items()
-                if pk == indicator.pk and kind == Observation.Kind.OBSERVATION
-            )
-            forecasts = sum(
-                1 for (pk, kind, _a) in unique if pk == indicator.pk and kind == Observation.Kind.FORECAST
-            )
+        observed: dict[int, list[tuple[datetime, float]]] = {}
+        forecast_counts: dict[int, int] = {}
+        for (pk, kind, at), (ind, _a, value, _k) in unique.items():
+            by_indicator[pk] = ind
+            if kind == Observation.Kind.OBSERVATION:
+                observed.setdefault(pk, []).append((at, value))
+            else:
+                forecast_counts[pk] = forecast_counts.get(pk, 0) + 1
+        for pk, indicator in by_indicator.items():
+            new = sorted(observed.get(pk, []))
+            forecasts = forecast_counts.get(pk, 0)
             _evaluate(indicator, new, forecasts, source=source, actor=actor)
         audit.record(
             actor,
