@@ -1,0 +1,19 @@
+from django.urls import path
+
+from beffroi.alerts import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("nouvelle/", views.compose, name="compose"),
+    path("modele/<str:hazard>/", views.template_texts, name="template"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/modifier/", views.edit, name="edit"),
+    path("<int:pk>/soumettre/", views.submit, name="submit"),
+    path("<int:pk>/approuver/", views.approve, name="approve"),
+    path("<int:pk>/refuser/", views.reject, name="reject"),
+    path("<int:pk>/publier/", views.publish, name="publish"),
+    path("<int:pk>/mise-a-jour/", views.update, name="update"),
+    path("<int:pk>/fin/", views.cancel, name="cancel"),
+]

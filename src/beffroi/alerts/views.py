@@ -1,0 +1,170 @@
+"""Alert pages: compose, preview per channel, approve (second person), publish, update, cancel, reach."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beffroi.alerts import actions, render as channel_render, selectors
+from beffroi.alerts.forms import AlertForm
+from beffroi.alerts.fralert import request_text
+from beffroi.alerts.hazards import default_texts
+from beffroi.alerts.models import Alert, AlertVersion
+from beffroi.core.errors import UserError
+from beffroi.core.permissions import has_perm, require
+from beffroi.territory.selectors import communes_for_user
+
+
+def _alert(request: HttpRequest, pk: int) -> Alert:
+    alert = selectors.alerts_for_user(request.user).filter(pk=pk).first()
+    if alert is None:
+        raise PermissionDenied("alert")
+    return alert
+
+
+def _error(request, exc: UserError) -> None:
+    messages.error(request, "; ".join([str(exc.message)] + [p.message for p in exc.problems if p.message != exc.message]))
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    require(request.user, "alerts.view_alert")
+    alerts = list(selectors.alerts_for_user(request.user)[:100])
+    return render(request, "alerts/index.html", {
+        "alerts": [(a, a.latest()) for a in alerts], "can_compose": has_perm(request.user, "alerts.add_alert"),
+        "pending": selectors.pending_approvals(request.user) if has_perm(request.user, "alerts.approve_alert") else [],
+        "subscribers": selectors.subscriber_counts() if has_perm(request.user, "alerts.view_subscriber") else None,
+    })
+
+
+def template_texts(request: HttpRequest, hazard: str) -> JsonResponse:
+    require(request.user, "alerts.add_alert")
+    return JsonResponse(default_texts(hazard))
+
+
+def compose(request: HttpRequest) -> HttpResponse:
+    require(request.user, "alerts.add_alert")
+    communes = communes_for_user(request.user)
+    if request.method == "POST":
+        form = AlertForm(request.POST, communes=communes)
+        if form.is_valid():
+            kwargs = form.action_kwargs()
+            codes = kwargs["area"]["communes"] or [c.code for c in communes][:1]
+            try:
+                alert = actions.do_draft_alert(hazard=form.cleaned_data["hazard"], communes=codes,
+                                               status=form.cleaned_data["status"], actor=request.user, **kwargs)
+            except UserError as exc:
+                _error(request, exc)
+            else:
+                for warning in getattr(alert, "warnings", []):
+                    messages.warning(request, warning)
+                return redirect("alerts:detail", alert.pk)
+    else:
+        hazard = request.GET.get("alea", "inondation")
+        initial = {"hazard": hazard, "communes": [c.code for c in communes][:1]}
+        for lang, t in default_texts(hazard).items():
+            for k, v in t.items():
+                initial[f"{lang}_{k}"] = v
+        form = AlertForm(initial=initial, communes=communes)
+    return render(request, "alerts/compose.html", {"form": form, "title": _("Nouvelle alerte")})
+
+
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = _alert(request, pk)
+    version = alert.latest()
+    require(request.user, "alerts.change_alert", alert.commune)
+    communes = communes_for_user(request.user)
+    if request.method == "POST":
+        form = AlertForm(request.POST, communes=communes)
+        if form.is_valid():
+            try:
+                for warning in actions.do_edit_version(version, actor=request.user, **form.action_kwargs()):
+                    messages.warning(request, warning)
+            except UserError as exc:
+                _error(request, exc)
+            else:
+                return redirect("alerts:detail", alert.pk)
+    else:
+        form = AlertForm(initial=AlertForm.initial_from(version), communes=communes)
+    form.fields["hazard"].disabled = True
+    form.fields["status"].disabled = True
+    return render(request, "alerts/compose.html", {"form": form, "alert": alert, "title": _("Modifier le message")})
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = _alert(request, pk)
+    version = alert.latest()
+    user = request.user
+    return render(request, "alerts/detail.html", {
+        "alert": alert, "version": version, "previews": channel_render.previews(version),
+        "history": alert.versions.all(), "reach": selectors.reach_report(alert),
+        "fralert": request_text(version), "needs_approval": actions.needs_approval(version),
+        "can_edit": has_perm(user, "alerts.change_alert", alert.commune) and version.state != "published",
+        "can_approve": has_perm(user, "alerts.approve_alert", alert.commune) and version.state == "submitted"
+        and version.composed_by_id != user.pk,
+        "can_publish": has_perm(user, "alerts.publish_alert", alert.commune) and version.state != "published"
+        and (version.state == "approved" or not actions.needs_approval(version)),
+        "can_follow": has_perm(user, "alerts.publish_alert", alert.commune) and version.state == "published"
+        and not alert.cancelled,
+        "verified": bool(getattr(user, "is_verified", None) and user.is_verified()),
+    })
+
+
+def _post_action(request, pk, run, success: str):
+    alert = _alert(request, pk)
+    try:
+        run(alert, alert.latest())
+    except UserError as exc:
+        _error(request, exc)
+    except PermissionDenied as exc:
+        if str(exc) == "otp":
+            messages.error(request, _("Confirmez votre session avec votre code TOTP avant d'approuver."))
+        else:
+            raise
+    else:
+        messages.success(request, success)
+    return redirect("alerts:detail", alert.pk)
+
+
+@require_POST
+def submit(request, pk):
+    return _post_action(request, pk, lambda a, v: actions.do_submit(v, actor=request.user),
+                        _("Message soumis à l'approbation."))
+
+
+@require_POST
+def approve(request, pk):
+    return _post_action(request, pk, lambda a, v: actions.do_approve(v, digest=request.POST.get("digest", ""),
+                                                                     actor=request.user), _("Message approuvé."))
+
+
+@require_POST
+def reject(request, pk):
+    return _post_action(request, pk, lambda a, v: actions.do_reject(v, reason=request.POST.get("reason", ""),
+                                                                    actor=request.user), _("Message refusé."))
+
+
+@require_POST
+def publish(request, pk):
+    return _post_action(request, pk, lambda a, v: actions.do_publish(v, actor=request.user),
+                        _("Publié : page publique, CAP, flux et envois."))
+
+
+@require_POST
+def update(request, pk):
+    alert = _alert(request, pk)
+    try:
+        actions.do_prepare_update(alert, actor=request.user)
+    except UserError as exc:
+        _error(request, exc)
+        return redirect("alerts:detail", alert.pk)
+    return redirect("alerts:edit", alert.pk)
+
+
+@require_POST
+def cancel(request, pk):
+    return _post_action(request, pk, lambda a, v: actions.do_cancel(a, actor=request.user),
+                        _("Fin d'alerte publiée."))

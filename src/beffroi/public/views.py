@@ -1,0 +1,75 @@
+"""Dynamic public pages: subscribe (double opt-in), confirm, unsubscribe; the index fallback.
+
+Everything else under /public/ is a static file written at publication.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from beffroi.alerts import actions
+from beffroi.alerts.subscriptions import match_address
+from beffroi.core.errors import UserError
+from beffroi.public.forms import SubscribeForm
+from beffroi.territory.selectors import communes
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """/public/ when no front server serves index.html (development server, tests)."""
+    path = Path(settings.PUBLIC_ROOT) / "index.html"
+    if not path.is_file():
+        from beffroi.public.site import build_site
+
+        build_site()
+    if not path.is_file():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=30"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    form = SubscribeForm(request.POST or None, communes=communes())
+    done = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        points = []
+        if d["street"]:
+            matches = match_address(d["street"], d["commune"], limit=1)
+            if matches:
+                points = [[matches[0]["lon"], matches[0]["lat"], matches[0]["label"]]]
+            else:
+                form.add_error("street", "Adresse introuvable dans la commune : vous serez alerté pour toute la commune.")
+        try:
+            actions.do_subscribe(channel=d["channel"], address=d["address"], language=d["language"],
+                                 topics=d["topics"], commune=d["commune"], points=points)
+        except UserError as exc:
+            form.add_error("address", exc.message)
+        else:
+            done = d["channel"]
+    return render(request, "public/subscribe.html", {"form": form, "done": done})
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        actions.do_confirm_subscription(token)
+    except UserError as exc:
+        return render(request, "public/message.html", {"message": exc.message}, status=400)
+    return render(request, "public/message.html", {"message": "Votre abonnement est confirmé. Merci."})
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            actions.do_unsubscribe(token)
+        except UserError as exc:
+            return render(request, "public/message.html", {"message": exc.message}, status=400)
+        return render(request, "public/message.html", {"message": "Vous ne recevrez plus d'alertes."})
+    return render(request, "public/unsubscribe.html", {"token": token})

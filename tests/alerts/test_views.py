@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from beffroi.alerts.models import Alert
+
+pytestmark = pytest.mark.django_db
+
+
+def test_compose_and_approve_through_pages(client_for, client, make_user, django_capture_on_commit_callbacks):
+    c = client_for("communication", ["92063"])
+    assert c.get("/alertes/").status_code == 200
+    assert c.get("/alertes/nouvelle/").status_code == 200
+    data = {"hazard": "inondation", "status": "Actual", "severity": "Severe", "urgency": "Immediate",
+            "certainty": "Observed", "communes": ["92063"], "onset": "2030-01-01T10:00",
+            "expires": "2030-01-01T20:00", "fr_headline": "Crue <b>forte</b>", "fr_instruction": "Montez",
+            "en_headline": "Flood", "falc_headline": ""}
+    response = c.post("/alertes/nouvelle/", data)
+    assert response.status_code == 302, response.content[:500]
+    alert = Alert.objects.get()
+    page = c.get(f"/alertes/{alert.pk}/").content.decode()
+    assert "Crue &lt;b&gt;forte&lt;/b&gt;" in page and "SMS" in page and "FR-Alert" in page
+    c.post(f"/alertes/{alert.pk}/soumettre/")
+    assert alert.latest().state == "submitted"
+    c.logout()
+    mayor = make_user("maire", ["92063"], totp=True)
+    from tests.conftest import login_client
+
+    login_client(client, mayor)
+    digest = alert.latest().digest()
+    client.post(f"/alertes/{alert.pk}/approuver/", {"digest": digest})
+    assert alert.latest().state == "approved"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/alertes/{alert.pk}/publier/")
+    assert alert.latest().state == "published"
+
+
+def test_reader_cannot_compose_and_other_commune_is_hidden(client_for, make_user):
+    from beffroi.alerts import actions
+
+    other = actions.do_draft_alert(hazard="canicule", communes=["94052"], actor=None)
+    c = client_for("lecteur", ["92063"])
+    assert c.get("/alertes/").status_code == 200
+    assert c.get("/alertes/nouvelle/").status_code == 403
+    assert c.get(f"/alertes/{other.pk}/").status_code == 403
