@@ -101,3 +101,24 @@ def test_wall_screen_mode(page, live_server, make_user, screenshot):
     assert page.locator(".panel.wall-hidden").count() == 3  # one panel shown at a time
     screenshot("monitoring-wall")
     assert not page.js_errors, page.js_errors
+
+
+def test_demo_dashboard_and_public_page(page, live_server, make_user, screenshot, settings, tmp_path):
+    from beffroi.monitoring import demo
+
+    settings.PUBLIC_ROOT = tmp_path / "public"
+    assert len(demo.load(["92063", "92033", "94052"])) == 5
+    user = make_user("cellule_crise")
+    login(page, user.username, PASSWORD)
+    page.goto("/veille/")
+    page.wait_for_selector("#live-status[data-state='live']", timeout=10000)
+    assert page.locator("#indicators .indicator").count() == 5
+    assert page.locator("path[data-key]").count() == 5
+    assert "démonstration" in page.locator("#ind-marne-gournay").inner_text()
+    screenshot("monitoring-demo")
+    assert not page.js_errors, page.js_errors
+    public = settings.PUBLIC_ROOT / "indicateurs" / "marne-gournay.html"
+    assert public.exists()
+    page.goto(public.as_uri())
+    assert page.locator("svg polyline").count() >= 1
+    screenshot("monitoring-public")

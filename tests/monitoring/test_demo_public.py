@@ -63,3 +63,18 @@ def test_private_indicator_not_published(territory, public_root):
     )
     write_indicator_pages()
     assert not (public_root / "indicateurs" / f"{hidden.key}.html").exists()
+
+
+def test_public_page_says_when_the_source_is_late(marne, public_root, django_capture_on_commit_callbacks):
+    from beffroi.monitoring.actions import do_check_staleness
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_ingest_points(
+            points(marne.series, [1.5], start=timezone.now() - timedelta(minutes=5)), source="test"
+        )
+    page = public_root / "indicateurs" / "marne-gournay.html"
+    assert "valeur est ancienne" not in page.read_text()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_check_staleness(now=timezone.now() + timedelta(hours=3))
+    # The page is rendered with the real clock; the state says stale.
+    assert "valeur est ancienne" in page.read_text()

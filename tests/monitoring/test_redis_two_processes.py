@@ -139,9 +139,10 @@ def _push(base, token, value, minutes_ago):
 def test_event_published_through_one_process_reaches_a_client_of_the_other(two_servers):
     (a, b), creds = two_servers
     cookies = {"sessionid": creds["session"]}
-    with httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client, client.stream(
-        "GET", f"{a}/live/", params={"topics": "monitoring", "heartbeat": "0.5"}
-    ) as response:
+    with (
+        httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client,
+        client.stream("GET", f"{a}/live/", params={"topics": "monitoring", "heartbeat": "0.5"}) as response,
+    ):
         assert response.status_code == 200
         time.sleep(0.5)
         _push(b, creds["token"], 1.5, 3)  # through process B
@@ -151,12 +152,15 @@ def test_event_published_through_one_process_reaches_a_client_of_the_other(two_s
     # The client is disconnected; two more values arrive (through A this time), then it resumes on B.
     _push(a, creds["token"], 2.5, 2)
     _push(a, creds["token"], 2.6, 1)
-    with httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client, client.stream(
-        "GET",
-        f"{b}/live/",
-        params={"topics": "monitoring", "heartbeat": "0.5"},
-        headers={"Last-Event-ID": first_id},
-    ) as response:
+    with (
+        httpx.Client(cookies=cookies, timeout=httpx.Timeout(10, read=10)) as client,
+        client.stream(
+            "GET",
+            f"{b}/live/",
+            params={"topics": "monitoring", "heartbeat": "0.5"},
+            headers={"Last-Event-ID": first_id},
+        ) as response,
+    ):
         got = _read_events(response, 4)
     kinds = [(e["event"], json.loads(e["data"]).get("value")) for e in got]
     assert ("observation", 2.5) in kinds and ("observation", 2.6) in kinds

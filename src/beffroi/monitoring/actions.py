@@ -472,6 +472,8 @@ def do_check_staleness(*, now: datetime | None = None, actor=None) -> list[str]:
                     commune=indicator.commune,
                     detail={"last_at": state.last_at.isoformat() if state.last_at else None},
                 )
+                if indicator.public:  # citizens must see that the value is old, too
+                    transaction.on_commit(lambda pk=indicator.pk: _schedule_public_page(pk))
                 live.publish(
                     "monitoring",
                     "stale",

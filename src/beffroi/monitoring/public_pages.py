@@ -65,7 +65,13 @@ def svg_chart(snap: dict) -> dict:
     times = []
     for i in range(4):
         at = t0 + timedelta(seconds=span * i / 3)
-        times.append({"x": x(at), "label": to_paris(at).strftime("%d/%m %Hh" if span > 86400 else "%H:%M")})
+        times.append(
+            {
+                "x": x(at),
+                "label": to_paris(at).strftime("%d/%m %Hh" if span > 86400 else "%H:%M"),
+                "anchor": "end" if i == 3 else "middle",
+            }
+        )
     return {
         "width": WIDTH,
         "height": HEIGHT,

@@ -97,7 +97,7 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
                 "hours": round((found[0] - now).total_seconds() / 3600, 1),
             }
     level = by_level.get(state.level)
-    stale = state.is_stale(now)
+    stale = state.stale or state.is_stale(now)  # the stored flag: set by the staleness check
     return {
         "key": indicator.key,
         "label": indicator.label,
