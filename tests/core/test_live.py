@@ -157,3 +157,13 @@ def test_redis_event_published_by_one_broker_reaches_subscriber_of_another():
         a.redis.delete(a.stream_key)
         a.close()
         b.close()
+
+
+def test_async_heartbeat_when_idle(broker):
+    async def scenario():
+        iterator = live.subscribe(None, heartbeat=0.05)
+        first = await asyncio.wait_for(iterator.__anext__(), 2)
+        await iterator.aclose()
+        return first
+
+    assert asyncio.run(scenario()) is None
