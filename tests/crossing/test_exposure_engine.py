@@ -67,7 +67,7 @@ def test_residents_apportioned_by_addresses_match_shapely(demo_tables, demo_laye
     area = parse_area(AREA)
     result = compute(area, [demo_layers["iris-population"], demo_layers["addresses"]])
     residents = _layer(result, "residents")
-    assert "addresses" in residents["method"]
+    assert "adresses" in residents["method"]
     geom = shape(AREA)
     addr = demo_tables["addresses"]
     xs, ys = _points(addr)
@@ -96,7 +96,7 @@ def test_flood_zones_report_the_lowest_level_reaching_the_area(demo_tables, demo
     square = Polygon.from_bounds(spot.x - 1e-5, spot.y - 1e-5, spot.x + 1e-5, spot.y + 1e-5)
     area = parse_area(shapely.geometry.mapping(square))
     layer = _layer(compute(area, [demo_layers["flood-zones-marne"]]), "zones:flood-zones-marne")
-    assert layer["figures"]["lowest level"] > zones["level"].to_pylist()[0]
+    assert layer["figures"]["lowest_level"] > zones["level"].to_pylist()[0]
     assert layer["figures"]["zones"] >= 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beffroi.crossing import engine
 from beffroi.crossing.geometry import Area
@@ -51,15 +52,15 @@ def residents_layer(area: Area, populations: list, addresses: list) -> dict:
         zones.extend(z)
     if address is not None:
         used.append(address)
-        method = (
-            "Population of each IRIS (by age band) apportioned by the share of its addresses that lie "
-            "inside the area; an IRIS with no address is apportioned by the share of its surface "
-            "(Lambert-93). Rounded; estimates."
+        method = _(
+            "Population de chaque IRIS (par tranche d'âge) répartie selon la part de ses adresses situées "
+            "dans la zone ; un IRIS sans adresse est réparti selon la part de sa surface (Lambert-93). "
+            "Estimations arrondies."
         )
     else:
-        method = (
-            "Population of each IRIS (by age band) apportioned by the share of its surface inside the "
-            "area, computed in Lambert-93 (EPSG:2154). Rounded; estimates."
+        method = _(
+            "Population de chaque IRIS (par tranche d'âge) répartie selon la part de sa surface située "
+            "dans la zone, calculée en Lambert-93 (EPSG:2154). Estimations arrondies."
         )
     figures: dict[str, float] = {}
     total = totals.pop("pop_total", None)
@@ -67,10 +68,10 @@ def residents_layer(area: Area, populations: list, addresses: list) -> dict:
     for col in sorted(totals):
         figures[_band_label(col)] = round(totals[col])
     if "pop_75_plus" in totals and figures["total"]:
-        figures["75+ share (%)"] = round(100 * totals["pop_75_plus"] / (total or sum(totals.values())), 1)
+        figures["share_75_plus_pct"] = round(100 * totals["pop_75_plus"] / (total or sum(totals.values())), 1)
     return {
         "layer": "residents",
-        "title": "Habitants",
+        "title": _("Habitants"),
         "figures": figures,
         "method": method,
         "sources": [source_ref(d) for d in used],
@@ -118,11 +119,13 @@ def stops_layer(area: Area, datasets: list) -> dict:
     layer = points_layer(
         area,
         "stops",
-        "Arrêts de bus et tram",
+        _("Arrêts de bus et tram"),
         datasets,
         group_by=None,
-        method="GTFS stops whose position lies inside the area (or on its outline); lines serving them "
-        "from the stops' route list.",
+        method=_(
+            "Arrêts GTFS situés dans la zone (ou sur son contour) ; lignes desservies d'après la liste "
+            "des lignes de chaque arrêt."
+        ),
         detail_columns=("stop_name", "routes"),
     )
     routes = sorted(
@@ -138,13 +141,15 @@ def zones_layer(area: Area, d) -> dict:
     levels = sorted({float(r[0]) for r in rows if r and r[0] is not None})
     figures: dict[str, float] = {"zones": len(rows)}
     if levels:
-        figures["lowest level"] = levels[0]
+        figures["lowest_level"] = levels[0]
     return {
         "layer": f"zones:{d.name}",
         "title": getattr(d, "title", d.name),
         "figures": figures,
-        "method": "Hazard zones (one per level, e.g. water height at the reference station) touching the "
-        "area; 'lowest level' is the smallest level whose zone reaches the area.",
+        "method": _(
+            "Zones d'aléa (une par niveau, par ex. hauteur d'eau à la station de référence) touchant "
+            "la zone ; « lowest_level » est le plus petit niveau dont la zone atteint la zone."
+        ),
         "sources": [source_ref(d)],
         "details": {"levels": levels},
     }
@@ -155,7 +160,7 @@ def generic_layer(area: Area, d) -> dict:
         "layer": f"dataset:{d.name}",
         "title": getattr(d, "title", d.name),
         "figures": engine.count(d.parquet_path, d.geometry_column, area.geometry),
-        "method": "Features of the dataset whose geometry touches the area.",
+        "method": _("Objets du jeu de données dont la géométrie touche la zone."),
         "sources": [source_ref(d)],
         "details": {},
     }
@@ -189,10 +194,10 @@ def compute(
                 points_layer(
                     area,
                     "addresses",
-                    "Adresses",
+                    _("Adresses"),
                     group,
                     group_by=None,
-                    method="Address points inside the area (or on its outline).",
+                    method=_("Points adresse situés dans la zone (ou sur son contour)."),
                 )
             )
         elif role == "facilities" and _wanted(layers, "facilities"):
@@ -200,10 +205,10 @@ def compute(
                 points_layer(
                     area,
                     "facilities",
-                    "Équipements",
+                    _("Équipements"),
                     group,
                     group_by="type",
-                    method="Facilities inside the area, counted by type.",
+                    method=_("Équipements situés dans la zone, comptés par type."),
                     detail_columns=("type", "name"),
                 )
             )

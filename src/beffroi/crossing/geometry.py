@@ -209,20 +209,20 @@ def buffer_area(geometry: Any, metres: float, *, repair: bool = False) -> Area:
 
 
 def restrict_to(
-    area: Area, boundaries: dict[str, Any], *, label: str = "territory"
+    area: Area, boundaries: dict[str, Any], *, label: str = "the territory"
 ) -> tuple[Area, list[str]]:
     """Clip an area to commune boundaries (code -> GeoJSON); refuse it if it lies outside all of them."""
     shapes = {code: shape(b) for code, b in boundaries.items() if b}
     if not shapes:
         raise _refuse(
-            f"No commune boundary is known for the {label}; add communes first (beffroi territory add)."
+            f"No commune boundary is known for {label}; add communes first (beffroi territory add)."
         )
     touched = sorted(
         code for code, s in shapes.items() if s.intersects(area.geometry) and not s.touches(area.geometry)
     )
     if not touched:
         raise _refuse(
-            f"The area is outside the {label} (communes {', '.join(sorted(shapes))}): nothing to cross there."
+            f"The area is outside {label} (communes {', '.join(sorted(shapes))}): nothing to cross there."
         )
     union = unary_union([shapes[c] for c in touched])
     if union.covers(area.geometry):
@@ -230,5 +230,5 @@ def restrict_to(
     clipped = area.geometry.intersection(union)
     polys = [p for p in getattr(clipped, "geoms", [clipped]) if p.geom_type in AREA_TYPES]
     clipped = unary_union(polys) if polys else clipped
-    note = f"The area was limited to the {label} (communes {', '.join(touched)})."
+    note = f"The area was limited to {label} (communes {', '.join(touched)})."
     return Area(clipped, area.notes + [note], area.repaired), touched

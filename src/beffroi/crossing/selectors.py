@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import has_perm, require
@@ -70,10 +71,12 @@ def _registry_layer(user) -> Callable[[Area], dict | None]:
             return None
         return {
             "layer": "registry",
-            "title": "Registre des personnes vulnérables",
+            "title": _("Registre des personnes vulnérables"),
             "figures": {"total": int(n)},
-            "method": "People of the vulnerable-people registry whose located address is inside the area, "
-            "in your communes. Count only: no name leaves the registry.",
+            "method": _(
+                "Personnes du registre dont l'adresse localisée est dans la zone, dans vos communes. "
+                "Nombre seulement : aucun nom ne sort du registre."
+            ),
             "sources": [
                 {
                     "dataset": "registry",
@@ -105,9 +108,11 @@ def _subscribers_layer(user) -> Callable[[Area], dict | None]:
             return None
         return {
             "layer": "subscribers",
-            "title": "Abonnés aux alertes",
+            "title": _("Abonnés aux alertes"),
             "figures": {"total": int(n)},
-            "method": "Alert subscribers whose subscribed address or zone is inside the area (count only).",
+            "method": _(
+                "Abonnés aux alertes dont l'adresse ou la zone suivie est dans la zone (nombre seulement)."
+            ),
             "sources": [
                 {
                     "dataset": "alerts",

@@ -1,0 +1,214 @@
+// Crossing map: draw a polygon (click vertices, close on the first one) or a circle, or pick a
+// commune; the exposure panel shows what the API computes. No drawing plugin, no tile server.
+(function () {
+  "use strict";
+  var element = document.getElementById("crossing-map");
+  if (!element || typeof L === "undefined") { return; }
+  var data = JSON.parse(document.getElementById("crossing-data").textContent);
+  var T = JSON.parse(document.getElementById("crossing-strings").textContent);
+  var csrf = document.querySelector("#crossing-tools input[name=csrfmiddlewaretoken]").value;
+  var panel = document.getElementById("exposure-panel");
+  var help = document.getElementById("draw-help");
+  var closeButton = document.getElementById("close-polygon");
+
+  var map = L.map(element, { zoomSnap: 0.25, keyboard: true, doubleClickZoom: false });
+  if (data.tileUrl) { L.tileLayer(data.tileUrl, { attribution: data.tileAttribution, maxZoom: 19 }).addTo(map); }
+  var communes = L.geoJSON(data.boundaries, {
+    style: function () { return { color: "#123c69", weight: 2, fillColor: "#5b8cc0", fillOpacity: 0.15 }; },
+    interactive: false
+  }).addTo(map);
+  if (data.boundaries.features.length) { map.fitBounds(communes.getBounds(), { padding: [20, 20] }); }
+  else { map.setView([48.85, 2.35], 11); }
+
+  element.leafletMap = map;  // for tests and keyboard helpers
+  var drawing = L.layerGroup().addTo(map);
+  var scenarioLayer = L.layerGroup().addTo(map);
+  var mode = null;
+  var vertices = [];
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+  function fmt(value) {
+    return typeof value === "number" ? value.toLocaleString("fr-FR") : String(value);
+  }
+  function label(key) { return (T.figureLabels && T.figureLabels[key]) || key; }
+
+  function resetDrawing() {
+    drawing.clearLayers(); vertices = []; mode = null;
+    closeButton.disabled = true; element.classList.remove("drawing");
+  }
+  function redraw() {
+    drawing.clearLayers();
+    if (vertices.length > 1) { L.polyline(vertices, { color: "#b3261e", weight: 2, dashArray: "4 4" }).addTo(drawing); }
+    vertices.forEach(function (v, i) {
+      var marker = L.circleMarker(v, { radius: i === 0 ? 7 : 5, color: "#b3261e", fillOpacity: 1, className: "vertex vertex-" + i });
+      if (i === 0) { marker.on("click", function (e) { L.DomEvent.stopPropagation(e); closePolygon(); }); }
+      marker.addTo(drawing);
+    });
+    closeButton.disabled = vertices.length < 3;
+  }
+  function closePolygon() {
+    if (vertices.length < 3) { help.textContent = T.clickFirst; return; }
+    var ring = vertices.map(function (v) { return [v.lng, v.lat]; });
+    ring.push(ring[0]);
+    var shape = vertices.slice();
+    resetDrawing();
+    L.polygon(shape, { color: "#b3261e", weight: 2, fillOpacity: 0.15 }).addTo(drawing);
+    help.textContent = T.closed;
+    compute({ area: { type: "Polygon", coordinates: [ring] } });
+  }
+
+  map.on("click", function (e) {
+    if (mode === "polygon") { vertices.push(e.latlng); redraw(); }
+    else if (mode === "circle") {
+      var radius = parseFloat(document.getElementById("circle-radius").value) || 300;
+      resetDrawing();
+      L.circle(e.latlng, { radius: radius, color: "#b3261e", weight: 2, fillOpacity: 0.15 }).addTo(drawing);
+      compute({ area: { type: "Point", coordinates: [e.latlng.lng, e.latlng.lat] }, buffer_m: radius });
+    }
+  });
+  document.getElementById("draw-polygon").addEventListener("click", function () {
+    resetDrawing(); mode = "polygon"; element.classList.add("drawing"); help.textContent = T.clickFirst;
+  });
+  closeButton.addEventListener("click", closePolygon);
+  document.getElementById("draw-circle").addEventListener("click", function () {
+    resetDrawing(); mode = "circle"; element.classList.add("drawing"); help.textContent = T.clickCentre;
+  });
+  document.getElementById("clear-area").addEventListener("click", function () {
+    resetDrawing(); panel.replaceChildren(); panel.dataset.state = "empty";
+  });
+  document.getElementById("commune-area").addEventListener("change", function (e) {
+    var code = e.target.value;
+    var feature = data.boundaries.features.find(function (f) { return f.properties.code === code; });
+    if (!feature) { return; }
+    resetDrawing();
+    L.geoJSON(feature, { style: { color: "#b3261e", weight: 2, fillOpacity: 0.1 } }).addTo(drawing);
+    compute({ area: feature.geometry });
+  });
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
+  }
+
+  function compute(body) {
+    body.repair = document.getElementById("repair-area").checked;
+    window.__lastExposureBody = body;
+    panel.dataset.state = "computing";
+    panel.replaceChildren(el("p", { "class": "muted" }, T.computing));
+    post(data.exposureUrl, body).then(function (res) {
+      if (!res.ok) { showError(res.body); return; }
+      renderExposure(panel, res.body);
+      panel.dataset.state = "done";
+    }).catch(function (err) { showError({ detail: String(err) }); });
+  }
+  function showError(body) {
+    panel.dataset.state = "error";
+    var box = el("div", { "class": "error", role: "alert" });
+    box.appendChild(el("p", {}, T.error + " : " + (body.detail || "")));
+    (body.problems || []).forEach(function (p) { box.appendChild(el("p", {}, p)); });
+    panel.replaceChildren(box);
+  }
+
+  function sourcesLine(sources) {
+    var p = el("p", { "class": "source" });
+    p.appendChild(document.createTextNode(T.sources + " : "));
+    sources.forEach(function (s, i) {
+      if (i) { p.appendChild(document.createTextNode(" ; ")); }
+      var when = s.updated_at ? " (" + T.updated + " " + new Date(s.updated_at).toLocaleString("fr-FR") + ")" : "";
+      p.appendChild(document.createTextNode(s.title + when));
+      if (s.synthetic) { p.appendChild(document.createTextNode(" ")); p.appendChild(el("strong", { "class": "badge-synthetic" }, T.synthetic)); }
+    });
+    return p;
+  }
+
+  function renderExposure(target, result) {
+    var nodes = [];
+    var info = el("p", { "class": "area-info" });
+    info.textContent = T.area + " : " + fmt(result.area.km2) + " km² · " + T.communes + " : " + result.area.communes.join(", ");
+    nodes.push(info);
+    if (result.area.notes.length) {
+      var notes = el("ul", { "class": "notes", "aria-label": T.notes });
+      result.area.notes.forEach(function (n) { notes.appendChild(el("li", {}, n)); });
+      nodes.push(notes);
+    }
+    result.layers.forEach(function (layer) {
+      var section = el("section", { "class": "layer", "data-layer": layer.layer });
+      section.appendChild(el("h3", {}, layer.title));
+      var table = el("table", { "class": "table figures" });
+      var head = el("tr"); head.appendChild(el("th", { scope: "col" }, T.figure)); head.appendChild(el("th", { scope: "col" }, T.value));
+      var thead = el("thead"); thead.appendChild(head); table.appendChild(thead);
+      var tbody = el("tbody");
+      Object.keys(layer.figures).forEach(function (k) {
+        var tr = el("tr", { "data-figure": k });
+        tr.appendChild(el("th", { scope: "row" }, label(k)));
+        tr.appendChild(el("td", { "class": "num" }, fmt(layer.figures[k])));
+        tbody.appendChild(tr);
+      });
+      table.appendChild(tbody);
+      section.appendChild(table);
+      var method = el("p", { "class": "method" }); method.textContent = T.method + " : " + layer.method;
+      section.appendChild(method);
+      section.appendChild(sourcesLine(layer.sources));
+      nodes.push(section);
+    });
+    target.replaceChildren.apply(target, nodes);
+  }
+
+  // --- scenario: slide the hazard level ---------------------------------------------------------
+  var select = document.getElementById("scenario-dataset");
+  var slider = document.getElementById("scenario-level");
+  var output = document.getElementById("scenario-level-value");
+  var scenarioPanel = document.getElementById("scenario-panel");
+  var scenario = null;
+  function showLevel() {
+    if (!scenario || !scenario.levels.length) { return; }
+    var level = scenario.levels[parseInt(slider.value, 10)];
+    output.textContent = fmt(level.level) + " m";
+    scenarioLayer.clearLayers();
+    L.geoJSON(level.zone, { style: { color: "#0b5cad", weight: 1, fillColor: "#3a8fd9", fillOpacity: 0.45 } }).addTo(scenarioLayer);
+    var table = el("table", { "class": "table scenario" });
+    var caption = el("caption", {}, scenario.title); table.appendChild(caption);
+    var head = el("tr");
+    [T.level, T.residents, T.over75, T.addresses, T.facilities, T.registry].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
+    var thead = el("thead"); thead.appendChild(head); table.appendChild(thead);
+    var tbody = el("tbody");
+    scenario.levels.forEach(function (lv, i) {
+      var s = lv.summary;
+      var tr = el("tr", { "data-level": lv.level });
+      if (i === parseInt(slider.value, 10)) { tr.className = "current"; tr.setAttribute("aria-current", "true"); }
+      tr.appendChild(el("th", { scope: "row" }, fmt(lv.level) + " m"));
+      [s.residents, s["75+"], s.addresses, s.facilities, s.registry].forEach(function (v) {
+        tr.appendChild(el("td", { "class": "num" }, v === undefined || v === null ? "—" : fmt(v)));
+      });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    scenarioPanel.replaceChildren(table, sourcesLine([scenario.source]));
+  }
+  function loadScenario() {
+    if (!select) { return; }
+    scenarioPanel.replaceChildren(el("p", { "class": "muted" }, T.computing));
+    fetch(data.scenarioUrl + encodeURIComponent(select.value), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (!body.levels) { scenarioPanel.replaceChildren(el("p", { "class": "error" }, body.detail || T.error)); return; }
+        scenario = body;
+        slider.max = String(Math.max(0, body.levels.length - 1));
+        slider.value = "0"; slider.disabled = body.levels.length < 2;
+        showLevel();
+      });
+  }
+  if (select) {
+    select.addEventListener("change", loadScenario);
+    slider.addEventListener("input", showLevel);
+    loadScenario();
+  }
+})();

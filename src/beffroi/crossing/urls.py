@@ -1,0 +1,11 @@
+from django.urls import path
+
+from beffroi.crossing import views
+
+app_name = "crossing"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("profil/", views.profile, name="profile"),
+    path("profil.csv", views.profile_csv, name="profile_csv"),
+]

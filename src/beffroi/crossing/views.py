@@ -1,0 +1,119 @@
+"""Map page (draw an area, read the exposure panel, slide a hazard level) and territorial profile."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from beffroi.core.permissions import require
+from beffroi.crossing import selectors
+from beffroi.crossing.cli import PROFILE_FIELDS
+from beffroi.crossing.layers import catalogue, source_ref
+from beffroi.crossing.profile import DEFAULT_WEIGHTS, weights_from
+from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
+
+VIEW = "crossing.view_exposure"
+
+
+def _strings() -> dict[str, str]:
+    return {
+        "figure": _("Indicateur"),
+        "value": _("Valeur"),
+        "total": _("Total"),
+        "method": _("Méthode"),
+        "sources": _("Sources"),
+        "synthetic": _("synthétique"),
+        "area": _("Surface"),
+        "communes": _("Communes"),
+        "computing": _("Calcul en cours…"),
+        "error": _("Erreur"),
+        "clickFirst": _("Cliquez sur la carte pour placer les sommets (au moins 3)."),
+        "clickCentre": _("Cliquez sur la carte pour placer le centre du cercle."),
+        "closed": _("Zone fermée."),
+        "level": _("Niveau"),
+        "residents": _("Habitants"),
+        "over75": _("dont 75 ans et plus"),
+        "addresses": _("Adresses"),
+        "facilities": _("Équipements"),
+        "registry": _("Registre (nombre)"),
+        "lines": _("Lignes"),
+        "updated": _("mis à jour le"),
+        "notes": _("Remarques"),
+        "zone": _("Zone"),
+        "figureLabels": {
+            "total": _("Total"),
+            "share_75_plus_pct": _("Part des 75 ans et plus (%)"),
+            "lowest_level": _("Niveau le plus bas atteignant la zone (m)"),
+            "zones": _("Zones"),
+            "lines": _("Lignes desservant la zone"),
+            "ecole": _("Écoles"),
+            "creche": _("Crèches"),
+            "ehpad": _("EHPAD"),
+            "sante": _("Établissements de santé"),
+            "gymnase": _("Gymnases"),
+            "75+": _("75 ans et plus"),
+        },
+    }
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    communes = sorted(communes_for_user(request.user), key=lambda c: c.code)
+    datasets = catalogue()
+    hazards = selectors.hazard_datasets(datasets)
+    return render(
+        request,
+        "crossing/index.html",
+        {
+            "communes": communes,
+            "hazards": hazards,
+            "datasets": [source_ref(d) for d in datasets],
+            "any_synthetic": any(d.synthetic for d in datasets),
+            "strings": _strings(),
+            "map_data": {
+                "boundaries": boundaries_feature_collection(communes),
+                "tileUrl": settings.MAP_TILE_URL,
+                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+                "exposureUrl": "/api/crossing/exposure",
+                "scenarioUrl": "/api/crossing/scenario/",
+            },
+        },
+    )
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    weights = weights_from(request.GET)
+    result = selectors.territorial_profile(user=request.user, weights=weights)
+    communes = sorted(communes_for_user(request.user), key=lambda c: c.code)
+    return render(
+        request,
+        "crossing/profile.html",
+        {
+            "profile": result,
+            "weights": [(k, weights[k], DEFAULT_WEIGHTS[k]) for k in DEFAULT_WEIGHTS],
+            "query": request.GET.urlencode(),
+            "any_synthetic": any(s["synthetic"] for s in result["sources"]),
+            "map_data": {
+                "boundaries": boundaries_feature_collection(communes),
+                "index": {r["code"]: r["vulnerability_index"] for r in result["communes"]},
+                "tileUrl": settings.MAP_TILE_URL,
+                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+            },
+        },
+    )
+
+
+def profile_csv(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    result = selectors.territorial_profile(user=request.user, weights=weights_from(request.GET))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="profil-territorial.csv"'
+    writer = csv.DictWriter(response, fieldnames=PROFILE_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(result["communes"])
+    return response

@@ -1,0 +1,23 @@
+from beffroi.crossing import demo
+
+
+def test_map_and_profile_pages(territory, client_for):
+    demo.load(["92063", "92033", "94052"])
+    client = client_for("maire")
+    page = client.get("/croisements/")
+    assert page.status_code == 200
+    assert "Données synthétiques" in page.content.decode()
+    profile = client.get("/croisements/profil/?w_share_75_plus=1")
+    assert profile.status_code == 200, profile.content[:2000]
+    assert profile.content.decode().count("<tr data-code=") == 3
+    csv = client.get("/croisements/profil.csv")
+    lines = csv.content.decode().splitlines()
+    assert lines[0].startswith("code,name,population") and len(lines) == 4
+
+
+def test_pages_need_a_role(territory, client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_user("nobody", password="x"))
+    assert client.get("/croisements/").status_code == 403
+    assert client.get("/croisements/profil.csv").status_code == 403

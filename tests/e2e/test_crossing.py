@@ -1,0 +1,94 @@
+"""A crisis-cell member draws an area on the crossing map and reads who and what is inside;
+the panel shows the same figures as the API; the flood slider and the profile work."""
+
+import pytest
+
+from beffroi.crossing import demo
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login
+
+
+@pytest.fixture
+def demo_data(territory):
+    demo.load(["92063", "92033", "94052"])
+
+
+def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot):
+    user = make_user("cellule_crise")
+    login(page, user.username, PASSWORD)
+    page.goto("/croisements/")
+    page.wait_for_selector("#crossing-map .leaflet-interactive")
+    assert page.get_by_text("Données synthétiques").count() >= 1
+    box = page.locator("#crossing-map").bounding_box()
+    page.get_by_role("button", name="Dessiner un polygone").click()
+    # A square in the centre of Rueil-Malmaison, clicked where Leaflet shows it.
+    lonlats = [(2.170, 48.860), (2.205, 48.860), (2.205, 48.885), (2.170, 48.885)]
+    corners = page.evaluate(
+        "(pts) => pts.map(([lon, lat]) => { const p = document.getElementById('crossing-map').leafletMap"
+        ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; })",
+        lonlats,
+    )
+    for x, y in corners:
+        page.mouse.click(box["x"] + x, box["y"] + y)
+    page.get_by_role("button", name="Fermer la zone").click()
+    page.wait_for_selector(
+        "#exposure-panel[data-state='done'], #exposure-panel[data-state='error']", timeout=15000
+    )
+    assert page.locator("#exposure-panel").get_attribute("data-state") == "done", page.locator(
+        "#exposure-panel"
+    ).inner_text()
+    panel = page.locator("#exposure-panel")
+    assert panel.get_by_role("heading", name="Habitants").count() == 1
+    total = panel.locator("section[data-layer='residents'] tr[data-figure='total'] td").inner_text()
+    shown = int(total.replace("\u202f", "").replace("\xa0", "").replace(" ", ""))
+    assert shown > 0
+    assert panel.locator(".badge-synthetic").count() >= 1
+
+    # The API, asked for the polygon the page sent, gives the same figure.
+    drawn = page.evaluate("window.__lastExposureBody")
+    api = page.evaluate(
+        "(body) => fetch('/api/crossing/exposure', {method: 'POST', credentials: 'same-origin', headers: "
+        "{'Content-Type': 'application/json', 'X-CSRFToken': document.querySelector('[name=csrfmiddlewaretoken]')"
+        ".value}, body: JSON.stringify(body)}).then(r => r.json())",
+        drawn,
+    )
+    residents = next(layer for layer in api["layers"] if layer["layer"] == "residents")
+    assert residents["figures"]["total"] == shown
+    assert len(drawn["area"]["coordinates"][0]) == 5
+    screenshot("crossing-exposure")
+
+    # Flood scenario: move the slider to the highest level.
+    slider = page.locator("#scenario-level")
+    page.wait_for_selector("#scenario-panel table.scenario")
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_selector("#scenario-panel tr.current")
+    assert page.locator("#scenario-level-value").inner_text().endswith("m")
+    screenshot("crossing-scenario")
+    assert page.js_errors == []
+
+
+def test_circle_and_bad_area_message(page, make_user, demo_data):
+    user = make_user("lecteur")
+    login(page, user.username, PASSWORD)
+    page.goto("/croisements/")
+    page.wait_for_selector("#crossing-map .leaflet-interactive")
+    page.get_by_label("Commune entière").select_option("94052")
+    page.wait_for_selector("#exposure-panel[data-state='done']", timeout=15000)
+    residents = page.locator("section[data-layer='residents'] tr[data-figure='total'] td").inner_text()
+    assert int("".join(ch for ch in residents if ch.isdigit())) > 30000
+    assert page.js_errors == []
+
+
+def test_profile_table_and_csv(page, make_user, demo_data, screenshot):
+    user = make_user("communication")
+    login(page, user.username, PASSWORD)
+    page.goto("/croisements/profil/")
+    assert page.locator("#profile-table tbody tr").count() == 3, (page.url, page.content()[:3000])
+    page.get_by_role("button", name="Indice").click()
+    screenshot("crossing-profile")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter en CSV").click()
+    content = open(download.value.path(), encoding="utf-8").read()
+    assert content.startswith("code,name,population")
+    assert page.js_errors == []
