@@ -11,6 +11,7 @@ receiving side can drop such a repeat.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from datetime import timedelta
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from beffroi.alerts.models import AlertVersion, Delivery
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=float(os.environ.get("BEFFROI_OUTBOX_LEASE_SECONDS", "30")))
 MAX_ATTEMPTS = 6
 BATCH = 200
 
@@ -79,10 +80,14 @@ def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, in
     worker = worker or uuid.uuid4().hex[:12]
     counts = {"delivered": 0, "failed": 0, "retry": 0}
     for row in claim(worker, limit):
-        # Re-check the lease: a slow batch must not send rows another worker took back.
+        # Renew the lease when half of it is gone: a slow batch never sends a row another worker
+        # took back (the renewal fails once the row changed hands).
         now = timezone.now()
-        if row.lease_until and row.lease_until < now:
-            if not Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(lease_until=now + LEASE):
+        if row.lease_until is None or row.lease_until - now < LEASE / 2:
+            row.lease_until = now + LEASE
+            if not Delivery.objects.filter(pk=row.pk, claimed_by=worker, state=Delivery.State.SENDING).update(
+                lease_until=row.lease_until
+            ):
                 continue
         attempts = row.attempts + 1
         try:

@@ -1,0 +1,123 @@
+"""Fault test: a fan-out to local SMTP and SMS servers, workers SIGKILLed at random moments.
+
+Default 1,000 recipients and 5 kills (``BEFFROI_FAULT_RECIPIENTS`` / ``BEFFROI_FAULT_KILLS`` for the
+10,000 × 10 run of the issue). Everything runs in a separate data directory so that worker
+subprocesses share the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .servers import SMSGateway, SMTPServer
+
+N = int(os.environ.get("BEFFROI_FAULT_RECIPIENTS", "1000"))
+KILLS = int(os.environ.get("BEFFROI_FAULT_KILLS", "5"))
+BEFFROI = str(Path(sys.executable).with_name("beffroi"))
+
+SEED = r"""
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beffroi.settings")
+django.setup()
+from django.utils import timezone
+from beffroi.alerts import actions
+from beffroi.alerts.models import Subscriber
+n = int(sys.argv[1])
+now = timezone.now()
+subs = []
+for i in range(n):
+    lon, lat = 2.18 + (i % 100) * 0.0001, 48.86 + (i // 100) * 0.00001
+    if i % 2:
+        subs.append(Subscriber(channel="email", address=f"r{i}@example.org", token=f"t{i}", lon=lon, lat=lat,
+                               commune="92063", confirmed_at=now, consent_at=now))
+    else:
+        subs.append(Subscriber(channel="sms", address=f"+336{i:08d}", token=f"t{i}", lon=lon, lat=lat,
+                               commune="92063", confirmed_at=now, consent_at=now))
+Subscriber.objects.bulk_create(subs, batch_size=1000)
+area = {"polygon": {"type": "Polygon", "coordinates": [[[2.17, 48.85], [2.20, 48.85], [2.20, 48.88], [2.17, 48.88], [2.17, 48.85]]]}}
+alert = actions.do_draft_alert(hazard="inondation", communes=["92063"], area=area, actor=None)
+v = alert.latest()
+v.state = "approved"; v.approved_digest = v.digest(); v.save()
+v = actions.do_publish(v, actor=None)
+print(alert.pk, v.queued)
+"""
+
+REPORT = r"""
+import os, json, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beffroi.settings")
+django.setup()
+from beffroi.alerts.selectors import reach_report
+print(json.dumps(reach_report(int(sys.argv[1]))))
+"""
+
+
+
+def test_fanout_survives_sigkill_exactly_once(tmp_path):
+    smtp, sms = SMTPServer(), SMSGateway()
+    env = {**os.environ, "BEFFROI_DATA_DIR": str(tmp_path), "BEFFROI_EMAIL_URL": smtp.url,
+           "BEFFROI_SMS_URL": sms.url, "BEFFROI_OUTBOX_LEASE_SECONDS": "2", "BEFFROI_DATABASE_URL": ""}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        subprocess.run([BEFFROI, "manage", "migrate", "-v0"], env=env, check=True, capture_output=True)
+        out = subprocess.run([sys.executable, "-c", SEED, str(N)], env=env, check=True, capture_output=True,
+                             text=True).stdout.split()
+        alert_id, queued = int(out[-2]), int(out[-1])
+        assert queued == N
+
+        rng = random.Random(20261128)
+        worker_cmd = [BEFFROI, "alerts", "dispatch", "--loop", "--interval", "0.2"]
+        workers = [subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   for _ in range(2)]
+        kills = 0
+        progress = []
+        while kills < KILLS:
+            # Kill at a random point of the fan-out: after a random number of further receipts.
+            target = smtp.counter.unique + sms.counter.unique + rng.randint(5, max(6, N // (KILLS + 2)))
+            limit = time.time() + 60
+            while smtp.counter.unique + sms.counter.unique < target and time.time() < limit:
+                time.sleep(0.005)
+            i = rng.randrange(2)
+            workers[i].send_signal(signal.SIGKILL)
+            workers[i].wait()
+            progress.append(smtp.counter.unique + sms.counter.unique)
+            kills += 1
+            workers[i] = subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 240
+        while time.time() < deadline and smtp.counter.unique + sms.counter.unique < N:
+            time.sleep(0.5)
+        time.sleep(3)  # let the last in-flight rows be recorded
+        for w in workers:
+            w.send_signal(signal.SIGKILL)
+            w.wait()
+        subprocess.run([BEFFROI, "alerts", "dispatch"], env=env, check=True, capture_output=True)
+        report = json.loads(subprocess.run([sys.executable, "-c", REPORT, str(alert_id)], env=env, check=True,
+                                           capture_output=True, text=True).stdout)
+    finally:
+        smtp.stop()
+        sms.stop()
+    emails, texts = N // 2, N - N // 2
+    print(f"\nfault test: {N} recipients, {kills} SIGKILLs; e-mail unique {smtp.counter.unique} "
+          f"(raw repeats {smtp.counter.duplicates}), SMS unique {sms.counter.unique} "
+          f"(replays absorbed by idempotency key {sms.counter.duplicates}); reach {report['delivered']}; "
+          f"delivered when each kill hit: {progress}")
+    assert sum(1 for p in progress if 0 < p < N) >= min(2, KILLS), "kills must hit during the fan-out"
+    # 0 lost
+    assert smtp.counter.unique == emails and sms.counter.unique == texts
+    # 0 duplicates reach a phone (gateway idempotency); the mailbox sees each Message-ID once, and the
+    # SMTP layer repeats at most the single in-flight message of each killed worker.
+    assert all(len(m["to"]) == 1 for m in smtp.counter.messages.values())
+    assert smtp.counter.duplicates <= kills
+    # reach report matches the servers
+    assert report["targeted"] == N and report["pending"] == 0 and report["failed"] == 0
+    assert report["delivered"] == smtp.counter.unique + sms.counter.unique
+    assert report["versions"][0]["by_channel"]["email"]["delivered"] == smtp.counter.unique
+    assert report["versions"][0]["by_channel"]["sms"]["delivered"] == sms.counter.unique
