@@ -222,3 +222,14 @@ def scenario(dataset: str, *, user, datasets: list | None = None) -> dict:
     extras = {"registry": _registry_layer(user)}
     levels = scenario_levels(info, lambda a: restrict_to(a, boundaries, label="your communes"), pool, extras)
     return {"dataset": info.name, "title": info.title, "source": source_ref(info), "levels": levels}
+
+
+def count_points_per_zone(
+    points_parquet, zones_parquet, *, zone_key: str, zone_geometry: str = "geometry"
+) -> dict:
+    """Assign the (lon, lat) points of a Parquet file to zone polygons, counted per zone (bulk)."""
+    from beffroi.crossing import engine
+
+    return engine.count_points_per_zone(
+        points_parquet, zones_parquet, zone_key=zone_key, zone_geometry=zone_geometry
+    )
