@@ -128,7 +128,8 @@ def do_open_crisis(*, hazard: str, communes: list[str], level: Any, exercise: bo
     return crisis
 
 
-def do_escalate(crisis: Crisis | int, *, level: Any, reason: str, actor: Any) -> Crisis:
+def do_escalate(crisis: Crisis | int, *, level: Any, reason: str, actor: Any, occurred_at: datetime | None = None,
+                source: str = Source.CELL) -> Crisis:
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.escalate_crisis", crisis)
     level = _level(level)
@@ -140,7 +141,8 @@ def do_escalate(crisis: Crisis | int, *, level: Any, reason: str, actor: Any) ->
         crisis.save(update_fields=["level"])
         record(actor, "crisis.level", crisis, commune=crisis.communes[0], detail={"level": level, "reason": reason})
         _append(crisis, text=f"Changement de niveau : {old} → {crisis.level_label}. {reason}".strip(),
-                category=Category.DECISION, source=Source.CELL, actor=actor)
+                category=Category.DECISION, source=_choice(source, Source, SOURCE_ALIASES, "source"), actor=actor,
+                occurred_at=occurred_at)
         live.publish("crisis.level", _crisis_event(crisis))
     return crisis
 

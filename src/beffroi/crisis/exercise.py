@@ -52,12 +52,17 @@ def scenario_elapsed(run: ExerciseRun, now: datetime) -> timedelta:
     return (now - run.started_at) * run.speed
 
 
+def due_at(run: ExerciseRun, offset_seconds: int) -> datetime:
+    """Wall-clock time at which an inject of this scenario offset becomes due."""
+    return run.started_at + timedelta(seconds=offset_seconds / run.speed)
+
+
 def next_due_at(run: ExerciseRun) -> datetime | None:
     """Wall-clock time at which the next inject becomes due (None when all are played)."""
     injects = run.scenario["injects"]
     if run.applied >= len(injects):
         return None
-    return run.started_at + timedelta(seconds=injects[run.applied]["offset_seconds"] / run.speed)
+    return due_at(run, injects[run.applied]["offset_seconds"])
 
 
 def apply_due(run: ExerciseRun, *, now: datetime | None = None) -> list[Inject]:
@@ -74,7 +79,7 @@ def apply_due(run: ExerciseRun, *, now: datetime | None = None) -> list[Inject]:
                     run.save(update_fields=["finished_at"])
                 return applied
             inject = as_inject(injects[run.applied])
-            if inject.offset > scenario_elapsed(run, now):
+            if due_at(run, injects[run.applied]["offset_seconds"]) > now:
                 return applied
             _apply(run, inject)
             run.applied += 1
@@ -86,7 +91,8 @@ def _apply(run: ExerciseRun, inject: Inject) -> None:
     crisis: Crisis = run.crisis
     at = run.scenario_start + inject.offset
     if inject.kind == "level":
-        actions.do_escalate(crisis, level=inject.level, reason=f"[inject] {inject.text}", actor=None)
+        actions.do_escalate(crisis, level=inject.level, reason=f"[inject] {inject.text}", actor=None,
+                            occurred_at=at, source=inject.source)
         return
     text = inject.text
     if inject.kind == "observation":
@@ -120,7 +126,7 @@ def run_blocking(run: ExerciseRun, *, clock: Callable[[], datetime] = utcnow,
             return run
         wait = (due - clock()).total_seconds()
         if wait > 0:
-            sleep(min(wait, 5.0))
+            sleep(min(wait, 30.0))
 
 
 def run_from_cli(path: str, *, speed: float, check_only: bool) -> int:

@@ -1,0 +1,109 @@
+"""Exercise mode: scenarios validated with located errors, replayed deterministically at any speed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from beffroi.core.errors import UserError
+from beffroi.crisis import scenario
+from beffroi.crisis.chain import verify
+from beffroi.crisis.exercise import apply_due, do_start_exercise, run_blocking
+from beffroi.crisis.models import LogEntry
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "crisis"
+
+
+class FakeClock:
+    """Wall clock advanced only by ``sleep``: a run at speed 1 over hours takes no real time."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+        self.slept = 0.0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("name", ["crue-marne-nogent.yaml", "canicule-rueil-garches.yaml"])
+def test_shipped_scenarios_are_valid(name):
+    data = scenario.load(ROOT / "scenarios" / name)
+    assert len(data["injects"]) >= 10
+    offsets = [i["offset_seconds"] for i in data["injects"]]
+    assert offsets == sorted(offsets)
+
+
+def test_a_bad_scenario_names_line_and_field():
+    with pytest.raises(UserError) as exc:
+        scenario.load(FIXTURES / "bad-scenario.yaml")
+    problems = {(p.line, p.field) for p in exc.value.problems}
+    assert (8, "injects[1].at") in problems
+    assert (9, "injects[1].kind") in problems
+    assert (14, "injects[2].value") in problems
+
+
+def test_yaml_syntax_error_is_located():
+    with pytest.raises(UserError) as exc:
+        scenario.validate("name: x\ninjects: [\n  - at", filename="s.yaml")
+    assert exc.value.problems[0].line is not None
+
+
+def _replay(speed: float, start: datetime) -> list[tuple]:
+    data = scenario.load(ROOT / "scenarios" / "crue-marne-nogent.yaml")
+    clock = FakeClock(start)
+    run = do_start_exercise(data, speed=speed, actor=None, now=clock())
+    run_blocking(run, clock=clock, sleep=clock.sleep)
+    run.refresh_from_db()
+    assert run.finished_at is not None and run.applied == len(data["injects"])
+    assert verify(run.crisis).ok
+    entries = LogEntry.objects.filter(crisis=run.crisis).order_by("seq")
+    assert all(e.exercise for e in entries)
+    # Real seconds slept shrink with the speed; the scenario is 6 h long.
+    assert clock.slept == pytest.approx(6 * 3600 / speed, rel=0.01)
+    return [(e.seq, e.occurred_at - run.scenario_start, e.category, e.source, e.text, e.location_label)
+            for e in entries[1:]]
+
+
+def test_replay_is_identical_at_any_speed(territory):
+    start = datetime(2026, 1, 20, 5, 0, tzinfo=UTC)
+    slow = _replay(1, start)
+    fast = _replay(60, start + timedelta(days=1))
+    fastest = _replay(3600, start + timedelta(days=2))
+    assert slow == fast == fastest
+    assert len(slow) >= 15
+
+
+def test_due_injects_are_applied_once_and_in_order(territory):
+    data = scenario.load(ROOT / "scenarios" / "crue-marne-nogent.yaml")
+    t0 = datetime(2026, 1, 20, 5, 0, tzinfo=UTC)
+    run = do_start_exercise(data, speed=60, actor=None, now=t0)
+    assert len(apply_due(run, now=t0)) == 1  # the 00:00 inject
+    assert apply_due(run, now=t0) == []  # idempotent
+    played = apply_due(run, now=t0 + timedelta(seconds=60))  # one scenario hour
+    assert [i.offset for i in played] == [timedelta(minutes=m) for m in (5, 20, 40, 60)]
+    run.refresh_from_db()
+    assert run.applied == 5 and run.crisis.level == 2
+    apply_due(run, now=t0 + timedelta(seconds=90))
+    run.crisis.refresh_from_db()
+    assert run.crisis.level == 3  # the level inject at 01:30
+
+
+def test_cli_runs_a_scenario(territory, tmp_path, capsys):
+    from beffroi.cli import main
+
+    path = tmp_path / "short.yaml"
+    path.write_text('name: Court\nhazard: canicule\ncommunes: ["92063"]\ninjects:\n'
+                    '  - at: "00:00"\n    kind: call\n    text: "Un appel"\n'
+                    '  - at: "00:01"\n    kind: media\n    text: "Un journaliste"\n')
+    assert main(["exercise", "run", str(path), "--speed", "600"]) == 0
+    out = capsys.readouterr().out
+    assert "chain head" in out
+    assert LogEntry.objects.filter(text="[inject] Un journaliste", exercise=True).exists()
+    assert main(["exercise", "run", str(FIXTURES / "bad-scenario.yaml")]) == 2
