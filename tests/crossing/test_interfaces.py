@@ -137,3 +137,39 @@ def test_profile_and_scenario(catalogue, make_user):
     marne = scenario("flood-zones-marne", user=user)
     residents = [lvl["summary"]["residents"] for lvl in marne["levels"]]
     assert len(residents) == 4 and residents == sorted(residents) and residents[0] > 0
+
+
+def test_areas_from_a_commune_iris_or_flood_level(catalogue, client_for, capsys):
+    client = client_for("cellule_crise")
+    post = lambda body: client.post("/api/crossing/exposure", body, content_type="application/json")  # noqa: E731
+    commune = post({"commune": "94052", "layers": ["residents"]}).json()
+    assert commune["layers"][0]["figures"]["total"] == pytest.approx(32851, rel=0.002)
+    iris = post({"iris": ["940520001", "940520002"], "layers": ["residents"]}).json()
+    from beffroi.sources.selectors import get_dataset
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(get_dataset("iris-population").parquet_path).to_pylist()
+    expected = sum(r["pop_total"] for r in table if r["iris_code"] in ("940520001", "940520002"))
+    assert iris["layers"][0]["figures"]["total"] == pytest.approx(expected, abs=3)
+    zone = post({"zone_dataset": "flood-zones-seine", "zone_level": 8.62, "layers": ["addresses"]})
+    assert zone.status_code == 200 and zone.json()["layers"][0]["figures"]["total"] > 0
+    bad = post({"zone_dataset": "flood-zones-seine", "zone_level": 3})
+    assert bad.status_code == 400 and "8.62" in bad.json()["detail"]
+    assert post({"commune": "94052", "iris": ["x"]}).status_code == 400
+    assert (
+        main(
+            [
+                "crossing",
+                "exposure",
+                "--zone",
+                "flood-zones-seine:8.62",
+                "--layers",
+                "addresses",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["layers"][0]["figures"] == zone.json()["layers"][0]["figures"]

@@ -35,9 +35,10 @@ def register(subparsers) -> None:
     crossing = subparsers.add_parser("crossing", help="Cross datasets: who and what is in an area.")
     sub = crossing.add_subparsers(dest="crossing_command", metavar="ACTION", required=True)
     exp = sub.add_parser("exposure", help="Figures per layer for an area (GeoJSON file, EPSG:4326).")
-    exp.add_argument(
-        "--area", required=True, help="GeoJSON file: Polygon, MultiPolygon, Feature or FeatureCollection"
-    )
+    exp.add_argument("--area", help="GeoJSON file: Polygon, MultiPolygon, Feature or FeatureCollection")
+    exp.add_argument("--commune", help="INSEE code of a commune, as the area")
+    exp.add_argument("--iris", nargs="+", help="IRIS codes, as the area")
+    exp.add_argument("--zone", help="DATASET:LEVEL, e.g. flood-zones-seine:7.5 (zone at that level)")
     exp.add_argument(
         "--layers",
         nargs="*",
@@ -81,15 +82,31 @@ def _read_area(path: str) -> dict:
 
 def exposure_command(args) -> int:
     from beffroi.crossing.exposure import flatten
-    from beffroi.crossing.selectors import exposure
+    from beffroi.crossing.selectors import area_from, exposure
 
-    area = _read_area(args.area)
+    zone_dataset, zone_level = None, None
+    if args.zone:
+        zone_dataset, _sep, level = args.zone.rpartition(":")
+        try:
+            zone_level = float(level)
+        except ValueError as exc:
+            raise UserError(
+                f"--zone {args.zone!r}: expected DATASET:LEVEL.", [Problem("bad zone", field="--zone")]
+            ) from exc
+    user = _user(args.user)
     try:
-        result = exposure(
-            area, args.layers or None, user=_user(args.user), repair=args.repair, buffer_m=args.buffer
+        area = area_from(
+            user=user,
+            area=_read_area(args.area) if args.area else None,
+            commune=args.commune,
+            iris=args.iris,
+            zone_dataset=zone_dataset,
+            zone_level=zone_level,
         )
+        result = exposure(area, args.layers or None, user=user, repair=args.repair, buffer_m=args.buffer)
     except UserError as exc:
-        exc.problems = [Problem(p.message, file=args.area, field=p.field) for p in exc.problems]
+        if args.area:
+            exc.problems = [Problem(p.message, file=args.area, field=p.field) for p in exc.problems]
         raise
     rows = flatten(result)
     if args.format == "json":

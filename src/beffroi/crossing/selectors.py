@@ -233,3 +233,61 @@ def count_points_per_zone(
     return engine.count_points_per_zone(
         points_parquet, zones_parquet, zone_key=zone_key, zone_geometry=zone_geometry
     )
+
+
+def area_from(
+    *,
+    user,
+    area: Any = None,
+    commune: str | None = None,
+    iris: list[str] | None = None,
+    zone_dataset: str | None = None,
+    zone_level: float | None = None,
+    datasets: list | None = None,
+) -> Any:
+    """Build an area (GeoJSON) from exactly one of: a drawn area, a commune, a set of IRIS codes, or
+    the zone of a zones-per-level dataset at one level."""
+    given = [x for x in (area, commune, iris, zone_dataset) if x]
+    if len(given) != 1:
+        raise UserError(
+            "Give exactly one area: a GeoJSON area, a commune, IRIS codes, or a zone dataset and level.",
+            [Problem("one area expected", field="area")],
+        )
+    if area:
+        return area
+    if commune:
+        return commune_area(commune, user=user)
+    from beffroi.crossing import engine
+    from beffroi.crossing.layers import by_role
+    from beffroi.crossing.profile import zone_levels
+
+    pool = catalogue() if datasets is None else datasets
+    if iris:
+        geoms = []
+        for d in by_role(pool).get("residents", []):
+            if "iris_code" not in engine.columns(d.parquet_path):
+                continue
+            codes = ", ".join(engine.literal(c) for c in iris)
+            rows = engine.con_fetch(
+                f"SELECT iris_code, {engine.ident(d.geometry_column)} FROM read_parquet({engine.literal(d.parquet_path)}) "
+                f"WHERE iris_code IN ({codes})"
+            )
+            geoms.extend((code, shapely.from_wkb(bytes(wkb))) for code, wkb in rows)
+        missing = sorted(set(iris) - {c for c, _g in geoms})
+        if missing:
+            raise UserError(
+                f"Unknown IRIS code(s): {', '.join(missing)}.", [Problem("unknown IRIS", field="iris")]
+            )
+        return shapely.geometry.mapping(shapely.union_all([g for _c, g in geoms]))
+    info = next((d for d in hazard_datasets(pool) if d.name == zone_dataset), None)
+    if info is None:
+        raise UserError(
+            f"No zones-per-level dataset named {zone_dataset!r}.", [Problem("unknown dataset", field="zone")]
+        )
+    levels = {lv: geom for lv, _label, geom in zone_levels(info)}
+    if zone_level is None or float(zone_level) not in levels:
+        raise UserError(
+            f"Level {zone_level!r} is not in {zone_dataset!r}; levels: {', '.join(f'{v:g}' for v in sorted(levels))}.",
+            [Problem("unknown level", field="level")],
+        )
+    return shapely.geometry.mapping(levels[float(zone_level)])

@@ -12,7 +12,11 @@ router = Router(tags=["crossing"])
 
 
 class ExposureIn(Schema):
-    area: dict[str, Any]
+    area: dict[str, Any] | None = None
+    commune: str | None = None
+    iris: list[str] | None = None
+    zone_dataset: str | None = None
+    zone_level: float | None = None
     layers: list[str] | None = None
     buffer_m: float | None = None
     repair: bool = False
@@ -22,11 +26,21 @@ class ExposureIn(Schema):
 def exposure(request, payload: ExposureIn):
     """Figures per layer for the area (GeoJSON geometry, Feature or FeatureCollection in EPSG:4326).
 
-    Points and lines need ``buffer_m``; an invalid polygon is refused unless ``repair`` is true.
-    Each layer gives its figures, the method and the datasets (with dates) used.
+    Instead of ``area``: ``commune`` (INSEE code), ``iris`` (IRIS codes) or ``zone_dataset`` and
+    ``zone_level`` (e.g. the flood zone at one water height). Points and lines need ``buffer_m``;
+    an invalid polygon is refused unless ``repair`` is true. Each layer gives its figures, the method
+    and the datasets (with dates) used.
     """
+    area = selectors.area_from(
+        user=request.user,
+        area=payload.area,
+        commune=payload.commune,
+        iris=payload.iris,
+        zone_dataset=payload.zone_dataset,
+        zone_level=payload.zone_level,
+    )
     return selectors.exposure(
-        payload.area, payload.layers, user=request.user, repair=payload.repair, buffer_m=payload.buffer_m
+        area, payload.layers, user=request.user, repair=payload.repair, buffer_m=payload.buffer_m
     )
 
 
