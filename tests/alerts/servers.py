@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import email
+from email.header import decode_header, make_header
 import json
 import socketserver
 import threading
@@ -76,7 +77,7 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                     chunks.append(data[1:] if data.startswith(b"..") else data)
                 msg = email.message_from_bytes(b"".join(chunks))
                 key = msg.get("Message-ID", "")
-                self.server.counter.add(key, {"to": rcpts, "subject": str(msg.get("Subject", "")),
+                self.server.counter.add(key, {"to": rcpts, "subject": str(make_header(decode_header(msg.get("Subject", "")))),
                                               "body": msg.get_payload(decode=True).decode("utf-8", "replace")
                                               if not msg.is_multipart() else ""})
                 self.reply("250 queued")

@@ -77,20 +77,17 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     version = alert.latest()
     require(request.user, "alerts.change_alert", alert.commune)
     communes = communes_for_user(request.user)
-    if request.method == "POST":
-        form = AlertForm(request.POST, communes=communes)
-        if form.is_valid():
-            try:
-                for warning in actions.do_edit_version(version, actor=request.user, **form.action_kwargs()):
-                    messages.warning(request, warning)
-            except UserError as exc:
-                _error(request, exc)
-            else:
-                return redirect("alerts:detail", alert.pk)
-    else:
-        form = AlertForm(initial=AlertForm.initial_from(version), communes=communes)
+    form = AlertForm(request.POST or None, initial=AlertForm.initial_from(version), communes=communes)
     form.fields["hazard"].disabled = True
     form.fields["status"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            for warning in actions.do_edit_version(version, actor=request.user, **form.action_kwargs()):
+                messages.warning(request, warning)
+        except UserError as exc:
+            _error(request, exc)
+        else:
+            return redirect("alerts:detail", alert.pk)
     return render(request, "alerts/compose.html", {"form": form, "alert": alert, "title": _("Modifier le message")})
 
 
