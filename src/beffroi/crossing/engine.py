@@ -9,6 +9,7 @@ layers with ``lon``/``lat`` columns are filtered on the area's bounding box befo
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -43,9 +44,16 @@ def literal(value: str | Path) -> str:
 
 
 def columns(path: Path) -> list[str]:
-    return [
-        r[0] for r in connection().execute(f"DESCRIBE SELECT * FROM read_parquet({literal(path)})").fetchall()
-    ]
+    """Column names of a Parquet file (cached until the file changes)."""
+    st = Path(path).stat()
+    return list(_columns(str(path), st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=256)
+def _columns(path: str, _mtime: int, _size: int) -> tuple[str, ...]:
+    import pyarrow.parquet as pq
+
+    return tuple(pq.read_schema(path).names)
 
 
 def geom_expr(cols: list[str], geometry_column: str | None) -> str:
