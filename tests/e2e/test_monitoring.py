@@ -107,6 +107,13 @@ def test_demo_dashboard_and_public_page(page, live_server, make_user, screenshot
     from beffroi.monitoring import demo
 
     settings.PUBLIC_ROOT = tmp_path / "public"
+    settings.DATASETS_DIR = tmp_path / "data"
+    try:  # the crossing app's synthetic flood zones, for "what will be in the water"
+        from beffroi.crossing import demo as crossing_demo
+
+        zones = "flood-zones-marne" in crossing_demo.load(["92063", "92033", "94052"])
+    except ImportError:
+        zones = False
     assert len(demo.load(["92063", "92033", "94052"])) == 5
     user = make_user("cellule_crise")
     login(page, user.username, PASSWORD)
@@ -115,6 +122,9 @@ def test_demo_dashboard_and_public_page(page, live_server, make_user, screenshot
     assert page.locator("#indicators .indicator").count() == 5
     assert page.locator("path[data-key]").count() == 5
     assert "démonstration" in page.locator("#ind-marne-gournay").inner_text()
+    if zones:
+        page.wait_for_selector("#ind-marne-gournay .exposure[data-zone]", timeout=15000)
+        assert "zone « Marne à 4 m" in page.locator("#ind-marne-gournay .exposure").inner_text()
     screenshot("monitoring-demo")
     assert not page.js_errors, page.js_errors
     public = settings.PUBLIC_ROOT / "indicateurs" / "marne-gournay.html"

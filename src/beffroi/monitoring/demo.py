@@ -84,6 +84,8 @@ INDICATORS = [
         "shape": "flood",
         "base": 1.9,
         "peak": 3.35,
+        "rise": 0.95,
+        "zones_dataset": "flood-zones-marne",
     },
     {
         "key": "seine-chatou",
@@ -102,6 +104,7 @@ INDICATORS = [
         "shape": "flood",
         "base": 2.2,
         "peak": 3.05,
+        "rise": 0.4,
     },
     {
         "key": "vigicrues-if17",
@@ -182,7 +185,7 @@ def _flood_series(spec, rng: random.Random, now):
     forecast = []
     last = obs[-1][1]
     for h in range(3, 49, 3):
-        forecast.append((now + timedelta(hours=h), round(last + 0.45 * (1 - math.exp(-h / 20)), 3)))
+        forecast.append((now + timedelta(hours=h), round(last + spec["rise"] * (1 - math.exp(-h / 20)), 3)))
     return obs, forecast
 
 
@@ -207,7 +210,7 @@ def load(commune_codes) -> list[str]:
             continue
         if Indicator.objects.filter(key=spec["key"]).exists():
             continue
-        fields = {k: v for k, v in spec.items() if k not in ("shape", "base", "peak", "levels")}
+        fields = {k: v for k, v in spec.items() if k not in ("shape", "base", "peak", "levels", "rise")}
         indicator = do_save_indicator(
             **fields, demo=True, description="Données simulées pour la démonstration.", actor=None
         )

@@ -47,6 +47,12 @@ class Indicator(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     description = models.TextField(blank=True)
     source_url = models.URLField(blank=True)
+    zones_dataset = models.CharField(
+        _("zones par hauteur"),
+        max_length=120,
+        blank=True,
+        help_text=_("Jeu de zones par niveau (app croisements) lié à cette station, ex. flood-zones-marne."),
+    )
     demo = models.BooleanField(_("données de démonstration"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -109,6 +109,7 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
         "hazard": indicator.hazard,
         "public": indicator.public,
         "demo": indicator.demo,
+        "zones_dataset": indicator.zones_dataset,
         "lat": indicator.latitude,
         "lon": indicator.longitude,
         "direction": indicator.direction,
@@ -170,3 +171,47 @@ def freshness(user: Any) -> list[dict]:
 
 def public_indicators() -> QuerySet:
     return Indicator.objects.filter(public=True).select_related("state").prefetch_related("thresholds")
+
+
+def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None = None) -> dict | None:
+    """What will be in the water at the forecast peak, for a station linked to a zones-per-level
+    dataset (through the crossing app): the highest zone whose level the peak reaches.
+
+    The peak is the highest source forecast in the next 72 hours, else the top of the trend
+    projection; ``None`` when the indicator has no linked zones.
+    """
+    if not indicator.zones_dataset:
+        return None
+    from beffroi.crossing import selectors as crossing
+
+    now = now or timezone.now()
+    forecast = series(indicator, since=now, until=now + timedelta(hours=72), kind=Observation.Kind.FORECAST)
+    if forecast:
+        peak_at, peak = max(forecast, key=lambda p: p[1])
+        basis = "forecast"
+    else:
+        trend = linear_trend(series(indicator, since=now - HISTORY))
+        if trend is None:
+            return {"peak": None, "zone": None}
+        peak_at, peak = max(((at, y) for at, y, _lo, _hi in trend.points), key=lambda p: p[1])
+        basis = "trend"
+    state = _state(indicator)
+    if state.last_value is not None and state.last_value > peak:
+        peak_at, peak, basis = state.last_at, state.last_value, "observation"
+    result = crossing.scenario(indicator.zones_dataset, user=user)
+    levels = sorted(result["levels"], key=lambda lv: lv["level"])
+    reached = [lv for lv in levels if lv["level"] <= peak]
+    zone = reached[-1] if reached else None
+    return {
+        "peak": peak,
+        "peak_at": peak_at.isoformat() if peak_at else None,
+        "basis": basis,
+        "unit": indicator.unit,
+        "dataset": result.get("dataset"),
+        "title": result.get("title"),
+        "source": result.get("source"),
+        "zone": (
+            {"level": zone["level"], "label": zone["label"], "summary": zone["summary"]} if zone else None
+        ),
+        "first_level": levels[0]["level"] if levels else None,
+    }

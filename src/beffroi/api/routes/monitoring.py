@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema
+from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
 from beffroi.api.auth import TokenAuth
@@ -72,8 +73,17 @@ def list_indicators(request):
 def get_indicator(request, key: str):
     indicator = selectors.get_indicator_for_user(request.user, key)
     if indicator is None:
-        return router.api.create_response(request, {"detail": "unknown indicator"}, status=404)
+        raise HttpError(404, "unknown indicator")
     return selectors.snapshot(indicator)
+
+
+@router.get("/indicators/{key}/exposure")
+def get_forecast_exposure(request, key: str):
+    """What will be in the water at the forecast peak (stations linked to a zones-per-level dataset)."""
+    indicator = selectors.get_indicator_for_user(request.user, key)
+    if indicator is None:
+        raise HttpError(404, "unknown indicator")
+    return selectors.forecast_exposure(indicator, request.user) or {"peak": None, "zone": None}
 
 
 @router.get("/proposals")

@@ -167,11 +167,33 @@
     }
   }
 
+  // What will be in the water at the forecast peak (stations linked to zones per water height).
+  var SUMMARY = { residents: "habitants", addresses: "adresses", facilities: "équipements", registry: "personnes du registre", "75+": "dont 75 ans et plus" };
+  function refreshExposure(s) {
+    var card = document.getElementById("ind-" + s.key);
+    var el = card && card.querySelector(".exposure");
+    if (!el || !s.zones_dataset) { return; }
+    fetchJSON(config.apiIndicators + "/" + encodeURIComponent(s.key) + "/exposure").then(function (x) {
+      if (x.peak === null) { el.textContent = ""; return; }
+      var head = "À la hauteur " + (x.basis === "forecast" ? "prévue" : x.basis === "trend" ? "projetée" : "observée") +
+        " (" + fmt.format(x.peak) + " " + x.unit + (x.peak_at ? ", " + timeFmt.format(new Date(x.peak_at)) : "") + ") : ";
+      if (!x.zone) {
+        el.textContent = head + "aucune zone inondable atteinte" + (x.first_level !== null ? " (première zone à " + fmt.format(x.first_level) + " " + x.unit + ")." : ".");
+      } else {
+        var parts = Object.keys(x.zone.summary).filter(function (k) { return x.zone.summary[k] !== null && x.zone.summary[k] !== undefined; })
+          .map(function (k) { return k === "75+" ? "dont " + fmt.format(x.zone.summary[k]) + " de 75 ans et plus" : fmt.format(x.zone.summary[k]) + " " + (SUMMARY[k] || k); });
+        el.textContent = head + "zone « " + x.zone.label + " » — " + (parts.join(", ") || "rien de recensé") + ". Source : " + (x.title || x.dataset) + ".";
+      }
+      el.dataset.zone = x.zone ? String(x.zone.level) : "";
+    }).catch(function () { el.textContent = ""; });
+  }
+
   function render(s) {
     byKey[s.key] = s;
     renderCard(s);
     drawChart(s);
     updateMarker(s);
+    refreshExposure(s);
   }
 
   function renderFreshness() {
