@@ -13,6 +13,14 @@ def test_map_and_profile_pages(territory, client_for):
     csv = client.get("/croisements/profil.csv")
     lines = csv.content.decode().splitlines()
     assert lines[0].startswith("code,name,population") and len(lines) == 4
+    geo = client.get("/croisements/profil.geojson").json()
+    assert len(geo["features"]) == 3 and geo["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    import io
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(client.get("/croisements/profil.parquet").content))
+    assert table.num_rows == 3 and "vulnerability_index" in table.column_names
 
 
 def test_pages_need_a_role(territory, client):

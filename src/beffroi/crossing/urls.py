@@ -7,5 +7,5 @@ app_name = "crossing"
 urlpatterns = [
     path("", views.index, name="index"),
     path("profil/", views.profile, name="profile"),
-    path("profil.csv", views.profile_csv, name="profile_csv"),
+    path("profil.<str:fmt>", views.profile_export, name="profile_export"),
 ]

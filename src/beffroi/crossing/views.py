@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -108,12 +113,33 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-def profile_csv(request: HttpRequest) -> HttpResponse:
+def profile_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The per-commune profile as CSV, GeoJSON (with commune boundaries) or Parquet."""
     require(request.user, VIEW)
     result = selectors.territorial_profile(user=request.user, weights=weights_from(request.GET))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="profil-territorial.csv"'
-    writer = csv.DictWriter(response, fieldnames=PROFILE_FIELDS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(result["communes"])
+    rows = [{k: r.get(k) for k in PROFILE_FIELDS} for r in result["communes"]]
+    name = "profil-territorial"
+    if fmt == "geojson":
+        boundaries = {c.code: c.boundary for c in communes_for_user(request.user)}
+        doc = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "id": r["code"], "geometry": boundaries.get(r["code"]), "properties": r}
+                for r in rows
+            ],
+        }
+        response = HttpResponse(json.dumps(doc, ensure_ascii=False), content_type="application/geo+json")
+    elif fmt == "parquet":
+        buf = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(rows), buf)
+        response = HttpResponse(buf.getvalue(), content_type="application/vnd.apache.parquet")
+    else:
+        fmt = "csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.DictWriter(
+            response, fieldnames=PROFILE_FIELDS, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
