@@ -58,6 +58,12 @@ DICRIM = {
 }
 
 
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    return (f"{days} j " if days else "") + f"{rest // 60} h {rest % 60:02d} min"
+
+
 def _minutes(delta: timedelta | None) -> int | None:
     return None if delta is None else round(delta.total_seconds() / 60)
 
@@ -99,7 +105,7 @@ def retex(crisis) -> dict[str, Any]:
     open_tasks = [r for r in task_rows if r["task"].is_open]
     levels = [crisis.level]
     figures = {
-        "duration": end - crisis.opened_at,
+        "duration": _duration(end - crisis.opened_at),
         "entries": len(entries),
         "by_category": Counter(e.get_category_display() for e in entries).most_common(),
         "by_source": Counter(e.get_source_display() for e in entries).most_common(),
@@ -145,49 +151,44 @@ def retex(crisis) -> dict[str, Any]:
     }
 
 
-def _svg_map(communes, shelters) -> str:
-    """The territory's communes (and shelters) drawn as inline SVG, equirectangular at the mean latitude."""
+def _svg_map(commune, shelters, numbers: dict) -> str:
+    """One commune's boundary (and its shelters, numbered H1…) as inline SVG, equirectangular."""
     import math
 
-    rings = []
-    for c in communes:
-        geom = c.boundary or {}
-        polys = geom.get("coordinates", [])
-        if geom.get("type") == "Polygon":
-            polys = [polys]
-        for poly in polys:
-            if poly:
-                rings.append((c, poly[0]))
+    geom = commune.boundary or {}
+    polys = geom.get("coordinates", [])
+    if geom.get("type") == "Polygon":
+        polys = [polys]
+    rings = [poly[0] for poly in polys if poly]
     if not rings:
         return ""
-    lons = [p[0] for _c, ring in rings for p in ring]
-    lats = [p[1] for _c, ring in rings for p in ring]
+    lons = [p[0] for ring in rings for p in ring]
+    lats = [p[1] for ring in rings for p in ring]
     k = math.cos(math.radians(sum(lats) / len(lats)))
-    minx, maxx = min(lons) * k, max(lons) * k
-    miny, maxy = min(lats), max(lats)
-    width, height = 640.0, 640.0 * (maxy - miny) / max(maxx - minx, 1e-9)
-    if height > 800:
-        width, height = width * 800 / height, 800.0
-    scale = width / max(maxx - minx, 1e-9)
+    minx, maxx, miny, maxy = min(lons) * k, max(lons) * k, min(lats), max(lats)
+    span = max(maxx - minx, maxy - miny, 1e-9)
+    size = 400.0
+    scale = size / span
+    width, height = (maxx - minx) * scale, (maxy - miny) * scale
 
     def xy(lon, lat):
         return (lon * k - minx) * scale + 10, (maxy - lat) * scale + 10
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 20:.0f} {height + 20:.0f}" '
-             f'class="territory-map" role="img" aria-label="{_("Carte du territoire")}">']
-    for _c, ring in rings:
+             f'width="{80 * (width + 20) / (size + 20):.0f}mm" height="{80 * (height + 20) / (size + 20):.0f}mm" '
+             f'class="territory-map" role="img" aria-label="{_("Carte de")} {commune.name}">']
+    for ring in rings:
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p[:2]) for p in ring))
-        parts.append(f'<polygon points="{points}" fill="#f2f2f2" stroke="#000" stroke-width="1.5"/>')
-    for c in communes:
-        cs = [p for cc, ring in rings if cc is c for p in ring]
-        if cs:
-            x, y = xy(sum(p[0] for p in cs) / len(cs), sum(p[1] for p in cs) / len(cs))
-            parts.append(f'<text x="{x:.0f}" y="{y:.0f}" font-size="14" text-anchor="middle" '
-                         f'font-weight="bold">{c.name}</text>')
-    for i, s in enumerate([s for s in shelters if s.lat and s.lon], 1):
+        parts.append(f'<polygon points="{points}" fill="#f4f4f4" stroke="#000" stroke-width="2"/>')
+    for s in shelters:
+        if s.commune != commune.code or not (s.lat and s.lon):
+            continue
         x, y = xy(s.lon, s.lat)
-        parts.append(f'<rect x="{x - 5:.0f}" y="{y - 5:.0f}" width="10" height="10" fill="#fff" stroke="#000" '
-                     f'stroke-width="2"/><text x="{x + 8:.0f}" y="{y + 4:.0f}" font-size="11">H{i}</text>')
+        label = f"H{numbers[s.pk]}"
+        parts.append(f'<rect x="{x - 6:.0f}" y="{y - 6:.0f}" width="12" height="12" fill="#fff" stroke="#000" '
+                     f'stroke-width="2.5"/><rect x="{x + 8:.0f}" y="{y - 9:.0f}" width="{9 * len(label) + 4}" '
+                     f'height="18" fill="#fff" stroke="none"/><text x="{x + 10:.0f}" y="{y + 5:.0f}" '
+                     f'font-size="15" font-weight="bold">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -206,6 +207,7 @@ def pcs(communes) -> dict[str, Any]:
         "resources": [(r.pk, r.updated_at.isoformat()) for r in resources],
         "shelters": [(s.pk, s.capacity, s.updated_at.isoformat()) for s in shelters],
     }, sort_keys=True)
+    numbers = {s.pk: i for i, s in enumerate(shelters, 1)}
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
     hazards = sorted({s.hazard for s in sheets} | {c.hazard for c in active})
     logs = [{"crisis": c, "entries": list(crisis_selectors.entries(c)), "head": crisis_selectors.chain_head(c)}
@@ -213,9 +215,10 @@ def pcs(communes) -> dict[str, Any]:
     return {
         "communes": communes, "contacts": contacts, "sheets": sheets, "resources": resources,
         "shelters": shelters, "active": logs, "cells": PCC_CELLS, "version": version,
-        "generated_at": utcnow(), "map_svg": _svg_map(communes, shelters),
+        "generated_at": utcnow(),
+        "maps": [(c, _svg_map(c, shelters, numbers)) for c in communes],
         "dicrim": [(h, DICRIM[h]) for h in hazards if h in DICRIM] + [("general", DICRIM["general"])],
-        "geojson": boundaries_feature_collection(communes), "blank_rows": range(22),
+        "geojson": boundaries_feature_collection(communes), "blank_rows": range(18),
     }
 
 
