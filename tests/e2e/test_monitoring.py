@@ -127,8 +127,26 @@ def test_demo_dashboard_and_public_page(page, live_server, make_user, screenshot
         assert "zone « Marne à 4 m" in page.locator("#ind-marne-gournay .exposure").inner_text()
     screenshot("monitoring-demo")
     assert not page.js_errors, page.js_errors
+    page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+    )
+    serious = [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert result["passes"] and serious == [], serious
     public = settings.PUBLIC_ROOT / "indicateurs" / "marne-gournay.html"
     assert public.exists()
     page.goto(public.as_uri())
     assert page.locator("svg polyline").count() >= 1
     screenshot("monitoring-public")
+    from django.conf import settings as django_settings
+
+    axe = django_settings.PACKAGE_DIR / "web" / "static" / "vendor" / "axe" / "axe.min.js"
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+    )
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
