@@ -291,3 +291,50 @@ def area_from(
             [Problem("unknown level", field="level")],
         )
     return shapely.geometry.mapping(levels[float(zone_level)])
+
+
+# --- saved crossings --------------------------------------------------------------------------------
+
+
+def saved_crossings(*, user) -> list:
+    """Saved crossings the user may see: those whose area lies in the user's communes."""
+    from beffroi.core.permissions import ALL_COMMUNES, user_communes
+    from beffroi.crossing.models import SavedCrossing
+
+    require(user, "crossing.view_savedcrossing")
+    allowed = user_communes(user)
+    out = []
+    for saved in SavedCrossing.objects.all():
+        communes = set(saved.result.get("area", {}).get("communes", []))
+        if ALL_COMMUNES in allowed or (communes and communes <= allowed):
+            out.append(saved)
+    return out
+
+
+def stale_crossings(datasets: list | None = None) -> list:
+    """Saved crossings computed before one of their datasets was last updated."""
+    from datetime import datetime
+
+    from beffroi.crossing.models import SavedCrossing
+
+    updated = {d.name: d.updated_at for d in (catalogue() if datasets is None else datasets)}
+    stale = []
+    for saved in SavedCrossing.objects.all():
+        used = {s["dataset"] for layer in saved.result.get("layers", []) for s in layer.get("sources", [])}
+        newest = [updated[n] for n in used if n in updated and isinstance(updated[n], datetime)]
+        if saved.computed_at is None or any(u > saved.computed_at for u in newest):
+            stale.append(saved)
+    return stale
+
+
+def saved_layer(saved) -> dict:
+    """A saved crossing as a GeoJSON Feature (map layer) with its headline figures as properties."""
+    props: dict[str, Any] = {
+        "id": saved.pk,
+        "name": saved.name,
+        "computed_at": saved.computed_at.isoformat() if saved.computed_at else None,
+    }
+    for layer in saved.result.get("layers", []):
+        if "total" in layer.get("figures", {}):
+            props[layer["layer"]] = layer["figures"]["total"]
+    return {"type": "Feature", "id": saved.pk, "geometry": saved.area, "properties": props}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from beffroi.crossing import selectors
 
@@ -54,3 +54,41 @@ def profile(request):
 def scenario(request, dataset: str):
     """What is in the hazard zone at each level of a zones-per-level dataset."""
     return selectors.scenario(dataset, user=request.user)
+
+
+class SaveIn(Schema):
+    name: str
+    area: dict[str, Any]
+    layers: list[str] | None = None
+    repair: bool = False
+
+
+@router.get("/saved", response=dict)
+def saved_list(request):
+    """Saved crossings as a GeoJSON FeatureCollection (a map layer), headline figures as properties."""
+    return {
+        "type": "FeatureCollection",
+        "features": [selectors.saved_layer(s) for s in selectors.saved_crossings(user=request.user)],
+    }
+
+
+@router.post("/saved", response={201: dict})
+def saved_create(request, payload: SaveIn):
+    from beffroi.crossing.actions import do_save_crossing
+
+    saved = do_save_crossing(
+        payload.name, payload.area, payload.layers, actor=request.user, repair=payload.repair
+    )
+    return Status(201, selectors.saved_layer(saved))
+
+
+@router.post("/saved/{saved_id}/recompute", response=dict)
+def saved_recompute(request, saved_id: int):
+    from django.http import Http404
+
+    from beffroi.crossing.actions import do_recompute_crossing
+
+    saved = next((s for s in selectors.saved_crossings(user=request.user) if s.pk == saved_id), None)
+    if saved is None:
+        raise Http404
+    return selectors.saved_layer(do_recompute_crossing(saved, actor=request.user))
