@@ -88,6 +88,31 @@ def test_pushed_observation_updates_map_and_chart_without_reload(page, live_serv
     assert "3,25 m" in page.locator("#ind-marne-gournay .value").inner_text()
     assert page.evaluate("window.__notReloaded") is True
     page.wait_for_selector("#proposals li[data-status='pending']", timeout=10000)
+    # A located main-courante entry of the crisis cell appears on the map, live.
+    try:
+        from beffroi.crisis import actions as crisis_actions
+    except ImportError:
+        crisis_actions = None
+    if crisis_actions is not None:
+        crisis = crisis_actions.do_open_crisis(
+            hazard="inondation",
+            communes=["94052"],
+            level=2,
+            exercise=True,
+            title="Crue de la Marne",
+            actor=None,
+        )
+        crisis_actions.do_append_entry(
+            crisis,
+            text="Cave inondée quai de la Marne",
+            category="info",
+            source="terrain",
+            actor=None,
+            lat=48.858,
+            lon=2.57,
+        )
+        page.wait_for_selector("#veille[data-crisis-entries='1']", timeout=10000)
+        assert page.locator(".crisis-entry-icon").count() == 1
     screenshot("monitoring-after")
     assert not [e for e in page.js_errors if "EventSource" not in e], page.js_errors
 

@@ -128,3 +128,26 @@ def test_sse_receives_an_ingested_observation_live(make_user, marne):
 
     got = asyncio.run(scenario())
     assert got[0]["event"] == "observation" and '"value":1.23' in got[0]["data"]
+
+
+def test_crisis_layer_on_the_monitoring_map(client_for, marne):
+    crisis_actions = pytest.importorskip("beffroi.crisis.actions")
+    crisis = crisis_actions.do_open_crisis(
+        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Crue de la Marne", actor=None
+    )
+    crisis_actions.do_append_entry(
+        crisis,
+        text="Cave inondée rue des Bords",
+        category="info",
+        source="terrain",
+        actor=None,
+        lat=48.84,
+        lon=2.48,
+        location_label="rue des Bords",
+    )
+    crisis_actions.do_append_entry(crisis, text="Sans lieu", category="info", source="terrain", actor=None)
+    data = client_for("cellule_crise").get("/veille/crise.json").json()
+    assert [e["text"] for e in data["entries"]] == ["Cave inondée rue des Bords"]
+    assert data["entries"][0]["exercise"] is True and data["crises"][0]["title"] == "Crue de la Marne"
+    elsewhere = client_for("cellule_crise", communes=["92033"]).get("/veille/crise.json").json()
+    assert elsewhere["entries"] == []

@@ -215,3 +215,49 @@ def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None =
         ),
         "first_level": levels[0]["level"] if levels else None,
     }
+
+
+def crisis_layer(user: Any, *, limit: int = 200) -> dict:
+    """Located facts of the crisis cell for the monitoring map: main-courante entries with a
+    position (open crises the user may see) and shelters of the user's communes. Read through the
+    crisis app's selectors; empty when that app is absent or the user may not see crises."""
+    try:
+        from beffroi.crisis import selectors as crisis
+    except ImportError:
+        return {"crises": [], "entries": [], "shelters": []}
+    if not has_perm(user, "crisis.view_crisis"):
+        return {"crises": [], "entries": [], "shelters": []}
+    crises = crisis.active_crises(user)
+    entries = []
+    for c in crises:
+        for e in crisis.entries(c).filter(lat__isnull=False, lon__isnull=False).order_by("-seq")[:limit]:
+            entries.append(
+                {
+                    "crisis": c.pk,
+                    "crisis_title": c.title,
+                    "exercise": c.exercise,
+                    "seq": e.seq,
+                    "text": e.text[:200],
+                    "location": e.location_label,
+                    "at": e.occurred_at.isoformat(),
+                    "lat": float(e.lat),
+                    "lon": float(e.lon),
+                }
+            )
+    communes = user_communes(user)
+    codes = None if ALL_COMMUNES in communes else sorted(communes)
+    shelters = []
+    if codes is not None and hasattr(crisis, "shelters"):
+        for s in crisis.shelters(codes):
+            if getattr(s, "lat", None) is not None and getattr(s, "lon", None) is not None:
+                shelters.append(
+                    {"name": s.name, "capacity": getattr(s, "capacity", None), "lat": s.lat, "lon": s.lon}
+                )
+    return {
+        "crises": [
+            {"id": c.pk, "title": c.title, "level": c.level, "exercise": c.exercise, "communes": c.communes}
+            for c in crises
+        ],
+        "entries": entries,
+        "shelters": shelters,
+    }

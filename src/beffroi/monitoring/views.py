@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,6 +33,8 @@ def _context(request: HttpRequest, *, wall: bool) -> dict:
             "lastEventId": live.last_id(),
             "apiIndicators": "/api/indicators",
             "proposalsUrl": reverse("monitoring:proposals"),
+            "crisisUrl": reverse("monitoring:crisis_layer"),
+            "crisisLayer": selectors.crisis_layer(request.user),
             "boundaries": boundaries_feature_collection(communes_for_user(request.user)),
             "tileUrl": settings.MAP_TILE_URL,
             "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
@@ -61,6 +63,12 @@ def proposals(request: HttpRequest) -> HttpResponse:
             "can_decide": has_perm(request.user, "monitoring.decide_proposal"),
         },
     )
+
+
+def crisis_layer(request: HttpRequest) -> JsonResponse:
+    """The crisis cell's located entries and shelters, re-fetched when a crisis event arrives."""
+    require(request.user, "monitoring.view_indicator")
+    return JsonResponse(selectors.crisis_layer(request.user))
 
 
 @require_POST

@@ -74,6 +74,28 @@
     if (path) { path.setAttribute("data-key", s.key); path.setAttribute("data-colour", colourOf(s)); path.setAttribute("data-level", String(s.level)); }
   }
 
+  // Crisis cell layer: located main-courante entries (squares) and shelters (triangles drawn as
+  // diamonds), redrawn when a crisis event arrives.
+  var crisisGroup = null;
+  function drawCrisisLayer(layer) {
+    if (!map) { return; }
+    if (crisisGroup) { crisisGroup.clearLayers(); } else { crisisGroup = L.layerGroup().addTo(map); }
+    (layer.entries || []).forEach(function (e) {
+      var icon = L.divIcon({ className: "crisis-entry-icon", iconSize: [14, 14] });
+      var m = L.marker([e.lat, e.lon], { icon: icon, keyboard: false, title: e.text });
+      m.bindPopup((e.exercise ? "EXERCICE — " : "") + e.crisis_title + " n° " + e.seq + " : " + e.text);
+      crisisGroup.addLayer(m);
+    });
+    (layer.shelters || []).forEach(function (s) {
+      var icon = L.divIcon({ className: "shelter-icon", iconSize: [14, 14] });
+      crisisGroup.addLayer(L.marker([s.lat, s.lon], { icon: icon, keyboard: false, title: s.name }).bindPopup("Hébergement : " + s.name + (s.capacity ? " (" + s.capacity + " places)" : "")));
+    });
+    root.dataset.crisisEntries = String((layer.entries || []).length);
+  }
+  function refreshCrisisLayer() {
+    fetchJSON(config.crisisUrl).then(drawCrisisLayer).catch(function () {});
+  }
+
   // --- Charts -------------------------------------------------------------------------------------
   function chartData(s) {
     var rows = {};
@@ -270,7 +292,10 @@
       refreshIndicator(d.indicator);
     });
     source.addEventListener("proposal", function () { refreshProposals(); });
-    source.addEventListener("resync", function () { reloadAll(); refreshProposals(); });
+    source.addEventListener("resync", function () { reloadAll(); refreshProposals(); refreshCrisisLayer(); });
+    ["crisis.opened", "crisis.level", "crisis.closed", "crisis.entry", "entry", "log_entry", "entry.added"].forEach(function (name) {
+      source.addEventListener(name, refreshCrisisLayer);
+    });
     window.beffroiLive = source;
   }
 
@@ -289,6 +314,7 @@
   }
 
   initMap();
+  drawCrisisLayer(config.crisisLayer || {});
   data.indicators.forEach(render);
   renderFreshness();
   setInterval(function () { Object.keys(byKey).forEach(function (k) { var c = document.getElementById("ind-" + k); if (c) { c.querySelector(".age").textContent = ageText(byKey[k]); } }); }, 30000);
