@@ -84,11 +84,11 @@ def _context(request: HttpRequest, crisis, **extra) -> dict:
         "sheets": selectors.reflex_sheets(crisis.communes, crisis.hazard) if can["tasks"] else [],
         "can": can,
         "entry_form": EntryForm(),
-        "escalate_form": EscalateForm(initial={"level": min(crisis.level + 1, 4)}),
-        "close_form": CloseForm(),
-        "handover_form": HandoverForm(users=users.distinct().order_by("username")),
-        "staffing_form": StaffingForm(),
-        "task_form": TaskForm(),
+        "escalate_form": EscalateForm(initial={"level": min(crisis.level + 1, 4)}, prefix="level"),
+        "close_form": CloseForm(prefix="close"),
+        "handover_form": HandoverForm(users=users.distinct().order_by("username"), prefix="handover"),
+        "staffing_form": StaffingForm(prefix="staff"),
+        "task_form": TaskForm(prefix="task"),
         "exercise_run": getattr(crisis, "exercise_run", None) if crisis.exercise else None,
     }
     context.update(extra)
@@ -157,9 +157,9 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _post_action(request: HttpRequest, pk: int, form_class, action, **form_kwargs) -> HttpResponse:
+def _post_action(request: HttpRequest, pk: int, form_class, action, prefix: str, **form_kwargs) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
-    form = form_class(request.POST, **form_kwargs)
+    form = form_class(request.POST, prefix=prefix, **form_kwargs)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
         return redirect("crisis:detail", pk=pk)
@@ -173,26 +173,26 @@ def _post_action(request: HttpRequest, pk: int, form_class, action, **form_kwarg
 @require_POST
 def escalate(request: HttpRequest, pk: int) -> HttpResponse:
     return _post_action(request, pk, EscalateForm, lambda c, d: actions.do_escalate(
-        c, level=d["level"], reason=d["reason"], actor=request.user))
+        c, level=d["level"], reason=d["reason"], actor=request.user), "level")
 
 
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     return _post_action(request, pk, CloseForm, lambda c, d: actions.do_close_crisis(
-        c, summary=d["summary"], actor=request.user))
+        c, summary=d["summary"], actor=request.user), "close")
 
 
 @require_POST
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
     users = get_user_model().objects.filter(is_active=True)
     return _post_action(request, pk, HandoverForm, lambda c, d: actions.do_handover(
-        c, incoming=d["incoming"], summary=d["summary"], actor=request.user), users=users)
+        c, incoming=d["incoming"], summary=d["summary"], actor=request.user), "handover", users=users)
 
 
 @require_POST
 def add_staffing(request: HttpRequest, pk: int) -> HttpResponse:
     return _post_action(request, pk, StaffingForm, lambda c, d: actions.do_add_staffing(
-        c, cell=d["cell"], name=d["name"], contact=d["contact"], actor=request.user))
+        c, cell=d["cell"], name=d["name"], contact=d["contact"], actor=request.user), "staff")
 
 
 @require_POST

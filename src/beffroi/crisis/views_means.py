@@ -33,7 +33,7 @@ def _check_commune(user, commune: str) -> None:
 @require_POST
 def add_task(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
-    form = TaskForm(request.POST)
+    form = TaskForm(request.POST, prefix="task")
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -56,7 +56,9 @@ def task_status(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
     except UserError as exc:
         messages.error(request, str(exc))
     if _htmx(request):
-        return render(request, "crisis/detail.html#tasks", _context(request, crisis))
+        response = render(request, "crisis/detail.html#tasks", _context(request, crisis))
+        response["HX-Trigger"] = "journal-changed"  # the main courante shows the new entry at once
+        return response
     return redirect("crisis:detail", pk=pk)
 
 

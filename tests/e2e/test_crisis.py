@@ -1,0 +1,73 @@
+"""A short exercise in a browser: the mayor opens it, the cell logs entries, starts a reflex sheet,
+completes tasks, the mayor closes it and downloads the RETEX PDF."""
+
+from __future__ import annotations
+
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from beffroi.crisis.actions_means import do_save_reflex_sheet
+from beffroi.crisis.chain import verify
+from beffroi.crisis.models import Crisis, LogEntry, Task
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login
+
+
+def _login_totp(page, user):
+    login(page, user.username, PASSWORD)
+    device = TOTPDevice.objects.get(user=user)
+    page.locator("input[name=token]").fill(f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
+    page.locator("form button[type=submit]").last.click()
+
+
+def test_short_exercise_from_opening_to_retex(page, make_user, screenshot, tmp_path):
+    do_save_reflex_sheet(actor=None, hazard="inondation", level=3, title="Crue — alerte", items=[
+        {"title": "Fermer le quai de la Marne", "cell": "Services techniques", "within_minutes": 30, "priority": 1},
+        {"title": "Prévenir les riverains", "cell": "Communication", "within_minutes": 60},
+    ])
+    mayor = make_user("maire", ["94052"], totp=True)
+    _login_totp(page, mayor)
+
+    page.goto("/crise/")
+    page.get_by_label("Intitulé").fill("Exercice crue de la Marne")
+    page.get_by_label("Aléa").select_option("inondation")
+    page.get_by_label("Niveau").select_option("3")
+    page.get_by_label("Nogent-sur-Marne (94052)").check()
+    page.get_by_label("Exercice (tout sera marqué EXERCICE)").check()
+    page.get_by_role("button", name="Ouvrir").click()
+    page.wait_for_url("**/crise/*/")
+    assert page.get_by_text("EXERCICE —").is_visible()
+
+    for text, category in [("Appel du capitaine du port : eau au ras du quai", "info"),
+                           ("Fermeture du parking du port", "decision")]:
+        page.get_by_label("Message").fill(text)
+        page.get_by_label("Catégorie").select_option(category)
+        page.get_by_role("button", name="Inscrire").first.click()
+        page.locator("#entries").get_by_text(text).wait_for()
+
+    page.get_by_label("Déclencher une fiche réflexe").select_option(label="Crue — alerte (niveau 3)")
+    page.get_by_role("button", name="Déclencher la fiche").click()
+    page.get_by_text("Fermer le quai de la Marne").wait_for()
+    for title in ["Fermer le quai de la Marne", "Prévenir les riverains"]:
+        page.get_by_role("button", name=f"Marquer faite : {title}").click()
+        page.locator(".task.status-done", has_text=title).wait_for()
+        page.locator("#entries").get_by_text(f"Tâche « {title} » : À faire → Faite").wait_for()
+    screenshot("crisis-exercise")
+
+    page.get_by_label("Bilan de clôture").fill("Fin de l'exercice, décrue simulée.")
+    page.get_by_role("button", name="Clore").click()
+    page.wait_for_load_state()
+    screenshot("crisis-closed")
+    page.locator(".badge.status-closed").wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger le RETEX (PDF)").click()
+    path = tmp_path / "retex.pdf"
+    download_info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+
+    crisis = Crisis.objects.get()
+    assert crisis.exercise and crisis.status == "closed"
+    assert Task.objects.filter(crisis=crisis, status="done").count() == 2
+    assert LogEntry.objects.filter(crisis=crisis, text__startswith="Fermeture du parking").exists()
+    assert verify(crisis).ok
+    assert not page.js_errors, page.js_errors
