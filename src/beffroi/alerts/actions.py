@@ -364,6 +364,7 @@ def do_subscribe(*, channel: str, address: str, language: str = "fr", topics: li
         subscriber.commune = commune
         subscriber.points = points
         subscriber.lon, subscriber.lat = (points[0][0], points[0][1]) if points else (None, None)
+        subscriber.extra_points = len(points) > 1
         subscriber.push_keys = push_keys or {}
         subscriber.consent_at = timezone.now()
         subscriber.unsubscribed_at = None

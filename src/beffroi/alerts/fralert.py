@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from beffroi.alerts.cap import cap_time
-from beffroi.alerts.text import clean, cut
+from beffroi.alerts.text import clean, cut, strip_markup
 
 LIMIT = 1395
 
@@ -21,4 +21,4 @@ def request_text(version) -> str:
     body = "\n".join(x for x in [clean(fr.get("headline")), clean(fr.get("description")),
                                  clean(fr.get("instruction"))] if x)
     footer = f"\nContact mairie : {version.contact}" if version.contact else ""
-    return header + cut(body, LIMIT - len(header) - len(footer)) + footer
+    return strip_markup(header + cut(body, LIMIT - len(header) - len(footer)) + footer)

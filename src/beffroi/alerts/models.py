@@ -153,6 +153,7 @@ class Subscriber(models.Model):
     points = models.JSONField(default=list, blank=True)
     lon = models.FloatField(null=True, blank=True)  # first point, indexed for targeting
     lat = models.FloatField(null=True, blank=True)
+    extra_points = models.BooleanField(default=False)  # more than one address: test every point
     token = models.CharField(max_length=64, unique=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -160,7 +161,8 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["confirmed_at", "unsubscribed_at", "commune"])]
+        indexes = [models.Index(fields=["confirmed_at", "unsubscribed_at", "commune"]),
+                   models.Index(fields=["lon", "lat"])]
         constraints = [models.UniqueConstraint(fields=["channel", "address"], name="alerts_subscriber_unique")]
 
     def __str__(self) -> str:

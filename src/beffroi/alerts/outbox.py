@@ -28,25 +28,36 @@ BATCH = 200
 
 
 def enqueue(version: AlertVersion, rows) -> int:
-    """Insert the outbox rows of a version (call inside the publication's transaction)."""
+    """Insert the outbox rows of a version (call inside the publication's transaction).
+
+    Plain parameterised ``executemany`` (same SQL on SQLite and PostgreSQL): the ORM's bulk_create
+    costs ~10x more per row here, which matters for a 100,000-recipient alert.
+    """
+    from django.db import connection
+
     now = timezone.now()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    sql = (f"INSERT INTO {table} (version_id, channel, subscriber_id, recipient, language, idempotency_key, state,"
+           " attempts, next_attempt_at, claimed_by, last_error, provider_id)"
+           " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, '', '', '')")
+    stamp = connection.ops.adapt_datetimefield_value(now)
     count = 0
-    batch: list[Delivery] = []
+    batch: list[tuple] = []
     seen: set[str] = set()
-    for channel, subscriber_id, recipient, language in rows:
-        key = Delivery.key_for(version.pk, channel, recipient)
-        if key in seen:
-            continue
-        seen.add(key)
-        batch.append(Delivery(version=version, channel=channel, subscriber_id=subscriber_id, recipient=recipient,
-                              language=language or "fr", idempotency_key=key, next_attempt_at=now))
-        if len(batch) >= 5000:
-            Delivery.objects.bulk_create(batch, batch_size=1000)
+    with connection.cursor() as cursor:
+        for channel, subscriber_id, recipient, language in rows:
+            key = Delivery.key_for(version.pk, channel, recipient)
+            if key in seen:
+                continue
+            seen.add(key)
+            batch.append((version.pk, channel, subscriber_id, recipient, language or "fr", key, stamp))
+            if len(batch) >= 5000:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
             count += len(batch)
-            batch = []
-    if batch:
-        Delivery.objects.bulk_create(batch, batch_size=1000)
-        count += len(batch)
     return count
 
 

@@ -35,25 +35,41 @@ def social_urls() -> list[str]:
     return [u.strip() for u in os.environ.get("BEFFROI_SOCIAL_URLS", "").split(",") if u.strip()]
 
 
-def subscriber_ids_in_area(version: AlertVersion) -> set[int]:
+def subscribers_in_area(version: AlertVersion) -> list[tuple[int, str, str, str]]:
+    """(id, channel, address, language) of active subscribers in the area, for the alert's hazard.
+
+    Candidates are narrowed in SQL by the area's bounding box (or by commune for subscribers without
+    an address point); the exact point-in-area test is the crossing app's.
+    """
     alert = version.alert
-    rows = list(
-        Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
-        .exclude(channel=Subscriber.Channel.WEBHOOK)
-        .values_list("pk", "lon", "lat", "commune", "topics", "points")
-    )
-    wanted = [r for r in rows if not r[4] or alert.hazard in r[4]]
-    communes = set(version.area.get("communes") or [])
-    chosen = {r[0] for r in wanted if r[1] is None and r[3] in communes}
-    points = []
-    for pk, lon, lat, _c, _t, extra in wanted:
-        if lon is not None:
-            points.append((pk, lon, lat))
-        for p in (extra or [])[1:]:
-            points.append((pk, p[0], p[1]))
+    geojson = area_geojson(version.area)
+    from shapely.geometry import shape
+
+    min_x, min_y, max_x, max_y = shape(geojson).bounds
+    active = Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True).exclude(
+        channel=Subscriber.Channel.WEBHOOK)
+    fields = ("pk", "channel", "address", "language", "topics", "lon", "lat")
+    in_box = active.filter(lon__gte=min_x, lon__lte=max_x, lat__gte=min_y, lat__lte=max_y).values_list(*fields)
+    no_point = active.filter(lon__isnull=True, commune__in=version.area.get("communes") or []).values_list(*fields)
+    several = active.filter(extra_points=True).values_list(*fields, "points")
+    rows: dict[int, tuple] = {}
+    points: list[tuple] = []
+    chosen: set[int] = set()
+    for row in in_box.iterator(chunk_size=5000):
+        if not row[4] or alert.hazard in row[4]:
+            rows[row[0]] = row[:4]
+            points.append((row[0], row[5], row[6]))
+    for row in no_point:
+        if not row[4] or alert.hazard in row[4]:
+            rows[row[0]] = row[:4]
+            chosen.add(row[0])
+    for row in several:
+        if not row[4] or alert.hazard in row[4]:
+            rows[row[0]] = row[:4]
+            points.extend((row[0], p[0], p[1]) for p in (row[7] or []))
     if points:
-        chosen |= _in_area(area_geojson(version.area), points)
-    return chosen
+        chosen |= _in_area(geojson, points)
+    return [rows[pk] for pk in sorted(chosen)]
 
 
 def recipients(version: AlertVersion) -> Iterator[tuple[str, int | None, str, str]]:
@@ -70,14 +86,7 @@ def recipients(version: AlertVersion) -> Iterator[tuple[str, int | None, str, st
                 "channel", "subscriber_id", "recipient", "language"
             ).iterator(chunk_size=5000)
             return
-    ids = subscriber_ids_in_area(version)
-    for pk, channel, address, language in (
-        Subscriber.objects.filter(pk__in=ids).values_list("pk", "channel", "address", "language").iterator(
-            chunk_size=5000
-        )
-        if len(ids) < 900
-        else _by_chunks(ids)
-    ):
+    for pk, channel, address, language in subscribers_in_area(version):
         yield channel, pk, address, language
     for pk, address in Subscriber.objects.filter(
         channel=Subscriber.Channel.WEBHOOK, confirmed_at__isnull=False, unsubscribed_at__isnull=True,
@@ -86,11 +95,3 @@ def recipients(version: AlertVersion) -> Iterator[tuple[str, int | None, str, st
         yield "webhook", pk, address, "fr"
     for url in social_urls():
         yield "social", None, url, "fr"
-
-
-def _by_chunks(ids: set[int]):
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 900):
-        yield from Subscriber.objects.filter(pk__in=ordered[start : start + 900]).values_list(
-            "pk", "channel", "address", "language"
-        )
