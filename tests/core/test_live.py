@@ -13,6 +13,24 @@ from django.db import transaction
 from beffroi.core import live
 
 
+def run_async(coroutine):
+    """asyncio.run in a thread of its own (an end-to-end test may have left a loop in this one)."""
+    box = {}
+
+    def target():
+        try:
+            box["result"] = asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
 @pytest.fixture
 def broker():
     broker = live.MemoryBroker(buffer_size=5)
@@ -56,7 +74,7 @@ def test_async_subscriber_receives_published_events_in_order(broker):
         await asyncio.to_thread(produce)
         return await task
 
-    events = asyncio.run(scenario())
+    events = run_async(scenario())
     assert [e.data["n"] for e in events] == [1, 2, 3]
     assert all(e.topic == "monitoring" for e in events)
 
@@ -69,7 +87,7 @@ def test_resume_with_last_event_id_misses_nothing(broker):
     async def scenario():
         return await _take(live.subscribe(None, last_event_id=first, heartbeat=0.05), 2)
 
-    events = asyncio.run(scenario())
+    events = run_async(scenario())
     assert [e.event for e in events] == ["b", "c"]
 
 
@@ -81,7 +99,7 @@ def test_resume_after_buffer_trimmed_sends_resync(broker):
     async def scenario():
         return await _take(live.subscribe(None, last_event_id=first, heartbeat=0.05), 6)
 
-    events = asyncio.run(scenario())
+    events = run_async(scenario())
     assert events[0].event == live.RESYNC
     assert [e.data["n"] for e in events[1:]] == [1, 2, 3, 4, 5]
 
@@ -149,7 +167,7 @@ def test_redis_event_published_by_one_broker_reaches_subscriber_of_another():
 
         # One event published before the subscription but after ``first``: replayed from the stream.
         a.publish("monitoring", "missed", {"n": 1})
-        events = asyncio.run(scenario())
+        events = run_async(scenario())
         assert [e.data["n"] for e in events] == [1, 2, 3]
         assert live.parse_id(events[0].id) > live.parse_id(first)
     finally:
@@ -166,4 +184,4 @@ def test_async_heartbeat_when_idle(broker):
         await iterator.aclose()
         return first
 
-    assert asyncio.run(scenario()) is None
+    assert run_async(scenario()) is None

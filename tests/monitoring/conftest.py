@@ -71,3 +71,25 @@ def points(series, values, *, start=None, step=timedelta(minutes=10), unit="m", 
         {"series": series, "at": start + step * i, "value": v, "unit": unit, "kind": kind}
         for i, v in enumerate(values)
     ]
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion in a thread of its own: Playwright's sync API (end-to-end
+    tests run earlier in the same session) leaves an event loop running in the main thread."""
+    import asyncio
+    import threading
+
+    box = {}
+
+    def target():
+        try:
+            box["result"] = asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")

@@ -13,7 +13,7 @@ from beffroi.core import live
 from beffroi.monitoring import actions
 from beffroi.monitoring.models import Proposal
 
-from .conftest import points
+from .conftest import points, run_async
 
 
 def test_dashboard_renders_for_a_reader_without_decision_buttons(client_for, marne):
@@ -101,7 +101,7 @@ def test_sse_resume_after_dropped_connection_misses_nothing(make_user):
         assert [f["event"] for f in got] == ["observation", "level"]
         assert all(live.parse_id(f["id"]) > live.parse_id(last_seen) for f in got)
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -110,7 +110,7 @@ def test_sse_requires_login(territory):
         response = await AsyncClient().get("/live/")
         return response.status_code
 
-    assert asyncio.run(scenario()) in (302, 401)
+    assert run_async(scenario()) in (302, 401)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -126,7 +126,7 @@ def test_sse_receives_an_ingested_observation_live(make_user, marne):
         await sync_to_async(actions.do_ingest_points)(points(marne.series, [1.23]), source="t")
         return await reader
 
-    got = asyncio.run(scenario())
+    got = run_async(scenario())
     assert got[0]["event"] == "observation" and '"value":1.23' in got[0]["data"]
 
 

@@ -15,6 +15,7 @@ from beffroi.core import live
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require
 from beffroi.monitoring import actions, selectors
+from beffroi.monitoring.jsstrings import strings
 from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
 
 
@@ -40,6 +41,7 @@ def _context(request: HttpRequest, *, wall: bool) -> dict:
             "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
             "wall": wall,
             "rotateSeconds": 15,
+            "strings": strings(),
         },
     }
 

@@ -6,6 +6,10 @@
   var root = document.getElementById("veille");
   if (!root) { return; }
   var config = JSON.parse(document.getElementById("veille-config").textContent);
+  var S = config.strings || {};
+  function t(key, params) {
+    return String(S[key] || key).replace(/\{(\w+)\}/g, function (_, name) { return params && params[name] !== undefined ? params[name] : ""; });
+  }
   var data = JSON.parse(document.getElementById("veille-data").textContent);
   var byKey = {};
   var charts = {};
@@ -24,10 +28,10 @@
   function ts(iso) { return Date.parse(iso) / 1000; }
 
   function ageText(s) {
-    if (!s.at) { return "aucune valeur"; }
+    if (!s.at) { return t("noValue"); }
     var minutes = Math.max(0, Math.round((Date.now() - Date.parse(s.at)) / 60000));
-    var txt = minutes < 60 ? "il y a " + minutes + " min" : "il y a " + Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
-    return s.stale ? txt + " — source en retard" : txt;
+    var txt = minutes < 60 ? t("agoMinutes", { m: minutes }) : t("agoHours", { h: Math.floor(minutes / 60), m: minutes % 60 });
+    return s.stale ? t("sourceLate", { age: txt }) : txt;
   }
 
   // --- Map ----------------------------------------------------------------------------------------
@@ -55,7 +59,7 @@
   function updateMarker(s) {
     if (!map || s.lat === null || s.lon === null) { return; }
     var style = { radius: 11, color: "#1b1b1b", weight: 2, fillColor: colourOf(s), fillOpacity: 0.95, dashArray: s.stale ? "4 3" : null };
-    var label = (s.value === null ? "—" : fmt.format(s.value) + " " + s.unit) + " · " + s.level_label + (s.stale ? " (en retard)" : "");
+    var label = (s.value === null ? "—" : fmt.format(s.value) + " " + s.unit) + " · " + s.level_label + (s.stale ? " (" + t("late") + ")" : "");
     var m = markers[s.key];
     if (!m) {
       m = L.circleMarker([s.lat, s.lon], style).addTo(map);
@@ -83,12 +87,12 @@
     (layer.entries || []).forEach(function (e) {
       var icon = L.divIcon({ className: "crisis-entry-icon", iconSize: [14, 14] });
       var m = L.marker([e.lat, e.lon], { icon: icon, keyboard: false, title: e.text });
-      m.bindPopup((e.exercise ? "EXERCICE — " : "") + e.crisis_title + " n° " + e.seq + " : " + e.text);
+      m.bindPopup((e.exercise ? t("exercise") + " — " : "") + t("entryPopup", { crisis: e.crisis_title, seq: e.seq, text: e.text }));
       crisisGroup.addLayer(m);
     });
     (layer.shelters || []).forEach(function (s) {
       var icon = L.divIcon({ className: "shelter-icon", iconSize: [14, 14] });
-      crisisGroup.addLayer(L.marker([s.lat, s.lon], { icon: icon, keyboard: false, title: s.name }).bindPopup("Hébergement : " + s.name + (s.capacity ? " (" + s.capacity + " places)" : "")));
+      crisisGroup.addLayer(L.marker([s.lat, s.lon], { icon: icon, keyboard: false, title: s.name }).bindPopup(t("shelter", { name: s.name }) + (s.capacity ? " (" + t("places", { n: s.capacity }) + ")" : "")));
     });
     root.dataset.crisisEntries = String((layer.entries || []).length);
   }
@@ -153,11 +157,11 @@
              { size: 56, values: function (u, vals) { return vals.map(function (v) { return fmt.format(v); }); } }],
       series: [
         {},
-        { label: "Observé", stroke: "#123c69", width: 2, spanGaps: true },
-        { label: "Prévision (source)", stroke: "#123c69", width: 2, dash: [4, 4], spanGaps: true },
-        { label: "Tendance", stroke: "#7a4ea3", width: 1.5, dash: [2, 3], spanGaps: true },
-        { label: "Bas", stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true },
-        { label: "Haut", stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true }
+        { label: t("observed"), stroke: "#123c69", width: 2, spanGaps: true },
+        { label: t("forecastSeries"), stroke: "#123c69", width: 2, dash: [4, 4], spanGaps: true },
+        { label: t("trendSeries"), stroke: "#7a4ea3", width: 1.5, dash: [2, 3], spanGaps: true },
+        { label: t("low"), stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true },
+        { label: t("high"), stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true }
       ],
       bands: [{ series: [5, 4], fill: "rgba(122,78,163,0.15)" }],
       hooks: { draw: [thresholdHook(s)] }
@@ -176,35 +180,35 @@
     card.style.setProperty("--level-colour", colourOf(s));
     card.querySelector(".value").textContent = s.value === null ? "—" : fmt.format(s.value) + " " + s.unit;
     var badge = card.querySelector(".badge");
-    badge.textContent = s.stale ? s.level_label + " · en retard" : s.level_label;
+    badge.textContent = s.stale ? s.level_label + " · " + t("late") : s.level_label;
     badge.style.setProperty("--badge-colour", colourOf(s));
     card.querySelector(".age").textContent = ageText(s);
     var eta = card.querySelector(".eta");
     if (s.next_threshold) {
-      var basis = s.next_threshold.basis === "forecast" ? "selon la prévision de la source" : "selon la tendance (projection linéaire)";
-      eta.textContent = "Seuil « " + s.next_threshold.label + " » attendu vers " + timeFmt.format(new Date(s.next_threshold.at)) +
-        " (dans " + fmt.format(s.next_threshold.hours) + " h, " + basis + ")";
+      var basis = s.next_threshold.basis === "forecast" ? t("basisForecast") : t("basisTrend");
+      eta.textContent = t("eta", { label: s.next_threshold.label, at: timeFmt.format(new Date(s.next_threshold.at)),
+        hours: fmt.format(s.next_threshold.hours), basis: basis });
     } else {
-      eta.textContent = s.thresholds.length && s.level >= s.thresholds.length ? "Niveau maximal atteint" : "Pas de franchissement de seuil attendu";
+      eta.textContent = s.thresholds.length && s.level >= s.thresholds.length ? t("maxLevel") : t("noCrossing");
     }
   }
 
   // What will be in the water at the forecast peak (stations linked to zones per water height).
-  var SUMMARY = { residents: "habitants", addresses: "adresses", facilities: "équipements", registry: "personnes du registre", "75+": "dont 75 ans et plus" };
+  var SUMMARY = { residents: t("residents"), addresses: t("addresses"), facilities: t("facilities"), registry: t("registry") };
   function refreshExposure(s) {
     var card = document.getElementById("ind-" + s.key);
     var el = card && card.querySelector(".exposure");
     if (!el || !s.zones_dataset) { return; }
     fetchJSON(config.apiIndicators + "/" + encodeURIComponent(s.key) + "/exposure").then(function (x) {
       if (x.peak === null) { el.textContent = ""; return; }
-      var head = "À la hauteur " + (x.basis === "forecast" ? "prévue" : x.basis === "trend" ? "projetée" : "observée") +
+      var head = (x.basis === "forecast" ? t("atForecast") : x.basis === "trend" ? t("atTrend") : t("atObserved")) +
         " (" + fmt.format(x.peak) + " " + x.unit + (x.peak_at ? ", " + timeFmt.format(new Date(x.peak_at)) : "") + ") : ";
       if (!x.zone) {
-        el.textContent = head + "aucune zone inondable atteinte" + (x.first_level !== null ? " (première zone à " + fmt.format(x.first_level) + " " + x.unit + ")." : ".");
+        el.textContent = head + t("noZone") + (x.first_level !== null ? " (" + t("firstZone", { level: fmt.format(x.first_level) + " " + x.unit }) + ")." : ".");
       } else {
         var parts = Object.keys(x.zone.summary).filter(function (k) { return x.zone.summary[k] !== null && x.zone.summary[k] !== undefined; })
-          .map(function (k) { return k === "75+" ? "dont " + fmt.format(x.zone.summary[k]) + " de 75 ans et plus" : fmt.format(x.zone.summary[k]) + " " + (SUMMARY[k] || k); });
-        el.textContent = head + "zone « " + x.zone.label + " » — " + (parts.join(", ") || "rien de recensé") + ". Source : " + (x.title || x.dataset) + ".";
+          .map(function (k) { return k === "75+" ? t("over75", { n: fmt.format(x.zone.summary[k]) }) : fmt.format(x.zone.summary[k]) + " " + (SUMMARY[k] || k); });
+        el.textContent = head + t("zone", { label: x.zone.label }) + " — " + (parts.join(", ") || t("nothingCounted")) + ". " + t("source", { source: x.title || x.dataset }) + ".";
       }
       el.dataset.zone = x.zone ? String(x.zone.level) : "";
     }).catch(function () { el.textContent = ""; });
@@ -232,7 +236,7 @@
     Object.keys(sources).sort().forEach(function (name) {
       var e = sources[name];
       var tr = document.createElement("tr");
-      [name, e.last ? timeFmt.format(new Date(e.last)) : "—", e.stale ? "en retard" : "à jour"].forEach(function (txt, i) {
+      [name, e.last ? timeFmt.format(new Date(e.last)) : "—", e.stale ? t("late") : t("upToDate")].forEach(function (txt, i) {
         var td = document.createElement("td");
         if (i === 2 && e.stale) { var strong = document.createElement("strong"); strong.className = "stale-text"; strong.textContent = txt; td.appendChild(strong); }
         else { td.textContent = txt; }
@@ -278,17 +282,17 @@
   function setStatus(state, text) { statusEl.dataset.state = state; statusEl.textContent = text; }
 
   function connect() {
-    if (typeof EventSource === "undefined") { setStatus("off", "Direct indisponible sur ce navigateur"); return; }
+    if (typeof EventSource === "undefined") { setStatus("off", t("noEventSource")); return; }
     var url = config.liveUrl + (config.liveUrl.indexOf("?") >= 0 ? "&" : "?") + "last_event_id=" + encodeURIComponent(config.lastEventId);
     var source = new EventSource(url);
-    source.onopen = function () { setStatus("live", "En direct"); };
-    source.onerror = function () { setStatus("reconnecting", "Connexion perdue, reconnexion…"); };
+    source.onopen = function () { setStatus("live", t("live")); };
+    source.onerror = function () { setStatus("reconnecting", t("reconnecting")); };
     source.addEventListener("observation", function (e) { var d = JSON.parse(e.data); refreshIndicator(d.indicator); root.dataset.lastEvent = e.lastEventId; });
     source.addEventListener("stale", function (e) { refreshIndicator(JSON.parse(e.data).indicator); });
     source.addEventListener("level", function (e) {
       var d = JSON.parse(e.data);
       var s = byKey[d.indicator];
-      announceEl.textContent = (s ? s.label : d.indicator) + " : niveau " + d.label;
+      announceEl.textContent = t("levelAnnounce", { label: s ? s.label : d.indicator, level: d.label });
       refreshIndicator(d.indicator);
     });
     source.addEventListener("proposal", function () { refreshProposals(); });
