@@ -199,3 +199,22 @@ def test_on_call_people_are_notified_when_available(
 def test_compatible_units_are_converted(marne):
     actions.do_ingest_points(points(SERIES, [2450], unit="mm"), source="hubeau")
     assert Observation.objects.get(indicator=marne).value == pytest.approx(2.45)
+
+
+def test_accepting_a_citizen_message_only_drafts_it(marne, make_user):
+    alerts = pytest.importorskip("beffroi.alerts.actions")
+    if not hasattr(alerts, "do_draft_alert"):
+        pytest.skip("alerts app without do_draft_alert")
+    from beffroi.alerts.models import Alert
+
+    start = timezone.now() - timedelta(hours=1)
+    ingest([3.5, 4.1, 4.2, 4.3, 4.4], start=start)
+    message = Proposal.objects.get(action="citizen_message", status="pending")
+    assert "Crue" in message.text or "berges" in message.text
+    cell = make_user("cellule_crise")
+    done = actions.do_accept_proposal(message, exercise=True, actor=cell)
+    alert = Alert.objects.get(pk=done.result["alert"])
+    assert done.result["drafted"] is True
+    assert alert.status == "Exercise" and alert.hazard == "inondation" and alert.source == "monitoring"
+    # Only a draft: nothing published or sent.
+    assert not alert.versions.exclude(state="draft").exists()
