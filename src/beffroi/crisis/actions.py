@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -274,7 +275,23 @@ def do_append_entry(crisis: Crisis | int, *, text: str, category: str, source: s
                    detail={"seq": entry.seq, "hash": entry.hash, "corrects": corrects.seq if corrects else None})
         return entry
 
-    return _retry_when_locked(write)
+    with _process_lock(crisis.pk):
+        return _retry_when_locked(write)
+
+
+_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _process_lock(crisis_id: int) -> threading.Lock:
+    """Writers of one process queue on a per-crisis lock before the database lock.
+
+    The database lock (the chain row) is what keeps the chain correct across processes; this one
+    only spares threads of the same process SQLite's busy-wait back-off, which sleeps in steps of
+    up to 100 ms.
+    """
+    with _locks_guard:
+        return _locks.setdefault(crisis_id, threading.Lock())
 
 
 def _retry_when_locked(write, attempts: int = 400):
@@ -303,8 +320,8 @@ def _append(crisis: Crisis, *, text: str, category: str, source: str, actor: Any
             attachment_sha256: str = "") -> LogEntry:
     """The one place entries are written: lock the chain row, link, hash, insert, move the head."""
     with transaction.atomic():
-        chain = LogChain.objects.select_for_update().get(crisis_id=crisis.pk)
-        if not Crisis.objects.filter(pk=crisis.pk, status=Crisis.Status.OPEN).exists():
+        chain = LogChain.objects.select_for_update(of=("self",)).select_related("crisis").get(crisis_id=crisis.pk)
+        if chain.crisis.status != Crisis.Status.OPEN:
             raise UserError(f"Crisis {crisis.pk} is closed.", [Problem("crisis closed", field="crisis")])
         now = utcnow()
         entry = LogEntry(
