@@ -57,6 +57,20 @@ def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot)
     assert len(drawn["area"]["coordinates"][0]) == 5
     screenshot("crossing-exposure")
 
+    # Save it: it becomes a saved crossing with the same figure.
+    page.get_by_label("Nom du croisement").fill("Centre de Rueil")
+    page.get_by_role("button", name="Enregistrer ce croisement").click()
+    from playwright.sync_api import expect
+
+    expect(page.locator("#save-status")).not_to_have_text("", timeout=15000)
+    assert "enregistré" in page.locator("#save-status").inner_text(), page.locator(
+        "#save-status"
+    ).inner_text()
+    from beffroi.crossing.models import SavedCrossing
+
+    saved = SavedCrossing.objects.get(name="Centre de Rueil")
+    assert next(x for x in saved.result["layers"] if x["layer"] == "residents")["figures"]["total"] == shown
+
     # Flood scenario: move the slider to the highest level.
     slider = page.locator("#scenario-level")
     page.wait_for_selector("#scenario-panel table.scenario")

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from beffroi.core.permissions import require
+from beffroi.core.permissions import has_perm, require
 from beffroi.crossing import selectors
 from beffroi.crossing.cli import PROFILE_FIELDS
 from beffroi.crossing.layers import catalogue, source_ref
@@ -48,6 +48,7 @@ def _strings() -> dict[str, str]:
         "lines": _("Lignes"),
         "updated": _("mis à jour le"),
         "notes": _("Remarques"),
+        "saved": _("Croisement enregistré."),
         "zone": _("Zone"),
         "figureLabels": {
             "total": _("Total"),
@@ -70,6 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
     communes = sorted(communes_for_user(request.user), key=lambda c: c.code)
     datasets = catalogue()
     hazards = selectors.hazard_datasets(datasets)
+    saved = selectors.saved_crossings(user=request.user)
     return render(
         request,
         "crossing/index.html",
@@ -85,7 +87,11 @@ def index(request: HttpRequest) -> HttpResponse:
                 "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
                 "exposureUrl": "/api/crossing/exposure",
                 "scenarioUrl": "/api/crossing/scenario/",
+                "savedUrl": "/api/crossing/saved",
+                "saved": {"type": "FeatureCollection", "features": [selectors.saved_layer(s) for s in saved]},
             },
+            "saved": saved,
+            "can_save": has_perm(request.user, "crossing.add_savedcrossing"),
         },
     )
 

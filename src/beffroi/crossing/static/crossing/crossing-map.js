@@ -21,7 +21,15 @@
   else { map.setView([48.85, 2.35], 11); }
 
   element.leafletMap = map;  // for tests and keyboard helpers
+  if (data.saved && data.saved.features.length) {
+    L.geoJSON(data.saved, {
+      style: function () { return { color: "#1b7f3b", weight: 2, dashArray: "6 4", fillOpacity: 0.05 }; },
+      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); }
+    }).addTo(map);
+  }
   var drawing = L.layerGroup().addTo(map);
+  var lastArea = null;
+  var saveForm = document.getElementById("save-crossing");
   var scenarioLayer = L.layerGroup().addTo(map);
   var mode = null;
   var vertices = [];
@@ -107,6 +115,8 @@
       if (!res.ok) { showError(res.body); return; }
       renderExposure(panel, res.body);
       panel.dataset.state = "done";
+      lastArea = { area: res.body.area.geometry, layers: null };
+      if (saveForm) { saveForm.hidden = false; }
     }).catch(function (err) { showError({ detail: String(err) }); });
   }
   function showError(body) {
@@ -160,6 +170,16 @@
       nodes.push(section);
     });
     target.replaceChildren.apply(target, nodes);
+  }
+
+  if (saveForm) {
+    saveForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!lastArea) { return; }
+      var status = document.getElementById("save-status");
+      post(data.savedUrl, { name: document.getElementById("save-name").value, area: lastArea.area })
+        .then(function (res) { status.textContent = res.ok ? T.saved : (T.error + " : " + (res.body.detail || "")); });
+    });
   }
 
   // --- scenario: slide the hazard level ---------------------------------------------------------
