@@ -60,10 +60,13 @@ def sms(version, lang: str = "fr", subscriber=None) -> str:
     stop = (" STOP: " + unsubscribe_url(subscriber)) if subscriber is not None else ""
     body = strip_markup(" ".join(x for x in [headline(version, lang) + ".", t["instruction"]] if x))
     body = " ".join(body.split())
-    limit = 153 * SMS_MAX_SEGMENTS
-    if sms_segments(body + link + stop)[1] == "UCS-2":
-        limit = 67 * SMS_MAX_SEGMENTS
-    return cut(body, limit, link + stop)
+    # GSM-7 allows 3 x 153 characters; one non-GSM character (œ, emoji…) switches to UCS-2 (3 x 67).
+    limit = 67 * SMS_MAX_SEGMENTS if sms_segments(body + link + stop)[1] == "UCS-2" else 153 * SMS_MAX_SEGMENTS
+    text = cut(body, limit, link + stop, ellipsis="...")
+    while sms_segments(text)[0] > SMS_MAX_SEGMENTS and limit > 40:  # GSM-7 escapes count double
+        limit -= 10
+        text = cut(body, limit, link + stop, ellipsis="...")
+    return text
 
 
 def push(version, lang: str = "fr") -> dict:

@@ -42,10 +42,10 @@ def sms_segments(text: str) -> tuple[int, str]:
     return (1 if units <= 70 else -(-units // 67)), "UCS-2"
 
 
-def cut(text: str, limit: int, suffix: str = "") -> str:
+def cut(text: str, limit: int, suffix: str = "", ellipsis: str = "…") -> str:
     """Cut ``text`` on a word boundary so that ``text + suffix`` fits ``limit`` characters."""
     room = limit - len(suffix)
     if len(text) <= room:
         return text + suffix
-    short = text[: max(room - 1, 0)].rsplit(" ", 1)[0].rstrip(" ,;:.")
-    return short + "…" + suffix
+    short = text[: max(room - len(ellipsis), 0)].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return short + ellipsis + suffix
