@@ -119,12 +119,17 @@ def exposure_command(args) -> int:
         console.print(f"Area: {info['km2']} km², communes {', '.join(info['communes'])}")
         for note in info["notes"]:
             console.print(f"[yellow]Note:[/] {note}")
-        table = Table("Layer", "Figure", "Value", "Sources")
+        table = Table("Layer", "Figure", "Value")
+        previous = None
         for r in rows:
-            table.add_row(r["layer"], str(r["figure"]), str(r["value"]), r["sources"])
+            table.add_row(r["layer"] if r["layer"] != previous else "", str(r["figure"]), str(r["value"]))
+            previous = r["layer"]
         console.print(table)
         for layer in result["layers"]:
             console.print(f"[bold]{layer['layer']}[/]: {layer['method']}")
+            for src in layer["sources"]:
+                flag = " [yellow](synthetic)[/]" if src.get("synthetic") else ""
+                console.print(f"  source: {src['title']} ({src['dataset']}, updated {src.get('updated_at') or '?'}){flag}")
     return 0
 
 

@@ -228,6 +228,8 @@ def restrict_to(
     if union.covers(area.geometry):
         return area, touched
     clipped = area.geometry.intersection(union)
+    if area.geometry.area and (area.geometry.area - clipped.area) / area.geometry.area < 1e-4:
+        return area, touched  # only rounding noise along shared borders
     polys = [p for p in getattr(clipped, "geoms", [clipped]) if p.geom_type in AREA_TYPES]
     clipped = unary_union(polys) if polys else clipped
     note = f"The area was limited to {label} (communes {', '.join(touched)})."
