@@ -79,6 +79,10 @@ def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot)
     page.wait_for_selector("#scenario-panel tr.current")
     assert page.locator("#scenario-level-value").inner_text().endswith("m")
     screenshot("crossing-scenario")
+    page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
+    serious = [(v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert result["passes"] and serious == [], serious
     assert page.js_errors == []
 
 
@@ -101,6 +105,10 @@ def test_profile_table_and_csv(page, make_user, demo_data, screenshot):
     assert page.locator("#profile-table tbody tr").count() == 3, (page.url, page.content()[:3000])
     page.get_by_role("button", name="Indice").click()
     screenshot("crossing-profile")
+    page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
+    serious = [(v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert result["passes"] and serious == [], serious
     with page.expect_download() as download:
         page.get_by_role("link", name="Exporter en CSV").click()
     content = open(download.value.path(), encoding="utf-8").read()
