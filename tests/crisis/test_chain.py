@@ -15,6 +15,24 @@ from beffroi.crisis.models import AppendOnlyError, LogEntry
 from beffroi.crisis.selectors import active_crises, chain_head
 
 
+def _tamper(sql: str, params: list) -> None:
+    """Change the table behind the application's back, as a database administrator could.
+
+    On PostgreSQL the append-only trigger refuses it first; the administrator then bypasses
+    triggers (session_replication_role), which only the chain verification can reveal.
+    """
+    from django.db import DatabaseError, transaction
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with pytest.raises(DatabaseError), transaction.atomic():
+                cursor.execute(sql, params)
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
 @pytest.fixture
 def crisis(make_user):
     maire = make_user("maire")
@@ -45,12 +63,7 @@ def test_a_tampered_row_is_detected_and_named(crisis, make_user):
     for i in range(5):
         do_append_entry(crisis, text=f"entrée {i}", category="info", source="radio", actor=cell)
     target = LogEntry.objects.get(crisis=crisis, seq=4)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE crisis_logentry DISABLE TRIGGER crisis_logentry_append_only")
-        cursor.execute("UPDATE crisis_logentry SET text = %s WHERE id = %s", ["falsifié", target.pk])
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE crisis_logentry ENABLE TRIGGER crisis_logentry_append_only")
+    _tamper("UPDATE crisis_logentry SET text = %s WHERE id = %s", ["falsifié", target.pk])
     report = verify(crisis)
     assert not report.ok
     assert report.broken_seq == 4 and report.broken_id == target.pk
@@ -62,12 +75,7 @@ def test_a_deleted_last_row_is_detected(crisis, make_user):
     for i in range(3):
         do_append_entry(crisis, text=f"entrée {i}", category="info", source="radio", actor=cell)
     last = LogEntry.objects.get(crisis=crisis, seq=4)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE crisis_logentry DISABLE TRIGGER crisis_logentry_append_only")
-        cursor.execute("DELETE FROM crisis_logentry WHERE id = %s", [last.pk])
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE crisis_logentry ENABLE TRIGGER crisis_logentry_append_only")
+    _tamper("DELETE FROM crisis_logentry WHERE id = %s", [last.pk])
     report = verify(crisis)
     assert not report.ok and "removed" in report.reason
 
