@@ -102,3 +102,32 @@ def test_notify_staff_by_email(make_user, mailoutbox):
     user.save()
     assert actions.do_notify_staff([user], "Seuil franchi", "Crue <b>forte</b>", actor=None) == 1
     assert mailoutbox[0].to == ["maire@example.org"] and "Crue" in mailoutbox[0].body
+
+
+def test_web_push_is_encrypted_and_signed_with_vapid(composer, mayor, http_server, territory, monkeypatch):
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    server_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    monkeypatch.setenv("BEFFROI_VAPID_PRIVATE_KEY", server_key.decode())
+    browser = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    endpoint = f"http://127.0.0.1:{http_server.server_address[1]}/push/abc"
+    Subscriber.objects.create(channel="webpush", address=endpoint, commune=RUEIL, token="p",
+                              push_keys={"p256dh": b64(browser), "auth": b64(os.urandom(16))},
+                              confirmed_at=timezone.now())
+    publish_real(draft(composer), composer, mayor)
+    dispatch_all()
+    headers, body = http_server.received[0]
+    headers = {k.lower(): v for k, v in headers.items()}
+    assert headers["content-encoding"] == "aes128gcm", headers
+    assert headers["authorization"].startswith("vapid t=")
+    assert b"Risque" not in body  # encrypted
+    assert Delivery.objects.get().state == "delivered"

@@ -40,3 +40,23 @@ def test_bad_phone_is_refused(client, territory):
     client.post("/public/abonnement/", {"channel": "sms", "address": "12", "commune": "92063", "language": "fr",
                                         "consent": "on"})
     assert not Subscriber.objects.exists()
+
+
+def test_push_subscription_endpoint(client, territory, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    monkeypatch.setenv("BEFFROI_VAPID_PRIVATE_KEY", pem.decode())
+    page = client.get("/public/abonnement/").content.decode()
+    assert 'id="push"' in page and "/public/push.js" in page
+    payload = {"subscription": {"endpoint": "https://push.example.org/abc", "keys": {"p256dh": "k", "auth": "a"}},
+               "commune": "92063"}
+    r = client.post("/public/abonnement/push/", payload, content_type="application/json")
+    assert r.status_code == 200
+    sub = Subscriber.objects.get(channel="webpush")
+    assert sub.active and sub.push_keys == {"p256dh": "k", "auth": "a"}
+    bad = client.post("/public/abonnement/push/", {"subscription": {"endpoint": "ftp://x", "keys": {}}},
+                      content_type="application/json")
+    assert bad.status_code == 400

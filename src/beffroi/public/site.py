@@ -127,6 +127,8 @@ def build_site(root: Path | None = None) -> dict:
             "map": svg_map(all_communes, [(render.headline(v), v.area) for v in active]),
         }
         write_atomic(root / "site.css", CSS.read_bytes())
+        for name in ("push.js", "sw.js"):
+            write_atomic(root / name, (CSS.parent / name).read_bytes())
         write_atomic(root / "index.html", render_to_string("public/index.html", context))
         pages = cap_files = 0
         for alert in Alert.objects.all():

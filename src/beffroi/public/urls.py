@@ -7,6 +7,7 @@ app_name = "public"
 urlpatterns = [
     path("", views.index, name="index"),
     path("abonnement/", views.subscribe, name="subscribe"),
+    path("abonnement/push/", views.subscribe_push, name="subscribe_push"),
     path("abonnement/confirmer/<str:token>/", views.confirm, name="confirm"),
     path("abonnement/desinscription/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

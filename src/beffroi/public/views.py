@@ -10,7 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from beffroi.alerts import actions
 from beffroi.alerts.subscriptions import match_address
@@ -35,6 +36,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
+    from beffroi.alerts.channels.webpush import public_key
+
     form = SubscribeForm(request.POST or None, communes=communes())
     done = None
     if request.method == "POST" and form.is_valid():
@@ -53,7 +56,33 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             form.add_error("address", exc.message)
         else:
             done = d["channel"]
-    return render(request, "public/subscribe.html", {"form": form, "done": done})
+    return render(request, "public/subscribe.html", {"form": form, "done": done, "vapid": public_key(),
+                                                     "communes": communes()})
+
+
+@csrf_exempt  # called by the static site's script; the browser's permission prompt is the opt-in
+@require_POST
+def subscribe_push(request: HttpRequest) -> HttpResponse:
+    import json
+
+    from django.http import JsonResponse
+
+    try:
+        data = json.loads(request.body)
+        endpoint = str(data["subscription"]["endpoint"])
+        keys = {k: str(v) for k, v in data["subscription"]["keys"].items() if k in ("p256dh", "auth")}
+        commune = str(data.get("commune", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return JsonResponse({"error": "invalid subscription"}, status=400)
+    if commune not in {c.code for c in communes()} or set(keys) != {"p256dh", "auth"}:
+        return JsonResponse({"error": "invalid subscription"}, status=400)
+    try:
+        subscriber = actions.do_subscribe(channel="webpush", address=endpoint, commune=commune, push_keys=keys,
+                                          language=str(data.get("language", "fr"))[:5])
+        actions.do_confirm_subscription(actions.confirmation_token(subscriber))
+    except UserError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse({"ok": True, "unsubscribe": f"/public/abonnement/desinscription/{subscriber.token}/"})
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:

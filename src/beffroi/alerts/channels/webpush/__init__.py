@@ -13,11 +13,37 @@ from beffroi.alerts import render
 from beffroi.alerts.channels import TemporaryError
 
 
+def _vapid():
+    from py_vapid import Vapid
+
+    key = os.environ.get("BEFFROI_VAPID_PRIVATE_KEY", "")
+    if not key:
+        return None
+    if os.path.isfile(key):
+        return Vapid.from_file(key)
+    if key.lstrip().startswith("-----BEGIN"):
+        return Vapid.from_pem(key.encode())
+    return Vapid.from_string(key)
+
+
+def public_key() -> str:
+    """The application server key browsers need to subscribe (base64url, uncompressed point)."""
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    vapid = _vapid()
+    if vapid is None:
+        return ""
+    raw = vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 def send(delivery) -> str:
     from pywebpush import WebPushException, webpush
 
-    key = os.environ.get("BEFFROI_VAPID_PRIVATE_KEY")
-    if not key:
+    key = _vapid()
+    if key is None:
         raise RuntimeError("web push not configured (BEFFROI_VAPID_PRIVATE_KEY)")
     keys = delivery.subscriber.push_keys if delivery.subscriber else {}
     try:
