@@ -1,0 +1,154 @@
+"""``beffroi registry import|export-prefect|open-export|rotate-key|nominate``."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+from beffroi.core.errors import Problem, UserError
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("registry", help="vulnerable-people registry (encrypted, audited)")
+    sub = parser.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("import", help="import a spreadsheet (xlsx/csv) into the registry: all or nothing")
+    p.add_argument("file", type=Path)
+    p.add_argument("--commune", required=True, help="INSEE code")
+    p.add_argument("--mapping", action="append", default=[], metavar="COLUMN=field",
+                   help="map a column header to a field (repeatable)")
+    p.add_argument("--dry-run", action="store_true", help="validate and preview, import nothing")
+    p.add_argument("--proofs-on-paper", action="store_true",
+                   help="third-party requests: the written requests are kept in the CCAS paper file")
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("export-prefect", help="sealed, field-filtered export for the préfet (R121-8)")
+    p.add_argument("--commune", required=True)
+    p.add_argument("--fields", default="", help="comma-separated fields (default: identity, address, phone, services)")
+    p.add_argument("--reason", required=True, help="why (e.g. the préfet's request of DATE)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file (else one is generated)")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("open-export", help="decrypt a sealed export (BEFFROI-SEALED-1)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--passphrase-file", type=Path)
+    p.set_defaults(handler=cmd_open)
+
+    p = sub.add_parser("rotate-key", help="re-encrypt the registry with a new key")
+    p.set_defaults(handler=cmd_rotate)
+
+    p = sub.add_parser("nominate", help="record the mayor's nomination of a CCAS agent (R121-7)")
+    p.add_argument("--user", required=True)
+    p.add_argument("--commune", required=True)
+    p.add_argument("--signer", required=True)
+    p.add_argument("--decision-date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--reference", default="")
+    p.add_argument("--scope", choices=["manager", "caller"], default="manager")
+    p.set_defaults(handler=cmd_nominate)
+
+
+def cmd_import(args) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from beffroi.registry.importer import import_file
+
+    if not args.file.exists():
+        raise UserError(f"{args.file}: no such file.", [Problem("not found", file=str(args.file))])
+    console = Console()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Chiffrement et import…", total=None)
+        report = import_file(args.file, args.commune, actor=None, mapping=args.mapping, dry_run=args.dry_run,
+                             proofs_on_paper=args.proofs_on_paper, progress=lambda: progress.advance(task))
+    table = Table(title=f"{'Aperçu (rien importé)' if report.dry_run else 'Import'} — {report.file}")
+    for column in ("ligne", "nom", "prénoms", "âge", "origine", "localisée"):
+        table.add_column(column)
+    for row in report.preview:
+        table.add_row(str(row["line"]), row["nom"], row["prénoms"], str(row["âge"]), row["source"],
+                      "oui" if row["localisée"] else "non")
+    console.print(table)
+    console.print(f"Colonnes reconnues : {', '.join(f'{k} → {v}' for k, v in report.columns.items())}")
+    if report.ignored_columns:
+        console.print(f"Colonnes ignorées (non prévues par l'article R121-4, jamais enregistrées) : "
+                      f"{', '.join(report.ignored_columns)}")
+    if report.address_layer:
+        console.print(f"Adresses localisées : {report.addresses_located}/{report.rows} "
+                      f"(couche {report.address_layer}); non trouvées lignes {report.addresses_not_found[:20]}")
+    else:
+        console.print("Pas de couche d'adresses (BAN) dans le catalogue : adresses non vérifiées.")
+    verb = "seraient importées" if report.dry_run else "importées"
+    console.print(f"{report.to_import} personnes {verb} ({', '.join(f'{k}: {v}' for k, v in report.by_source.items())}).")
+    return 0
+
+
+def _passphrase(path: Path | None, *, confirm_generated: bool) -> tuple[str, bool]:
+    if path is not None:
+        if not path.exists():
+            raise UserError(f"{path}: no such file.", [Problem("not found", file=str(path))])
+        return path.read_text().strip(), False
+    if confirm_generated:
+        from beffroi.registry.exports import new_passphrase
+
+        return new_passphrase(), True
+    return getpass.getpass("Phrase de passe : "), False
+
+
+def cmd_export(args) -> int:
+    from beffroi.registry.exports import do_export_prefect
+
+    passphrase, generated = _passphrase(args.passphrase_file, confirm_generated=True)
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()] or None
+    _name, sealed = do_export_prefect(args.commune, fields=fields, passphrase=passphrase, reason=args.reason, actor=None)
+    args.out.write_bytes(sealed)
+    args.out.chmod(0o600)
+    print(f"Export chiffré écrit dans {args.out}.")
+    if generated:
+        print(f"Phrase de passe (à transmettre au destinataire par un autre canal, par téléphone) : {passphrase}")
+    return 0
+
+
+def cmd_open(args) -> int:
+    from beffroi.registry.exports import open_sealed
+
+    passphrase, _g = _passphrase(args.passphrase_file, confirm_generated=False)
+    header, plaintext = open_sealed(args.file.read_bytes(), passphrase)
+    args.out.write_bytes(plaintext)
+    args.out.chmod(0o600)
+    print(f"{header['filename']} déchiffré dans {args.out}.", file=sys.stderr)
+    return 0
+
+
+def cmd_rotate(args) -> int:
+    from beffroi.registry import crypto
+    from beffroi.registry.actions import do_rotate_key
+
+    ring = crypto.keyring()
+    if ring.origin == "env" and len(ring.keys) == 1:
+        print("BEFFROI_REGISTRY_KEY holds one key. To rotate: put a new key first, keep the old one after a comma, "
+              "run this command, then remove the old key. New key:\n  " + crypto.generate_key(), file=sys.stderr)
+    result = do_rotate_key()
+    print(f"Clé courante {result['key_id']} ; {result['re_encrypted']} inscriptions rechiffrées.")
+    return 0
+
+
+def cmd_nominate(args) -> int:
+    from django.contrib.auth import get_user_model
+
+    from beffroi.registry.actions import do_nominate
+
+    user = get_user_model().objects.filter(username=args.user).first()
+    if user is None:
+        raise UserError(f"No user {args.user!r}.", [Problem("unknown user", field="user")])
+    try:
+        decision = date.fromisoformat(args.decision_date)
+    except ValueError:
+        raise UserError("--decision-date must be YYYY-MM-DD.", [Problem("bad date", field="decision-date")]) from None
+    do_nominate(user, args.commune, decision_date=decision, signer=args.signer, scope=args.scope,
+                decision_reference=args.reference, actor=None)
+    print(f"{args.user} nommé(e) au registre de {args.commune} ({args.scope}).")
+    return 0

@@ -1,0 +1,123 @@
+"""Exports: the préfet's (R121-8, explicit act, field-filtered, encrypted for its recipient, logged)
+and the single-record subject access export (R121-10).
+
+Sealed file format "BEFFROI-SEALED-1" (documented in docs/registry.md), readable with
+``beffroi registry open-export`` or the 15-line Python snippet of the docs:
+
+    magic        8 bytes  b"BFRSEAL1"
+    header_len   4 bytes  big-endian unsigned
+    header       JSON, UTF-8: {"format": "BEFFROI-SEALED-1", "kdf": "scrypt", "n", "r", "p", "salt" (b64),
+                              "cipher": "AES-256-GCM", "nonce" (b64), "content_type", "filename", "created"}
+    ciphertext   AES-256-GCM(key = scrypt(passphrase, salt, n, r, p, 32), nonce, plaintext,
+                             associated data = the header bytes)
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import os
+import secrets
+import struct
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from django.db import transaction
+from django.utils import timezone
+
+from beffroi.core.audit import record as audit
+from beffroi.core.errors import Problem, UserError
+from beffroi.core.permissions import require
+from beffroi.registry import access
+from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS
+
+MAGIC = b"BFRSEAL1"
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+PREFECT_DEFAULT_FIELDS = ["last_name", "first_names", "birth_date", "category", "address", "phone",
+                          "home_care_service", "emergency_contact"]
+MIN_PASSPHRASE = 12
+
+
+def new_passphrase() -> str:
+    words = secrets.token_urlsafe(18)
+    return "-".join(words[i:i + 6] for i in range(0, 24, 6))
+
+
+def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
+
+
+def seal_bytes(plaintext: bytes, passphrase: str, *, content_type: str, filename: str) -> bytes:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UserError(f"The passphrase must be at least {MIN_PASSPHRASE} characters.",
+                        [Problem("too short", field="passphrase")])
+    salt, nonce = os.urandom(16), os.urandom(12)
+    header = json.dumps({
+        "format": "BEFFROI-SEALED-1", "kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
+        "salt": base64.b64encode(salt).decode(), "cipher": "AES-256-GCM", "nonce": base64.b64encode(nonce).decode(),
+        "content_type": content_type, "filename": filename, "created": timezone.now().isoformat(),
+    }, separators=(",", ":")).encode()
+    key = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return MAGIC + struct.pack(">I", len(header)) + header + AESGCM(key).encrypt(nonce, plaintext, header)
+
+
+def open_sealed(blob: bytes, passphrase: str) -> tuple[dict, bytes]:
+    if not blob.startswith(MAGIC) or len(blob) < 12:
+        raise UserError("Not a Beffroi sealed file.", [Problem("bad magic", field="file")])
+    (length,) = struct.unpack(">I", blob[8:12])
+    header_bytes = blob[12:12 + length]
+    header = json.loads(header_bytes)
+    key = _derive(passphrase, base64.b64decode(header["salt"]), header["n"], header["r"], header["p"])
+    try:
+        plaintext = AESGCM(key).decrypt(base64.b64decode(header["nonce"]), blob[12 + length:], header_bytes)
+    except InvalidTag:
+        raise UserError("Wrong passphrase or damaged file.", [Problem("authentication failed", field="passphrase")]) from None
+    return header, plaintext
+
+
+def do_export_prefect(commune: str, *, fields: list[str] | None, passphrase: str, reason: str, actor) -> tuple[str, bytes]:
+    """The préfet's copy: an explicit act with a reason, only the fields asked for, sealed, logged."""
+    fields = list(fields or PREFECT_DEFAULT_FIELDS)
+    unknown = [f for f in fields if f not in R121_4_FIELDS]
+    if unknown:
+        raise UserError(f"Unknown field(s): {', '.join(unknown)}.", [Problem("unknown", field=f) for f in unknown])
+    if not (reason or "").strip():
+        raise UserError("Give the reason of the transmission (e.g. the préfet's request).",
+                        [Problem("required", field="reason")])
+    if actor is not None:
+        require(actor, "registry.export_prefect", commune)
+    with transaction.atomic():
+        rows = access.export_rows(actor, commune, fields, reason=reason, action="export_prefect") if actor else \
+            _operator_rows(commune, fields, reason)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow([str(FIELD_LABELS[f]) for f in fields])
+        for row in rows:
+            writer.writerow([row[f] or "" for f in fields])
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        filename = f"registre-{commune}-{stamp}.csv"
+        sealed = seal_bytes(buffer.getvalue().encode("utf-8-sig"), passphrase, content_type="text/csv",
+                            filename=filename)
+        audit(actor, "registry.export_prefect", object_type="registry.export", object_id=filename, commune=commune,
+              detail={"fields": fields, "rows": len(rows), "reason": reason[:200]})
+    return filename + ".bfrseal", sealed
+
+
+def _operator_rows(commune: str, fields: list[str], reason: str) -> list[dict]:
+    """The CLI operator (no user account): same rows, logged as the operator."""
+    from beffroi.registry.models import Person
+
+    people = list(Person.objects.filter(commune_code=commune))
+    access.log_access(None, "export_prefect", commune, [p.public_id for p in people], reason=reason)
+    return [{f: getattr(access.decrypt_person(p), f) for f in fields} for p in people]
+
+
+def do_subject_access_export(public_id: str, *, reason: str, actor) -> tuple[str, bytes]:
+    data = access.subject_access_export(actor, public_id, reason=reason)
+    data["fields_labels"] = {f: str(FIELD_LABELS[f]) for f in R121_4_FIELDS}
+    audit(actor, "registry.export_subject", object_type="registry.person", object_id=public_id,
+          commune=data["commune"])
+    return f"registre-donnees-{public_id}.json", json.dumps(data, ensure_ascii=False, indent=2).encode()
