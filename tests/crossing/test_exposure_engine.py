@@ -106,3 +106,32 @@ def test_layers_filter_and_flatten(demo_layers):
     assert [layer["layer"] for layer in result["layers"]] == ["addresses"]
     rows = flatten(result)
     assert rows[0]["layer"] == "addresses" and "synthetic" in rows[0]["sources"]
+
+
+def test_presence_at_an_hour_is_apportioned_by_surface(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from beffroi.crossing.layers import LayerSource
+
+    square = Polygon.from_bounds(2.0, 48.0, 2.02, 48.02)
+    table = pa.table(
+        {
+            "zone": ["a", "a"],
+            "hour": [8, 20],
+            "count": [1000, 200],
+            "geometry": [shapely.to_wkb(square), shapely.to_wkb(square)],
+        }
+    )
+    path = tmp_path / "presence-mobile.parquet"
+    pq.write_table(table, path)
+    layer = LayerSource("presence-mobile", "Présence", path, "geometry")
+    half = parse_area(shapely.geometry.mapping(Polygon.from_bounds(2.0, 48.0, 2.01, 48.02)))
+    expected_share = (
+        to_lambert93(Polygon.from_bounds(2.0, 48.0, 2.01, 48.02)).area / to_lambert93(square).area
+    )
+    morning = _layer(compute(half, [layer], at_hour=8), "presence")
+    evening = _layer(compute(half, [layer], at_hour=20), "presence")
+    assert morning["figures"]["total"] == round(1000 * expected_share)
+    assert evening["figures"]["total"] == round(200 * expected_share)
+    assert morning["figures"]["hour"] == 8

@@ -38,6 +38,13 @@ def register(subparsers) -> None:
     exp.add_argument("--area", help="GeoJSON file: Polygon, MultiPolygon, Feature or FeatureCollection")
     exp.add_argument("--commune", help="INSEE code of a commune, as the area")
     exp.add_argument("--iris", nargs="+", help="IRIS codes, as the area")
+    exp.add_argument(
+        "--hour",
+        type=int,
+        choices=range(24),
+        metavar="0-23",
+        help="hour of presence datasets (default: now, Europe/Paris)",
+    )
     exp.add_argument("--zone", help="DATASET:LEVEL, e.g. flood-zones-seine:7.5 (zone at that level)")
     exp.add_argument(
         "--layers",
@@ -103,7 +110,9 @@ def exposure_command(args) -> int:
             zone_dataset=zone_dataset,
             zone_level=zone_level,
         )
-        result = exposure(area, args.layers or None, user=user, repair=args.repair, buffer_m=args.buffer)
+        result = exposure(
+            area, args.layers or None, user=user, repair=args.repair, buffer_m=args.buffer, at_hour=args.hour
+        )
     except UserError as exc:
         if args.area:
             exc.problems = [Problem(p.message, file=args.area, field=p.field) for p in exc.problems]
@@ -129,7 +138,9 @@ def exposure_command(args) -> int:
             console.print(f"[bold]{layer['layer']}[/]: {layer['method']}")
             for src in layer["sources"]:
                 flag = " [yellow](synthetic)[/]" if src.get("synthetic") else ""
-                console.print(f"  source: {src['title']} ({src['dataset']}, updated {src.get('updated_at') or '?'}){flag}")
+                console.print(
+                    f"  source: {src['title']} ({src['dataset']}, updated {src.get('updated_at') or '?'}){flag}"
+                )
     return 0
 
 

@@ -221,3 +221,18 @@ def count_points_per_zone(
         GROUP BY z.k
     """
     return {str(k): int(n) for k, n in con_fetch(sql)}
+
+
+def presence_by_area(path: Path, geometry_column: str, geometry, hour: int) -> tuple[float, int]:
+    """People present at ``hour``: each zone's count apportioned by its surface share in the area."""
+    g = ident(geometry_column)
+    sql = f"""
+        WITH a AS (SELECT ST_GeomFromWKB($area) AS g),
+        z AS (SELECT count AS n, ST_GeomFromWKB({g}) AS zg FROM read_parquet({literal(path)})
+              WHERE CAST(hour AS INTEGER) = {int(hour)})
+        SELECT coalesce(sum(n * ST_Area(ST_Transform(ST_Intersection(ST_MakeValid(z.zg), a.g), {TO_L93}))
+                            / NULLIF(ST_Area(ST_Transform(z.zg, {TO_L93})), 0)), 0), count(*)
+        FROM z, a WHERE ST_Intersects(z.zg, a.g)
+    """
+    total, zones = con_fetch(sql, _area_param(geometry))[0]
+    return float(total or 0.0), int(zones)

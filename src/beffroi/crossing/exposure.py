@@ -166,6 +166,30 @@ def generic_layer(area: Area, d) -> dict:
     }
 
 
+def presence_layer(area: Area, datasets: list, hour: int) -> dict:
+    total, zones = 0.0, 0
+    for d in datasets:
+        t, z = engine.presence_by_area(d.parquet_path, d.geometry_column, area.geometry, hour)
+        total, zones = total + t, zones + z
+    return {
+        "layer": "presence",
+        "title": _("Population présente"),
+        "figures": {"total": round(total), "hour": hour, "zones": zones},
+        "method": _(
+            "Personnes présentes à l'heure indiquée (comptages par zone et par heure), réparties selon la "
+            "part de la surface de chaque zone située dans la zone (Lambert-93). Estimations arrondies."
+        ),
+        "sources": [source_ref(d) for d in datasets],
+        "details": {},
+    }
+
+
+def current_hour() -> int:
+    from zoneinfo import ZoneInfo
+
+    return timezone.now().astimezone(ZoneInfo("Europe/Paris")).hour
+
+
 def _wanted(layers: list[str] | None, key: str) -> bool:
     if not layers:
         return True
@@ -179,8 +203,10 @@ def compute(
     layers: list[str] | None = None,
     extras: dict[str, Callable[[Area], dict | None]] | None = None,
     communes: list[str] | None = None,
+    at_hour: int | None = None,
 ) -> dict:
-    """Exposure of ``area`` over ``datasets``; ``extras`` add layers computed by other apps."""
+    """Exposure of ``area`` over ``datasets``; ``extras`` add layers computed by other apps.
+    ``at_hour`` (0-23, Europe/Paris) picks the hour of presence datasets (default: now)."""
     roles = by_role(datasets)
     out: list[dict] = []
     for role in ROLE_ORDER:
@@ -189,6 +215,8 @@ def compute(
             continue
         if role == "residents" and _wanted(layers, "residents"):
             out.append(residents_layer(area, group, roles.get("addresses", [])))
+        elif role == "presence" and _wanted(layers, "presence"):
+            out.append(presence_layer(area, group, current_hour() if at_hour is None else int(at_hour)))
         elif role == "addresses" and _wanted(layers, "addresses"):
             out.append(
                 points_layer(

@@ -6,6 +6,8 @@ Roles are found by name prefix first, then by columns (see docs/crossing.md):
 - addresses: name starting ``addresses``/``adresses``/``ban`` (points);
 - facilities: name starting ``facilities``/``equipements``/``bpe`` (points, ``type`` and ``name``);
 - stops: name starting ``gtfs-stops``/``stops``/``arrets`` (points, ``stop_name``, ``routes``);
+- presence: a polygon dataset with ``hour`` (0-23) and ``count`` columns (people present per zone
+  and hour, e.g. a mobile operator's counts imported as partner data);
 - hazard zones: a polygon dataset with a numeric ``level`` column (e.g. flood zone per water height);
 - any other dataset with a geometry: counted as features touching the area.
 """
@@ -21,7 +23,7 @@ ROLE_PREFIXES = {
     "facilities": ("facilities", "equipements", "bpe"),
     "stops": ("gtfs-stops", "stops", "arrets"),
 }
-ROLE_ORDER = ("residents", "addresses", "facilities", "stops", "zones", "dataset")
+ROLE_ORDER = ("residents", "presence", "addresses", "facilities", "stops", "zones", "dataset")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def role_of(info) -> str | None:
     cols = set(_column_names(info))
     if "pop_total" in cols:
         return "residents"
+    if {"hour", "count"} <= cols:
+        return "presence"
     for role, prefixes in ROLE_PREFIXES.items():
         if info.name.startswith(prefixes):
             return role

@@ -149,6 +149,7 @@ def exposure(
     repair: bool = False,
     buffer_m: float | None = None,
     datasets: list | None = None,
+    at_hour: int | None = None,
 ) -> dict:
     """Who and what is in the area, per layer; each figure with its method and source datasets.
 
@@ -163,6 +164,7 @@ def exposure(
         layers=layers,
         extras={"registry": _registry_layer(user), "subscribers": _subscribers_layer(user)},
         communes=communes,
+        at_hour=at_hour,
     )
     return result
 

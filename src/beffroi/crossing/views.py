@@ -53,6 +53,7 @@ def _strings() -> dict[str, str]:
         "figureLabels": {
             "total": _("Total"),
             "share_75_plus_pct": _("Part des 75 ans et plus (%)"),
+            "hour": _("Heure"),
             "lowest_level": _("Niveau le plus bas atteignant la zone (m)"),
             "zones": _("Zones"),
             "lines": _("Lignes desservant la zone"),

@@ -20,6 +20,7 @@ class ExposureIn(Schema):
     layers: list[str] | None = None
     buffer_m: float | None = None
     repair: bool = False
+    at_hour: int | None = None
 
 
 @router.post("/exposure", response=dict)
@@ -40,7 +41,12 @@ def exposure(request, payload: ExposureIn):
         zone_level=payload.zone_level,
     )
     return selectors.exposure(
-        area, payload.layers, user=request.user, repair=payload.repair, buffer_m=payload.buffer_m
+        area,
+        payload.layers,
+        user=request.user,
+        repair=payload.repair,
+        buffer_m=payload.buffer_m,
+        at_hour=payload.at_hour,
     )
 
 
