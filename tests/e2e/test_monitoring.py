@@ -162,6 +162,14 @@ def test_demo_dashboard_and_public_page(page, live_server, make_user, screenshot
         if v["impact"] in ("serious", "critical")
     ]
     assert result["passes"] and serious == [], serious
+    page.get_by_role("link", name="Modifier l'indicateur et ses seuils").first.click()
+    page.wait_for_selector("input[name='levels-0-value']")
+    screenshot("monitoring-edit")
+    page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+    )
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
     public = settings.PUBLIC_ROOT / "indicateurs" / "marne-gournay.html"
     assert public.exists()
     page.goto(public.as_uri())

@@ -27,6 +27,7 @@ def _context(request: HttpRequest, *, wall: bool) -> dict:
         "indicators": data["indicators"],
         "proposals": selectors.proposals_for_user(request.user, limit=30),
         "can_decide": has_perm(request.user, "monitoring.decide_proposal"),
+        "can_manage": has_perm(request.user, "monitoring.manage_indicator"),
         "freshness": selectors.freshness(request.user),
         "veille_data": data,
         "veille_config": {
@@ -94,4 +95,84 @@ def decide(request: HttpRequest, proposal_id: int, decision: str) -> HttpRespons
         request.POST.get("next")
         if request.POST.get("next") in ("/veille/", "/veille/mur/")
         else "monitoring:index"
+    )
+
+
+def edit_indicator(request: HttpRequest, key: str) -> HttpResponse:
+    """Change an indicator's presentation, staleness and threshold levels (levels in order, 1 first)."""
+    from datetime import timedelta
+
+    from beffroi.monitoring.forms import MAX_LEVELS, IndicatorForm, ThresholdFormSet
+
+    indicator = selectors.get_indicator_for_user(request.user, key)
+    if indicator is None:
+        raise PermissionDenied("indicator")
+    require(request.user, "monitoring.manage_indicator", indicator.commune)
+    existing = list(indicator.thresholds.all())
+    initial_levels = [
+        {
+            "name": t.name,
+            "label": t.label,
+            "value": t.value,
+            "colour": t.colour,
+            "hysteresis": t.hysteresis,
+            "min_minutes": int(t.min_duration.total_seconds() // 60),
+        }
+        for t in existing
+    ]
+    initial_levels += [{} for _ in range(MAX_LEVELS - len(initial_levels))]
+    if request.method == "POST":
+        form = IndicatorForm(request.POST)
+        levels = ThresholdFormSet(request.POST, prefix="levels")
+        if form.is_valid() and levels.is_valid():
+            rows = [f.cleaned_data for f in levels.forms if f.cleaned_data.get("value") is not None]
+            thresholds = [
+                {
+                    "level": i + 1,
+                    "name": r.get("name") or f"niveau-{i + 1}",
+                    "label": r["label"],
+                    "value": r["value"],
+                    "colour": r.get("colour") or "#f2c200",
+                    "hysteresis": r.get("hysteresis") or 0,
+                    "min_duration": timedelta(minutes=r.get("min_minutes") or 0),
+                }
+                for i, r in enumerate(rows)
+            ]
+            data = form.cleaned_data
+            try:
+                actions.do_save_indicator(
+                    key=indicator.key,
+                    label=data["label"],
+                    unit=indicator.unit,
+                    source=data["source"],
+                    series=indicator.series,
+                    commune=indicator.commune,
+                    hazard=data["hazard"],
+                    direction=data["direction"],
+                    stale_after=timedelta(minutes=data["stale_minutes"]),
+                    public=data["public"],
+                    zones_dataset=data["zones_dataset"],
+                    thresholds=thresholds,
+                    actor=request.user,
+                )
+            except UserError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Indicateur enregistré : %(label)s") % {"label": data["label"]})
+                return redirect("monitoring:index")
+    else:
+        form = IndicatorForm(
+            initial={
+                "label": indicator.label,
+                "source": indicator.source,
+                "hazard": indicator.hazard,
+                "direction": indicator.direction,
+                "stale_minutes": int(indicator.stale_after.total_seconds() // 60),
+                "public": indicator.public,
+                "zones_dataset": indicator.zones_dataset,
+            }
+        )
+        levels = ThresholdFormSet(initial=initial_levels, prefix="levels")
+    return render(
+        request, "monitoring/edit_indicator.html", {"indicator": indicator, "form": form, "levels": levels}
     )
