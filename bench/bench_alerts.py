@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # --- (a) targeting + enqueue ---------------------------------------------------------------------
 
+
 def _outbox_child(data_dir: str, n: int) -> None:
     os.environ["BEFFROI_DATA_DIR"] = data_dir
     os.environ.pop("BEFFROI_DATABASE_URL", None)
@@ -57,14 +58,26 @@ def _outbox_child(data_dir: str, n: int) -> None:
     batch = []
     for i in range(n):
         lon, lat = 2.05 + rng.random() * 0.27, 48.78 + rng.random() * 0.18
-        batch.append(Subscriber(channel="email" if i % 3 else "sms", address=f"s{i}@example.org", token=f"t{i}",
-                                lon=lon, lat=lat, commune="92063", confirmed_at=now, consent_at=now))
+        batch.append(
+            Subscriber(
+                channel="email" if i % 3 else "sms",
+                address=f"s{i}@example.org",
+                token=f"t{i}",
+                lon=lon,
+                lat=lat,
+                commune="92063",
+                confirmed_at=now,
+                consent_at=now,
+            )
+        )
         if len(batch) == 20000:
             Subscriber.objects.bulk_create(batch)
             batch = []
     Subscriber.objects.bulk_create(batch)
     x0, y0, x1, y1 = 2.16, 48.85, 2.215, 48.886
-    area = {"polygon": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}
+    area = {
+        "polygon": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+    }
     alert = actions.do_draft_alert(hazard="inondation", communes=["92063"], area=area, actor=None)
     version = alert.latest()
     version.state = AlertVersion.State.PUBLISHED
@@ -77,12 +90,20 @@ def _outbox_child(data_dir: str, n: int) -> None:
         queued = outbox.enqueue(version, targeting.recipients(version))
     beffroi_s = time.perf_counter() - start
 
-    other = AlertVersion.objects.create(alert=alert, number=2, msg_type="Update", texts=version.texts,
-                                        area=version.area, onset=version.onset, expires=version.expires)
+    other = AlertVersion.objects.create(
+        alert=alert,
+        number=2,
+        msg_type="Update",
+        texts=version.texts,
+        area=version.area,
+        onset=version.onset,
+        expires=version.expires,
+    )
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO alerts_delivery (version_id, channel, subscriber_id, recipient, language, idempotency_key,"
+            "INSERT INTO alerts_delivery (version_id, channel, subscriber_id, recipient, language,"
+            " idempotency_key,"
             " state, attempts, next_attempt_at, claimed_by, last_error, provider_id)"
             " SELECT %s, channel, id, address, language, %s || id, 'pending', 0, %s, '', '', ''"
             " FROM alerts_subscriber WHERE confirmed_at IS NOT NULL AND unsubscribed_at IS NULL"
@@ -98,18 +119,32 @@ def _outbox_child(data_dir: str, n: int) -> None:
 def bench_outbox() -> None:
     data_dir = tempfile.mkdtemp(prefix="beffroi-bench-alerts-")
     try:
-        out = subprocess.run([sys.executable, "-m", "bench.bench_alerts", "_outbox", data_dir, str(SUBSCRIBERS)],
-                             cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.bench_alerts", "_outbox", data_dir, str(SUBSCRIBERS)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         r = json.loads(out.strip().splitlines()[-1])
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    write_result("alerts_target_enqueue", r["queued"] / r["beffroi_s"], "rows/s",
-                 "raw INSERT ... SELECT (same rows, same SQLite)", r["raw_rows"] / r["raw_s"],
-                 subscribers=SUBSCRIBERS, targeted=r["queued"], raw_rows=r["raw_rows"],
-                 seconds=round(r["beffroi_s"], 3), raw_seconds=round(r["raw_s"], 3))
+    write_result(
+        "alerts_target_enqueue",
+        r["queued"] / r["beffroi_s"],
+        "rows/s",
+        "raw INSERT ... SELECT (same rows, same SQLite)",
+        r["raw_rows"] / r["raw_s"],
+        subscribers=SUBSCRIBERS,
+        targeted=r["queued"],
+        raw_rows=r["raw_rows"],
+        seconds=round(r["beffroi_s"], 3),
+        raw_seconds=round(r["raw_s"], 3),
+    )
 
 
 # --- (b) requests per second of the public files ---------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -170,13 +205,20 @@ class _Bare:
 
     def __init__(self):
         root = Path(os.environ["BENCH_PUBLIC_ROOT"])
-        self.files = {"/public/": (root / "index.html").read_bytes(),
-                      "/public/cap/index.atom": (root / "cap" / "index.atom").read_bytes()}
+        self.files = {
+            "/public/": (root / "index.html").read_bytes(),
+            "/public/cap/index.atom": (root / "cap" / "index.atom").read_bytes(),
+        }
 
     async def __call__(self, scope, receive, send):
         body = self.files[scope["path"]]
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -188,39 +230,81 @@ def _prepare_site(data_dir: str) -> None:
     code = (
         "import os,django;os.environ.setdefault('DJANGO_SETTINGS_MODULE','beffroi.settings');django.setup();"
         "from django.core.management import call_command;call_command('migrate',verbosity=0);"
-        "from beffroi.territory.actions import do_add_communes;do_add_communes(['92063','92033','94052'],actor=None);"
-        "from beffroi.alerts import actions;a=actions.do_draft_alert(hazard='inondation',communes=['92063'],actor=None);"
+        "from beffroi.territory.actions import do_add_communes;"
+        "do_add_communes(['92063','92033','94052'],actor=None);"
+        "from beffroi.alerts import actions;"
+        "a=actions.do_draft_alert(hazard='inondation',communes=['92063'],actor=None);"
         "v=a.latest();v.state='approved';v.approved_digest=v.digest();v.save();actions.do_publish(v,actor=None);"
         "from beffroi.public.site import build_site;print(build_site())"
     )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
-                   env={**os.environ, "BEFFROI_DATA_DIR": data_dir, "BEFFROI_DATABASE_URL": ""})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "BEFFROI_DATA_DIR": data_dir, "BEFFROI_DATABASE_URL": ""},
+    )
 
 
 def bench_public() -> None:
     data_dir = tempfile.mkdtemp(prefix="beffroi-bench-public-")
-    env = {**os.environ, "BEFFROI_DATA_DIR": data_dir, "BEFFROI_DATABASE_URL": "",
-           "BENCH_PUBLIC_ROOT": str(Path(data_dir) / "public")}
-    uvicorn = [sys.executable, "-m", "uvicorn", "--no-access-log", "--log-level", "warning", "--host", "127.0.0.1"]
+    env = {
+        **os.environ,
+        "BEFFROI_DATA_DIR": data_dir,
+        "BEFFROI_DATABASE_URL": "",
+        "BENCH_PUBLIC_ROOT": str(Path(data_dir) / "public"),
+    }
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--host",
+        "127.0.0.1",
+    ]
     try:
         _prepare_site(data_dir)
         size = (Path(data_dir) / "public" / "index.html").stat().st_size
         results = {}
-        for label, target in (("beffroi", "beffroi.asgi:application"), ("bare", "bench.bench_alerts:bare_app")):
+        for label, target in (
+            ("beffroi", "beffroi.asgi:application"),
+            ("bare", "bench.bench_alerts:bare_app"),
+        ):
             port = _free_port()
             args = [*uvicorn, "--port", str(port), target] + (["--factory"] if label == "bare" else [])
-            proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             try:
                 _wait(port, proc)
                 results[label] = {p: rps(port, p) for p in ("/public/", "/public/cap/index.atom")}
             finally:
                 proc.terminate()
                 proc.wait(10)
-        baseline = "nginx" if shutil.which("nginx") else "bare ASGI app, same bytes, same uvicorn (nginx not installed)"
-        write_result("alerts_public_index_rps", results["beffroi"]["/public/"], "req/s", baseline,
-                     results["bare"]["/public/"], bytes=size, connections=CONNECTIONS)
-        write_result("alerts_public_cap_index_rps", results["beffroi"]["/public/cap/index.atom"], "req/s", baseline,
-                     results["bare"]["/public/cap/index.atom"], connections=CONNECTIONS)
+        baseline = (
+            "nginx"
+            if shutil.which("nginx")
+            else "bare ASGI app, same bytes, same uvicorn (nginx not installed)"
+        )
+        write_result(
+            "alerts_public_index_rps",
+            results["beffroi"]["/public/"],
+            "req/s",
+            baseline,
+            results["bare"]["/public/"],
+            bytes=size,
+            connections=CONNECTIONS,
+        )
+        write_result(
+            "alerts_public_cap_index_rps",
+            results["beffroi"]["/public/cap/index.atom"],
+            "req/s",
+            baseline,
+            results["bare"]["/public/cap/index.atom"],
+            connections=CONNECTIONS,
+        )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

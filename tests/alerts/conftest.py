@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from beffroi.alerts import actions
-from beffroi.alerts.models import Subscriber
 
 RUEIL = "92063"
 
@@ -38,8 +37,13 @@ def verified():
 
 
 def draft(actor, **kw):
-    params = dict(hazard="inondation", communes=[RUEIL], onset=timezone.now(),
-                  expires=timezone.now() + timedelta(hours=6), texts=None)
+    params = dict(
+        hazard="inondation",
+        communes=[RUEIL],
+        onset=timezone.now(),
+        expires=timezone.now() + timedelta(hours=6),
+        texts=None,
+    )
     params.update(kw)
     return actions.do_draft_alert(actor=actor, **params)
 
@@ -54,8 +58,9 @@ def publish_real(alert, composer, mayor):
 
 def subscribe(channel, address, lon=None, lat=None, commune=RUEIL, language="fr", topics=None):
     points = [[lon, lat, "test"]] if lon is not None else []
-    sub = actions.do_subscribe(channel=channel, address=address, commune=commune, points=points,
-                               language=language, topics=topics)
+    sub = actions.do_subscribe(
+        channel=channel, address=address, commune=commune, points=points, language=language, topics=topics
+    )
     sub.confirmed_at = timezone.now()
     sub.save()
     return sub

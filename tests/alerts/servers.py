@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import collections
 import email
-from email.header import decode_header, make_header
 import json
 import socketserver
 import threading
+from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -77,9 +77,16 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                     chunks.append(data[1:] if data.startswith(b"..") else data)
                 msg = email.message_from_bytes(b"".join(chunks))
                 key = msg.get("Message-ID", "")
-                self.server.counter.add(key, {"to": rcpts, "subject": str(make_header(decode_header(msg.get("Subject", "")))),
-                                              "body": msg.get_payload(decode=True).decode("utf-8", "replace")
-                                              if not msg.is_multipart() else ""})
+                self.server.counter.add(
+                    key,
+                    {
+                        "to": rcpts,
+                        "subject": str(make_header(decode_header(msg.get("Subject", "")))),
+                        "body": msg.get_payload(decode=True).decode("utf-8", "replace")
+                        if not msg.is_multipart()
+                        else "",
+                    },
+                )
                 self.reply("250 queued")
             elif verb == "QUIT":
                 self.reply("221 bye")

@@ -17,8 +17,11 @@ def test_api_draft_and_reach(client_for):
     assert c.get(f"/api/alerts/{pk}/reach").json()["targeted"] == 0
     text = c.get(f"/api/alerts/{pk}/fralert").json()["text"]
     assert "FR-Alert" in text and len(text) <= 1395
-    bad = c.post("/api/alerts/", {"hazard": "canicule", "communes": ["92063"], "severity": "Huge"},
-                 content_type="application/json")
+    bad = c.post(
+        "/api/alerts/",
+        {"hazard": "canicule", "communes": ["92063"], "severity": "Huge"},
+        content_type="application/json",
+    )
     assert bad.status_code == 400
 
 
@@ -38,5 +41,7 @@ def test_fralert_text_is_cut_to_limit(territory):
     from beffroi.alerts import actions
     from beffroi.alerts.fralert import request_text
 
-    alert = actions.do_draft_alert(hazard="inondation", communes=["92063"], description="mot " * 800, actor=None)
+    alert = actions.do_draft_alert(
+        hazard="inondation", communes=["92063"], description="mot " * 800, actor=None
+    )
     assert len(request_text(alert.latest())) <= 1395

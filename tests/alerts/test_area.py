@@ -9,8 +9,18 @@ from beffroi.core.errors import UserError
 
 
 def square(size=0.01):
-    return {"type": "Polygon", "coordinates": [[[2.18, 48.86], [2.18 + size, 48.86], [2.18 + size, 48.86 + size],
-                                                [2.18, 48.86 + size], [2.18, 48.86]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [2.18, 48.86],
+                [2.18 + size, 48.86],
+                [2.18 + size, 48.86 + size],
+                [2.18, 48.86 + size],
+                [2.18, 48.86],
+            ]
+        ],
+    }
 
 
 def test_valid_polygon_is_kept():
@@ -18,13 +28,27 @@ def test_valid_polygon_is_kept():
     assert warnings == [] and len(clean["coordinates"][0]) == 5
 
 
-@pytest.mark.parametrize("polygon, words", [
-    ({"type": "Polygon", "coordinates": [[[2.18, 48.86], [2.19, 48.86], [2.19, 48.87], [2.18, 48.87]]]}, "not closed"),
-    ({"type": "Polygon", "coordinates": [[[2.18, 48.86], [2.19, 48.87], [2.19, 48.86], [2.18, 48.87],
-                                          [2.18, 48.86]]]}, "crosses itself"),
-    (square(1.0), "km²"),
-    ({"type": "Point", "coordinates": [2.1, 48.8]}, "Polygon"),
-])
+@pytest.mark.parametrize(
+    "polygon, words",
+    [
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[2.18, 48.86], [2.19, 48.86], [2.19, 48.87], [2.18, 48.87]]],
+            },
+            "not closed",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[2.18, 48.86], [2.19, 48.87], [2.19, 48.86], [2.18, 48.87], [2.18, 48.86]]],
+            },
+            "crosses itself",
+        ),
+        (square(1.0), "km²"),
+        ({"type": "Point", "coordinates": [2.1, 48.8]}, "Polygon"),
+    ],
+)
 def test_broken_polygons_are_refused_saying_why(polygon, words):
     with pytest.raises(UserError) as exc:
         validate_polygon(polygon)
@@ -32,8 +56,10 @@ def test_broken_polygons_are_refused_saying_why(polygon, words):
 
 
 def test_oversized_polygon_is_simplified_saying_so():
-    ring = [[2.18 + 0.01 * math.cos(a / 500 * 2 * math.pi), 48.86 + 0.01 * math.sin(a / 500 * 2 * math.pi)]
-            for a in range(500)]
+    ring = [
+        [2.18 + 0.01 * math.cos(a / 500 * 2 * math.pi), 48.86 + 0.01 * math.sin(a / 500 * 2 * math.pi)]
+        for a in range(500)
+    ]
     clean, warnings = validate_polygon({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
     assert len(clean["coordinates"][0]) - 1 <= 100 and "simplified" in warnings[0]
 

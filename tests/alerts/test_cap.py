@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 
 import pytest
 import xmlschema
@@ -9,7 +10,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from importlib import resources
 
 from beffroi.alerts import actions, cap
 
@@ -24,23 +24,53 @@ def make_cert(name: str) -> tuple[bytes, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
-    return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()), cert.public_bytes(serialization.Encoding.PEM))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        cert.public_bytes(serialization.Encoding.PEM),
+    )
 
 
 @pytest.fixture
 def chain(composer, mayor):
-    alert = draft(composer, texts={
-        "fr": {"headline": "Crue de la Seine", "description": "Montée des eaux.", "instruction": "Montez à l'étage."},
-        "en": {"headline": "Seine flood", "description": "Rising water.", "instruction": "Move upstairs."},
-        "falc": {"headline": "L'eau monte", "description": "", "instruction": "Montez."}},
-        area={"polygon": {"type": "Polygon", "coordinates": [[[2.17, 48.86], [2.20, 48.86], [2.20, 48.88],
-                                                              [2.17, 48.86]]]},
-              "circle": {"lon": 2.18, "lat": 48.87, "radius_km": 1.5}, "communes": ["92063"],
-              "description": "Bords de Seine"}, web="https://www.example.org/crue", contact="Mairie 01 00 00 00 00")
+    alert = draft(
+        composer,
+        texts={
+            "fr": {
+                "headline": "Crue de la Seine",
+                "description": "Montée des eaux.",
+                "instruction": "Montez à l'étage.",
+            },
+            "en": {
+                "headline": "Seine flood",
+                "description": "Rising water.",
+                "instruction": "Move upstairs.",
+            },
+            "falc": {"headline": "L'eau monte", "description": "", "instruction": "Montez."},
+        },
+        area={
+            "polygon": {
+                "type": "Polygon",
+                "coordinates": [[[2.17, 48.86], [2.20, 48.86], [2.20, 48.88], [2.17, 48.86]]],
+            },
+            "circle": {"lon": 2.18, "lat": 48.87, "radius_km": 1.5},
+            "communes": ["92063"],
+            "description": "Bords de Seine",
+        },
+        web="https://www.example.org/crue",
+        contact="Mairie 01 00 00 00 00",
+    )
     v1 = publish_real(alert, composer, mayor)
     update = actions.do_prepare_update(alert, actor=composer, severity="Severe")
     actions.do_submit(update, actor=composer)

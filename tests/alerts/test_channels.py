@@ -45,8 +45,14 @@ def http_server():
 
 def test_signed_webhook_to_partner(composer, mayor, http_server, territory):
     now = timezone.now()
-    Subscriber.objects.create(channel="webhook", address=f"http://127.0.0.1:{http_server.server_address[1]}/hook",
-                              push_keys={"secret": "s3cret"}, commune=RUEIL, token="w", confirmed_at=now)
+    Subscriber.objects.create(
+        channel="webhook",
+        address=f"http://127.0.0.1:{http_server.server_address[1]}/hook",
+        push_keys={"secret": "s3cret"},
+        commune=RUEIL,
+        token="w",
+        confirmed_at=now,
+    )
     version = publish_real(draft(composer), composer, mayor)
     dispatch_all()
     headers, body = http_server.received[0]
@@ -61,8 +67,9 @@ def test_gateway_errors_retry_then_record_reason(composer, mayor, territory, mon
     monkeypatch.setenv("BEFFROI_SMS_URL", gateway.url)
     now = timezone.now()
     for i in (1, 2):
-        Subscriber.objects.create(channel="sms", address=f"+3360000000{i}", commune=RUEIL, token=f"s{i}",
-                                  confirmed_at=now)
+        Subscriber.objects.create(
+            channel="sms", address=f"+3360000000{i}", commune=RUEIL, token=f"s{i}", confirmed_at=now
+        )
     publish_real(draft(composer), composer, mayor)
     dispatch_all()
     gateway.stop()
@@ -73,7 +80,9 @@ def test_gateway_errors_retry_then_record_reason(composer, mayor, territory, mon
 
 def test_unreachable_gateway_is_retried_with_backoff(composer, mayor, territory, monkeypatch):
     monkeypatch.setenv("BEFFROI_SMS_URL", "http://127.0.0.1:9/sms")
-    Subscriber.objects.create(channel="sms", address="+33600000001", commune=RUEIL, token="s", confirmed_at=timezone.now())
+    Subscriber.objects.create(
+        channel="sms", address="+33600000001", commune=RUEIL, token="s", confirmed_at=timezone.now()
+    )
     publish_real(draft(composer), composer, mayor)
     assert dispatch_once()["retry"] == 1
     row = Delivery.objects.get()
@@ -82,7 +91,9 @@ def test_unreachable_gateway_is_retried_with_backoff(composer, mayor, territory,
 
 
 def test_social_text_is_cut_with_link(composer, territory):
-    alert = draft(composer, texts={"fr": {"headline": "Crue", "description": "", "instruction": "mot " * 200}})
+    alert = draft(
+        composer, texts={"fr": {"headline": "Crue", "description": "", "instruction": "mot " * 200}}
+    )
     text = render.social(alert.latest(), "bsky://user")
     assert len(text) <= 300 and text.endswith(render.alert_page_url(alert))
     assert len(render.social(alert.latest(), "mastodon://host/token")) <= 500
@@ -92,7 +103,9 @@ def test_sms_segments_and_length(composer, territory):
     assert sms_segments("a" * 160) == (1, "GSM-7")
     assert sms_segments("a" * 161) == (2, "GSM-7")
     assert sms_segments("œ" * 71) == (2, "UCS-2")
-    alert = draft(composer, texts={"fr": {"headline": "Crue", "description": "", "instruction": "mot " * 300}})
+    alert = draft(
+        composer, texts={"fr": {"headline": "Crue", "description": "", "instruction": "mot " * 300}}
+    )
     assert sms_segments(render.sms(alert.latest()))[0] <= 3
 
 
@@ -115,14 +128,23 @@ def test_web_push_is_encrypted_and_signed_with_vapid(composer, mayor, http_serve
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
     server_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     monkeypatch.setenv("BEFFROI_VAPID_PRIVATE_KEY", server_key.decode())
-    browser = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    browser = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
     endpoint = f"http://127.0.0.1:{http_server.server_address[1]}/push/abc"
-    Subscriber.objects.create(channel="webpush", address=endpoint, commune=RUEIL, token="p",
-                              push_keys={"p256dh": b64(browser), "auth": b64(os.urandom(16))},
-                              confirmed_at=timezone.now())
+    Subscriber.objects.create(
+        channel="webpush",
+        address=endpoint,
+        commune=RUEIL,
+        token="p",
+        push_keys={"p256dh": b64(browser), "auth": b64(os.urandom(16))},
+        confirmed_at=timezone.now(),
+    )
     publish_real(draft(composer), composer, mayor)
     dispatch_all()
     headers, body = http_server.received[0]

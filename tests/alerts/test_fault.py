@@ -16,8 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from .servers import SMSGateway, SMTPServer
 
 N = int(os.environ.get("BEFFROI_FAULT_RECIPIENTS", "1000"))
@@ -43,7 +41,8 @@ for i in range(n):
         subs.append(Subscriber(channel="sms", address=f"+336{i:08d}", token=f"t{i}", lon=lon, lat=lat,
                                commune="92063", confirmed_at=now, consent_at=now))
 Subscriber.objects.bulk_create(subs, batch_size=1000)
-area = {"polygon": {"type": "Polygon", "coordinates": [[[2.17, 48.85], [2.20, 48.85], [2.20, 48.88], [2.17, 48.88], [2.17, 48.85]]]}}
+ring = [[2.17, 48.85], [2.20, 48.85], [2.20, 48.88], [2.17, 48.88], [2.17, 48.85]]
+area = {"polygon": {"type": "Polygon", "coordinates": [ring]}}
 alert = actions.do_draft_alert(hazard="inondation", communes=["92063"], area=area, actor=None)
 v = alert.latest()
 v.state = "approved"; v.approved_digest = v.digest(); v.save()
@@ -60,23 +59,31 @@ print(json.dumps(reach_report(int(sys.argv[1]))))
 """
 
 
-
 def test_fanout_survives_sigkill_exactly_once(tmp_path):
     smtp, sms = SMTPServer(), SMSGateway()
-    env = {**os.environ, "BEFFROI_DATA_DIR": str(tmp_path), "BEFFROI_EMAIL_URL": smtp.url,
-           "BEFFROI_SMS_URL": sms.url, "BEFFROI_OUTBOX_LEASE_SECONDS": "2", "BEFFROI_DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "BEFFROI_DATA_DIR": str(tmp_path),
+        "BEFFROI_EMAIL_URL": smtp.url,
+        "BEFFROI_SMS_URL": sms.url,
+        "BEFFROI_OUTBOX_LEASE_SECONDS": "2",
+        "BEFFROI_DATABASE_URL": "",
+    }
     env.pop("PYTEST_CURRENT_TEST", None)
     try:
         subprocess.run([BEFFROI, "manage", "migrate", "-v0"], env=env, check=True, capture_output=True)
-        out = subprocess.run([sys.executable, "-c", SEED, str(N)], env=env, check=True, capture_output=True,
-                             text=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", SEED, str(N)], env=env, check=True, capture_output=True, text=True
+        ).stdout.split()
         alert_id, queued = int(out[-2]), int(out[-1])
         assert queued == N
 
         rng = random.Random(20261128)
         worker_cmd = [BEFFROI, "alerts", "dispatch", "--loop", "--interval", "0.2"]
-        workers = [subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                   for _ in range(2)]
+        workers = [
+            subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(2)
+        ]
         kills = 0
         progress = []
         while kills < KILLS:
@@ -90,7 +97,9 @@ def test_fanout_survives_sigkill_exactly_once(tmp_path):
             workers[i].wait()
             progress.append(smtp.counter.unique + sms.counter.unique)
             kills += 1
-            workers[i] = subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            workers[i] = subprocess.Popen(
+                worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         deadline = time.time() + 240
         while time.time() < deadline and smtp.counter.unique + sms.counter.unique < N:
             time.sleep(0.5)
@@ -99,16 +108,25 @@ def test_fanout_survives_sigkill_exactly_once(tmp_path):
             w.send_signal(signal.SIGKILL)
             w.wait()
         subprocess.run([BEFFROI, "alerts", "dispatch"], env=env, check=True, capture_output=True)
-        report = json.loads(subprocess.run([sys.executable, "-c", REPORT, str(alert_id)], env=env, check=True,
-                                           capture_output=True, text=True).stdout)
+        report = json.loads(
+            subprocess.run(
+                [sys.executable, "-c", REPORT, str(alert_id)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
     finally:
         smtp.stop()
         sms.stop()
     emails, texts = N // 2, N - N // 2
-    print(f"\nfault test: {N} recipients, {kills} SIGKILLs; e-mail unique {smtp.counter.unique} "
-          f"(raw repeats {smtp.counter.duplicates}), SMS unique {sms.counter.unique} "
-          f"(replays absorbed by idempotency key {sms.counter.duplicates}); reach {report['delivered']}; "
-          f"delivered when each kill hit: {progress}")
+    print(
+        f"\nfault test: {N} recipients, {kills} SIGKILLs; e-mail unique {smtp.counter.unique} "
+        f"(raw repeats {smtp.counter.duplicates}), SMS unique {sms.counter.unique} "
+        f"(replays absorbed by idempotency key {sms.counter.duplicates}); reach {report['delivered']}; "
+        f"delivered when each kill hit: {progress}"
+    )
     assert sum(1 for p in progress if 0 < p < N) >= min(2, KILLS), "kills must hit during the fan-out"
     # 0 lost
     assert smtp.counter.unique == emails and sms.counter.unique == texts

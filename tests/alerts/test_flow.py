@@ -82,10 +82,19 @@ def test_targeting_update_and_cancel_reach_the_same_people(composer, mayor, subs
         actions.do_prepare_update(alert, actor=composer)
 
 
-def test_markup_is_plain_text_everywhere(composer, mayor, subscribers, mailoutbox, public_root,
-                                         django_capture_on_commit_callbacks):
-    alert = draft(composer, texts={"fr": {"headline": "<b>Crue</b> & <script>alert(1)</script>",
-                                         "description": "<img src=x onerror=alert(1)>", "instruction": ""}})
+def test_markup_is_plain_text_everywhere(
+    composer, mayor, subscribers, mailoutbox, public_root, django_capture_on_commit_callbacks
+):
+    alert = draft(
+        composer,
+        texts={
+            "fr": {
+                "headline": "<b>Crue</b> & <script>alert(1)</script>",
+                "description": "<img src=x onerror=alert(1)>",
+                "instruction": "",
+            }
+        },
+    )
     with django_capture_on_commit_callbacks(execute=True):
         publish_real(alert, composer, mayor)
     page = (public_root / "alertes" / f"{alert.pk}.html").read_text()
@@ -97,10 +106,28 @@ def test_draft_contract_for_monitoring():
     import inspect
 
     params = inspect.signature(actions.do_draft_alert).parameters
-    assert {"hazard", "communes", "headline", "description", "crisis_id", "exercise", "source", "actor"} <= set(params)
+    assert {
+        "hazard",
+        "communes",
+        "headline",
+        "description",
+        "crisis_id",
+        "exercise",
+        "source",
+        "actor",
+    } <= set(params)
 
 
 def test_monitoring_draft_without_actor(territory):
-    alert = actions.do_draft_alert(hazard="canicule", communes=[RUEIL], headline="Canicule : vigilance orange",
-                                   description="Fortes chaleurs", source="monitoring", actor=None)
-    assert alert.latest().state == "draft" and alert.latest().text("fr")["headline"] == "Canicule : vigilance orange"
+    alert = actions.do_draft_alert(
+        hazard="canicule",
+        communes=[RUEIL],
+        headline="Canicule : vigilance orange",
+        description="Fortes chaleurs",
+        source="monitoring",
+        actor=None,
+    )
+    assert (
+        alert.latest().state == "draft"
+        and alert.latest().text("fr")["headline"] == "Canicule : vigilance orange"
+    )

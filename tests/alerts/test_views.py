@@ -11,10 +11,20 @@ def test_compose_and_approve_through_pages(client_for, client, make_user, django
     c = client_for("communication", ["92063"])
     assert c.get("/alertes/").status_code == 200
     assert c.get("/alertes/nouvelle/").status_code == 200
-    data = {"hazard": "inondation", "status": "Actual", "severity": "Severe", "urgency": "Immediate",
-            "certainty": "Observed", "communes": ["92063"], "onset": "2030-01-01T10:00",
-            "expires": "2030-01-01T20:00", "fr_headline": "Crue <b>forte</b>", "fr_instruction": "Montez",
-            "en_headline": "Flood", "falc_headline": ""}
+    data = {
+        "hazard": "inondation",
+        "status": "Actual",
+        "severity": "Severe",
+        "urgency": "Immediate",
+        "certainty": "Observed",
+        "communes": ["92063"],
+        "onset": "2030-01-01T10:00",
+        "expires": "2030-01-01T20:00",
+        "fr_headline": "Crue <b>forte</b>",
+        "fr_instruction": "Montez",
+        "en_headline": "Flood",
+        "falc_headline": "",
+    }
     response = c.post("/alertes/nouvelle/", data)
     assert response.status_code == 302, response.content[:500]
     alert = Alert.objects.get()

@@ -14,7 +14,6 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
 
 
-
 @pytest.fixture
 def servers(settings, monkeypatch, tmp_path):
     smtp, sms = SMTPServer(), SMSGateway()
@@ -30,8 +29,14 @@ def servers(settings, monkeypatch, tmp_path):
 
 def _subscriber(channel, address):
     now = timezone.now()
-    return Subscriber.objects.create(channel=channel, address=address, token=f"tok-{channel}", commune="92063",
-                                     confirmed_at=now, consent_at=now)
+    return Subscriber.objects.create(
+        channel=channel,
+        address=address,
+        token=f"tok-{channel}",
+        commune="92063",
+        confirmed_at=now,
+        consent_at=now,
+    )
 
 
 def _logout(page):
@@ -41,7 +46,9 @@ def _logout(page):
 def _login_totp(page, user):
     login(page, user.username, PASSWORD)
     device = TOTPDevice.objects.get(user=user)
-    page.locator("input[name=token]").fill(f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
+    page.locator("input[name=token]").fill(
+        f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="Valider").click()
 
@@ -91,7 +98,11 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
 
     assert smtp.counter.unique == 1 and sms.counter.unique == 1
     mail = next(iter(smtp.counter.messages.values()))
-    assert "Crue de la Seine" in mail["subject"] and "desinscription" in mail["body"] and "<b>" not in mail["body"]
+    assert (
+        "Crue de la Seine" in mail["subject"]
+        and "desinscription" in mail["body"]
+        and "<b>" not in mail["body"]
+    )
     assert "Crue de la Seine" in next(iter(sms.counter.messages.values()))["message"]
 
     # Update: prepared by the mayor's cell, approved, published: same recipients.
@@ -136,9 +147,14 @@ def test_public_page_has_no_serious_accessibility_violation(page, screenshot, ma
     for path in ("/public/", f"/public/alertes/{alert.pk}.html", "/public/abonnement/"):
         page.goto(path)
         page.add_script_tag(url="/static/vendor/axe/axe.min.js")
-        result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
-        serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-                   if v["impact"] in ("serious", "critical")]
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+        )
+        serious = [
+            (v["id"], v["impact"], len(v["nodes"]))
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         assert result["passes"], "axe-core did not run"
         assert serious == [], (path, serious)
     page.set_viewport_size({"width": 375, "height": 800})

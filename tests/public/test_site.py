@@ -26,8 +26,13 @@ def people(make_user):
 
 def test_site_lists_real_alerts_and_never_exercises(people, public_root):
     composer, mayor = people
-    real = draft(composer, texts={"fr": {"headline": "Crue de la Seine", "description": "d", "instruction": "i"},
-                                  "en": {"headline": "Seine flood", "description": "", "instruction": ""}})
+    real = draft(
+        composer,
+        texts={
+            "fr": {"headline": "Crue de la Seine", "description": "d", "instruction": "i"},
+            "en": {"headline": "Seine flood", "description": "", "instruction": ""},
+        },
+    )
     v1 = publish_real(real, composer, mayor)
     drill = draft(composer, exercise=True, texts={"fr": {"headline": "Exercice incendie usine"}})
     v_drill = actions.do_publish(drill.latest(), actor=composer)
@@ -63,7 +68,9 @@ def test_site_lists_real_alerts_and_never_exercises(people, public_root):
 
 def test_expired_alert_leaves_the_index(people, public_root):
     composer, mayor = people
-    alert = draft(composer, onset=timezone.now() - timedelta(hours=3), expires=timezone.now() - timedelta(hours=1))
+    alert = draft(
+        composer, onset=timezone.now() - timedelta(hours=3), expires=timezone.now() - timedelta(hours=1)
+    )
     publish_real(alert, composer, mayor)
     assert build_site()["active"] == 0
     assert cap.validate((public_root / "cap" / f"{alert.latest().identifier}.xml").read_bytes()) == []

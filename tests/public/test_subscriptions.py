@@ -12,9 +12,17 @@ pytestmark = pytest.mark.django_db
 def test_double_opt_in_and_unsubscribe(client, territory, mailoutbox, django_capture_on_commit_callbacks):
     assert client.get("/public/abonnement/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/public/abonnement/", {"channel": "email", "address": "Habitant@Example.org",
-                                                       "commune": "92063", "language": "fr", "consent": "on",
-                                                       "topics": ["inondation"]})
+        response = client.post(
+            "/public/abonnement/",
+            {
+                "channel": "email",
+                "address": "Habitant@Example.org",
+                "commune": "92063",
+                "language": "fr",
+                "consent": "on",
+                "topics": ["inondation"],
+            },
+        )
     assert response.status_code == 200 and "Presque fini" in response.content.decode()
     sub = Subscriber.objects.get()
     assert sub.address == "habitant@example.org" and sub.consent_at and not sub.confirmed_at
@@ -31,14 +39,18 @@ def test_double_opt_in_and_unsubscribe(client, territory, mailoutbox, django_cap
 
 
 def test_subscription_without_consent_is_refused(client, territory):
-    response = client.post("/public/abonnement/", {"channel": "sms", "address": "0612345678", "commune": "92063",
-                                                   "language": "fr"})
+    response = client.post(
+        "/public/abonnement/",
+        {"channel": "sms", "address": "0612345678", "commune": "92063", "language": "fr"},
+    )
     assert response.status_code == 200 and not Subscriber.objects.exists()
 
 
 def test_bad_phone_is_refused(client, territory):
-    client.post("/public/abonnement/", {"channel": "sms", "address": "12", "commune": "92063", "language": "fr",
-                                        "consent": "on"})
+    client.post(
+        "/public/abonnement/",
+        {"channel": "sms", "address": "12", "commune": "92063", "language": "fr", "consent": "on"},
+    )
     assert not Subscriber.objects.exists()
 
 
@@ -47,16 +59,22 @@ def test_push_subscription_endpoint(client, territory, monkeypatch):
     from cryptography.hazmat.primitives.asymmetric import ec
 
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     monkeypatch.setenv("BEFFROI_VAPID_PRIVATE_KEY", pem.decode())
     page = client.get("/public/abonnement/").content.decode()
     assert 'id="push"' in page and "/public/push.js" in page
-    payload = {"subscription": {"endpoint": "https://push.example.org/abc", "keys": {"p256dh": "k", "auth": "a"}},
-               "commune": "92063"}
+    payload = {
+        "subscription": {"endpoint": "https://push.example.org/abc", "keys": {"p256dh": "k", "auth": "a"}},
+        "commune": "92063",
+    }
     r = client.post("/public/abonnement/push/", payload, content_type="application/json")
     assert r.status_code == 200
     sub = Subscriber.objects.get(channel="webpush")
     assert sub.active and sub.push_keys == {"p256dh": "k", "auth": "a"}
-    bad = client.post("/public/abonnement/push/", {"subscription": {"endpoint": "ftp://x", "keys": {}}},
-                      content_type="application/json")
+    bad = client.post(
+        "/public/abonnement/push/",
+        {"subscription": {"endpoint": "ftp://x", "keys": {}}},
+        content_type="application/json",
+    )
     assert bad.status_code == 400

@@ -61,8 +61,10 @@ def _texts(texts: dict | None, hazard: str, commune: str, headline=None, descrip
     for lang in LANGUAGES:
         given = (texts or {}).get(lang)
         source = given if given is not None else base.get(lang, {})
-        merged[lang] = {k: clean(source.get(k), multiline=k != "headline") for k in
-                        ("headline", "description", "instruction")}
+        merged[lang] = {
+            k: clean(source.get(k), multiline=k != "headline")
+            for k in ("headline", "description", "instruction")
+        }
     if headline:
         merged["fr"]["headline"] = clean(headline, multiline=False)
     if description:
@@ -77,25 +79,52 @@ def _texts(texts: dict | None, hazard: str, commune: str, headline=None, descrip
     return merged
 
 
-def _apply(version: AlertVersion, *, commune: str, texts=None, hazard: str, area=None, onset=None, expires=None,
-           severity=None, urgency=None, certainty=None, web=None, contact=None, test_recipients=None,
-           headline=None, description=None, instruction=None) -> list[str]:
+def _apply(
+    version: AlertVersion,
+    *,
+    commune: str,
+    texts=None,
+    hazard: str,
+    area=None,
+    onset=None,
+    expires=None,
+    severity=None,
+    urgency=None,
+    certainty=None,
+    web=None,
+    contact=None,
+    test_recipients=None,
+    headline=None,
+    description=None,
+    instruction=None,
+) -> list[str]:
     warnings: list[str] = []
-    version.texts = _texts(texts if texts is not None else (version.texts or None), hazard, commune,
-                           headline, description, instruction)
+    version.texts = _texts(
+        texts if texts is not None else (version.texts or None),
+        hazard,
+        commune,
+        headline,
+        description,
+        instruction,
+    )
     if area is not None or not version.area:
         version.area, warnings = validate_area(area or {"communes": [commune]})
-    for name, value, allowed in (("severity", severity, AlertVersion.SEVERITIES),
-                                 ("urgency", urgency, AlertVersion.URGENCIES),
-                                 ("certainty", certainty, AlertVersion.CERTAINTIES)):
+    for name, value, allowed in (
+        ("severity", severity, AlertVersion.SEVERITIES),
+        ("urgency", urgency, AlertVersion.URGENCIES),
+        ("certainty", certainty, AlertVersion.CERTAINTIES),
+    ):
         if value is not None:
             if value not in allowed:
                 raise _bad(f"{name} must be one of {', '.join(allowed)}", name)
             setattr(version, name, value)
     now = timezone.now()
     version.onset = _aware(onset, "onset") if onset is not None else (version.onset or now)
-    version.expires = _aware(expires, "expires") if expires is not None else (
-        version.expires or version.onset + timedelta(hours=24))
+    version.expires = (
+        _aware(expires, "expires")
+        if expires is not None
+        else (version.expires or version.onset + timedelta(hours=24))
+    )
     if version.expires <= version.onset:
         raise _bad("The expiry must be after the onset.", "expires")
     if web is not None:
@@ -105,17 +134,36 @@ def _apply(version: AlertVersion, *, commune: str, texts=None, hazard: str, area
     if contact is not None:
         version.contact = clean(contact, multiline=False)[:200]
     if test_recipients is not None:
-        version.test_recipients = [clean(r, multiline=False) for r in test_recipients if clean(r, multiline=False)]
+        version.test_recipients = [
+            clean(r, multiline=False) for r in test_recipients if clean(r, multiline=False)
+        ]
     return warnings
 
 
-def do_draft_alert(*, hazard: str, communes: list[str] | None = None, commune: str | None = None,
-                   headline: str | None = None, description: str | None = None, instruction: str | None = None,
-                   texts: dict | None = None, severity: str | None = None, urgency: str | None = None,
-                   certainty: str | None = None, area: dict | None = None, onset=None, expires=None,
-                   web: str = "", contact: str = "", exercise: bool = False, status: str | None = None,
-                   crisis_id: int | None = None, source: str = "", test_recipients: list[str] | None = None,
-                   actor: Any) -> Alert:
+def do_draft_alert(
+    *,
+    hazard: str,
+    communes: list[str] | None = None,
+    commune: str | None = None,
+    headline: str | None = None,
+    description: str | None = None,
+    instruction: str | None = None,
+    texts: dict | None = None,
+    severity: str | None = None,
+    urgency: str | None = None,
+    certainty: str | None = None,
+    area: dict | None = None,
+    onset=None,
+    expires=None,
+    web: str = "",
+    contact: str = "",
+    exercise: bool = False,
+    status: str | None = None,
+    crisis_id: int | None = None,
+    source: str = "",
+    test_recipients: list[str] | None = None,
+    actor: Any,
+) -> Alert:
     """Create an incident with its first message as a draft (monitoring proposes drafts through this)."""
     communes = list(communes or ([commune] if commune else []))
     if not communes:
@@ -126,17 +174,42 @@ def do_draft_alert(*, hazard: str, communes: list[str] | None = None, commune: s
     if status not in Alert.Status.values:
         raise _bad("status must be Actual, Exercise or Test", "status")
     with transaction.atomic():
-        alert = Alert.objects.create(commune=main, hazard=hazard, status=status, crisis_id=crisis_id,
-                                     source=source[:40], created_by=_user(actor))
+        alert = Alert.objects.create(
+            commune=main,
+            hazard=hazard,
+            status=status,
+            crisis_id=crisis_id,
+            source=source[:40],
+            created_by=_user(actor),
+        )
         version = AlertVersion(alert=alert, number=1, composed_by=_user(actor))
         area = area if area is not None else {"communes": communes}
-        warnings = _apply(version, commune=main, texts=texts, hazard=hazard, area=area, onset=onset,
-                          expires=expires, severity=severity, urgency=urgency, certainty=certainty, web=web,
-                          contact=contact, test_recipients=test_recipients, headline=headline,
-                          description=description, instruction=instruction)
+        warnings = _apply(
+            version,
+            commune=main,
+            texts=texts,
+            hazard=hazard,
+            area=area,
+            onset=onset,
+            expires=expires,
+            severity=severity,
+            urgency=urgency,
+            certainty=certainty,
+            web=web,
+            contact=contact,
+            test_recipients=test_recipients,
+            headline=headline,
+            description=description,
+            instruction=instruction,
+        )
         version.save()
-        audit.record(actor, "alerts.draft", alert, commune=main,
-                     detail={"hazard": hazard, "status": status, "source": source, "warnings": warnings})
+        audit.record(
+            actor,
+            "alerts.draft",
+            alert,
+            commune=main,
+            detail={"hazard": hazard, "status": status, "source": source, "warnings": warnings},
+        )
     alert.warnings = warnings
     return alert
 
@@ -145,7 +218,11 @@ def do_edit_version(version: AlertVersion, *, actor: Any, **fields) -> list[str]
     """Change a draft (or a submitted version, which goes back to draft: approval is on what is seen)."""
     alert = version.alert
     _check(actor, "alerts.change_alert", alert.commune)
-    if version.state not in (AlertVersion.State.DRAFT, AlertVersion.State.SUBMITTED, AlertVersion.State.APPROVED):
+    if version.state not in (
+        AlertVersion.State.DRAFT,
+        AlertVersion.State.SUBMITTED,
+        AlertVersion.State.APPROVED,
+    ):
         raise _bad("A published message cannot be changed: publish an update.", "state")
     with transaction.atomic():
         warnings = _apply(version, commune=alert.commune, hazard=alert.hazard, **fields)
@@ -168,8 +245,13 @@ def do_submit(version: AlertVersion, *, actor: Any) -> AlertVersion:
     with transaction.atomic():
         version.state = AlertVersion.State.SUBMITTED
         version.save(update_fields=["state"])
-        audit.record(actor, "alerts.submit", version, commune=version.alert.commune,
-                     detail={"digest": version.digest(), "texts": version.texts})
+        audit.record(
+            actor,
+            "alerts.submit",
+            version,
+            commune=version.alert.commune,
+            detail={"digest": version.digest(), "texts": version.texts},
+        )
     _live("submitted", version)
     return version
 
@@ -189,8 +271,13 @@ def do_approve(version: AlertVersion, *, digest: str, actor: Any) -> AlertVersio
         version.state = AlertVersion.State.APPROVED
         version.approved_by, version.approved_at, version.approved_digest = actor, timezone.now(), digest
         version.save(update_fields=["state", "approved_by", "approved_at", "approved_digest"])
-        audit.record(actor, "alerts.approve", version, commune=alert.commune,
-                     detail={"digest": digest, "texts": version.texts, "area": version.area})
+        audit.record(
+            actor,
+            "alerts.approve",
+            version,
+            commune=alert.commune,
+            detail={"digest": digest, "texts": version.texts, "area": version.area},
+        )
     _live("approved", version)
     return version
 
@@ -200,8 +287,13 @@ def do_reject(version: AlertVersion, *, reason: str, actor: Any) -> AlertVersion
     with transaction.atomic():
         version.state = AlertVersion.State.DRAFT
         version.save(update_fields=["state"])
-        audit.record(actor, "alerts.reject", version, commune=version.alert.commune,
-                     detail={"reason": clean(reason)[:500], "digest": version.digest()})
+        audit.record(
+            actor,
+            "alerts.reject",
+            version,
+            commune=version.alert.commune,
+            detail={"reason": clean(reason)[:500], "digest": version.digest()},
+        )
     return version
 
 
@@ -218,8 +310,9 @@ def do_publish(version: AlertVersion, *, actor: Any) -> AlertVersion:
             raise _bad("This incident was cancelled: nothing can follow a cancellation.", "state")
         if needs_approval(version):
             if version.state != AlertVersion.State.APPROVED or version.approved_digest != version.digest():
-                raise _bad("A real alert must be approved by a second person (maire) before publication.",
-                           "approval")
+                raise _bad(
+                    "A real alert must be approved by a second person (maire) before publication.", "approval"
+                )
         elif version.state == AlertVersion.State.REJECTED:
             raise _bad("This message was rejected.", "state")
         version.identifier = f"beffroi-{alert.commune}-{uuid.uuid4()}"
@@ -236,9 +329,20 @@ def do_publish(version: AlertVersion, *, actor: Any) -> AlertVersion:
             alert.cancelled = True
             alert.save(update_fields=["cancelled"])
         queued = outbox.enqueue(version, targeting.recipients(version))
-        audit.record(actor, "alerts.publish", version, commune=alert.commune,
-                     detail={"identifier": version.identifier, "msgType": version.msg_type, "queued": queued,
-                             "status": alert.status, "digest": version.digest(), "signed": version.signed})
+        audit.record(
+            actor,
+            "alerts.publish",
+            version,
+            commune=alert.commune,
+            detail={
+                "identifier": version.identifier,
+                "msgType": version.msg_type,
+                "queued": queued,
+                "status": alert.status,
+                "digest": version.digest(),
+                "signed": version.signed,
+            },
+        )
         transaction.on_commit(lambda: _after_publish(version))
     version.queued = queued
     return version
@@ -264,8 +368,16 @@ def _live(event: str, version: AlertVersion) -> None:
     try:
         from beffroi.core.live import publish
 
-        publish("alerts", event, {"alert": version.alert_id, "version": version.number,
-                                  "msgType": version.msg_type, "status": version.alert.status})
+        publish(
+            "alerts",
+            event,
+            {
+                "alert": version.alert_id,
+                "version": version.number,
+                "msgType": version.msg_type,
+                "status": version.alert.status,
+            },
+        )
     except Exception:  # live updates are best effort
         log.debug("alerts: live publish failed", exc_info=True)
 
@@ -279,10 +391,22 @@ def _next_version(alert: Alert, msg_type: str, actor: Any) -> AlertVersion:
         raise _bad("This incident was cancelled.", "state")
     if alert.versions.exclude(state=AlertVersion.State.PUBLISHED).exists():
         raise _bad("A message of this incident is already being prepared.", "state")
-    return AlertVersion(alert=alert, number=alert.versions.count() + 1, msg_type=msg_type, texts=last.texts,
-                        area=last.area, severity=last.severity, urgency=last.urgency, certainty=last.certainty,
-                        onset=last.onset, expires=last.expires, web=last.web, contact=last.contact,
-                        test_recipients=last.test_recipients, composed_by=_user(actor))
+    return AlertVersion(
+        alert=alert,
+        number=alert.versions.count() + 1,
+        msg_type=msg_type,
+        texts=last.texts,
+        area=last.area,
+        severity=last.severity,
+        urgency=last.urgency,
+        certainty=last.certainty,
+        onset=last.onset,
+        expires=last.expires,
+        web=last.web,
+        contact=last.contact,
+        test_recipients=last.test_recipients,
+        composed_by=_user(actor),
+    )
 
 
 def do_prepare_update(alert: Alert, *, actor: Any, **fields) -> AlertVersion:
@@ -301,8 +425,11 @@ def do_cancel(alert: Alert, *, text: dict | None = None, actor: Any) -> AlertVer
     with transaction.atomic():
         version = _next_version(alert, AlertVersion.MsgType.CANCEL, actor)
         texts = {lang: dict(t) for lang, t in version.texts.items()}
-        defaults = {"fr": "La situation est revenue à la normale.", "en": "The situation is back to normal.",
-                    "falc": "Le danger est fini."}
+        defaults = {
+            "fr": "La situation est revenue à la normale.",
+            "en": "The situation is back to normal.",
+            "falc": "Le danger est fini.",
+        }
         for lang in texts:
             texts[lang]["description"] = clean((text or {}).get(lang) or defaults.get(lang, defaults["fr"]))
             texts[lang]["instruction"] = ""
@@ -335,20 +462,33 @@ def do_notify_staff(users, subject: str, text: str, *, actor: Any) -> int:
                 sent += 1
             except Exception:
                 log.exception("alerts: staff SMS to user %s failed", user.pk)
-    audit.record(actor, "alerts.notify_staff", object_type="staff",
-                 detail={"subject": subject, "users": [u.pk for u in users], "sent": sent})
+    audit.record(
+        actor,
+        "alerts.notify_staff",
+        object_type="staff",
+        detail={"subject": subject, "users": [u.pk for u in users], "sent": sent},
+    )
     return sent
 
 
 # --- Subscriptions (public site) ---------------------------------------------------------------
 
+
 def confirmation_token(subscriber: Subscriber) -> str:
     return signing.dumps({"s": subscriber.pk, "t": subscriber.token[:8]}, salt=SUBSCRIBE_SALT)
 
 
-def do_subscribe(*, channel: str, address: str, language: str = "fr", topics: list[str] | None = None,
-                 commune: str = "", points: list | None = None, push_keys: dict | None = None,
-                 actor: Any = None) -> Subscriber:
+def do_subscribe(
+    *,
+    channel: str,
+    address: str,
+    language: str = "fr",
+    topics: list[str] | None = None,
+    commune: str = "",
+    points: list | None = None,
+    push_keys: dict | None = None,
+    actor: Any = None,
+) -> Subscriber:
     """Record a subscription (unconfirmed) and send the double opt-in link."""
     from beffroi.alerts.subscriptions import normalise_address, send_confirmation
 
@@ -358,7 +498,8 @@ def do_subscribe(*, channel: str, address: str, language: str = "fr", topics: li
         raise _bad("Choose an address or a commune.", "commune")
     with transaction.atomic():
         subscriber = Subscriber.objects.filter(channel=channel, address=address).first() or Subscriber(
-            channel=channel, address=address, token=secrets.token_urlsafe(32))
+            channel=channel, address=address, token=secrets.token_urlsafe(32)
+        )
         subscriber.language = language if language in LANGUAGES else "fr"
         subscriber.topics = list(topics or [])
         subscriber.commune = commune

@@ -2,8 +2,13 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 _VIEW = ["alerts.view_alert", "alerts.view_alertversion", "alerts.view_delivery"]
-_COMPOSE = _VIEW + ["alerts.add_alert", "alerts.change_alert", "alerts.publish_alert",
-                    "alerts.change_hazardtemplate", "alerts.view_subscriber"]
+_COMPOSE = _VIEW + [
+    "alerts.add_alert",
+    "alerts.change_alert",
+    "alerts.publish_alert",
+    "alerts.change_hazardtemplate",
+    "alerts.view_subscriber",
+]
 
 
 class AlertsConfig(AppConfig):

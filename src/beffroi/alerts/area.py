@@ -72,7 +72,9 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
         raise _refuse(f"The polygon crosses itself ({explain_validity(polygon)}): redraw it.")
     size = approx_area_km2(polygon)
     if size > MAX_AREA_KM2:
-        raise _refuse(f"The polygon covers about {size:,.0f} km², more than the {MAX_AREA_KM2:,.0f} km² allowed.")
+        raise _refuse(
+            f"The polygon covers about {size:,.0f} km², more than the {MAX_AREA_KM2:,.0f} km² allowed."
+        )
     if len(ring) - 1 > MAX_VERTICES:
         tolerance = 0.00001
         simple = polygon
@@ -86,7 +88,10 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
         polygon = simple
     if not polygon.exterior.is_ccw:
         polygon = Polygon(list(polygon.exterior.coords)[::-1])
-    clean = {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]]}
+    clean = {
+        "type": "Polygon",
+        "coordinates": [[[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]],
+    }
     return clean, warnings
 
 

@@ -150,6 +150,7 @@ def build(version) -> bytes:
 
 # --- Signature --------------------------------------------------------------------------------
 
+
 def signing_material() -> tuple[bytes, bytes] | None:
     key, cert = os.environ.get("BEFFROI_CAP_SIGNING_KEY"), os.environ.get("BEFFROI_CAP_SIGNING_CERT")
     if not key or not cert:
@@ -162,9 +163,9 @@ def sign(xml: bytes, key_pem: bytes, cert_pem: bytes) -> bytes:
     from signxml import XMLSigner, methods
 
     root = etree.fromstring(xml, SAFE_PARSER)
-    signed = XMLSigner(method=methods.enveloped, signature_algorithm="rsa-sha256", digest_algorithm="sha256").sign(
-        root, key=key_pem, cert=cert_pem
-    )
+    signed = XMLSigner(
+        method=methods.enveloped, signature_algorithm="rsa-sha256", digest_algorithm="sha256"
+    ).sign(root, key=key_pem, cert=cert_pem)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 

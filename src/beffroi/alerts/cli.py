@@ -12,7 +12,9 @@ def register(subparsers) -> None:
     alerts = subparsers.add_parser("alerts", help="Citizen alerts: dispatch the outbox, reach, CAP checks.")
     sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
     dispatch = sub.add_parser("dispatch", help="Send pending outbox messages (once, or --loop).")
-    dispatch.add_argument("--loop", action="store_true", help="Keep running, polling every --interval seconds.")
+    dispatch.add_argument(
+        "--loop", action="store_true", help="Keep running, polling every --interval seconds."
+    )
     dispatch.add_argument("--interval", type=float, default=2.0)
     dispatch.add_argument("--worker", default=None, help="Worker name (default: random).")
     dispatch.set_defaults(handler=dispatch_cmd)
@@ -24,7 +26,9 @@ def register(subparsers) -> None:
     fr = sub.add_parser("fralert", help="Print the FR-Alert request text for the préfecture.")
     fr.add_argument("alert")
     fr.set_defaults(handler=fralert_cmd)
-    verify = sub.add_parser("verify-cap", help="Validate a CAP file against the XSD (and a pinned certificate).")
+    verify = sub.add_parser(
+        "verify-cap", help="Validate a CAP file against the XSD (and a pinned certificate)."
+    )
     verify.add_argument("file")
     verify.add_argument("--cert", action="append", default=[], help="Pinned PEM certificate (repeatable).")
     verify.set_defaults(handler=verify_cmd)
@@ -57,8 +61,10 @@ def list_cmd(args) -> int:
 
     for alert in Alert.objects.all():
         latest = alert.latest()
-        print(f"{alert.pk}\t{alert.status}\t{alert.hazard}\t{latest.msg_type if latest else ''}\t"
-              f"{latest.state if latest else ''}\t{latest.text('fr').get('headline', '') if latest else ''}")
+        print(
+            f"{alert.pk}\t{alert.status}\t{alert.hazard}\t{latest.msg_type if latest else ''}\t"
+            f"{latest.state if latest else ''}\t{latest.text('fr').get('headline', '') if latest else ''}"
+        )
     return 0
 
 
@@ -96,7 +102,9 @@ def verify_cmd(args) -> int:
         try:
             cap.verify(data, [Path(c).read_bytes() for c in args.cert])
         except cap.SignatureError as exc:
-            raise UserError(f"{path}: {exc}", [Problem(str(exc), file=str(path), field="Signature")]) from None
+            raise UserError(
+                f"{path}: {exc}", [Problem(str(exc), file=str(path), field="Signature")]
+            ) from None
     print(f"{path}: valid CAP 1.2" + (", signature by a pinned certificate" if args.cert else ""))
     return 0
 

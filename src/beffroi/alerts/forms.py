@@ -18,40 +18,57 @@ LOCAL = "%Y-%m-%dT%H:%M"
 class AlertForm(forms.Form):
     hazard = forms.ChoiceField(label=_("Aléa"), choices=hazard_choices)
     status = forms.ChoiceField(label=_("Statut"), choices=Alert.Status.choices, initial="Actual")
-    severity = forms.ChoiceField(label=_("Gravité"), choices=[(s, s) for s in AlertVersion.SEVERITIES],
-                                 initial="Moderate")
-    urgency = forms.ChoiceField(label=_("Urgence"), choices=[(s, s) for s in AlertVersion.URGENCIES],
-                                initial="Expected")
-    certainty = forms.ChoiceField(label=_("Certitude"), choices=[(s, s) for s in AlertVersion.CERTAINTIES],
-                                  initial="Likely")
-    communes = forms.MultipleChoiceField(label=_("Communes concernées"), widget=forms.CheckboxSelectMultiple,
-                                         required=False)
+    severity = forms.ChoiceField(
+        label=_("Gravité"), choices=[(s, s) for s in AlertVersion.SEVERITIES], initial="Moderate"
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgence"), choices=[(s, s) for s in AlertVersion.URGENCIES], initial="Expected"
+    )
+    certainty = forms.ChoiceField(
+        label=_("Certitude"), choices=[(s, s) for s in AlertVersion.CERTAINTIES], initial="Likely"
+    )
+    communes = forms.MultipleChoiceField(
+        label=_("Communes concernées"), widget=forms.CheckboxSelectMultiple, required=False
+    )
     area_description = forms.CharField(label=_("Description de la zone"), required=False, max_length=300)
-    polygon = forms.CharField(label=_("Polygone dessiné (GeoJSON)"), required=False, widget=forms.Textarea(
-        attrs={"rows": 3}))
+    polygon = forms.CharField(
+        label=_("Polygone dessiné (GeoJSON)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     circle_lat = forms.FloatField(label=_("Cercle : latitude"), required=False)
     circle_lon = forms.FloatField(label=_("Cercle : longitude"), required=False)
     circle_radius_km = forms.FloatField(label=_("Cercle : rayon (km)"), required=False)
-    onset = forms.DateTimeField(label=_("Début"), input_formats=[LOCAL],
-                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL))
-    expires = forms.DateTimeField(label=_("Fin de validité"), input_formats=[LOCAL],
-                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL))
+    onset = forms.DateTimeField(
+        label=_("Début"),
+        input_formats=[LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL),
+    )
+    expires = forms.DateTimeField(
+        label=_("Fin de validité"),
+        input_formats=[LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL),
+    )
     web = forms.URLField(label=_("Lien web"), required=False, assume_scheme="https")
     contact = forms.CharField(label=_("Contact"), required=False, max_length=200)
-    test_recipients = forms.CharField(label=_("Destinataires de test (exercice : e-mails ou mobiles, un par ligne)"),
-                                      required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    test_recipients = forms.CharField(
+        label=_("Destinataires de test (exercice : e-mails ou mobiles, un par ligne)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["communes"].choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
         for lang in LANGUAGES:
             label = LANGUAGE_LABELS[lang]
-            self.fields[f"{lang}_headline"] = forms.CharField(label=_("Titre – %s") % label, max_length=140,
-                                                              required=lang == "fr")
+            self.fields[f"{lang}_headline"] = forms.CharField(
+                label=_("Titre – %s") % label, max_length=140, required=lang == "fr"
+            )
             self.fields[f"{lang}_description"] = forms.CharField(
-                label=_("Description – %s") % label, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+                label=_("Description – %s") % label, required=False, widget=forms.Textarea(attrs={"rows": 3})
+            )
             self.fields[f"{lang}_instruction"] = forms.CharField(
-                label=_("Consignes – %s") % label, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+                label=_("Consignes – %s") % label, required=False, widget=forms.Textarea(attrs={"rows": 3})
+            )
         if not self.is_bound and "onset" not in self.initial:
             now = timezone.localtime().replace(second=0, microsecond=0)
             self.initial.update({"onset": now, "expires": now + timedelta(hours=12)})
@@ -71,28 +88,48 @@ class AlertForm(forms.Form):
         if d.get("circle_lat") is not None and d.get("circle_lon") is not None and d.get("circle_radius_km"):
             circle = {"lat": d["circle_lat"], "lon": d["circle_lon"], "radius_km": d["circle_radius_km"]}
         return {
-            "texts": {lang: {k: d.get(f"{lang}_{k}") or "" for k in ("headline", "description", "instruction")}
-                      for lang in LANGUAGES},
-            "severity": d["severity"], "urgency": d["urgency"], "certainty": d["certainty"],
-            "area": {"polygon": d.get("polygon"), "circle": circle, "communes": d.get("communes") or [],
-                     "description": d.get("area_description") or ""},
-            "onset": d["onset"], "expires": d["expires"], "web": d.get("web") or "", "contact": d.get("contact") or "",
+            "texts": {
+                lang: {k: d.get(f"{lang}_{k}") or "" for k in ("headline", "description", "instruction")}
+                for lang in LANGUAGES
+            },
+            "severity": d["severity"],
+            "urgency": d["urgency"],
+            "certainty": d["certainty"],
+            "area": {
+                "polygon": d.get("polygon"),
+                "circle": circle,
+                "communes": d.get("communes") or [],
+                "description": d.get("area_description") or "",
+            },
+            "onset": d["onset"],
+            "expires": d["expires"],
+            "web": d.get("web") or "",
+            "contact": d.get("contact") or "",
             "test_recipients": [r for r in (d.get("test_recipients") or "").splitlines() if r.strip()],
         }
 
     @classmethod
     def initial_from(cls, version: AlertVersion) -> dict:
-        initial = {"hazard": version.alert.hazard, "status": version.alert.status, "severity": version.severity,
-                   "urgency": version.urgency, "certainty": version.certainty,
-                   "communes": version.area.get("communes") or [],
-                   "area_description": version.area.get("description", ""),
-                   "polygon": json.dumps(version.area["polygon"]) if version.area.get("polygon") else "",
-                   "onset": timezone.localtime(version.onset), "expires": timezone.localtime(version.expires),
-                   "web": version.web, "contact": version.contact,
-                   "test_recipients": "\n".join(version.test_recipients)}
+        initial = {
+            "hazard": version.alert.hazard,
+            "status": version.alert.status,
+            "severity": version.severity,
+            "urgency": version.urgency,
+            "certainty": version.certainty,
+            "communes": version.area.get("communes") or [],
+            "area_description": version.area.get("description", ""),
+            "polygon": json.dumps(version.area["polygon"]) if version.area.get("polygon") else "",
+            "onset": timezone.localtime(version.onset),
+            "expires": timezone.localtime(version.expires),
+            "web": version.web,
+            "contact": version.contact,
+            "test_recipients": "\n".join(version.test_recipients),
+        }
         if version.area.get("circle"):
             c = version.area["circle"]
-            initial.update({"circle_lat": c["lat"], "circle_lon": c["lon"], "circle_radius_km": c["radius_km"]})
+            initial.update(
+                {"circle_lat": c["lat"], "circle_lon": c["lon"], "circle_radius_km": c["radius_km"]}
+            )
         for lang in LANGUAGES:
             for k in ("headline", "description", "instruction"):
                 initial[f"{lang}_{k}"] = version.text(lang).get(k, "")

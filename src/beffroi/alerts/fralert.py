@@ -13,12 +13,16 @@ def request_text(version) -> str:
     fr = version.text("fr")
     area = version.area.get("description") or ", ".join(version.area.get("communes") or [])
     header = (
-        f"{'EXERCICE – ' if alert.is_exercise else ''}Demande de diffusion FR-Alert – mairie {alert.commune}\n"
+        f"{'EXERCICE – ' if alert.is_exercise else ''}"
+        f"Demande de diffusion FR-Alert – mairie {alert.commune}\n"
         f"Aléa : {alert.hazard}. Gravité : {version.severity}, urgence : {version.urgency}.\n"
         f"Zone : {area}.\nDébut : {cap_time(version.onset)} – fin : {cap_time(version.expires)}.\n"
         f"Message proposé :\n"
     )
-    body = "\n".join(x for x in [clean(fr.get("headline")), clean(fr.get("description")),
-                                 clean(fr.get("instruction"))] if x)
+    body = "\n".join(
+        x
+        for x in [clean(fr.get("headline")), clean(fr.get("description")), clean(fr.get("instruction"))]
+        if x
+    )
     footer = f"\nContact mairie : {version.contact}" if version.contact else ""
     return strip_markup(header + cut(body, LIMIT - len(header) - len(footer)) + footer)

@@ -31,8 +31,9 @@ class Alert(models.Model):
     source = models.CharField(_("origine"), max_length=40, blank=True)
     cancelled = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -96,11 +97,13 @@ class AlertVersion(models.Model):
     contact = models.CharField(max_length=200, blank=True)
     # Exercise/Test alerts go only to these addresses (e-mail or phone), never to citizens.
     test_recipients = models.JSONField(default=list, blank=True)
-    composed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    composed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     composed_at = models.DateTimeField(auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_digest = models.CharField(max_length=64, blank=True)
     sent = models.DateTimeField(null=True, blank=True)
@@ -126,10 +129,23 @@ class AlertVersion(models.Model):
         import json
 
         payload = json.dumps(
-            {k: getattr(self, k) for k in ("msg_type", "severity", "urgency", "certainty", "texts", "area",
-                                           "web", "contact", "test_recipients")}
+            {
+                k: getattr(self, k)
+                for k in (
+                    "msg_type",
+                    "severity",
+                    "urgency",
+                    "certainty",
+                    "texts",
+                    "area",
+                    "web",
+                    "contact",
+                    "test_recipients",
+                )
+            }
             | {"onset": self.onset.isoformat(), "expires": self.expires.isoformat()},
-            sort_keys=True, ensure_ascii=False,
+            sort_keys=True,
+            ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -161,9 +177,13 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["confirmed_at", "unsubscribed_at", "commune"]),
-                   models.Index(fields=["lon", "lat"])]
-        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="alerts_subscriber_unique")]
+        indexes = [
+            models.Index(fields=["confirmed_at", "unsubscribed_at", "commune"]),
+            models.Index(fields=["lon", "lat"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="alerts_subscriber_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.pk}"
@@ -184,7 +204,9 @@ class Delivery(models.Model):
 
     version = models.ForeignKey(AlertVersion, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10)
-    subscriber = models.ForeignKey(Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recipient = models.CharField(max_length=500)
     language = models.CharField(max_length=5, default="fr")
     idempotency_key = models.CharField(max_length=64, unique=True)
@@ -218,3 +240,6 @@ class HazardTemplate(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["commune", "hazard"], name="alerts_template_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.commune} {self.hazard}"

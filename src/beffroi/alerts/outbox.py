@@ -37,9 +37,13 @@ def enqueue(version: AlertVersion, rows) -> int:
 
     now = timezone.now()
     table = connection.ops.quote_name(Delivery._meta.db_table)
-    sql = (f"INSERT INTO {table} (version_id, channel, subscriber_id, recipient, language, idempotency_key, state,"
-           " attempts, next_attempt_at, claimed_by, last_error, provider_id)"
-           " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, '', '', '')")
+    # The table name comes from the model; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} (version_id, channel, subscriber_id, recipient, language, idempotency_key,"  # noqa: S608
+        " state,"
+        " attempts, next_attempt_at, claimed_by, last_error, provider_id)"
+        " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, '', '', '')"
+    )
     stamp = connection.ops.adapt_datetimefield_value(now)
     count = 0
     batch: list[tuple] = []
@@ -76,12 +80,15 @@ def claim(worker: str, limit: int = BATCH) -> list[Delivery]:
         Delivery.objects.filter(_claimable(now), pk__in=ids).update(
             state=Delivery.State.SENDING, claimed_by=worker, lease_until=now + LEASE
         )
-    return list(Delivery.objects.filter(pk__in=ids, claimed_by=worker, state=Delivery.State.SENDING)
-                .select_related("version__alert", "subscriber"))
+    return list(
+        Delivery.objects.filter(pk__in=ids, claimed_by=worker, state=Delivery.State.SENDING).select_related(
+            "version__alert", "subscriber"
+        )
+    )
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(2 ** attempts * 5, 3600))
+    return timedelta(seconds=min(2**attempts * 5, 3600))
 
 
 def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, int]:
@@ -106,8 +113,11 @@ def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, in
         except TemporaryError as exc:
             done = attempts >= MAX_ATTEMPTS
             Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
-                state=Delivery.State.FAILED if done else Delivery.State.PENDING, attempts=attempts,
-                last_error=str(exc)[:500], next_attempt_at=now + backoff(attempts), claimed_by="",
+                state=Delivery.State.FAILED if done else Delivery.State.PENDING,
+                attempts=attempts,
+                last_error=str(exc)[:500],
+                next_attempt_at=now + backoff(attempts),
+                claimed_by="",
             )
             counts["failed" if done else "retry"] += 1
             continue
@@ -119,8 +129,11 @@ def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, in
             counts["failed"] += 1
             continue
         Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
-            state=Delivery.State.DELIVERED, attempts=attempts, provider_id=str(provider_id)[:200],
-            delivered_at=timezone.now(), last_error="",
+            state=Delivery.State.DELIVERED,
+            attempts=attempts,
+            provider_id=str(provider_id)[:200],
+            delivered_at=timezone.now(),
+            last_error="",
         )
         counts["delivered"] += 1
     return counts

@@ -8,8 +8,11 @@ from beffroi.alerts.text import clean, cut, sms_segments, strip_markup
 
 SMS_MAX_SEGMENTS = 3
 SOCIAL_LIMITS = {"mastodon": 500, "mastodons": 500, "bluesky": 300, "bsky": 300, "twitter": 280, "x": 280}
-PREFIX = {"Alert": "", "Update": {"fr": "MISE À JOUR – ", "en": "UPDATE – ", "falc": "NOUVELLE INFO – "},
-          "Cancel": {"fr": "FIN D'ALERTE – ", "en": "ALL CLEAR – ", "falc": "C'EST FINI – "}}
+PREFIX = {
+    "Alert": "",
+    "Update": {"fr": "MISE À JOUR – ", "en": "UPDATE – ", "falc": "NOUVELLE INFO – "},
+    "Cancel": {"fr": "FIN D'ALERTE – ", "en": "ALL CLEAR – ", "falc": "C'EST FINI – "},
+}
 
 
 def public_url(path: str = "") -> str:
@@ -46,12 +49,21 @@ def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:
         lines += [t["description"], ""]
     if t["instruction"]:
         lines += [("What to do:" if lang == "en" else "Que faire :"), t["instruction"], ""]
-    lines.append(("More information: " if lang == "en" else "Plus d'informations : ") + alert_page_url(version.alert))
+    lines.append(
+        ("More information: " if lang == "en" else "Plus d'informations : ") + alert_page_url(version.alert)
+    )
     if version.contact:
-        lines.append(("Contact: " if lang == "en" else "Contact : ") + clean(version.contact, multiline=False))
+        lines.append(
+            ("Contact: " if lang == "en" else "Contact : ") + clean(version.contact, multiline=False)
+        )
     if subscriber is not None:
-        lines += ["", ("Unsubscribe: " if lang == "en" else "Se désinscrire : ") + unsubscribe_url(subscriber)]
-    return strip_markup(f"[{version.alert.commune}] {headline(version, lang)}"), strip_markup("\n".join(lines))
+        lines += [
+            "",
+            ("Unsubscribe: " if lang == "en" else "Se désinscrire : ") + unsubscribe_url(subscriber),
+        ]
+    return strip_markup(f"[{version.alert.commune}] {headline(version, lang)}"), strip_markup(
+        "\n".join(lines)
+    )
 
 
 def sms(version, lang: str = "fr", subscriber=None) -> str:
@@ -61,7 +73,9 @@ def sms(version, lang: str = "fr", subscriber=None) -> str:
     body = strip_markup(" ".join(x for x in [headline(version, lang) + ".", t["instruction"]] if x))
     body = " ".join(body.split())
     # GSM-7 allows 3 x 153 characters; one non-GSM character (œ, emoji…) switches to UCS-2 (3 x 67).
-    limit = 67 * SMS_MAX_SEGMENTS if sms_segments(body + link + stop)[1] == "UCS-2" else 153 * SMS_MAX_SEGMENTS
+    limit = (
+        67 * SMS_MAX_SEGMENTS if sms_segments(body + link + stop)[1] == "UCS-2" else 153 * SMS_MAX_SEGMENTS
+    )
     text = cut(body, limit, link + stop, ellipsis="...")
     while sms_segments(text)[0] > SMS_MAX_SEGMENTS and limit > 40:  # GSM-7 escapes count double
         limit -= 10
@@ -71,9 +85,11 @@ def sms(version, lang: str = "fr", subscriber=None) -> str:
 
 def push(version, lang: str = "fr") -> dict:
     t = _texts(version, lang)
-    return {"title": strip_markup(headline(version, lang))[:120],
-            "body": strip_markup(cut(t["instruction"] or t["description"], 180)),
-            "url": alert_page_url(version.alert)}
+    return {
+        "title": strip_markup(headline(version, lang))[:120],
+        "body": strip_markup(cut(t["instruction"] or t["description"], 180)),
+        "url": alert_page_url(version.alert),
+    }
 
 
 def social(version, url: str, lang: str = "fr") -> str:
@@ -91,7 +107,14 @@ def previews(version) -> dict:
         text = sms(version, lang)
         segments, encoding = sms_segments(text)
         subject, body = email(version, lang)
-        out[lang] = {"sms": text, "sms_length": len(text), "sms_segments": segments, "sms_encoding": encoding,
-                     "email_subject": subject, "email_body": body, "push": push(version, lang),
-                     "social": social(version, "mastodon://x", lang)}
+        out[lang] = {
+            "sms": text,
+            "sms_length": len(text),
+            "sms_segments": segments,
+            "sms_encoding": encoding,
+            "email_subject": subject,
+            "email_body": body,
+            "push": push(version, lang),
+            "social": social(version, "mastodon://x", lang),
+        }
     return out

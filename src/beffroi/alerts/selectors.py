@@ -24,29 +24,50 @@ def reach_report(alert: Alert | int) -> dict:
     totals = {"targeted": 0, "delivered": 0, "failed": 0, "pending": 0}
     for version in alert.published_versions():
         counts = dict(
-            Delivery.objects.filter(version=version).values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+            Delivery.objects.filter(version=version)
+            .values_list("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
         )
         by_channel = {}
-        for channel, state, n in (Delivery.objects.filter(version=version).values_list("channel", "state")
-                                  .annotate(n=Count("pk")).values_list("channel", "state", "n")):
+        for channel, state, n in (
+            Delivery.objects.filter(version=version)
+            .values_list("channel", "state")
+            .annotate(n=Count("pk"))
+            .values_list("channel", "state", "n")
+        ):
             by_channel.setdefault(channel, {"delivered": 0, "failed": 0, "pending": 0})
             key = "pending" if state in ("pending", "sending") else state
             by_channel[channel][key] += n
         row = {
-            "number": version.number, "identifier": version.identifier, "msgType": version.msg_type,
+            "number": version.number,
+            "identifier": version.identifier,
+            "msgType": version.msg_type,
             "sent": version.sent.isoformat() if version.sent else None,
-            "targeted": sum(counts.values()), "delivered": counts.get("delivered", 0),
-            "failed": counts.get("failed", 0), "pending": counts.get("pending", 0) + counts.get("sending", 0),
+            "targeted": sum(counts.values()),
+            "delivered": counts.get("delivered", 0),
+            "failed": counts.get("failed", 0),
+            "pending": counts.get("pending", 0) + counts.get("sending", 0),
             "by_channel": by_channel,
-            "failures": list(Delivery.objects.filter(version=version, state="failed")
-                             .values("last_error").annotate(n=Count("pk")).order_by("-n")[:10]),
+            "failures": list(
+                Delivery.objects.filter(version=version, state="failed")
+                .values("last_error")
+                .annotate(n=Count("pk"))
+                .order_by("-n")[:10]
+            ),
         }
         versions.append(row)
         for k in totals:
             totals[k] += row[k]
     latest = alert.published_versions().last()
-    return {"alert": alert.pk, "status": alert.status, "cancelled": alert.cancelled, **totals,
-            "unreachable_in_area": _unreachable(latest) if latest else None, "versions": versions}
+    return {
+        "alert": alert.pk,
+        "status": alert.status,
+        "cancelled": alert.cancelled,
+        **totals,
+        "unreachable_in_area": _unreachable(latest) if latest else None,
+        "versions": versions,
+    }
 
 
 def _unreachable(version: AlertVersion) -> int | None:
@@ -61,8 +82,12 @@ def _unreachable(version: AlertVersion) -> int | None:
         in_area = count_in_area(area_geojson(version.area), user=None)
     except Exception:  # the registry refuses anonymous counts or the area: say we do not know
         return None
-    reached = Delivery.objects.filter(version=version, state="delivered", subscriber__isnull=False).values(
-        "subscriber").distinct().count()
+    reached = (
+        Delivery.objects.filter(version=version, state="delivered", subscriber__isnull=False)
+        .values("subscriber")
+        .distinct()
+        .count()
+    )
     return max(int(in_area) - reached, 0)
 
 
@@ -72,13 +97,23 @@ def alerts_for_crisis(crisis_id: int) -> list[dict]:
     for alert in Alert.objects.filter(crisis_id=crisis_id).order_by("-created_at"):
         latest = alert.latest()
         report = reach_report(alert)
-        out.append({
-            "id": alert.pk, "hazard": alert.hazard, "status": alert.status, "cancelled": alert.cancelled,
-            "headline": (latest.text("fr").get("headline") if latest else ""), "state": latest.state if latest else "",
-            "msgType": latest.msg_type if latest else "", "sent": latest.sent.isoformat() if latest and latest.sent else None,
-            "url": f"/alertes/{alert.pk}/",
-            **{k: report[k] for k in ("targeted", "delivered", "failed", "pending", "unreachable_in_area")},
-        })
+        out.append(
+            {
+                "id": alert.pk,
+                "hazard": alert.hazard,
+                "status": alert.status,
+                "cancelled": alert.cancelled,
+                "headline": (latest.text("fr").get("headline") if latest else ""),
+                "state": latest.state if latest else "",
+                "msgType": latest.msg_type if latest else "",
+                "sent": latest.sent.isoformat() if latest and latest.sent else None,
+                "url": f"/alertes/{alert.pk}/",
+                **{
+                    k: report[k]
+                    for k in ("targeted", "delivered", "failed", "pending", "unreachable_in_area")
+                },
+            }
+        )
     return out
 
 
@@ -104,16 +139,21 @@ def active_public_versions() -> list[AlertVersion]:
 
 
 def recent_public_versions(limit: int = 50) -> list[AlertVersion]:
-    return list(AlertVersion.objects.filter(state="published", alert__status=Alert.Status.ACTUAL)
-                .select_related("alert").order_by("-sent")[:limit])
+    return list(
+        AlertVersion.objects.filter(state="published", alert__status=Alert.Status.ACTUAL)
+        .select_related("alert")
+        .order_by("-sent")[:limit]
+    )
 
 
 def subscriber_counts() -> dict:
     active = Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
     return dict(active.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")) | {
-        "unconfirmed": Subscriber.objects.filter(confirmed_at__isnull=True).count()}
+        "unconfirmed": Subscriber.objects.filter(confirmed_at__isnull=True).count()
+    }
 
 
 def pending_approvals(user: Any):
     return AlertVersion.objects.filter(state="submitted", alert__in=alerts_for_user(user)).filter(
-        ~Q(composed_by=user))
+        ~Q(composed_by=user)
+    )

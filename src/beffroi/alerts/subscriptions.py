@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from django.core.validators import validate_email
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from beffroi.core.errors import Problem, UserError
 
@@ -52,7 +52,10 @@ def match_address(query: str, commune: str = "", limit: int = 5) -> list[dict]:
         import duckdb
 
         con = duckdb.connect()
-        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{dataset.parquet_path}')").fetchall()]
+        # The parquet path comes from the dataset catalogue and the column from a fixed list; values
+        # are parameters.
+        source = f"read_parquet('{dataset.parquet_path}')"
+        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]  # noqa: S608
         label = next((c for c in ("label", "adresse", "nom_voie") if c in cols), None)
         if label is None or "lon" not in cols or "lat" not in cols:
             return []
@@ -62,7 +65,7 @@ def match_address(query: str, commune: str = "", limit: int = 5) -> list[dict]:
             where += " AND code_insee = ?"
             params.append(commune)
         rows = con.execute(
-            f"SELECT {label}, lon, lat FROM read_parquet('{dataset.parquet_path}') WHERE {where} LIMIT {int(limit)}",
+            f"SELECT {label}, lon, lat FROM {source} WHERE {where} LIMIT {int(limit)}",  # noqa: S608
             params,
         ).fetchall()
     except Exception:
@@ -77,12 +80,20 @@ def send_confirmation(subscriber, token: str) -> None:
     from beffroi.alerts.channels import sms as sms_channel
 
     link = render.public_url(f"abonnement/confirmer/{token}/")
-    text = ("Confirmez votre abonnement aux alertes de la mairie : " + link +
-            "\nSi vous n'avez rien demandé, ignorez ce message.\nSe désinscrire : " + render.unsubscribe_url(subscriber))
+    text = (
+        "Confirmez votre abonnement aux alertes de la mairie : "
+        + link
+        + "\nSi vous n'avez rien demandé, ignorez ce message.\nSe désinscrire : "
+        + render.unsubscribe_url(subscriber)
+    )
     try:
         if subscriber.channel == "email":
-            email_channel.message(subscriber.address, "Confirmez votre abonnement aux alertes", text,
-                                  key=f"confirm-{subscriber.token[:16]}").send()
+            email_channel.message(
+                subscriber.address,
+                "Confirmez votre abonnement aux alertes",
+                text,
+                key=f"confirm-{subscriber.token[:16]}",
+            ).send()
         elif subscriber.channel == "sms":
             sms_channel.send_text(subscriber.address, text, key=f"confirm-{subscriber.token[:16]}")
     except Exception:

@@ -47,10 +47,15 @@ def subscribers_in_area(version: AlertVersion) -> list[tuple[int, str, str, str]
 
     min_x, min_y, max_x, max_y = shape(geojson).bounds
     active = Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True).exclude(
-        channel=Subscriber.Channel.WEBHOOK)
+        channel=Subscriber.Channel.WEBHOOK
+    )
     fields = ("pk", "channel", "address", "language", "topics", "lon", "lat")
-    in_box = active.filter(lon__gte=min_x, lon__lte=max_x, lat__gte=min_y, lat__lte=max_y).values_list(*fields)
-    no_point = active.filter(lon__isnull=True, commune__in=version.area.get("communes") or []).values_list(*fields)
+    in_box = active.filter(lon__gte=min_x, lon__lte=max_x, lat__gte=min_y, lat__lte=max_y).values_list(
+        *fields
+    )
+    no_point = active.filter(lon__isnull=True, commune__in=version.area.get("communes") or []).values_list(
+        *fields
+    )
     several = active.filter(extra_points=True).values_list(*fields, "points")
     rows: dict[int, tuple] = {}
     points: list[tuple] = []
@@ -82,14 +87,18 @@ def recipients(version: AlertVersion) -> Iterator[tuple[str, int | None, str, st
     if version.msg_type != AlertVersion.MsgType.ALERT:
         original = alert.versions.filter(msg_type=AlertVersion.MsgType.ALERT, state="published").first()
         if original is not None:
-            yield from Delivery.objects.filter(version=original).values_list(
-                "channel", "subscriber_id", "recipient", "language"
-            ).iterator(chunk_size=5000)
+            yield from (
+                Delivery.objects.filter(version=original)
+                .values_list("channel", "subscriber_id", "recipient", "language")
+                .iterator(chunk_size=5000)
+            )
             return
     for pk, channel, address, language in subscribers_in_area(version):
         yield channel, pk, address, language
     for pk, address in Subscriber.objects.filter(
-        channel=Subscriber.Channel.WEBHOOK, confirmed_at__isnull=False, unsubscribed_at__isnull=True,
+        channel=Subscriber.Channel.WEBHOOK,
+        confirmed_at__isnull=False,
+        unsubscribed_at__isnull=True,
         commune__in=[alert.commune, ""],
     ).values_list("pk", "address"):
         yield "webhook", pk, address, "fr"

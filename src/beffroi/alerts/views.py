@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beffroi.alerts import actions, render as channel_render, selectors
+from beffroi.alerts import actions, selectors
+from beffroi.alerts import render as channel_render
 from beffroi.alerts.forms import AlertForm
 from beffroi.alerts.fralert import request_text
 from beffroi.alerts.hazards import default_texts
-from beffroi.alerts.models import Alert, AlertVersion
+from beffroi.alerts.models import Alert
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require
 from beffroi.territory.selectors import communes_for_user
@@ -27,17 +28,28 @@ def _alert(request: HttpRequest, pk: int) -> Alert:
 
 
 def _error(request, exc: UserError) -> None:
-    messages.error(request, "; ".join([str(exc.message)] + [p.message for p in exc.problems if p.message != exc.message]))
+    messages.error(
+        request, "; ".join([str(exc.message)] + [p.message for p in exc.problems if p.message != exc.message])
+    )
 
 
 def index(request: HttpRequest) -> HttpResponse:
     require(request.user, "alerts.view_alert")
     alerts = list(selectors.alerts_for_user(request.user)[:100])
-    return render(request, "alerts/index.html", {
-        "alerts": [(a, a.latest()) for a in alerts], "can_compose": has_perm(request.user, "alerts.add_alert"),
-        "pending": selectors.pending_approvals(request.user) if has_perm(request.user, "alerts.approve_alert") else [],
-        "subscribers": selectors.subscriber_counts() if has_perm(request.user, "alerts.view_subscriber") else None,
-    })
+    return render(
+        request,
+        "alerts/index.html",
+        {
+            "alerts": [(a, a.latest()) for a in alerts],
+            "can_compose": has_perm(request.user, "alerts.add_alert"),
+            "pending": selectors.pending_approvals(request.user)
+            if has_perm(request.user, "alerts.approve_alert")
+            else [],
+            "subscribers": selectors.subscriber_counts()
+            if has_perm(request.user, "alerts.view_subscriber")
+            else None,
+        },
+    )
 
 
 def template_texts(request: HttpRequest, hazard: str) -> JsonResponse:
@@ -54,8 +66,13 @@ def compose(request: HttpRequest) -> HttpResponse:
             kwargs = form.action_kwargs()
             codes = kwargs["area"]["communes"] or [c.code for c in communes][:1]
             try:
-                alert = actions.do_draft_alert(hazard=form.cleaned_data["hazard"], communes=codes,
-                                               status=form.cleaned_data["status"], actor=request.user, **kwargs)
+                alert = actions.do_draft_alert(
+                    hazard=form.cleaned_data["hazard"],
+                    communes=codes,
+                    status=form.cleaned_data["status"],
+                    actor=request.user,
+                    **kwargs,
+                )
             except UserError as exc:
                 _error(request, exc)
             else:
@@ -88,26 +105,39 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             _error(request, exc)
         else:
             return redirect("alerts:detail", alert.pk)
-    return render(request, "alerts/compose.html", {"form": form, "alert": alert, "title": _("Modifier le message")})
+    return render(
+        request, "alerts/compose.html", {"form": form, "alert": alert, "title": _("Modifier le message")}
+    )
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
     version = alert.latest()
     user = request.user
-    return render(request, "alerts/detail.html", {
-        "alert": alert, "version": version, "previews": channel_render.previews(version),
-        "history": alert.versions.all(), "reach": selectors.reach_report(alert),
-        "fralert": request_text(version), "needs_approval": actions.needs_approval(version),
-        "can_edit": has_perm(user, "alerts.change_alert", alert.commune) and version.state != "published",
-        "can_approve": has_perm(user, "alerts.approve_alert", alert.commune) and version.state == "submitted"
-        and version.composed_by_id != user.pk,
-        "can_publish": has_perm(user, "alerts.publish_alert", alert.commune) and version.state != "published"
-        and (version.state == "approved" or not actions.needs_approval(version)),
-        "can_follow": has_perm(user, "alerts.publish_alert", alert.commune) and version.state == "published"
-        and not alert.cancelled,
-        "verified": bool(getattr(user, "is_verified", None) and user.is_verified()),
-    })
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "version": version,
+            "previews": channel_render.previews(version),
+            "history": alert.versions.all(),
+            "reach": selectors.reach_report(alert),
+            "fralert": request_text(version),
+            "needs_approval": actions.needs_approval(version),
+            "can_edit": has_perm(user, "alerts.change_alert", alert.commune) and version.state != "published",
+            "can_approve": has_perm(user, "alerts.approve_alert", alert.commune)
+            and version.state == "submitted"
+            and version.composed_by_id != user.pk,
+            "can_publish": has_perm(user, "alerts.publish_alert", alert.commune)
+            and version.state != "published"
+            and (version.state == "approved" or not actions.needs_approval(version)),
+            "can_follow": has_perm(user, "alerts.publish_alert", alert.commune)
+            and version.state == "published"
+            and not alert.cancelled,
+            "verified": bool(getattr(user, "is_verified", None) and user.is_verified()),
+        },
+    )
 
 
 def _post_action(request, pk, run, success: str):
@@ -128,26 +158,42 @@ def _post_action(request, pk, run, success: str):
 
 @require_POST
 def submit(request, pk):
-    return _post_action(request, pk, lambda a, v: actions.do_submit(v, actor=request.user),
-                        _("Message soumis à l'approbation."))
+    return _post_action(
+        request,
+        pk,
+        lambda a, v: actions.do_submit(v, actor=request.user),
+        _("Message soumis à l'approbation."),
+    )
 
 
 @require_POST
 def approve(request, pk):
-    return _post_action(request, pk, lambda a, v: actions.do_approve(v, digest=request.POST.get("digest", ""),
-                                                                     actor=request.user), _("Message approuvé."))
+    return _post_action(
+        request,
+        pk,
+        lambda a, v: actions.do_approve(v, digest=request.POST.get("digest", ""), actor=request.user),
+        _("Message approuvé."),
+    )
 
 
 @require_POST
 def reject(request, pk):
-    return _post_action(request, pk, lambda a, v: actions.do_reject(v, reason=request.POST.get("reason", ""),
-                                                                    actor=request.user), _("Message refusé."))
+    return _post_action(
+        request,
+        pk,
+        lambda a, v: actions.do_reject(v, reason=request.POST.get("reason", ""), actor=request.user),
+        _("Message refusé."),
+    )
 
 
 @require_POST
 def publish(request, pk):
-    return _post_action(request, pk, lambda a, v: actions.do_publish(v, actor=request.user),
-                        _("Publié : page publique, CAP, flux et envois."))
+    return _post_action(
+        request,
+        pk,
+        lambda a, v: actions.do_publish(v, actor=request.user),
+        _("Publié : page publique, CAP, flux et envois."),
+    )
 
 
 @require_POST
@@ -163,5 +209,6 @@ def update(request, pk):
 
 @require_POST
 def cancel(request, pk):
-    return _post_action(request, pk, lambda a, v: actions.do_cancel(a, actor=request.user),
-                        _("Fin d'alerte publiée."))
+    return _post_action(
+        request, pk, lambda a, v: actions.do_cancel(a, actor=request.user), _("Fin d'alerte publiée.")
+    )

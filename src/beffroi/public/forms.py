@@ -7,17 +7,29 @@ from beffroi.alerts.hazards import hazard_choices
 
 
 class SubscribeForm(forms.Form):
-    channel = forms.ChoiceField(label=_("Recevoir les alertes par"), choices=[("email", _("E-mail")), ("sms", _("SMS"))])
+    channel = forms.ChoiceField(
+        label=_("Recevoir les alertes par"), choices=[("email", _("E-mail")), ("sms", _("SMS"))]
+    )
     address = forms.CharField(label=_("Adresse e-mail ou numéro de mobile"), max_length=200)
     commune = forms.ChoiceField(label=_("Commune"))
-    street = forms.CharField(label=_("Votre adresse (facultatif, pour être alerté précisément)"), required=False,
-                             max_length=200)
-    topics = forms.MultipleChoiceField(label=_("Sujets (aucun coché : tous)"), choices=hazard_choices,
-                                       widget=forms.CheckboxSelectMultiple, required=False)
-    language = forms.ChoiceField(label=_("Langue"), choices=[("fr", "Français"), ("en", "English"),
-                                                            ("falc", _("Facile à lire"))])
-    consent = forms.BooleanField(label=_("J'accepte que la mairie conserve ces données pour m'envoyer des alertes "
-                                         "(désinscription à tout moment)."))
+    street = forms.CharField(
+        label=_("Votre adresse (facultatif, pour être alerté précisément)"), required=False, max_length=200
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("Sujets (aucun coché : tous)"),
+        choices=hazard_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    language = forms.ChoiceField(
+        label=_("Langue"), choices=[("fr", "Français"), ("en", "English"), ("falc", _("Facile à lire"))]
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "J'accepte que la mairie conserve ces données pour m'envoyer des alertes "
+            "(désinscription à tout moment)."
+        )
+    )
 
     def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)

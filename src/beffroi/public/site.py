@@ -60,7 +60,7 @@ def svg_map(communes: list, areas: list[tuple[str, dict]], width: int = 640) -> 
     for label, area in areas:
         try:
             area_shapes.append((label, list(_rings(area_geojson(area)))))
-        except Exception:
+        except Exception:  # noqa: S112 - an area that cannot be drawn is left off the map
             continue
     points = [p for _n, rings in shapes + area_shapes for ring in rings for p in ring]
     if not points:
@@ -75,13 +75,18 @@ def svg_map(communes: list, areas: list[tuple[str, dict]], width: int = 640) -> 
         out = []
         for ring in rings:
             step = max(1, len(ring) // 300)
-            pts = [(((x - min_x) * k) / span_x * width, (max_y - y) / span_y * height) for x, y in ring[::step]]
+            pts = [
+                (((x - min_x) * k) / span_x * width, (max_y - y) / span_y * height) for x, y in ring[::step]
+            ]
             out.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + " Z")
         return " ".join(out)
 
-    return {"width": width, "height": height,
-            "communes": [{"name": n, "d": path(r)} for n, r in shapes],
-            "areas": [{"name": n, "d": path(r)} for n, r in area_shapes]}
+    return {
+        "width": width,
+        "height": height,
+        "communes": [{"name": n, "d": path(r)} for n, r in shapes],
+        "areas": [{"name": n, "d": path(r)} for n, r in area_shapes],
+    }
 
 
 def _shelters(codes: list[str]) -> list:
@@ -103,9 +108,14 @@ def _dicrim() -> str:
 
 
 def _context(version: AlertVersion) -> dict:
-    return {"version": version, "alert": version.alert, "headline": render.headline(version, "fr"),
-            "texts": {lang: version.text(lang) for lang in version.languages},
-            "cap_url": f"cap/{version.identifier}.xml", "page_url": f"alertes/{version.alert_id}.html"}
+    return {
+        "version": version,
+        "alert": version.alert,
+        "headline": render.headline(version, "fr"),
+        "texts": {lang: version.text(lang) for lang in version.languages},
+        "cap_url": f"cap/{version.identifier}.xml",
+        "page_url": f"alertes/{version.alert_id}.html",
+    }
 
 
 def build_site(root: Path | None = None) -> dict:
@@ -121,8 +131,11 @@ def build_site(root: Path | None = None) -> dict:
         codes = [c.code for c in all_communes]
         shelters = _shelters(codes)
         context = {
-            "alerts": [_context(v) for v in active], "now": now, "shelters": shelters,
-            "dicrim": _dicrim(), "communes": all_communes,
+            "alerts": [_context(v) for v in active],
+            "now": now,
+            "shelters": shelters,
+            "dicrim": _dicrim(),
+            "communes": all_communes,
             "hazards": [(v["label"], v["fr"][2]) for k, v in HAZARDS.items() if v["fr"][2]],
             "map": svg_map(all_communes, [(render.headline(v), v.area) for v in active]),
         }
@@ -144,10 +157,25 @@ def build_site(root: Path | None = None) -> dict:
             if alert.status != Alert.Status.ACTUAL:
                 continue
             latest = versions[-1]
-            write_atomic(root / "alertes" / f"{alert.pk}.html", render_to_string("public/alert.html", {
-                **_context(latest), "history": versions, "expired": latest.expires <= now or alert.cancelled,
-                "map": svg_map([c for c in all_communes if c.code in (latest.area.get("communes") or [alert.commune])],
-                               [(render.headline(latest), latest.area)])}))
+            write_atomic(
+                root / "alertes" / f"{alert.pk}.html",
+                render_to_string(
+                    "public/alert.html",
+                    {
+                        **_context(latest),
+                        "history": versions,
+                        "expired": latest.expires <= now or alert.cancelled,
+                        "map": svg_map(
+                            [
+                                c
+                                for c in all_communes
+                                if c.code in (latest.area.get("communes") or [alert.commune])
+                            ],
+                            [(render.headline(latest), latest.area)],
+                        ),
+                    },
+                ),
+            )
             pages += 1
         feeds = write_feeds(root, active, recent_public_versions())
     return {"active": len(active), "pages": pages, "cap": cap_files, **feeds}
@@ -189,8 +217,10 @@ def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersio
         entry.published(version.sent)
         entry.updated(version.sent)
         text = version.text("fr")
-        entry.description("\n".join(x for x in [text.get("description"), text.get("instruction")] if x) or
-                          render.headline(version))
+        entry.description(
+            "\n".join(x for x in [text.get("description"), text.get("instruction")] if x)
+            or render.headline(version)
+        )
     write_atomic(root / "alerts.atom", news.atom_str(pretty=True))
     write_atomic(root / "alerts.rss", news.rss_str(pretty=True))
     return {"feed_entries": len(recent)}

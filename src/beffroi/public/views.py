@@ -48,16 +48,27 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             if matches:
                 points = [[matches[0]["lon"], matches[0]["lat"], matches[0]["label"]]]
             else:
-                form.add_error("street", "Adresse introuvable dans la commune : vous serez alerté pour toute la commune.")
+                form.add_error(
+                    "street", "Adresse introuvable dans la commune : vous serez alerté pour toute la commune."
+                )
         try:
-            actions.do_subscribe(channel=d["channel"], address=d["address"], language=d["language"],
-                                 topics=d["topics"], commune=d["commune"], points=points)
+            actions.do_subscribe(
+                channel=d["channel"],
+                address=d["address"],
+                language=d["language"],
+                topics=d["topics"],
+                commune=d["commune"],
+                points=points,
+            )
         except UserError as exc:
             form.add_error("address", exc.message)
         else:
             done = d["channel"]
-    return render(request, "public/subscribe.html", {"form": form, "done": done, "vapid": public_key(),
-                                                     "communes": communes()})
+    return render(
+        request,
+        "public/subscribe.html",
+        {"form": form, "done": done, "vapid": public_key(), "communes": communes()},
+    )
 
 
 @csrf_exempt  # called by the static site's script; the browser's permission prompt is the opt-in
@@ -77,8 +88,13 @@ def subscribe_push(request: HttpRequest) -> HttpResponse:
     if commune not in {c.code for c in communes()} or set(keys) != {"p256dh", "auth"}:
         return JsonResponse({"error": "invalid subscription"}, status=400)
     try:
-        subscriber = actions.do_subscribe(channel="webpush", address=endpoint, commune=commune, push_keys=keys,
-                                          language=str(data.get("language", "fr"))[:5])
+        subscriber = actions.do_subscribe(
+            channel="webpush",
+            address=endpoint,
+            commune=commune,
+            push_keys=keys,
+            language=str(data.get("language", "fr"))[:5],
+        )
         actions.do_confirm_subscription(actions.confirmation_token(subscriber))
     except UserError as exc:
         return JsonResponse({"error": exc.message}, status=400)

@@ -43,10 +43,19 @@ def list_alerts(request):
     out = []
     for alert in selectors.alerts_for_user(request.user)[:200]:
         latest = alert.latest()
-        out.append({"id": alert.pk, "commune": alert.commune, "hazard": alert.hazard, "status": alert.status,
-                    "cancelled": alert.cancelled, "msgType": latest.msg_type if latest else None,
-                    "state": latest.state if latest else None, "identifier": latest.identifier if latest else None,
-                    "headline": latest.text("fr").get("headline") if latest else None})
+        out.append(
+            {
+                "id": alert.pk,
+                "commune": alert.commune,
+                "hazard": alert.hazard,
+                "status": alert.status,
+                "cancelled": alert.cancelled,
+                "msgType": latest.msg_type if latest else None,
+                "state": latest.state if latest else None,
+                "identifier": latest.identifier if latest else None,
+                "headline": latest.text("fr").get("headline") if latest else None,
+            }
+        )
     return out
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
-import socket
 import threading
 
 from django.conf import settings
@@ -27,30 +27,43 @@ def _reset():
     conn = getattr(_local, "conn", None)
     _local.conn = None
     if conn is not None:
-        try:
+        with contextlib.suppress(Exception):  # a broken connection is being discarded
             conn.close()
-        except Exception:  # noqa: BLE001 - a broken connection is being discarded
-            pass
 
 
 def message(to: str, subject: str, body: str, *, key: str, unsubscribe: str = "") -> EmailMessage:
     headers = {"Message-ID": f"<{key}@beffroi>", "Auto-Submitted": "auto-generated"}
     if unsubscribe:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
-    return EmailMessage(subject=subject.replace("\n", " "), body=body, from_email=settings.DEFAULT_FROM_EMAIL,
-                        to=[to], headers=headers)
+    return EmailMessage(
+        subject=subject.replace("\n", " "),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+    )
 
 
 def send(delivery) -> str:
     subject, body = render.email(delivery.version, delivery.language, delivery.subscriber)
-    mail = message(delivery.recipient, subject, body, key=delivery.idempotency_key,
-                   unsubscribe=render.unsubscribe_url(delivery.subscriber))
+    mail = message(
+        delivery.recipient,
+        subject,
+        body,
+        key=delivery.idempotency_key,
+        unsubscribe=render.unsubscribe_url(delivery.subscriber),
+    )
     try:
         _connection().send_messages([mail])
     except smtplib.SMTPRecipientsRefused as exc:
         raise RuntimeError(f"SMTP refused recipient: {exc.recipients}") from None
-    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, socket.timeout,
-            OSError) as exc:
+    except (
+        TimeoutError,
+        smtplib.SMTPServerDisconnected,
+        smtplib.SMTPConnectError,
+        ConnectionError,
+        OSError,
+    ) as exc:
         _reset()
         raise TemporaryError(f"SMTP: {exc}") from None
     except smtplib.SMTPResponseException as exc:

@@ -32,9 +32,16 @@ def send_text(phone: str, text: str, *, key: str) -> str:
         if _client is None:
             _client = httpx.Client(timeout=TIMEOUT)
         try:
-            response = _client.post(url, json={"receivers": [phone], "message": text,
-                                               "sender": os.environ.get("BEFFROI_SMS_SENDER", "MAIRIE"),
-                                               "idempotencyKey": key}, headers={"Idempotency-Key": key})
+            response = _client.post(
+                url,
+                json={
+                    "receivers": [phone],
+                    "message": text,
+                    "sender": os.environ.get("BEFFROI_SMS_SENDER", "MAIRIE"),
+                    "idempotencyKey": key,
+                },
+                headers={"Idempotency-Key": key},
+            )
         except httpx.HTTPError as exc:
             raise TemporaryError(f"SMS gateway: {exc.__class__.__name__}") from None
         if response.status_code == 429 or response.status_code >= 500:
@@ -56,5 +63,8 @@ def send_text(phone: str, text: str, *, key: str) -> str:
 
 
 def send(delivery) -> str:
-    return send_text(delivery.recipient, render.sms(delivery.version, delivery.language, delivery.subscriber),
-                     key=delivery.idempotency_key)
+    return send_text(
+        delivery.recipient,
+        render.sms(delivery.version, delivery.language, delivery.subscriber),
+        key=delivery.idempotency_key,
+    )

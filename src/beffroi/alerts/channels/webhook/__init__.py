@@ -18,11 +18,21 @@ def signature(secret: str, body: bytes) -> str:
 
 def payload(version) -> dict:
     return {
-        "identifier": version.identifier, "incident": version.alert.incident_id, "msgType": version.msg_type,
-        "status": version.alert.status, "severity": version.severity, "urgency": version.urgency,
-        "onset": version.onset.isoformat(), "expires": version.expires.isoformat(),
-        "texts": {lang: {"headline": render.headline(version, lang), **{
-            k: version.text(lang).get(k, "") for k in ("description", "instruction")}} for lang in version.languages},
+        "identifier": version.identifier,
+        "incident": version.alert.incident_id,
+        "msgType": version.msg_type,
+        "status": version.alert.status,
+        "severity": version.severity,
+        "urgency": version.urgency,
+        "onset": version.onset.isoformat(),
+        "expires": version.expires.isoformat(),
+        "texts": {
+            lang: {
+                "headline": render.headline(version, lang),
+                **{k: version.text(lang).get(k, "") for k in ("description", "instruction")},
+            }
+            for lang in version.languages
+        },
         "page": render.alert_page_url(version.alert),
         "cap": render.public_url(f"cap/{version.identifier}.xml"),
     }
@@ -31,8 +41,11 @@ def payload(version) -> dict:
 def send(delivery) -> str:
     body = json.dumps(payload(delivery.version), ensure_ascii=False, sort_keys=True).encode()
     secret = (delivery.subscriber.push_keys or {}).get("secret", "") if delivery.subscriber else ""
-    headers = {"Content-Type": "application/json", "X-Beffroi-Signature": signature(secret, body),
-               "Idempotency-Key": delivery.idempotency_key}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Beffroi-Signature": signature(secret, body),
+        "Idempotency-Key": delivery.idempotency_key,
+    }
     try:
         response = httpx.post(delivery.recipient, content=body, headers=headers, timeout=10)
     except httpx.HTTPError as exc:

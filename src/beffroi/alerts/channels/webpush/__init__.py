@@ -52,7 +52,8 @@ def send(delivery) -> str:
             data=json.dumps(render.push(delivery.version, delivery.language)),
             vapid_private_key=key,
             vapid_claims={"sub": os.environ.get("BEFFROI_VAPID_SUBJECT", "mailto:mairie@beffroi.invalid")},
-            timeout=10, ttl=3600,
+            timeout=10,
+            ttl=3600,
         )
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)
