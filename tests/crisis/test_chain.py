@@ -122,3 +122,14 @@ def test_bad_input_is_refused_with_the_field(crisis, make_user):
     assert exc.value.problems[0].field == "category"
     with pytest.raises(UserError):
         do_append_entry(crisis, text="  ", category="info", source="phone", actor=cell)
+
+
+def test_appends_are_published_on_the_live_stream(crisis, make_user, monkeypatch):
+    import beffroi.core.live as live
+
+    seen = []
+    monkeypatch.setattr(live, "_publish_now", lambda topic, event, data: seen.append((topic, event, data)))
+    cell = make_user("cellule_crise", ["94052"])
+    entry = do_append_entry(crisis, text="Radio", category="info", source="radio", actor=cell)
+    assert ("crisis", "entry") in [(t, e) for t, e, _d in seen]
+    assert any(d.get("head") == entry.hash for _t, _e, d in seen)

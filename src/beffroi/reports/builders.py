@@ -69,6 +69,7 @@ def _minutes(delta: timedelta | None) -> int | None:
 
 
 def alerts_for(crisis) -> list[dict[str, Any]]:
+    """Alerts of the crisis with their reach, from the alerts app when it is installed."""
     try:
         from beffroi.alerts import selectors as alert_selectors
     except ImportError:
@@ -77,15 +78,20 @@ def alerts_for(crisis) -> list[dict[str, Any]]:
         return []
     rows = []
     for alert in alert_selectors.alerts_for_crisis(crisis.pk):
-        reach = {}
-        if hasattr(alert_selectors, "reach_report"):
-            try:
-                reach = alert_selectors.reach_report(alert) or {}
-            except Exception:  # a report must not fail because one alert's reach is unavailable
-                reach = {"error": _("portée indisponible")}
-        rows.append({"title": str(getattr(alert, "headline", "") or getattr(alert, "title", "") or alert),
-                     "status": str(getattr(alert, "status", "")), "sent_at": getattr(alert, "sent_at", None),
-                     "reach": reach})
+        if not isinstance(alert, dict):
+            alert = {"headline": str(alert), "status": str(getattr(alert, "status", ""))}
+        sent = alert.get("sent")
+        if isinstance(sent, str):
+            from datetime import datetime
+
+            sent = datetime.fromisoformat(sent)
+        reach = {label: alert[key] for key, label in (
+            ("targeted", _("ciblés")), ("delivered", _("remis")), ("failed", _("échecs")),
+            ("pending", _("en attente")), ("unreachable_in_area", _("injoignables dans la zone")))
+            if alert.get(key) is not None}
+        rows.append({"title": alert.get("headline") or f"#{alert.get('id')}",
+                     "status": " / ".join(str(alert[k]) for k in ("msgType", "state", "status") if alert.get(k)),
+                     "sent_at": sent, "reach": reach})
     return rows
 
 
