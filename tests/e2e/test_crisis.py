@@ -71,3 +71,27 @@ def test_short_exercise_from_opening_to_retex(page, make_user, screenshot, tmp_p
     assert LogEntry.objects.filter(crisis=crisis, text__startswith="Fermeture du parking").exists()
     assert verify(crisis).ok
     assert not page.js_errors, page.js_errors
+
+
+def test_exercise_from_the_ui_and_shelter_occupancy(page, make_user, screenshot, settings):
+    from beffroi.crisis.demo import load
+
+    load(["92063", "92033"])
+    cell = make_user("cellule_crise", ["92063", "92033"])
+    login(page, cell.username, PASSWORD)
+    page.goto("/crise/exercices/")
+    row = page.locator("tr", has_text="Canicule à Rueil-Malmaison et Garches")
+    row.get_by_label("Vitesse ×").fill("3600")
+    row.get_by_role("button", name="Lancer l'exercice").click()
+    page.wait_for_url("**/crise/*/")
+    # At ×3600 a scenario hour passes each real second: the page's clock plays the injects.
+    page.locator("#entries").get_by_text("EHPAD de Garches").wait_for(timeout=20000)
+    screenshot("crisis-exercise-ui")
+    assert page.get_by_text("EXERCICE —").is_visible()
+
+    page.goto("/crise/moyens/")
+    page.get_by_label("Occupation Espace Ariane (salle rafraîchie)").fill("35")
+    page.locator("tr", has_text="Espace Ariane").get_by_role("button", name="OK").click()
+    page.locator("tr", has_text="Espace Ariane").get_by_text("35 (29 %)").wait_for()
+    screenshot("crisis-resources")
+    assert not page.js_errors, page.js_errors

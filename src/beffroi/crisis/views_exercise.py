@@ -62,5 +62,15 @@ def tick(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
     require(request.user, "crisis.add_logentry")
     run = ExerciseRun.objects.filter(crisis=crisis).first()
-    played = len(exercise.apply_due(run)) if run else 0
-    return HttpResponse(status=204, headers={"X-Injects-Applied": str(played)})
+    if run is None:
+        return HttpResponse(status=204)
+    played = len(exercise.apply_due(run))
+    run.refresh_from_db()
+    crisis.refresh_from_db()
+    can = {"write": crisis.is_open}
+    response = render(request, "crisis/_exercise_panel.html",
+                      {"exercise_run": run, "crisis": crisis, "can": can})
+    response["X-Injects-Applied"] = str(played)
+    if played:
+        response["HX-Trigger"] = "journal-changed"
+    return response
