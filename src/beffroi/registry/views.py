@@ -1,0 +1,336 @@
+"""Registry pages. Thin: they call registry.access (reads, logged) and the actions (writes).
+
+URLs carry opaque ids only; every page of personal data answers ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from beffroi.core.errors import UserError
+from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
+from beffroi.registry import access, actions, exports, outreach, routes
+from beffroi.registry.models import CallAssignment, Campaign, Nomination, Visit, VisitRoute
+from beffroi.registry.models.outreach import Hazard, Outcome
+from beffroi.registry.models.people import Category, Source
+from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS, pcs_extension_enabled
+from beffroi.registry.selectors import counts_by_commune
+
+
+def _communes(user) -> list[str]:
+    from beffroi.territory.selectors import territory_codes
+
+    allowed = user_communes(user)
+    return [c for c in territory_codes() if ALL_COMMUNES in allowed or c in allowed]
+
+
+def _error(request, exc: UserError) -> None:
+    messages.error(request, str(exc))
+
+
+@never_cache
+def index(request: HttpRequest) -> HttpResponse:
+    require(request.user, "registry.view_counts")
+    communes = _communes(request.user)
+    counts = counts_by_commune(user=request.user)
+    rows = []
+    for code in communes:
+        rows.append({"code": code, "count": counts.get(code, 0),
+                     "manager": access.can_read(request.user, code),
+                     "caller": access.can_read(request.user, code, scope=access.CALLER)})
+    campaigns = Campaign.objects.filter(commune_code__in=[r["code"] for r in rows if r["caller"]])
+    return render(request, "registry/index.html", {
+        "rows": rows, "campaigns": campaigns,
+        "can_nominate": has_perm(request.user, "registry.add_nomination"),
+        "can_audit": has_perm(request.user, "registry.view_accesslog"),
+        "verified": getattr(request.user, "is_verified", lambda: False)(),
+        "is_agent": has_perm(request.user, "registry.view_person"),
+    })
+
+
+@never_cache
+def people(request: HttpRequest, commune: str) -> HttpResponse:
+    views = access.list_people(request.user, commune, reason=_("consultation de la liste"))
+    return render(request, "registry/people.html", {"commune": commune, "people": views,
+                                                    "today": timezone.localdate()})
+
+
+@never_cache
+def overdue(request: HttpRequest, commune: str) -> HttpResponse:
+    views = access.overdue_acknowledgements(request.user, commune)
+    return render(request, "registry/people.html", {"commune": commune, "people": views, "overdue": True,
+                                                    "today": timezone.localdate()})
+
+
+def _raw_from_post(post) -> dict:
+    return {f: post.get(f, "") for f in (*R121_4_FIELDS, "lon", "lat")}
+
+
+@never_cache
+def register(request: HttpRequest, commune: str) -> HttpResponse:
+    access.check_reader(request.user, commune)
+    require(request.user, "registry.add_person", commune)
+    context = {"commune": commune, "sources": Source.choices, "categories": Category.choices,
+               "labels": FIELD_LABELS, "extension": pcs_extension_enabled(), "values": {}}
+    if request.method == "POST":
+        raw = _raw_from_post(request.POST)
+        upload = request.FILES.get("proof")
+        proof = (Path(upload.name).name, upload.content_type or "application/octet-stream", upload.read()) if upload \
+            else None
+        try:
+            request_date = date.fromisoformat(request.POST.get("request_date") or timezone.localdate().isoformat())
+            person = actions.do_register_person(
+                commune, raw, source=request.POST.get("source", ""), request_date=request_date, proof=proof,
+                extension={k: request.POST.get(k) for k in ("lives_alone", "floor")}, actor=request.user)
+        except ValueError:
+            messages.error(request, _("Date de la demande invalide."))
+        except UserError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Inscription enregistrée."))
+            return redirect("registry:person", public_id=person.public_id)
+        context["values"] = request.POST
+    return render(request, "registry/register.html", context)
+
+
+@never_cache
+def person(request: HttpRequest, public_id: str) -> HttpResponse:
+    view = access.get_person(request.user, public_id, reason=_("consultation d'une fiche"))
+    return render(request, "registry/person.html", {"p": view, "labels": FIELD_LABELS,
+                                                    "category": actions.category_label(view.data.category)})
+
+
+@require_POST
+def person_action(request: HttpRequest, public_id: str) -> HttpResponse:
+    what = request.POST.get("action", "")
+    try:
+        if what in ("letter", "sent", "received"):
+            actions.do_mark_ack(public_id, step=what, actor=request.user)
+        elif what == "move_within":
+            actions.do_record_move(public_id, within_commune=True, new_address=request.POST.get("address", ""),
+                                   lon=request.POST.get("lon") or None, lat=request.POST.get("lat") or None,
+                                   actor=request.user)
+        elif what in ("remove", "move_out"):
+            if what == "move_out":
+                actions.do_record_move(public_id, within_commune=False, actor=request.user)
+            else:
+                actions.do_remove_person(public_id, reason=request.POST.get("reason", "request"), actor=request.user)
+            messages.success(request, _("Radiation faite : les données ont été effacées."))
+            return redirect("registry:index")
+        else:
+            raise PermissionDenied("unknown action")
+    except UserError as exc:
+        _error(request, exc)
+    return redirect("registry:person", public_id=public_id)
+
+
+@never_cache
+def ack_letter(request: HttpRequest, public_id: str) -> HttpResponse:
+    view = access.get_person(request.user, public_id, reason=_("accusé de réception"))
+    actions.do_mark_ack(public_id, step="letter", actor=request.user)
+    return render(request, "registry/ack_letter.html", {"p": view, "today": timezone.localdate(),
+                                                        "category": actions.category_label(view.data.category)})
+
+
+@never_cache
+def subject_export(request: HttpRequest, public_id: str) -> HttpResponse:
+    name, body = exports.do_subject_access_export(public_id, reason=_("droit d'accès de la personne"),
+                                                  actor=request.user)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@never_cache
+def import_view(request: HttpRequest, commune: str) -> HttpResponse:
+    from beffroi.registry.importer import import_file
+
+    access.check_reader(request.user, commune)
+    require(request.user, "registry.add_person", commune)
+    report = None
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        mapping = [m for m in request.POST.get("mapping", "").splitlines() if m.strip()]
+        try:
+            report = import_file(Path(Path(upload.name).name), commune, actor=request.user, mapping=mapping,
+                                 content=upload.read(), dry_run=request.POST.get("action") != "import",
+                                 proofs_on_paper=bool(request.POST.get("proofs_on_paper")))
+        except UserError as exc:
+            _error(request, exc)
+        else:
+            if not report.dry_run:
+                messages.success(request, _("%(n)d personnes importées.") % {"n": report.imported})
+    return render(request, "registry/import.html", {"commune": commune, "report": report})
+
+
+@never_cache
+def export_prefect(request: HttpRequest, commune: str) -> HttpResponse:
+    access.check_reader(request.user, commune, perm="registry.export_prefect")
+    if request.method == "POST":
+        fields = [f for f in request.POST.getlist("fields") if f in R121_4_FIELDS]
+        passphrase = request.POST.get("passphrase") or ""
+        try:
+            name, sealed = exports.do_export_prefect(commune, fields=fields, passphrase=passphrase,
+                                                     reason=request.POST.get("reason", ""), actor=request.user)
+        except UserError as exc:
+            _error(request, exc)
+        else:
+            response = HttpResponse(sealed, content_type="application/octet-stream")
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    return render(request, "registry/export_prefect.html", {
+        "commune": commune, "fields": [(f, FIELD_LABELS[f]) for f in R121_4_FIELDS],
+        "defaults": exports.PREFECT_DEFAULT_FIELDS, "suggested": exports.new_passphrase()})
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+def _active_crises(user, commune):
+    try:
+        from beffroi.crisis.selectors import active_crises
+    except ImportError:
+        return []
+    return [c for c in active_crises() if commune in (c.communes or [])]
+
+
+@never_cache
+def campaign_new(request: HttpRequest, commune: str) -> HttpResponse:
+    access.check_reader(request.user, commune)
+    require(request.user, "registry.add_campaign", commune)
+    nominated = Nomination.objects.filter(commune_code=commune, revoked_at__isnull=True).select_related("user")
+    if request.method == "POST":
+        User = get_user_model()
+        callers = list(User.objects.filter(pk__in=request.POST.getlist("callers")))
+        try:
+            campaign = outreach.do_start_campaign(
+                commune, hazard=request.POST.get("hazard", ""), callers=callers, actor=request.user,
+                crisis_id=request.POST.get("crisis", ""),
+                recall_delay_minutes=int(request.POST.get("recall_delay_minutes") or 60),
+                max_failed_calls=int(request.POST.get("max_failed_calls") or 3))
+        except (UserError, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("registry:campaign", pk=campaign.pk)
+    return render(request, "registry/campaign_new.html", {
+        "commune": commune, "hazards": Hazard.choices, "nominated": nominated,
+        "crises": _active_crises(request.user, commune)})
+
+
+@never_cache
+def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    c = get_object_or_404(Campaign, pk=pk)
+    access.check_reader(request.user, c.commune_code, scope=access.CALLER)
+    share = access.caller_share(request.user, c)
+    manager = access.can_read(request.user, c.commune_code)
+    context = {"c": c, "share": share, "outcomes": Outcome.choices, "progress": outreach.progress(c),
+               "script": outreach.script_for(c.hazard, request.user.get_full_name() or request.user.username),
+               "manager": manager}
+    if manager:
+        context["stops"] = access.visit_stops(request.user, c, reason=_("suivi des visites"))
+        context["routes"] = VisitRoute.objects.filter(campaign=c).order_by("team")
+    return render(request, "registry/campaign.html", context)
+
+
+@require_POST
+def outcome(request: HttpRequest, pk: int, assignment: int) -> HttpResponse:
+    a = get_object_or_404(CallAssignment, pk=assignment, campaign_id=pk)
+    try:
+        outreach.do_record_outcome(a.pk, request.POST.get("outcome", ""), actor=request.user)
+    except UserError as exc:
+        _error(request, exc)
+    return redirect("registry:campaign", pk=pk)
+
+
+@require_POST
+def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
+    c = get_object_or_404(Campaign, pk=pk)
+    what = request.POST.get("action")
+    try:
+        if what == "routes":
+            routes.do_plan_routes(c, teams=int(request.POST.get("teams") or 1), actor=request.user)
+            messages.success(request, _("Tournées calculées."))
+        elif what == "summary":
+            if outreach.do_post_summary(c, actor=request.user):
+                messages.success(request, _("Bilan (sans nom) ajouté à la main courante."))
+            else:
+                messages.error(request, _("Cette campagne n'est liée à aucune crise."))
+        elif what == "close":
+            outreach.do_close_campaign(c, actor=request.user)
+        elif what == "visit_done":
+            outreach.do_mark_visit_done(int(request.POST.get("visit")), actor=request.user)
+        else:
+            raise PermissionDenied("unknown action")
+    except (UserError, ValueError) as exc:
+        messages.error(request, str(exc))
+    return redirect("registry:campaign", pk=pk)
+
+
+@never_cache
+def route_print(request: HttpRequest, pk: int, route: int) -> HttpResponse:
+    from beffroi.reports.visit_routes import render_route_html, render_route_pdf
+
+    c = get_object_or_404(Campaign, pk=pk)
+    r = get_object_or_404(VisitRoute, pk=route, campaign=c)
+    stops = access.visit_stops(request.user, c, route=r, reason=_("impression d'une tournée"))
+    if request.GET.get("format") == "html":
+        return HttpResponse(render_route_html(c, r, stops))
+    pdf = render_route_pdf(c, r, stops)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="tournee-{c.pk}-equipe-{r.team}.pdf"'
+    return response
+
+
+# --- DPO and nominations ------------------------------------------------------------------------
+
+@never_cache
+def access_log(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    rows = access.access_log(request.user)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/access_log.html", {"page": page})
+
+
+@never_cache
+def nominations(request: HttpRequest) -> HttpResponse:
+    require(request.user, "registry.view_nomination")
+    communes = _communes(request.user)
+    if request.method == "POST":
+        commune = request.POST.get("commune", "")
+        User = get_user_model()
+        user = User.objects.filter(pk=request.POST.get("user") or 0).first()
+        try:
+            if user is None or commune not in communes:
+                raise UserError(_("Choisissez un agent et une commune."))
+            actions.do_nominate(user, commune, decision_date=date.fromisoformat(request.POST.get("decision_date", "")),
+                                signer=request.POST.get("signer", ""), scope=request.POST.get("scope", "manager"),
+                                decision_reference=request.POST.get("decision_reference", ""), actor=request.user)
+            messages.success(request, _("Nomination enregistrée."))
+        except ValueError:
+            messages.error(request, _("Date de décision invalide."))
+        except UserError as exc:
+            _error(request, exc)
+        return redirect("registry:nominations")
+    agents = get_user_model().objects.filter(groups__name="agent_ccas", commune_memberships__commune_code__in=communes
+                                             ).distinct() if ALL_COMMUNES not in user_communes(request.user) else \
+        get_user_model().objects.filter(groups__name="agent_ccas")
+    rows = Nomination.objects.filter(revoked_at__isnull=True).select_related("user")
+    if ALL_COMMUNES not in user_communes(request.user):
+        rows = rows.filter(commune_code__in=communes)
+    return render(request, "registry/nominations.html", {"rows": rows, "agents": agents, "communes": communes,
+                                                         "scopes": Nomination.Scope.choices,
+                                                         "today": timezone.localdate()})
+
+
+__all__ = ["Visit"]
