@@ -135,3 +135,35 @@ def test_presence_at_an_hour_is_apportioned_by_surface(tmp_path):
     assert morning["figures"]["total"] == round(1000 * expected_share)
     assert evening["figures"]["total"] == round(200 * expected_share)
     assert morning["figures"]["hour"] == 8
+
+
+def test_stops_and_any_dataset_with_a_geometry(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from beffroi.crossing.layers import LayerSource
+
+    stops = pa.table(
+        {
+            "stop_name": ["Gare", "Mairie", "Loin"],
+            "routes": ["A, 244", "244,N53", "1"],
+            "lon": [2.18, 2.20, 3.0],
+            "lat": [48.87, 48.87, 49.0],
+        }
+    )
+    pq.write_table(stops, tmp_path / "gtfs-stops.parquet")
+    wells = pa.table(
+        {"geometry": [shapely.to_wkb(shapely.Point(2.18, 48.87)), shapely.to_wkb(shapely.Point(5, 45))]}
+    )
+    pq.write_table(wells, tmp_path / "wells.parquet")
+    result = compute(
+        parse_area(AREA),
+        [
+            LayerSource("gtfs-stops", "Arrêts", tmp_path / "gtfs-stops.parquet", None),
+            LayerSource("wells", "Puits", tmp_path / "wells.parquet", "geometry"),
+        ],
+    )
+    stops_layer = _layer(result, "stops")
+    assert stops_layer["figures"] == {"total": 2, "lines": 3}
+    assert stops_layer["details"]["lines"] == ["244", "A", "N53"]
+    assert _layer(result, "dataset:wells")["figures"] == {"total": 1}

@@ -128,6 +128,7 @@ def test_profile_and_scenario(catalogue, make_user):
         for r in rows.values()
     ) == sum(r["population"] for r in rows.values())
     assert rows["92033"]["flood_share"] == 0 and rows["94052"]["flood_share"] > 0
+    assert rows["92033"]["risks"] == [] and "Marne" in rows["94052"]["risks"][0]
     assert max(r["vulnerability_index"] for r in rows.values()) <= 100
     heavier = territorial_profile(
         user=user, weights={"share_75_plus": 1, "share_00_14": 0, "flood_share": 0, "registry_per_1000": 0}

@@ -112,19 +112,22 @@ def territorial_profile(
         row["facilities"] = sum(facilities.values())
         row["facilities_by_type"] = dict(sorted(facilities.items()))
         flooded = 0.0
+        risks = []
         if boundary is not None and total:
-            for _d, levels in zones:
+            for d, levels in zones:
                 if not levels:
                     continue
                 widest = levels[-1][2].intersection(boundary.geometry)
                 if widest.is_empty or widest.area == 0:
                     continue
+                risks.append(getattr(d, "title", d.name))
                 res = compute(
                     Area(widest),
                     roles.get("residents", []) + roles.get("addresses", []),
                     layers=["residents"],
                 )
                 flooded += sum(layer["figures"].get("total", 0) for layer in res["layers"])
+        row["risks"] = risks
         row["flood_residents"] = int(flooded)
         row["flood_share"] = round(100 * min(flooded, total) / total, 1) if total else 0.0
         n_registry = (registry_counts or {}).get(c.code)
