@@ -53,3 +53,20 @@ def test_reader_cannot_compose_and_other_commune_is_hidden(client_for, make_user
     assert c.get("/alertes/").status_code == 200
     assert c.get("/alertes/nouvelle/").status_code == 403
     assert c.get(f"/alertes/{other.pk}/").status_code == 403
+
+
+def test_live_preview_counts_sms_and_strips_markup(client_for):
+    c = client_for("communication", ["92063"])
+    r = c.post(
+        "/alertes/apercu/",
+        {
+            "hazard": "inondation",
+            "status": "Exercise",
+            "fr_headline": "Crue <i>x</i>",
+            "fr_instruction": "Montez",
+        },
+    )
+    data = r.json()["fr"]
+    assert data["sms"].startswith("EXERCICE") and "<i>" not in data["sms"]
+    assert data["sms_segments"] == 1 and data["sms_length"] == len(data["sms"])
+    assert c.get("/alertes/modele/canicule/").json()["en"]["headline"] == "Heatwave"

@@ -74,9 +74,11 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     page.get_by_label("Titre – Anglais").fill("Seine flood: leave basements")
     page.get_by_label("Consignes – Anglais").fill("Move upstairs.")
     page.get_by_label("Gravité").select_option("Severe")
+    page.locator("#live-preview pre", has_text="Crue de la Seine").first.wait_for()  # live preview
+    screenshot("alerts-compose")
     page.get_by_role("button", name="Enregistrer et prévisualiser").click()
     page.wait_for_load_state("load")
-    assert "SMS" in page.content() and "&lt;b&gt;Pas&lt;/b&gt;" in page.content()
+    assert "SMS" in page.content() and "Pas de voiture" in page.content() and "<b>Pas" not in page.content()
     screenshot("alerts-detail-draft")
     page.get_by_role("button", name="Soumettre à l'approbation").click()
     page.wait_for_load_state("load")
@@ -91,7 +93,7 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     screenshot("alerts-detail-published")
 
     page.goto("/public/")
-    assert "Crue de la Seine" in page.content()
+    assert "Crue de la Seine" in page.content() and "&lt;b&gt;Pas&lt;/b&gt;" in page.content()
     screenshot("alerts-public-index")
     page.get_by_role("link", name="Détails de l'alerte « Crue de la Seine : évacuez les sous-sols »").click()
     assert "Seine flood" in page.content()

@@ -7,6 +7,7 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.index, name="index"),
     path("nouvelle/", views.compose, name="compose"),
+    path("apercu/", views.preview, name="preview"),
     path("modele/<str:hazard>/", views.template_texts, name="template"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.edit, name="edit"),

@@ -14,7 +14,7 @@ from beffroi.alerts import render as channel_render
 from beffroi.alerts.forms import AlertForm
 from beffroi.alerts.fralert import request_text
 from beffroi.alerts.hazards import default_texts
-from beffroi.alerts.models import Alert
+from beffroi.alerts.models import Alert, AlertVersion
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require
 from beffroi.territory.selectors import communes_for_user
@@ -55,6 +55,36 @@ def index(request: HttpRequest) -> HttpResponse:
 def template_texts(request: HttpRequest, hazard: str) -> JsonResponse:
     require(request.user, "alerts.add_alert")
     return JsonResponse(default_texts(hazard))
+
+
+@require_POST
+def preview(request: HttpRequest) -> JsonResponse:
+    """Live preview of every channel while composing (nothing is saved)."""
+    require(request.user, "alerts.add_alert")
+    from django.utils import timezone
+
+    from beffroi.alerts.hazards import LANGUAGES
+    from beffroi.alerts.text import clean
+
+    commune = next(iter(c.code for c in communes_for_user(request.user)), "")
+    status = request.POST.get("status", "Actual")
+    alert = Alert(
+        commune=commune,
+        hazard=request.POST.get("hazard", "autre"),
+        status=status if status in Alert.Status.values else "Actual",
+    )
+    texts = {
+        lang: {
+            k: clean(request.POST.get(f"{lang}_{k}", "")) for k in ("headline", "description", "instruction")
+        }
+        for lang in LANGUAGES
+    }
+    now = timezone.now()
+    version = AlertVersion(
+        alert=alert, texts=texts, onset=now, expires=now, contact=request.POST.get("contact", "")
+    )
+    alert.pk = 0
+    return JsonResponse(channel_render.previews(version))
 
 
 def compose(request: HttpRequest) -> HttpResponse:
