@@ -61,10 +61,12 @@ def main() -> None:
     from beffroi.territory.actions import do_add_communes
 
     do_add_communes(["94052"], actor=None)
-    chained = do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=True,
-                             title="Bench chained", actor=None)
-    plain = do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=True,
-                           title="Bench plain", actor=None)
+    chained = do_open_crisis(
+        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Bench chained", actor=None
+    )
+    plain = do_open_crisis(
+        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Bench plain", actor=None
+    )
     text = "Appel riverain : eau dans la cave, rue de la Marne, demande de motopompe (writer {n}, {i})"
 
     seq = itertools.count(10)
@@ -74,22 +76,41 @@ def main() -> None:
         with lock:
             number = next(seq)
         now = utcnow()
-        LogEntry(crisis_id=plain.pk, seq=number, recorded_at=now, occurred_at=now, author_label="système",
-                 source="telephone", category="info", text=text.format(n=n, i=i), exercise=True,
-                 prev_hash="0" * 64, hash="0" * 64).save()
+        LogEntry(
+            crisis_id=plain.pk,
+            seq=number,
+            recorded_at=now,
+            occurred_at=now,
+            author_label="système",
+            source="telephone",
+            category="info",
+            text=text.format(n=n, i=i),
+            exercise=True,
+            prev_hash="0" * 64,
+            hash="0" * 64,
+        ).save()
 
     def chained_append(n: int, i: int) -> None:
-        do_append_entry(chained.pk, text=text.format(n=n, i=i), category="info", source="telephone", actor=None)
+        do_append_entry(
+            chained.pk, text=text.format(n=n, i=i), category="info", source="telephone", actor=None
+        )
 
     baseline_seconds = _threads(plain_insert)
     beffroi_seconds = _threads(chained_append)
     total = (ENTRIES // WRITERS) * WRITERS
     report = verify(chained)
     assert report.ok and report.length == total + 1, report
-    write_result("crisis_log_appends", total / beffroi_seconds, "appends/s",
-                 "plain inserts of the same rows (no lock, hash or audit)", total / baseline_seconds,
-                 writers=WRITERS, entries=total, chain_valid=report.ok,
-                 database=os.environ.get("BEFFROI_DATABASE_URL", "sqlite").split(":")[0])
+    write_result(
+        "crisis_log_appends",
+        total / beffroi_seconds,
+        "appends/s",
+        "plain inserts of the same rows (no lock, hash or audit)",
+        total / baseline_seconds,
+        writers=WRITERS,
+        entries=total,
+        chain_valid=report.ok,
+        database=os.environ.get("BEFFROI_DATABASE_URL", "sqlite").split(":")[0],
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,14 @@ from beffroi.crisis.actions import do_open_crisis
 
 @pytest.fixture
 def crisis(make_user):
-    return do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=False, title="Crue",
-                          actor=make_user("maire", ["94052"]))
+    return do_open_crisis(
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=False,
+        title="Crue",
+        actor=make_user("maire", ["94052"]),
+    )
 
 
 def _auth(user):
@@ -20,8 +26,12 @@ def _auth(user):
 
 def test_a_system_appends_and_reads_entries_with_a_token(client, make_user, crisis):
     headers = _auth(make_user("cellule_crise", ["94052"]))
-    response = client.post(f"/api/crisis/{crisis.pk}/entries", {"text": "Relevé radio", "category": "info",
-                           "source": "radio"}, content_type="application/json", **headers)
+    response = client.post(
+        f"/api/crisis/{crisis.pk}/entries",
+        {"text": "Relevé radio", "category": "info", "source": "radio"},
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 201, response.content
     assert response.json()["seq"] == 2
     entries = client.get(f"/api/crisis/{crisis.pk}/entries?after=1", **headers).json()
@@ -33,15 +43,23 @@ def test_a_system_appends_and_reads_entries_with_a_token(client, make_user, cris
 
 def test_bad_entry_is_a_400_with_the_field(client, make_user, crisis):
     headers = _auth(make_user("cellule_crise", ["94052"]))
-    response = client.post(f"/api/crisis/{crisis.pk}/entries", {"text": "x", "category": "rumeur", "source": "radio"},
-                           content_type="application/json", **headers)
+    response = client.post(
+        f"/api/crisis/{crisis.pk}/entries",
+        {"text": "x", "category": "rumeur", "source": "radio"},
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 400 and "category" in str(response.json())
 
 
 def test_reader_cannot_append_and_other_commune_cannot_read(client, make_user, crisis):
     reader = _auth(make_user("lecteur", ["94052"]))
-    response = client.post(f"/api/crisis/{crisis.pk}/entries", {"text": "x", "category": "info", "source": "radio"},
-                           content_type="application/json", **reader)
+    response = client.post(
+        f"/api/crisis/{crisis.pk}/entries",
+        {"text": "x", "category": "info", "source": "radio"},
+        content_type="application/json",
+        **reader,
+    )
     assert response.status_code == 403
     outsider = _auth(make_user("cellule_crise", ["92063"]))
     assert client.get(f"/api/crisis/{crisis.pk}/entries", **outsider).status_code == 403

@@ -36,8 +36,14 @@ def _tamper(sql: str, params: list) -> None:
 @pytest.fixture
 def crisis(make_user):
     maire = make_user("maire")
-    return do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=False,
-                          title="Crue de la Marne", actor=maire)
+    return do_open_crisis(
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=False,
+        title="Crue de la Marne",
+        actor=maire,
+    )
 
 
 def test_opening_a_crisis_starts_a_valid_chain(crisis):
@@ -49,8 +55,12 @@ def test_opening_a_crisis_starts_a_valid_chain(crisis):
 
 def test_entries_link_to_the_previous_hash(crisis, make_user):
     cell = make_user("cellule_crise", ["94052"])
-    first = do_append_entry(crisis, text="Appel riverain quai de la Marne", category="info", source="phone", actor=cell)
-    second = do_append_entry(crisis, text="Fermeture du quai", category="décision", source="terrain", actor=cell)
+    first = do_append_entry(
+        crisis, text="Appel riverain quai de la Marne", category="info", source="phone", actor=cell
+    )
+    second = do_append_entry(
+        crisis, text="Fermeture du quai", category="décision", source="terrain", actor=cell
+    )
     assert second.prev_hash == first.hash
     assert second.seq == first.seq + 1
     assert second.category == "decision" and second.source == "terrain"
@@ -96,9 +106,12 @@ def test_orm_refuses_updates_and_deletes(crisis):
 
 def test_a_correction_is_a_new_entry_pointing_to_the_original(crisis, make_user):
     cell = make_user("cellule_crise", ["94052"])
-    wrong = do_append_entry(crisis, text="Hauteur 3,20 m à Gournay", category="info", source="system", actor=cell)
-    fix = do_append_entry(crisis, text="Correction : 2,30 m", category="info", source="system", actor=cell,
-                          corrects=wrong)
+    wrong = do_append_entry(
+        crisis, text="Hauteur 3,20 m à Gournay", category="info", source="system", actor=cell
+    )
+    fix = do_append_entry(
+        crisis, text="Correction : 2,30 m", category="info", source="system", actor=cell, corrects=wrong
+    )
     wrong.refresh_from_db()
     assert wrong.text == "Hauteur 3,20 m à Gournay"
     assert fix.corrects_id == wrong.pk and list(wrong.corrections.all()) == [fix]
@@ -108,8 +121,15 @@ def test_a_correction_is_a_new_entry_pointing_to_the_original(crisis, make_user)
 def test_a_paper_entry_is_re_entered_with_its_real_time(crisis, make_user):
     cell = make_user("cellule_crise", ["94052"])
     real = utcnow() - timedelta(hours=2)
-    entry = do_append_entry(crisis, text="Coupure électrique, PCC sur papier", category="info", source="radio",
-                            actor=cell, occurred_at=real, deferred=True)
+    entry = do_append_entry(
+        crisis,
+        text="Coupure électrique, PCC sur papier",
+        category="info",
+        source="radio",
+        actor=cell,
+        occurred_at=real,
+        deferred=True,
+    )
     assert entry.deferred and entry.occurred_at == real and entry.recorded_at > real
     with pytest.raises(UserError):
         do_append_entry(crisis, text="sans heure", category="info", source="radio", actor=cell, deferred=True)

@@ -21,7 +21,9 @@ def _hammer(crisis_id: int, actor) -> None:
     def write(n: int) -> None:
         try:
             for i in range(PER_WRITER):
-                do_append_entry(crisis_id, text=f"writer {n} entry {i}", category="info", source="radio", actor=actor)
+                do_append_entry(
+                    crisis_id, text=f"writer {n} entry {i}", category="info", source="radio", actor=actor
+                )
         except BaseException as exc:  # reported to the test thread
             errors.append(exc)
         finally:
@@ -37,8 +39,14 @@ def _hammer(crisis_id: int, actor) -> None:
 
 def _run(make_user):
     cell = make_user("cellule_crise", ["94052"])
-    crisis = do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=True,
-                            title="Exercice de charge", actor=None)
+    crisis = do_open_crisis(
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=True,
+        title="Exercice de charge",
+        actor=None,
+    )
     _hammer(crisis.pk, cell)
     count = LogEntry.objects.filter(crisis=crisis).count()
     assert count == 1 + WRITERS * PER_WRITER

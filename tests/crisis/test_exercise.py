@@ -67,8 +67,10 @@ def _replay(speed: float, start: datetime) -> list[tuple]:
     assert all(e.exercise for e in entries)
     # Real seconds slept shrink with the speed; the scenario is 6 h long.
     assert clock.slept == pytest.approx(6 * 3600 / speed, rel=0.01)
-    return [(e.seq, e.occurred_at - run.scenario_start, e.category, e.source, e.text, e.location_label)
-            for e in entries[1:]]
+    return [
+        (e.seq, e.occurred_at - run.scenario_start, e.category, e.source, e.text, e.location_label)
+        for e in entries[1:]
+    ]
 
 
 def test_replay_is_identical_at_any_speed(territory):
@@ -99,9 +101,11 @@ def test_cli_runs_a_scenario(territory, tmp_path, capsys):
     from beffroi.cli import main
 
     path = tmp_path / "short.yaml"
-    path.write_text('name: Court\nhazard: canicule\ncommunes: ["92063"]\ninjects:\n'
-                    '  - at: "00:00"\n    kind: call\n    text: "Un appel"\n'
-                    '  - at: "00:01"\n    kind: media\n    text: "Un journaliste"\n')
+    path.write_text(
+        'name: Court\nhazard: canicule\ncommunes: ["92063"]\ninjects:\n'
+        '  - at: "00:00"\n    kind: call\n    text: "Un appel"\n'
+        '  - at: "00:01"\n    kind: media\n    text: "Un journaliste"\n'
+    )
     assert main(["exercise", "run", str(path), "--speed", "600"]) == 0
     out = capsys.readouterr().out
     assert "chain head" in out

@@ -22,8 +22,9 @@ from beffroi.crisis.models import LogEntry, Resource
 
 def test_lending_a_resource_to_another_commune_is_logged(make_user):
     cell = make_user("cellule_crise", ["92063", "92033"])
-    crisis = do_open_crisis(hazard="canicule", communes=["92063", "92033"], level=3, exercise=True, title="Canicule",
-                            actor=cell)
+    crisis = do_open_crisis(
+        hazard="canicule", communes=["92063", "92033"], level=3, exercise=True, title="Canicule", actor=cell
+    )
     pumps = do_save_resource(commune="92063", actor=cell, name="Ventilateurs", kind="materiel", quantity=20)
     loan = do_lend_resource(pumps, to_commune="92033", crisis=crisis, actor=cell)
     pumps.refresh_from_db()
@@ -58,22 +59,34 @@ def test_shelter_occupancy_sets_its_state(make_user):
 
 def test_editing_a_reflex_sheet_bumps_its_version(make_user):
     maire = make_user("maire", ["94052"])
-    sheet = do_save_reflex_sheet(actor=maire, commune="94052", hazard="inondation", level=3, title="Crue",
-                                 items=[{"title": "A"}])
-    sheet = do_save_reflex_sheet(actor=maire, sheet=sheet, commune="94052", hazard="inondation", level=3,
-                                 title="Crue", items=[{"title": "A"}, {"title": "B", "within_minutes": 30}])
+    sheet = do_save_reflex_sheet(
+        actor=maire, commune="94052", hazard="inondation", level=3, title="Crue", items=[{"title": "A"}]
+    )
+    sheet = do_save_reflex_sheet(
+        actor=maire,
+        sheet=sheet,
+        commune="94052",
+        hazard="inondation",
+        level=3,
+        title="Crue",
+        items=[{"title": "A"}, {"title": "B", "within_minutes": 30}],
+    )
     assert sheet.version == 2 and [i.title for i in sheet.items.all()] == ["A", "B"]
     with pytest.raises(UserError):
         do_save_reflex_sheet(actor=maire, hazard="volcan", level=9, title="", items=[{"title": ""}])
     with pytest.raises(PermissionDenied):
-        do_save_reflex_sheet(actor=make_user("lecteur", ["94052"]), hazard="inondation", level=3, title="x", items=[])
+        do_save_reflex_sheet(
+            actor=make_user("lecteur", ["94052"]), hazard="inondation", level=3, title="x", items=[]
+        )
 
 
 def test_handover_records_the_chain_head(make_user):
     from beffroi.crisis.actions import do_handover
 
     a, b = make_user("cellule_crise", ["94052"]), make_user("cellule_crise", ["94052"])
-    crisis = do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=True, title="x", actor=a)
+    crisis = do_open_crisis(
+        hazard="inondation", communes=["94052"], level=3, exercise=True, title="x", actor=a
+    )
     handover = do_handover(crisis, incoming=b, summary="Décrue amorcée, 2 tâches ouvertes", actor=a)
     crisis.refresh_from_db()
     assert crisis.shift_lead == b

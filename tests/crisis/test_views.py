@@ -5,22 +5,30 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from beffroi.crisis.actions import do_append_entry, do_close_crisis, do_escalate, do_open_crisis
+from beffroi.crisis.actions import do_close_crisis, do_escalate, do_open_crisis
 from beffroi.crisis.actions_means import do_save_reflex_sheet
 from beffroi.crisis.models import LogEntry, Task
 
 
 @pytest.fixture
 def crisis(make_user):
-    return do_open_crisis(hazard="inondation", communes=["94052"], level=2, exercise=False,
-                          title="Crue de la Marne", actor=make_user("maire", ["94052"]))
+    return do_open_crisis(
+        hazard="inondation",
+        communes=["94052"],
+        level=2,
+        exercise=False,
+        title="Crue de la Marne",
+        actor=make_user("maire", ["94052"]),
+    )
 
 
 def test_cellule_logs_entries_through_the_page(client_for, crisis):
     client = client_for("cellule_crise", ["94052"])
-    response = client.post(f"/crise/{crisis.pk}/main-courante/ajouter/",
-                           {"text": "Appel de la préfecture", "category": "info", "source": "prefecture"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/crise/{crisis.pk}/main-courante/ajouter/",
+        {"text": "Appel de la préfecture", "category": "info", "source": "prefecture"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "Appel de la préfecture" in response.content.decode()
     assert 'id="journal"' in response.content.decode() and "<html" not in response.content.decode()
@@ -33,8 +41,9 @@ def test_cellule_logs_entries_through_the_page(client_for, crisis):
 def test_readers_see_but_cannot_write(client_for, crisis, role):
     client = client_for(role, ["94052"])
     assert client.get(f"/crise/{crisis.pk}/").status_code == 200
-    response = client.post(f"/crise/{crisis.pk}/main-courante/ajouter/",
-                           {"text": "x", "category": "info", "source": "radio"})
+    response = client.post(
+        f"/crise/{crisis.pk}/main-courante/ajouter/", {"text": "x", "category": "info", "source": "radio"}
+    )
     assert response.status_code in (302, 403)
     assert not LogEntry.objects.filter(crisis=crisis, text="x").exists()
 
@@ -61,23 +70,32 @@ def test_only_the_mayor_opens_escalates_and_closes_a_real_crisis(make_user, cris
 
 def test_cellule_may_run_an_exercise(make_user):
     cell = make_user("cellule_crise", ["92063"])
-    crisis = do_open_crisis(hazard="canicule", communes=["92063"], level=2, exercise=True, title="Ex", actor=cell)
+    crisis = do_open_crisis(
+        hazard="canicule", communes=["92063"], level=2, exercise=True, title="Ex", actor=cell
+    )
     assert crisis.exercise
     do_close_crisis(crisis, summary="fin", actor=cell)
 
 
 def test_starting_a_reflex_sheet_creates_its_tasks(client_for, crisis, make_user):
-    sheet = do_save_reflex_sheet(actor=None, hazard="inondation", level=2, title="Crue niveau 2", items=[
-        {"title": "Prévenir les riverains", "cell": "Communication", "within_minutes": 30, "priority": 1},
-        {"title": "Poser les batardeaux", "cell": "Services techniques", "within_minutes": 60},
-    ])
+    sheet = do_save_reflex_sheet(
+        actor=None,
+        hazard="inondation",
+        level=2,
+        title="Crue niveau 2",
+        items=[
+            {"title": "Prévenir les riverains", "cell": "Communication", "within_minutes": 30, "priority": 1},
+            {"title": "Poser les batardeaux", "cell": "Services techniques", "within_minutes": 60},
+        ],
+    )
     client = client_for("cellule_crise", ["94052"])
     assert client.post(f"/crise/{crisis.pk}/fiche-reflexe/", {"sheet": sheet.pk}).status_code == 302
     tasks = list(Task.objects.filter(crisis=crisis).order_by("id"))
     assert [t.title for t in tasks] == ["Prévenir les riverains", "Poser les batardeaux"]
     assert tasks[0].deadline is not None and tasks[0].source_entry is not None
-    response = client.post(f"/crise/{crisis.pk}/taches/{tasks[0].pk}/statut/", {"status": "done"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/crise/{crisis.pk}/taches/{tasks[0].pk}/statut/", {"status": "done"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200 and 'id="tasks"' in response.content.decode()
     tasks[0].refresh_from_db()
     assert tasks[0].status == "done" and tasks[0].done_at
@@ -86,9 +104,18 @@ def test_starting_a_reflex_sheet_creates_its_tasks(client_for, crisis, make_user
 
 def test_pages_render(client_for, crisis):
     client = client_for("maire", ["94052"])
-    for url in ["/crise/", "/crise/fiches-reflexes/", "/crise/annuaire/", "/crise/moyens/", "/crise/exercices/",
-                f"/crise/{crisis.pk}/", "/documents/", f"/documents/retex/{crisis.pk}/", "/documents/pcs/",
-                "/crise/fiches-reflexes/nouvelle/"]:
+    for url in [
+        "/crise/",
+        "/crise/fiches-reflexes/",
+        "/crise/annuaire/",
+        "/crise/moyens/",
+        "/crise/exercices/",
+        f"/crise/{crisis.pk}/",
+        "/documents/",
+        f"/documents/retex/{crisis.pk}/",
+        "/documents/pcs/",
+        "/crise/fiches-reflexes/nouvelle/",
+    ]:
         assert client.get(url).status_code == 200, url
     response = client.get(f"/crise/{crisis.pk}/main-courante/export.csv")
     assert b"chain head" in response.content

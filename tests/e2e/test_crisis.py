@@ -16,15 +16,28 @@ from tests.e2e.conftest import login
 def _login_totp(page, user):
     login(page, user.username, PASSWORD)
     device = TOTPDevice.objects.get(user=user)
-    page.locator("input[name=token]").fill(f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
+    page.locator("input[name=token]").fill(
+        f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    )
     page.locator("form button[type=submit]").last.click()
 
 
 def test_short_exercise_from_opening_to_retex(page, make_user, screenshot, tmp_path):
-    do_save_reflex_sheet(actor=None, hazard="inondation", level=3, title="Crue — alerte", items=[
-        {"title": "Fermer le quai de la Marne", "cell": "Services techniques", "within_minutes": 30, "priority": 1},
-        {"title": "Prévenir les riverains", "cell": "Communication", "within_minutes": 60},
-    ])
+    do_save_reflex_sheet(
+        actor=None,
+        hazard="inondation",
+        level=3,
+        title="Crue — alerte",
+        items=[
+            {
+                "title": "Fermer le quai de la Marne",
+                "cell": "Services techniques",
+                "within_minutes": 30,
+                "priority": 1,
+            },
+            {"title": "Prévenir les riverains", "cell": "Communication", "within_minutes": 60},
+        ],
+    )
     mayor = make_user("maire", ["94052"], totp=True)
     _login_totp(page, mayor)
 
@@ -38,8 +51,10 @@ def test_short_exercise_from_opening_to_retex(page, make_user, screenshot, tmp_p
     page.wait_for_url("**/crise/*/")
     assert page.get_by_text("EXERCICE —").is_visible()
 
-    for text, category in [("Appel du capitaine du port : eau au ras du quai", "info"),
-                           ("Fermeture du parking du port", "decision")]:
+    for text, category in [
+        ("Appel du capitaine du port : eau au ras du quai", "info"),
+        ("Fermeture du parking du port", "decision"),
+    ]:
         page.get_by_label("Message").fill(text)
         page.get_by_label("Catégorie").select_option(category)
         page.get_by_role("button", name="Inscrire").first.click()

@@ -13,10 +13,13 @@ from beffroi.reports import builders
 @pytest.fixture
 def closed_crisis(make_user):
     maire = make_user("maire", ["94052"])
-    crisis = do_open_crisis(hazard="inondation", communes=["94052"], level=3, exercise=True,
-                            title="Crue de la Marne", actor=maire)
+    crisis = do_open_crisis(
+        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Crue de la Marne", actor=maire
+    )
     do_append_entry(crisis, text="Fermeture du quai", category="decision", source="terrain", actor=maire)
-    task = do_create_task(crisis, title="Poser les barrières", actor=maire, assignee_label="Services techniques")
+    task = do_create_task(
+        crisis, title="Poser les barrières", actor=maire, assignee_label="Services techniques"
+    )
     do_set_task_status(task, status="done", actor=maire)
     do_close_crisis(crisis, summary="Décrue amorcée", actor=maire)
     return crisis

@@ -26,16 +26,34 @@ from beffroi.crisis.models.crisis import LEVEL_ALIASES, LEVELS
 from beffroi.crisis.models.log import GENESIS, Category, Source
 
 SOURCE_ALIASES = {
-    "phone": Source.PHONE, "téléphone": Source.PHONE, "tel": Source.PHONE, "appel": Source.PHONE,
-    "field": Source.FIELD, "terrain": Source.FIELD, "radio": Source.RADIO,
-    "system": Source.SYSTEM, "système": Source.SYSTEM, "systeme": Source.SYSTEM,
-    "préfecture": Source.PREFECTURE, "prefecture": Source.PREFECTURE, "prefect": Source.PREFECTURE,
-    "media": Source.MEDIA, "médias": Source.MEDIA, "press": Source.MEDIA, "email": Source.EMAIL,
-    "citizen": Source.PUBLIC, "public": Source.PUBLIC, "cell": Source.CELL,
+    "phone": Source.PHONE,
+    "téléphone": Source.PHONE,
+    "tel": Source.PHONE,
+    "appel": Source.PHONE,
+    "field": Source.FIELD,
+    "terrain": Source.FIELD,
+    "radio": Source.RADIO,
+    "system": Source.SYSTEM,
+    "système": Source.SYSTEM,
+    "systeme": Source.SYSTEM,
+    "préfecture": Source.PREFECTURE,
+    "prefecture": Source.PREFECTURE,
+    "prefect": Source.PREFECTURE,
+    "media": Source.MEDIA,
+    "médias": Source.MEDIA,
+    "press": Source.MEDIA,
+    "email": Source.EMAIL,
+    "citizen": Source.PUBLIC,
+    "public": Source.PUBLIC,
+    "cell": Source.CELL,
 }
 CATEGORY_ALIASES = {
-    "décision": Category.DECISION, "decision": Category.DECISION, "info": Category.INFO,
-    "information": Category.INFO, "action": Category.ACTION, "demande": Category.REQUEST,
+    "décision": Category.DECISION,
+    "decision": Category.DECISION,
+    "info": Category.INFO,
+    "information": Category.INFO,
+    "action": Category.ACTION,
+    "demande": Category.REQUEST,
     "request": Category.REQUEST,
 }
 
@@ -68,8 +86,10 @@ def _level(value: Any) -> int:
         elif key in LEVEL_ALIASES:
             value = LEVEL_ALIASES[key]
     if value not in LEVELS:
-        raise UserError(f"Unknown crisis level {value!r}: 1 to 4 (veille, vigilance, alerte, crise).",
-                        [Problem("unknown level", field="level")])
+        raise UserError(
+            f"Unknown crisis level {value!r}: 1 to 4 (veille, vigilance, alerte, crise).",
+            [Problem("unknown level", field="level")],
+        )
     return int(value)
 
 
@@ -79,8 +99,10 @@ def _choice(value: str, choices, aliases: dict, field: str) -> str:
         return key
     if key in aliases:
         return aliases[key]
-    raise UserError(f"Unknown {field} {value!r}: one of {', '.join(choices.values)}.",
-                    [Problem(f"unknown {field}", field=field)])
+    raise UserError(
+        f"Unknown {field} {value!r}: one of {', '.join(choices.values)}.",
+        [Problem(f"unknown {field}", field=field)],
+    )
 
 
 def _open(crisis: Crisis) -> None:
@@ -89,8 +111,9 @@ def _open(crisis: Crisis) -> None:
 
 
 # --- lifecycle -----------------------------------------------------------------------------
-def do_open_crisis(*, hazard: str, communes: list[str], level: Any, exercise: bool, title: str,
-                   actor: Any) -> Crisis:
+def do_open_crisis(
+    *, hazard: str, communes: list[str], level: Any, exercise: bool, title: str, actor: Any
+) -> Crisis:
     """Open a crisis (or an exercise) on some communes of the territory; starts its main courante."""
     from beffroi.territory.selectors import territory_codes
 
@@ -101,7 +124,9 @@ def do_open_crisis(*, hazard: str, communes: list[str], level: Any, exercise: bo
     known = territory_codes()
     if not communes:
         problems.append(Problem("at least one commune", field="communes"))
-    problems += [Problem(f"{c} is not in the territory", field="communes") for c in communes if c not in known]
+    problems += [
+        Problem(f"{c} is not in the territory", field="communes") for c in communes if c not in known
+    ]
     if not (title or "").strip():
         problems.append(Problem("a title is required", field="title"))
     if problems:
@@ -115,22 +140,46 @@ def do_open_crisis(*, hazard: str, communes: list[str], level: Any, exercise: bo
             require(actor, perm, commune=code)
     now = utcnow()
     with transaction.atomic():
-        crisis = Crisis.objects.create(title=title.strip(), hazard=hazard, communes=communes, level=level,
-                                       exercise=bool(exercise), opened_at=now, opened_by=_user(actor),
-                                       shift_lead=_user(actor))
+        crisis = Crisis.objects.create(
+            title=title.strip(),
+            hazard=hazard,
+            communes=communes,
+            level=level,
+            exercise=bool(exercise),
+            opened_at=now,
+            opened_by=_user(actor),
+            shift_lead=_user(actor),
+        )
         LogChain.objects.create(crisis=crisis, length=0, head_hash=GENESIS, updated_at=now)
-        record(actor, "crisis.open", crisis, commune=communes[0],
-               detail={"hazard": hazard, "communes": communes, "level": level, "exercise": bool(exercise)})
+        record(
+            actor,
+            "crisis.open",
+            crisis,
+            commune=communes[0],
+            detail={"hazard": hazard, "communes": communes, "level": level, "exercise": bool(exercise)},
+        )
         kind = "Exercice" if exercise else "Crise"
-        _append(crisis, text=f"{kind} ouvert(e) : {crisis.title}. Aléa {crisis.get_hazard_display()}, "
-                f"niveau {crisis.level_label}, communes {', '.join(communes)}.",
-                category=Category.DECISION, source=Source.SYSTEM, actor=actor)
+        _append(
+            crisis,
+            text=f"{kind} ouvert(e) : {crisis.title}. Aléa {crisis.get_hazard_display()}, "
+            f"niveau {crisis.level_label}, communes {', '.join(communes)}.",
+            category=Category.DECISION,
+            source=Source.SYSTEM,
+            actor=actor,
+        )
         live.publish("crisis.opened", _crisis_event(crisis))
     return crisis
 
 
-def do_escalate(crisis: Crisis | int, *, level: Any, reason: str, actor: Any, occurred_at: datetime | None = None,
-                source: str = Source.CELL) -> Crisis:
+def do_escalate(
+    crisis: Crisis | int,
+    *,
+    level: Any,
+    reason: str,
+    actor: Any,
+    occurred_at: datetime | None = None,
+    source: str = Source.CELL,
+) -> Crisis:
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.escalate_crisis", crisis)
     level = _level(level)
@@ -140,10 +189,21 @@ def do_escalate(crisis: Crisis | int, *, level: Any, reason: str, actor: Any, oc
         old = crisis.level_label
         crisis.level = level
         crisis.save(update_fields=["level"])
-        record(actor, "crisis.level", crisis, commune=crisis.communes[0], detail={"level": level, "reason": reason})
-        _append(crisis, text=f"Changement de niveau : {old} → {crisis.level_label}. {reason}".strip(),
-                category=Category.DECISION, source=_choice(source, Source, SOURCE_ALIASES, "source"), actor=actor,
-                occurred_at=occurred_at)
+        record(
+            actor,
+            "crisis.level",
+            crisis,
+            commune=crisis.communes[0],
+            detail={"level": level, "reason": reason},
+        )
+        _append(
+            crisis,
+            text=f"Changement de niveau : {old} → {crisis.level_label}. {reason}".strip(),
+            category=Category.DECISION,
+            source=_choice(source, Source, SOURCE_ALIASES, "source"),
+            actor=actor,
+            occurred_at=occurred_at,
+        )
         live.publish("crisis.level", _crisis_event(crisis))
     return crisis
 
@@ -157,16 +217,28 @@ def do_close_crisis(crisis: Crisis | int, *, summary: str, actor: Any) -> Crisis
     with transaction.atomic():
         crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
         _open(crisis)
-        open_tasks = Task.objects.filter(crisis=crisis, status__in=[Task.Status.TODO, Task.Status.DOING]).count()
-        entry = _append(crisis, text=f"Clôture. {summary}".strip() + f" ({open_tasks} tâche(s) encore ouverte(s).)",
-                        category=Category.DECISION, source=Source.CELL, actor=actor)
+        open_tasks = Task.objects.filter(
+            crisis=crisis, status__in=[Task.Status.TODO, Task.Status.DOING]
+        ).count()
+        entry = _append(
+            crisis,
+            text=f"Clôture. {summary}".strip() + f" ({open_tasks} tâche(s) encore ouverte(s).)",
+            category=Category.DECISION,
+            source=Source.CELL,
+            actor=actor,
+        )
         crisis.status = Crisis.Status.CLOSED
         crisis.closed_at = utcnow()
         crisis.closed_by = _user(actor)
         crisis.closing_summary = summary
         crisis.save(update_fields=["status", "closed_at", "closed_by", "closing_summary"])
-        record(actor, "crisis.close", crisis, commune=crisis.communes[0],
-               detail={"chain_head": entry.hash, "entries": entry.seq})
+        record(
+            actor,
+            "crisis.close",
+            crisis,
+            commune=crisis.communes[0],
+            detail={"chain_head": entry.hash, "entries": entry.seq},
+        )
         live.publish("crisis.closed", _crisis_event(crisis))
     return crisis
 
@@ -179,21 +251,40 @@ def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Any
         raise UserError("A handover needs a situation summary.", [Problem("required", field="summary")])
     with transaction.atomic():
         _open(crisis)
-        open_tasks = Task.objects.filter(crisis=crisis, status__in=[Task.Status.TODO, Task.Status.DOING]).count()
-        entry = _append(crisis, text=f"Relève : {actor_label(actor)} → {actor_label(incoming)}. {summary} "
-                        f"({open_tasks} tâche(s) ouverte(s).)", category=Category.INFO, source=Source.CELL,
-                        actor=actor)
-        handover = Handover.objects.create(crisis=crisis, at=entry.recorded_at, outgoing=actor_label(actor),
-                                           incoming=_user(incoming), summary=summary, open_tasks=open_tasks,
-                                           chain_head=entry.hash)
+        open_tasks = Task.objects.filter(
+            crisis=crisis, status__in=[Task.Status.TODO, Task.Status.DOING]
+        ).count()
+        entry = _append(
+            crisis,
+            text=f"Relève : {actor_label(actor)} → {actor_label(incoming)}. {summary} "
+            f"({open_tasks} tâche(s) ouverte(s).)",
+            category=Category.INFO,
+            source=Source.CELL,
+            actor=actor,
+        )
+        handover = Handover.objects.create(
+            crisis=crisis,
+            at=entry.recorded_at,
+            outgoing=actor_label(actor),
+            incoming=_user(incoming),
+            summary=summary,
+            open_tasks=open_tasks,
+            chain_head=entry.hash,
+        )
         Crisis.objects.filter(pk=crisis.pk).update(shift_lead=_user(incoming))
-        record(actor, "crisis.handover", crisis, commune=crisis.communes[0],
-               detail={"incoming": actor_label(incoming), "chain_head": entry.hash})
+        record(
+            actor,
+            "crisis.handover",
+            crisis,
+            commune=crisis.communes[0],
+            detail={"incoming": actor_label(incoming), "chain_head": entry.hash},
+        )
     return handover
 
 
-def do_add_staffing(crisis: Crisis | int, *, cell: str, name: str, contact: str = "", user: Any = None,
-                    actor: Any) -> Staffing:
+def do_add_staffing(
+    crisis: Crisis | int, *, cell: str, name: str, contact: str = "", user: Any = None, actor: Any
+) -> Staffing:
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_staffing", crisis)
     if cell not in Staffing.Cell.values:
@@ -202,12 +293,24 @@ def do_add_staffing(crisis: Crisis | int, *, cell: str, name: str, contact: str 
         raise UserError("A name is required.", [Problem("required", field="name")])
     with transaction.atomic():
         _open(crisis)
-        staff = Staffing.objects.create(crisis=crisis, cell=cell, name=name.strip(), contact=contact.strip(),
-                                        user=_user(user), started_at=utcnow())
+        staff = Staffing.objects.create(
+            crisis=crisis,
+            cell=cell,
+            name=name.strip(),
+            contact=contact.strip(),
+            user=_user(user),
+            started_at=utcnow(),
+        )
         record(actor, "crisis.staffing.add", staff, commune=crisis.communes[0], detail={"cell": cell})
-        _append(crisis, text=f"PCC : {staff.name} prend le poste « {staff.get_cell_display()} »"
-                + (f" ({staff.contact})" if staff.contact else "") + ".",
-                category=Category.INFO, source=Source.CELL, actor=actor)
+        _append(
+            crisis,
+            text=f"PCC : {staff.name} prend le poste « {staff.get_cell_display()} »"
+            + (f" ({staff.contact})" if staff.contact else "")
+            + ".",
+            category=Category.INFO,
+            source=Source.CELL,
+            actor=actor,
+        )
     return staff
 
 
@@ -217,16 +320,33 @@ def do_end_staffing(staff: Staffing, *, actor: Any) -> Staffing:
         staff.ended_at = utcnow()
         staff.save(update_fields=["ended_at"])
         record(actor, "crisis.staffing.end", staff, commune=staff.crisis.communes[0])
-        _append(staff.crisis, text=f"PCC : {staff.name} quitte le poste « {staff.get_cell_display()} ».",
-                category=Category.INFO, source=Source.CELL, actor=actor)
+        _append(
+            staff.crisis,
+            text=f"PCC : {staff.name} quitte le poste « {staff.get_cell_display()} ».",
+            category=Category.INFO,
+            source=Source.CELL,
+            actor=actor,
+        )
     return staff
 
 
 # --- main courante -------------------------------------------------------------------------
-def do_append_entry(crisis: Crisis | int, *, text: str, category: str, source: str, actor: Any,
-                    occurred_at: datetime | None = None, deferred: bool = False, corrects: LogEntry | int | None = None,
-                    location_label: str = "", lat: float | None = None, lon: float | None = None,
-                    task: Task | None = None, attachment=None) -> LogEntry:
+def do_append_entry(
+    crisis: Crisis | int,
+    *,
+    text: str,
+    category: str,
+    source: str,
+    actor: Any,
+    occurred_at: datetime | None = None,
+    deferred: bool = False,
+    corrects: LogEntry | int | None = None,
+    location_label: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    task: Task | None = None,
+    attachment=None,
+) -> LogEntry:
     """Append one entry to the main courante of a crisis (contract function).
 
     The server sets ``recorded_at`` (UTC); ``occurred_at`` is the time the event happened as
@@ -239,7 +359,12 @@ def do_append_entry(crisis: Crisis | int, *, text: str, category: str, source: s
         problems.append(Problem("the text is empty", field="text"))
     if occurred_at is not None and occurred_at.tzinfo is None:
         problems.append(Problem("naive datetime: give a time zone", field="occurred_at"))
-    if occurred_at is not None and occurred_at.tzinfo is not None and occurred_at > utcnow() and not crisis.exercise:
+    if (
+        occurred_at is not None
+        and occurred_at.tzinfo is not None
+        and occurred_at > utcnow()
+        and not crisis.exercise
+    ):
         problems.append(Problem("the event time is in the future", field="occurred_at"))
     if deferred and occurred_at is None:
         problems.append(Problem("a re-entered paper entry needs its real time", field="occurred_at"))
@@ -251,12 +376,18 @@ def do_append_entry(crisis: Crisis | int, *, text: str, category: str, source: s
     category = _choice(category, Category, CATEGORY_ALIASES, "category")
     source = _choice(source, Source, SOURCE_ALIASES, "source")
     if corrects is not None and not isinstance(corrects, LogEntry):
-        corrects = LogEntry.objects.filter(crisis=crisis, pk=corrects).first() or LogEntry.objects.filter(
-            crisis=crisis, seq=corrects).first()
+        corrects = (
+            LogEntry.objects.filter(crisis=crisis, pk=corrects).first()
+            or LogEntry.objects.filter(crisis=crisis, seq=corrects).first()
+        )
         if corrects is None:
-            raise UserError("The corrected entry is not in this crisis.", [Problem("unknown entry", field="corrects")])
+            raise UserError(
+                "The corrected entry is not in this crisis.", [Problem("unknown entry", field="corrects")]
+            )
     if corrects is not None and corrects.crisis_id != crisis.pk:
-        raise UserError("The corrected entry is not in this crisis.", [Problem("other crisis", field="corrects")])
+        raise UserError(
+            "The corrected entry is not in this crisis.", [Problem("other crisis", field="corrects")]
+        )
     digest = ""
     if attachment is not None:
         sha = hashlib.sha256()
@@ -267,12 +398,29 @@ def do_append_entry(crisis: Crisis | int, *, text: str, category: str, source: s
 
     def write() -> LogEntry:
         with transaction.atomic():
-            entry = _append(crisis, text=text.strip(), category=category, source=source, actor=actor,
-                            occurred_at=occurred_at, deferred=deferred, corrects=corrects,
-                            location_label=location_label.strip(), lat=lat, lon=lon, task=task,
-                            attachment=attachment, attachment_sha256=digest)
-            record(actor, "crisis.log.append", entry, commune=crisis.communes[0],
-                   detail={"seq": entry.seq, "hash": entry.hash, "corrects": corrects.seq if corrects else None})
+            entry = _append(
+                crisis,
+                text=text.strip(),
+                category=category,
+                source=source,
+                actor=actor,
+                occurred_at=occurred_at,
+                deferred=deferred,
+                corrects=corrects,
+                location_label=location_label.strip(),
+                lat=lat,
+                lon=lon,
+                task=task,
+                attachment=attachment,
+                attachment_sha256=digest,
+            )
+            record(
+                actor,
+                "crisis.log.append",
+                entry,
+                commune=crisis.communes[0],
+                detail={"seq": entry.seq, "hash": entry.hash, "corrects": corrects.seq if corrects else None},
+            )
         return entry
 
     with _process_lock(crisis.pk):
@@ -314,23 +462,49 @@ def _retry_when_locked(write, attempts: int = 400):
     raise AssertionError("unreachable")
 
 
-def _append(crisis: Crisis, *, text: str, category: str, source: str, actor: Any,
-            occurred_at: datetime | None = None, deferred: bool = False, corrects: LogEntry | None = None,
-            location_label: str = "", lat=None, lon=None, task: Task | None = None, attachment=None,
-            attachment_sha256: str = "") -> LogEntry:
+def _append(
+    crisis: Crisis,
+    *,
+    text: str,
+    category: str,
+    source: str,
+    actor: Any,
+    occurred_at: datetime | None = None,
+    deferred: bool = False,
+    corrects: LogEntry | None = None,
+    location_label: str = "",
+    lat=None,
+    lon=None,
+    task: Task | None = None,
+    attachment=None,
+    attachment_sha256: str = "",
+) -> LogEntry:
     """The one place entries are written: lock the chain row, link, hash, insert, move the head."""
     with transaction.atomic():
-        chain = LogChain.objects.select_for_update(of=("self",)).select_related("crisis").get(crisis_id=crisis.pk)
+        chain = (
+            LogChain.objects.select_for_update(of=("self",)).select_related("crisis").get(crisis_id=crisis.pk)
+        )
         if chain.crisis.status != Crisis.Status.OPEN:
             raise UserError(f"Crisis {crisis.pk} is closed.", [Problem("crisis closed", field="crisis")])
         now = utcnow()
         entry = LogEntry(
-            crisis=crisis, seq=chain.length + 1, recorded_at=now, occurred_at=occurred_at or now,
-            deferred=bool(deferred), author=_user(actor), author_label=actor_label(actor), source=source,
-            category=category, text=text, location_label=location_label,
+            crisis=crisis,
+            seq=chain.length + 1,
+            recorded_at=now,
+            occurred_at=occurred_at or now,
+            deferred=bool(deferred),
+            author=_user(actor),
+            author_label=actor_label(actor),
+            source=source,
+            category=category,
+            text=text,
+            location_label=location_label,
             lat=None if lat is None else Decimal(str(lat)).quantize(Decimal("0.000001")),
             lon=None if lon is None else Decimal(str(lon)).quantize(Decimal("0.000001")),
-            corrects=corrects, task=task, attachment_sha256=attachment_sha256, exercise=crisis.exercise,
+            corrects=corrects,
+            task=task,
+            attachment_sha256=attachment_sha256,
+            exercise=crisis.exercise,
             prev_hash=chain.head_hash,
         )
         if attachment is not None:
@@ -338,8 +512,18 @@ def _append(crisis: Crisis, *, text: str, category: str, source: str, actor: Any
         entry.hash = entry.compute_hash()
         entry.save()
         LogChain.objects.filter(pk=chain.pk).update(length=entry.seq, head_hash=entry.hash, updated_at=now)
-        live.publish("entry", {"crisis": crisis.pk, "seq": entry.seq, "category": category, "source": source,
-                               "text": text[:200], "head": entry.hash, "exercise": crisis.exercise})
+        live.publish(
+            "entry",
+            {
+                "crisis": crisis.pk,
+                "seq": entry.seq,
+                "category": category,
+                "source": source,
+                "text": text[:200],
+                "head": entry.hash,
+                "exercise": crisis.exercise,
+            },
+        )
     return entry
 
 
@@ -348,5 +532,12 @@ def _user(actor: Any):
 
 
 def _crisis_event(crisis: Crisis) -> dict[str, Any]:
-    return {"crisis": crisis.pk, "title": crisis.title, "hazard": crisis.hazard, "level": crisis.level,
-            "communes": crisis.communes, "exercise": crisis.exercise, "status": crisis.status}
+    return {
+        "crisis": crisis.pk,
+        "title": crisis.title,
+        "hazard": crisis.hazard,
+        "level": crisis.level,
+        "communes": crisis.communes,
+        "exercise": crisis.exercise,
+        "status": crisis.status,
+    }

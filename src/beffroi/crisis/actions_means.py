@@ -30,27 +30,55 @@ from beffroi.crisis.models.log import Category, Source
 
 
 # --- tasks ---------------------------------------------------------------------------------
-def do_create_task(crisis: Crisis | int, *, title: str, actor: Any, assignee: Any = None, assignee_label: str = "",
-                   priority: int = Task.Priority.NORMAL, deadline=None, source_entry: LogEntry | None = None,
-                   details: str = "") -> Task:
+def do_create_task(
+    crisis: Crisis | int,
+    *,
+    title: str,
+    actor: Any,
+    assignee: Any = None,
+    assignee_label: str = "",
+    priority: int = Task.Priority.NORMAL,
+    deadline=None,
+    source_entry: LogEntry | None = None,
+    details: str = "",
+) -> Task:
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_task", crisis)
     if not (title or "").strip():
         raise UserError("A task needs a title.", [Problem("required", field="title")])
     if priority not in Task.Priority.values:
-        raise UserError("Priority is 1 (haute), 2 (normale) or 3 (basse).", [Problem("bad value", field="priority")])
+        raise UserError(
+            "Priority is 1 (haute), 2 (normale) or 3 (basse).", [Problem("bad value", field="priority")]
+        )
     if source_entry is not None and source_entry.crisis_id != crisis.pk:
-        raise UserError("The linked entry is not in this crisis.", [Problem("other crisis", field="source_entry")])
+        raise UserError(
+            "The linked entry is not in this crisis.", [Problem("other crisis", field="source_entry")]
+        )
     with transaction.atomic():
         _open(crisis)
-        task = Task.objects.create(crisis=crisis, title=title.strip(), details=details, assignee=_user(assignee),
-                                   assignee_label=assignee_label or (actor_label(assignee) if assignee else ""),
-                                   priority=priority, deadline=deadline, created_at=utcnow(),
-                                   created_by=actor_label(actor), source_entry=source_entry)
+        task = Task.objects.create(
+            crisis=crisis,
+            title=title.strip(),
+            details=details,
+            assignee=_user(assignee),
+            assignee_label=assignee_label or (actor_label(assignee) if assignee else ""),
+            priority=priority,
+            deadline=deadline,
+            created_at=utcnow(),
+            created_by=actor_label(actor),
+            source_entry=source_entry,
+        )
         record(actor, "crisis.task.create", task, commune=crisis.communes[0])
-        _append(crisis, text=f"Tâche créée : {task.title}" + (f" → {task.assignee_label}" if task.assignee_label else "")
-                + (f" (suite à l'entrée n°{source_entry.seq})" if source_entry else ""),
-                category=Category.ACTION, source=Source.CELL, actor=actor, task=task)
+        _append(
+            crisis,
+            text=f"Tâche créée : {task.title}"
+            + (f" → {task.assignee_label}" if task.assignee_label else "")
+            + (f" (suite à l'entrée n°{source_entry.seq})" if source_entry else ""),
+            category=Category.ACTION,
+            source=Source.CELL,
+            actor=actor,
+            task=task,
+        )
         live.publish("task", {"crisis": crisis.pk, "task": task.pk, "status": task.status})
     return task
 
@@ -69,18 +97,38 @@ def do_set_task_status(task: Task, *, status: str, actor: Any, note: str = "") -
         task.done_at = utcnow() if status in (Task.Status.DONE, Task.Status.CANCELLED) else None
         task.save(update_fields=["status", "done_at"])
         record(actor, "crisis.task.status", task, commune=task.crisis.communes[0], detail={"status": status})
-        _append(task.crisis, text=f"Tâche « {task.title} » : {old} → {task.get_status_display()}. {note}".strip(),
-                category=Category.ACTION, source=Source.CELL, actor=actor, task=task)
+        _append(
+            task.crisis,
+            text=f"Tâche « {task.title} » : {old} → {task.get_status_display()}. {note}".strip(),
+            category=Category.ACTION,
+            source=Source.CELL,
+            actor=actor,
+            task=task,
+        )
         live.publish("task", {"crisis": task.crisis_id, "task": task.pk, "status": status})
     return task
 
 
 # --- reflex sheets -------------------------------------------------------------------------
-def do_save_reflex_sheet(*, actor: Any, sheet: ReflexSheet | None = None, commune: str = "", hazard: str, level: int,
-                         title: str, objective: str = "", items: list[dict]) -> ReflexSheet:
-    """Create or edit a reflex sheet (bumps its version); ``items``: [{title, cell, within_minutes, priority}]."""
+def do_save_reflex_sheet(
+    *,
+    actor: Any,
+    sheet: ReflexSheet | None = None,
+    commune: str = "",
+    hazard: str,
+    level: int,
+    title: str,
+    objective: str = "",
+    items: list[dict],
+) -> ReflexSheet:
+    """Create or edit a reflex sheet (bumps its version).
+
+    ``items``: [{title, cell, within_minutes, priority}].
+    """
     if actor is not None:
-        require(actor, "crisis.change_reflexsheet" if sheet else "crisis.add_reflexsheet", commune=commune or None)
+        require(
+            actor, "crisis.change_reflexsheet" if sheet else "crisis.add_reflexsheet", commune=commune or None
+        )
     problems = []
     if hazard not in Hazard.values:
         problems.append(Problem(f"unknown hazard {hazard!r}", field="hazard"))
@@ -103,11 +151,19 @@ def do_save_reflex_sheet(*, actor: Any, sheet: ReflexSheet | None = None, commun
         sheet.updated_at, sheet.updated_by = utcnow(), actor_label(actor)
         sheet.save()
         sheet.items.all().delete()
-        ReflexItem.objects.bulk_create([
-            ReflexItem(sheet=sheet, order=i, title=str(it["title"]).strip(), cell=it.get("cell", ""),
-                       within_minutes=it.get("within_minutes"), priority=int(it.get("priority") or 2))
-            for i, it in enumerate(items, 1)
-        ])
+        ReflexItem.objects.bulk_create(
+            [
+                ReflexItem(
+                    sheet=sheet,
+                    order=i,
+                    title=str(it["title"]).strip(),
+                    cell=it.get("cell", ""),
+                    within_minutes=it.get("within_minutes"),
+                    priority=int(it.get("priority") or 2),
+                )
+                for i, it in enumerate(items, 1)
+            ]
+        )
         record(actor, "crisis.reflexsheet.save", sheet, commune=commune, detail={"version": sheet.version})
     return sheet
 
@@ -117,27 +173,61 @@ def do_start_reflex_sheet(crisis: Crisis | int, sheet: ReflexSheet, *, actor: An
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_reflexrun", crisis)
     if sheet.commune and sheet.commune not in crisis.communes:
-        raise UserError("This reflex sheet belongs to another commune.", [Problem("other commune", field="sheet")])
+        raise UserError(
+            "This reflex sheet belongs to another commune.", [Problem("other commune", field="sheet")]
+        )
     with transaction.atomic():
         _open(crisis)
         now = utcnow()
-        run = ReflexRun.objects.create(crisis=crisis, sheet=sheet, sheet_title=sheet.title,
-                                       sheet_version=sheet.version, started_at=now, started_by=actor_label(actor))
-        entry = _append(crisis, text=f"Fiche réflexe déclenchée : {sheet.title} (v{sheet.version}, "
-                        f"{sheet.items.count()} actions).", category=Category.DECISION, source=Source.CELL, actor=actor)
-        Task.objects.bulk_create([
-            Task(crisis=crisis, title=item.title, assignee_label=item.cell, priority=item.priority,
-                 deadline=now + timedelta(minutes=item.within_minutes) if item.within_minutes else None,
-                 created_at=now, created_by=actor_label(actor), source_entry=entry, reflex_run=run)
-            for item in sheet.items.all()
-        ])
+        run = ReflexRun.objects.create(
+            crisis=crisis,
+            sheet=sheet,
+            sheet_title=sheet.title,
+            sheet_version=sheet.version,
+            started_at=now,
+            started_by=actor_label(actor),
+        )
+        entry = _append(
+            crisis,
+            text=f"Fiche réflexe déclenchée : {sheet.title} (v{sheet.version}, "
+            f"{sheet.items.count()} actions).",
+            category=Category.DECISION,
+            source=Source.CELL,
+            actor=actor,
+        )
+        Task.objects.bulk_create(
+            [
+                Task(
+                    crisis=crisis,
+                    title=item.title,
+                    assignee_label=item.cell,
+                    priority=item.priority,
+                    deadline=now + timedelta(minutes=item.within_minutes) if item.within_minutes else None,
+                    created_at=now,
+                    created_by=actor_label(actor),
+                    source_entry=entry,
+                    reflex_run=run,
+                )
+                for item in sheet.items.all()
+            ]
+        )
         record(actor, "crisis.reflexsheet.start", run, commune=crisis.communes[0], detail={"sheet": sheet.pk})
         live.publish("task", {"crisis": crisis.pk, "reflex_run": run.pk})
     return run
 
 
 # --- directory -----------------------------------------------------------------------------
-CONTACT_FIELDS = ("kind", "name", "organisation", "function", "cell", "phone", "on_duty_phone", "email", "notes")
+CONTACT_FIELDS = (
+    "kind",
+    "name",
+    "organisation",
+    "function",
+    "cell",
+    "phone",
+    "on_duty_phone",
+    "email",
+    "notes",
+)
 
 
 def do_save_contact(*, commune: str, actor: Any, contact: Contact | None = None, **fields) -> Contact:
@@ -159,7 +249,9 @@ def do_save_contact(*, commune: str, actor: Any, contact: Contact | None = None,
 def do_delete_contact(contact: Contact, *, actor: Any) -> None:
     require(actor, "crisis.delete_contact", commune=contact.commune)
     with transaction.atomic():
-        record(actor, "crisis.contact.delete", contact, commune=contact.commune, detail={"name": contact.name})
+        record(
+            actor, "crisis.contact.delete", contact, commune=contact.commune, detail={"name": contact.name}
+        )
         contact.delete()
 
 
@@ -180,30 +272,52 @@ def do_save_resource(*, commune: str, actor: Any, resource: Resource | None = No
     return resource
 
 
-def do_lend_resource(resource: Resource, *, to_commune: str, actor: Any, crisis: Crisis | None = None,
-                     note: str = "") -> ResourceLoan:
+def do_lend_resource(
+    resource: Resource, *, to_commune: str, actor: Any, crisis: Crisis | None = None, note: str = ""
+) -> ResourceLoan:
     """Lend a resource of one commune to another of the territory; logged in the crisis if given."""
     from beffroi.territory.selectors import territory_codes
 
     if actor is not None:
         require(actor, "crisis.add_resourceloan", commune=resource.commune)
     if to_commune not in territory_codes() or to_commune == resource.commune:
-        raise UserError("Lend to another commune of the territory.", [Problem("bad commune", field="to_commune")])
+        raise UserError(
+            "Lend to another commune of the territory.", [Problem("bad commune", field="to_commune")]
+        )
     with transaction.atomic():
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
         if resource.status != Resource.Status.AVAILABLE:
-            raise UserError(f"{resource.name} is not available ({resource.get_status_display()}).",
-                            [Problem("not available", field="resource")])
-        loan = ResourceLoan.objects.create(resource=resource, from_commune=resource.commune, to_commune=to_commune,
-                                           crisis=crisis, lent_at=utcnow(), lent_by=actor_label(actor), note=note)
+            raise UserError(
+                f"{resource.name} is not available ({resource.get_status_display()}).",
+                [Problem("not available", field="resource")],
+            )
+        loan = ResourceLoan.objects.create(
+            resource=resource,
+            from_commune=resource.commune,
+            to_commune=to_commune,
+            crisis=crisis,
+            lent_at=utcnow(),
+            lent_by=actor_label(actor),
+            note=note,
+        )
         resource.status, resource.held_by, resource.updated_at = Resource.Status.LENT, to_commune, utcnow()
         resource.save(update_fields=["status", "held_by", "updated_at"])
-        record(actor, "crisis.resource.lend", loan, commune=resource.commune,
-               detail={"resource": resource.name, "to": to_commune})
+        record(
+            actor,
+            "crisis.resource.lend",
+            loan,
+            commune=resource.commune,
+            detail={"resource": resource.name, "to": to_commune},
+        )
         if crisis is not None and crisis.is_open:
-            _append(crisis, text=f"Mutualisation : {resource.name} ({resource.quantity} {resource.unit}) prêté par "
-                    f"{resource.commune} à {to_commune}. {note}".strip(), category=Category.ACTION,
-                    source=Source.CELL, actor=actor)
+            _append(
+                crisis,
+                text=f"Mutualisation : {resource.name} ({resource.quantity} {resource.unit}) prêté par "
+                f"{resource.commune} à {to_commune}. {note}".strip(),
+                category=Category.ACTION,
+                source=Source.CELL,
+                actor=actor,
+            )
     return loan
 
 
@@ -213,12 +327,19 @@ def do_return_resource(loan: ResourceLoan, *, actor: Any) -> ResourceLoan:
     with transaction.atomic():
         loan.returned_at = utcnow()
         loan.save(update_fields=["returned_at"])
-        Resource.objects.filter(pk=loan.resource_id).update(status=Resource.Status.AVAILABLE, held_by="",
-                                                            updated_at=utcnow())
+        Resource.objects.filter(pk=loan.resource_id).update(
+            status=Resource.Status.AVAILABLE, held_by="", updated_at=utcnow()
+        )
         record(actor, "crisis.resource.return", loan, commune=loan.from_commune)
         if loan.crisis and loan.crisis.is_open:
-            _append(loan.crisis, text=f"Mutualisation : {loan.resource.name} rendu par {loan.to_commune} à "
-                    f"{loan.from_commune}.", category=Category.ACTION, source=Source.CELL, actor=actor)
+            _append(
+                loan.crisis,
+                text=f"Mutualisation : {loan.resource.name} rendu par {loan.to_commune} à "
+                f"{loan.from_commune}.",
+                category=Category.ACTION,
+                source=Source.CELL,
+                actor=actor,
+            )
     return loan
 
 
@@ -230,8 +351,18 @@ def do_save_shelter(*, commune: str, actor: Any, shelter: Shelter | None = None,
         raise UserError("A shelter needs a name and a capacity.", [Problem("required", field="capacity")])
     with transaction.atomic():
         shelter = shelter or Shelter(commune=commune)
-        for key in ("name", "address", "kind", "capacity", "accessible", "accessibility_notes", "lat", "lon",
-                    "contact", "status"):
+        for key in (
+            "name",
+            "address",
+            "kind",
+            "capacity",
+            "accessible",
+            "accessibility_notes",
+            "lat",
+            "lon",
+            "contact",
+            "status",
+        ):
             if key in fields:
                 setattr(shelter, key, fields[key])
         shelter.updated_at = utcnow()
@@ -240,8 +371,9 @@ def do_save_shelter(*, commune: str, actor: Any, shelter: Shelter | None = None,
     return shelter
 
 
-def do_set_occupancy(shelter: Shelter, *, occupancy: int, actor: Any, crisis: Crisis | None = None,
-                     status: str | None = None) -> Shelter:
+def do_set_occupancy(
+    shelter: Shelter, *, occupancy: int, actor: Any, crisis: Crisis | None = None, status: str | None = None
+) -> Shelter:
     """Update how many people a shelter holds now; published live, logged in the crisis if given."""
     if actor is not None:
         require(actor, "crisis.change_shelter", commune=shelter.commune)
@@ -259,11 +391,30 @@ def do_set_occupancy(shelter: Shelter, *, occupancy: int, actor: Any, crisis: Cr
             shelter.status = Shelter.Status.OPEN
         shelter.updated_at = utcnow()
         shelter.save(update_fields=["occupancy", "status", "updated_at"])
-        record(actor, "crisis.shelter.occupancy", shelter, commune=shelter.commune,
-               detail={"from": old, "to": occupancy})
+        record(
+            actor,
+            "crisis.shelter.occupancy",
+            shelter,
+            commune=shelter.commune,
+            detail={"from": old, "to": occupancy},
+        )
         if crisis is not None and crisis.is_open:
-            _append(crisis, text=f"Hébergement {shelter.name} : {occupancy}/{shelter.capacity} personnes "
-                    f"({shelter.get_status_display()}).", category=Category.INFO, source=Source.FIELD, actor=actor)
-        live.publish("shelter", {"shelter": shelter.pk, "commune": shelter.commune, "occupancy": occupancy,
-                                 "capacity": shelter.capacity, "status": shelter.status})
+            _append(
+                crisis,
+                text=f"Hébergement {shelter.name} : {occupancy}/{shelter.capacity} personnes "
+                f"({shelter.get_status_display()}).",
+                category=Category.INFO,
+                source=Source.FIELD,
+                actor=actor,
+            )
+        live.publish(
+            "shelter",
+            {
+                "shelter": shelter.pk,
+                "commune": shelter.commune,
+                "occupancy": occupancy,
+                "capacity": shelter.capacity,
+                "status": shelter.status,
+            },
+        )
     return shelter

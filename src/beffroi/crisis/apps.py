@@ -2,17 +2,36 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 _READ = [
-    "crisis.view_crisis", "crisis.view_logentry", "crisis.view_task", "crisis.view_staffing",
-    "crisis.view_reflexsheet", "crisis.view_contact", "crisis.view_resource", "crisis.view_shelter",
+    "crisis.view_crisis",
+    "crisis.view_logentry",
+    "crisis.view_task",
+    "crisis.view_staffing",
+    "crisis.view_reflexsheet",
+    "crisis.view_contact",
+    "crisis.view_resource",
+    "crisis.view_shelter",
 ]
 _WRITE = [
-    "crisis.add_logentry", "crisis.add_task", "crisis.change_task", "crisis.add_staffing",
-    "crisis.change_staffing", "crisis.add_handover", "crisis.add_reflexrun", "crisis.change_shelter",
-    "crisis.change_resource", "crisis.add_resourceloan", "crisis.run_exercise",
+    "crisis.add_logentry",
+    "crisis.add_task",
+    "crisis.change_task",
+    "crisis.add_staffing",
+    "crisis.change_staffing",
+    "crisis.add_handover",
+    "crisis.add_reflexrun",
+    "crisis.change_shelter",
+    "crisis.change_resource",
+    "crisis.add_resourceloan",
+    "crisis.run_exercise",
 ]
 _REFERENCE = [
-    "crisis.add_reflexsheet", "crisis.change_reflexsheet", "crisis.add_contact", "crisis.change_contact",
-    "crisis.delete_contact", "crisis.add_resource", "crisis.add_shelter",
+    "crisis.add_reflexsheet",
+    "crisis.change_reflexsheet",
+    "crisis.add_contact",
+    "crisis.change_contact",
+    "crisis.delete_contact",
+    "crisis.add_resource",
+    "crisis.add_shelter",
 ]
 
 
@@ -23,7 +42,9 @@ class CrisisConfig(AppConfig):
     nav_items = [(20, _("Crise"), "crisis:index", "crisis.view_crisis")]
     demo_loader = "beffroi.crisis.demo.load"
     role_permissions = {
-        "maire": _READ + _WRITE + _REFERENCE
+        "maire": _READ
+        + _WRITE
+        + _REFERENCE
         + ["crisis.open_crisis", "crisis.close_crisis", "crisis.escalate_crisis"],
         "cellule_crise": _READ + _WRITE + _REFERENCE,
         "communication": _READ,

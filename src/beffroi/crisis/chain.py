@@ -42,7 +42,13 @@ def verify(crisis: Crisis) -> ChainReport:
         expected_seq += 1
     head = LogChain.objects.filter(crisis=crisis).first()
     if head is not None and (head.length != count or head.head_hash != previous):
-        return ChainReport(False, count, previous, count + 1 if head.length > count else count, None,
-                           f"the chain head records {head.length} entries ending {head.head_hash[:16]}, "
-                           f"the log holds {count} ending {previous[:16]} (entries removed or added)")
+        return ChainReport(
+            False,
+            count,
+            previous,
+            count + 1 if head.length > count else count,
+            None,
+            f"the chain head records {head.length} entries ending {head.head_hash[:16]}, "
+            f"the log holds {count} ending {previous[:16]} (entries removed or added)",
+        )
     return ChainReport(True, count, previous)

@@ -8,7 +8,9 @@ from beffroi.core.errors import Problem, UserError
 def register(subparsers) -> None:
     crisis = subparsers.add_parser("crisis", help="Crisis cell: list crises, verify a main courante.")
     sub = crisis.add_subparsers(dest="crisis_command", metavar="ACTION", required=True)
-    verify = sub.add_parser("verify-log", help="Verify the hash chain of a crisis's main courante (exit 1 if broken).")
+    verify = sub.add_parser(
+        "verify-log", help="Verify the hash chain of a crisis's main courante (exit 1 if broken)."
+    )
     verify.add_argument("crisis", help="Crisis number.")
     verify.set_defaults(handler=verify_log)
     listing = sub.add_parser("list", help="List crises and exercises with their chain head.")
@@ -16,9 +18,13 @@ def register(subparsers) -> None:
 
     exercise = subparsers.add_parser("exercise", help="Exercises: replay a scenario on a compressed clock.")
     esub = exercise.add_subparsers(dest="exercise_command", metavar="ACTION", required=True)
-    run = esub.add_parser("run", help="Run a scenario (YAML): opens an EXERCICE crisis and plays its injects.")
+    run = esub.add_parser(
+        "run", help="Run a scenario (YAML): opens an EXERCICE crisis and plays its injects."
+    )
     run.add_argument("scenario", help="Path to the scenario YAML file.")
-    run.add_argument("--speed", type=float, default=1.0, help="Clock compression (60: one scenario hour a minute).")
+    run.add_argument(
+        "--speed", type=float, default=1.0, help="Clock compression (60: one scenario hour a minute)."
+    )
     run.add_argument("--check", action="store_true", help="Only validate the scenario file.")
     run.set_defaults(handler=run_exercise)
 
@@ -55,8 +61,10 @@ def list_crises(args) -> int:
 
     for crisis in Crisis.objects.order_by("pk"):
         head = chain_head(crisis)
-        print(f"{crisis.pk:>4}  {crisis.status:<6}  {'EXERCICE ' if crisis.exercise else ''}{crisis.title}  "
-              f"[{', '.join(crisis.communes)}]  {head['length']} entries, head {head['short']}")
+        print(
+            f"{crisis.pk:>4}  {crisis.status:<6}  {'EXERCICE ' if crisis.exercise else ''}{crisis.title}  "
+            f"[{', '.join(crisis.communes)}]  {head['length']} entries, head {head['short']}"
+        )
     return 0
 
 

@@ -27,7 +27,9 @@ from beffroi.crisis.scenario import Inject, as_inject
 EXERCISE_SERIES_PREFIX = "exercice:"
 
 
-def do_start_exercise(scenario: dict[str, Any], *, speed: float, actor: Any, now: datetime | None = None) -> ExerciseRun:
+def do_start_exercise(
+    scenario: dict[str, Any], *, speed: float, actor: Any, now: datetime | None = None
+) -> ExerciseRun:
     """Open the EXERCICE crisis of a validated scenario and start its clock."""
     if actor is not None:
         for code in scenario["communes"]:
@@ -37,14 +39,30 @@ def do_start_exercise(scenario: dict[str, Any], *, speed: float, actor: Any, now
     now = now or utcnow()
     start = datetime.fromisoformat(scenario["start"]) if scenario.get("start") else now
     with transaction.atomic():
-        crisis = actions.do_open_crisis(hazard=scenario["hazard"], communes=scenario["communes"],
-                                        level=scenario["level"], exercise=True,
-                                        title=f"Exercice : {scenario['name']}", actor=actor)
-        run = ExerciseRun.objects.create(crisis=crisis, scenario_name=scenario["name"],
-                                         scenario_sha256=scenario.get("sha256", ""), scenario=scenario,
-                                         speed=speed, scenario_start=start, started_at=now)
-        record(actor, "crisis.exercise.start", run, commune=scenario["communes"][0],
-               detail={"scenario": scenario["name"], "speed": speed, "sha256": scenario.get("sha256", "")})
+        crisis = actions.do_open_crisis(
+            hazard=scenario["hazard"],
+            communes=scenario["communes"],
+            level=scenario["level"],
+            exercise=True,
+            title=f"Exercice : {scenario['name']}",
+            actor=actor,
+        )
+        run = ExerciseRun.objects.create(
+            crisis=crisis,
+            scenario_name=scenario["name"],
+            scenario_sha256=scenario.get("sha256", ""),
+            scenario=scenario,
+            speed=speed,
+            scenario_start=start,
+            started_at=now,
+        )
+        record(
+            actor,
+            "crisis.exercise.start",
+            run,
+            commune=scenario["communes"][0],
+            detail={"scenario": scenario["name"], "speed": speed, "sha256": scenario.get("sha256", "")},
+        )
     return run
 
 
@@ -91,15 +109,28 @@ def _apply(run: ExerciseRun, inject: Inject) -> None:
     crisis: Crisis = run.crisis
     at = run.scenario_start + inject.offset
     if inject.kind == "level":
-        actions.do_escalate(crisis, level=inject.level, reason=f"[inject] {inject.text}", actor=None,
-                            occurred_at=at, source=inject.source)
+        actions.do_escalate(
+            crisis,
+            level=inject.level,
+            reason=f"[inject] {inject.text}",
+            actor=None,
+            occurred_at=at,
+            source=inject.source,
+        )
         return
     text = inject.text
     if inject.kind == "observation":
         _ingest(run, inject, at)
         text = f"Observation {inject.series} : {inject.value:g} {inject.unit}" + (f". {text}" if text else "")
-    actions.do_append_entry(crisis, text=f"[inject] {text}", category=inject.category, source=inject.source,
-                            actor=None, occurred_at=at, location_label=inject.location)
+    actions.do_append_entry(
+        crisis,
+        text=f"[inject] {text}",
+        category=inject.category,
+        source=inject.source,
+        actor=None,
+        occurred_at=at,
+        location_label=inject.location,
+    )
 
 
 def _ingest(run: ExerciseRun, inject: Inject, at: datetime) -> None:
@@ -107,14 +138,28 @@ def _ingest(run: ExerciseRun, inject: Inject, at: datetime) -> None:
         from beffroi.monitoring.actions import do_ingest_points
     except ImportError:
         return
-    do_ingest_points([{"series": EXERCISE_SERIES_PREFIX + inject.series, "at": at, "value": float(inject.value),
-                       "unit": inject.unit, "kind": "observation"}],
-                     source=f"exercice:{run.scenario_name}", actor=None)
+    do_ingest_points(
+        [
+            {
+                "series": EXERCISE_SERIES_PREFIX + inject.series,
+                "at": at,
+                "value": float(inject.value),
+                "unit": inject.unit,
+                "kind": "observation",
+            }
+        ],
+        source=f"exercice:{run.scenario_name}",
+        actor=None,
+    )
 
 
-def run_blocking(run: ExerciseRun, *, clock: Callable[[], datetime] = utcnow,
-                 sleep: Callable[[float], None] = time.sleep,
-                 on_inject: Callable[[Inject], None] | None = None) -> ExerciseRun:
+def run_blocking(
+    run: ExerciseRun,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+    on_inject: Callable[[Inject], None] | None = None,
+) -> ExerciseRun:
     """Play a run to its end, sleeping until each inject is due (clock and sleep are injectable)."""
     while True:
         for inject in apply_due(run, now=clock()):
@@ -139,12 +184,16 @@ def run_from_cli(path: str, *, speed: float, check_only: bool) -> int:
     scenario = load(path)
     missing = [c for c in scenario["communes"] if c not in territory_codes()]
     if missing:
-        raise UserError(f"{path}: commune(s) {', '.join(missing)} not in the territory (beffroi territory add).",
-                        [Problem("not in the territory", file=path, field="communes")])
+        raise UserError(
+            f"{path}: commune(s) {', '.join(missing)} not in the territory (beffroi territory add).",
+            [Problem("not in the territory", file=path, field="communes")],
+        )
     last = scenario["injects"][-1]["offset_seconds"]
-    print(f"Scenario {scenario['name']!r}: {len(scenario['injects'])} injects over "
-          f"{timedelta(seconds=last)} of scenario time; at speed ×{speed:g} about "
-          f"{timedelta(seconds=round(last / speed))} of real time.")
+    print(
+        f"Scenario {scenario['name']!r}: {len(scenario['injects'])} injects over "
+        f"{timedelta(seconds=last)} of scenario time; at speed ×{speed:g} about "
+        f"{timedelta(seconds=round(last / speed))} of real time."
+    )
     if check_only:
         print("Scenario valid.")
         return 0

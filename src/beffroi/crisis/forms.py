@@ -78,8 +78,11 @@ class StaffingForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Tâche"), max_length=300)
-    assignee_label = forms.CharField(label=_("Attribuée à (service ou personne)"), max_length=150, required=False)
-    priority = forms.TypedChoiceField(label=_("Priorité"), choices=Task.Priority.choices, coerce=int,
-                                      initial=Task.Priority.NORMAL)
+    assignee_label = forms.CharField(
+        label=_("Attribuée à (service ou personne)"), max_length=150, required=False
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priorité"), choices=Task.Priority.choices, coerce=int, initial=Task.Priority.NORMAL
+    )
     deadline = ParisDateTimeField(label=_("Échéance"), required=False)
     source_entry = forms.IntegerField(label=_("Liée à l'entrée n°"), required=False, min_value=1)

@@ -102,11 +102,15 @@ def validate(text: str, *, filename: str = "scenario.yaml") -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise UserError(f"{filename}: not valid YAML.", [Problem(str(getattr(exc, "problem", exc)), file=filename,
-                                                                  line=mark.line + 1 if mark else None)])
+        raise UserError(
+            f"{filename}: not valid YAML.",
+            [Problem(str(getattr(exc, "problem", exc)), file=filename, line=mark.line + 1 if mark else None)],
+        )
     if not isinstance(data, dict):
-        raise UserError(f"{filename}: a scenario is a mapping (name, hazard, communes, injects).",
-                        [Problem("expected a mapping", file=filename, line=1)])
+        raise UserError(
+            f"{filename}: a scenario is a mapping (name, hazard, communes, injects).",
+            [Problem("expected a mapping", file=filename, line=1)],
+        )
     lines = _line_map(node)
     problems: list[Problem] = []
 
@@ -128,7 +132,7 @@ def validate(text: str, *, filename: str = "scenario.yaml") -> dict[str, Any]:
         communes = [communes]
     communes = [str(c).zfill(5) for c in communes] if isinstance(communes, list) else []
     if not communes or not all(c.isdigit() or c[:2] in ("2A", "2B") for c in communes):
-        bad("communes: a list of INSEE codes, e.g. [\"94052\"]", ("communes",), "communes")
+        bad('communes: a list of INSEE codes, e.g. ["94052"]', ("communes",), "communes")
     level = data.get("level", 2)
     if level not in LEVELS:
         bad("level is 1 to 4", ("level",), "level")
@@ -142,7 +146,11 @@ def validate(text: str, *, filename: str = "scenario.yaml") -> dict[str, Any]:
             except ValueError:
                 start_dt = None
         if start_dt is None or start_dt.tzinfo is None:
-            bad("start is an ISO date-time with its offset, e.g. 2026-01-20T06:00:00+01:00", ("start",), "start")
+            bad(
+                "start is an ISO date-time with its offset, e.g. 2026-01-20T06:00:00+01:00",
+                ("start",),
+                "start",
+            )
             start = None
         else:
             start = start_dt.isoformat()
@@ -158,26 +166,41 @@ def validate(text: str, *, filename: str = "scenario.yaml") -> dict[str, Any]:
             continue
         for key in raw:
             if key not in INJECT_FIELDS:
-                bad(f"unknown field (expected {', '.join(sorted(INJECT_FIELDS))})", where + (key,), f"injects[{i}].{key}")
+                bad(
+                    f"unknown field (expected {', '.join(sorted(INJECT_FIELDS))})",
+                    where + (key,),
+                    f"injects[{i}].{key}",
+                )
         offset = parse_offset(raw.get("at", ""))
         if offset is None:
-            bad("at is an offset HH:MM from the scenario start, e.g. \"01:30\"", where + ("at",), f"injects[{i}].at")
+            bad(
+                'at is an offset HH:MM from the scenario start, e.g. "01:30"',
+                where + ("at",),
+                f"injects[{i}].at",
+            )
         kind = raw.get("kind")
         if kind not in KINDS:
             bad(f"unknown kind {kind!r} (one of {', '.join(KINDS)})", where + ("kind",), f"injects[{i}].kind")
             continue
         text = str(raw.get("text") or "").strip()
-        item: dict[str, Any] = {"index": i, "offset_seconds": int(offset.total_seconds()) if offset else 0,
-                                "kind": kind, "text": text, "source": raw.get("source") or KINDS[kind][0],
-                                "category": raw.get("category") or KINDS[kind][1],
-                                "location": str(raw.get("location") or "")}
+        item: dict[str, Any] = {
+            "index": i,
+            "offset_seconds": int(offset.total_seconds()) if offset else 0,
+            "kind": kind,
+            "text": text,
+            "source": raw.get("source") or KINDS[kind][0],
+            "category": raw.get("category") or KINDS[kind][1],
+            "location": str(raw.get("location") or ""),
+        }
         if kind == "observation":
             for key in ("series", "unit"):
                 if not str(raw.get(key) or "").strip():
                     bad(f"an observation needs {key}", where + (key,), f"injects[{i}].{key}")
             if not isinstance(raw.get("value"), int | float) or isinstance(raw.get("value"), bool):
                 bad("value is a number", where + ("value",), f"injects[{i}].value")
-            item.update(series=str(raw.get("series") or ""), value=raw.get("value"), unit=str(raw.get("unit") or ""))
+            item.update(
+                series=str(raw.get("series") or ""), value=raw.get("value"), unit=str(raw.get("unit") or "")
+            )
         elif kind == "level":
             if raw.get("level") not in LEVELS:
                 bad("level is 1 to 4", where + ("level",), f"injects[{i}].level")
@@ -189,9 +212,16 @@ def validate(text: str, *, filename: str = "scenario.yaml") -> dict[str, Any]:
     if problems:
         raise UserError(f"{filename}: the scenario is not valid.", problems)
     injects.sort(key=lambda it: (it["offset_seconds"], it["index"]))
-    return {"name": name, "description": str(data.get("description") or ""), "hazard": hazard,
-            "communes": communes, "level": level, "start": start, "injects": injects,
-            "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return {
+        "name": name,
+        "description": str(data.get("description") or ""),
+        "hazard": hazard,
+        "communes": communes,
+        "level": level,
+        "start": start,
+        "injects": injects,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
 
 
 def _check_choice(item, where, i, bad) -> None:
@@ -207,7 +237,16 @@ def _check_choice(item, where, i, bad) -> None:
 
 
 def as_inject(item: dict[str, Any]) -> Inject:
-    return Inject(index=item["index"], offset=timedelta(seconds=item["offset_seconds"]), kind=item["kind"],
-                  text=item["text"], source=item["source"], category=item["category"],
-                  series=item.get("series", ""), value=item.get("value"), unit=item.get("unit", ""),
-                  level=item.get("level"), location=item.get("location", ""))
+    return Inject(
+        index=item["index"],
+        offset=timedelta(seconds=item["offset_seconds"]),
+        kind=item["kind"],
+        text=item["text"],
+        source=item["source"],
+        category=item["category"],
+        series=item.get("series", ""),
+        value=item.get("value"),
+        unit=item.get("unit", ""),
+        level=item.get("level"),
+        location=item.get("location", ""),
+    )

@@ -61,8 +61,12 @@ def entries(crisis: Crisis, *, category: str | None = None) -> QuerySet:
 def chain_head(crisis: Crisis) -> dict[str, Any]:
     head = LogChain.objects.filter(crisis=crisis).first()
     value = head.head_hash if head else GENESIS
-    return {"length": head.length if head else 0, "hash": value, "short": format_head(value),
-            "updated_at": head.updated_at if head else None}
+    return {
+        "length": head.length if head else 0,
+        "hash": value,
+        "short": format_head(value),
+        "updated_at": head.updated_at if head else None,
+    }
 
 
 def tasks(crisis: Crisis, *, open_only: bool = False) -> QuerySet:

@@ -29,7 +29,9 @@ urlpatterns = [
     path("moyens/ajouter/", views_means.add_resource, name="add_resource"),
     path("moyens/<int:resource_id>/pret/", views_means.lend_resource, name="lend_resource"),
     path("moyens/pret/<int:loan_id>/retour/", views_means.return_resource, name="return_resource"),
-    path("hebergements/<int:shelter_id>/occupation/", views_means.shelter_occupancy, name="shelter_occupancy"),
+    path(
+        "hebergements/<int:shelter_id>/occupation/", views_means.shelter_occupancy, name="shelter_occupancy"
+    ),
     path("exercices/", views_exercise.exercises, name="exercises"),
     path("exercices/lancer/", views_exercise.start, name="exercise_start"),
 ]

@@ -41,10 +41,16 @@ def index(request: HttpRequest) -> HttpResponse:
     crises = selectors.crises_for_user(request.user)
     can_open = has_perm(request.user, "crisis.open_crisis") or has_perm(request.user, "crisis.run_exercise")
     form = OpenCrisisForm(communes=communes_for_user(request.user)) if can_open else None
-    return render(request, "crisis/index.html", {
-        "active": [c for c in crises if c.is_open], "closed": [c for c in crises if not c.is_open][:50],
-        "form": form, "can_open_real": has_perm(request.user, "crisis.open_crisis"),
-    })
+    return render(
+        request,
+        "crisis/index.html",
+        {
+            "active": [c for c in crises if c.is_open],
+            "closed": [c for c in crises if not c.is_open][:50],
+            "form": form,
+            "can_open_real": has_perm(request.user, "crisis.open_crisis"),
+        },
+    )
 
 
 @require_POST
@@ -67,11 +73,17 @@ def _context(request: HttpRequest, crisis, **extra) -> dict:
     can = {
         "write": crisis.is_open and in_crisis and has_perm(user, "crisis.add_logentry"),
         "escalate": crisis.is_open and in_crisis and has_perm(user, "crisis.escalate_crisis"),
-        "close": crisis.is_open and in_crisis and (has_perm(user, "crisis.close_crisis") or (
-            crisis.exercise and has_perm(user, "crisis.run_exercise"))),
+        "close": crisis.is_open
+        and in_crisis
+        and (
+            has_perm(user, "crisis.close_crisis")
+            or (crisis.exercise and has_perm(user, "crisis.run_exercise"))
+        ),
         "tasks": crisis.is_open and in_crisis and has_perm(user, "crisis.change_task"),
     }
-    users = get_user_model().objects.filter(is_active=True, commune_memberships__commune_code__in=crisis.communes)
+    users = get_user_model().objects.filter(
+        is_active=True, commune_memberships__commune_code__in=crisis.communes
+    )
     context = {
         "crisis": crisis,
         "communes_names": selectors.crisis_communes_names(crisis),
@@ -114,9 +126,17 @@ def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             actions.do_append_entry(
-                crisis, text=data["text"], category=data["category"], source=data["source"], actor=request.user,
-                occurred_at=data["occurred_at"], deferred=data["deferred"], corrects=_entry_id(crisis, data["corrects"]),
-                location_label=data["location_label"], lat=data["lat"], lon=data["lon"],
+                crisis,
+                text=data["text"],
+                category=data["category"],
+                source=data["source"],
+                actor=request.user,
+                occurred_at=data["occurred_at"],
+                deferred=data["deferred"],
+                corrects=_entry_id(crisis, data["corrects"]),
+                location_label=data["location_label"],
+                lat=data["lat"],
+                lon=data["lon"],
                 attachment=data["attachment"] or None,
             )
             form = EntryForm()
@@ -125,8 +145,11 @@ def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form_error = form.errors.as_text()
     if _htmx(request):
-        return render(request, "crisis/detail.html#journal",
-                      _context(request, crisis, entry_form=form, form_error=form_error))
+        return render(
+            request,
+            "crisis/detail.html#journal",
+            _context(request, crisis, entry_form=form, form_error=form_error),
+        )
     if form_error:
         messages.error(request, form_error)
     return redirect("crisis:detail", pk=pk)
@@ -147,17 +170,52 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="main-courante-{crisis.pk}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["seq", "recorded_at_utc", "occurred_at_utc", "deferred", "author", "source", "category",
-                     "text", "location", "lat", "lon", "corrects_seq", "exercise", "prev_hash", "hash"])
+    writer.writerow(
+        [
+            "seq",
+            "recorded_at_utc",
+            "occurred_at_utc",
+            "deferred",
+            "author",
+            "source",
+            "category",
+            "text",
+            "location",
+            "lat",
+            "lon",
+            "corrects_seq",
+            "exercise",
+            "prev_hash",
+            "hash",
+        ]
+    )
     for e in selectors.entries(crisis):
-        writer.writerow([e.seq, e.recorded_at.isoformat(), e.occurred_at.isoformat(), int(e.deferred), e.author_label,
-                         e.source, e.category, e.text, e.location_label, e.lat or "", e.lon or "",
-                         e.corrects.seq if e.corrects else "", int(e.exercise), e.prev_hash, e.hash])
+        writer.writerow(
+            [
+                e.seq,
+                e.recorded_at.isoformat(),
+                e.occurred_at.isoformat(),
+                int(e.deferred),
+                e.author_label,
+                e.source,
+                e.category,
+                e.text,
+                e.location_label,
+                e.lat or "",
+                e.lon or "",
+                e.corrects.seq if e.corrects else "",
+                int(e.exercise),
+                e.prev_hash,
+                e.hash,
+            ]
+        )
     writer.writerow([f"# chain head: {head['hash']} ({head['length']} entries)"])
     return response
 
 
-def _post_action(request: HttpRequest, pk: int, form_class, action, prefix: str, **form_kwargs) -> HttpResponse:
+def _post_action(
+    request: HttpRequest, pk: int, form_class, action, prefix: str, **form_kwargs
+) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
     form = form_class(request.POST, prefix=prefix, **form_kwargs)
     if not form.is_valid():
@@ -172,27 +230,50 @@ def _post_action(request: HttpRequest, pk: int, form_class, action, prefix: str,
 
 @require_POST
 def escalate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(request, pk, EscalateForm, lambda c, d: actions.do_escalate(
-        c, level=d["level"], reason=d["reason"], actor=request.user), "level")
+    return _post_action(
+        request,
+        pk,
+        EscalateForm,
+        lambda c, d: actions.do_escalate(c, level=d["level"], reason=d["reason"], actor=request.user),
+        "level",
+    )
 
 
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(request, pk, CloseForm, lambda c, d: actions.do_close_crisis(
-        c, summary=d["summary"], actor=request.user), "close")
+    return _post_action(
+        request,
+        pk,
+        CloseForm,
+        lambda c, d: actions.do_close_crisis(c, summary=d["summary"], actor=request.user),
+        "close",
+    )
 
 
 @require_POST
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
     users = get_user_model().objects.filter(is_active=True)
-    return _post_action(request, pk, HandoverForm, lambda c, d: actions.do_handover(
-        c, incoming=d["incoming"], summary=d["summary"], actor=request.user), "handover", users=users)
+    return _post_action(
+        request,
+        pk,
+        HandoverForm,
+        lambda c, d: actions.do_handover(c, incoming=d["incoming"], summary=d["summary"], actor=request.user),
+        "handover",
+        users=users,
+    )
 
 
 @require_POST
 def add_staffing(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(request, pk, StaffingForm, lambda c, d: actions.do_add_staffing(
-        c, cell=d["cell"], name=d["name"], contact=d["contact"], actor=request.user), "staff")
+    return _post_action(
+        request,
+        pk,
+        StaffingForm,
+        lambda c, d: actions.do_add_staffing(
+            c, cell=d["cell"], name=d["name"], contact=d["contact"], actor=request.user
+        ),
+        "staff",
+    )
 
 
 @require_POST

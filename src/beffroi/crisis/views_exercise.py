@@ -25,8 +25,16 @@ def _scenarios() -> list[dict]:
     for path in sorted(scenarios_dir().glob("*.yaml")):
         try:
             data = scenario.load(path)
-            found.append({"file": path.name, "name": data["name"], "hazard": data["hazard"],
-                          "communes": data["communes"], "injects": len(data["injects"]), "error": ""})
+            found.append(
+                {
+                    "file": path.name,
+                    "name": data["name"],
+                    "hazard": data["hazard"],
+                    "communes": data["communes"],
+                    "injects": len(data["injects"]),
+                    "error": "",
+                }
+            )
         except UserError as exc:
             found.append({"file": path.name, "name": path.stem, "error": str(exc)})
     return found
@@ -36,9 +44,15 @@ def exercises(request: HttpRequest) -> HttpResponse:
     require(request.user, "crisis.view_crisis")
     runs = ExerciseRun.objects.select_related("crisis").order_by("-started_at")
     runs = [r for r in runs if selectors.can_see(request.user, r.crisis)][:30]
-    return render(request, "crisis/exercises.html", {
-        "scenarios": _scenarios(), "runs": runs, "can_run": has_perm(request.user, "crisis.run_exercise"),
-    })
+    return render(
+        request,
+        "crisis/exercises.html",
+        {
+            "scenarios": _scenarios(),
+            "runs": runs,
+            "can_run": has_perm(request.user, "crisis.run_exercise"),
+        },
+    )
 
 
 @require_POST
@@ -68,8 +82,9 @@ def tick(request: HttpRequest, pk: int) -> HttpResponse:
     run.refresh_from_db()
     crisis.refresh_from_db()
     can = {"write": crisis.is_open}
-    response = render(request, "crisis/_exercise_panel.html",
-                      {"exercise_run": run, "crisis": crisis, "can": can})
+    response = render(
+        request, "crisis/_exercise_panel.html", {"exercise_run": run, "crisis": crisis, "can": can}
+    )
     response["X-Injects-Applied"] = str(played)
     if played:
         response["HX-Trigger"] = "journal-changed"

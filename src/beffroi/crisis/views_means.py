@@ -37,9 +37,18 @@ def add_task(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         try:
-            entry = selectors.entries(crisis).filter(seq=d["source_entry"]).first() if d["source_entry"] else None
-            am.do_create_task(crisis, title=d["title"], assignee_label=d["assignee_label"], priority=d["priority"],
-                              deadline=d["deadline"], source_entry=entry, actor=request.user)
+            entry = (
+                selectors.entries(crisis).filter(seq=d["source_entry"]).first() if d["source_entry"] else None
+            )
+            am.do_create_task(
+                crisis,
+                title=d["title"],
+                assignee_label=d["assignee_label"],
+                priority=d["priority"],
+                deadline=d["deadline"],
+                source_entry=entry,
+                actor=request.user,
+            )
         except UserError as exc:
             messages.error(request, str(exc))
     else:
@@ -68,7 +77,9 @@ def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = get_object_or_404(ReflexSheet, pk=request.POST.get("sheet") or 0)
     try:
         run = am.do_start_reflex_sheet(crisis, sheet, actor=request.user)
-        messages.success(request, f"Fiche « {run.sheet_title} » déclenchée : {run.tasks.count()} tâches créées.")
+        messages.success(
+            request, f"Fiche « {run.sheet_title} » déclenchée : {run.tasks.count()} tâches créées."
+        )
     except UserError as exc:
         messages.error(request, str(exc))
     return redirect("crisis:detail", pk=pk)
@@ -85,10 +96,14 @@ def attachment(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
 # --- reflex sheets -------------------------------------------------------------------------
 def sheets(request: HttpRequest) -> HttpResponse:
     require(request.user, "crisis.view_reflexsheet")
-    return render(request, "crisis/sheets.html", {
-        "sheets": selectors.reflex_sheets(_codes(request.user)),
-        "can_edit": has_perm(request.user, "crisis.change_reflexsheet"),
-    })
+    return render(
+        request,
+        "crisis/sheets.html",
+        {
+            "sheets": selectors.reflex_sheets(_codes(request.user)),
+            "can_edit": has_perm(request.user, "crisis.change_reflexsheet"),
+        },
+    )
 
 
 def _items_from_post(post) -> list[dict]:
@@ -100,8 +115,14 @@ def _items_from_post(post) -> list[dict]:
             continue
         minutes = parts[2] if len(parts) > 2 and parts[2].isdigit() else None
         priority = parts[3] if len(parts) > 3 and parts[3] in ("1", "2", "3") else "2"
-        items.append({"title": parts[0], "cell": parts[1] if len(parts) > 1 else "",
-                      "within_minutes": int(minutes) if minutes else None, "priority": int(priority)})
+        items.append(
+            {
+                "title": parts[0],
+                "cell": parts[1] if len(parts) > 1 else "",
+                "within_minutes": int(minutes) if minutes else None,
+                "priority": int(priority),
+            }
+        )
     return items
 
 
@@ -114,22 +135,39 @@ def sheet_edit(request: HttpRequest, sheet_id: int | None = None) -> HttpRespons
     if request.method == "POST":
         try:
             level = int(request.POST.get("level") or 0)
-            sheet = am.do_save_reflex_sheet(actor=request.user, sheet=sheet, commune=request.POST.get("commune", ""),
-                                            hazard=request.POST.get("hazard", ""), level=level,
-                                            title=request.POST.get("title", ""),
-                                            objective=request.POST.get("objective", ""),
-                                            items=_items_from_post(request.POST))
+            sheet = am.do_save_reflex_sheet(
+                actor=request.user,
+                sheet=sheet,
+                commune=request.POST.get("commune", ""),
+                hazard=request.POST.get("hazard", ""),
+                level=level,
+                title=request.POST.get("title", ""),
+                objective=request.POST.get("objective", ""),
+                items=_items_from_post(request.POST),
+            )
             messages.success(request, f"Fiche enregistrée (version {sheet.version}).")
             return redirect("crisis:sheets")
         except (UserError, ValueError) as exc:
             error = str(exc)
-    items_text = "\n".join(
-        f"{i.title} | {i.cell} | {i.within_minutes or ''} | {i.priority}" for i in sheet.items.all()
-    ) if sheet else ""
-    return render(request, "crisis/sheet_edit.html", {
-        "sheet": sheet, "items_text": items_text, "error": error, "hazards": Hazard.choices,
-        "levels": list(LEVELS.items()), "communes": communes_for_user(request.user),
-    })
+    items_text = (
+        "\n".join(
+            f"{i.title} | {i.cell} | {i.within_minutes or ''} | {i.priority}" for i in sheet.items.all()
+        )
+        if sheet
+        else ""
+    )
+    return render(
+        request,
+        "crisis/sheet_edit.html",
+        {
+            "sheet": sheet,
+            "items_text": items_text,
+            "error": error,
+            "hazards": Hazard.choices,
+            "levels": list(LEVELS.items()),
+            "communes": communes_for_user(request.user),
+        },
+    )
 
 
 # --- directory -----------------------------------------------------------------------------
@@ -141,15 +179,23 @@ def directory(request: HttpRequest) -> HttpResponse:
         commune = request.POST.get("commune", "")
         _check_commune(request.user, commune)
         try:
-            am.do_save_contact(commune=commune, actor=request.user, **{
-                k: request.POST.get(k, "") for k in am.CONTACT_FIELDS})
+            am.do_save_contact(
+                commune=commune, actor=request.user, **{k: request.POST.get(k, "") for k in am.CONTACT_FIELDS}
+            )
             return redirect("crisis:directory")
         except UserError as exc:
             error = str(exc)
-    return render(request, "crisis/directory.html", {
-        "contacts": selectors.directory(codes), "communes": communes_for_user(request.user), "error": error,
-        "can_edit": has_perm(request.user, "crisis.add_contact"), "kinds": Contact.Kind.choices,
-    })
+    return render(
+        request,
+        "crisis/directory.html",
+        {
+            "contacts": selectors.directory(codes),
+            "communes": communes_for_user(request.user),
+            "error": error,
+            "can_edit": has_perm(request.user, "crisis.add_contact"),
+            "kinds": Contact.Kind.choices,
+        },
+    )
 
 
 # --- resources and shelters ----------------------------------------------------------------
@@ -157,9 +203,13 @@ def resources(request: HttpRequest) -> HttpResponse:
     require(request.user, "crisis.view_resource")
     codes = _codes(request.user)
     context = {
-        "resources": selectors.resources(codes), "shelters": selectors.shelters(codes),
-        "loans": ResourceLoan.objects.filter(returned_at__isnull=True, from_commune__in=codes).select_related("resource"),
-        "communes": communes_for_user(request.user), "active": selectors.active_crises(request.user),
+        "resources": selectors.resources(codes),
+        "shelters": selectors.shelters(codes),
+        "loans": ResourceLoan.objects.filter(returned_at__isnull=True, from_commune__in=codes).select_related(
+            "resource"
+        ),
+        "communes": communes_for_user(request.user),
+        "active": selectors.active_crises(request.user),
         "can_edit": has_perm(request.user, "crisis.change_resource"),
         "can_shelter": has_perm(request.user, "crisis.change_shelter"),
         "kinds": Resource.Kind.choices,
@@ -174,9 +224,15 @@ def add_resource(request: HttpRequest) -> HttpResponse:
     commune = request.POST.get("commune", "")
     _check_commune(request.user, commune)
     try:
-        am.do_save_resource(commune=commune, actor=request.user, name=request.POST.get("name", ""),
-                            kind=request.POST.get("kind", "autre"), quantity=int(request.POST.get("quantity") or 1),
-                            unit=request.POST.get("unit", ""), location=request.POST.get("location", ""))
+        am.do_save_resource(
+            commune=commune,
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            kind=request.POST.get("kind", "autre"),
+            quantity=int(request.POST.get("quantity") or 1),
+            unit=request.POST.get("unit", ""),
+            location=request.POST.get("location", ""),
+        )
     except (UserError, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect("crisis:resources")
@@ -190,8 +246,13 @@ def lend_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     if request.POST.get("crisis"):
         crisis = selectors.get_crisis_for_user(request.user, int(request.POST["crisis"]))
     try:
-        am.do_lend_resource(resource, to_commune=request.POST.get("to_commune", ""), crisis=crisis,
-                            note=request.POST.get("note", ""), actor=request.user)
+        am.do_lend_resource(
+            resource,
+            to_commune=request.POST.get("to_commune", ""),
+            crisis=crisis,
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        )
     except UserError as exc:
         messages.error(request, str(exc))
     return redirect("crisis:resources")
@@ -211,8 +272,13 @@ def shelter_occupancy(request: HttpRequest, shelter_id: int) -> HttpResponse:
     _check_commune(request.user, shelter.commune)
     active = [c for c in selectors.active_crises(request.user) if shelter.commune in c.communes]
     try:
-        am.do_set_occupancy(shelter, occupancy=int(request.POST.get("occupancy") or 0), actor=request.user,
-                            crisis=active[0] if active else None, status=request.POST.get("status") or None)
+        am.do_set_occupancy(
+            shelter,
+            occupancy=int(request.POST.get("occupancy") or 0),
+            actor=request.user,
+            crisis=active[0] if active else None,
+            status=request.POST.get("status") or None,
+        )
     except (UserError, ValueError) as exc:
         messages.error(request, str(exc))
     if _htmx(request):

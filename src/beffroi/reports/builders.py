@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beffroi.core.timeutil import to_paris, utcnow
 from beffroi.crisis import selectors as crisis_selectors
@@ -20,40 +21,91 @@ from beffroi.crisis.chain import verify
 from beffroi.territory.selectors import boundaries_feature_collection
 
 PCC_CELLS = [
-    ("DOS", _("Directeur des opérations : le maire (ou son représentant). Décide, alerte la population, "
-              "rend compte au préfet.")),
-    (_("Responsable du PCC"), _("Anime la cellule, tient le point de situation, organise les relèves.")),
-    (_("Secrétariat / main courante"), _("Tient la main courante, l'annuaire et la cartographie.")),
-    (_("Logistique"), _("Moyens matériels, services techniques, hébergements, ravitaillement, transports.")),
-    (_("Soutien aux populations"), _("Personnes vulnérables (registre), accueil, CCAS, bénévoles.")),
-    (_("Communication"), _("Messages à la population, standard téléphonique, relations avec les médias.")),
-    (_("Liaison COS"), _("Lien avec le commandant des opérations de secours (SDIS) sur le terrain.")),
+    (
+        "DOS",
+        gettext_lazy(
+            "Directeur des opérations : le maire (ou son représentant). Décide, alerte la population, "
+            "rend compte au préfet."
+        ),
+    ),
+    (
+        gettext_lazy("Responsable du PCC"),
+        gettext_lazy("Anime la cellule, tient le point de situation, organise les relèves."),
+    ),
+    (
+        gettext_lazy("Secrétariat / main courante"),
+        gettext_lazy("Tient la main courante, l'annuaire et la cartographie."),
+    ),
+    (
+        gettext_lazy("Logistique"),
+        gettext_lazy("Moyens matériels, services techniques, hébergements, ravitaillement, transports."),
+    ),
+    (
+        gettext_lazy("Soutien aux populations"),
+        gettext_lazy("Personnes vulnérables (registre), accueil, CCAS, bénévoles."),
+    ),
+    (
+        gettext_lazy("Communication"),
+        gettext_lazy("Messages à la population, standard téléphonique, relations avec les médias."),
+    ),
+    (
+        gettext_lazy("Liaison COS"),
+        gettext_lazy("Lien avec le commandant des opérations de secours (SDIS) sur le terrain."),
+    ),
 ]
 
 # Safety instructions of the DICRIM, per hazard (national consignes, Ministère de la transition écologique).
 DICRIM = {
     "inondation": [
-        _("Mettez-vous à l'abri dans un bâtiment, en hauteur ; ne descendez pas dans les sous-sols."),
-        _("Ne prenez pas votre voiture ; ne vous engagez jamais sur une route inondée, à pied ou en voiture."),
-        _("Coupez l'électricité et le gaz si l'eau menace d'entrer ; mettez vos biens et papiers en hauteur."),
-        _("N'allez pas chercher les enfants à l'école : ils sont mis en sécurité."),
-        _("Écoutez la radio (France Bleu) et suivez les consignes des autorités ; évacuez si on vous le demande."),
+        gettext_lazy(
+            "Mettez-vous à l'abri dans un bâtiment, en hauteur ; ne descendez pas dans les sous-sols."
+        ),
+        gettext_lazy(
+            "Ne prenez pas votre voiture ; ne vous engagez jamais sur une route inondée, à "
+            "pied ou en voiture."
+        ),
+        gettext_lazy(
+            "Coupez l'électricité et le gaz si l'eau menace d'entrer ; mettez vos biens et "
+            "papiers en hauteur."
+        ),
+        gettext_lazy("N'allez pas chercher les enfants à l'école : ils sont mis en sécurité."),
+        gettext_lazy(
+            "Écoutez la radio (France Bleu) et suivez les consignes des autorités ; évacuez "
+            "si on vous le demande."
+        ),
     ],
     "canicule": [
-        _("Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez en quantité suffisante."),
-        _("Rafraîchissez-vous : douches, linge humide, lieux climatisés ; fermez volets et fenêtres le jour."),
-        _("Évitez les efforts physiques et l'alcool ; ne sortez pas aux heures les plus chaudes."),
-        _("Prenez des nouvelles de vos proches âgés ou isolés ; inscrivez-les au registre de la mairie."),
-        _("Canicule info service : 0 800 06 66 66 (appel gratuit). En cas de malaise : 15."),
+        gettext_lazy(
+            "Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez en quantité suffisante."
+        ),
+        gettext_lazy(
+            "Rafraîchissez-vous : douches, linge humide, lieux climatisés ; fermez volets et "
+            "fenêtres le jour."
+        ),
+        gettext_lazy("Évitez les efforts physiques et l'alcool ; ne sortez pas aux heures les plus chaudes."),
+        gettext_lazy(
+            "Prenez des nouvelles de vos proches âgés ou isolés ; inscrivez-les au registre de la mairie."
+        ),
+        gettext_lazy("Canicule info service : 0 800 06 66 66 (appel gratuit). En cas de malaise : 15."),
     ],
     "tempete": [
-        _("Rentrez à l'abri ; limitez vos déplacements ; rangez les objets pouvant être emportés."),
-        _("Ne touchez pas aux fils électriques tombés ; ne vous abritez pas sous les arbres."),
+        gettext_lazy(
+            "Rentrez à l'abri ; limitez vos déplacements ; rangez les objets pouvant être emportés."
+        ),
+        gettext_lazy("Ne touchez pas aux fils électriques tombés ; ne vous abritez pas sous les arbres."),
     ],
     "general": [
-        _("Signal national d'alerte : son montant et descendant de 3 fois 1 min 41 s ; fin d'alerte : son continu de 30 s."),
-        _("Mettez-vous à l'abri, écoutez la radio, respectez les consignes, ne téléphonez qu'en cas d'urgence."),
-        _("Numéros d'urgence : 112, 15 (SAMU), 17 (police), 18 (pompiers), 114 (SMS, personnes sourdes)."),
+        gettext_lazy(
+            "Signal national d'alerte : son montant et descendant de 3 fois 1 min 41 s ; fin "
+            "d'alerte : son continu de 30 s."
+        ),
+        gettext_lazy(
+            "Mettez-vous à l'abri, écoutez la radio, respectez les consignes, ne téléphonez "
+            "qu'en cas d'urgence."
+        ),
+        gettext_lazy(
+            "Numéros d'urgence : 112, 15 (SAMU), 17 (police), 18 (pompiers), 114 (SMS, personnes sourdes)."
+        ),
     ],
 }
 
@@ -85,13 +137,25 @@ def alerts_for(crisis) -> list[dict[str, Any]]:
             from datetime import datetime
 
             sent = datetime.fromisoformat(sent)
-        reach = {label: alert[key] for key, label in (
-            ("targeted", _("ciblés")), ("delivered", _("remis")), ("failed", _("échecs")),
-            ("pending", _("en attente")), ("unreachable_in_area", _("injoignables dans la zone")))
-            if alert.get(key) is not None}
-        rows.append({"title": alert.get("headline") or f"#{alert.get('id')}",
-                     "status": " / ".join(str(alert[k]) for k in ("msgType", "state", "status") if alert.get(k)),
-                     "sent_at": sent, "reach": reach})
+        reach = {
+            label: alert[key]
+            for key, label in (
+                ("targeted", _("ciblés")),
+                ("delivered", _("remis")),
+                ("failed", _("échecs")),
+                ("pending", _("en attente")),
+                ("unreachable_in_area", _("injoignables dans la zone")),
+            )
+            if alert.get(key) is not None
+        }
+        rows.append(
+            {
+                "title": alert.get("headline") or f"#{alert.get('id')}",
+                "status": " / ".join(str(alert[k]) for k in ("msgType", "state", "status") if alert.get(k)),
+                "sent_at": sent,
+                "reach": reach,
+            }
+        )
     return rows
 
 
@@ -103,9 +167,14 @@ def retex(crisis) -> dict[str, Any]:
     task_rows = []
     for t in tasks:
         delay = t.delay()
-        task_rows.append({"task": t, "delay_min": _minutes(delay) if delay is not None else None,
-                          "late": delay is not None and delay.total_seconds() > 0,
-                          "took_min": _minutes(t.done_at - t.created_at) if t.done_at else None})
+        task_rows.append(
+            {
+                "task": t,
+                "delay_min": _minutes(delay) if delay is not None else None,
+                "late": delay is not None and delay.total_seconds() > 0,
+                "took_min": _minutes(t.done_at - t.created_at) if t.done_at else None,
+            }
+        )
     done = [r for r in task_rows if r["task"].status == "done"]
     late = [r for r in task_rows if r["late"] and r["task"].status != "cancelled"]
     open_tasks = [r for r in task_rows if r["task"].is_open]
@@ -118,7 +187,10 @@ def retex(crisis) -> dict[str, Any]:
         "decisions": sum(1 for e in entries if e.category == "decision"),
         "corrections": sum(1 for e in entries if e.corrects_id),
         "deferred": sum(1 for e in entries if e.deferred),
-        "tasks": len(tasks), "tasks_done": len(done), "tasks_late": len(late), "tasks_open": len(open_tasks),
+        "tasks": len(tasks),
+        "tasks_done": len(done),
+        "tasks_late": len(late),
+        "tasks_open": len(open_tasks),
         "median_task_min": sorted(r["took_min"] for r in done)[len(done) // 2] if done else None,
         "authors": len({e.author_label for e in entries}),
         "max_level": max(levels),
@@ -127,32 +199,61 @@ def retex(crisis) -> dict[str, Any]:
     }
     recommendations = []
     if late:
-        recommendations.append(_("%(n)d tâche(s) réalisée(s) ou restée(s) après leur échéance : revoir les délais des "
-                                 "fiches réflexes ou les moyens affectés (%(list)s).") % {
-            "n": len(late), "list": "; ".join(r["task"].title for r in late[:5])})
+        recommendations.append(
+            _(
+                "%(n)d tâche(s) réalisée(s) ou restée(s) après leur échéance : revoir les délais des "
+                "fiches réflexes ou les moyens affectés (%(list)s)."
+            )
+            % {"n": len(late), "list": "; ".join(r["task"].title for r in late[:5])}
+        )
     if open_tasks:
-        recommendations.append(_("%(n)d tâche(s) encore ouverte(s) à la clôture : désigner un responsable du suivi.")
-                               % {"n": len(open_tasks)})
+        recommendations.append(
+            _("%(n)d tâche(s) encore ouverte(s) à la clôture : désigner un responsable du suivi.")
+            % {"n": len(open_tasks)}
+        )
     if figures["deferred"]:
-        recommendations.append(_("%(n)d entrée(s) saisie(s) après coup depuis le papier : vérifier l'alimentation "
-                                 "de secours et le kit papier du PCC.") % {"n": figures["deferred"]})
+        recommendations.append(
+            _(
+                "%(n)d entrée(s) saisie(s) après coup depuis le papier : vérifier l'alimentation "
+                "de secours et le kit papier du PCC."
+            )
+            % {"n": figures["deferred"]}
+        )
     if figures["corrections"]:
-        recommendations.append(_("%(n)d correction(s) de la main courante : rappeler la vérification des "
-                                 "informations avant inscription.") % {"n": figures["corrections"]})
+        recommendations.append(
+            _(
+                "%(n)d correction(s) de la main courante : rappeler la vérification des "
+                "informations avant inscription."
+            )
+            % {"n": figures["corrections"]}
+        )
     if not crisis.reflex_runs.exists():
-        recommendations.append(_("Aucune fiche réflexe déclenchée : vérifier qu'une fiche existe pour cet aléa et ce "
-                                 "niveau."))
+        recommendations.append(
+            _("Aucune fiche réflexe déclenchée : vérifier qu'une fiche existe pour cet aléa et ce niveau.")
+        )
     if not report.ok:
-        recommendations.append(_("La chaîne de la main courante est rompue : enquête nécessaire avant toute "
-                                 "exploitation."))
-    recommendations.append(_("Mettre à jour l'annuaire opérationnel et l'inventaire des moyens après l'événement "
-                             "(obligatoire au moins tous les cinq ans)."))
+        recommendations.append(
+            _("La chaîne de la main courante est rompue : enquête nécessaire avant toute exploitation.")
+        )
+    recommendations.append(
+        _(
+            "Mettre à jour l'annuaire opérationnel et l'inventaire des moyens après l'événement "
+            "(obligatoire au moins tous les cinq ans)."
+        )
+    )
     return {
-        "crisis": crisis, "communes_names": crisis_selectors.crisis_communes_names(crisis),
-        "entries": entries, "decisions": [e for e in entries if e.category == "decision"],
-        "tasks": task_rows, "figures": figures, "recommendations": recommendations,
-        "alerts": alerts_for(crisis), "chain": report, "staffing": list(crisis.staffing.all()),
-        "handovers": list(crisis.handovers.all()), "reflex_runs": list(crisis.reflex_runs.all()),
+        "crisis": crisis,
+        "communes_names": crisis_selectors.crisis_communes_names(crisis),
+        "entries": entries,
+        "decisions": [e for e in entries if e.category == "decision"],
+        "tasks": task_rows,
+        "figures": figures,
+        "recommendations": recommendations,
+        "alerts": alerts_for(crisis),
+        "chain": report,
+        "staffing": list(crisis.staffing.all()),
+        "handovers": list(crisis.handovers.all()),
+        "reflex_runs": list(crisis.reflex_runs.all()),
         "generated_at": utcnow(),
     }
 
@@ -180,9 +281,11 @@ def _svg_map(commune, shelters, numbers: dict) -> str:
     def xy(lon, lat):
         return (lon * k - minx) * scale + 10, (maxy - lat) * scale + 10
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 20:.0f} {height + 20:.0f}" '
-             f'width="{80 * (width + 20) / (size + 20):.0f}mm" height="{80 * (height + 20) / (size + 20):.0f}mm" '
-             f'class="territory-map" role="img" aria-label="{_("Carte de")} {commune.name}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 20:.0f} {height + 20:.0f}" '
+        f'width="{80 * (width + 20) / (size + 20):.0f}mm" height="{80 * (height + 20) / (size + 20):.0f}mm" '
+        f'class="territory-map" role="img" aria-label="{_("Carte de")} {commune.name}">'
+    ]
     for ring in rings:
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p[:2]) for p in ring))
         parts.append(f'<polygon points="{points}" fill="#f4f4f4" stroke="#000" stroke-width="2"/>')
@@ -191,10 +294,12 @@ def _svg_map(commune, shelters, numbers: dict) -> str:
             continue
         x, y = xy(s.lon, s.lat)
         label = f"H{numbers[s.pk]}"
-        parts.append(f'<rect x="{x - 6:.0f}" y="{y - 6:.0f}" width="12" height="12" fill="#fff" stroke="#000" '
-                     f'stroke-width="2.5"/><rect x="{x + 8:.0f}" y="{y - 9:.0f}" width="{9 * len(label) + 4}" '
-                     f'height="18" fill="#fff" stroke="none"/><text x="{x + 10:.0f}" y="{y + 5:.0f}" '
-                     f'font-size="15" font-weight="bold">{label}</text>')
+        parts.append(
+            f'<rect x="{x - 6:.0f}" y="{y - 6:.0f}" width="12" height="12" fill="#fff" stroke="#000" '
+            f'stroke-width="2.5"/><rect x="{x + 8:.0f}" y="{y - 9:.0f}" width="{9 * len(label) + 4}" '
+            f'height="18" fill="#fff" stroke="none"/><text x="{x + 10:.0f}" y="{y + 5:.0f}" '
+            f'font-size="15" font-weight="bold">{label}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -206,32 +311,49 @@ def pcs(communes) -> dict[str, Any]:
     resources = list(crisis_selectors.resources(codes))
     shelters = list(crisis_selectors.shelters(codes))
     active = [c for c in crisis_selectors.active_crises() if set(c.communes) & set(codes)]
-    fingerprint = json.dumps({
-        "communes": codes,
-        "contacts": [(c.pk, c.updated_at.isoformat()) for c in contacts],
-        "sheets": [(s.pk, s.version) for s in sheets],
-        "resources": [(r.pk, r.updated_at.isoformat()) for r in resources],
-        "shelters": [(s.pk, s.capacity, s.updated_at.isoformat()) for s in shelters],
-    }, sort_keys=True)
+    fingerprint = json.dumps(
+        {
+            "communes": codes,
+            "contacts": [(c.pk, c.updated_at.isoformat()) for c in contacts],
+            "sheets": [(s.pk, s.version) for s in sheets],
+            "resources": [(r.pk, r.updated_at.isoformat()) for r in resources],
+            "shelters": [(s.pk, s.capacity, s.updated_at.isoformat()) for s in shelters],
+        },
+        sort_keys=True,
+    )
     numbers = {s.pk: i for i, s in enumerate(shelters, 1)}
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
     hazards = sorted({s.hazard for s in sheets} | {c.hazard for c in active})
-    logs = [{"crisis": c, "entries": list(crisis_selectors.entries(c)), "head": crisis_selectors.chain_head(c)}
-            for c in active]
+    logs = [
+        {"crisis": c, "entries": list(crisis_selectors.entries(c)), "head": crisis_selectors.chain_head(c)}
+        for c in active
+    ]
     return {
-        "communes": communes, "contacts": contacts, "sheets": sheets, "resources": resources,
-        "shelters": shelters, "active": logs, "cells": PCC_CELLS, "version": version,
+        "communes": communes,
+        "contacts": contacts,
+        "sheets": sheets,
+        "resources": resources,
+        "shelters": shelters,
+        "active": logs,
+        "cells": PCC_CELLS,
+        "version": version,
         "generated_at": utcnow(),
         "maps": [(c, _svg_map(c, shelters, numbers)) for c in communes],
         "dicrim": [(h, DICRIM[h]) for h in hazards if h in DICRIM] + [("general", DICRIM["general"])],
-        "geojson": boundaries_feature_collection(communes), "blank_rows": range(18),
+        "geojson": boundaries_feature_collection(communes),
+        "blank_rows": range(18),
     }
 
 
 def log(crisis) -> dict[str, Any]:
-    return {"crisis": crisis, "entries": list(crisis_selectors.entries(crisis)),
-            "head": crisis_selectors.chain_head(crisis), "chain": verify(crisis), "generated_at": utcnow(),
-            "communes_names": crisis_selectors.crisis_communes_names(crisis)}
+    return {
+        "crisis": crisis,
+        "entries": list(crisis_selectors.entries(crisis)),
+        "head": crisis_selectors.chain_head(crisis),
+        "chain": verify(crisis),
+        "generated_at": utcnow(),
+        "communes_names": crisis_selectors.crisis_communes_names(crisis),
+    }
 
 
 def paris(value):

@@ -14,7 +14,9 @@ def register(subparsers) -> None:
     pcs.add_argument("--out", required=True, help="Output PDF path.")
     pcs.add_argument("--commune", action="append", default=[], metavar="INSEE")
     pcs.set_defaults(handler=print_pcs)
-    retex = sub.add_parser("retex", help="Print the after-action report (RETEX) of a crisis (PDF, or HTML with .html).")
+    retex = sub.add_parser(
+        "retex", help="Print the after-action report (RETEX) of a crisis (PDF, or HTML with .html)."
+    )
     retex.add_argument("crisis")
     retex.add_argument("--out", required=True)
     retex.set_defaults(handler=print_retex)
@@ -23,7 +25,9 @@ def register(subparsers) -> None:
 def _write(out: str, body: bytes) -> None:
     path = Path(out)
     if not path.parent.exists():
-        raise UserError(f"{out}: directory {path.parent} does not exist.", [Problem("no such directory", field="out")])
+        raise UserError(
+            f"{out}: directory {path.parent} does not exist.", [Problem("no such directory", field="out")]
+        )
     path.write_bytes(body)
 
 
@@ -36,8 +40,10 @@ def print_pcs(args) -> int:
     selected = [c for c in communes() if not args.commune or c.code in args.commune]
     missing = set(args.commune) - {c.code for c in selected}
     if missing or not selected:
-        raise UserError("Unknown commune(s): " + (", ".join(sorted(missing)) or "the territory is empty"),
-                        [Problem("not in the territory", field="commune")])
+        raise UserError(
+            "Unknown commune(s): " + (", ".join(sorted(missing)) or "the territory is empty"),
+            [Problem("not in the territory", field="commune")],
+        )
     context = builders.pcs(selected)
     _write(args.out, render_pdf("reports/pcs.html", context))
     record(None, "reports.pcs.print", detail={"version": context["version"], "out": args.out})

@@ -21,7 +21,9 @@ def _pdf(body: bytes, filename: str) -> HttpResponse:
 
 def index(request: HttpRequest) -> HttpResponse:
     require(request.user, "crisis.view_crisis")
-    return render(request, "reports/index.html", {"crises": crisis_selectors.crises_for_user(request.user)[:50]})
+    return render(
+        request, "reports/index.html", {"crises": crisis_selectors.crises_for_user(request.user)[:50]}
+    )
 
 
 def pcs_html(request: HttpRequest) -> HttpResponse:
@@ -50,4 +52,6 @@ def retex_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def log_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = crisis_selectors.get_crisis_for_user(request.user, pk)
     record(request.user, "reports.log.print", crisis)
-    return _pdf(render_pdf("reports/log.html", builders.log(crisis), request), f"main-courante-{crisis.pk}.pdf")
+    return _pdf(
+        render_pdf("reports/log.html", builders.log(crisis), request), f"main-courante-{crisis.pk}.pdf"
+    )

@@ -63,10 +63,21 @@ class ChainOut(Schema):
 
 
 def _entry(e) -> dict:
-    return {"seq": e.seq, "recorded_at": e.recorded_at, "occurred_at": e.occurred_at, "deferred": e.deferred,
-            "author": e.author_label, "source": e.source, "category": e.category, "text": e.text,
-            "location": e.location_label, "corrects_seq": e.corrects.seq if e.corrects else None,
-            "exercise": e.exercise, "prev_hash": e.prev_hash, "hash": e.hash}
+    return {
+        "seq": e.seq,
+        "recorded_at": e.recorded_at,
+        "occurred_at": e.occurred_at,
+        "deferred": e.deferred,
+        "author": e.author_label,
+        "source": e.source,
+        "category": e.category,
+        "text": e.text,
+        "location": e.location_label,
+        "corrects_seq": e.corrects.seq if e.corrects else None,
+        "exercise": e.exercise,
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
 
 
 @router.get("/", response=list[CrisisOut])
@@ -93,10 +104,19 @@ def append_entry(request, crisis_id: int, payload: EntryIn):
     corrects = None
     if payload.corrects_seq:
         corrects = selectors.entries(crisis).filter(seq=payload.corrects_seq).first() or payload.corrects_seq
-    entry = actions.do_append_entry(crisis, text=payload.text, category=payload.category, source=payload.source,
-                                    actor=request.user, occurred_at=payload.occurred_at, deferred=payload.deferred,
-                                    corrects=corrects, location_label=payload.location, lat=payload.lat,
-                                    lon=payload.lon)
+    entry = actions.do_append_entry(
+        crisis,
+        text=payload.text,
+        category=payload.category,
+        source=payload.source,
+        actor=request.user,
+        occurred_at=payload.occurred_at,
+        deferred=payload.deferred,
+        corrects=corrects,
+        location_label=payload.location,
+        lat=payload.lat,
+        lon=payload.lon,
+    )
     return Status(201, _entry(entry))
 
 
@@ -105,5 +125,11 @@ def chain(request, crisis_id: int):
     """The chain head (to read out at a briefing) and the result of a full verification."""
     crisis = selectors.get_crisis_for_user(request.user, crisis_id)
     report = verify(crisis)
-    return {"length": report.length, "head": report.head, "short": report.short_head, "valid": report.ok,
-            "broken_seq": report.broken_seq, "reason": report.reason}
+    return {
+        "length": report.length,
+        "head": report.head,
+        "short": report.short_head,
+        "valid": report.ok,
+        "broken_seq": report.broken_seq,
+        "reason": report.reason,
+    }

@@ -2,12 +2,26 @@
 sheets, the directory, resources and shelters, exercises."""
 
 from beffroi.crisis.models.crisis import Crisis, Handover, Hazard, LogChain, Staffing
+from beffroi.crisis.models.exercise import ExerciseRun
 from beffroi.crisis.models.log import AppendOnlyError, LogEntry
 from beffroi.crisis.models.means import Contact, Resource, ResourceLoan, Shelter
 from beffroi.crisis.models.tasks import ReflexItem, ReflexRun, ReflexSheet, Task
-from beffroi.crisis.models.exercise import ExerciseRun
 
 __all__ = [
-    "AppendOnlyError", "Contact", "Crisis", "ExerciseRun", "Handover", "Hazard", "LogChain", "LogEntry",
-    "ReflexItem", "ReflexRun", "ReflexSheet", "Resource", "ResourceLoan", "Shelter", "Staffing", "Task",
+    "AppendOnlyError",
+    "Contact",
+    "Crisis",
+    "ExerciseRun",
+    "Handover",
+    "Hazard",
+    "LogChain",
+    "LogEntry",
+    "ReflexItem",
+    "ReflexRun",
+    "ReflexSheet",
+    "Resource",
+    "ResourceLoan",
+    "Shelter",
+    "Staffing",
+    "Task",
 ]

@@ -27,10 +27,17 @@ LEVELS = {
     4: _("4 – crise majeure"),
 }
 LEVEL_ALIASES = {
-    "veille": 1, "vert": 1, "green": 1,
-    "vigilance": 2, "jaune": 2, "yellow": 2,
-    "alerte": 3, "orange": 3,
-    "crise": 4, "rouge": 4, "red": 4,
+    "veille": 1,
+    "vert": 1,
+    "green": 1,
+    "vigilance": 2,
+    "jaune": 2,
+    "yellow": 2,
+    "alerte": 3,
+    "orange": 3,
+    "crise": 4,
+    "rouge": 4,
+    "red": 4,
 }
 
 
@@ -44,17 +51,26 @@ class Crisis(models.Model):
     communes = models.JSONField(_("communes (codes INSEE)"), default=list)
     level = models.PositiveSmallIntegerField(_("niveau"), choices=list(LEVELS.items()), default=2)
     exercise = models.BooleanField(_("exercice"), default=False)
-    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.OPEN,
-                              db_index=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
     opened_at = models.DateTimeField(_("ouverte le"))
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closing_summary = models.TextField(_("bilan de clôture"), blank=True)
-    shift_lead = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("responsable de quart"))
+    shift_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("responsable de quart"),
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -94,6 +110,9 @@ class LogChain(models.Model):
     class Meta:
         verbose_name = _("tête de chaîne")
 
+    def __str__(self) -> str:
+        return f"{self.crisis_id}: {self.length} entries, head {self.head_hash[:16]}"
+
 
 class Staffing(models.Model):
     """Who sits in which cell of the communal command post (PCC), with their contact."""
@@ -112,8 +131,9 @@ class Staffing(models.Model):
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="staffing")
     cell = models.CharField(_("cellule"), max_length=30, choices=Cell.choices)
     name = models.CharField(_("nom"), max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     started_at = models.DateTimeField(_("depuis"))
     ended_at = models.DateTimeField(_("jusqu'à"), null=True, blank=True)
@@ -122,6 +142,9 @@ class Staffing(models.Model):
         ordering = ["cell", "started_at"]
         verbose_name = _("poste au PCC")
 
+    def __str__(self) -> str:
+        return f"{self.get_cell_display()}: {self.name}"
+
 
 class Handover(models.Model):
     """A shift handover: the outgoing lead briefs the incoming one; the chain head is read out."""
@@ -129,7 +152,9 @@ class Handover(models.Model):
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="handovers")
     at = models.DateTimeField(_("à"))
     outgoing = models.CharField(_("sortant"), max_length=150)
-    incoming = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    incoming = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     summary = models.TextField(_("points de situation"))
     open_tasks = models.PositiveIntegerField(default=0)
     chain_head = models.CharField(max_length=64)
@@ -137,3 +162,6 @@ class Handover(models.Model):
     class Meta:
         ordering = ["at"]
         verbose_name = _("relève")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.outgoing}"

@@ -15,3 +15,6 @@ class ExerciseRun(models.Model):
     started_at = models.DateTimeField()  # real (wall-clock) start
     applied = models.PositiveIntegerField(default=0)  # injects applied so far, in order
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.scenario_name} ×{self.speed:g}"

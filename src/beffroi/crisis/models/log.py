@@ -63,8 +63,9 @@ class LogEntry(models.Model):
     recorded_at = models.DateTimeField(_("enregistrée le (serveur, UTC)"))
     occurred_at = models.DateTimeField(_("heure de l'événement"))
     deferred = models.BooleanField(_("saisie différée"), default=False)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     author_label = models.CharField(_("auteur"), max_length=150)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
@@ -72,10 +73,17 @@ class LogEntry(models.Model):
     location_label = models.CharField(_("lieu"), max_length=200, blank=True)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     lon = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="corrections", verbose_name=_("corrige l'entrée"))
-    task = models.ForeignKey("crisis.Task", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="entries")
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("corrige l'entrée"),
+    )
+    task = models.ForeignKey(
+        "crisis.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
     attachment = models.FileField(_("pièce jointe"), upload_to="crisis/attachments/%Y/%m/", blank=True)
     attachment_sha256 = models.CharField(max_length=64, blank=True)
     exercise = models.BooleanField(_("exercice"), default=False)
@@ -150,4 +158,4 @@ def chain_hash(payload: dict[str, Any]) -> str:
 
 def format_head(value: str) -> str:
     """The first 16 hex digits in groups of four, to be read out at a briefing."""
-    return " ".join(value[i:i + 4] for i in range(0, 16, 4))
+    return " ".join(value[i : i + 4] for i in range(0, 16, 4))

@@ -29,6 +29,9 @@ class Contact(models.Model):
         ordering = ["commune", "kind", "organisation", "name"]
         verbose_name = _("contact de l'annuaire")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Resource(models.Model):
     class Kind(models.TextChoices):
@@ -63,6 +66,9 @@ class Resource(models.Model):
         ordering = ["commune", "kind", "name"]
         verbose_name = _("moyen")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class ResourceLoan(models.Model):
     """A resource of one commune lent to another (mutualisation intercommunale)."""
@@ -70,8 +76,9 @@ class ResourceLoan(models.Model):
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="loans")
     from_commune = models.CharField(max_length=5)
     to_commune = models.CharField(max_length=5)
-    crisis = models.ForeignKey("crisis.Crisis", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="loans")
+    crisis = models.ForeignKey(
+        "crisis.Crisis", null=True, blank=True, on_delete=models.PROTECT, related_name="loans"
+    )
     lent_at = models.DateTimeField()
     lent_by = models.CharField(max_length=150)
     returned_at = models.DateTimeField(null=True, blank=True)
@@ -79,6 +86,9 @@ class ResourceLoan(models.Model):
 
     class Meta:
         ordering = ["-lent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}: {self.from_commune} → {self.to_commune}"
 
 
 class Shelter(models.Model):
@@ -106,6 +116,9 @@ class Shelter(models.Model):
     class Meta:
         ordering = ["commune", "name"]
         verbose_name = _("lieu d'hébergement")
+
+    def __str__(self) -> str:
+        return self.name
 
     @property
     def free(self) -> int:

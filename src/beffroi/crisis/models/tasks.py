@@ -40,6 +40,9 @@ class ReflexItem(models.Model):
     class Meta:
         ordering = ["order", "id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class ReflexRun(models.Model):
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="reflex_runs")
@@ -51,6 +54,9 @@ class ReflexRun(models.Model):
 
     class Meta:
         ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return self.sheet_title
 
 
 class Task(models.Model):
@@ -68,18 +74,34 @@ class Task(models.Model):
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="tasks")
     title = models.CharField(_("tâche"), max_length=300)
     details = models.TextField(_("détails"), blank=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("attribuée à"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("attribuée à"),
+    )
     assignee_label = models.CharField(_("service / personne"), max_length=150, blank=True)
-    priority = models.PositiveSmallIntegerField(_("priorité"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priorité"), choices=Priority.choices, default=Priority.NORMAL
+    )
     deadline = models.DateTimeField(_("échéance"), null=True, blank=True)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.TODO)
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=150)
     done_at = models.DateTimeField(null=True, blank=True)
-    source_entry = models.ForeignKey("crisis.LogEntry", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("entrée d'origine"))
-    reflex_run = models.ForeignKey(ReflexRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    source_entry = models.ForeignKey(
+        "crisis.LogEntry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entrée d'origine"),
+    )
+    reflex_run = models.ForeignKey(
+        ReflexRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
 
     class Meta:
         ordering = ["status", "priority", "deadline", "id"]
