@@ -146,8 +146,9 @@ def test_areas_from_a_commune_iris_or_flood_level(catalogue, client_for, capsys)
     commune = post({"commune": "94052", "layers": ["residents"]}).json()
     assert commune["layers"][0]["figures"]["total"] == pytest.approx(32851, rel=0.002)
     iris = post({"iris": ["940520001", "940520002"], "layers": ["residents"]}).json()
-    from beffroi.sources.selectors import get_dataset
     import pyarrow.parquet as pq
+
+    from beffroi.sources.selectors import get_dataset
 
     table = pq.read_table(get_dataset("iris-population").parquet_path).to_pylist()
     expected = sum(r["pop_total"] for r in table if r["iris_code"] in ("940520001", "940520002"))

@@ -26,9 +26,10 @@ def test_save_list_and_recompute_when_a_dataset_changes(catalogue, make_user, cl
     assert before > 0 and stale_crossings() == []
 
     # The address layer is replaced by a smaller one: the saved crossing is stale, then recomputed.
+    import pyarrow.parquet as pq
+
     from beffroi.sources.actions import do_store_dataframe_dataset
     from beffroi.sources.selectors import get_dataset
-    import pyarrow.parquet as pq
 
     table = pq.read_table(get_dataset("addresses").parquet_path)
     do_store_dataframe_dataset(

@@ -7,6 +7,9 @@ from beffroi.crossing import demo
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
 
+AXE_RUN = "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+SERIOUS = ("serious", "critical")
+
 
 @pytest.fixture
 def demo_data(territory):
@@ -48,8 +51,9 @@ def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot)
     drawn = page.evaluate("window.__lastExposureBody")
     api = page.evaluate(
         "(body) => fetch('/api/crossing/exposure', {method: 'POST', credentials: 'same-origin', headers: "
-        "{'Content-Type': 'application/json', 'X-CSRFToken': document.querySelector('[name=csrfmiddlewaretoken]')"
-        ".value}, body: JSON.stringify(body)}).then(r => r.json())",
+        "{'Content-Type': 'application/json', "
+        "'X-CSRFToken': document.querySelector('[name=csrfmiddlewaretoken]').value}, "
+        "body: JSON.stringify(body)}).then(r => r.json())",
         drawn,
     )
     residents = next(layer for layer in api["layers"] if layer["layer"] == "residents")
@@ -80,8 +84,8 @@ def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot)
     assert page.locator("#scenario-level-value").inner_text().endswith("m")
     screenshot("crossing-scenario")
     page.add_script_tag(url="/static/vendor/axe/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
-    serious = [(v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    result = page.evaluate(AXE_RUN)
+    serious = [(v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in SERIOUS]
     assert result["passes"] and serious == [], serious
     assert page.js_errors == []
 
@@ -106,11 +110,13 @@ def test_profile_table_and_csv(page, make_user, demo_data, screenshot):
     page.get_by_role("button", name="Indice").click()
     screenshot("crossing-profile")
     page.add_script_tag(url="/static/vendor/axe/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
-    serious = [(v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    result = page.evaluate(AXE_RUN)
+    serious = [(v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in SERIOUS]
     assert result["passes"] and serious == [], serious
     with page.expect_download() as download:
         page.get_by_role("link", name="Exporter en CSV").click()
-    content = open(download.value.path(), encoding="utf-8").read()
+    from pathlib import Path
+
+    content = Path(download.value.path()).read_text(encoding="utf-8")
     assert content.startswith("code,name,population")
     assert page.js_errors == []

@@ -138,9 +138,8 @@ def exposure_command(args) -> int:
             console.print(f"[bold]{layer['layer']}[/]: {layer['method']}")
             for src in layer["sources"]:
                 flag = " [yellow](synthetic)[/]" if src.get("synthetic") else ""
-                console.print(
-                    f"  source: {src['title']} ({src['dataset']}, updated {src.get('updated_at') or '?'}){flag}"
-                )
+                when = src.get("updated_at") or "?"
+                console.print(f"  source: {src['title']} ({src['dataset']}, updated {when}){flag}")
     return 0
 
 

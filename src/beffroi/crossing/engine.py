@@ -1,3 +1,5 @@
+# ruff: noqa: S608 - SQL is built from quoted identifiers (ident), quoted paths (literal) and numbers;
+# every value from a user (the area) is a bound parameter.
 """The DuckDB engine: spatial queries on the catalogue's Parquet files.
 
 One in-memory DuckDB connection per thread, with the spatial extension loaded from the installed
@@ -163,9 +165,11 @@ def residents_by_addresses(
     minx, miny, maxx, maxy = geometry.bounds
     sql = f"""
         WITH a AS (SELECT ST_GeomFromWKB($area) AS g),
-        z AS (SELECT row_number() OVER () AS zid, *, ST_GeomFromWKB({g}) AS zg FROM read_parquet({literal(pop_path)})),
+        z AS (SELECT row_number() OVER () AS zid, *, ST_GeomFromWKB({g}) AS zg
+              FROM read_parquet({literal(pop_path)})),
         hit AS (SELECT z.* FROM z, a WHERE ST_Intersects(z.zg, a.g)),
-        box AS (SELECT min(ST_XMin(zg)) x0, min(ST_YMin(zg)) y0, max(ST_XMax(zg)) x1, max(ST_YMax(zg)) y1 FROM hit),
+        box AS (SELECT min(ST_XMin(zg)) x0, min(ST_YMin(zg)) y0, max(ST_XMax(zg)) x1, max(ST_YMax(zg)) y1
+                FROM hit),
         pts AS (SELECT {apt} AS pg FROM read_parquet({literal(addr_path)}), box
                 WHERE ST_X({apt}) BETWEEN box.x0 AND box.x1 AND ST_Y({apt}) BETWEEN box.y0 AND box.y1),
         per AS (
@@ -236,3 +240,12 @@ def presence_by_area(path: Path, geometry_column: str, geometry, hour: int) -> t
     """
     total, zones = con_fetch(sql, _area_param(geometry))[0]
     return float(total or 0.0), int(zones)
+
+
+def zones_by_code(path: Path, geometry_column: str, key: str, codes: list[str]) -> list[tuple[str, bytes]]:
+    """(code, WKB) of the rows whose ``key`` column is one of ``codes``."""
+    sql = (
+        f"SELECT {ident(key)}, {ident(geometry_column)} FROM read_parquet({literal(path)}) "
+        f"WHERE {ident(key)} IN ({', '.join(literal(c) for c in codes) or 'NULL'})"
+    )
+    return [(str(k), bytes(w)) for k, w in con_fetch(sql)]

@@ -11,6 +11,8 @@ hazard zone (highest level), registry people per 1,000 residents. Weights are tu
 
 from __future__ import annotations
 
+import contextlib
+
 import pyarrow.parquet as pq
 import shapely
 from shapely.geometry import mapping, shape
@@ -30,10 +32,8 @@ def weights_from(params: dict | None) -> dict[str, float]:
     for key in INDICATORS:
         raw = (params or {}).get(f"w_{key}")
         if raw not in (None, ""):
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 weights[key] = max(0.0, float(raw))
-            except (TypeError, ValueError):
-                pass
     return weights
 
 
@@ -59,8 +59,9 @@ def _population_by_commune(populations: list, codes: list[str]) -> tuple[dict, l
             continue
         bands = [b for b in (*BANDS, "pop_total") if b in cols]
         names = [c for c in ("iris_code", "iris_name") if c in cols]
+        # Quoted identifiers and literals only.
         sql = (
-            f"SELECT commune_code, {', '.join(engine.ident(c) for c in names + bands)} "
+            f"SELECT commune_code, {', '.join(engine.ident(c) for c in names + bands)} "  # noqa: S608
             f"FROM read_parquet({engine.literal(d.parquet_path)}) WHERE commune_code IN "
             f"({', '.join(engine.literal(c) for c in codes) or 'NULL'}) ORDER BY 1, 2"
         )

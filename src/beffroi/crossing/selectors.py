@@ -269,12 +269,8 @@ def area_from(
         for d in by_role(pool).get("residents", []):
             if "iris_code" not in engine.columns(d.parquet_path):
                 continue
-            codes = ", ".join(engine.literal(c) for c in iris)
-            rows = engine.con_fetch(
-                f"SELECT iris_code, {engine.ident(d.geometry_column)} FROM read_parquet({engine.literal(d.parquet_path)}) "
-                f"WHERE iris_code IN ({codes})"
-            )
-            geoms.extend((code, shapely.from_wkb(bytes(wkb))) for code, wkb in rows)
+            rows = engine.zones_by_code(d.parquet_path, d.geometry_column, "iris_code", list(iris))
+            geoms.extend((code, shapely.from_wkb(wkb)) for code, wkb in rows)
         missing = sorted(set(iris) - {c for c, _g in geoms})
         if missing:
             raise UserError(
@@ -288,8 +284,9 @@ def area_from(
         )
     levels = {lv: geom for lv, _label, geom in zone_levels(info)}
     if zone_level is None or float(zone_level) not in levels:
+        known = ", ".join(f"{v:g}" for v in sorted(levels))
         raise UserError(
-            f"Level {zone_level!r} is not in {zone_dataset!r}; levels: {', '.join(f'{v:g}' for v in sorted(levels))}.",
+            f"Level {zone_level!r} is not in {zone_dataset!r}; levels: {known}.",
             [Problem("unknown level", field="level")],
         )
     return shapely.geometry.mapping(levels[float(zone_level)])
