@@ -131,3 +131,38 @@ def test_monitoring_draft_without_actor(territory):
         alert.latest().state == "draft"
         and alert.latest().text("fr")["headline"] == "Canicule : vigilance orange"
     )
+
+
+def test_reach_report_counts_area_for_a_user(composer, mayor, subscribers, monkeypatch):
+    import beffroi.crossing.selectors as crossing
+
+    seen = {}
+
+    def fake_exposure(area, layers, *, user):
+        seen["user"] = user
+        return {
+            "layers": [
+                {"layer": "residents", "figures": {"total": 100}},
+                {"layer": "registry", "figures": {"total": 3}},
+            ]
+        }
+
+    monkeypatch.setattr(crossing, "exposure", fake_exposure)
+    alert = draft(composer)
+    publish_real(alert, composer, mayor)
+    dispatch_all()
+    report = reach_report(alert, composer)
+    assert seen["user"] == composer
+    assert report["area_counts"]["residents"] == 100 and report["area_counts"]["registry"] == 3
+    assert report["unreachable_in_area"] == 100 - report["area_counts"]["reached_subscribers"]
+    assert reach_report(alert)["unreachable_in_area"] is None
+
+
+def test_count_subscribers_in_area_for_crossing(composer, subscribers):
+    from beffroi.alerts.selectors import count_subscribers_in_area
+
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[2.18, 48.86], [2.19, 48.86], [2.19, 48.88], [2.18, 48.88], [2.18, 48.86]]],
+    }
+    assert count_subscribers_in_area(square, user=composer) == 1  # "gone" unsubscribed, "out" elsewhere

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from beffroi.alerts.models import Alert, AlertVersion, Delivery, Subscriber
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 
+log = logging.getLogger(__name__)
 
-def reach_report(alert: Alert | int) -> dict:
+
+def reach_report(alert: Alert | int, user: Any = None) -> dict:
     """Per alert and per message: targeted, delivered, failed, pending; and who in the area is unreachable.
 
-    ``unreachable_in_area`` comes from the registry's count of registered people in the area (counts
-    only, no names) minus nothing we can match: it is the number of people Beffroi knows of in the
-    area but cannot reach by any channel; ``None`` when the registry app cannot tell.
+    ``unreachable_in_area``: residents of the area (crossing app's estimate) minus subscribers reached
+    there; ``area_counts`` also gives the registry's count of vulnerable people in the area. Both need
+    a ``user`` allowed to see those counts; without one (or without the apps) they are ``None``.
     """
     if not isinstance(alert, Alert):
         alert = Alert.objects.get(pk=alert)
@@ -60,35 +64,72 @@ def reach_report(alert: Alert | int) -> dict:
         for k in totals:
             totals[k] += row[k]
     latest = alert.published_versions().last()
+    counts = _area_counts(latest, user) if latest else {}
     return {
         "alert": alert.pk,
         "status": alert.status,
         "cancelled": alert.cancelled,
         **totals,
-        "unreachable_in_area": _unreachable(latest) if latest else None,
+        "unreachable_in_area": counts.get("unreachable"),
+        "area_counts": counts,
         "versions": versions,
     }
 
 
-def _unreachable(version: AlertVersion) -> int | None:
-    """People the registry counts in the area minus subscribers reached there (never below 0)."""
-    try:
-        from beffroi.registry.selectors import count_in_area
-    except ImportError:
-        return None
+def _area_counts(version: AlertVersion, user: Any) -> dict:
+    """Residents and registered people in the area (counts only), and how many were not reached."""
     from beffroi.alerts.area import area_geojson
 
-    try:
-        in_area = count_in_area(area_geojson(version.area), user=None)
-    except Exception:  # the registry refuses anonymous counts or the area: say we do not know
-        return None
     reached = (
-        Delivery.objects.filter(version=version, state="delivered", subscriber__isnull=False)
+        Delivery.objects.filter(version__alert=version.alert, state="delivered", subscriber__isnull=False)
         .values("subscriber")
         .distinct()
         .count()
     )
-    return max(int(in_area) - reached, 0)
+    out: dict[str, Any] = {
+        "reached_subscribers": reached,
+        "residents": None,
+        "registry": None,
+        "unreachable": None,
+    }
+    if user is None:
+        return out
+    area = area_geojson(version.area)
+    try:
+        from beffroi.crossing.selectors import exposure
+
+        result = exposure(area, None, user=user)
+        for layer in result.get("layers", []):
+            if layer.get("layer") == "residents":
+                out["residents"] = int(layer.get("figures", {}).get("total") or 0)
+            if layer.get("layer") == "registry":
+                out["registry"] = int(layer.get("figures", {}).get("total") or 0)
+    except Exception:  # noqa: BLE001 - counts are optional: no dataset, no permission, area outside
+        log.debug("alerts: exposure unavailable for the reach report", exc_info=True)
+    if out["registry"] is None:
+        try:
+            from beffroi.registry.selectors import count_in_area
+
+            out["registry"] = int(count_in_area(area, user=user))
+        except Exception:  # noqa: BLE001
+            log.debug("alerts: registry count unavailable", exc_info=True)
+    if out["residents"] is not None:
+        out["unreachable"] = max(out["residents"] - reached, 0)
+    return out
+
+
+def count_subscribers_in_area(area_geojson: dict, *, user: Any) -> int:
+    """Active subscribers whose address lies in the area (for the crossing app's exposure)."""
+    if not has_perm(user, "alerts.view_alert"):
+        raise PermissionDenied("alerts.view_alert")
+    from beffroi.alerts.targeting import _in_area
+
+    points = list(
+        Subscriber.objects.filter(
+            confirmed_at__isnull=False, unsubscribed_at__isnull=True, lon__isnull=False
+        ).values_list("pk", "lon", "lat")
+    )
+    return len(_in_area(area_geojson, points)) if points else 0
 
 
 def alerts_for_crisis(crisis_id: int) -> list[dict]:

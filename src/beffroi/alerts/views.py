@@ -152,7 +152,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "version": version,
             "previews": channel_render.previews(version),
             "history": alert.versions.all(),
-            "reach": selectors.reach_report(alert),
+            "reach": selectors.reach_report(alert, user),
             "fralert": request_text(version),
             "needs_approval": actions.needs_approval(version),
             "can_edit": has_perm(user, "alerts.change_alert", alert.commune) and version.state != "published",

@@ -67,7 +67,7 @@ def draft_alert(request, payload: DraftIn):
 
 @router.get("/{pk}/reach")
 def reach(request, pk: int):
-    return selectors.reach_report(_alert(request, pk))
+    return selectors.reach_report(_alert(request, pk), request.user)
 
 
 @router.get("/{pk}/fralert")
