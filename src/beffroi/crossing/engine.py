@@ -97,7 +97,8 @@ def count(path: Path, geometry_column: str | None, geometry, *, group_by: str | 
         )
         return {str(k): int(n) for k, n in con.execute(sql, params).fetchall()}
     sql = f"SELECT count(*) FROM {src} WHERE {where.replace('$area', 'ST_GeomFromWKB($area)')}"
-    return {"total": int(con.execute(sql, params).fetchone()[0])}
+    row = con.execute(sql, params).fetchone()
+    return {"total": int(row[0]) if row else 0}
 
 
 def rows_in_area(

@@ -12,6 +12,7 @@ hazard zone (highest level), registry people per 1,000 residents. Weights are tu
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import pyarrow.parquet as pq
 import shapely
@@ -37,7 +38,7 @@ def weights_from(params: dict | None) -> dict[str, float]:
     return weights
 
 
-def zone_levels(info) -> list[tuple[float, str, object]]:
+def zone_levels(info) -> list[tuple[float, str, Any]]:
     """(level, label, shapely geometry) of a zones-per-level dataset, lowest level first."""
     table = pq.read_table(info.parquet_path)
     cols = table.column_names
@@ -103,7 +104,7 @@ def territorial_profile(
         row["share_75_plus"] = round(100 * row["pop_75_plus"] / total, 1) if total else 0.0
         row["share_00_14"] = round(100 * row["pop_00_14"] / total, 1) if total else 0.0
         boundary = Area(shape(c.boundary)) if c.boundary else None
-        facilities = {}
+        facilities: dict[str, int] = {}
         if boundary is not None:
             for d in roles.get("facilities", []):
                 for k, v in engine.count(

@@ -265,7 +265,7 @@ def area_from(
 
     pool = catalogue() if datasets is None else datasets
     if iris:
-        geoms = []
+        geoms: list[tuple[str, Any]] = []
         for d in by_role(pool).get("residents", []):
             if "iris_code" not in engine.columns(d.parquet_path):
                 continue

@@ -27,7 +27,8 @@ BANDS = ("pop_00_14", "pop_15_29", "pop_30_44", "pop_45_59", "pop_60_74", "pop_7
 BASE_PROFILE = (0.18, 0.17, 0.20, 0.20, 0.15, 0.10)
 PEOPLE_PER_ZONE = 2500
 PEOPLE_PER_ADDRESS = 10
-FACILITIES = {  # type: (label, residents per facility, minimum)
+# facility type -> (label, residents per facility, minimum per commune)
+FACILITIES = {
     "ecole": ("École", 2500, 1),
     "creche": ("Crèche", 5000, 1),
     "ehpad": ("EHPAD", 15000, 1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,7 +24,7 @@ from beffroi.territory.selectors import boundaries_feature_collection, communes_
 VIEW = "crossing.view_exposure"
 
 
-def _strings() -> dict[str, str]:
+def _strings() -> dict[str, Any]:
     return {
         "figure": _("Indicateur"),
         "value": _("Valeur"),
