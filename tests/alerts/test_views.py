@@ -70,3 +70,18 @@ def test_live_preview_counts_sms_and_strips_markup(client_for):
     assert data["sms"].startswith("EXERCICE") and "<i>" not in data["sms"]
     assert data["sms_segments"] == 1 and data["sms_length"] == len(data["sms"])
     assert c.get("/alertes/modele/canicule/").json()["en"]["headline"] == "Heatwave"
+
+
+def test_commune_edits_its_hazard_template(client_for):
+    c = client_for("communication", ["92063"])
+    assert c.get("/alertes/modeles/").status_code == 200
+    data = {
+        "commune": "92063",
+        "hazard": "canicule",
+        "fr_headline": "Canicule à Rueil",
+        "fr_instruction": "Salle fraîche",
+    }
+    assert c.post("/alertes/modeles/", data).status_code == 302
+    assert c.get("/alertes/modele/canicule/").json()["fr"]["headline"] == "Canicule à Rueil"
+    assert "Canicule à Rueil" in c.get("/alertes/nouvelle/?alea=canicule").content.decode()
+    assert c.post("/alertes/modeles/", {**data, "commune": "94052"}).status_code == 403

@@ -540,3 +540,23 @@ def do_unsubscribe(token: str, *, actor: Any = None) -> Subscriber:
         subscriber.save(update_fields=["unsubscribed_at"])
         audit.record(actor, "alerts.unsubscribe", subscriber, commune=subscriber.commune)
     return subscriber
+
+
+def do_save_template(*, commune: str, hazard: str, texts: dict, actor: Any) -> HazardTemplate:
+    """A commune's own wording for a hazard, used when composing from then on."""
+    require(actor, "alerts.change_hazardtemplate", commune)
+    clean_texts = {
+        lang: {
+            k: clean((texts.get(lang) or {}).get(k), multiline=k != "headline")
+            for k in ("headline", "description", "instruction")
+        }
+        for lang in LANGUAGES
+    }
+    if not clean_texts["fr"]["headline"]:
+        raise _bad("The French headline is required.", "fr_headline")
+    with transaction.atomic():
+        template, _created = HazardTemplate.objects.update_or_create(
+            commune=commune, hazard=hazard, defaults={"texts": clean_texts}
+        )
+        audit.record(actor, "alerts.save_template", template, commune=commune, detail={"hazard": hazard})
+    return template

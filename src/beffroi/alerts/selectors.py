@@ -198,3 +198,16 @@ def pending_approvals(user: Any):
     return AlertVersion.objects.filter(state="submitted", alert__in=alerts_for_user(user)).filter(
         ~Q(composed_by=user)
     )
+
+
+def template_texts(hazard: str, commune: str | None) -> dict:
+    """The wording to start from: the commune's template when it has one, else the built-in one."""
+    from beffroi.alerts.hazards import default_texts
+    from beffroi.alerts.models import HazardTemplate
+
+    texts = default_texts(hazard)
+    custom = HazardTemplate.objects.filter(commune=commune, hazard=hazard).first() if commune else None
+    if custom:
+        for lang, t in custom.texts.items():
+            texts.setdefault(lang, {}).update({k: v for k, v in t.items() if v})
+    return texts

@@ -9,6 +9,7 @@ urlpatterns = [
     path("nouvelle/", views.compose, name="compose"),
     path("apercu/", views.preview, name="preview"),
     path("modele/<str:hazard>/", views.template_texts, name="template"),
+    path("modeles/", views.templates_page, name="templates"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.edit, name="edit"),
     path("<int:pk>/soumettre/", views.submit, name="submit"),

@@ -13,7 +13,6 @@ from beffroi.alerts import actions, selectors
 from beffroi.alerts import render as channel_render
 from beffroi.alerts.forms import AlertForm
 from beffroi.alerts.fralert import request_text
-from beffroi.alerts.hazards import default_texts
 from beffroi.alerts.models import Alert, AlertVersion
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require
@@ -52,9 +51,46 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _first_commune(request) -> str | None:
+    return next(iter(c.code for c in communes_for_user(request.user)), None)
+
+
 def template_texts(request: HttpRequest, hazard: str) -> JsonResponse:
     require(request.user, "alerts.add_alert")
-    return JsonResponse(default_texts(hazard))
+    return JsonResponse(
+        selectors.template_texts(hazard, request.GET.get("commune") or _first_commune(request))
+    )
+
+
+def templates_page(request: HttpRequest) -> HttpResponse:
+    """The commune's own wording per hazard (used as the starting point when composing)."""
+    require(request.user, "alerts.change_hazardtemplate")
+    from beffroi.alerts.hazards import HAZARDS, LANGUAGES
+
+    communes = communes_for_user(request.user)
+    codes = [c.code for c in communes]
+    commune = request.POST.get("commune") or request.GET.get("commune") or (codes[0] if codes else "")
+    if commune not in codes:
+        raise PermissionDenied("commune")
+    if request.method == "POST":
+        hazard = request.POST.get("hazard", "")
+        texts = {
+            lang: {k: request.POST.get(f"{lang}_{k}", "") for k in ("headline", "description", "instruction")}
+            for lang in LANGUAGES
+        }
+        try:
+            actions.do_save_template(commune=commune, hazard=hazard, texts=texts, actor=request.user)
+        except UserError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Modèle enregistré."))
+        return redirect(f"{request.path}?commune={commune}")
+    rows = [(key, value["label"], selectors.template_texts(key, commune)) for key, value in HAZARDS.items()]
+    return render(
+        request,
+        "alerts/templates.html",
+        {"rows": rows, "communes": communes, "commune": commune, "languages": LANGUAGES},
+    )
 
 
 @require_POST
@@ -112,7 +148,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     else:
         hazard = request.GET.get("alea", "inondation")
         initial = {"hazard": hazard, "communes": [c.code for c in communes][:1]}
-        for lang, t in default_texts(hazard).items():
+        for lang, t in selectors.template_texts(hazard, _first_commune(request)).items():
             for k, v in t.items():
                 initial[f"{lang}_{k}"] = v
         form = AlertForm(initial=initial, communes=communes)
