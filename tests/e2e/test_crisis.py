@@ -60,6 +60,14 @@ def test_short_exercise_from_opening_to_retex(page, make_user, screenshot, tmp_p
         page.get_by_role("button", name="Inscrire").first.click()
         page.locator("#entries").get_by_text(text).wait_for()
 
+    # A located entry: a click on the map fills its position; it then shows as a marker.
+    page.locator("#crisis-map").click()
+    assert page.locator("#id_lat").input_value()
+    page.get_by_label("Message").fill("Eau sur la chaussée, boulevard de la Marne")
+    page.get_by_role("button", name="Inscrire").first.click()
+    page.locator("#entries").get_by_text("Eau sur la chaussée").wait_for()
+    page.wait_for_function("document.getElementById('crisis-map').dataset.markers === '1'")
+
     page.get_by_label("Déclencher une fiche réflexe").select_option(label="Crue — alerte (niveau 3)")
     page.get_by_role("button", name="Déclencher la fiche").click()
     page.get_by_text("Fermer le quai de la Marne").wait_for()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -25,7 +26,7 @@ from beffroi.crisis.forms import (
     TaskForm,
 )
 from beffroi.crisis.models import Staffing
-from beffroi.territory.selectors import communes_for_user
+from beffroi.territory.selectors import boundaries_feature_collection, communes, communes_for_user
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -102,6 +103,8 @@ def _context(request: HttpRequest, crisis, **extra) -> dict:
         "staffing_form": StaffingForm(prefix="staff"),
         "task_form": TaskForm(prefix="task"),
         "exercise_run": getattr(crisis, "exercise_run", None) if crisis.exercise else None,
+        "boundaries": boundaries_feature_collection([c for c in communes() if c.code in crisis.communes]),
+        "map_config": {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION},
     }
     context.update(extra)
     return context
@@ -252,7 +255,12 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
-    users = get_user_model().objects.filter(is_active=True)
+    crisis = selectors.get_crisis_for_user(request.user, pk)
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, commune_memberships__commune_code__in=crisis.communes)
+        .distinct()
+    )
     return _post_action(
         request,
         pk,
