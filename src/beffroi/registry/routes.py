@@ -45,7 +45,7 @@ class PlannedRoute:
 
 
 def solve(depot: tuple[float, float], jobs: list[tuple[object, float, float]], teams: int,
-          *, exploration_level: int = 4) -> tuple[list[PlannedRoute], list]:
+          *, exploration_level: int = 1) -> tuple[list[PlannedRoute], list]:
     """Order ``jobs`` (id, lon, lat) into ``teams`` balanced rounds. Returns routes and unassigned ids."""
     import vroom
 
