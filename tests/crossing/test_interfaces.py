@@ -40,8 +40,12 @@ def test_api_cli_and_selector_give_the_same_figures(catalogue, client_for, tmp_p
     assert ("facilities", "total") in figures
     assert api["area"]["communes"] == ["92063"]
     assert all(
-        s["synthetic"] for layer in api["layers"] if layer["layer"] != "registry" for s in layer["sources"]
+        s["synthetic"]
+        for layer in api["layers"]
+        if layer["layer"] not in ("registry", "subscribers")
+        for s in layer["sources"]
     )
+    assert figures[("subscribers", "total")] >= 0  # alerts' count_subscribers_in_area
 
     path = tmp_path / "area.geojson"
     path.write_text(json.dumps(AREA))
