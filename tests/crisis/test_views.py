@@ -119,3 +119,30 @@ def test_pages_render(client_for, crisis):
         assert client.get(url).status_code == 200, url
     response = client.get(f"/crise/{crisis.pk}/main-courante/export.csv")
     assert b"chain head" in response.content
+
+
+def test_an_attachment_is_hashed_into_the_chain(client_for, crisis, settings, tmp_path):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beffroi.crisis.chain import verify
+
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for("cellule_crise", ["94052"])
+    photo = b"\x89PNG fake photo of the quay"
+    response = client.post(
+        f"/crise/{crisis.pk}/main-courante/ajouter/",
+        {
+            "text": "Photo du quai",
+            "category": "info",
+            "source": "terrain",
+            "attachment": SimpleUploadedFile("quai.png", photo, content_type="image/png"),
+        },
+    )
+    assert response.status_code == 302
+    entry = LogEntry.objects.get(crisis=crisis, text="Photo du quai")
+    assert entry.attachment_sha256 == hashlib.sha256(photo).hexdigest()
+    assert verify(crisis).ok
+    download = client.get(f"/crise/{crisis.pk}/main-courante/{entry.seq}/piece-jointe")
+    assert b"".join(download.streaming_content) == photo

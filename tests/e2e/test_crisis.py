@@ -112,6 +112,17 @@ def test_exercise_from_the_ui_and_shelter_occupancy(page, make_user, screenshot,
     screenshot("crisis-exercise-ui")
     assert page.get_by_text("EXERCICE —").is_visible()
 
+    for path in (page.url, "/crise/", "/crise/moyens/", "/crise/exercices/", "/crise/annuaire/"):
+        page.goto(path)
+        page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+        )
+        serious = [
+            (v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")
+        ]
+        assert result["passes"] and serious == [], (path, serious)
+
     page.goto("/crise/moyens/")
     page.get_by_label("Occupation Espace Ariane (salle rafraîchie)").fill("35")
     page.locator("tr", has_text="Espace Ariane").get_by_role("button", name="OK").click()
