@@ -108,6 +108,8 @@ def test_profile_table_and_csv(page, make_user, demo_data, screenshot):
     page.goto("/croisements/profil/")
     assert page.locator("#profile-table tbody tr").count() == 3, (page.url, page.content()[:3000])
     page.get_by_role("button", name="Indice").click()
+    assert int(page.locator("#profile-map").get_attribute("data-iris")) > 50
+    page.get_by_label("Part des 75 ans et plus par IRIS (%)").check()
     screenshot("crossing-profile")
     page.add_script_tag(url="/static/vendor/axe/axe.min.js")
     result = page.evaluate(AXE_RUN)

@@ -250,3 +250,16 @@ def zones_by_code(path: Path, geometry_column: str, key: str, codes: list[str]) 
         f"WHERE {ident(key)} IN ({', '.join(literal(c) for c in codes) or 'NULL'})"
     )
     return [(str(k), bytes(w)) for k, w in con_fetch(sql)]
+
+
+def iris_rows(path: Path, geometry_column: str, communes: list[str], *, with_75: bool) -> list[tuple]:
+    over = "pop_75_plus" if with_75 else "NULL"
+    sql = (
+        f"SELECT iris_code, commune_code, pop_total, {over}, {ident(geometry_column)} "
+        f"FROM read_parquet({literal(path)}) "
+        f"WHERE commune_code IN ({', '.join(literal(c) for c in communes) or 'NULL'}) ORDER BY iris_code"
+    )
+    return [
+        (str(a), str(b), int(c or 0), None if d is None else int(d), bytes(e))
+        for a, b, c, d, e in con_fetch(sql)
+    ]

@@ -337,3 +337,35 @@ def saved_layer(saved) -> dict:
         if "total" in layer.get("figures", {}):
             props[layer["layer"]] = layer["figures"]["total"]
     return {"type": "Feature", "id": saved.pk, "geometry": saved.area, "properties": props}
+
+
+def iris_features(*, user, datasets: list | None = None) -> dict:
+    """IRIS of the user's communes as GeoJSON (population, 75+ and its share), for choropleths."""
+    from beffroi.crossing import engine
+    from beffroi.crossing.layers import by_role
+    from beffroi.territory.selectors import communes_for_user
+
+    require(user, "crossing.view_exposure")
+    codes = [c.code for c in communes_for_user(user)]
+    features = []
+    for d in by_role(catalogue() if datasets is None else datasets).get("residents", []):
+        cols = engine.columns(d.parquet_path)
+        if not {"commune_code", "iris_code", "pop_total"} <= set(cols):
+            continue
+        for row in engine.iris_rows(d.parquet_path, d.geometry_column, codes, with_75="pop_75_plus" in cols):
+            code, commune, total, over75, wkb = row
+            share = round(100 * over75 / total, 1) if total and over75 is not None else None
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": shapely.geometry.mapping(shapely.from_wkb(wkb)),
+                    "properties": {
+                        "iris_code": code,
+                        "commune": commune,
+                        "population": total,
+                        "pop_75_plus": over75,
+                        "share_75_plus": share,
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}

@@ -113,6 +113,11 @@ def profile(request: HttpRequest) -> HttpResponse:
             "map_data": {
                 "boundaries": boundaries_feature_collection(communes),
                 "index": {r["code"]: r["vulnerability_index"] for r in result["communes"]},
+                "iris": selectors.iris_features(user=request.user),
+                "labels": {
+                    "communes": _("Indice de vulnérabilité par commune"),
+                    "iris": _("Part des 75 ans et plus par IRIS (%)"),
+                },
                 "tileUrl": settings.MAP_TILE_URL,
                 "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
             },

@@ -36,5 +36,22 @@
       l.bindTooltip(f.properties.name + " : " + (data.index[f.properties.code] || 0), { permanent: true, direction: "center", className: "commune-label" });
     }
   }).addTo(map);
+  // Second choropleth: share of 75+ per IRIS, classes of 3 points from 6 %.
+  var iris = L.geoJSON(data.iris, {
+    style: function (f) {
+      var v = f.properties.share_75_plus || 0;
+      var k = Math.max(0, Math.min(4, Math.floor((v - 6) / 3)));
+      return { color: "#555", weight: 0.5, fillColor: COLOURS[k], fillOpacity: 0.8 };
+    },
+    onEachFeature: function (f, l) {
+      var p = f.properties;
+      l.bindTooltip(p.iris_code + " : " + p.population + " hab., 75+ " + (p.share_75_plus === null ? "—" : p.share_75_plus + " %"));
+    }
+  });
+  var overlays = {};
+  overlays[data.labels.communes] = layer;
+  overlays[data.labels.iris] = iris;
+  L.control.layers(overlays, null, { collapsed: false }).addTo(map);
+  element.dataset.iris = String(data.iris.features.length);
   if (data.boundaries.features.length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
 })();
