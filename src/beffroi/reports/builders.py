@@ -166,7 +166,8 @@ def retex(crisis) -> dict[str, Any]:
     end = crisis.closed_at or utcnow()
     task_rows = []
     for t in tasks:
-        delay = t.delay()
+        # A task still open when the crisis closed is measured against the closure.
+        delay = (t.done_at or end) - t.deadline if t.deadline else None
         task_rows.append(
             {
                 "task": t,
