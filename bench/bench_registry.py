@@ -23,7 +23,10 @@ from bench.common import write_result
 PEOPLE = int(os.environ.get("BENCH_REGISTRY_PEOPLE", "20000"))
 VISITS = int(os.environ.get("BENCH_REGISTRY_VISITS", "200"))
 TEAMS = int(os.environ.get("BENCH_REGISTRY_TEAMS", "5"))
-AREA = {"type": "Polygon", "coordinates": [[[2.15, 48.85], [2.20, 48.85], [2.20, 48.89], [2.15, 48.89], [2.15, 48.85]]]}
+AREA = {
+    "type": "Polygon",
+    "coordinates": [[[2.15, 48.85], [2.20, 48.85], [2.20, 48.89], [2.15, 48.89], [2.15, 48.85]]],
+}
 
 
 def _setup(data_dir: str) -> None:
@@ -51,20 +54,36 @@ def _populate(rng: random.Random) -> list[dict]:
     rows, people = [], []
     for i in range(PEOPLE):
         born = date(rng.randint(1920, 1960), rng.randint(1, 12), rng.randint(1, 28))
-        data = PersonData(last_name=f"Bench{i}", first_names="Fictif", birth_date=born.isoformat(), category="age_65",
-                          address=f"{i} rue du Banc d'Essai", phone="01 99 00 00 00",
-                          lon=2.12 + rng.random() * 0.12, lat=48.83 + rng.random() * 0.08)
-        person = Person(commune_code="92063", source="self", consent="consent", request_date=date(2025, 1, 1),
-                        ack_due=date(2025, 1, 9))
+        data = PersonData(
+            last_name=f"Bench{i}",
+            first_names="Fictif",
+            birth_date=born.isoformat(),
+            category="age_65",
+            address=f"{i} rue du Banc d'Essai",
+            phone="01 99 00 00 00",
+            lon=2.12 + rng.random() * 0.12,
+            lat=48.83 + rng.random() * 0.08,
+        )
+        person = Person(
+            commune_code="92063",
+            source="self",
+            consent="consent",
+            request_date=date(2025, 1, 1),
+            ack_due=date(2025, 1, 9),
+        )
         seal(person, data, {}, ring)
         people.append(person)
         rows.append(data)
     with transaction.atomic():
         Person.objects.bulk_create(people, batch_size=2000)
         with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE bench_plain (id INTEGER PRIMARY KEY, birth_date TEXT, lon REAL, lat REAL)")
-            cursor.executemany("INSERT INTO bench_plain VALUES (%s, %s, %s, %s)",
-                               [(i + 1, d.birth_date, d.lon, d.lat) for i, d in enumerate(rows)])
+            cursor.execute(
+                "CREATE TABLE bench_plain (id INTEGER PRIMARY KEY, birth_date TEXT, lon REAL, lat REAL)"
+            )
+            cursor.executemany(
+                "INSERT INTO bench_plain VALUES (%s, %s, %s, %s)",
+                [(i + 1, d.birth_date, d.lon, d.lat) for i, d in enumerate(rows)],
+            )
     return rows
 
 
@@ -103,8 +122,16 @@ def bench_prioritised() -> None:
         best_plain = min(best_plain, time.perf_counter() - start)
     in_zone = sum(1 for t in targets if t.in_zone)
     assert len(targets) == len(plain) == PEOPLE
-    write_result("registry_prioritised_list", best_enc, "s", "same query on unencrypted rows", best_plain,
-                 higher_is_better=False, people=PEOPLE, in_zone=in_zone)
+    write_result(
+        "registry_prioritised_list",
+        best_enc,
+        "s",
+        "same query on unencrypted rows",
+        best_plain,
+        higher_is_better=False,
+        people=PEOPLE,
+        in_zone=in_zone,
+    )
 
 
 def _nearest_neighbour(depot, jobs, teams):
@@ -138,10 +165,19 @@ def bench_routes(rng: random.Random) -> None:
     nn_s = time.perf_counter() - start
     vroom_m = sum(r.distance_m for r in planned)
     assert not unassigned and sum(len(r.job_ids) for r in planned) == VISITS
-    write_result("registry_routes", vroom_s, "s", "round-robin + nearest neighbour (time)", nn_s,
-                 higher_is_better=False, visits=VISITS, teams=TEAMS, vroom_km=round(vroom_m / 1000, 1),
-                 nearest_neighbour_km=round(nn_m / 1000, 1),
-                 per_team=[len(r.job_ids) for r in planned])
+    write_result(
+        "registry_routes",
+        vroom_s,
+        "s",
+        "round-robin + nearest neighbour (time)",
+        nn_s,
+        higher_is_better=False,
+        visits=VISITS,
+        teams=TEAMS,
+        vroom_km=round(vroom_m / 1000, 1),
+        nearest_neighbour_km=round(nn_m / 1000, 1),
+        per_team=[len(r.job_ids) for r in planned],
+    )
 
 
 def main() -> None:
@@ -150,11 +186,12 @@ def main() -> None:
         _setup(data_dir)
         start = time.perf_counter()
         _populate(rng)
-        print(f"(populated {PEOPLE} encrypted records in {time.perf_counter() - start:.1f} s)", file=sys.stderr)
+        print(
+            f"(populated {PEOPLE} encrypted records in {time.perf_counter() - start:.1f} s)", file=sys.stderr
+        )
         bench_prioritised()
         bench_routes(rng)
 
 
 if __name__ == "__main__":
     main()
-

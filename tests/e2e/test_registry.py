@@ -25,7 +25,9 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "registry" / "registre-cca
 def _login_totp(page, user):
     login(page, user.username, PASSWORD)
     device = TOTPDevice.objects.get(user=user)
-    page.locator("input[name=token]").fill(f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
+    page.locator("input[name=token]").fill(
+        f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="Valider").click()
 
@@ -35,12 +37,15 @@ def registry_key(settings):
     settings.REGISTRY_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
-def test_import_campaign_calls_escalation_and_printed_route(page, screenshot, make_user, registry_key, browser,
-                                                            live_server):
+def test_import_campaign_calls_escalation_and_printed_route(
+    page, screenshot, make_user, registry_key, browser, live_server
+):
     agent = make_user("agent_ccas", ["92063"], username="agent", totp=True)
     caller = make_user("agent_ccas", ["92063"], username="appelant", totp=True)
     do_nominate(agent, "92063", decision_date=date(2026, 1, 5), signer="Le maire", actor=None)
-    do_nominate(caller, "92063", decision_date=date(2026, 1, 5), signer="Le maire", scope="caller", actor=None)
+    do_nominate(
+        caller, "92063", decision_date=date(2026, 1, 5), signer="Le maire", scope="caller", actor=None
+    )
 
     _login_totp(page, agent)
     page.goto("/registre/")
@@ -64,8 +69,9 @@ def test_import_campaign_calls_escalation_and_printed_route(page, screenshot, ma
     assert rows.count() == 2  # half of the list each
     rows.nth(0).get_by_role("button", name="Joint, tout va bien").click()
     page.wait_for_load_state("load")
-    page.locator("#my-calls tbody tr").filter(has=page.get_by_role("button", name="Pas de réponse")).first \
-        .get_by_role("button", name="Pas de réponse").click()
+    page.locator("#my-calls tbody tr").filter(
+        has=page.get_by_role("button", name="Pas de réponse")
+    ).first.get_by_role("button", name="Pas de réponse").click()
     page.wait_for_load_state("load")
     assert Visit.objects.filter(reason="no_answer").count() == 1
 
@@ -76,7 +82,9 @@ def test_import_campaign_calls_escalation_and_printed_route(page, screenshot, ma
     caller_page.goto(campaign_url)
     assert caller_page.locator("#my-calls tbody tr").count() == 2
     assert caller_page.locator("#visits").count() == 0  # a caller does not see the visits
-    caller_page.locator("#my-calls tbody tr").first.get_by_role("button", name="Joint, a besoin d'aide").click()
+    caller_page.locator("#my-calls tbody tr").first.get_by_role(
+        "button", name="Joint, a besoin d'aide"
+    ).click()
     caller_page.wait_for_load_state("load")
     other.close()
     assert Visit.objects.count() == 2

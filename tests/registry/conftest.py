@@ -25,7 +25,9 @@ def nominate(make_user):
     def make(scope="manager", communes=("92063",), user=None):
         agent = user or make_user("agent_ccas", list(communes), totp=True)
         for commune in communes:
-            do_nominate(agent, commune, decision_date=date(2026, 1, 5), signer="Le maire", scope=scope, actor=None)
+            do_nominate(
+                agent, commune, decision_date=date(2026, 1, 5), signer="Le maire", scope=scope, actor=None
+            )
         return agent
 
     return make
@@ -43,9 +45,14 @@ def verified(user):
 
 
 PERSON = {
-    "last_name": "Zorglubienne", "first_names": "Eulalie", "birth_date": "12/03/1938", "category": "65+",
-    "address": "17 rue des Glycines Imaginaires, 92500 Rueil-Malmaison", "phone": "01 47 32 98 76",
-    "lon": 2.18, "lat": 48.87,
+    "last_name": "Zorglubienne",
+    "first_names": "Eulalie",
+    "birth_date": "12/03/1938",
+    "category": "65+",
+    "address": "17 rue des Glycines Imaginaires, 92500 Rueil-Malmaison",
+    "phone": "01 47 32 98 76",
+    "lon": 2.18,
+    "lat": 48.87,
 }
 
 

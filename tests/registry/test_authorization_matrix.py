@@ -16,8 +16,18 @@ from ..conftest import login_client
 from .conftest import verified
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registry"
-ROLES = ["maire", "cellule_crise", "communication", "lecteur", "administrateur", "agent_ccas",
-         "agent_unnominated", "agent_unverified", "agent_caller", "agent_other_commune"]
+ROLES = [
+    "maire",
+    "cellule_crise",
+    "communication",
+    "lecteur",
+    "administrateur",
+    "agent_ccas",
+    "agent_unnominated",
+    "agent_unverified",
+    "agent_caller",
+    "agent_other_commune",
+]
 ALL = set(ROLES)
 MANAGER = {"agent_ccas"}
 CALLERS = {"agent_ccas", "agent_caller"}
@@ -29,13 +39,21 @@ def world(territory, nominate, make_user):
     import_file(FIXTURES / "registre-ccas-geo.csv", "92063", actor=None)
     agent = verified(nominate())
     caller = nominate(scope="caller")
-    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent, caller], actor=agent,
-                                          max_failed_calls=1)
+    campaign = outreach.do_start_campaign(
+        "92063", hazard="canicule", callers=[agent, caller], actor=agent, max_failed_calls=1
+    )
     for row in access.caller_share(agent, campaign):
         outreach.do_record_outcome(row.assignment_id, "no_answer", actor=agent)
     routes.do_plan_routes(campaign, teams=1, actor=agent)
-    return {"agent": agent, "caller": caller, "campaign": campaign, "person": Person.objects.first(),
-            "route": VisitRoute.objects.first(), "make_user": make_user, "nominate": nominate}
+    return {
+        "agent": agent,
+        "caller": caller,
+        "campaign": campaign,
+        "person": Person.objects.first(),
+        "route": VisitRoute.objects.first(),
+        "make_user": make_user,
+        "nominate": nominate,
+    }
 
 
 def user_for(role, world):
@@ -83,7 +101,12 @@ def urls(world):
 
 
 POST_BODIES = {"person_action": {"action": "sent"}, "campaign_action": {"action": "summary"}}
-AREA = {"area": {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.3, 48.8], [2.3, 48.9], [2.1, 48.9], [2.1, 48.8]]]}}
+AREA = {
+    "area": {
+        "type": "Polygon",
+        "coordinates": [[[2.1, 48.8], [2.3, 48.8], [2.3, 48.9], [2.1, 48.9], [2.1, 48.8]]],
+    }
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -106,7 +129,9 @@ def test_authorization_matrix(role, world, client):
         ok = response.status_code in (200, 302)
         expected = role in allowed
         if ok != expected:
-            failures.append(f"{method.upper()} {url}: {response.status_code}, expected {'allowed' if expected else 'denied'}")
+            failures.append(
+                f"{method.upper()} {url}: {response.status_code}, expected {'allowed' if expected else 'denied'}"  # noqa: E501
+            )
         elif not ok and response.status_code not in (403, 404):
             failures.append(f"{method.upper()} {url}: denied with {response.status_code}")
         if ok and personal and AccessLog.objects.filter(user=user).count() <= before:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from beffroi.cli import main as cli
@@ -18,8 +17,20 @@ from beffroi.registry.models import AccessLog, Person
 from .conftest import verified
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registry"
-SECRETS = ["Quibbleworth", "Ambroisine", "Zanzibarre", "Plumeterre", "Hérissons Bleus", "Pélican Rose",
-           "Lucioles", "01 47 08 11 22", "0147081122", "06 12 34 56 78", "47 99 88 77", "diabétique"]
+SECRETS = [
+    "Quibbleworth",
+    "Ambroisine",
+    "Zanzibarre",
+    "Plumeterre",
+    "Hérissons Bleus",
+    "Pélican Rose",
+    "Lucioles",
+    "01 47 08 11 22",
+    "0147081122",
+    "06 12 34 56 78",
+    "47 99 88 77",
+    "diabétique",
+]
 
 
 def test_import_csv_is_validated_and_encrypted(territory):
@@ -44,7 +55,10 @@ def test_import_errors_name_line_and_column_and_nothing_is_kept(territory):
 def test_cli_import_exit_codes(territory, capsys):
     assert cli(["registry", "import", str(FIXTURES / "registre-erreurs.csv"), "--commune", "92063"]) == 2
     assert "line 3" in capsys.readouterr().err
-    assert cli(["registry", "import", str(FIXTURES / "registre-ccas.csv"), "--commune", "92063", "--dry-run"]) == 0
+    assert (
+        cli(["registry", "import", str(FIXTURES / "registre-ccas.csv"), "--commune", "92063", "--dry-run"])
+        == 0
+    )
     assert Person.objects.count() == 0
     assert cli(["registry", "import", str(FIXTURES / "registre-ccas.csv"), "--commune", "92063"]) == 0
     assert Person.objects.count() == 3
@@ -56,13 +70,16 @@ def test_xlsx_with_mapping(territory, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["NOM USAGE", "Prénoms", "Né(e) le", "Catégorie", "Adresse", "Tél. fixe"])
-    sheet.append(["Quibbleworth", "Ambroisine", "03/04/1931", "65+", "12 rue des Hérissons Bleus", "0147081122"])
+    sheet.append(
+        ["Quibbleworth", "Ambroisine", "03/04/1931", "65+", "12 rue des Hérissons Bleus", "0147081122"]
+    )
     path = tmp_path / "registre.xlsx"
     book.save(path)
     with pytest.raises(UserError):
         import_file(path, "92063", actor=None)
-    report = import_file(path, "92063", actor=None,
-                         mapping=["NOM USAGE=last_name", "Né(e) le=birth_date", "Tél. fixe=phone"])
+    report = import_file(
+        path, "92063", actor=None, mapping=["NOM USAGE=last_name", "Né(e) le=birth_date", "Tél. fixe=phone"]
+    )
     assert report.imported == 1
 
 
@@ -71,10 +88,19 @@ def test_addresses_are_matched_against_the_address_layer(territory):
 
     from beffroi.sources.actions import do_store_dataframe_dataset
 
-    table = pa.table({"numero": [12, 4], "rep": ["", ""], "nom_voie": ["Rue des Hérissons Bleus", "Avenue du Pélican Rose"],
-                      "code_insee": ["92063", "92063"], "lon": [2.181, 2.19], "lat": [48.876, 48.87]})
-    do_store_dataframe_dataset("ban-92063", table, title="BAN test", origin="test", licence="Licence Ouverte",
-                               synthetic=True)
+    table = pa.table(
+        {
+            "numero": [12, 4],
+            "rep": ["", ""],
+            "nom_voie": ["Rue des Hérissons Bleus", "Avenue du Pélican Rose"],
+            "code_insee": ["92063", "92063"],
+            "lon": [2.181, 2.19],
+            "lat": [48.876, 48.87],
+        }
+    )
+    do_store_dataframe_dataset(
+        "ban-92063", table, title="BAN test", origin="test", licence="Licence Ouverte", synthetic=True
+    )
     report = import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None, dry_run=True)
     assert report.address_layer == "ban-92063"
     assert report.addresses_located == 2 and report.addresses_not_found == [4]
@@ -109,9 +135,19 @@ def test_no_imported_name_phone_or_street_in_a_pg_dump(territory):
     import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
     db = connection.settings_dict
     env = {"PGPASSWORD": db.get("PASSWORD") or ""}
-    cmd = ["pg_dump", "-h", db.get("HOST") or "localhost", "-p", str(db.get("PORT") or 5432), "-U", db["USER"],
-           db["NAME"]]
-    dump = subprocess.run(cmd, capture_output=True, env={**__import__("os").environ, **env}, check=True).stdout
+    cmd = [
+        "pg_dump",
+        "-h",
+        db.get("HOST") or "localhost",
+        "-p",
+        str(db.get("PORT") or 5432),
+        "-U",
+        db["USER"],
+        db["NAME"],
+    ]
+    dump = subprocess.run(
+        cmd, capture_output=True, env={**__import__("os").environ, **env}, check=True
+    ).stdout
     assert b"registry_person" in dump
     for secret in SECRETS:
         assert secret.encode() not in dump, secret
@@ -119,8 +155,13 @@ def test_no_imported_name_phone_or_street_in_a_pg_dump(territory):
 
 def test_prefect_export_is_sealed_field_filtered_and_logged(agent, territory):
     import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
-    name, sealed = exports.do_export_prefect("92063", fields=["last_name", "phone"], passphrase="a long passphrase",
-                                             reason="demande du préfet du 01/07", actor=verified(agent))
+    name, sealed = exports.do_export_prefect(
+        "92063",
+        fields=["last_name", "phone"],
+        passphrase="a long passphrase",
+        reason="demande du préfet du 01/07",
+        actor=verified(agent),
+    )
     assert b"Quibbleworth" not in sealed and name.endswith(".bfrseal")
     with pytest.raises(UserError):
         exports.open_sealed(sealed, "wrong passphrase!")
@@ -137,18 +178,36 @@ def test_cli_export_and_open(territory, tmp_path, capsys):
     secret = tmp_path / "pass.txt"
     secret.write_text("correct horse battery")
     out = tmp_path / "export.bfrseal"
-    assert cli(["registry", "export-prefect", "--commune", "92063", "--reason", "préfet", "--out", str(out),
-                "--passphrase-file", str(secret)]) == 0
+    assert (
+        cli(
+            [
+                "registry",
+                "export-prefect",
+                "--commune",
+                "92063",
+                "--reason",
+                "préfet",
+                "--out",
+                str(out),
+                "--passphrase-file",
+                str(secret),
+            ]
+        )
+        == 0
+    )
     clear = tmp_path / "clear.csv"
-    assert cli(["registry", "open-export", str(out), "--out", str(clear), "--passphrase-file", str(secret)]) == 0
+    assert (
+        cli(["registry", "open-export", str(out), "--out", str(clear), "--passphrase-file", str(secret)]) == 0
+    )
     assert "Zanzibarre" in clear.read_text(encoding="utf-8-sig")
 
 
 def test_subject_access_export_holds_only_that_record(agent, territory):
     import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
     people = list(Person.objects.all())
-    name, body = exports.do_subject_access_export(people[0].public_id, reason="demande d'accès",
-                                                  actor=verified(agent))
+    name, body = exports.do_subject_access_export(
+        people[0].public_id, reason="demande d'accès", actor=verified(agent)
+    )
     text = body.decode()
     names = [access.decrypt_person(p).last_name for p in people]
     assert sum(n in text for n in names) == 1

@@ -18,10 +18,18 @@ def registry(agent):
     verified(agent)
     people = []
     for i in range(6):
-        raw = {**PERSON, "first_names": f"P{i}", "lon": 2.17 + i * 0.005, "lat": 48.87 + (i % 2) * 0.004,
-               "birth_date": f"01/01/{1930 + i}"}
-        people.append(actions.do_register_person("92063", raw, source=Source.SELF,
-                                                 request_date=timezone.localdate(), actor=agent))
+        raw = {
+            **PERSON,
+            "first_names": f"P{i}",
+            "lon": 2.17 + i * 0.005,
+            "lat": 48.87 + (i % 2) * 0.004,
+            "birth_date": f"01/01/{1930 + i}",
+        }
+        people.append(
+            actions.do_register_person(
+                "92063", raw, source=Source.SELF, request_date=timezone.localdate(), actor=agent
+            )
+        )
     return people
 
 
@@ -40,8 +48,9 @@ def test_campaign_splits_list_and_each_caller_sees_only_their_share(agent, nomin
 
 def test_no_answer_recalls_then_escalates_to_a_visit(agent, nominate, registry):
     caller = verified(nominate(scope="caller"))
-    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[caller], actor=agent,
-                                          max_failed_calls=2, recall_delay_minutes=30)
+    campaign = outreach.do_start_campaign(
+        "92063", hazard="canicule", callers=[caller], actor=agent, max_failed_calls=2, recall_delay_minutes=30
+    )
     row = access.caller_share(caller, campaign)[0]
     a = outreach.do_record_outcome(row.assignment_id, "no_answer", actor=caller)
     assert a.status == "to_call" and a.next_call_at > timezone.now() + timedelta(minutes=29)
@@ -53,20 +62,36 @@ def test_no_answer_recalls_then_escalates_to_a_visit(agent, nominate, registry):
     outreach.do_record_outcome(rows[0].assignment_id, "ok", actor=caller)
     outreach.do_record_outcome(rows[1].assignment_id, "wrong_number", actor=caller)
     p = outreach.progress(campaign)
-    assert p == {"total": 6, "to_call": 4, "reached": 1, "escalated": 1, "needs_help": 0,
-                 "visits_to_do": 2, "visits_done": 0} or p["visits_to_do"] == 2
+    assert (
+        p
+        == {
+            "total": 6,
+            "to_call": 4,
+            "reached": 1,
+            "escalated": 1,
+            "needs_help": 0,
+            "visits_to_do": 2,
+            "visits_done": 0,
+        }
+        or p["visits_to_do"] == 2
+    )
 
 
 def test_area_campaign_targets_people_in_zone(agent, registry):
-    area = {"type": "Polygon", "coordinates": [[[2.16, 48.86], [2.181, 48.86], [2.181, 48.88], [2.16, 48.88],
-                                                 [2.16, 48.86]]]}
-    campaign = outreach.do_start_campaign("92063", hazard="inondation", callers=[agent], actor=agent, area=area)
+    area = {
+        "type": "Polygon",
+        "coordinates": [[[2.16, 48.86], [2.181, 48.86], [2.181, 48.88], [2.16, 48.88], [2.16, 48.86]]],
+    }
+    campaign = outreach.do_start_campaign(
+        "92063", hazard="inondation", callers=[agent], actor=agent, area=area
+    )
     assert CallAssignment.objects.filter(campaign=campaign).count() == 3
 
 
 def test_routes_split_visits_among_teams(agent, registry):
-    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent], actor=agent,
-                                          max_failed_calls=1)
+    campaign = outreach.do_start_campaign(
+        "92063", hazard="canicule", callers=[agent], actor=agent, max_failed_calls=1
+    )
     for row in access.caller_share(agent, campaign):
         outreach.do_record_outcome(row.assignment_id, "no_answer", actor=agent)
     created = routes.do_plan_routes(campaign, teams=2, actor=agent)

@@ -46,7 +46,9 @@ def test_third_party_request_needs_written_proof_and_waits_for_acknowledgement(a
     with pytest.raises(UserError) as exc:
         register(agent, raw, source=Source.THIRD_PARTY)
     assert any(p.field == "proof" for p in exc.value.problems)
-    person = register(agent, raw, source=Source.THIRD_PARTY, proof=("demande.pdf", "application/pdf", b"%PDF-1.4 x"))
+    person = register(
+        agent, raw, source=Source.THIRD_PARTY, proof=("demande.pdf", "application/pdf", b"%PDF-1.4 x")
+    )
     assert person.consent == Consent.AWAITING
     assert person.ack_due == person.request_date + timedelta(days=8)
     with pytest.raises(UserError):
@@ -80,9 +82,18 @@ def test_duplicate_is_refused(agent, person_raw):
 
 def test_removal_is_immediate_and_move_away_removes(agent, person_raw):
     person = register(agent, person_raw)
-    actions.do_record_move(person.public_id, within_commune=True, new_address="1 place Neuve, Rueil", lon=2.2,
-                           lat=48.88, actor=verified(agent))
-    assert access.get_person(verified(agent), person.public_id, reason="t").data.address == "1 place Neuve, Rueil"
+    actions.do_record_move(
+        person.public_id,
+        within_commune=True,
+        new_address="1 place Neuve, Rueil",
+        lon=2.2,
+        lat=48.88,
+        actor=verified(agent),
+    )
+    assert (
+        access.get_person(verified(agent), person.public_id, reason="t").data.address
+        == "1 place Neuve, Rueil"
+    )
     actions.do_record_move(person.public_id, within_commune=False, actor=verified(agent))
     assert not Person.objects.exists()
     assert set(Move.objects.values_list("kind", flat=True)) == {"within", "out"}
@@ -138,9 +149,13 @@ def test_pcs_extension_is_off_by_default(agent, person_raw, settings):
     person = register(agent, person_raw, extension={"lives_alone": "oui", "floor": 4})
     assert Person.objects.get(pk=person.pk).extension == ""
     settings.REGISTRY_PCS_EXTENSION = True
-    person2 = register(agent, {**person_raw, "first_names": "B"}, extension={"lives_alone": "oui", "floor": 4})
-    assert access.get_person(verified(agent), person2.public_id, reason="t").extension == {"lives_alone": True,
-                                                                                            "floor": 4}
+    person2 = register(
+        agent, {**person_raw, "first_names": "B"}, extension={"lives_alone": "oui", "floor": 4}
+    )
+    assert access.get_person(verified(agent), person2.public_id, reason="t").extension == {
+        "lives_alone": True,
+        "floor": 4,
+    }
 
 
 def test_count_in_area_gives_counts_to_any_role(make_user, agent, person_raw):
@@ -148,7 +163,10 @@ def test_count_in_area_gives_counts_to_any_role(make_user, agent, person_raw):
 
     register(agent, person_raw)
     register(agent, {**person_raw, "first_names": "Loin", "lon": 2.5, "lat": 48.5})
-    area = {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.3, 48.8], [2.3, 48.9], [2.1, 48.9], [2.1, 48.8]]]}
+    area = {
+        "type": "Polygon",
+        "coordinates": [[[2.1, 48.8], [2.3, 48.8], [2.3, 48.9], [2.1, 48.9], [2.1, 48.8]]],
+    }
     assert count_in_area(area, user=make_user("cellule_crise")) == 1
     assert count_in_area(area, user=make_user("cellule_crise", ["92033"])) == 0
     _ = date

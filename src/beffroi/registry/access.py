@@ -28,13 +28,16 @@ CALLER = Nomination.Scope.CALLER
 
 # --- checks -------------------------------------------------------------------------------------
 
+
 def nomination_for(user, commune: str) -> Nomination | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Nomination.objects.filter(user=user, commune_code=commune, revoked_at__isnull=True).first()
 
 
-def check_reader(user, commune: str, *, scope: str = MANAGER, perm: str = "registry.view_person") -> Nomination:
+def check_reader(
+    user, commune: str, *, scope: str = MANAGER, perm: str = "registry.view_person"
+) -> Nomination:
     """Raise PermissionDenied unless ``user`` may read personal data of ``commune`` with ``scope``."""
     if not has_perm(user, perm, commune):
         if getattr(user, "is_authenticated", False):
@@ -56,32 +59,50 @@ def can_read(user, commune: str, *, scope: str = MANAGER) -> bool:
     return True
 
 
-def log_access(user, action: str, commune: str, records: Iterable[str], *, reason: str, crisis_id: str = "",
-               campaign: Campaign | None = None) -> AccessLog:
+def log_access(
+    user,
+    action: str,
+    commune: str,
+    records: Iterable[str],
+    *,
+    reason: str,
+    crisis_id: str = "",
+    campaign: Campaign | None = None,
+) -> AccessLog:
     ids = list(records)
     return AccessLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
         user_label=getattr(user, "username", "") or "système",
-        action=action, commune_code=commune, record_ids=ids, record_count=len(ids),
-        reason=(reason or "")[:200], crisis_id=str(crisis_id or ""), campaign=campaign,
+        action=action,
+        commune_code=commune,
+        record_ids=ids,
+        record_count=len(ids),
+        reason=(reason or "")[:200],
+        crisis_id=str(crisis_id or ""),
+        campaign=campaign,
         channel=current_origin().channel,
     )
 
 
 # --- decryption (private) -----------------------------------------------------------------------
 
+
 def aad_for(person: Person) -> str:
     return f"registry.person:{person.public_id}"
 
 
 def decrypt_person(person: Person, ring=None) -> PersonData:
-    return PersonData.from_dict(crypto.decrypt_json(person.payload, key_id=person.key_id, aad=aad_for(person), ring=ring))
+    return PersonData.from_dict(
+        crypto.decrypt_json(person.payload, key_id=person.key_id, aad=aad_for(person), ring=ring)
+    )
 
 
 def decrypt_extension(person: Person, ring=None) -> dict:
     if not person.extension:
         return {}
-    return crypto.decrypt_json(person.extension, key_id=person.key_id, aad=aad_for(person) + ":ext", ring=ring)
+    return crypto.decrypt_json(
+        person.extension, key_id=person.key_id, aad=aad_for(person) + ":ext", ring=ring
+    )
 
 
 @dataclass
@@ -113,15 +134,22 @@ class PersonView:
 
 def _view(person: Person, ring=None) -> PersonView:
     return PersonView(
-        public_id=person.public_id, commune_code=person.commune_code, data=decrypt_person(person, ring),
-        source=person.source, consent=person.consent, request_date=person.request_date, ack_due=person.ack_due,
-        ack_sent_at=person.ack_sent_at, ack_received_at=person.ack_received_at,
+        public_id=person.public_id,
+        commune_code=person.commune_code,
+        data=decrypt_person(person, ring),
+        source=person.source,
+        consent=person.consent,
+        request_date=person.request_date,
+        ack_due=person.ack_due,
+        ack_sent_at=person.ack_sent_at,
+        ack_received_at=person.ack_received_at,
         has_proof=person.proofs.exists() if person.pk else False,
         extension=decrypt_extension(person, ring) if pcs_extension_enabled() else {},
     )
 
 
 # --- reads for nominated managers ---------------------------------------------------------------
+
 
 def list_people(user, commune: str, *, reason: str, crisis_id: str = "") -> list[PersonView]:
     check_reader(user, commune)
@@ -160,7 +188,9 @@ def overdue_acknowledgements(user, commune: str, *, today: date | None = None) -
     today = today or timezone.localdate()
     people = list(Person.objects.filter(commune_code=commune, ack_sent_at__isnull=True, ack_due__lt=today))
     views = [_view(p) for p in people]
-    log_access(user, "list_overdue", commune, [v.public_id for v in views], reason="suivi des accusés de réception")
+    log_access(
+        user, "list_overdue", commune, [v.public_id for v in views], reason="suivi des accusés de réception"
+    )
     return views
 
 
@@ -174,9 +204,14 @@ def subject_access_export(user, public_id: str, *, reason: str) -> dict:
     log_access(user, "export_subject", person.commune_code, [public_id], reason=reason)
     data = view.data.to_dict()
     return {
-        "reference": person.public_id, "commune": person.commune_code, "fields": data,
-        "extension": view.extension, "source": person.source, "consent": person.consent,
-        "request_date": person.request_date.isoformat(), "ack_due": person.ack_due.isoformat(),
+        "reference": person.public_id,
+        "commune": person.commune_code,
+        "fields": data,
+        "extension": view.extension,
+        "source": person.source,
+        "consent": person.consent,
+        "request_date": person.request_date.isoformat(),
+        "ack_due": person.ack_due.isoformat(),
         "ack_sent_at": person.ack_sent_at.isoformat() if person.ack_sent_at else None,
         "ack_received_at": person.ack_received_at.isoformat() if person.ack_received_at else None,
         "written_proof_on_file": view.has_proof,
@@ -193,6 +228,7 @@ def export_rows(user, commune: str, fields: list[str], *, reason: str, action: s
 
 
 # --- targeting ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Target:
@@ -233,8 +269,9 @@ def points_in_area(area: dict, points: list[tuple]) -> set:
     return {points[i][0] for i in np.nonzero(inside)[0]}
 
 
-def score_targets(people: list[Person], area: dict | None, reached: set[int], *, ring=None,
-                  today: date | None = None) -> list[Target]:
+def score_targets(
+    people: list[Person], area: dict | None, reached: set[int], *, ring=None, today: date | None = None
+) -> list[Target]:
     """Priority: not reached yet, in the hazard zone (unknown location counts as possibly in),
     age, then living alone and floor when the PCS extension is on. Highest score first."""
     ring = ring or crypto.keyring()
@@ -269,8 +306,16 @@ def score_targets(people: list[Person], area: dict | None, reached: set[int], *,
     return targets
 
 
-def prioritised_list(user, commune: str, *, area: dict | None, reason: str, crisis_id: str = "",
-                     reached: set[int] | None = None, only_in_zone: bool = False) -> list[Target]:
+def prioritised_list(
+    user,
+    commune: str,
+    *,
+    area: dict | None,
+    reason: str,
+    crisis_id: str = "",
+    reached: set[int] | None = None,
+    only_in_zone: bool = False,
+) -> list[Target]:
     check_reader(user, commune)
     targets = score_targets(list(Person.objects.filter(commune_code=commune)), area, reached or set())
     if only_in_zone and area:
@@ -294,6 +339,7 @@ def count_located_in_area(area: dict, communes: set[str] | None) -> int:
 
 
 # --- outreach -----------------------------------------------------------------------------------
+
 
 @dataclass
 class CallRow:
@@ -321,11 +367,30 @@ def caller_share(user, campaign: Campaign) -> list[CallRow]:
     for a in assignments:
         data = decrypt_person(a.person, ring)
         due = a.status == CallAssignment.Status.TO_CALL and (a.next_call_at is None or a.next_call_at <= now)
-        rows.append(CallRow(a.pk, data.full_name, data.phone, data.age(), data.emergency_contact, a.status,
-                            a.attempts, a.last_outcome, a.next_call_at, due))
+        rows.append(
+            CallRow(
+                a.pk,
+                data.full_name,
+                data.phone,
+                data.age(),
+                data.emergency_contact,
+                a.status,
+                a.attempts,
+                a.last_outcome,
+                a.next_call_at,
+                due,
+            )
+        )
     rows.sort(key=lambda r: (not r.due, r.status != CallAssignment.Status.TO_CALL, r.next_call_at or now))
-    log_access(user, "call_list", campaign.commune_code, [a.person.public_id for a in assignments],
-               reason=f"campagne {campaign.pk}", crisis_id=campaign.crisis_id, campaign=campaign)
+    log_access(
+        user,
+        "call_list",
+        campaign.commune_code,
+        [a.person.public_id for a in assignments],
+        reason=f"campagne {campaign.pk}",
+        crisis_id=campaign.crisis_id,
+        campaign=campaign,
+    )
     return rows
 
 
@@ -351,14 +416,34 @@ def visit_stops(user, campaign: Campaign, *, route: VisitRoute | None = None, re
     stops = []
     for v in visits:
         d = decrypt_person(v.person, ring)
-        stops.append(VisitStop(v.pk, v.route_order, d.full_name, d.address, d.phone, d.emergency_contact,
-                               v.get_reason_display(), d.lon, d.lat))
-    log_access(user, "visit_list", campaign.commune_code, [v.person.public_id for v in visits], reason=reason,
-               crisis_id=campaign.crisis_id, campaign=campaign)
+        stops.append(
+            VisitStop(
+                v.pk,
+                v.route_order,
+                d.full_name,
+                d.address,
+                d.phone,
+                d.emergency_contact,
+                v.get_reason_display(),
+                d.lon,
+                d.lat,
+            )
+        )
+    log_access(
+        user,
+        "visit_list",
+        campaign.commune_code,
+        [v.person.public_id for v in visits],
+        reason=reason,
+        crisis_id=campaign.crisis_id,
+        campaign=campaign,
+    )
     return stops
 
 
-def visit_points(user, campaign: Campaign, visits: list[Visit]) -> list[tuple[int, float | None, float | None]]:
+def visit_points(
+    user, campaign: Campaign, visits: list[Visit]
+) -> list[tuple[int, float | None, float | None]]:
     """Coordinates of the visits to plan routes (logged as a route computation)."""
     check_reader(user, campaign.commune_code)
     ring = crypto.keyring()
@@ -366,12 +451,20 @@ def visit_points(user, campaign: Campaign, visits: list[Visit]) -> list[tuple[in
     for v in visits:
         d = decrypt_person(v.person, ring)
         points.append((v.pk, d.lon, d.lat))
-    log_access(user, "route_plan", campaign.commune_code, [v.person.public_id for v in visits],
-               reason="calcul des tournées", crisis_id=campaign.crisis_id, campaign=campaign)
+    log_access(
+        user,
+        "route_plan",
+        campaign.commune_code,
+        [v.person.public_id for v in visits],
+        reason="calcul des tournées",
+        crisis_id=campaign.crisis_id,
+        campaign=campaign,
+    )
     return points
 
 
 # --- DPO ----------------------------------------------------------------------------------------
+
 
 def access_log(user, communes: set[str] | None = None):
     """The access log, for the DPO (the maire and administrators): opaque ids only."""

@@ -40,24 +40,49 @@ def _check_writer(actor, commune: str, perm: str) -> None:
 
 # --- nominations --------------------------------------------------------------------------------
 
-def do_nominate(user, commune: str, *, decision_date: date, signer: str, scope: str = Nomination.Scope.MANAGER,
-                decision_reference: str = "", actor) -> Nomination:
+
+def do_nominate(
+    user,
+    commune: str,
+    *,
+    decision_date: date,
+    signer: str,
+    scope: str = Nomination.Scope.MANAGER,
+    decision_reference: str = "",
+    actor,
+) -> Nomination:
     """The mayor (or an administrator recording the mayor's decision) names a registry agent."""
     if actor is not None:
         require(actor, "registry.add_nomination", commune)
     if not user.has_perm("registry.view_person"):
-        raise UserError("Only CCAS agents (role agent_ccas) can be nominated to the registry.",
-                        [Problem("role is not agent_ccas", field="user")])
+        raise UserError(
+            "Only CCAS agents (role agent_ccas) can be nominated to the registry.",
+            [Problem("role is not agent_ccas", field="user")],
+        )
     if not signer.strip():
-        raise UserError("The nomination needs the signer of the mayor's decision.", [Problem("required", field="signer")])
+        raise UserError(
+            "The nomination needs the signer of the mayor's decision.", [Problem("required", field="signer")]
+        )
     with transaction.atomic():
         Nomination.objects.filter(user=user, commune_code=commune, revoked_at__isnull=True).update(
-            revoked_at=timezone.now())
-        nomination = Nomination.objects.create(user=user, commune_code=commune, scope=scope,
-                                               decision_date=decision_date, signer=signer.strip(),
-                                               decision_reference=decision_reference, recorded_by=actor)
-        audit(actor, "registry.nominate", nomination, commune=commune,
-              detail={"user": user.username, "scope": scope, "decision_date": decision_date.isoformat()})
+            revoked_at=timezone.now()
+        )
+        nomination = Nomination.objects.create(
+            user=user,
+            commune_code=commune,
+            scope=scope,
+            decision_date=decision_date,
+            signer=signer.strip(),
+            decision_reference=decision_reference,
+            recorded_by=actor,
+        )
+        audit(
+            actor,
+            "registry.nominate",
+            nomination,
+            commune=commune,
+            detail={"user": user.username, "scope": scope, "decision_date": decision_date.isoformat()},
+        )
     return nomination
 
 
@@ -71,6 +96,7 @@ def do_revoke_nomination(nomination: Nomination, *, actor) -> None:
 
 
 # --- validation ---------------------------------------------------------------------------------
+
 
 def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[PersonData, list[Problem]]:
     """Validate raw values into a PersonData; problems name the field."""
@@ -113,17 +139,26 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
     try:
         lon = float(lon) if lon not in (None, "") else None
         lat = float(lat) if lat not in (None, "") else None
-        if (lon is None) != (lat is None) or (lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)):
+        if (lon is None) != (lat is None) or (
+            lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)
+        ):
             raise ValueError
     except (TypeError, ValueError):
         problems.append(Problem("invalid coordinates", field="lon/lat"))
         lon = lat = None
     data = PersonData(
-        last_name=last_name, first_names=first_names, birth_date=born.isoformat() if born else "",
-        category=category, address=address, phone=phone,
+        last_name=last_name,
+        first_names=first_names,
+        birth_date=born.isoformat() if born else "",
+        category=category,
+        address=address,
+        phone=phone,
         home_care_service=text("home_care_service", required=False),
         emergency_contact=text("emergency_contact", required=False),
-        third_party_name=third_name, third_party_capacity=third_capacity, lon=lon, lat=lat,
+        third_party_name=third_name,
+        third_party_capacity=third_capacity,
+        lon=lon,
+        lat=lat,
     )
     return data, problems
 
@@ -138,7 +173,9 @@ def clean_extension(raw: dict | None) -> dict:
         try:
             ext["floor"] = int(raw["floor"])
         except (TypeError, ValueError):
-            raise UserError("floor must be a whole number", [Problem("not a number", field="floor")]) from None
+            raise UserError(
+                "floor must be a whole number", [Problem("not a number", field="floor")]
+            ) from None
     return {k: v for k, v in ext.items() if k in EXTENSION_FIELDS}
 
 
@@ -149,9 +186,12 @@ def initial_consent(source: str) -> str:
 def seal(person: Person, data: PersonData, extension: dict | None, ring=None) -> None:
     ring = ring or crypto.keyring()
     person.key_id, person.payload = crypto.encrypt_json(data.to_dict(), aad=aad_for(person), ring=ring)
-    person.extension = (crypto.encrypt_json(extension, aad=aad_for(person) + ":ext", ring=ring)[1]
-                        if extension else "")
-    person.dedup_key = crypto.blind_index(dedup_text(data.last_name, data.first_names, data.birth_date), ring=ring)
+    person.extension = (
+        crypto.encrypt_json(extension, aad=aad_for(person) + ":ext", ring=ring)[1] if extension else ""
+    )
+    person.dedup_key = crypto.blind_index(
+        dedup_text(data.last_name, data.first_names, data.birth_date), ring=ring
+    )
 
 
 def _attach_proof(person: Person, proof: tuple[str, str, bytes], ring=None) -> Proof:
@@ -161,39 +201,60 @@ def _attach_proof(person: Person, proof: tuple[str, str, bytes], ring=None) -> P
     record = Proof.objects.create(person=person, key_id="", content="")
     record.key_id, record.content = crypto.encrypt_json(
         {"filename": filename, "content_type": content_type, "data": base64.b64encode(content).decode()},
-        aad=aad_for(person) + f":proof:{record.pk}", ring=ring)
+        aad=aad_for(person) + f":proof:{record.pk}",
+        ring=ring,
+    )
     record.save(update_fields=["key_id", "content"])
     return record
 
 
 # --- people -------------------------------------------------------------------------------------
 
-def do_register_person(commune: str, raw: dict, *, source: str, request_date: date,
-                       proof: tuple[str, str, bytes] | None = None, extension: dict | None = None,
-                       actor) -> Person:
+
+def do_register_person(
+    commune: str,
+    raw: dict,
+    *,
+    source: str,
+    request_date: date,
+    proof: tuple[str, str, bytes] | None = None,
+    extension: dict | None = None,
+    actor,
+) -> Person:
     _check_writer(actor, commune, "registry.add_person")
     if source not in Source.values:
         raise UserError(f"Unknown source {source!r}.", [Problem("unknown", field="source")])
     data, problems = clean_person(raw, source=source)
     if source == Source.THIRD_PARTY and proof is None:
-        problems.append(Problem("a third-party request must be in writing: attach the written proof", field="proof"))
+        problems.append(
+            Problem("a third-party request must be in writing: attach the written proof", field="proof")
+        )
     if request_date > timezone.localdate():
         problems.append(Problem("in the future", field="request_date"))
     if problems:
         raise UserError("The registration is incomplete or invalid.", problems)
     ext = clean_extension(extension)
     with transaction.atomic():
-        person = Person(commune_code=commune, source=source, consent=initial_consent(source),
-                        request_date=request_date)
+        person = Person(
+            commune_code=commune, source=source, consent=initial_consent(source), request_date=request_date
+        )
         seal(person, data, ext)
         if Person.objects.filter(commune_code=commune, dedup_key=person.dedup_key).exists():
-            raise UserError("This person is already registered (same name and birth date).",
-                            [Problem("duplicate", field="last_name")])
+            raise UserError(
+                "This person is already registered (same name and birth date).",
+                [Problem("duplicate", field="last_name")],
+            )
         person.save()
         if proof is not None:
             _attach_proof(person, proof)
-        audit(actor, "registry.register", object_type="registry.person", object_id=person.public_id,
-              commune=commune, detail={"source": source})
+        audit(
+            actor,
+            "registry.register",
+            object_type="registry.person",
+            object_id=person.public_id,
+            commune=commune,
+            detail={"source": source},
+        )
     return person
 
 
@@ -213,40 +274,58 @@ def do_update_person(public_id: str, raw: dict, *, extension: dict | None = None
         data, problems = clean_person(merged, source=person.source)
         if problems:
             raise UserError("The record is invalid.", problems)
-        ext = clean_extension({**decrypt_extension(person), **(extension or {})}) if extension is not None else (
-            decrypt_extension(person) if pcs_extension_enabled() else {})
+        ext = (
+            clean_extension({**decrypt_extension(person), **(extension or {})})
+            if extension is not None
+            else (decrypt_extension(person) if pcs_extension_enabled() else {})
+        )
         seal(person, data, ext)
         person.save()
-        audit(actor, "registry.update", object_type="registry.person", object_id=public_id,
-              commune=person.commune_code, detail={"fields": sorted(k for k in raw if k in current)})
+        audit(
+            actor,
+            "registry.update",
+            object_type="registry.person",
+            object_id=public_id,
+            commune=person.commune_code,
+            detail={"fields": sorted(k for k in raw if k in current)},
+        )
     return person
 
 
 def do_remove_person(public_id: str, *, reason: str, actor) -> None:
-    """One step, immediate: the row, its proofs, calls and visits are deleted; the audit keeps the opaque id."""
+    """One step, immediate: the row, its proofs, calls and visits are deleted; the audit keeps the opaque id."""  # noqa: E501
     with transaction.atomic():
         person = _person_for_write(public_id, actor, "registry.delete_person")
         commune = person.commune_code
         person.delete()
-        audit(actor, "registry.remove", object_type="registry.person", object_id=public_id, commune=commune,
-              detail={"reason": reason})
+        audit(
+            actor,
+            "registry.remove",
+            object_type="registry.person",
+            object_id=public_id,
+            commune=commune,
+            detail={"reason": reason},
+        )
 
 
-def do_record_move(public_id: str, *, within_commune: bool, new_address: str = "", lon=None, lat=None,
-                   actor) -> Person | None:
+def do_record_move(
+    public_id: str, *, within_commune: bool, new_address: str = "", lon=None, lat=None, actor
+) -> Person | None:
     """R121-5: a move within the commune updates the address; a move away is a removal request."""
     label = getattr(actor, "username", None) or "système"
     if not within_commune:
         with transaction.atomic():
             person = _person_for_write(public_id, actor, "registry.delete_person")
-            Move.objects.create(person_ref=public_id, commune_code=person.commune_code, kind=Move.Kind.OUT,
-                                actor_label=label)
+            Move.objects.create(
+                person_ref=public_id, commune_code=person.commune_code, kind=Move.Kind.OUT, actor_label=label
+            )
         do_remove_person(public_id, reason="moved_out", actor=actor)
         return None
     with transaction.atomic():
         person = do_update_person(public_id, {"address": new_address, "lon": lon, "lat": lat}, actor=actor)
-        Move.objects.create(person_ref=public_id, commune_code=person.commune_code, kind=Move.Kind.WITHIN,
-                            actor_label=label)
+        Move.objects.create(
+            person_ref=public_id, commune_code=person.commune_code, kind=Move.Kind.WITHIN, actor_label=label
+        )
     return person
 
 
@@ -262,19 +341,27 @@ def do_mark_ack(public_id: str, *, step: str, actor) -> Person:
             person.ack_letter_at = person.ack_letter_at or now
         elif step == "received":
             if person.ack_sent_at is None:
-                raise UserError("The acknowledgement has not been sent yet.", [Problem("not sent", field="ack")])
+                raise UserError(
+                    "The acknowledgement has not been sent yet.", [Problem("not sent", field="ack")]
+                )
             person.ack_received_at = now
             if person.consent == Consent.AWAITING:
                 person.consent = Consent.TACIT
         else:
             raise UserError(f"Unknown acknowledgement step {step!r}.")
         person.save()
-        audit(actor, f"registry.ack_{step}", object_type="registry.person", object_id=public_id,
-              commune=person.commune_code)
+        audit(
+            actor,
+            f"registry.ack_{step}",
+            object_type="registry.person",
+            object_id=public_id,
+            commune=person.commune_code,
+        )
     return person
 
 
 # --- key rotation -------------------------------------------------------------------------------
+
 
 def do_rotate_key(*, new_file_key: bool = True, actor=None, progress=None) -> dict:
     """Re-encrypt every row with the current key. In embedded mode (key file), a new key is generated
@@ -299,8 +386,13 @@ def do_rotate_key(*, new_file_key: bool = True, actor=None, progress=None) -> di
             count += 1
             if progress:
                 progress()
-        audit(actor, "registry.rotate_key", object_type="registry.key", object_id=ring.current_id,
-              detail={"re_encrypted": count})
+        audit(
+            actor,
+            "registry.rotate_key",
+            object_type="registry.key",
+            object_id=ring.current_id,
+            detail={"re_encrypted": count},
+        )
     if ring.origin != "env":
         crypto.prune_file_keys({ring.current_id})
     return {"key_id": ring.current_id, "re_encrypted": count}

@@ -12,8 +12,20 @@ from dataclasses import dataclass
 
 from beffroi.registry.schema import fold
 
-STREET_WORDS = {"r": "rue", "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "pl": "place",
-                "all": "allee", "ch": "chemin", "imp": "impasse", "sq": "square", "rte": "route", "qu": "quai"}
+STREET_WORDS = {
+    "r": "rue",
+    "av": "avenue",
+    "ave": "avenue",
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "pl": "place",
+    "all": "allee",
+    "ch": "chemin",
+    "imp": "impasse",
+    "sq": "square",
+    "rte": "route",
+    "qu": "quai",
+}
 
 
 def address_key(text: str) -> str | None:
@@ -24,7 +36,9 @@ def address_key(text: str) -> str | None:
     if not match:
         return None
     number, rep, street = match.group(1), match.group(2) or "", match.group(3)
-    words = [STREET_WORDS.get(w.strip("."), w.strip(".")) for w in re.split(r"[\s'’-]+", street) if w.strip(".")]
+    words = [
+        STREET_WORDS.get(w.strip("."), w.strip(".")) for w in re.split(r"[\s'’-]+", street) if w.strip(".")
+    ]
     return f"{number}{rep} {' '.join(words)}".strip()
 
 
@@ -48,7 +62,9 @@ def load_index(commune: str) -> AddressIndex | None:
     for info in list_datasets():
         if not re.match(r"^(ban|adresses?)([-_].*)?$", info.name):
             continue
-        names = {c for c, _t in info.columns} if info.columns else set(pq.read_schema(info.parquet_path).names)
+        names = (
+            {c for c, _t in info.columns} if info.columns else set(pq.read_schema(info.parquet_path).names)
+        )
         if not {"numero", "nom_voie", "lon", "lat"} <= names:
             continue
         columns = ["numero", "nom_voie", "lon", "lat"] + [c for c in ("rep", "code_insee") if c in names]

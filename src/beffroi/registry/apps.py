@@ -12,12 +12,23 @@ class RegistryConfig(AppConfig):
     # (checked in registry/access.py). The mayor nominates; every role sees counts only.
     role_permissions = {
         "agent_ccas": [
-            "registry.view_person", "registry.add_person", "registry.change_person", "registry.delete_person",
-            "registry.export_prefect", "registry.add_campaign", "registry.change_campaign",
-            "registry.view_campaign", COUNTS,
+            "registry.view_person",
+            "registry.add_person",
+            "registry.change_person",
+            "registry.delete_person",
+            "registry.export_prefect",
+            "registry.add_campaign",
+            "registry.change_campaign",
+            "registry.view_campaign",
+            COUNTS,
         ],
         "maire": ["registry.add_nomination", "registry.view_nomination", "registry.view_accesslog", COUNTS],
-        "administrateur": ["registry.add_nomination", "registry.view_nomination", "registry.view_accesslog", COUNTS],
+        "administrateur": [
+            "registry.add_nomination",
+            "registry.view_nomination",
+            "registry.view_accesslog",
+            COUNTS,
+        ],
         "cellule_crise": [COUNTS],
         "communication": [COUNTS],
         "lecteur": [COUNTS],

@@ -17,19 +17,31 @@ def register(subparsers) -> None:
     p = sub.add_parser("import", help="import a spreadsheet (xlsx/csv) into the registry: all or nothing")
     p.add_argument("file", type=Path)
     p.add_argument("--commune", required=True, help="INSEE code")
-    p.add_argument("--mapping", action="append", default=[], metavar="COLUMN=field",
-                   help="map a column header to a field (repeatable)")
+    p.add_argument(
+        "--mapping",
+        action="append",
+        default=[],
+        metavar="COLUMN=field",
+        help="map a column header to a field (repeatable)",
+    )
     p.add_argument("--dry-run", action="store_true", help="validate and preview, import nothing")
-    p.add_argument("--proofs-on-paper", action="store_true",
-                   help="third-party requests: the written requests are kept in the CCAS paper file")
+    p.add_argument(
+        "--proofs-on-paper",
+        action="store_true",
+        help="third-party requests: the written requests are kept in the CCAS paper file",
+    )
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("export-prefect", help="sealed, field-filtered export for the préfet (R121-8)")
     p.add_argument("--commune", required=True)
-    p.add_argument("--fields", default="", help="comma-separated fields (default: identity, address, phone, services)")
+    p.add_argument(
+        "--fields", default="", help="comma-separated fields (default: identity, address, phone, services)"
+    )
     p.add_argument("--reason", required=True, help="why (e.g. the préfet's request of DATE)")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file (else one is generated)")
+    p.add_argument(
+        "--passphrase-file", type=Path, help="read the passphrase from this file (else one is generated)"
+    )
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("open-export", help="decrypt a sealed export (BEFFROI-SEALED-1)")
@@ -63,26 +75,45 @@ def cmd_import(args) -> int:
     console = Console()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Chiffrement et import…", total=None)
-        report = import_file(args.file, args.commune, actor=None, mapping=args.mapping, dry_run=args.dry_run,
-                             proofs_on_paper=args.proofs_on_paper, progress=lambda: progress.advance(task))
+        report = import_file(
+            args.file,
+            args.commune,
+            actor=None,
+            mapping=args.mapping,
+            dry_run=args.dry_run,
+            proofs_on_paper=args.proofs_on_paper,
+            progress=lambda: progress.advance(task),
+        )
     table = Table(title=f"{'Aperçu (rien importé)' if report.dry_run else 'Import'} — {report.file}")
     for column in ("ligne", "nom", "prénoms", "âge", "origine", "localisée"):
         table.add_column(column)
     for row in report.preview:
-        table.add_row(str(row["line"]), row["nom"], row["prénoms"], str(row["âge"]), row["source"],
-                      "oui" if row["localisée"] else "non")
+        table.add_row(
+            str(row["line"]),
+            row["nom"],
+            row["prénoms"],
+            str(row["âge"]),
+            row["source"],
+            "oui" if row["localisée"] else "non",
+        )
     console.print(table)
     console.print(f"Colonnes reconnues : {', '.join(f'{k} → {v}' for k, v in report.columns.items())}")
     if report.ignored_columns:
-        console.print(f"Colonnes ignorées (non prévues par l'article R121-4, jamais enregistrées) : "
-                      f"{', '.join(report.ignored_columns)}")
+        console.print(
+            f"Colonnes ignorées (non prévues par l'article R121-4, jamais enregistrées) : "
+            f"{', '.join(report.ignored_columns)}"
+        )
     if report.address_layer:
-        console.print(f"Adresses localisées : {report.addresses_located}/{report.rows} "
-                      f"(couche {report.address_layer}); non trouvées lignes {report.addresses_not_found[:20]}")
+        console.print(
+            f"Adresses localisées : {report.addresses_located}/{report.rows} "
+            f"(couche {report.address_layer}); non trouvées lignes {report.addresses_not_found[:20]}"
+        )
     else:
         console.print("Pas de couche d'adresses (BAN) dans le catalogue : adresses non vérifiées.")
     verb = "seraient importées" if report.dry_run else "importées"
-    console.print(f"{report.to_import} personnes {verb} ({', '.join(f'{k}: {v}' for k, v in report.by_source.items())}).")
+    console.print(
+        f"{report.to_import} personnes {verb} ({', '.join(f'{k}: {v}' for k, v in report.by_source.items())})."  # noqa: E501
+    )
     return 0
 
 
@@ -103,12 +134,16 @@ def cmd_export(args) -> int:
 
     passphrase, generated = _passphrase(args.passphrase_file, confirm_generated=True)
     fields = [f.strip() for f in args.fields.split(",") if f.strip()] or None
-    _name, sealed = do_export_prefect(args.commune, fields=fields, passphrase=passphrase, reason=args.reason, actor=None)
+    _name, sealed = do_export_prefect(
+        args.commune, fields=fields, passphrase=passphrase, reason=args.reason, actor=None
+    )
     args.out.write_bytes(sealed)
     args.out.chmod(0o600)
     print(f"Export chiffré écrit dans {args.out}.")
     if generated:
-        print(f"Phrase de passe (à transmettre au destinataire par un autre canal, par téléphone) : {passphrase}")
+        print(
+            f"Phrase de passe (à transmettre au destinataire par un autre canal, par téléphone) : {passphrase}"  # noqa: E501
+        )
     return 0
 
 
@@ -129,8 +164,11 @@ def cmd_rotate(args) -> int:
 
     ring = crypto.keyring()
     if ring.origin == "env" and len(ring.keys) == 1:
-        print("BEFFROI_REGISTRY_KEY holds one key. To rotate: put a new key first, keep the old one after a comma, "
-              "run this command, then remove the old key. New key:\n  " + crypto.generate_key(), file=sys.stderr)
+        print(
+            "BEFFROI_REGISTRY_KEY holds one key. To rotate: put a new key first, keep the old one after a comma, "  # noqa: E501
+            "run this command, then remove the old key. New key:\n  " + crypto.generate_key(),
+            file=sys.stderr,
+        )
     result = do_rotate_key()
     print(f"Clé courante {result['key_id']} ; {result['re_encrypted']} inscriptions rechiffrées.")
     return 0
@@ -147,8 +185,17 @@ def cmd_nominate(args) -> int:
     try:
         decision = date.fromisoformat(args.decision_date)
     except ValueError:
-        raise UserError("--decision-date must be YYYY-MM-DD.", [Problem("bad date", field="decision-date")]) from None
-    do_nominate(user, args.commune, decision_date=decision, signer=args.signer, scope=args.scope,
-                decision_reference=args.reference, actor=None)
+        raise UserError(
+            "--decision-date must be YYYY-MM-DD.", [Problem("bad date", field="decision-date")]
+        ) from None
+    do_nominate(
+        user,
+        args.commune,
+        decision_date=decision,
+        signer=args.signer,
+        scope=args.scope,
+        decision_reference=args.reference,
+        actor=None,
+    )
     print(f"{args.user} nommé(e) au registre de {args.commune} ({args.scope}).")
     return 0

@@ -51,8 +51,10 @@ def _decode_key(text: str, origin: str) -> bytes:
     except ValueError:
         raw = b""
     if len(raw) != 32:
-        raise UserError(f"{origin}: a registry key must be 32 bytes in urlsafe base64 "
-                         "(generate one with: python -c \"import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())\")")
+        raise UserError(
+            f"{origin}: a registry key must be 32 bytes in urlsafe base64 "
+            '(generate one with: python -c "import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())")'  # noqa: E501
+        )
     return raw
 
 
@@ -83,7 +85,9 @@ def _write_key_file(path: Path, keys: list[str]) -> None:
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump({"keys": keys, "note": "Beffroi registry keys; first = current. Keep a copy offline."}, handle)
+        json.dump(
+            {"keys": keys, "note": "Beffroi registry keys; first = current. Keep a copy offline."}, handle
+        )
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
 
@@ -93,11 +97,15 @@ def keyring() -> Keyring:
     if configured:
         cache_key = ("env", configured)
         if cache_key not in _cache:
-            raw = [_decode_key(part, "BEFFROI_REGISTRY_KEY") for part in configured.split(",") if part.strip()]
+            raw = [
+                _decode_key(part, "BEFFROI_REGISTRY_KEY") for part in configured.split(",") if part.strip()
+            ]
             _cache[cache_key] = Keyring(key_id_of(raw[0]), {key_id_of(k): k for k in raw}, "env")
         return _cache[cache_key]
     if getattr(settings, "SERVER_MODE", False):
-        raise UserError("BEFFROI_REGISTRY_KEY must be set in server mode (it encrypts the vulnerable-people registry).")
+        raise UserError(
+            "BEFFROI_REGISTRY_KEY must be set in server mode (it encrypts the vulnerable-people registry)."
+        )
     path = key_file()
     stat = path.stat() if path.exists() else None
     cache_key = ("file", str(path), stat.st_mtime_ns if stat else None)
@@ -105,8 +113,11 @@ def keyring() -> Keyring:
         return _cache[cache_key]
     if stat is None:
         _write_key_file(path, [generate_key()])
-        log.warning("registry: no BEFFROI_REGISTRY_KEY; generated the key file %s (mode 0600). "
-                    "Back it up apart from the database: without it the registry cannot be read.", path)
+        log.warning(
+            "registry: no BEFFROI_REGISTRY_KEY; generated the key file %s (mode 0600). "
+            "Back it up apart from the database: without it the registry cannot be read.",
+            path,
+        )
         return keyring()
     raw = [_decode_key(k, str(path)) for k in _read_key_file(path)]
     ring = Keyring(key_id_of(raw[0]), {key_id_of(k): k for k in raw}, str(path))

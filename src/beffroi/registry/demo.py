@@ -10,11 +10,37 @@ from django.utils import timezone
 
 DEMO_COMMUNE = "92063"
 # Obviously fake: invented surnames from a children's-book register, "(fictif)" in the first name.
-SURNAMES = ["Démo-Pomme", "Fictif-Lune", "Exemple-Rivière", "Test-Moulin", "Essai-Chêne", "Bidon-Étoile",
-            "Factice-Nuage", "Simul-Colline", "Modèle-Sapin", "Imagin-Ruisseau", "Prototype-Grêle", "Maquette-Vent"]
-FIRST = ["Aglaé (fictive)", "Barnabé (fictif)", "Capucine (fictive)", "Désiré (fictif)", "Eulalie (fictive)",
-         "Firmin (fictif)", "Gisèle (fictive)", "Hector (fictif)"]
-STREETS = ["rue de l'Exemple", "avenue du Test", "allée Fictive", "place de la Démonstration", "chemin Imaginaire"]
+SURNAMES = [
+    "Démo-Pomme",
+    "Fictif-Lune",
+    "Exemple-Rivière",
+    "Test-Moulin",
+    "Essai-Chêne",
+    "Bidon-Étoile",
+    "Factice-Nuage",
+    "Simul-Colline",
+    "Modèle-Sapin",
+    "Imagin-Ruisseau",
+    "Prototype-Grêle",
+    "Maquette-Vent",
+]
+FIRST = [
+    "Aglaé (fictive)",
+    "Barnabé (fictif)",
+    "Capucine (fictive)",
+    "Désiré (fictif)",
+    "Eulalie (fictive)",
+    "Firmin (fictif)",
+    "Gisèle (fictive)",
+    "Hector (fictif)",
+]
+STREETS = [
+    "rue de l'Exemple",
+    "avenue du Test",
+    "allée Fictive",
+    "place de la Démonstration",
+    "chemin Imaginaire",
+]
 
 
 def load(commune_codes) -> None:
@@ -25,10 +51,20 @@ def load(commune_codes) -> None:
     if DEMO_COMMUNE not in commune_codes:
         return
     user = get_user_model().objects.filter(username="ccas").first()
-    if user is not None and not Nomination.objects.filter(user=user, commune_code=DEMO_COMMUNE,
-                                                          revoked_at__isnull=True).exists():
-        do_nominate(user, DEMO_COMMUNE, decision_date=date(2026, 1, 5), signer="Le maire (démonstration)",
-                    decision_reference="Arrêté DEMO-2026-001", actor=None)
+    if (
+        user is not None
+        and not Nomination.objects.filter(
+            user=user, commune_code=DEMO_COMMUNE, revoked_at__isnull=True
+        ).exists()
+    ):
+        do_nominate(
+            user,
+            DEMO_COMMUNE,
+            decision_date=date(2026, 1, 5),
+            signer="Le maire (démonstration)",
+            decision_reference="Arrêté DEMO-2026-001",
+            actor=None,
+        )
     if Person.objects.filter(commune_code=DEMO_COMMUNE).exists():
         return
     rng = random.Random(92063)
@@ -39,16 +75,24 @@ def load(commune_codes) -> None:
         source = rng.choice([Source.SELF, Source.SELF, Source.LEGAL_REP, Source.THIRD_PARTY])
         raw = {
             "last_name": f"{SURNAMES[i % len(SURNAMES)]}{i // len(SURNAMES) or ''}",
-            "first_names": FIRST[i % len(FIRST)], "birth_date": born.isoformat(),
+            "first_names": FIRST[i % len(FIRST)],
+            "birth_date": born.isoformat(),
             "category": "65+" if i % 7 else "handicap",
-            "address": f"{rng.randint(1, 120)} {rng.choice(STREETS)}, 92500 Rueil-Malmaison (adresse fictive)",
+            "address": f"{rng.randint(1, 120)} {rng.choice(STREETS)}, 92500 Rueil-Malmaison (adresse fictive)",  # noqa: E501
             "phone": f"01 99 00 {i // 10:02d} {i % 100:02d}",
-            "lon": round(2.165 + rng.random() * 0.05, 5), "lat": round(48.86 + rng.random() * 0.03, 5),
+            "lon": round(2.165 + rng.random() * 0.05, 5),
+            "lat": round(48.86 + rng.random() * 0.03, 5),
             "emergency_contact": "Contact Fictif, 06 99 00 00 00" if i % 3 == 0 else "",
         }
         proof = None
         if source == Source.THIRD_PARTY:
             raw.update(third_party_name="Voisin Fictif", third_party_capacity="voisin")
             proof = ("demande-ecrite-fictive.txt", "text/plain", "Demande écrite (démonstration).".encode())
-        do_register_person(DEMO_COMMUNE, raw, source=source, request_date=today - timedelta(days=rng.randint(0, 400)),
-                           proof=proof, actor=None)
+        do_register_person(
+            DEMO_COMMUNE,
+            raw,
+            source=source,
+            request_date=today - timedelta(days=rng.randint(0, 400)),
+            proof=proof,
+            actor=None,
+        )

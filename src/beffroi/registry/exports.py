@@ -36,14 +36,22 @@ from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS
 
 MAGIC = b"BFRSEAL1"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
-PREFECT_DEFAULT_FIELDS = ["last_name", "first_names", "birth_date", "category", "address", "phone",
-                          "home_care_service", "emergency_contact"]
+PREFECT_DEFAULT_FIELDS = [
+    "last_name",
+    "first_names",
+    "birth_date",
+    "category",
+    "address",
+    "phone",
+    "home_care_service",
+    "emergency_contact",
+]
 MIN_PASSPHRASE = 12
 
 
 def new_passphrase() -> str:
     words = secrets.token_urlsafe(18)
-    return "-".join(words[i:i + 6] for i in range(0, 24, 6))
+    return "-".join(words[i : i + 6] for i in range(0, 24, 6))
 
 
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -52,14 +60,27 @@ def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 def seal_bytes(plaintext: bytes, passphrase: str, *, content_type: str, filename: str) -> bytes:
     if len(passphrase) < MIN_PASSPHRASE:
-        raise UserError(f"The passphrase must be at least {MIN_PASSPHRASE} characters.",
-                        [Problem("too short", field="passphrase")])
+        raise UserError(
+            f"The passphrase must be at least {MIN_PASSPHRASE} characters.",
+            [Problem("too short", field="passphrase")],
+        )
     salt, nonce = os.urandom(16), os.urandom(12)
-    header = json.dumps({
-        "format": "BEFFROI-SEALED-1", "kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
-        "salt": base64.b64encode(salt).decode(), "cipher": "AES-256-GCM", "nonce": base64.b64encode(nonce).decode(),
-        "content_type": content_type, "filename": filename, "created": timezone.now().isoformat(),
-    }, separators=(",", ":")).encode()
+    header = json.dumps(
+        {
+            "format": "BEFFROI-SEALED-1",
+            "kdf": "scrypt",
+            "n": SCRYPT_N,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+            "salt": base64.b64encode(salt).decode(),
+            "cipher": "AES-256-GCM",
+            "nonce": base64.b64encode(nonce).decode(),
+            "content_type": content_type,
+            "filename": filename,
+            "created": timezone.now().isoformat(),
+        },
+        separators=(",", ":"),
+    ).encode()
     key = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     return MAGIC + struct.pack(">I", len(header)) + header + AESGCM(key).encrypt(nonce, plaintext, header)
 
@@ -68,30 +89,41 @@ def open_sealed(blob: bytes, passphrase: str) -> tuple[dict, bytes]:
     if not blob.startswith(MAGIC) or len(blob) < 12:
         raise UserError("Not a Beffroi sealed file.", [Problem("bad magic", field="file")])
     (length,) = struct.unpack(">I", blob[8:12])
-    header_bytes = blob[12:12 + length]
+    header_bytes = blob[12 : 12 + length]
     header = json.loads(header_bytes)
     key = _derive(passphrase, base64.b64decode(header["salt"]), header["n"], header["r"], header["p"])
     try:
-        plaintext = AESGCM(key).decrypt(base64.b64decode(header["nonce"]), blob[12 + length:], header_bytes)
+        plaintext = AESGCM(key).decrypt(base64.b64decode(header["nonce"]), blob[12 + length :], header_bytes)
     except InvalidTag:
-        raise UserError("Wrong passphrase or damaged file.", [Problem("authentication failed", field="passphrase")]) from None
+        raise UserError(
+            "Wrong passphrase or damaged file.", [Problem("authentication failed", field="passphrase")]
+        ) from None
     return header, plaintext
 
 
-def do_export_prefect(commune: str, *, fields: list[str] | None, passphrase: str, reason: str, actor) -> tuple[str, bytes]:
+def do_export_prefect(
+    commune: str, *, fields: list[str] | None, passphrase: str, reason: str, actor
+) -> tuple[str, bytes]:
     """The préfet's copy: an explicit act with a reason, only the fields asked for, sealed, logged."""
     fields = list(fields or PREFECT_DEFAULT_FIELDS)
     unknown = [f for f in fields if f not in R121_4_FIELDS]
     if unknown:
-        raise UserError(f"Unknown field(s): {', '.join(unknown)}.", [Problem("unknown", field=f) for f in unknown])
+        raise UserError(
+            f"Unknown field(s): {', '.join(unknown)}.", [Problem("unknown", field=f) for f in unknown]
+        )
     if not (reason or "").strip():
-        raise UserError("Give the reason of the transmission (e.g. the préfet's request).",
-                        [Problem("required", field="reason")])
+        raise UserError(
+            "Give the reason of the transmission (e.g. the préfet's request).",
+            [Problem("required", field="reason")],
+        )
     if actor is not None:
         require(actor, "registry.export_prefect", commune)
     with transaction.atomic():
-        rows = access.export_rows(actor, commune, fields, reason=reason, action="export_prefect") if actor else \
-            _operator_rows(commune, fields, reason)
+        rows = (
+            access.export_rows(actor, commune, fields, reason=reason, action="export_prefect")
+            if actor
+            else _operator_rows(commune, fields, reason)
+        )
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow([str(FIELD_LABELS[f]) for f in fields])
@@ -99,10 +131,17 @@ def do_export_prefect(commune: str, *, fields: list[str] | None, passphrase: str
             writer.writerow([row[f] or "" for f in fields])
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"registre-{commune}-{stamp}.csv"
-        sealed = seal_bytes(buffer.getvalue().encode("utf-8-sig"), passphrase, content_type="text/csv",
-                            filename=filename)
-        audit(actor, "registry.export_prefect", object_type="registry.export", object_id=filename, commune=commune,
-              detail={"fields": fields, "rows": len(rows), "reason": reason[:200]})
+        sealed = seal_bytes(
+            buffer.getvalue().encode("utf-8-sig"), passphrase, content_type="text/csv", filename=filename
+        )
+        audit(
+            actor,
+            "registry.export_prefect",
+            object_type="registry.export",
+            object_id=filename,
+            commune=commune,
+            detail={"fields": fields, "rows": len(rows), "reason": reason[:200]},
+        )
     return filename + ".bfrseal", sealed
 
 
@@ -118,6 +157,11 @@ def _operator_rows(commune: str, fields: list[str], reason: str) -> list[dict]:
 def do_subject_access_export(public_id: str, *, reason: str, actor) -> tuple[str, bytes]:
     data = access.subject_access_export(actor, public_id, reason=reason)
     data["fields_labels"] = {f: str(FIELD_LABELS[f]) for f in R121_4_FIELDS}
-    audit(actor, "registry.export_subject", object_type="registry.person", object_id=public_id,
-          commune=data["commune"])
+    audit(
+        actor,
+        "registry.export_subject",
+        object_type="registry.person",
+        object_id=public_id,
+        commune=data["commune"],
+    )
     return f"registre-donnees-{public_id}.json", json.dumps(data, ensure_ascii=False, indent=2).encode()

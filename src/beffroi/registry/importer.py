@@ -36,31 +36,75 @@ from beffroi.registry.schema import R121_4_FIELDS, dedup_text, fold, parse_date,
 
 TARGETS = set(R121_4_FIELDS) | {"request_date", "source", "lon", "lat", "lives_alone", "floor"}
 HEADER_ALIASES = {
-    "nom": "last_name", "nom de famille": "last_name", "nom d'usage": "last_name", "last_name": "last_name",
-    "prenom": "first_names", "prenoms": "first_names", "prenom(s)": "first_names", "first_names": "first_names",
-    "date de naissance": "birth_date", "naissance": "birth_date", "ne(e) le": "birth_date", "birth_date": "birth_date",
-    "qualite": "category", "categorie": "category", "qualite d'inscription": "category", "category": "category",
-    "adresse": "address", "adresse postale": "address", "address": "address",
-    "telephone": "phone", "tel": "phone", "tel.": "phone", "numero de telephone": "phone", "phone": "phone",
-    "service a domicile": "home_care_service", "service intervenant a domicile": "home_care_service",
+    "nom": "last_name",
+    "nom de famille": "last_name",
+    "nom d'usage": "last_name",
+    "last_name": "last_name",
+    "prenom": "first_names",
+    "prenoms": "first_names",
+    "prenom(s)": "first_names",
+    "first_names": "first_names",
+    "date de naissance": "birth_date",
+    "naissance": "birth_date",
+    "ne(e) le": "birth_date",
+    "birth_date": "birth_date",
+    "qualite": "category",
+    "categorie": "category",
+    "qualite d'inscription": "category",
+    "category": "category",
+    "adresse": "address",
+    "adresse postale": "address",
+    "address": "address",
+    "telephone": "phone",
+    "tel": "phone",
+    "tel.": "phone",
+    "numero de telephone": "phone",
+    "phone": "phone",
+    "service a domicile": "home_care_service",
+    "service intervenant a domicile": "home_care_service",
     "home_care_service": "home_care_service",
-    "personne a prevenir": "emergency_contact", "contact d'urgence": "emergency_contact",
+    "personne a prevenir": "emergency_contact",
+    "contact d'urgence": "emergency_contact",
     "emergency_contact": "emergency_contact",
-    "date de la demande": "request_date", "date demande": "request_date", "date d'inscription": "request_date",
+    "date de la demande": "request_date",
+    "date demande": "request_date",
+    "date d'inscription": "request_date",
     "request_date": "request_date",
-    "origine": "source", "origine de la demande": "source", "demandeur": "source", "source": "source",
-    "tiers": "third_party_name", "nom du tiers": "third_party_name", "third_party_name": "third_party_name",
-    "qualite du tiers": "third_party_capacity", "lien du tiers": "third_party_capacity",
+    "origine": "source",
+    "origine de la demande": "source",
+    "demandeur": "source",
+    "source": "source",
+    "tiers": "third_party_name",
+    "nom du tiers": "third_party_name",
+    "third_party_name": "third_party_name",
+    "qualite du tiers": "third_party_capacity",
+    "lien du tiers": "third_party_capacity",
     "third_party_capacity": "third_party_capacity",
-    "longitude": "lon", "lon": "lon", "latitude": "lat", "lat": "lat",
-    "vit seul": "lives_alone", "vit seul(e)": "lives_alone", "lives_alone": "lives_alone",
-    "etage": "floor", "floor": "floor",
+    "longitude": "lon",
+    "lon": "lon",
+    "latitude": "lat",
+    "lat": "lat",
+    "vit seul": "lives_alone",
+    "vit seul(e)": "lives_alone",
+    "lives_alone": "lives_alone",
+    "etage": "floor",
+    "floor": "floor",
 }
 SOURCE_ALIASES = {
-    "": Source.SELF, "self": Source.SELF, "personne": Source.SELF, "elle-meme": Source.SELF, "lui-meme": Source.SELF,
-    "interesse": Source.SELF, "tiers": Source.THIRD_PARTY, "third_party": Source.THIRD_PARTY,
-    "representant legal": Source.LEGAL_REP, "tuteur": Source.LEGAL_REP, "legal_rep": Source.LEGAL_REP,
-    "departement": Source.DEPARTEMENT, "apa": Source.DEPARTEMENT, "pch": Source.DEPARTEMENT,
+    "": Source.SELF,
+    "self": Source.SELF,
+    "personne": Source.SELF,
+    "elle-meme": Source.SELF,
+    "lui-meme": Source.SELF,
+    "interesse": Source.SELF,
+    "tiers": Source.THIRD_PARTY,
+    "third_party": Source.THIRD_PARTY,
+    "representant legal": Source.LEGAL_REP,
+    "tuteur": Source.LEGAL_REP,
+    "legal_rep": Source.LEGAL_REP,
+    "departement": Source.DEPARTEMENT,
+    "apa": Source.DEPARTEMENT,
+    "pch": Source.DEPARTEMENT,
     "carsat": Source.CARSAT,
 }
 REQUIRED = ("last_name", "first_names", "birth_date", "category", "address", "phone")
@@ -96,12 +140,16 @@ def read_table(path: Path, content: bytes | None = None) -> list[list]:
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a broken file
-            raise UserError(f"{path.name}: not a readable xlsx file ({exc.__class__.__name__}).",
-                            [Problem("unreadable", file=path.name)]) from None
+            raise UserError(
+                f"{path.name}: not a readable xlsx file ({exc.__class__.__name__}).",
+                [Problem("unreadable", file=path.name)],
+            ) from None
         sheet = book.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     if path.suffix.lower() not in (".csv", ".txt"):
-        raise UserError(f"{path.name}: expected a .xlsx or .csv file.", [Problem("unsupported format", file=path.name)])
+        raise UserError(
+            f"{path.name}: expected a .xlsx or .csv file.", [Problem("unsupported format", file=path.name)]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -115,11 +163,15 @@ def parse_mapping(items: list[str] | None) -> dict[str, str]:
     mapping = {}
     for item in items or []:
         if "=" not in item:
-            raise UserError(f"--mapping {item!r}: expected COLUMN=field.", [Problem("bad mapping", field="mapping")])
+            raise UserError(
+                f"--mapping {item!r}: expected COLUMN=field.", [Problem("bad mapping", field="mapping")]
+            )
         column, target = (part.strip() for part in item.rsplit("=", 1))
         if target not in TARGETS:
-            raise UserError(f"--mapping {item!r}: unknown field {target!r}.",
-                            [Problem(f"fields: {', '.join(sorted(TARGETS))}", field="mapping")])
+            raise UserError(
+                f"--mapping {item!r}: unknown field {target!r}.",
+                [Problem(f"fields: {', '.join(sorted(TARGETS))}", field="mapping")],
+            )
         mapping[fold(column)] = target
     return mapping
 
@@ -132,8 +184,15 @@ def _cell(value) -> str | object:
     return value if isinstance(value, date) else str(value).strip()
 
 
-def prepare(path: Path, commune: str, *, mapping: list[str] | None = None, content: bytes | None = None,
-            proofs_on_paper: bool = False, today: date | None = None):
+def prepare(
+    path: Path,
+    commune: str,
+    *,
+    mapping: list[str] | None = None,
+    content: bytes | None = None,
+    proofs_on_paper: bool = False,
+    today: date | None = None,
+):
     """Validate the file; return (report, rows ready to seal). Raises UserError with every problem."""
     name = path.name
     rows = read_table(path, content)
@@ -151,15 +210,20 @@ def prepare(path: Path, commune: str, *, mapping: list[str] | None = None, conte
         if target in ("lives_alone", "floor") and not pcs_extension_enabled():
             target = None
         if target and target in columns.values():
-            raise UserError(f"{name}: two columns map to {target!r}.", [Problem("duplicate column", file=name, line=1,
-                                                                              field=title)])
+            raise UserError(
+                f"{name}: two columns map to {target!r}.",
+                [Problem("duplicate column", file=name, line=1, field=title)],
+            )
         if target:
             columns[index] = target
             report.columns[title] = target
         elif title:
             report.ignored_columns.append(title)
-    problems = [Problem(f"missing column for {f!r} (use --mapping COLUMN={f})", file=name, line=1, field=f)
-                for f in REQUIRED if f not in columns.values()]
+    problems = [
+        Problem(f"missing column for {f!r} (use --mapping COLUMN={f})", file=name, line=1, field=f)
+        for f in REQUIRED
+        if f not in columns.values()
+    ]
     if problems:
         raise UserError(f"{name}: columns missing.", problems)
     title_of = {target: header[i] for i, target in columns.items()}
@@ -178,13 +242,21 @@ def prepare(path: Path, commune: str, *, mapping: list[str] | None = None, conte
         row_problems = []
         source = SOURCE_ALIASES.get(fold(values.get("source", "")))
         if source is None:
-            row_problems.append(Problem("unknown source (personne, tiers, représentant légal, département, carsat)",
-                                        field="source"))
+            row_problems.append(
+                Problem(
+                    "unknown source (personne, tiers, représentant légal, département, carsat)",
+                    field="source",
+                )
+            )
             source = Source.SELF
         if source == Source.THIRD_PARTY and not proofs_on_paper:
-            row_problems.append(Problem("third-party request: the written proof is required; attach it in the "
-                                        "web form, or pass --proofs-on-paper if the CCAS keeps the written requests",
-                                        field="source"))
+            row_problems.append(
+                Problem(
+                    "third-party request: the written proof is required; attach it in the "
+                    "web form, or pass --proofs-on-paper if the CCAS keeps the written requests",
+                    field="source",
+                )
+            )
         raw_date = values.get("request_date", "")
         request_date = today
         if raw_date not in ("", None):
@@ -212,31 +284,54 @@ def prepare(path: Path, commune: str, *, mapping: list[str] | None = None, conte
                 row_problems.append(Problem("already in the registry", field="last_name"))
             seen.setdefault(key, line)
         for p in row_problems:
-            problems.append(Problem(p.message, file=name, line=line,
-                                    field=title_of.get(p.field, p.field) if p.field else None))
+            problems.append(
+                Problem(
+                    p.message, file=name, line=line, field=title_of.get(p.field, p.field) if p.field else None
+                )
+            )
         if not row_problems:
             extension = clean_extension({k: values.get(k) for k in ("lives_alone", "floor")})
             ready.append((line, source, request_date, data, extension))
             report.by_source[source] = report.by_source.get(source, 0) + 1
             if len(report.preview) < 5:
-                report.preview.append({"line": line, "nom": mask(data.last_name), "prénoms": mask(data.first_names),
-                                       "âge": data.age(today), "source": source,
-                                       "localisée": data.lon is not None})
+                report.preview.append(
+                    {
+                        "line": line,
+                        "nom": mask(data.last_name),
+                        "prénoms": mask(data.first_names),
+                        "âge": data.age(today),
+                        "source": source,
+                        "localisée": data.lon is not None,
+                    }
+                )
     if problems:
-        raise UserError(f"{name}: {len(problems)} problem(s); nothing was imported.", problems, total=len(problems))
+        raise UserError(
+            f"{name}: {len(problems)} problem(s); nothing was imported.", problems, total=len(problems)
+        )
     if not ready:
         raise UserError(f"{name}: no row to import.", [Problem("no data row", file=name, line=2)])
     report.to_import = len(ready)
     return report, ready
 
 
-def import_file(path: Path, commune: str, *, actor, mapping: list[str] | None = None, dry_run: bool = False,
-                content: bytes | None = None, proofs_on_paper: bool = False, progress=None) -> ImportReport:
+def import_file(
+    path: Path,
+    commune: str,
+    *,
+    actor,
+    mapping: list[str] | None = None,
+    dry_run: bool = False,
+    content: bytes | None = None,
+    proofs_on_paper: bool = False,
+    progress=None,
+) -> ImportReport:
     _check_writer(actor, commune, "registry.add_person")
     from beffroi.territory.selectors import territory_codes
 
     if commune not in territory_codes():
-        raise UserError(f"Commune {commune} is not in the territory.", [Problem("unknown commune", field="commune")])
+        raise UserError(
+            f"Commune {commune} is not in the territory.", [Problem("unknown commune", field="commune")]
+        )
     report, ready = prepare(path, commune, mapping=mapping, content=content, proofs_on_paper=proofs_on_paper)
     report.dry_run = dry_run
     if dry_run:
@@ -244,18 +339,37 @@ def import_file(path: Path, commune: str, *, actor, mapping: list[str] | None = 
     ring = crypto.keyring()
     with transaction.atomic():
         for _line, source, request_date, data, extension in ready:
-            person = Person(commune_code=commune, source=source, consent=initial_consent(source),
-                            request_date=request_date)
+            person = Person(
+                commune_code=commune,
+                source=source,
+                consent=initial_consent(source),
+                request_date=request_date,
+            )
             seal(person, data, extension, ring)
             person.save()
             if source == Source.THIRD_PARTY:
-                _attach_proof(person, ("demande-papier.txt", "text/plain",
-                                       f"Demande écrite conservée au dossier papier du CCAS (import {path.name}).".encode()),
-                              ring)
+                _attach_proof(
+                    person,
+                    (
+                        "demande-papier.txt",
+                        "text/plain",
+                        f"Demande écrite conservée au dossier papier du CCAS (import {path.name}).".encode(),
+                    ),
+                    ring,
+                )
             if progress:
                 progress()
         report.imported = len(ready)
-        audit(actor, "registry.import", object_type="registry.import", object_id=path.name[:100], commune=commune,
-              detail={"rows": report.imported, "by_source": report.by_source,
-                      "ignored_columns": report.ignored_columns})
+        audit(
+            actor,
+            "registry.import",
+            object_type="registry.import",
+            object_id=path.name[:100],
+            commune=commune,
+            detail={
+                "rows": report.imported,
+                "by_source": report.by_source,
+                "ignored_columns": report.ignored_columns,
+            },
+        )
     return report

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 SCRIPTS = {
     Hazard.HEATWAVE: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Vous êtes inscrit·e au registre des personnes vulnérables ; "
+        "Bonjour, je suis {agent}, de la mairie (CCAS). Vous êtes inscrit·e au registre des personnes vulnérables ; "  # noqa: E501
         "nous appelons tout le monde à cause de la canicule.",
         "Comment allez-vous ? Avez-vous chaud chez vous ?",
         "Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez normalement.",
@@ -35,9 +35,9 @@ SCRIPTS = {
         "En cas de malaise, appelez le 15. Canicule info service : 0 800 06 66 66 (gratuit).",
     ],
     Hazard.COLD: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Nous appelons les personnes inscrites à cause du grand froid.",
+        "Bonjour, je suis {agent}, de la mairie (CCAS). Nous appelons les personnes inscrites à cause du grand froid.",  # noqa: E501
         "Votre logement est-il chauffé ? Avez-vous de quoi manger et vos médicaments ?",
-        "Ne bouchez pas les aérations ; n'utilisez pas de chauffage d'appoint en continu (monoxyde de carbone).",
+        "Ne bouchez pas les aérations ; n'utilisez pas de chauffage d'appoint en continu (monoxyde de carbone).",  # noqa: E501
         "Avez-vous besoin d'une visite ? En cas d'urgence, appelez le 15 ou le 112.",
     ],
     Hazard.FLOOD: [
@@ -72,7 +72,12 @@ def _publish(campaign: Campaign) -> None:
         from beffroi.core.live import publish
     except ImportError:
         return
-    data = {"campaign": campaign.pk, "commune": campaign.commune_code, "crisis": campaign.crisis_id, **progress(campaign)}
+    data = {
+        "campaign": campaign.pk,
+        "commune": campaign.commune_code,
+        "crisis": campaign.crisis_id,
+        **progress(campaign),
+    }
     try:
         publish("registry", "campaign.progress", data)
     except Exception:  # the live stream is best effort; the campaign must not fail because of it
@@ -81,12 +86,25 @@ def _publish(campaign: Campaign) -> None:
 
 def progress(campaign: Campaign) -> dict:
     """Counts only."""
-    by_status = dict(CallAssignment.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id"))
-                     .values_list("status", "n"))
-    by_outcome = dict(CallAssignment.objects.filter(campaign=campaign).exclude(last_outcome="")
-                      .values_list("last_outcome").annotate(n=Count("id")).values_list("last_outcome", "n"))
-    visits = dict(Visit.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id"))
-                  .values_list("status", "n"))
+    by_status = dict(
+        CallAssignment.objects.filter(campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    by_outcome = dict(
+        CallAssignment.objects.filter(campaign=campaign)
+        .exclude(last_outcome="")
+        .values_list("last_outcome")
+        .annotate(n=Count("id"))
+        .values_list("last_outcome", "n")
+    )
+    visits = dict(
+        Visit.objects.filter(campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
     total = sum(by_status.values())
     return {
         "total": total,
@@ -103,13 +121,25 @@ def _callers_ok(callers, commune: str) -> None:
     problems = []
     for caller in callers:
         if not caller.has_perm("registry.view_person") or access.nomination_for(caller, commune) is None:
-            problems.append(Problem(f"{caller.username} is not nominated to the registry of {commune}", field="callers"))
+            problems.append(
+                Problem(f"{caller.username} is not nominated to the registry of {commune}", field="callers")
+            )
     if problems:
         raise UserError("Every caller must be a CCAS agent nominated by the mayor.", problems)
 
 
-def do_start_campaign(commune: str, *, hazard: str, callers: list, actor, title: str = "", area: dict | None = None,
-                      crisis_id: str = "", recall_delay_minutes: int = 60, max_failed_calls: int = 3) -> Campaign:
+def do_start_campaign(
+    commune: str,
+    *,
+    hazard: str,
+    callers: list,
+    actor,
+    title: str = "",
+    area: dict | None = None,
+    crisis_id: str = "",
+    recall_delay_minutes: int = 60,
+    max_failed_calls: int = 3,
+) -> Campaign:
     require(actor, "registry.add_campaign", commune)
     access.check_reader(actor, commune)
     if hazard not in Hazard.values:
@@ -117,24 +147,51 @@ def do_start_campaign(commune: str, *, hazard: str, callers: list, actor, title:
     if not callers:
         raise UserError("A campaign needs at least one caller.", [Problem("empty", field="callers")])
     if max_failed_calls < 1:
-        raise UserError("max_failed_calls must be at least 1.", [Problem("too small", field="max_failed_calls")])
+        raise UserError(
+            "max_failed_calls must be at least 1.", [Problem("too small", field="max_failed_calls")]
+        )
     _callers_ok(callers, commune)
     callers = sorted(set(callers), key=lambda u: u.pk)
     with transaction.atomic():
         campaign = Campaign.objects.create(
-            commune_code=commune, hazard=hazard, crisis_id=str(crisis_id or ""), area=area,
-            title=title or _("Campagne %(hazard)s du %(date)s") % {
-                "hazard": Hazard(hazard).label, "date": timezone.localtime().strftime("%d/%m/%Y %H:%M")},
-            recall_delay_minutes=recall_delay_minutes, max_failed_calls=max_failed_calls, created_by=actor)
-        targets = access.prioritised_list(actor, commune, area=area, reason=f"campagne {campaign.pk}",
-                                          crisis_id=campaign.crisis_id, only_in_zone=bool(area))
-        CallAssignment.objects.bulk_create([
-            CallAssignment(campaign=campaign, person_id=t.person_id, caller=callers[i % len(callers)], rank=i,
-                           priority=t.score)
-            for i, t in enumerate(targets)
-        ])
-        audit(actor, "registry.campaign_start", campaign, commune=commune,
-              detail={"hazard": hazard, "people": len(targets), "callers": [c.username for c in callers]})
+            commune_code=commune,
+            hazard=hazard,
+            crisis_id=str(crisis_id or ""),
+            area=area,
+            title=title
+            or _("Campagne %(hazard)s du %(date)s")
+            % {"hazard": Hazard(hazard).label, "date": timezone.localtime().strftime("%d/%m/%Y %H:%M")},
+            recall_delay_minutes=recall_delay_minutes,
+            max_failed_calls=max_failed_calls,
+            created_by=actor,
+        )
+        targets = access.prioritised_list(
+            actor,
+            commune,
+            area=area,
+            reason=f"campagne {campaign.pk}",
+            crisis_id=campaign.crisis_id,
+            only_in_zone=bool(area),
+        )
+        CallAssignment.objects.bulk_create(
+            [
+                CallAssignment(
+                    campaign=campaign,
+                    person_id=t.person_id,
+                    caller=callers[i % len(callers)],
+                    rank=i,
+                    priority=t.score,
+                )
+                for i, t in enumerate(targets)
+            ]
+        )
+        audit(
+            actor,
+            "registry.campaign_start",
+            campaign,
+            commune=commune,
+            detail={"hazard": hazard, "people": len(targets), "callers": [c.username for c in callers]},
+        )
         transaction.on_commit(lambda: _publish(campaign))
     return campaign
 
@@ -145,7 +202,12 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor) -> CallAssignm
     if outcome not in Outcome.values:
         raise UserError(f"Unknown outcome {outcome!r}.", [Problem("unknown", field="outcome")])
     with transaction.atomic():
-        a = CallAssignment.objects.select_for_update().select_related("campaign").filter(pk=assignment_id).first()
+        a = (
+            CallAssignment.objects.select_for_update()
+            .select_related("campaign")
+            .filter(pk=assignment_id)
+            .first()
+        )
         if a is None:
             raise PermissionDenied("unknown assignment")
         campaign = a.campaign
@@ -179,10 +241,17 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor) -> CallAssignm
                 a.next_call_at = now + timedelta(minutes=campaign.recall_delay_minutes)
         a.save()
         if visit_reason:
-            Visit.objects.get_or_create(campaign=campaign, person_id=a.person_id, defaults={"reason": visit_reason})
-        audit(actor, "registry.call_outcome", object_type="registry.callassignment", object_id=str(a.pk),
-              commune=campaign.commune_code, detail={"outcome": outcome, "attempt": a.attempts,
-                                                     "visit": bool(visit_reason)})
+            Visit.objects.get_or_create(
+                campaign=campaign, person_id=a.person_id, defaults={"reason": visit_reason}
+            )
+        audit(
+            actor,
+            "registry.call_outcome",
+            object_type="registry.callassignment",
+            object_id=str(a.pk),
+            commune=campaign.commune_code,
+            detail={"outcome": outcome, "attempt": a.attempts, "visit": bool(visit_reason)},
+        )
         transaction.on_commit(lambda: _publish(campaign))
     return a
 
@@ -197,8 +266,13 @@ def do_mark_visit_done(visit_id: int, *, actor) -> Visit:
         visit.status = Visit.Status.DONE
         visit.done_at = timezone.now()
         visit.save(update_fields=["status", "done_at"])
-        audit(actor, "registry.visit_done", object_type="registry.visit", object_id=str(visit.pk),
-              commune=visit.campaign.commune_code)
+        audit(
+            actor,
+            "registry.visit_done",
+            object_type="registry.visit",
+            object_id=str(visit.pk),
+            commune=visit.campaign.commune_code,
+        )
         transaction.on_commit(lambda: _publish(visit.campaign))
     return visit
 
@@ -209,8 +283,15 @@ def summary_text(campaign: Campaign) -> str:
         "Registre des personnes vulnérables — %(title)s : %(total)d personnes à appeler, %(reached)d jointes "
         "(dont %(help)d ayant besoin d'aide), %(to_call)d restant à appeler, %(visits)d visites demandées "
         "(%(done)d faites)."
-    ) % {"title": campaign.title, "total": p["total"], "reached": p["reached"], "help": p["needs_help"],
-         "to_call": p["to_call"], "visits": p["visits_to_do"] + p["visits_done"], "done": p["visits_done"]}
+    ) % {
+        "title": campaign.title,
+        "total": p["total"],
+        "reached": p["reached"],
+        "help": p["needs_help"],
+        "to_call": p["to_call"],
+        "visits": p["visits_to_do"] + p["visits_done"],
+        "done": p["visits_done"],
+    }
 
 
 def do_post_summary(campaign: Campaign, *, actor) -> bool:
@@ -223,8 +304,9 @@ def do_post_summary(campaign: Campaign, *, actor) -> bool:
         from beffroi.crisis.actions import do_append_entry
     except ImportError:
         return False
-    do_append_entry(int(campaign.crisis_id), text=summary_text(campaign), category="info", source="system",
-                    actor=None)
+    do_append_entry(
+        int(campaign.crisis_id), text=summary_text(campaign), category="info", source="system", actor=None
+    )
     audit(actor, "registry.campaign_summary", campaign, commune=campaign.commune_code)
     return True
 
@@ -236,6 +318,12 @@ def do_close_campaign(campaign: Campaign, *, actor) -> Campaign:
         campaign.status = Campaign.Status.CLOSED
         campaign.closed_at = timezone.now()
         campaign.save(update_fields=["status", "closed_at"])
-        audit(actor, "registry.campaign_close", campaign, commune=campaign.commune_code, detail=progress(campaign))
+        audit(
+            actor,
+            "registry.campaign_close",
+            campaign,
+            commune=campaign.commune_code,
+            detail=progress(campaign),
+        )
     do_post_summary(campaign, actor=actor)
     return campaign

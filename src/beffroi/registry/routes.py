@@ -7,6 +7,7 @@ Visits whose address is not located are left out of the routes and listed apart.
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from beffroi.core.permissions import require
 from beffroi.registry import access
 from beffroi.registry.models import Campaign, Visit, VisitRoute
 
+log = logging.getLogger(__name__)
 SPEED_M_PER_S = 20 / 3.6  # 20 km/h door to door in town
 SERVICE_S = 15 * 60
 
@@ -44,8 +46,13 @@ class PlannedRoute:
     duration_s: int
 
 
-def solve(depot: tuple[float, float], jobs: list[tuple[object, float, float]], teams: int,
-          *, exploration_level: int = 1) -> tuple[list[PlannedRoute], list]:
+def solve(
+    depot: tuple[float, float],
+    jobs: list[tuple[object, float, float]],
+    teams: int,
+    *,
+    exploration_level: int = 1,
+) -> tuple[list[PlannedRoute], list]:
     """Order ``jobs`` (id, lon, lat) into ``teams`` balanced rounds. Returns routes and unassigned ids."""
     import vroom
 
@@ -89,11 +96,15 @@ def depot_for(commune: str, points: list[tuple[float, float]]) -> tuple[float, f
 
         for c in communes():
             if c.code == commune and c.boundary:
-                geom = c.boundary.get("geometry", c.boundary) if c.boundary.get("type") == "Feature" else c.boundary
+                geom = (
+                    c.boundary.get("geometry", c.boundary)
+                    if c.boundary.get("type") == "Feature"
+                    else c.boundary
+                )
                 point = shape(geom).representative_point()
                 return (point.x, point.y)
     except Exception:  # the depot is a convenience; fall back to the centroid of the visits
-        pass
+        log.warning("registry: no commune centre for %s, using the visits' centroid", commune)
     return (float(np.mean([p[0] for p in points])), float(np.mean([p[1] for p in points])))
 
 
@@ -101,7 +112,9 @@ def do_plan_routes(campaign: Campaign, *, teams: int, actor) -> list[VisitRoute]
     """Compute the rounds of the visits still to do, replacing any earlier plan of the campaign."""
     require(actor, "registry.change_campaign", campaign.commune_code)
     access.check_reader(actor, campaign.commune_code)
-    visits = list(Visit.objects.filter(campaign=campaign, status=Visit.Status.TO_VISIT).select_related("person"))
+    visits = list(
+        Visit.objects.filter(campaign=campaign, status=Visit.Status.TO_VISIT).select_related("person")
+    )
     if not visits:
         raise UserError("There is no visit to plan.", [Problem("no visit", field="visits")])
     points = access.visit_points(actor, campaign, visits)
@@ -116,11 +129,17 @@ def do_plan_routes(campaign: Campaign, *, teams: int, actor) -> list[VisitRoute]
         VisitRoute.objects.filter(campaign=campaign).delete()
         created = []
         for r in planned:
-            route = VisitRoute.objects.create(campaign=campaign, plan=plan, team=r.team, distance_m=r.distance_m,
-                                              duration_s=r.duration_s)
+            route = VisitRoute.objects.create(
+                campaign=campaign, plan=plan, team=r.team, distance_m=r.distance_m, duration_s=r.duration_s
+            )
             for order, visit_id in enumerate(r.job_ids, start=1):
                 Visit.objects.filter(pk=visit_id).update(route=route, route_order=order)
             created.append(route)
-        audit(actor, "registry.routes_planned", campaign, commune=campaign.commune_code,
-              detail={"teams": teams, "visits": len(located), "not_located": len(points) - len(located)})
+        audit(
+            actor,
+            "registry.routes_planned",
+            campaign,
+            commune=campaign.commune_code,
+            detail={"teams": teams, "visits": len(located), "not_located": len(points) - len(located)},
+        )
     return created

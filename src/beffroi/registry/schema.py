@@ -20,8 +20,18 @@ from beffroi.core.env import env_bool
 from beffroi.registry.models.people import Category
 
 # The R121-4 identity and situation fields, then the request fields (third party).
-R121_4_FIELDS = ("last_name", "first_names", "birth_date", "category", "address", "phone",
-                 "home_care_service", "emergency_contact", "third_party_name", "third_party_capacity")
+R121_4_FIELDS = (
+    "last_name",
+    "first_names",
+    "birth_date",
+    "category",
+    "address",
+    "phone",
+    "home_care_service",
+    "emergency_contact",
+    "third_party_name",
+    "third_party_capacity",
+)
 FIELD_LABELS = {
     "last_name": _("Nom"),
     "first_names": _("Prénoms"),
@@ -90,7 +100,7 @@ def normalise_phone(value: str) -> str:
     if not match:
         raise ValueError(_("numéro de téléphone français attendu (10 chiffres, ex. 01 23 45 67 89)"))
     national = "0" + match.group(1)
-    return " ".join(national[i:i + 2] for i in range(0, 10, 2))
+    return " ".join(national[i : i + 2] for i in range(0, 10, 2))
 
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
@@ -111,13 +121,25 @@ def parse_date(value) -> date:
 
 
 CATEGORY_ALIASES = {
-    "age_65": Category.AGE_65, "65": Category.AGE_65, "65+": Category.AGE_65, "65 ans et plus": Category.AGE_65,
-    "age": Category.AGE_65, "agee": Category.AGE_65, "personne agee": Category.AGE_65,
-    "age_60_unfit": Category.AGE_60_UNFIT, "60": Category.AGE_60_UNFIT, "60+": Category.AGE_60_UNFIT,
-    "60 inapte": Category.AGE_60_UNFIT, "60+ inapte": Category.AGE_60_UNFIT, "inapte": Category.AGE_60_UNFIT,
+    "age_65": Category.AGE_65,
+    "65": Category.AGE_65,
+    "65+": Category.AGE_65,
+    "65 ans et plus": Category.AGE_65,
+    "age": Category.AGE_65,
+    "agee": Category.AGE_65,
+    "personne agee": Category.AGE_65,
+    "age_60_unfit": Category.AGE_60_UNFIT,
+    "60": Category.AGE_60_UNFIT,
+    "60+": Category.AGE_60_UNFIT,
+    "60 inapte": Category.AGE_60_UNFIT,
+    "60+ inapte": Category.AGE_60_UNFIT,
+    "inapte": Category.AGE_60_UNFIT,
     "inapte au travail": Category.AGE_60_UNFIT,
-    "disabled": Category.DISABLED, "handicap": Category.DISABLED, "handicapee": Category.DISABLED,
-    "personne handicapee": Category.DISABLED, "adulte handicape": Category.DISABLED,
+    "disabled": Category.DISABLED,
+    "handicap": Category.DISABLED,
+    "handicapee": Category.DISABLED,
+    "personne handicapee": Category.DISABLED,
+    "adulte handicape": Category.DISABLED,
 }
 
 

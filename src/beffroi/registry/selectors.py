@@ -33,8 +33,8 @@ def counts_by_commune(*, user) -> dict[str, int]:
 
 def campaign_progress(campaign_id: int) -> dict:
     """Counts of a campaign (no names), for the crisis dashboard."""
-    from beffroi.registry.outreach import progress
     from beffroi.registry.models import Campaign
+    from beffroi.registry.outreach import progress
 
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     return progress(campaign) if campaign else {}

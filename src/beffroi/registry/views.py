@@ -46,31 +46,45 @@ def index(request: HttpRequest) -> HttpResponse:
     counts = counts_by_commune(user=request.user)
     rows = []
     for code in communes:
-        rows.append({"code": code, "count": counts.get(code, 0),
-                     "manager": access.can_read(request.user, code),
-                     "caller": access.can_read(request.user, code, scope=access.CALLER)})
+        rows.append(
+            {
+                "code": code,
+                "count": counts.get(code, 0),
+                "manager": access.can_read(request.user, code),
+                "caller": access.can_read(request.user, code, scope=access.CALLER),
+            }
+        )
     campaigns = Campaign.objects.filter(commune_code__in=[r["code"] for r in rows if r["caller"]])
-    return render(request, "registry/index.html", {
-        "rows": rows, "campaigns": campaigns,
-        "can_nominate": has_perm(request.user, "registry.add_nomination"),
-        "can_audit": has_perm(request.user, "registry.view_accesslog"),
-        "verified": getattr(request.user, "is_verified", lambda: False)(),
-        "is_agent": has_perm(request.user, "registry.view_person"),
-    })
+    return render(
+        request,
+        "registry/index.html",
+        {
+            "rows": rows,
+            "campaigns": campaigns,
+            "can_nominate": has_perm(request.user, "registry.add_nomination"),
+            "can_audit": has_perm(request.user, "registry.view_accesslog"),
+            "verified": getattr(request.user, "is_verified", lambda: False)(),
+            "is_agent": has_perm(request.user, "registry.view_person"),
+        },
+    )
 
 
 @never_cache
 def people(request: HttpRequest, commune: str) -> HttpResponse:
     views = access.list_people(request.user, commune, reason=_("consultation de la liste"))
-    return render(request, "registry/people.html", {"commune": commune, "people": views,
-                                                    "today": timezone.localdate()})
+    return render(
+        request, "registry/people.html", {"commune": commune, "people": views, "today": timezone.localdate()}
+    )
 
 
 @never_cache
 def overdue(request: HttpRequest, commune: str) -> HttpResponse:
     views = access.overdue_acknowledgements(request.user, commune)
-    return render(request, "registry/people.html", {"commune": commune, "people": views, "overdue": True,
-                                                    "today": timezone.localdate()})
+    return render(
+        request,
+        "registry/people.html",
+        {"commune": commune, "people": views, "overdue": True, "today": timezone.localdate()},
+    )
 
 
 def _raw_from_post(post) -> dict:
@@ -81,18 +95,35 @@ def _raw_from_post(post) -> dict:
 def register(request: HttpRequest, commune: str) -> HttpResponse:
     access.check_reader(request.user, commune)
     require(request.user, "registry.add_person", commune)
-    context = {"commune": commune, "sources": Source.choices, "categories": Category.choices,
-               "labels": FIELD_LABELS, "extension": pcs_extension_enabled(), "values": {}}
+    context = {
+        "commune": commune,
+        "sources": Source.choices,
+        "categories": Category.choices,
+        "labels": FIELD_LABELS,
+        "extension": pcs_extension_enabled(),
+        "values": {},
+    }
     if request.method == "POST":
         raw = _raw_from_post(request.POST)
         upload = request.FILES.get("proof")
-        proof = (Path(upload.name).name, upload.content_type or "application/octet-stream", upload.read()) if upload \
+        proof = (
+            (Path(upload.name).name, upload.content_type or "application/octet-stream", upload.read())
+            if upload
             else None
+        )
         try:
-            request_date = date.fromisoformat(request.POST.get("request_date") or timezone.localdate().isoformat())
+            request_date = date.fromisoformat(
+                request.POST.get("request_date") or timezone.localdate().isoformat()
+            )
             person = actions.do_register_person(
-                commune, raw, source=request.POST.get("source", ""), request_date=request_date, proof=proof,
-                extension={k: request.POST.get(k) for k in ("lives_alone", "floor")}, actor=request.user)
+                commune,
+                raw,
+                source=request.POST.get("source", ""),
+                request_date=request_date,
+                proof=proof,
+                extension={k: request.POST.get(k) for k in ("lives_alone", "floor")},
+                actor=request.user,
+            )
         except ValueError:
             messages.error(request, _("Date de la demande invalide."))
         except UserError as exc:
@@ -107,8 +138,11 @@ def register(request: HttpRequest, commune: str) -> HttpResponse:
 @never_cache
 def person(request: HttpRequest, public_id: str) -> HttpResponse:
     view = access.get_person(request.user, public_id, reason=_("consultation d'une fiche"))
-    return render(request, "registry/person.html", {"p": view, "labels": FIELD_LABELS,
-                                                    "category": actions.category_label(view.data.category)})
+    return render(
+        request,
+        "registry/person.html",
+        {"p": view, "labels": FIELD_LABELS, "category": actions.category_label(view.data.category)},
+    )
 
 
 @require_POST
@@ -118,14 +152,21 @@ def person_action(request: HttpRequest, public_id: str) -> HttpResponse:
         if what in ("letter", "sent", "received"):
             actions.do_mark_ack(public_id, step=what, actor=request.user)
         elif what == "move_within":
-            actions.do_record_move(public_id, within_commune=True, new_address=request.POST.get("address", ""),
-                                   lon=request.POST.get("lon") or None, lat=request.POST.get("lat") or None,
-                                   actor=request.user)
+            actions.do_record_move(
+                public_id,
+                within_commune=True,
+                new_address=request.POST.get("address", ""),
+                lon=request.POST.get("lon") or None,
+                lat=request.POST.get("lat") or None,
+                actor=request.user,
+            )
         elif what in ("remove", "move_out"):
             if what == "move_out":
                 actions.do_record_move(public_id, within_commune=False, actor=request.user)
             else:
-                actions.do_remove_person(public_id, reason=request.POST.get("reason", "request"), actor=request.user)
+                actions.do_remove_person(
+                    public_id, reason=request.POST.get("reason", "request"), actor=request.user
+                )
             messages.success(request, _("Radiation faite : les données ont été effacées."))
             return redirect("registry:index")
         else:
@@ -139,14 +180,18 @@ def person_action(request: HttpRequest, public_id: str) -> HttpResponse:
 def ack_letter(request: HttpRequest, public_id: str) -> HttpResponse:
     view = access.get_person(request.user, public_id, reason=_("accusé de réception"))
     actions.do_mark_ack(public_id, step="letter", actor=request.user)
-    return render(request, "registry/ack_letter.html", {"p": view, "today": timezone.localdate(),
-                                                        "category": actions.category_label(view.data.category)})
+    return render(
+        request,
+        "registry/ack_letter.html",
+        {"p": view, "today": timezone.localdate(), "category": actions.category_label(view.data.category)},
+    )
 
 
 @never_cache
 def subject_export(request: HttpRequest, public_id: str) -> HttpResponse:
-    name, body = exports.do_subject_access_export(public_id, reason=_("droit d'accès de la personne"),
-                                                  actor=request.user)
+    name, body = exports.do_subject_access_export(
+        public_id, reason=_("droit d'accès de la personne"), actor=request.user
+    )
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -163,9 +208,15 @@ def import_view(request: HttpRequest, commune: str) -> HttpResponse:
         upload = request.FILES["file"]
         mapping = [m for m in request.POST.get("mapping", "").splitlines() if m.strip()]
         try:
-            report = import_file(Path(Path(upload.name).name), commune, actor=request.user, mapping=mapping,
-                                 content=upload.read(), dry_run=request.POST.get("action") != "import",
-                                 proofs_on_paper=bool(request.POST.get("proofs_on_paper")))
+            report = import_file(
+                Path(Path(upload.name).name),
+                commune,
+                actor=request.user,
+                mapping=mapping,
+                content=upload.read(),
+                dry_run=request.POST.get("action") != "import",
+                proofs_on_paper=bool(request.POST.get("proofs_on_paper")),
+            )
         except UserError as exc:
             _error(request, exc)
         else:
@@ -181,20 +232,33 @@ def export_prefect(request: HttpRequest, commune: str) -> HttpResponse:
         fields = [f for f in request.POST.getlist("fields") if f in R121_4_FIELDS]
         passphrase = request.POST.get("passphrase") or ""
         try:
-            name, sealed = exports.do_export_prefect(commune, fields=fields, passphrase=passphrase,
-                                                     reason=request.POST.get("reason", ""), actor=request.user)
+            name, sealed = exports.do_export_prefect(
+                commune,
+                fields=fields,
+                passphrase=passphrase,
+                reason=request.POST.get("reason", ""),
+                actor=request.user,
+            )
         except UserError as exc:
             _error(request, exc)
         else:
             response = HttpResponse(sealed, content_type="application/octet-stream")
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
-    return render(request, "registry/export_prefect.html", {
-        "commune": commune, "fields": [(f, FIELD_LABELS[f]) for f in R121_4_FIELDS],
-        "defaults": exports.PREFECT_DEFAULT_FIELDS, "suggested": exports.new_passphrase()})
+    return render(
+        request,
+        "registry/export_prefect.html",
+        {
+            "commune": commune,
+            "fields": [(f, FIELD_LABELS[f]) for f in R121_4_FIELDS],
+            "defaults": exports.PREFECT_DEFAULT_FIELDS,
+            "suggested": exports.new_passphrase(),
+        },
+    )
 
 
 # --- campaigns ----------------------------------------------------------------------------------
+
 
 def _active_crises(user, commune):
     try:
@@ -208,23 +272,36 @@ def _active_crises(user, commune):
 def campaign_new(request: HttpRequest, commune: str) -> HttpResponse:
     access.check_reader(request.user, commune)
     require(request.user, "registry.add_campaign", commune)
-    nominated = Nomination.objects.filter(commune_code=commune, revoked_at__isnull=True).select_related("user")
+    nominated = Nomination.objects.filter(commune_code=commune, revoked_at__isnull=True).select_related(
+        "user"
+    )
     if request.method == "POST":
         User = get_user_model()
         callers = list(User.objects.filter(pk__in=request.POST.getlist("callers")))
         try:
             campaign = outreach.do_start_campaign(
-                commune, hazard=request.POST.get("hazard", ""), callers=callers, actor=request.user,
+                commune,
+                hazard=request.POST.get("hazard", ""),
+                callers=callers,
+                actor=request.user,
                 crisis_id=request.POST.get("crisis", ""),
                 recall_delay_minutes=int(request.POST.get("recall_delay_minutes") or 60),
-                max_failed_calls=int(request.POST.get("max_failed_calls") or 3))
+                max_failed_calls=int(request.POST.get("max_failed_calls") or 3),
+            )
         except (UserError, ValueError) as exc:
             messages.error(request, str(exc))
         else:
             return redirect("registry:campaign", pk=campaign.pk)
-    return render(request, "registry/campaign_new.html", {
-        "commune": commune, "hazards": Hazard.choices, "nominated": nominated,
-        "crises": _active_crises(request.user, commune)})
+    return render(
+        request,
+        "registry/campaign_new.html",
+        {
+            "commune": commune,
+            "hazards": Hazard.choices,
+            "nominated": nominated,
+            "crises": _active_crises(request.user, commune),
+        },
+    )
 
 
 @never_cache
@@ -233,9 +310,14 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     access.check_reader(request.user, c.commune_code, scope=access.CALLER)
     share = access.caller_share(request.user, c)
     manager = access.can_read(request.user, c.commune_code)
-    context = {"c": c, "share": share, "outcomes": Outcome.choices, "progress": outreach.progress(c),
-               "script": outreach.script_for(c.hazard, request.user.get_full_name() or request.user.username),
-               "manager": manager}
+    context = {
+        "c": c,
+        "share": share,
+        "outcomes": Outcome.choices,
+        "progress": outreach.progress(c),
+        "script": outreach.script_for(c.hazard, request.user.get_full_name() or request.user.username),
+        "manager": manager,
+    }
     if manager:
         context["stops"] = access.visit_stops(request.user, c, reason=_("suivi des visites"))
         context["routes"] = VisitRoute.objects.filter(campaign=c).order_by("team")
@@ -293,6 +375,7 @@ def route_print(request: HttpRequest, pk: int, route: int) -> HttpResponse:
 
 # --- DPO and nominations ------------------------------------------------------------------------
 
+
 @never_cache
 def access_log(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
@@ -313,24 +396,42 @@ def nominations(request: HttpRequest) -> HttpResponse:
         try:
             if user is None or commune not in communes:
                 raise UserError(_("Choisissez un agent et une commune."))
-            actions.do_nominate(user, commune, decision_date=date.fromisoformat(request.POST.get("decision_date", "")),
-                                signer=request.POST.get("signer", ""), scope=request.POST.get("scope", "manager"),
-                                decision_reference=request.POST.get("decision_reference", ""), actor=request.user)
+            actions.do_nominate(
+                user,
+                commune,
+                decision_date=date.fromisoformat(request.POST.get("decision_date", "")),
+                signer=request.POST.get("signer", ""),
+                scope=request.POST.get("scope", "manager"),
+                decision_reference=request.POST.get("decision_reference", ""),
+                actor=request.user,
+            )
             messages.success(request, _("Nomination enregistrée."))
         except ValueError:
             messages.error(request, _("Date de décision invalide."))
         except UserError as exc:
             _error(request, exc)
         return redirect("registry:nominations")
-    agents = get_user_model().objects.filter(groups__name="agent_ccas", commune_memberships__commune_code__in=communes
-                                             ).distinct() if ALL_COMMUNES not in user_communes(request.user) else \
-        get_user_model().objects.filter(groups__name="agent_ccas")
+    agents = (
+        get_user_model()
+        .objects.filter(groups__name="agent_ccas", commune_memberships__commune_code__in=communes)
+        .distinct()
+        if ALL_COMMUNES not in user_communes(request.user)
+        else get_user_model().objects.filter(groups__name="agent_ccas")
+    )
     rows = Nomination.objects.filter(revoked_at__isnull=True).select_related("user")
     if ALL_COMMUNES not in user_communes(request.user):
         rows = rows.filter(commune_code__in=communes)
-    return render(request, "registry/nominations.html", {"rows": rows, "agents": agents, "communes": communes,
-                                                         "scopes": Nomination.Scope.choices,
-                                                         "today": timezone.localdate()})
+    return render(
+        request,
+        "registry/nominations.html",
+        {
+            "rows": rows,
+            "agents": agents,
+            "communes": communes,
+            "scopes": Nomination.Scope.choices,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 __all__ = ["Visit"]

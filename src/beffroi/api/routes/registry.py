@@ -44,8 +44,18 @@ def campaign_progress(request, campaign_id: int):
 def my_calls(request, campaign_id: int):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     rows = access.caller_share(request.user, campaign)
-    return [{"assignment": r.assignment_id, "name": r.name, "phone": r.phone, "age": r.age, "status": r.status,
-             "attempts": r.attempts, "due": r.due} for r in rows]
+    return [
+        {
+            "assignment": r.assignment_id,
+            "name": r.name,
+            "phone": r.phone,
+            "age": r.age,
+            "status": r.status,
+            "attempts": r.attempts,
+            "due": r.due,
+        }
+        for r in rows
+    ]
 
 
 @router.post("/assignments/{assignment_id}/outcome")
@@ -58,6 +68,15 @@ def record_outcome(request, assignment_id: int, body: OutcomeIn):
 @router.get("/communes/{commune}/people")
 def people(request, commune: str):
     views = access.list_people(request.user, commune, reason="API")
-    return [{"id": v.public_id, "last_name": v.data.last_name, "first_names": v.data.first_names,
-             "age": v.age, "phone": v.data.phone, "address": v.data.address, "consent": v.consent}
-            for v in views]
+    return [
+        {
+            "id": v.public_id,
+            "last_name": v.data.last_name,
+            "first_names": v.data.first_names,
+            "age": v.age,
+            "phone": v.data.phone,
+            "address": v.data.address,
+            "consent": v.consent,
+        }
+        for v in views
+    ]

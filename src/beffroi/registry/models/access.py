@@ -14,13 +14,17 @@ class Nomination(models.Model):
         MANAGER = "manager", _("Gestion du registre (inscriptions, listes, exports)")
         CALLER = "caller", _("Appelant : seulement sa part d'une campagne")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registry_nominations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registry_nominations"
+    )
     commune_code = models.CharField(_("commune (code INSEE)"), max_length=5)
     scope = models.CharField(_("étendue"), max_length=8, choices=Scope.choices, default=Scope.MANAGER)
     decision_date = models.DateField(_("date de la décision du maire"))
     decision_reference = models.CharField(_("référence de la décision (arrêté)"), max_length=100, blank=True)
     signer = models.CharField(_("signataire"), max_length=150)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -28,8 +32,11 @@ class Nomination(models.Model):
         ordering = ["commune_code", "-recorded_at"]
         verbose_name = _("nomination au registre")
         constraints = [
-            models.UniqueConstraint(fields=["user", "commune_code"], condition=models.Q(revoked_at__isnull=True),
-                                    name="one_active_nomination"),
+            models.UniqueConstraint(
+                fields=["user", "commune_code"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_nomination",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -48,9 +55,14 @@ class AccessLog(models.Model):
     record_count = models.PositiveIntegerField(default=0)
     reason = models.CharField(max_length=200)
     crisis_id = models.CharField(max_length=40, blank=True)
-    campaign = models.ForeignKey("registry.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey(
+        "registry.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     channel = models.CharField(max_length=20, default="system")
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("accès au registre")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.action} ({self.record_count})"

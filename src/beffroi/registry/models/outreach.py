@@ -29,7 +29,9 @@ class Campaign(models.Model):
     recall_delay_minutes = models.PositiveIntegerField(_("délai avant rappel (minutes)"), default=60)
     max_failed_calls = models.PositiveIntegerField(_("appels sans réponse avant visite"), default=3)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -68,14 +70,24 @@ class CallAssignment(models.Model):
 
     class Meta:
         ordering = ["rank"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_assignment_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "person"], name="one_assignment_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"appel {self.pk} ({self.status})"
 
 
 class CallAttempt(models.Model):
     assignment = models.ForeignKey(CallAssignment, on_delete=models.CASCADE, related_name="attempt_set")
-    caller = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"tentative {self.pk} ({self.outcome})"
 
 
 class Visit(models.Model):
@@ -87,8 +99,9 @@ class Visit(models.Model):
     person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=16, choices=Outcome.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TO_VISIT)
-    route = models.ForeignKey("registry.VisitRoute", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="visits")
+    route = models.ForeignKey(
+        "registry.VisitRoute", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+    )
     route_order = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -96,6 +109,9 @@ class Visit(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_visit_per_person")]
+
+    def __str__(self) -> str:
+        return f"visite {self.pk} ({self.status})"
 
 
 class VisitRoute(models.Model):
@@ -110,3 +126,6 @@ class VisitRoute(models.Model):
 
     class Meta:
         ordering = ["-created_at", "team"]
+
+    def __str__(self) -> str:
+        return f"tournée {self.plan} équipe {self.team}"

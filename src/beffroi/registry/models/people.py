@@ -90,9 +90,12 @@ class Proof(models.Model):
     class Meta:
         verbose_name = _("justificatif de demande par un tiers")
 
+    def __str__(self) -> str:
+        return f"justificatif {self.pk}"
+
 
 class Move(models.Model):
-    """A move (R121-5): within the commune an address update, to another commune a removal. No address kept."""
+    """A move (R121-5): within the commune an address update, to another commune a removal. No address kept."""  # noqa: E501
 
     class Kind(models.TextChoices):
         WITHIN = "within", _("Dans la commune (adresse mise à jour)")
@@ -107,3 +110,6 @@ class Move(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name = _("déménagement")
+
+    def __str__(self) -> str:
+        return f"déménagement {self.person_ref} ({self.kind})"
