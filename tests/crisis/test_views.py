@@ -146,3 +146,48 @@ def test_an_attachment_is_hashed_into_the_chain(client_for, crisis, settings, tm
     assert verify(crisis).ok
     download = client.get(f"/crise/{crisis.pk}/main-courante/{entry.seq}/piece-jointe")
     assert b"".join(download.streaming_content) == photo
+
+
+def test_a_reflex_sheet_is_edited_in_the_page(client_for):
+    from beffroi.crisis.models import ReflexSheet
+
+    client = client_for("cellule_crise", ["94052"])
+    response = client.post(
+        "/crise/fiches-reflexes/nouvelle/",
+        {
+            "title": "Crue niveau 3",
+            "hazard": "inondation",
+            "level": "3",
+            "commune": "94052",
+            "objective": "",
+            "items": "Fermer le quai | Services techniques | 30 | 1\n\nPrévenir les riverains | Communication",
+        },
+    )
+    assert response.status_code == 302
+    sheet = ReflexSheet.objects.get(title="Crue niveau 3")
+    items = list(sheet.items.all())
+    assert [(i.title, i.cell, i.within_minutes, i.priority) for i in items] == [
+        ("Fermer le quai", "Services techniques", 30, 1),
+        ("Prévenir les riverains", "Communication", None, 2),
+    ]
+    response = client.post(
+        f"/crise/fiches-reflexes/{sheet.pk}/",
+        {"title": "", "hazard": "inondation", "level": "3", "items": ""},
+    )
+    assert response.status_code == 200 and "Cannot save" in response.content.decode()
+    reader = client_for("lecteur", ["94052"])
+    assert reader.get("/crise/fiches-reflexes/nouvelle/").status_code == 403
+
+
+def test_the_directory_is_filled_in_the_page(client_for):
+    from beffroi.crisis.models import Contact
+
+    client = client_for("cellule_crise", ["94052"])
+    response = client.post(
+        "/crise/annuaire/",
+        {"commune": "94052", "kind": "personne", "name": "Chef de quai", "on_duty_phone": "06 00 00 00 00"},
+    )
+    assert response.status_code == 302
+    assert Contact.objects.get(name="Chef de quai").on_duty_phone == "06 00 00 00 00"
+    assert client.post("/crise/annuaire/", {"commune": "92063", "name": "x"}).status_code == 403
+    assert "Chef de quai" in client_for("lecteur", ["94052"]).get("/crise/annuaire/").content.decode()
