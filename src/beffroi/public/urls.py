@@ -10,4 +10,5 @@ urlpatterns = [
     path("abonnement/push/", views.subscribe_push, name="subscribe_push"),
     path("abonnement/confirmer/<str:token>/", views.confirm, name="confirm"),
     path("abonnement/desinscription/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("<path:path>", views.static_file, name="file"),
 ]

@@ -34,6 +34,18 @@ def index(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def static_file(request: HttpRequest, path: str) -> HttpResponse:
+    """Files of the public site when no front server serves them (development server, tests).
+
+    Reads ``settings.PUBLIC_ROOT`` at each request (the root route binds it once at start-up).
+    """
+    from django.views.static import serve
+
+    response = serve(request, path, document_root=str(settings.PUBLIC_ROOT), show_indexes=False)
+    response["Cache-Control"] = "public, max-age=30"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     from beffroi.alerts.channels.webpush import public_key
