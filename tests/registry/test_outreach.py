@@ -105,3 +105,38 @@ def test_routes_split_visits_among_teams(agent, registry):
 def test_haversine_matrix_is_in_metres():
     m = routes.haversine_matrix([(2.0, 48.0), (2.0, 49.0)])
     assert 111_000 < m[0, 1] < 111_400 and m[0, 0] == 0
+
+
+def test_progress_is_published_as_counts_and_summary_reaches_the_main_courante(agent, registry, monkeypatch):
+    from beffroi.core import live
+    from beffroi.crisis.actions import do_open_crisis
+    from beffroi.crisis.selectors import entries
+
+    published = []
+    monkeypatch.setattr(live, "publish", lambda topic, event, data: published.append((topic, event, data)))
+    crisis = do_open_crisis(hazard="canicule", communes=["92063"], level=2, exercise=True, title="Canicule test",
+                            actor=None)
+    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent], actor=agent,
+                                          crisis_id=str(crisis.pk))
+    row = access.caller_share(agent, campaign)[0]
+    outreach.do_record_outcome(row.assignment_id, "ok", actor=agent)
+    mine = [data for topic, _e, data in published if topic == "registry"]
+    assert mine
+    last = mine[-1]
+    assert last["reached"] == 1 and last["total"] == 6
+    assert "Zorglubienne" not in str(published)
+    outreach.do_close_campaign(campaign, actor=agent)
+    texts = [e.text for e in entries(crisis)]
+    assert any("6 personnes à appeler, 1 jointes" in t for t in texts)
+    assert not any("Zorglubienne" in t or "P0" in t for t in texts)
+
+
+def test_demo_loader_registers_fake_people_and_nominates_ccas(make_user):
+    from beffroi.registry import demo
+    from beffroi.registry.models import Nomination, Person
+
+    make_user("agent_ccas", ["92063"], username="ccas", totp=True)
+    demo.load(["92063", "92033"])
+    demo.load(["92063", "92033"])  # idempotent
+    assert Person.objects.filter(commune_code="92063").count() == 40
+    assert Nomination.objects.filter(user__username="ccas", commune_code="92063").count() == 1

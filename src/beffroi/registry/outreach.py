@@ -192,7 +192,7 @@ def do_start_campaign(
             commune=commune,
             detail={"hazard": hazard, "people": len(targets), "callers": [c.username for c in callers]},
         )
-        transaction.on_commit(lambda: _publish(campaign))
+        _publish(campaign)  # live.publish itself waits for the commit
     return campaign
 
 
@@ -252,7 +252,7 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor) -> CallAssignm
             commune=campaign.commune_code,
             detail={"outcome": outcome, "attempt": a.attempts, "visit": bool(visit_reason)},
         )
-        transaction.on_commit(lambda: _publish(campaign))
+        _publish(campaign)  # live.publish itself waits for the commit
     return a
 
 
@@ -273,7 +273,7 @@ def do_mark_visit_done(visit_id: int, *, actor) -> Visit:
             object_id=str(visit.pk),
             commune=visit.campaign.commune_code,
         )
-        transaction.on_commit(lambda: _publish(visit.campaign))
+        _publish(visit.campaign)
     return visit
 
 
