@@ -160,7 +160,8 @@ def test_a_reflex_sheet_is_edited_in_the_page(client_for):
             "level": "3",
             "commune": "94052",
             "objective": "",
-            "items": "Fermer le quai | Services techniques | 30 | 1\n\nPrévenir les riverains | Communication",
+            "items": "Fermer le quai | Services techniques | 30 | 1\n\n"
+            "Prévenir les riverains | Communication",
         },
     )
     assert response.status_code == 302

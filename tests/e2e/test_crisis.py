@@ -122,6 +122,8 @@ def test_exercise_from_the_ui_and_shelter_occupancy(page, make_user, screenshot,
             (v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")
         ]
         assert result["passes"] and serious == [], (path, serious)
+        if path == "/crise/":
+            screenshot("crisis-index")
 
     page.goto("/crise/moyens/")
     page.get_by_label("Occupation Espace Ariane (salle rafraîchie)").fill("35")
