@@ -114,10 +114,12 @@ def test_progress_is_published_as_counts_and_summary_reaches_the_main_courante(a
 
     published = []
     monkeypatch.setattr(live, "publish", lambda topic, event, data: published.append((topic, event, data)))
-    crisis = do_open_crisis(hazard="canicule", communes=["92063"], level=2, exercise=True, title="Canicule test",
-                            actor=None)
-    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent], actor=agent,
-                                          crisis_id=str(crisis.pk))
+    crisis = do_open_crisis(
+        hazard="canicule", communes=["92063"], level=2, exercise=True, title="Canicule test", actor=None
+    )
+    campaign = outreach.do_start_campaign(
+        "92063", hazard="canicule", callers=[agent], actor=agent, crisis_id=str(crisis.pk)
+    )
     row = access.caller_share(agent, campaign)[0]
     outreach.do_record_outcome(row.assignment_id, "ok", actor=agent)
     mine = [data for topic, _e, data in published if topic == "registry"]
