@@ -41,7 +41,12 @@ def index(request: HttpRequest) -> HttpResponse:
     require(request.user, "crisis.view_crisis")
     crises = selectors.crises_for_user(request.user)
     can_open = has_perm(request.user, "crisis.open_crisis") or has_perm(request.user, "crisis.run_exercise")
-    form = OpenCrisisForm(communes=communes_for_user(request.user)) if can_open else None
+    can_open_real = has_perm(request.user, "crisis.open_crisis")
+    form = (
+        OpenCrisisForm(communes=communes_for_user(request.user), initial={"exercise": not can_open_real})
+        if can_open
+        else None
+    )
     return render(
         request,
         "crisis/index.html",
@@ -49,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "active": [c for c in crises if c.is_open],
             "closed": [c for c in crises if not c.is_open][:50],
             "form": form,
-            "can_open_real": has_perm(request.user, "crisis.open_crisis"),
+            "can_open_real": can_open_real,
         },
     )
 
