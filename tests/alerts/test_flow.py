@@ -166,3 +166,24 @@ def test_count_subscribers_in_area_for_crossing(composer, subscribers):
         "coordinates": [[[2.18, 48.86], [2.19, 48.86], [2.19, 48.88], [2.18, 48.88], [2.18, 48.86]]],
     }
     assert count_subscribers_in_area(square, user=composer) == 1  # "gone" unsubscribed, "out" elsewhere
+
+
+def test_publication_is_written_in_the_crisis_log(
+    composer, mayor, make_user, django_capture_on_commit_callbacks
+):
+    from beffroi.crisis.actions import do_open_crisis
+    from beffroi.crisis.selectors import entries
+
+    crisis = do_open_crisis(
+        hazard="inondation",
+        communes=[RUEIL],
+        level=2,
+        exercise=False,
+        title="Crue",
+        actor=make_user("maire", [RUEIL]),
+    )
+    alert = draft(composer, crisis_id=crisis.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        version = publish_real(alert, composer, mayor)
+    texts = [e.text for e in entries(crisis)]
+    assert any(version.identifier in t and "approuvée par" in t for t in texts), texts

@@ -343,8 +343,8 @@ def do_publish(version: AlertVersion, *, actor: Any) -> AlertVersion:
                 "signed": version.signed,
             },
         )
+        version.queued = queued
         transaction.on_commit(lambda: _after_publish(version))
-    version.queued = queued
     return version
 
 
@@ -361,7 +361,33 @@ def _after_publish(version: AlertVersion) -> None:
         dispatch_outbox()
     except Exception:
         log.exception("alerts: scheduling the outbox dispatch failed")
+    _log_in_crisis(version)
     _live("published", version)
+
+
+def _log_in_crisis(version: AlertVersion) -> None:
+    """A publication linked to a crisis is written in its main courante (by the system)."""
+    alert = version.alert
+    if not alert.crisis_id:
+        return
+    try:
+        from beffroi.crisis.actions import do_append_entry
+
+        who = version.approved_by or version.composed_by
+        do_append_entry(
+            alert.crisis_id,
+            text=(
+                f"{'EXERCICE – ' if alert.is_exercise else ''}{version.get_msg_type_display()} publiée aux "
+                f"habitants : « {version.text('fr').get('headline', '')} » (CAP {version.identifier}, "
+                f"{getattr(version, 'queued', 0)} envois prévus"
+                f"{', approuvée par ' + who.username if who else ''})."
+            ),
+            category="action",
+            source="systeme",
+            actor=None,
+        )
+    except Exception:  # the crisis may be closed or absent: the alert is published anyway
+        log.warning("alerts: could not log the publication in crisis %s", alert.crisis_id, exc_info=True)
 
 
 def _live(event: str, version: AlertVersion) -> None:
