@@ -132,6 +132,15 @@ def _check_positions(coords: Any) -> None:
 
 def parse_area(area: Any, *, repair: bool = False, allow_points: bool = False) -> Area:
     """Validate an area and return it as shapely geometry (EPSG:4326); raise ``UserError`` if bad."""
+    try:
+        return _parse_area(area, repair=repair, allow_points=allow_points)
+    except UserError:
+        raise
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, shapely.errors.ShapelyError) as exc:
+        raise _refuse(f"The area is not well-formed GeoJSON ({type(exc).__name__}: {exc}).") from exc
+
+
+def _parse_area(area: Any, *, repair: bool, allow_points: bool) -> Area:
     raw = _geometries(area)
     total = sum(_count_positions(g.get("coordinates")) for g in raw if isinstance(g, dict))
     if total > MAX_VERTICES:
