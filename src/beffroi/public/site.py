@@ -89,6 +89,12 @@ def svg_map(communes: list, areas: list[tuple[str, dict]], width: int = 640) -> 
     }
 
 
+def _map_communes(all_communes: list, active: list[AlertVersion]) -> list:
+    """The communes concerned by current alerts (the whole territory when there is none)."""
+    codes = {c for v in active for c in (v.area.get("communes") or [v.alert.commune])}
+    return [c for c in all_communes if c.code in codes] or all_communes
+
+
 def _shelters(codes: list[str]) -> list:
     try:
         from beffroi.crisis import selectors as crisis_selectors
@@ -137,7 +143,9 @@ def build_site(root: Path | None = None) -> dict:
             "dicrim": _dicrim(),
             "communes": all_communes,
             "hazards": [(v["label"], v["fr"][2]) for k, v in HAZARDS.items() if v["fr"][2]],
-            "map": svg_map(all_communes, [(render.headline(v), v.area) for v in active]),
+            "map": svg_map(
+                _map_communes(all_communes, active), [(render.headline(v), v.area) for v in active]
+            ),
         }
         write_atomic(root / "site.css", CSS.read_bytes())
         for name in ("push.js", "sw.js"):
