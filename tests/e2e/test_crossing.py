@@ -99,6 +99,22 @@ def test_circle_and_bad_area_message(page, make_user, demo_data):
     page.wait_for_selector("#exposure-panel[data-state='done']", timeout=15000)
     residents = page.locator("section[data-layer='residents'] tr[data-figure='total'] td").inner_text()
     assert int("".join(ch for ch in residents if ch.isdigit())) > 30000
+
+    # 200 m on each side of a line across Rueil-Malmaison.
+    page.get_by_label("Rayon ou largeur du tampon (m)").fill("200")
+    page.get_by_role("button", name="Tampon autour d'une ligne").click()
+    box = page.locator("#crossing-map").bounding_box()
+    points = page.evaluate(
+        "(pts) => pts.map(([lon, lat]) => { const p = document.getElementById('crossing-map').leafletMap"
+        ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; })",
+        [(2.175, 48.865), (2.20, 48.875)],
+    )
+    for x, y in points:
+        page.mouse.click(box["x"] + x, box["y"] + y)
+    page.get_by_role("button", name="Fermer la zone").click()
+    page.wait_for_selector("#exposure-panel[data-state='done'] .area-info")
+    info = page.locator("#exposure-panel .area-info").inner_text()
+    assert "Buffer of 200 m" in page.locator("#exposure-panel .notes").inner_text(), info
     assert page.js_errors == []
 
 

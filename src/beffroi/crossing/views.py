@@ -49,6 +49,9 @@ def _strings() -> dict[str, Any]:
         "updated": _("mis à jour le"),
         "notes": _("Remarques"),
         "saved": _("Croisement enregistré."),
+        "clickLine": _(
+            "Cliquez sur la carte pour tracer la ligne (au moins 2 points), puis sur « Fermer la zone »."
+        ),
         "zone": _("Zone"),
         "figureLabels": {
             "total": _("Total"),

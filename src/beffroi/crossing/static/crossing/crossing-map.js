@@ -54,12 +54,13 @@
     if (vertices.length > 1) { L.polyline(vertices, { color: "#b3261e", weight: 2, dashArray: "4 4" }).addTo(drawing); }
     vertices.forEach(function (v, i) {
       var marker = L.circleMarker(v, { radius: i === 0 ? 7 : 5, color: "#b3261e", fillOpacity: 1, className: "vertex vertex-" + i });
-      if (i === 0) { marker.on("click", function (e) { L.DomEvent.stopPropagation(e); closePolygon(); }); }
+      if (i === 0 && mode === "polygon") { marker.on("click", function (e) { L.DomEvent.stopPropagation(e); closePolygon(); }); }
       marker.addTo(drawing);
     });
     closeButton.disabled = vertices.length < 3;
   }
   function closePolygon() {
+    if (mode === "line") { return finishLine(); }
     if (vertices.length < 3) { help.textContent = T.clickFirst; return; }
     var ring = vertices.map(function (v) { return [v.lng, v.lat]; });
     ring.push(ring[0]);
@@ -70,8 +71,19 @@
     compute({ area: { type: "Polygon", coordinates: [ring] } });
   }
 
+  function finishLine() {
+    if (vertices.length < 2) { help.textContent = T.clickLine; return; }
+    var radius = parseFloat(document.getElementById("circle-radius").value) || 300;
+    var coords = vertices.map(function (v) { return [v.lng, v.lat]; });
+    var shape = vertices.slice();
+    resetDrawing();
+    L.polyline(shape, { color: "#b3261e", weight: 3 }).addTo(drawing);
+    help.textContent = T.closed;
+    compute({ area: { type: "LineString", coordinates: coords }, buffer_m: radius });
+  }
+
   map.on("click", function (e) {
-    if (mode === "polygon") { vertices.push(e.latlng); redraw(); }
+    if (mode === "polygon" || mode === "line") { vertices.push(e.latlng); redraw(); if (mode === "line") { closeButton.disabled = vertices.length < 2; } }
     else if (mode === "circle") {
       var radius = parseFloat(document.getElementById("circle-radius").value) || 300;
       resetDrawing();
@@ -83,6 +95,9 @@
     resetDrawing(); mode = "polygon"; element.classList.add("drawing"); help.textContent = T.clickFirst;
   });
   closeButton.addEventListener("click", closePolygon);
+  document.getElementById("draw-line").addEventListener("click", function () {
+    resetDrawing(); mode = "line"; element.classList.add("drawing"); help.textContent = T.clickLine;
+  });
   document.getElementById("draw-circle").addEventListener("click", function () {
     resetDrawing(); mode = "circle"; element.classList.add("drawing"); help.textContent = T.clickCentre;
   });
