@@ -152,4 +152,6 @@ def test_appends_are_published_on_the_live_stream(crisis, make_user, monkeypatch
     cell = make_user("cellule_crise", ["94052"])
     entry = do_append_entry(crisis, text="Radio", category="info", source="radio", actor=cell)
     assert ("crisis", "entry") in [(t, e) for t, e, _d in seen]
-    assert any(d.get("head") == entry.hash for _t, _e, d in seen)
+    event = next(d for _t, _e, d in seen if d.get("head") == entry.hash)
+    # The live stream shows an event only to users of the crisis's communes.
+    assert event["communes"] == ["94052"]

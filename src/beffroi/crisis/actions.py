@@ -516,6 +516,7 @@ def _append(
             "entry",
             {
                 "crisis": crisis.pk,
+                "communes": crisis.communes,
                 "seq": entry.seq,
                 "category": category,
                 "source": source,

@@ -79,7 +79,9 @@ def do_create_task(
             actor=actor,
             task=task,
         )
-        live.publish("task", {"crisis": crisis.pk, "task": task.pk, "status": task.status})
+        live.publish(
+            "task", {"crisis": crisis.pk, "communes": crisis.communes, "task": task.pk, "status": task.status}
+        )
     return task
 
 
@@ -105,7 +107,10 @@ def do_set_task_status(task: Task, *, status: str, actor: Any, note: str = "") -
             actor=actor,
             task=task,
         )
-        live.publish("task", {"crisis": task.crisis_id, "task": task.pk, "status": status})
+        live.publish(
+            "task",
+            {"crisis": task.crisis_id, "communes": task.crisis.communes, "task": task.pk, "status": status},
+        )
     return task
 
 
@@ -212,7 +217,7 @@ def do_start_reflex_sheet(crisis: Crisis | int, sheet: ReflexSheet, *, actor: An
             ]
         )
         record(actor, "crisis.reflexsheet.start", run, commune=crisis.communes[0], detail={"sheet": sheet.pk})
-        live.publish("task", {"crisis": crisis.pk, "reflex_run": run.pk})
+        live.publish("task", {"crisis": crisis.pk, "communes": crisis.communes, "reflex_run": run.pk})
     return run
 
 
