@@ -143,7 +143,7 @@ def _ingest(run: ExerciseRun, inject: Inject, at: datetime) -> None:
             {
                 "series": EXERCISE_SERIES_PREFIX + inject.series,
                 "at": at,
-                "value": float(inject.value),
+                "value": float(inject.value or 0.0),
                 "unit": inject.unit,
                 "kind": "observation",
             }

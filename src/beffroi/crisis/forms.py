@@ -36,7 +36,9 @@ class OpenCrisisForm(forms.Form):
 
     def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["communes"].choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
+        field = self.fields["communes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
 
 
 class EntryForm(forms.Form):
@@ -62,12 +64,14 @@ class CloseForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    incoming = forms.ModelChoiceField(label=_("Responsable entrant"), queryset=None)
+    incoming: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Responsable entrant"), queryset=None)
     summary = forms.CharField(label=_("Point de situation"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, users=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["incoming"].queryset = users
+        field = self.fields["incoming"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = users
 
 
 class StaffingForm(forms.Form):

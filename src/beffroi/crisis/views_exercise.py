@@ -42,8 +42,8 @@ def _scenarios() -> list[dict]:
 
 def exercises(request: HttpRequest) -> HttpResponse:
     require(request.user, "crisis.view_crisis")
-    runs = ExerciseRun.objects.select_related("crisis").order_by("-started_at")
-    runs = [r for r in runs if selectors.can_see(request.user, r.crisis)][:30]
+    all_runs = ExerciseRun.objects.select_related("crisis").order_by("-started_at")
+    runs = [r for r in all_runs if selectors.can_see(request.user, r.crisis)][:30]
     return render(
         request,
         "crisis/exercises.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -85,7 +87,7 @@ def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("crisis:detail", pk=pk)
 
 
-def attachment(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int, seq: int) -> FileResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
     entry = selectors.entries(crisis).filter(seq=seq).first()
     if entry is None or not entry.attachment:
@@ -179,9 +181,8 @@ def directory(request: HttpRequest) -> HttpResponse:
         commune = request.POST.get("commune", "")
         _check_commune(request.user, commune)
         try:
-            am.do_save_contact(
-                commune=commune, actor=request.user, **{k: request.POST.get(k, "") for k in am.CONTACT_FIELDS}
-            )
+            fields: dict[str, Any] = {k: request.POST.get(k, "") for k in am.CONTACT_FIELDS}
+            am.do_save_contact(commune=commune, actor=request.user, **fields)
             return redirect("crisis:directory")
         except UserError as exc:
             error = str(exc)
@@ -199,7 +200,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 # --- resources and shelters ----------------------------------------------------------------
-def resources(request: HttpRequest) -> HttpResponse:
+def resources(request: HttpRequest, *, shelters_only: bool = False) -> HttpResponse:
     require(request.user, "crisis.view_resource")
     codes = _codes(request.user)
     context = {
@@ -214,7 +215,7 @@ def resources(request: HttpRequest) -> HttpResponse:
         "can_shelter": has_perm(request.user, "crisis.change_shelter"),
         "kinds": Resource.Kind.choices,
     }
-    if _htmx(request) and request.GET.get("partial") == "shelters":
+    if shelters_only or (_htmx(request) and request.GET.get("partial") == "shelters"):
         return render(request, "crisis/resources.html#shelters", context)
     return render(request, "crisis/resources.html", context)
 
@@ -282,7 +283,5 @@ def shelter_occupancy(request: HttpRequest, shelter_id: int) -> HttpResponse:
     except (UserError, ValueError) as exc:
         messages.error(request, str(exc))
     if _htmx(request):
-        request.GET = request.GET.copy()
-        request.GET["partial"] = "shelters"
-        return resources(request)
+        return resources(request, shelters_only=True)
     return redirect("crisis:resources")

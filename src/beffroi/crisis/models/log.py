@@ -32,7 +32,8 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("the main courante is append-only: entries are never deleted")
 
-    _raw_delete = delete
+    def _raw_delete(self, using):
+        raise AppendOnlyError("the main courante is append-only: entries are never deleted")
 
 
 class Source(models.TextChoices):
