@@ -59,6 +59,37 @@ print(json.dumps(reach_report(int(sys.argv[1]))))
 """
 
 
+def _admin_url() -> str | None:
+    from django.conf import settings
+
+    if settings.DATABASE_VENDOR != "postgresql":
+        return None
+    db = settings.DATABASES["default"]
+    return f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+
+
+def _postgres_database(env: dict, suffix: str) -> str | None:
+    """On PostgreSQL runs, the workers share a fresh database of their own (dropped afterwards)."""
+    base = _admin_url()
+    if base is None:
+        return None
+    import psycopg
+
+    name = "beffroi_fault_" + "".join(c for c in suffix.lower() if c.isalnum())[:30]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["BEFFROI_DATABASE_URL"] = f"{base}/{name}"
+    return name
+
+
+def _drop_postgres_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{_admin_url()}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def test_fanout_survives_sigkill_exactly_once(tmp_path):
     smtp, sms = SMTPServer(), SMSGateway()
     env = {
@@ -70,6 +101,7 @@ def test_fanout_survives_sigkill_exactly_once(tmp_path):
         "BEFFROI_DATABASE_URL": "",
     }
     env.pop("PYTEST_CURRENT_TEST", None)
+    pg_name = _postgres_database(env, tmp_path.name)
     try:
         subprocess.run([BEFFROI, "manage", "migrate", "-v0"], env=env, check=True, capture_output=True)
         out = subprocess.run(
@@ -120,6 +152,8 @@ def test_fanout_survives_sigkill_exactly_once(tmp_path):
     finally:
         smtp.stop()
         sms.stop()
+        if pg_name:
+            _drop_postgres_database(pg_name)
     emails, texts = N // 2, N - N // 2
     print(
         f"\nfault test: {N} recipients, {kills} SIGKILLs; e-mail unique {smtp.counter.unique} "

@@ -122,7 +122,11 @@ class AlertVersion(models.Model):
 
     @property
     def languages(self) -> list[str]:
-        return [lang for lang, t in self.texts.items() if (t or {}).get("headline")]
+        from beffroi.alerts.hazards import LANGUAGES
+
+        # Fixed order (fr, en, FALC): PostgreSQL's jsonb does not keep the keys' order.
+        order = LANGUAGES + sorted(set(self.texts) - set(LANGUAGES))
+        return [lang for lang in order if (self.texts.get(lang) or {}).get("headline")]
 
     def digest(self) -> str:
         """What the composer and the approver saw: a hash of everything that goes out."""
