@@ -155,3 +155,20 @@ def test_appends_are_published_on_the_live_stream(crisis, make_user, monkeypatch
     event = next(d for _t, _e, d in seen if d.get("head") == entry.hash)
     # The live stream shows an event only to users of the crisis's communes.
     assert event["communes"] == ["94052"]
+
+
+def test_verify_log_command_exits_1_naming_the_broken_entry(crisis, make_user, capsys):
+    from beffroi.cli import main
+
+    cell = make_user("cellule_crise", ["94052"])
+    for i in range(3):
+        do_append_entry(crisis, text=f"entrée {i}", category="info", source="radio", actor=cell)
+    assert main(["crisis", "verify-log", str(crisis.pk)]) == 0
+    assert "chain valid" in capsys.readouterr().out
+    target = LogEntry.objects.get(crisis=crisis, seq=3)
+    _tamper("UPDATE crisis_logentry SET author_label = %s WHERE id = %s", ["quelqu'un d'autre", target.pk])
+    assert main(["crisis", "verify-log", str(crisis.pk)]) == 1
+    out = capsys.readouterr().out
+    assert "BROKEN at entry #3" in out
+    assert main(["crisis", "verify-log", "999999"]) == 2
+    assert main(["crisis", "verify-log", "abc"]) == 2
