@@ -78,3 +78,19 @@ def test_push_subscription_endpoint(client, territory, monkeypatch):
         content_type="application/json",
     )
     assert bad.status_code == 400
+
+
+def test_confirmation_is_not_resent_within_ten_minutes(
+    client, territory, mailoutbox, django_capture_on_commit_callbacks
+):
+    data = {
+        "channel": "email",
+        "address": "x@example.org",
+        "commune": "92063",
+        "language": "fr",
+        "consent": "on",
+    }
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/public/abonnement/", data)
+    assert len(mailoutbox) == 1 and Subscriber.objects.count() == 1

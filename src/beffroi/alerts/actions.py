@@ -523,9 +523,15 @@ def do_subscribe(
     if not points and not commune:
         raise _bad("Choose an address or a commune.", "commune")
     with transaction.atomic():
-        subscriber = Subscriber.objects.filter(channel=channel, address=address).first() or Subscriber(
-            channel=channel, address=address, token=secrets.token_urlsafe(32)
+        existing = Subscriber.objects.filter(channel=channel, address=address).first()
+        # Anti-abuse: one confirmation message per address every 10 minutes.
+        resend = not (
+            existing
+            and not existing.confirmed_at
+            and existing.consent_at
+            and existing.consent_at > timezone.now() - timedelta(minutes=10)
         )
+        subscriber = existing or Subscriber(channel=channel, address=address, token=secrets.token_urlsafe(32))
         subscriber.language = language if language in LANGUAGES else "fr"
         subscriber.topics = list(topics or [])
         subscriber.commune = commune
@@ -537,7 +543,8 @@ def do_subscribe(
         subscriber.unsubscribed_at = None
         subscriber.save()
         audit.record(actor, "alerts.subscribe", subscriber, commune=commune, detail={"channel": channel})
-        transaction.on_commit(lambda: send_confirmation(subscriber, confirmation_token(subscriber)))
+        if resend and channel in ("email", "sms"):
+            transaction.on_commit(lambda: send_confirmation(subscriber, confirmation_token(subscriber)))
     return subscriber
 
 
