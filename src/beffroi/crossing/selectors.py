@@ -229,10 +229,11 @@ def scenario(dataset: str, *, user, datasets: list | None = None) -> dict:
 def count_points_per_zone(
     points_parquet, zones_parquet, *, zone_key: str, zone_geometry: str = "geometry"
 ) -> dict:
-    """Assign the (lon, lat) points of a Parquet file to zone polygons, counted per zone (bulk)."""
-    from beffroi.crossing import engine
+    """Assign the (lon, lat) points of a Parquet file to zone polygons, counted per zone (bulk, see
+    ``crossing/pip.py``: a labelled grid, exact tests only near borders)."""
+    from beffroi.crossing import pip
 
-    return engine.count_points_per_zone(
+    return pip.count_points_per_zone(
         points_parquet, zones_parquet, zone_key=zone_key, zone_geometry=zone_geometry
     )
 
