@@ -40,8 +40,8 @@ def build_index(keys: list, polygons, n: int = GRID) -> ZoneIndex:
     tree = shapely.STRtree(polygons)
     x0, y0, x1, y1 = shapely.total_bounds(polygons)
     dx, dy = (x1 - x0) / n or 1.0, (y1 - y0) / n or 1.0
-    ix, iy = np.meshgrid(np.arange(n), np.arange(n))
-    ix, iy = ix.ravel(), iy.ravel()
+    gx, gy = np.meshgrid(np.arange(n), np.arange(n))
+    ix, iy = gx.ravel(), gy.ravel()
     boxes = shapely.box(x0 + ix * dx, y0 + iy * dy, x0 + (ix + 1) * dx, y0 + (iy + 1) * dy)
     labels = np.full(n * n, OUTSIDE, dtype=np.int32)
     touched, _ = tree.query(boxes, predicate="intersects")
