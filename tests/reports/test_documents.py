@@ -54,7 +54,7 @@ def test_pcs_kit_is_versioned_and_holds_the_directory(territory, closed_crisis, 
 
     load(["94052"])
     data = builders.pcs([c for c in territory if c.code == "94052"])
-    commune, svg = data["maps"][0]
+    commune, svg, _zones = data["maps"][0]
     assert svg.startswith("<svg") and commune.code == "94052" and "H1" in svg
     assert data["contacts"] and data["sheets"] and data["shelters"]
     out = tmp_path / "pcs.pdf"
@@ -71,3 +71,32 @@ def test_pdf_buttons_download(client_for, closed_crisis):
     assert client.get(f"/documents/main-courante/{closed_crisis.pk}.pdf").status_code == 200
     other = client_for("lecteur", ["92063"])
     assert other.get(f"/documents/retex/{closed_crisis.pk}.pdf").status_code == 403
+
+
+def test_pcs_map_hatches_the_risk_zones_of_the_commune(territory, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from shapely.geometry import shape
+
+    import beffroi.crossing.selectors as crossing_selectors
+
+    nogent = next(c for c in territory if c.code == "94052")
+    centre = shape(nogent.boundary).centroid
+    zone = centre.buffer(0.003)
+    path = tmp_path / "zones.parquet"
+    pq.write_table(pa.table({"level": [3.0], "label": ["Marne à 3 m"], "geometry": [zone.wkb]}), path)
+    info = SimpleNamespace(
+        name="zones",
+        title="Zones inondables (test)",
+        parquet_path=path,
+        geometry_column="geometry",
+        synthetic=True,
+        origin="test",
+    )
+    monkeypatch.setattr(crossing_selectors, "hazard_datasets", lambda datasets=None: [info])
+    data = builders.pcs([nogent])
+    _commune, svg, zones = data["maps"][0]
+    assert [z["label"] for z in zones] == ["Marne à 3 m"]
+    assert "url(#hatch-94052)" in svg

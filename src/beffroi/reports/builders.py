@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from beffroi.core.timeutil import to_paris, utcnow
 from beffroi.crisis import selectors as crisis_selectors
 from beffroi.crisis.chain import verify
 from beffroi.territory.selectors import boundaries_feature_collection
+
+logger = logging.getLogger(__name__)
 
 PCC_CELLS = [
     (
@@ -259,8 +262,63 @@ def retex(crisis) -> dict[str, Any]:
     }
 
 
-def _svg_map(commune, shelters, numbers: dict) -> str:
-    """One commune's boundary (and its shelters, numbered H1…) as inline SVG, equirectangular."""
+def _exterior_rings(geometry) -> list:
+    polygons = getattr(geometry, "geoms", [geometry])
+    return [list(p.exterior.coords) for p in polygons if getattr(p, "exterior", None) is not None]
+
+
+def risk_zones(commune) -> list[dict[str, Any]]:
+    """Hazard zones (crossing's zones-per-level datasets) clipped to the commune, widest level only.
+
+    Empty when the crossing or sources apps, or their datasets, are not available.
+    """
+    try:
+        import pyarrow.parquet as pq
+        from shapely import wkb
+        from shapely.geometry import shape
+
+        from beffroi.crossing.selectors import hazard_datasets
+
+        datasets = hazard_datasets()
+    except Exception:  # optional: the printed plan never fails for want of risk zones
+        return []
+    try:
+        area = shape(commune.boundary)
+    except Exception:
+        return []
+    zones = []
+    for info in datasets:
+        try:
+            column = info.geometry_column or "geometry"
+            rows = pq.read_table(info.parquet_path).to_pylist()
+        except Exception:
+            logger.warning("reports: risk zones of %s unreadable", getattr(info, "name", info), exc_info=True)
+            continue
+        best = None
+        for row in rows:
+            raw = row.get(column)
+            if raw is None:
+                continue
+            geometry = wkb.loads(raw) if isinstance(raw, bytes) else shape(json.loads(raw))
+            clipped = geometry.intersection(area)
+            if clipped.is_empty:
+                continue
+            level = row.get("level")
+            if best is None or (level is not None and best["level"] is not None and level > best["level"]):
+                best = {"geometry": clipped, "level": level, "label": row.get("label") or ""}
+        if best is not None:
+            best.update(
+                title=info.title,
+                synthetic=bool(getattr(info, "synthetic", False)),
+                source=getattr(info, "origin", ""),
+            )
+            zones.append(best)
+    return zones
+
+
+def _svg_map(commune, shelters, numbers: dict, zones: list | None = None) -> str:
+    """One commune's boundary, risk zones (hatched) and shelters (H1…) as inline SVG, equirectangular."""
+    zones = zones or []
     import math
 
     geom = commune.boundary or {}
@@ -286,10 +344,20 @@ def _svg_map(commune, shelters, numbers: dict) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 20:.0f} {height + 20:.0f}" '
         f'width="{80 * (width + 20) / (size + 20):.0f}mm" height="{80 * (height + 20) / (size + 20):.0f}mm" '
         f'class="territory-map" role="img" aria-label="{_("Carte de")} {commune.name}">'
+        f'<defs><pattern id="hatch-{commune.code}" width="8" height="8" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="8" stroke="#000" stroke-width="1.5"/>'
+        "</pattern></defs>"
     ]
     for ring in rings:
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p[:2]) for p in ring))
         parts.append(f'<polygon points="{points}" fill="#f4f4f4" stroke="#000" stroke-width="2"/>')
+    for zone in zones:
+        for ring in _exterior_rings(zone["geometry"]):
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p[:2]) for p in ring))
+            parts.append(
+                f'<polygon points="{points}" fill="url(#hatch-{commune.code})" stroke="#000" '
+                f'stroke-width="1" stroke-dasharray="4 3"/>'
+            )
     for s in shelters:
         if s.commune != commune.code or not (s.lat and s.lon):
             continue
@@ -323,6 +391,10 @@ def pcs(communes) -> dict[str, Any]:
         sort_keys=True,
     )
     numbers = {s.pk: i for i, s in enumerate(shelters, 1)}
+    maps = []
+    for c in communes:
+        zones = risk_zones(c)
+        maps.append((c, _svg_map(c, shelters, numbers, zones), zones))
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
     hazards = sorted({s.hazard for s in sheets} | {c.hazard for c in active})
     logs = [
@@ -339,7 +411,7 @@ def pcs(communes) -> dict[str, Any]:
         "cells": PCC_CELLS,
         "version": version,
         "generated_at": utcnow(),
-        "maps": [(c, _svg_map(c, shelters, numbers)) for c in communes],
+        "maps": maps,
         "dicrim": [(h, DICRIM[h]) for h in hazards if h in DICRIM] + [("general", DICRIM["general"])],
         "geojson": boundaries_feature_collection(communes),
         "blank_rows": range(18),
