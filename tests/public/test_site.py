@@ -45,6 +45,8 @@ def test_site_lists_real_alerts_and_never_exercises(people, public_root):
     assert not (public_root / "cap" / f"{v_drill.identifier}.xml").exists()
     assert (public_root / "exercice" / "cap" / f"{v_drill.identifier}.xml").exists()
     assert not (public_root / "alertes" / f"{drill.pk}.html").exists()
+    drill_page = (public_root / "exercice" / "alertes" / f"{drill.pk}.html").read_text()
+    assert "EXERCICE" in drill_page and f"/public/exercice/cap/{v_drill.identifier}.xml" in drill_page
     page = (public_root / "alertes" / f"{real.pk}.html").read_text()
     assert "Seine flood" in page and v1.identifier in page
     assert not list(public_root.rglob("*.tmp"))

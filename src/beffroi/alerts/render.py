@@ -10,8 +10,9 @@ SMS_MAX_SEGMENTS = 3
 SOCIAL_LIMITS = {"mastodon": 500, "mastodons": 500, "bluesky": 300, "bsky": 300, "twitter": 280, "x": 280}
 PREFIX = {
     "Alert": "",
-    "Update": {"fr": "MISE À JOUR – ", "en": "UPDATE – ", "falc": "NOUVELLE INFO – "},
-    "Cancel": {"fr": "FIN D'ALERTE – ", "en": "ALL CLEAR – ", "falc": "C'EST FINI – "},
+    # GSM-7 characters only (no dash or capital accent): a prefix must not turn every SMS into UCS-2.
+    "Update": {"fr": "MISE A JOUR - ", "en": "UPDATE - ", "falc": "NOUVELLE INFO - "},
+    "Cancel": {"fr": "FIN D'ALERTE - ", "en": "ALL CLEAR - ", "falc": "C'EST FINI - "},
 }
 
 
@@ -21,7 +22,7 @@ def public_url(path: str = "") -> str:
 
 
 def alert_page_url(alert) -> str:
-    return public_url(f"alertes/{alert.pk}.html")
+    return public_url(f"{'exercice/' if alert.is_exercise else ''}alertes/{alert.pk}.html")
 
 
 def unsubscribe_url(subscriber) -> str:
@@ -38,7 +39,7 @@ def headline(version, lang: str = "fr") -> str:
     prefix = PREFIX.get(version.msg_type) or {}
     head = (prefix.get(lang, prefix.get("fr", "")) if isinstance(prefix, dict) else "") + t["headline"]
     if version.alert.is_exercise:
-        head = "EXERCICE – " + head
+        head = "EXERCICE - " + head
     return head
 
 

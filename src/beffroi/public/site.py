@@ -114,13 +114,15 @@ def _dicrim() -> str:
 
 
 def _context(version: AlertVersion) -> dict:
+    prefix = "exercice/" if version.alert.is_exercise else ""
     return {
         "version": version,
         "alert": version.alert,
         "headline": render.headline(version, "fr"),
         "texts": {lang: version.text(lang) for lang in version.languages},
-        "cap_url": f"cap/{version.identifier}.xml",
-        "page_url": f"alertes/{version.alert_id}.html",
+        "cap_url": f"{prefix}cap/{version.identifier}.xml",
+        "page_url": f"{prefix}alertes/{version.alert_id}.html",
+        "prefix": prefix,
     }
 
 
@@ -162,11 +164,10 @@ def build_site(root: Path | None = None) -> dict:
                 if not target.exists():
                     write_atomic(target, v.xml.encode())
                 cap_files += 1
-            if alert.status != Alert.Status.ACTUAL:
-                continue
+            # Exercise/test pages live apart (for the exercise's recipients), never linked from the index.
             latest = versions[-1]
             write_atomic(
-                root / "alertes" / f"{alert.pk}.html",
+                root / ("exercice/alertes" if alert.is_exercise else "alertes") / f"{alert.pk}.html",
                 render_to_string(
                     "public/alert.html",
                     {
@@ -184,7 +185,7 @@ def build_site(root: Path | None = None) -> dict:
                     },
                 ),
             )
-            pages += 1
+            pages += 0 if alert.is_exercise else 1
         feeds = write_feeds(root, active, recent_public_versions())
     return {"active": len(active), "pages": pages, "cap": cap_files, **feeds}
 
