@@ -210,7 +210,7 @@ def do_draft_alert(
             commune=main,
             detail={"hazard": hazard, "status": status, "source": source, "warnings": warnings},
         )
-    alert.warnings = warnings
+    alert.warnings = warnings  # type: ignore[attr-defined]
     return alert
 
 
@@ -343,7 +343,7 @@ def do_publish(version: AlertVersion, *, actor: Any) -> AlertVersion:
                 "signed": version.signed,
             },
         )
-        version.queued = queued
+        version.queued = queued  # type: ignore[attr-defined]
         transaction.on_commit(lambda: _after_publish(version))
     return version
 
@@ -439,7 +439,8 @@ def do_prepare_update(alert: Alert, *, actor: Any, **fields) -> AlertVersion:
     _check(actor, "alerts.add_alert", alert.commune)
     with transaction.atomic():
         version = _next_version(alert, AlertVersion.MsgType.UPDATE, actor)
-        version.warnings = _apply(version, commune=alert.commune, hazard=alert.hazard, **fields)
+        warnings = _apply(version, commune=alert.commune, hazard=alert.hazard, **fields)
+        version.warnings = warnings  # type: ignore[attr-defined]
         version.save()
         audit.record(actor, "alerts.prepare_update", version, commune=alert.commune)
     return version

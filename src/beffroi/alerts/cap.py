@@ -165,7 +165,7 @@ def sign(xml: bytes, key_pem: bytes, cert_pem: bytes) -> bytes:
     root = etree.fromstring(xml, SAFE_PARSER)
     signed = XMLSigner(
         method=methods.enveloped, signature_algorithm="rsa-sha256", digest_algorithm="sha256"
-    ).sign(root, key=key_pem, cert=cert_pem)
+    ).sign(root, key=key_pem, cert=cert_pem.decode())
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 
@@ -196,5 +196,7 @@ def verify(xml: bytes, pinned_certs: list[bytes]) -> etree._Element:
         except (InvalidSignature, InvalidInput) as exc:
             last_error = str(exc)
             continue
+        if isinstance(result, list):  # only with expect_references > 1
+            raise SignatureError("several signed references")
         return result.signed_xml
     raise SignatureError(f"signature not made by a pinned key: {last_error}")

@@ -57,7 +57,8 @@ class AlertForm(forms.Form):
 
     def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["communes"].choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
+        field: forms.MultipleChoiceField = self.fields["communes"]  # type: ignore[assignment]
+        field.choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
         for lang in LANGUAGES:
             label = LANGUAGE_LABELS[lang]
             self.fields[f"{lang}_headline"] = forms.CharField(

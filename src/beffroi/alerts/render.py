@@ -37,7 +37,7 @@ def _texts(version, lang: str) -> dict[str, str]:
 def headline(version, lang: str = "fr") -> str:
     t = _texts(version, lang)
     prefix = PREFIX.get(version.msg_type) or {}
-    head = (prefix.get(lang, prefix.get("fr", "")) if isinstance(prefix, dict) else "") + t["headline"]
+    head = (str(prefix.get(lang, prefix.get("fr", ""))) if isinstance(prefix, dict) else "") + t["headline"]
     if version.alert.is_exercise:
         head = "EXERCICE - " + head
     return head

@@ -33,7 +33,7 @@ def reach_report(alert: Alert | int, user: Any = None) -> dict:
             .annotate(n=Count("pk"))
             .values_list("state", "n")
         )
-        by_channel = {}
+        by_channel: dict[str, dict[str, int]] = {}
         for channel, state, n in (
             Delivery.objects.filter(version=version)
             .values_list("channel", "state")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from beffroi.alerts.area import area_geojson
 from beffroi.alerts.models import Alert, AlertVersion, Delivery, Subscriber
 
 
 def _in_area(geojson: dict, points: list[tuple]) -> set:
+    points_in_area: Any
     try:
         from beffroi.crossing.selectors import points_in_area
     except ImportError:  # crossing app not installed: same rule with shapely

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +24,13 @@ def _alert(request: HttpRequest, pk: int) -> Alert:
     if alert is None:
         raise PermissionDenied("alert")
     return alert
+
+
+def _latest(alert: Alert) -> AlertVersion:
+    version = alert.latest()
+    if version is None:
+        raise Http404
+    return version
 
 
 def _error(request, exc: UserError) -> None:
@@ -157,7 +164,7 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
-    version = alert.latest()
+    version = _latest(alert)
     require(request.user, "alerts.change_alert", alert.commune)
     communes = communes_for_user(request.user)
     form = AlertForm(request.POST or None, initial=AlertForm.initial_from(version), communes=communes)
@@ -178,7 +185,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
-    version = alert.latest()
+    version = _latest(alert)
     user = request.user
     return render(
         request,
@@ -201,7 +208,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_follow": has_perm(user, "alerts.publish_alert", alert.commune)
             and version.state == "published"
             and not alert.cancelled,
-            "verified": bool(getattr(user, "is_verified", None) and user.is_verified()),
+            "verified": bool(getattr(user, "is_verified", lambda: False)()),
         },
     )
 

@@ -33,4 +33,5 @@ class SubscribeForm(forms.Form):
 
     def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["commune"].choices = [(c.code, c.name) for c in communes]
+        field: forms.ChoiceField = self.fields["commune"]  # type: ignore[assignment]
+        field.choices = [(c.code, c.name) for c in communes]

@@ -199,7 +199,7 @@ def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersio
     index.title("Alertes CAP actives – Beffroi")
     index.author({"name": "Mairie"})
     index.link(href=render.public_url("cap/index.atom"), rel="self")
-    index.updated(max([v.sent for v in active], default=timezone.now()))
+    index.updated(max([v.sent for v in active if v.sent], default=timezone.now()))
     for version in active:
         entry = index.add_entry(order="append")
         entry.id(f"urn:cap:{version.identifier}")
@@ -216,7 +216,7 @@ def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersio
     news.description("Alertes publiées par la mairie (Beffroi).")
     news.link(href=render.public_url(""), rel="alternate")
     news.language("fr")
-    news.updated(max([v.sent for v in recent], default=timezone.now()))
+    news.updated(max([v.sent for v in recent if v.sent], default=timezone.now()))
     for version in reversed(recent):
         entry = news.add_entry()
         entry.id(render.public_url(f"cap/{version.identifier}.xml"))

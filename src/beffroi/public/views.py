@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,7 +21,7 @@ from beffroi.public.forms import SubscribeForm
 from beffroi.territory.selectors import communes
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HttpRequest) -> HttpResponseBase:
     """/public/ when no front server serves index.html (development server, tests)."""
     path = Path(settings.PUBLIC_ROOT) / "index.html"
     if not path.is_file():
@@ -34,7 +35,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def static_file(request: HttpRequest, path: str) -> HttpResponse:
+def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
     """Files of the public site when no front server serves them (development server, tests).
 
     Reads ``settings.PUBLIC_ROOT`` at each request (the root route binds it once at start-up).
