@@ -179,3 +179,24 @@ def test_areas_from_a_commune_iris_or_flood_level(catalogue, client_for, capsys)
     )
     cli = json.loads(capsys.readouterr().out)
     assert cli["layers"][0]["figures"] == zone.json()["layers"][0]["figures"]
+
+
+def test_scenario_inside_a_drawn_area(catalogue, client_for):
+    client = client_for("cellule_crise")
+    marne = client.get("/api/crossing/scenario/flood-zones-marne").json()
+    whole = [lvl["summary"]["residents"] for lvl in marne["levels"]]
+    nogent = {"commune": "94052"}
+    # The whole commune as the drawn area: same figures as the zones themselves.
+    area = client.post(
+        "/api/crossing/exposure", {**nogent, "layers": ["addresses"]}, content_type="application/json"
+    ).json()["area"]["geometry"]
+    inside = client.post(
+        "/api/crossing/scenario/flood-zones-marne", {"area": area}, content_type="application/json"
+    ).json()
+    assert inside["in_area"] is True
+    assert [lvl["summary"]["residents"] for lvl in inside["levels"]] == pytest.approx(whole, abs=2)
+    # An area in Rueil: the Marne never reaches it, every level is zero.
+    rueil = client.post(
+        "/api/crossing/scenario/flood-zones-marne", {"area": AREA}, content_type="application/json"
+    ).json()
+    assert len(rueil["levels"]) == 4 and all(lvl["summary"]["residents"] == 0 for lvl in rueil["levels"])

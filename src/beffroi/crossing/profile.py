@@ -157,7 +157,13 @@ def territorial_profile(
 
 
 def scenario_levels(
-    info, clip, datasets: list, extras: dict, layers=("residents", "addresses", "facilities", "registry")
+    info,
+    clip,
+    datasets: list,
+    extras: dict,
+    layers=("residents", "addresses", "facilities", "registry"),
+    *,
+    empty_as_zero: bool = False,
 ):
     """Exposure at each level of a zones-per-level dataset; ``clip(Area) -> (Area, communes)``."""
     from beffroi.core.errors import UserError
@@ -167,6 +173,16 @@ def scenario_levels(
         try:
             area, communes = clip(Area(geom))
         except UserError:
+            if empty_as_zero:
+                out.append(
+                    {
+                        "level": level,
+                        "label": label,
+                        "zone": None,
+                        "summary": {k: 0 for k in (*layers, "75+")},
+                        "layers": [],
+                    }
+                )
             continue
         res = compute(area, datasets, layers=list(layers), extras=extras, communes=communes)
         summary = {}

@@ -208,8 +208,11 @@ def hazard_datasets(datasets: list | None = None) -> list:
     return by_role(catalogue() if datasets is None else datasets).get("zones", [])
 
 
-def scenario(dataset: str, *, user, datasets: list | None = None) -> dict:
-    """What is in the hazard zone at each level (clipped to the user's communes)."""
+def scenario(
+    dataset: str, *, user, datasets: list | None = None, area: Any = None, repair: bool = False
+) -> dict:
+    """What is in the hazard zone at each level (clipped to the user's communes), or, given an area,
+    what is in the part of the area flooded at each level (zeros where the zone does not reach it)."""
     from beffroi.crossing.layers import source_ref
     from beffroi.crossing.profile import scenario_levels
 
@@ -222,8 +225,28 @@ def scenario(dataset: str, *, user, datasets: list | None = None) -> dict:
         )
     boundaries = _user_boundaries(user)
     extras = {"registry": _registry_layer(user)}
-    levels = scenario_levels(info, lambda a: restrict_to(a, boundaries, label="your communes"), pool, extras)
-    return {"dataset": info.name, "title": info.title, "source": source_ref(info), "levels": levels}
+    if area is None:
+        levels = scenario_levels(
+            info, lambda a: restrict_to(a, boundaries, label="your communes"), pool, extras
+        )
+    else:
+        drawn, _communes = prepare_area(area, user=user, repair=repair)
+
+        def clip(zone: Area):
+            part = zone.geometry.intersection(drawn.geometry)
+            polys = [p for p in getattr(part, "geoms", [part]) if p.geom_type in ("Polygon", "MultiPolygon")]
+            if not polys or shapely.union_all(polys).area == 0:
+                raise UserError("The zone does not reach the area at this level.")
+            return restrict_to(Area(shapely.union_all(polys)), boundaries, label="your communes")
+
+        levels = scenario_levels(info, clip, pool, extras, empty_as_zero=True)
+    return {
+        "dataset": info.name,
+        "title": info.title,
+        "source": source_ref(info),
+        "levels": levels,
+        "in_area": area is not None,
+    }
 
 
 def count_points_per_zone(

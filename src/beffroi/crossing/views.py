@@ -49,6 +49,7 @@ def _strings() -> dict[str, Any]:
         "updated": _("mis à jour le"),
         "notes": _("Remarques"),
         "saved": _("Croisement enregistré."),
+        "inArea": _("dans la zone dessinée"),
         "clickLine": _(
             "Cliquez sur la carte pour tracer la ligne (au moins 2 points), puis sur « Fermer la zone »."
         ),

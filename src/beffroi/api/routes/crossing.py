@@ -62,6 +62,17 @@ def scenario(request, dataset: str):
     return selectors.scenario(dataset, user=request.user)
 
 
+class ScenarioIn(Schema):
+    area: dict[str, Any]
+    repair: bool = False
+
+
+@router.post("/scenario/{dataset}", response=dict)
+def scenario_in_area(request, dataset: str, payload: ScenarioIn):
+    """What is in the part of ``area`` reached by the hazard zone at each level."""
+    return selectors.scenario(dataset, user=request.user, area=payload.area, repair=payload.repair)
+
+
 class SaveIn(Schema):
     name: str
     area: dict[str, Any]

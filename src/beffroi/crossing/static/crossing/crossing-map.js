@@ -103,6 +103,7 @@
   });
   document.getElementById("clear-area").addEventListener("click", function () {
     resetDrawing(); panel.replaceChildren(); panel.dataset.state = "empty";
+    lastArea = null; if (select) { loadScenario(); }
   });
   document.getElementById("commune-area").addEventListener("change", function (e) {
     var code = e.target.value;
@@ -132,6 +133,7 @@
       panel.dataset.state = "done";
       lastArea = { area: res.body.area.geometry, layers: null };
       if (saveForm) { saveForm.hidden = false; }
+      if (select) { loadScenario(); }
     }).catch(function (err) { showError({ detail: String(err) }); });
   }
   function showError(body) {
@@ -208,9 +210,10 @@
     var level = scenario.levels[parseInt(slider.value, 10)];
     output.textContent = fmt(level.level) + " m";
     scenarioLayer.clearLayers();
-    L.geoJSON(level.zone, { style: { color: "#0b5cad", weight: 1, fillColor: "#3a8fd9", fillOpacity: 0.45 } }).addTo(scenarioLayer);
+    if (level.zone) L.geoJSON(level.zone, { style: { color: "#0b5cad", weight: 1, fillColor: "#3a8fd9", fillOpacity: 0.45 } }).addTo(scenarioLayer);
     var table = el("table", { "class": "table scenario" });
-    var caption = el("caption", {}, scenario.title); table.appendChild(caption);
+    var caption = el("caption", {}, scenario.title + (scenario.in_area ? " — " + T.inArea : ""));
+    table.appendChild(caption);
     var head = el("tr");
     [T.level, T.residents, T.over75, T.addresses, T.facilities, T.registry].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
     var thead = el("thead"); thead.appendChild(head); table.appendChild(thead);
@@ -231,9 +234,10 @@
   function loadScenario() {
     if (!select) { return; }
     scenarioPanel.replaceChildren(el("p", { "class": "muted" }, T.computing));
-    fetch(data.scenarioUrl + encodeURIComponent(select.value), { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (body) {
+    var url = data.scenarioUrl + encodeURIComponent(select.value);
+    var request = lastArea ? post(url, { area: lastArea.area }).then(function (res) { return res.body; })
+      : fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    request.then(function (body) {
         if (!body.levels) { scenarioPanel.replaceChildren(el("p", { "class": "error" }, body.detail || T.error)); return; }
         scenario = body;
         slider.max = String(Math.max(0, body.levels.length - 1));
