@@ -200,3 +200,19 @@ def test_scenario_inside_a_drawn_area(catalogue, client_for):
         "/api/crossing/scenario/flood-zones-marne", {"area": AREA}, content_type="application/json"
     ).json()
     assert len(rueil["levels"]) == 4 and all(lvl["summary"]["residents"] == 0 for lvl in rueil["levels"])
+
+
+def test_scenario_cli_matches_the_api(catalogue, client_for, capsys):
+    client = client_for("cellule_crise", username="cellule_crise_cli")
+    api = client.get("/api/crossing/scenario/flood-zones-seine").json()
+    assert (
+        main(["crossing", "scenario", "flood-zones-seine", "--format", "csv", "--user", "cellule_crise_cli"])
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "level,label,residents,75+,addresses,facilities,registry"
+    assert [float(line.split(",")[0]) for line in lines[1:]] == [lv["level"] for lv in api["levels"]]
+    assert [int(line.split(",")[2]) for line in lines[1:]] == [
+        lv["summary"]["residents"] for lv in api["levels"]
+    ]
+    assert main(["crossing", "scenario", "nope"]) == 2

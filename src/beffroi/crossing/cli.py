@@ -57,6 +57,12 @@ def register(subparsers) -> None:
     exp.add_argument("--format", choices=("table", "json", "csv"), default="table")
     exp.add_argument("--user", help="compute as this user (their communes and rights); default: operator")
     exp.set_defaults(handler=exposure_command)
+    scen = sub.add_parser("scenario", help="What is in a hazard zone at each level (e.g. water height).")
+    scen.add_argument("dataset", help="zones-per-level dataset, e.g. flood-zones-seine")
+    scen.add_argument("--area", help="GeoJSON file: only what is inside this area")
+    scen.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    scen.add_argument("--user")
+    scen.set_defaults(handler=scenario_command)
     prof = sub.add_parser("profile", help="Territorial profile per commune (CSV or JSON).")
     prof.add_argument("--format", choices=("table", "json", "csv"), default="table")
     prof.add_argument("--user")
@@ -181,5 +187,26 @@ def profile_command(args) -> int:
         table = Table(*PROFILE_FIELDS)
         for r in result["communes"]:
             table.add_row(*(str(r.get(f, "")) for f in PROFILE_FIELDS))
+        Console().print(table)
+    return 0
+
+
+SCENARIO_FIELDS = ["level", "label", "residents", "75+", "addresses", "facilities", "registry"]
+
+
+def scenario_command(args) -> int:
+    from beffroi.crossing.selectors import scenario
+
+    user = _user(args.user)
+    result = scenario(args.dataset, user=user, area=_read_area(args.area) if args.area else None)
+    rows = [{"level": lv["level"], "label": lv["label"], **lv["summary"]} for lv in result["levels"]]
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        _write_csv(rows, SCENARIO_FIELDS)
+    else:
+        table = Table(*SCENARIO_FIELDS, title=result["title"])
+        for r in rows:
+            table.add_row(*(str(r.get(f, "")) for f in SCENARIO_FIELDS))
         Console().print(table)
     return 0
