@@ -184,6 +184,7 @@ class Subscriber(models.Model):
         indexes = [
             models.Index(fields=["confirmed_at", "unsubscribed_at", "commune"]),
             models.Index(fields=["lon", "lat"]),
+            models.Index(fields=["extra_points"]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["channel", "address"], name="alerts_subscriber_unique")
