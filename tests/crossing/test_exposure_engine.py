@@ -167,3 +167,30 @@ def test_stops_and_any_dataset_with_a_geometry(tmp_path):
     assert stops_layer["figures"] == {"total": 2, "lines": 3}
     assert stops_layer["details"]["lines"] == ["244", "A", "N53"]
     assert _layer(result, "dataset:wells")["figures"] == {"total": 1}
+
+
+def test_duckdb_engine_counts_borders_inside_and_holes_outside_like_points_in_area(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from beffroi.crossing import engine
+    from beffroi.crossing.selectors import points_in_area
+    from tests.crossing.test_geometry import SQUARE_WITH_HOLE
+
+    pts = [
+        ("hole", 2.05, 48.05),
+        ("in", 2.01, 48.01),
+        ("edge", 2.0, 48.05),
+        ("corner", 2.1, 48.1),
+        ("hole-edge", 2.04, 48.05),
+        ("out", 2.2, 48.05),
+    ]
+    path = tmp_path / "pts.parquet"
+    pq.write_table(
+        pa.table({"id": [p[0] for p in pts], "lon": [p[1] for p in pts], "lat": [p[2] for p in pts]}), path
+    )
+    area = parse_area(SQUARE_WITH_HOLE)
+    rows = engine.rows_in_area(path, None, area.geometry, ["id"])
+    assert (
+        {r[0] for r in rows} == points_in_area(SQUARE_WITH_HOLE, pts) == {"in", "edge", "corner", "hole-edge"}
+    )
