@@ -141,3 +141,20 @@ def test_external_entities_are_not_resolved():
     evil = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>'
     errors = cap.validate(evil)
     assert errors and "root:" not in "".join(errors)
+
+
+def test_cli_verify_cap(chain, tmp_path):
+    from beffroi.cli import main
+
+    key, cert = make_cert("Mairie")
+    (tmp_path / "pinned.pem").write_bytes(cert)
+    signed = tmp_path / "signed.xml"
+    signed.write_bytes(cap.sign(chain[0].xml.encode(), key, cert))
+    assert main(["alerts", "verify-cap", str(signed), "--cert", str(tmp_path / "pinned.pem")]) == 0
+    tampered = tmp_path / "tampered.xml"
+    tampered.write_bytes(signed.read_bytes().replace(b"Crue de la Seine", b"Fausse alerte"))
+    assert main(["alerts", "verify-cap", str(tampered), "--cert", str(tmp_path / "pinned.pem")]) == 2
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(chain[0].xml.encode().replace(b"<status>Actual</status>", b"<status>Real</status>"))
+    assert main(["alerts", "verify-cap", str(broken)]) == 2
+    assert main(["alerts", "verify-cap", str(tmp_path / "missing.xml")]) == 2
