@@ -7,6 +7,8 @@ def test_map_and_profile_pages(territory, client_for):
     page = client.get("/croisements/")
     assert page.status_code == 200
     assert "Données synthétiques" in page.content.decode()
+    nav = page.content.decode().split("</nav>")[0]
+    assert 'href="/croisements/"' in nav and "Croisements" in nav
     profile = client.get("/croisements/profil/?w_share_75_plus=1")
     assert profile.status_code == 200, profile.content[:2000]
     assert profile.content.decode().count("<tr data-code=") == 3

@@ -50,6 +50,7 @@ def _strings() -> dict[str, Any]:
         "notes": _("Remarques"),
         "saved": _("Croisement enregistré."),
         "inArea": _("dans la zone dessinée"),
+        "list": _("Liste"),
         "clickLine": _(
             "Cliquez sur la carte pour tracer la ligne (au moins 2 points), puis sur « Fermer la zone »."
         ),

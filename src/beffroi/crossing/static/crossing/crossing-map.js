@@ -181,6 +181,15 @@
       });
       table.appendChild(tbody);
       section.appendChild(table);
+      var rows = (layer.details && layer.details.rows) || [];
+      if (rows.length) {
+        var more = el("details");
+        more.appendChild(el("summary", {}, T.list + " (" + rows.length + ")"));
+        var list = el("ul");
+        rows.forEach(function (r) { list.appendChild(el("li", {}, r.filter(function (v) { return v !== null; }).join(" — "))); });
+        more.appendChild(list);
+        section.appendChild(more);
+      }
       var method = el("p", { "class": "method" }); method.textContent = T.method + " : " + layer.method;
       section.appendChild(method);
       section.appendChild(sourcesLine(layer.sources));
