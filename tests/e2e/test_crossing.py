@@ -60,6 +60,13 @@ def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot)
     assert residents["figures"]["total"] == shown
     assert len(drawn["area"]["coordinates"][0]) == 5
     screenshot("crossing-exposure")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter ces chiffres (CSV)").click()
+    from pathlib import Path
+
+    exported = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert exported[0] == "layer,figure,value,method,sources"
+    assert exported[1].startswith(f"residents,total,{shown},")
 
     # Save it: it becomes a saved crossing with the same figure.
     page.get_by_label("Nom du croisement").fill("Centre de Rueil")

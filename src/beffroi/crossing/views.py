@@ -51,6 +51,7 @@ def _strings() -> dict[str, Any]:
         "saved": _("Croisement enregistré."),
         "inArea": _("dans la zone dessinée"),
         "list": _("Liste"),
+        "exportCsv": _("Exporter ces chiffres (CSV)"),
         "clickLine": _(
             "Cliquez sur la carte pour tracer la ligne (au moins 2 points), puis sur « Fermer la zone »."
         ),

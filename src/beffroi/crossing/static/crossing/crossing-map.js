@@ -156,8 +156,29 @@
     return p;
   }
 
+  function csvCell(v) {
+    var s = v === null || v === undefined ? "" : String(v);
+    return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function exposureCsv(result) {
+    // Same columns and rows as `beffroi crossing exposure --format csv`.
+    var lines = ["layer,figure,value,method,sources"];
+    result.layers.forEach(function (layer) {
+      var sources = layer.sources.map(function (s) {
+        return s.dataset + (s.synthetic ? " (synthetic)" : "") + " @ " + (s.updated_at || "?");
+      }).join("; ");
+      Object.keys(layer.figures).forEach(function (k) {
+        lines.push([layer.layer, k, layer.figures[k], layer.method, sources].map(csvCell).join(","));
+      });
+    });
+    return lines.join("\n") + "\n";
+  }
+
   function renderExposure(target, result) {
     var nodes = [];
+    var download = el("a", { "class": "button", id: "exposure-csv", download: "croisement.csv" }, T.exportCsv);
+    download.href = URL.createObjectURL(new Blob([exposureCsv(result)], { type: "text/csv" }));
+    nodes.push(download);
     var info = el("p", { "class": "area-info" });
     info.textContent = T.area + " : " + fmt(result.area.km2) + " km² · " + T.communes + " : " + result.area.communes.join(", ");
     nodes.push(info);
