@@ -187,3 +187,23 @@ def test_publication_is_written_in_the_crisis_log(
         version = publish_real(alert, composer, mayor)
     texts = [e.text for e in entries(crisis)]
     assert any(version.identifier in t and "approuvée par" in t for t in texts), texts
+
+
+def test_chosen_staff_groups_get_the_alert_and_its_update(composer, mayor, make_user, mailoutbox):
+    cell = make_user("cellule_crise", [RUEIL])
+    cell.email = "cellule@example.org"
+    cell.save()
+    elsewhere = make_user("cellule_crise", ["94052"])
+    elsewhere.email = "nogent@example.org"
+    elsewhere.save()
+    alert = draft(composer, groups=["cellule_crise"])
+    v1 = publish_real(alert, composer, mayor)
+    assert list(Delivery.objects.filter(version=v1).values_list("recipient", flat=True)) == [
+        "cellule@example.org"
+    ]
+    cancel = actions.do_cancel(alert, actor=composer)
+    assert list(Delivery.objects.filter(version=cancel).values_list("recipient", flat=True)) == [
+        "cellule@example.org"
+    ]
+    with pytest.raises(UserError):
+        draft(composer, groups=["nobody"])

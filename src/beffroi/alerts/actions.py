@@ -94,6 +94,7 @@ def _apply(
     web=None,
     contact=None,
     test_recipients=None,
+    groups=None,
     headline=None,
     description=None,
     instruction=None,
@@ -137,6 +138,13 @@ def _apply(
         version.test_recipients = [
             clean(r, multiline=False) for r in test_recipients if clean(r, multiline=False)
         ]
+    if groups is not None:
+        from beffroi.accounts.roles import ROLES
+
+        unknown = [g for g in groups if g not in ROLES]
+        if unknown:
+            raise _bad(f"Unknown groups: {', '.join(unknown)}", "groups")
+        version.groups = sorted(set(groups))
     return warnings
 
 
@@ -162,6 +170,7 @@ def do_draft_alert(
     crisis_id: int | None = None,
     source: str = "",
     test_recipients: list[str] | None = None,
+    groups: list[str] | None = None,
     actor: Any,
 ) -> Alert:
     """Create an incident with its first message as a draft (monitoring proposes drafts through this)."""
@@ -198,6 +207,7 @@ def do_draft_alert(
             web=web,
             contact=contact,
             test_recipients=test_recipients,
+            groups=groups,
             headline=headline,
             description=description,
             instruction=instruction,
@@ -431,6 +441,7 @@ def _next_version(alert: Alert, msg_type: str, actor: Any) -> AlertVersion:
         web=last.web,
         contact=last.contact,
         test_recipients=last.test_recipients,
+        groups=last.groups,
         composed_by=_user(actor),
     )
 

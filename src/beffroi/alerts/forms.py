@@ -49,6 +49,12 @@ class AlertForm(forms.Form):
     )
     web = forms.URLField(label=_("Lien web"), required=False, assume_scheme="https")
     contact = forms.CharField(label=_("Contact"), required=False, max_length=200)
+    groups = forms.MultipleChoiceField(
+        label=_("Prévenir aussi par e-mail (agents de la commune)"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        choices=[],
+    )
     test_recipients = forms.CharField(
         label=_("Destinataires de test (exercice : e-mails ou mobiles, un par ligne)"),
         required=False,
@@ -59,6 +65,10 @@ class AlertForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: forms.MultipleChoiceField = self.fields["communes"]  # type: ignore[assignment]
         field.choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
+        from beffroi.accounts.roles import ROLES
+
+        groups: forms.MultipleChoiceField = self.fields["groups"]  # type: ignore[assignment]
+        groups.choices = [(key, role.label) for key, role in ROLES.items()]
         for lang in LANGUAGES:
             label = LANGUAGE_LABELS[lang]
             self.fields[f"{lang}_headline"] = forms.CharField(
@@ -107,6 +117,7 @@ class AlertForm(forms.Form):
             "web": d.get("web") or "",
             "contact": d.get("contact") or "",
             "test_recipients": [r for r in (d.get("test_recipients") or "").splitlines() if r.strip()],
+            "groups": d.get("groups") or [],
         }
 
     @classmethod
@@ -125,6 +136,7 @@ class AlertForm(forms.Form):
             "web": version.web,
             "contact": version.contact,
             "test_recipients": "\n".join(version.test_recipients),
+            "groups": version.groups,
         }
         if version.area.get("circle"):
             c = version.area["circle"]

@@ -97,6 +97,8 @@ class AlertVersion(models.Model):
     contact = models.CharField(max_length=200, blank=True)
     # Exercise/Test alerts go only to these addresses (e-mail or phone), never to citizens.
     test_recipients = models.JSONField(default=list, blank=True)
+    # Staff roles (maire, cellule_crise…) of the commune who get the message by e-mail as well.
+    groups = models.JSONField(default=list, blank=True)
     composed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -145,6 +147,7 @@ class AlertVersion(models.Model):
                     "web",
                     "contact",
                     "test_recipients",
+                    "groups",
                 )
             }
             | {"onset": self.onset.isoformat(), "expires": self.expires.isoformat()},

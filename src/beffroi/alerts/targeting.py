@@ -106,3 +106,21 @@ def recipients(version: AlertVersion) -> Iterator[tuple[str, int | None, str, st
         yield "webhook", pk, address, "fr"
     for url in social_urls():
         yield "social", None, url, "fr"
+    yield from staff_recipients(version.groups, alert.commune)
+
+
+def staff_recipients(groups: list[str], commune: str):
+    """Staff of the commune in the chosen roles, by e-mail (the on-call cell, the mayor's office…)."""
+    if not groups:
+        return
+    from django.contrib.auth import get_user_model
+
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=groups, commune_memberships__commune_code=commune)
+        .exclude(email="")
+        .distinct()
+        .values_list("email", flat=True)
+    )
+    for email in users:
+        yield "email", None, email, "fr"

@@ -28,6 +28,7 @@ class DraftIn(Schema):
     contact: str = ""
     status: str = "Actual"
     crisis_id: int | None = None
+    groups: list[str] = []
 
 
 def _alert(request, pk: int):
