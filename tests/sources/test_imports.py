@@ -259,3 +259,27 @@ def test_a_converted_column_with_a_late_misfit_falls_back_to_text(tmp_path):
     _, staged = import_file(path, "t")
     assert staged.types == {"virgule": "number_comma", "point": "string", "iso": "string"}
     assert _rows("t")[-1] == {"virgule": 7.5, "point": "pas un nombre", "iso": "2024-13-45"}
+
+
+def test_gtfs_stops_become_a_layer_with_the_lines_serving_them(tmp_path):
+    feed = {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Bus Rueil,https://x,Europe/Paris\n",
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon,location_type\nS1,Gare RER,48.8777,2.1856,0\n"
+        "S2,Hôtel de Ville,48.8768,2.1894,0\nS3,Dépôt,48.87,2.17,0\n",
+        "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\nR1,A,158,,3\nR2,A,244,,3\n",  # noqa: E501
+        "trips.txt": "route_id,service_id,trip_id\nR1,SEM,T1\nR2,SEM,T2\n",
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "T1,08:00:00,08:00:00,S1,1\nT1,08:05:00,08:05:00,S2,2\nT2,09:00:00,09:00:00,S1,1\n",
+    }
+    with zipfile.ZipFile(tmp_path / "gtfs.zip", "w") as z:
+        for name, text in feed.items():
+            z.writestr(name, text)
+    dataset, staged = import_file(tmp_path / "gtfs.zip", "bus")
+    assert staged.format == "gtfs" and dataset.row_count == 3
+    by_id = {r["stop_id"]: r for r in _rows("bus")}
+    assert (
+        by_id["S1"]["routes"] == "158, 244"
+        and by_id["S2"]["routes"] == "158"
+        and by_id["S3"]["routes"] is None
+    )
+    assert shapely.from_wkb(by_id["S2"]["geometry"]).y == pytest.approx(48.8768)

@@ -61,6 +61,12 @@ class Staged:
         Path(self.path).unlink(missing_ok=True)
 
 
+def _is_gtfs(path: Path) -> bool:
+    from beffroi.sources.imports.gtfs import is_gtfs
+
+    return is_gtfs(path)
+
+
 def detect_format(path: Path, label: str) -> str:
     suffix = path.suffix.lower()
     if suffix == ".xls":
@@ -150,6 +156,11 @@ def stage_file(
             from beffroi.sources.imports.geo import load_geojson
 
             info = load_geojson(path, label, limits, target, repair)
+        elif fmt == "shapefile" and _is_gtfs(path):
+            from beffroi.sources.imports.gtfs import load_gtfs
+
+            fmt = "gtfs"
+            info = load_gtfs(path, label, limits, target, staging)
         else:
             from beffroi.sources.imports.geo import load_gdal
 
