@@ -70,6 +70,9 @@ def two_servers(tmp_path):
         "BEFFROI_REDIS_URL": url,
         "DJANGO_SETTINGS_MODULE": "beffroi.settings",
         "BEFFROI_LOG_LEVEL": "WARNING",
+        # The processes share Redis; their database is an SQLite file of their own, so the test needs
+        # no PostgreSQL database besides the suite's (CI only creates test_beffroi).
+        "BEFFROI_DATABASE_URL": "",
     }
     env.pop("PYTEST_CURRENT_TEST", None)
     out = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, check=True, timeout=120)
