@@ -17,6 +17,7 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alertes")
     nav_items = [(30, _("Alertes"), "alerts:index", "alerts.view_alert")]
     demo_loader = "beffroi.alerts.demo.load"
+    situation = "beffroi.alerts.situation.summary"
     role_permissions = {
         "maire": _COMPOSE + ["alerts.approve_alert"],
         "cellule_crise": _COMPOSE,

@@ -41,6 +41,7 @@ class CrisisConfig(AppConfig):
     verbose_name = _("Crise")
     nav_items = [(20, _("Crise"), "crisis:index", "crisis.view_crisis")]
     demo_loader = "beffroi.crisis.demo.load"
+    situation = "beffroi.crisis.situation.summary"
     role_permissions = {
         "maire": _READ
         + _WRITE

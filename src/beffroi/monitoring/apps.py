@@ -8,6 +8,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Veille")
     nav_items = [(10, _("Veille"), "monitoring:index", "monitoring.view_indicator")]
     demo_loader = "beffroi.monitoring.demo.load"
+    situation = "beffroi.monitoring.situation.summary"
     _view = [
         "monitoring.view_indicator",
         "monitoring.view_observation",

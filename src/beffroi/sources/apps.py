@@ -16,3 +16,4 @@ class SourcesConfig(AppConfig):
     }
     nav_items = [(60, _("Données"), "sources:index", "sources.view_dataset")]
     demo_loader = "beffroi.sources.demo.load"
+    situation = "beffroi.sources.situation.summary"

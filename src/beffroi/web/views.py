@@ -14,6 +14,7 @@ from beffroi import __version__
 from beffroi.core.permissions import require
 from beffroi.core.selectors import audit_events
 from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
+from beffroi.web.situation import situation_for
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -24,6 +25,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "total_population": sum(c.population or 0 for c in communes),
         "boundaries": boundaries_feature_collection(communes),
         "map_config": {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION},
+        "situation": situation_for(request.user),
     }
     return render(request, "web/dashboard.html", context)
 
