@@ -19,14 +19,21 @@ def _home(client) -> str:
 
 def _open_flood(actor) -> None:
     do_open_crisis(
-        title="Crue de la Seine", hazard="inondation", communes=["92063"], level=2, exercise=False, actor=actor
+        title="Crue de la Seine",
+        hazard="inondation",
+        communes=["92063"],
+        level=2,
+        exercise=False,
+        actor=actor,
     )
 
 
 def test_an_open_crisis_and_a_failing_source_show_on_the_home_page(client, make_user):
     maire = make_user("maire", ["92063"])
     _open_flood(maire)
-    Source.objects.create(name="vigicrues-seine", kind="vigicrues", title="Vigicrues Seine", consecutive_failures=3)
+    Source.objects.create(
+        name="vigicrues-seine", kind="vigicrues", title="Vigicrues Seine", consecutive_failures=3
+    )
     html = _home(login_client(client, maire))
     assert "Crises ouvertes" in html and "Crue de la Seine" in html
     assert "tone-danger" in html

@@ -18,18 +18,26 @@ def summary(user: Any) -> list[dict]:
         return []
     now = timezone.now()
     in_force = []
-    for alert in alerts_for_user(user).filter(status=Alert.Status.ACTUAL, cancelled=False).order_by("-created_at")[:50]:
+    for alert in (
+        alerts_for_user(user).filter(status=Alert.Status.ACTUAL, cancelled=False).order_by("-created_at")[:50]
+    ):
         latest = alert.published_versions().last()
         if latest is not None and latest.expires > now:
             in_force.append((alert, latest))
     lines: list[dict] = [
-        {"text": latest.text("fr").get("headline") or alert.hazard, "url": reverse("alerts:detail", args=[alert.pk])}
+        {
+            "text": latest.text("fr").get("headline") or alert.hazard,
+            "url": reverse("alerts:detail", args=[alert.pk]),
+        }
         for alert, latest in in_force[:5]
     ]
     waiting = pending_approvals(user).count()
     if waiting:
         lines.append(
-            {"text": _("%(n)d message(s) en attente d'approbation") % {"n": waiting}, "url": reverse("alerts:index")}
+            {
+                "text": _("%(n)d message(s) en attente d'approbation") % {"n": waiting},
+                "url": reverse("alerts:index"),
+            }
         )
     return [
         {

@@ -26,10 +26,15 @@ def summary(user: Any) -> list[dict]:
             raised.append((state.level, indicator.label, names.get(state.level, str(state.level))))
     raised.sort(key=lambda item: -item[0])
     pending = len(proposals_for_user(user, pending_only=True, limit=100))
-    lines: list[dict] = [{"text": f"{label} : {level_name}", "url": index} for _lvl, label, level_name in raised[:5]]
+    lines: list[dict] = [
+        {"text": f"{label} : {level_name}", "url": index} for _lvl, label, level_name in raised[:5]
+    ]
     if pending:
         lines.append(
-            {"text": _("%(n)d proposition(s) à décider") % {"n": pending}, "url": reverse("monitoring:proposals")}
+            {
+                "text": _("%(n)d proposition(s) à décider") % {"n": pending},
+                "url": reverse("monitoring:proposals"),
+            }
         )
     if stale:
         lines.append({"text": _("%(n)d indicateur(s) sans donnée récente") % {"n": stale}, "url": index})

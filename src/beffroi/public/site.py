@@ -143,6 +143,8 @@ def build_site(root: Path | None = None) -> dict:
             "now": now,
             "shelters": shelters,
             "dicrim": _dicrim(),
+            # Written by the monitoring app once an indicator is public; linked only when it exists.
+            "indicators": (root / "indicateurs" / "index.html").is_file(),
             "communes": all_communes,
             "hazards": [(v["label"], v["fr"][2]) for k, v in HAZARDS.items() if v["fr"][2]],
             "map": svg_map(

@@ -17,7 +17,8 @@ def summary(user: Any) -> list[dict]:
     failing = failing_sources()
     lines = [
         {
-            "text": _("%(source)s : %(n)d échec(s) de suite") % {"source": s.title or s.name, "n": s.consecutive_failures},
+            "text": _("%(source)s : %(n)d échec(s) de suite")
+            % {"source": s.title or s.name, "n": s.consecutive_failures},
             "url": reverse("sources:source", args=[s.name]),
         }
         for s in failing[:5]
