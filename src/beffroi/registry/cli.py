@@ -11,10 +11,10 @@ from beffroi.core.errors import Problem, UserError
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("registry", help="vulnerable-people registry (encrypted, audited)")
+    parser = subparsers.add_parser("registry", help="Vulnerable-people registry (encrypted, audited)")
     sub = parser.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
 
-    p = sub.add_parser("import", help="import a spreadsheet (xlsx/csv) into the registry: all or nothing")
+    p = sub.add_parser("import", help="Import a spreadsheet (xlsx/csv) into the registry: all or nothing")
     p.add_argument("file", type=Path)
     p.add_argument("--commune", required=True, help="INSEE code")
     p.add_argument(
@@ -22,38 +22,38 @@ def register(subparsers) -> None:
         action="append",
         default=[],
         metavar="COLUMN=field",
-        help="map a column header to a field (repeatable)",
+        help="Map a column header to a field (repeatable)",
     )
-    p.add_argument("--dry-run", action="store_true", help="validate and preview, import nothing")
+    p.add_argument("--dry-run", action="store_true", help="Validate and preview, import nothing")
     p.add_argument(
         "--proofs-on-paper",
         action="store_true",
-        help="third-party requests: the written requests are kept in the CCAS paper file",
+        help="Third-party requests: the written requests are kept in the CCAS paper file",
     )
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("export-prefect", help="sealed, field-filtered export for the préfet (R121-8)")
+    p = sub.add_parser("export-prefect", help="Sealed, field-filtered export for the préfet (R121-8)")
     p.add_argument("--commune", required=True)
     p.add_argument(
-        "--fields", default="", help="comma-separated fields (default: identity, address, phone, services)"
+        "--fields", default="", help="Comma-separated fields (default: identity, address, phone, services)"
     )
-    p.add_argument("--reason", required=True, help="why (e.g. the préfet's request of DATE)")
+    p.add_argument("--reason", required=True, help="Why (e.g. the préfet's request of DATE)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument(
-        "--passphrase-file", type=Path, help="read the passphrase from this file (else one is generated)"
+        "--passphrase-file", type=Path, help="Read the passphrase from this file (else one is generated)"
     )
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("open-export", help="decrypt a sealed export (BEFFROI-SEALED-1)")
+    p = sub.add_parser("open-export", help="Decrypt a sealed export (BEFFROI-SEALED-1)")
     p.add_argument("file", type=Path)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--passphrase-file", type=Path)
     p.set_defaults(handler=cmd_open)
 
-    p = sub.add_parser("rotate-key", help="re-encrypt the registry with a new key")
+    p = sub.add_parser("rotate-key", help="Re-encrypt the registry with a new key")
     p.set_defaults(handler=cmd_rotate)
 
-    p = sub.add_parser("nominate", help="record the mayor's nomination of a CCAS agent (R121-7)")
+    p = sub.add_parser("nominate", help="Record the mayor's nomination of a CCAS agent (R121-7)")
     p.add_argument("--user", required=True)
     p.add_argument("--commune", required=True)
     p.add_argument("--signer", required=True)
