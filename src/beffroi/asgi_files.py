@@ -11,10 +11,15 @@ import mimetypes
 import os
 from email.utils import formatdate
 from pathlib import Path
+from typing import NamedTuple
 
 import anyio
 
 CHUNK = 256 * 1024
+# Small files are kept in memory with their headers, checked against one stat() per request: during
+# a surge every citizen asks for the same few pages.
+CACHE_MAX_FILE = 256 * 1024
+CACHE_MAX_ENTRIES = 4096
 PUBLIC_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -25,12 +30,41 @@ PUBLIC_HEADERS = [
 ]
 
 
+class _Cached(NamedTuple):
+    target: Path
+    mtime_ns: int
+    size: int
+    etag: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
 class FileMount:
     def __init__(self, prefix: str, root: Path, cache_control: str, index: str | None = None):
         self.prefix = prefix
         self.root = Path(root).resolve()
         self.cache_control = cache_control.encode()
         self.index = index
+        self.cache: dict[str, _Cached] = {}
+
+    def cached(self, path: str) -> _Cached | None:
+        """The cached response for this URL path if its file is unchanged (same mtime and size)."""
+        entry = self.cache.get(path)
+        if entry is None:
+            return None
+        try:
+            stat = os.stat(entry.target)
+        except OSError:
+            stat = None
+        if stat is None or stat.st_mtime_ns != entry.mtime_ns or stat.st_size != entry.size:
+            self.cache.pop(path, None)
+            return None
+        return entry
+
+    def remember(self, path: str, entry: _Cached) -> None:
+        if len(self.cache) >= CACHE_MAX_ENTRIES:
+            self.cache.clear()
+        self.cache[path] = entry
 
     def resolve(self, path: str) -> Path | None:
         relative = path[len(self.prefix) :]
@@ -51,11 +85,25 @@ class StaticFilesASGI:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             for mount in self.mounts:
                 if scope["path"].startswith(mount.prefix):
+                    entry = mount.cached(scope["path"])
+                    if entry is not None:
+                        await self._send_cached(scope, send, entry)
+                        return
                     target = mount.resolve(scope["path"])
                     if target is not None:
                         await self._send_file(scope, send, target, mount)
                         return
         await self.app(scope, receive, send)
+
+    async def _send_cached(self, scope, send, entry: _Cached) -> None:
+        headers = dict(scope.get("headers") or [])
+        if headers.get(b"if-none-match") == entry.etag:
+            not_modified = [(k, v) for k, v in entry.headers if k not in (b"content-type", b"content-length")]
+            await send({"type": "http.response.start", "status": 304, "headers": not_modified})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else entry.body})
 
     async def _send_file(self, scope, send, target: Path, mount: FileMount) -> None:
         stat = target.stat()
@@ -80,12 +128,14 @@ class StaticFilesASGI:
         if scope["method"] == "HEAD":
             await send({"type": "http.response.body", "body": b""})
             return
-        if stat.st_size <= CHUNK:
+        if stat.st_size <= CACHE_MAX_FILE:
             body = (
                 await anyio.to_thread.run_sync(target.read_bytes)
                 if stat.st_size > 64 * 1024
                 else target.read_bytes()
             )
+            if len(body) == stat.st_size:  # not caught in the middle of a rewrite
+                mount.remember(scope["path"], _Cached(target, stat.st_mtime_ns, stat.st_size, etag, base, body))
             await send({"type": "http.response.body", "body": body})
             return
         async with await anyio.open_file(target, "rb") as handle:

@@ -36,16 +36,8 @@ from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS
 
 MAGIC = b"BFRSEAL1"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
-PREFECT_DEFAULT_FIELDS = [
-    "last_name",
-    "first_names",
-    "birth_date",
-    "category",
-    "address",
-    "phone",
-    "home_care_service",
-    "emergency_contact",
-]
+# The préfet gets the identity and situation fields; who asked for the inscription stays in the CCAS.
+PREFECT_DEFAULT_FIELDS = [f for f in R121_4_FIELDS if not f.startswith("third_party_")]
 MIN_PASSPHRASE = 12
 
 
