@@ -92,3 +92,36 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs BEFFROI_DATABASE_URL pointing at PostgreSQL"))
         if "redis" in item.keywords and not redis_url:
             item.add_marker(pytest.mark.skip(reason="needs BEFFROI_REDIS_URL"))
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion in a thread of its own: Playwright's sync API (end-to-end tests
+    run earlier in the same session) leaves an event loop running in the main thread. The database
+    connections the coroutine opened through sync_to_async are closed after it, so PostgreSQL can
+    drop the test database at the end of the session."""
+    import asyncio
+    import threading
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    async def run_then_close():
+        try:
+            return await coroutine
+        finally:
+            await sync_to_async(connections.close_all)()
+
+    box = {}
+
+    def target():
+        try:
+            box["result"] = asyncio.run(run_then_close())
+        except BaseException as exc:  # re-raised in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")

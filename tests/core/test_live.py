@@ -11,24 +11,7 @@ import pytest
 from django.db import transaction
 
 from beffroi.core import live
-
-
-def run_async(coroutine):
-    """asyncio.run in a thread of its own (an end-to-end test may have left a loop in this one)."""
-    box = {}
-
-    def target():
-        try:
-            box["result"] = asyncio.run(coroutine)
-        except BaseException as exc:  # re-raised in the test's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(60)
-    if "error" in box:
-        raise box["error"]
-    return box.get("result")
+from tests.conftest import run_async
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from beffroi.core import live
+from tests.conftest import run_async  # noqa: F401  (the monitoring tests import it from here)
 
 FLOOD_LEVELS = [
     {"level": 1, "name": "veille", "label": "Veille", "value": 2.0, "colour": "#2f6fbf", "hysteresis": 0.1},
@@ -73,23 +74,3 @@ def points(series, values, *, start=None, step=timedelta(minutes=10), unit="m", 
     ]
 
 
-def run_async(coroutine):
-    """Run a coroutine to completion in a thread of its own: Playwright's sync API (end-to-end
-    tests run earlier in the same session) leaves an event loop running in the main thread."""
-    import asyncio
-    import threading
-
-    box = {}
-
-    def target():
-        try:
-            box["result"] = asyncio.run(coroutine)
-        except BaseException as exc:  # re-raised in the test's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(60)
-    if "error" in box:
-        raise box["error"]
-    return box.get("result")
