@@ -47,7 +47,7 @@ def _site(tmp_path):
 def test_serves_the_index_with_validators_and_a_304(tmp_path):
     app, _public, calls = _site(tmp_path)
     status, headers, body = _get(app, "/public/")
-    assert status == 200 and body == "<p>Aucune alerte</p>".encode()
+    assert status == 200 and body == b"<p>Aucune alerte</p>"
     assert headers[b"content-type"] == b"text/html; charset=utf-8"
     assert b"max-age=30" in headers[b"cache-control"]
     etag = headers[b"etag"]
@@ -62,7 +62,7 @@ def test_serves_the_index_with_validators_and_a_304(tmp_path):
 
 def test_a_rewritten_page_is_served_at_once(tmp_path):
     app, public, _calls = _site(tmp_path)
-    assert _get(app, "/public/")[2] == "<p>Aucune alerte</p>".encode()
+    assert _get(app, "/public/")[2] == b"<p>Aucune alerte</p>"
     page = public / "index.html"
     page.write_text("<p>Alerte crue : évacuez les quais</p>", encoding="utf-8")
     stat = page.stat()

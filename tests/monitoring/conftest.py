@@ -72,5 +72,3 @@ def points(series, values, *, start=None, step=timedelta(minutes=10), unit="m", 
         {"series": series, "at": start + step * i, "value": v, "unit": unit, "kind": kind}
         for i, v in enumerate(values)
     ]
-
-
