@@ -135,7 +135,9 @@ class StaticFilesASGI:
                 else target.read_bytes()
             )
             if len(body) == stat.st_size:  # not caught in the middle of a rewrite
-                mount.remember(scope["path"], _Cached(target, stat.st_mtime_ns, stat.st_size, etag, base, body))
+                mount.remember(
+                    scope["path"], _Cached(target, stat.st_mtime_ns, stat.st_size, etag, base, body)
+                )
             await send({"type": "http.response.body", "body": body})
             return
         async with await anyio.open_file(target, "rb") as handle:

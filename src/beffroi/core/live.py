@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -168,7 +169,7 @@ class _FanOut:
         with self.lock:
             if isinstance(sub, _AsyncSubscriber):
                 self.async_subs.setdefault(sub.loop, set()).add(sub)
-            else:
+            elif isinstance(sub, _SyncSubscriber):
                 self.sync_subs.add(sub)
 
     def remove(self, sub: _Subscriber) -> None:
@@ -283,14 +284,15 @@ class RedisBroker:
         self.buffer_size = buffer_size
         self.stream_key = f"{prefix}:stream"
         self.channel = f"{prefix}:events"
-        self.redis = redis.Redis.from_url(url)
+        # Any: the redis client is typed for both its sync and async flavours, which mypy cannot tell apart.
+        self.redis: Any = redis.Redis.from_url(url)
         self.script = self.redis.register_script(_PUBLISH_LUA)
         self.fanout = _FanOut()
         self.lock = threading.Lock()
         self.listener: threading.Thread | None = None
         self.listening = threading.Event()
         self.stopping = False
-        self.pubsub = None
+        self.pubsub: Any = None
 
     def publish(self, topic: str, event: str, data: dict) -> str:
         body = _encode({"t": topic, "e": event, "d": data, "s": time.time()})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -81,7 +82,7 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
         if not isinstance(point, dict):
             problems.append(Problem("a point must be an object", field=where))
             continue
-        indicator = indicators.get(point.get("series"))
+        indicator = indicators.get(str(point.get("series")))
         if indicator is None:
             if strict:
                 problems.append(
@@ -473,7 +474,7 @@ def do_check_staleness(*, now: datetime | None = None, actor=None) -> list[str]:
                     detail={"last_at": state.last_at.isoformat() if state.last_at else None},
                 )
                 if indicator.public:  # citizens must see that the value is old, too
-                    transaction.on_commit(lambda pk=indicator.pk: _schedule_public_page(pk))
+                    transaction.on_commit(partial(_schedule_public_page, indicator.pk))
                 live.publish(
                     "monitoring",
                     "stale",

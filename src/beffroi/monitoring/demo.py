@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -190,7 +190,7 @@ def _flood_series(spec, rng: random.Random, now):
 
 
 def _step_series(spec, now, *, hourly: bool):
-    obs = []
+    obs: list[tuple[datetime, float]] = []
     for day, level in enumerate(spec["levels"]):
         day_start = now - timedelta(days=DAYS - day)
         stamps = [day_start + timedelta(hours=h) for h in range(0, 24, 6 if hourly else 24)]

@@ -112,14 +112,11 @@ def carry_out(proposal: Proposal, *, actor, exercise: bool = False) -> dict:
 def _draft_message(proposal: Proposal, *, actor, exercise: bool) -> dict:
     """Only a *draft*: the alerts app's approval (with a verified session) is still needed to send it."""
     try:
-        from beffroi.alerts import actions as alert_actions
-    except ImportError:
-        alert_actions = None
-    draft = getattr(alert_actions, "do_draft_alert", None)
-    if draft is None:
+        from beffroi.alerts.actions import do_draft_alert as draft
+    except ImportError:  # the alerts app is optional
         raise UserError(
-            "the alerts module cannot draft messages yet", [Problem("alerts unavailable", field="action")]
-        )
+            "the alerts module cannot draft messages", [Problem("alerts unavailable", field="action")]
+        ) from None
     crisis = None
     with contextlib.suppress(UserError):
         crisis = active_crisis_for(proposal)

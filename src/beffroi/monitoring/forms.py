@@ -13,7 +13,7 @@ MAX_LEVELS = 5
 class IndicatorForm(forms.Form):
     label = forms.CharField(label=_("Libellé"), max_length=200)
     source = forms.CharField(label=_("Source (affichée avec chaque valeur)"), max_length=200)
-    hazard = forms.ChoiceField(label=_("Aléa"), choices=Indicator._meta.get_field("hazard").choices)
+    hazard = forms.ChoiceField(label=_("Aléa"), choices=Indicator._meta.get_field("hazard").choices or [])
     direction = forms.ChoiceField(label=_("Sens"), choices=Indicator.Direction.choices)
     stale_minutes = forms.IntegerField(
         label=_("Retard toléré (minutes)"), min_value=1, max_value=60 * 24 * 14
@@ -45,7 +45,7 @@ class ThresholdForm(forms.Form):
             field.widget.attrs["aria-label"] = f"{field.label} — {_('niveau')} {rank}"
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("value") is not None and not data.get("label"):
             self.add_error("label", _("Donnez un nom au niveau."))
         return data

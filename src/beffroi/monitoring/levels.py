@@ -66,7 +66,7 @@ def step(tracker: Tracker, at: datetime, value: float, levels: list[Level], sign
         tracker.candidate, tracker.candidate_since = target, at
     governing = by_level.get(max(target, tracker.level))
     needed = governing.min_duration if governing else timedelta(0)
-    if at - tracker.candidate_since >= needed:
+    if at - (tracker.candidate_since or at) >= needed:
         change = Change(at, tracker.level, target, value)
         tracker.level, tracker.since = target, at
         tracker.candidate = tracker.candidate_since = None

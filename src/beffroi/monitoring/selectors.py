@@ -196,7 +196,7 @@ def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None =
         peak_at, peak = max(((at, y) for at, y, _lo, _hi in trend.points), key=lambda p: p[1])
         basis = "trend"
     state = _state(indicator)
-    if state.last_value is not None and state.last_value > peak:
+    if state.last_value is not None and state.last_at is not None and state.last_value > peak:
         peak_at, peak, basis = state.last_at, state.last_value, "observation"
     result = crossing.scenario(indicator.zones_dataset, user=user)
     levels = sorted(result["levels"], key=lambda lv: lv["level"])

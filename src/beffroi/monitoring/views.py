@@ -91,11 +91,8 @@ def decide(request: HttpRequest, proposal_id: int, decision: str) -> HttpRespons
             messages.success(request, _("Proposition écartée : %(title)s") % {"title": proposal.title})
     except UserError as exc:
         messages.error(request, str(exc))
-    return redirect(
-        request.POST.get("next")
-        if request.POST.get("next") in ("/veille/", "/veille/mur/")
-        else "monitoring:index"
-    )
+    back = request.POST.get("next") or ""
+    return redirect(back if back in ("/veille/", "/veille/mur/") else "monitoring:index")
 
 
 def edit_indicator(request: HttpRequest, key: str) -> HttpResponse:

@@ -126,10 +126,10 @@ class PersonView:
         return self.data.age()
 
     def get_source_display(self) -> str:
-        return str(dict(Person._meta.get_field("source").choices).get(self.source, self.source))
+        return str(dict(Person._meta.get_field("source").choices or []).get(self.source, self.source))
 
     def get_consent_display(self) -> str:
-        return str(dict(Person._meta.get_field("consent").choices).get(self.consent, self.consent))
+        return str(dict(Person._meta.get_field("consent").choices or []).get(self.consent, self.consent))
 
 
 def _view(person: Person, ring=None) -> PersonView:
@@ -243,30 +243,10 @@ class Target:
 
 
 def points_in_area(area: dict, points: list[tuple]) -> set:
-    try:
-        from beffroi.crossing.selectors import points_in_area as crossing_points_in_area
-    except ImportError:
-        crossing_points_in_area = None
-    if crossing_points_in_area is not None:
-        return set(crossing_points_in_area(area, points))
-    from shapely import contains_xy
-    from shapely.geometry import shape
+    """Ids of the (id, lon, lat) points inside the area, through the crossing app's contract function."""
+    from beffroi.crossing.selectors import points_in_area as crossing_points_in_area
 
-    geometry = area.get("geometry", area) if area.get("type") == "Feature" else area
-    if geometry.get("type") == "FeatureCollection":
-        from shapely.ops import unary_union
-
-        geom = unary_union([shape(f["geometry"]) for f in geometry["features"]])
-    else:
-        geom = shape(geometry)
-    if not points:
-        return set()
-    import numpy as np
-
-    xs = np.array([p[1] for p in points], dtype=float)
-    ys = np.array([p[2] for p in points], dtype=float)
-    inside = contains_xy(geom, xs, ys)
-    return {points[i][0] for i in np.nonzero(inside)[0]}
+    return set(crossing_points_in_area(area, points))
 
 
 def score_targets(

@@ -140,7 +140,7 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
         lon = float(lon) if lon not in (None, "") else None
         lat = float(lat) if lat not in (None, "") else None
         if (lon is None) != (lat is None) or (
-            lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)
+            lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)
         ):
             raise ValueError
     except (TypeError, ValueError):
@@ -166,7 +166,7 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
 def clean_extension(raw: dict | None) -> dict:
     if not raw or not pcs_extension_enabled():
         return {}
-    ext = {}
+    ext: dict[str, bool | int] = {}
     if raw.get("lives_alone") not in (None, ""):
         ext["lives_alone"] = str(raw["lives_alone"]).strip().lower() in {"1", "true", "oui", "yes", "on", "x"}
     if raw.get("floor") not in (None, ""):

@@ -21,6 +21,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -95,7 +96,7 @@ def _write_key_file(path: Path, keys: list[str]) -> None:
 def keyring() -> Keyring:
     configured = getattr(settings, "REGISTRY_KEY", None)
     if configured:
-        cache_key = ("env", configured)
+        cache_key: tuple[Any, ...] = ("env", configured)
         if cache_key not in _cache:
             raw = [
                 _decode_key(part, "BEFFROI_REGISTRY_KEY") for part in configured.split(",") if part.strip()

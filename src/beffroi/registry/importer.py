@@ -227,8 +227,8 @@ def prepare(
     if problems:
         raise UserError(f"{name}: columns missing.", problems)
     title_of = {target: header[i] for i, target in columns.items()}
-    index = load_index(commune)
-    report.address_layer = index.name if index else None
+    address_index = load_index(commune)
+    report.address_layer = address_index.name if address_index else None
     existing = set(Person.objects.filter(commune_code=commune).values_list("dedup_key", flat=True))
     ring = crypto.keyring()
     seen: dict[str, int] = {}
@@ -240,7 +240,7 @@ def prepare(
             continue
         report.rows += 1
         row_problems = []
-        source = SOURCE_ALIASES.get(fold(values.get("source", "")))
+        source = SOURCE_ALIASES.get(fold(str(values.get("source", ""))))
         if source is None:
             row_problems.append(
                 Problem(
@@ -268,8 +268,8 @@ def prepare(
                 row_problems.append(Problem(str(exc), field="request_date"))
         data, person_problems = clean_person(values, source=source, today=today)
         row_problems.extend(person_problems)
-        if data.lon is None and index is not None and data.address:
-            located = index.locate(data.address)
+        if data.lon is None and address_index is not None and data.address:
+            located = address_index.locate(data.address)
             if located:
                 data.lon, data.lat = located
             else:

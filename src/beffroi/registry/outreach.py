@@ -24,7 +24,7 @@ from beffroi.registry.models.outreach import Hazard, Outcome
 
 log = logging.getLogger(__name__)
 
-SCRIPTS = {
+SCRIPTS: dict[str, list[str]] = {
     Hazard.HEATWAVE: [
         "Bonjour, je suis {agent}, de la mairie (CCAS). Vous êtes inscrit·e au registre des personnes vulnérables ; "  # noqa: E501
         "nous appelons tout le monde à cause de la canicule.",

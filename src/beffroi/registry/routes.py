@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,7 @@ class PlannedRoute:
 
 def solve(
     depot: tuple[float, float],
-    jobs: list[tuple[object, float, float]],
+    jobs: Sequence[tuple[object, float, float]],
     teams: int,
     *,
     exploration_level: int = 1,
@@ -118,7 +119,9 @@ def do_plan_routes(campaign: Campaign, *, teams: int, actor) -> list[VisitRoute]
     if not visits:
         raise UserError("There is no visit to plan.", [Problem("no visit", field="visits")])
     points = access.visit_points(actor, campaign, visits)
-    located = [(vid, lon, lat) for vid, lon, lat in points if lon is not None]
+    located: list[tuple[int, float, float]] = [
+        (vid, lon, lat) for vid, lon, lat in points if lon is not None and lat is not None
+    ]
     if not located:
         raise UserError("No visit has a located address.", [Problem("not located", field="address")])
     depot = depot_for(campaign.commune_code, [(lon, lat) for _v, lon, lat in located])

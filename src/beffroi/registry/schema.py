@@ -93,7 +93,7 @@ def age_from(born: date, today: date | None = None) -> int:
 PHONE_RE = re.compile(r"^(?:\+33|0033|0)([1-9]\d{8})$")
 
 
-def normalise_phone(value: str) -> str:
+def normalise_phone(value: str | None) -> str:
     """A French number as ``01 23 45 67 89``; raises ValueError otherwise."""
     digits = re.sub(r"[\s.\-()/]", "", str(value or ""))
     match = PHONE_RE.match(digits)

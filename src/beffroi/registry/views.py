@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -87,6 +87,18 @@ def overdue(request: HttpRequest, commune: str) -> HttpResponse:
     )
 
 
+def _int(value: str | None) -> int:
+    """A record number from a form; a forged or empty one is a bad request, not a server error."""
+    try:
+        return int(value or "")
+    except ValueError:
+        raise SuspiciousOperation("not a number") from None
+
+
+def _agent_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
 def _raw_from_post(post) -> dict:
     return {f: post.get(f, "") for f in (*R121_4_FIELDS, "lon", "lat")}
 
@@ -107,7 +119,11 @@ def register(request: HttpRequest, commune: str) -> HttpResponse:
         raw = _raw_from_post(request.POST)
         upload = request.FILES.get("proof")
         proof = (
-            (Path(upload.name).name, upload.content_type or "application/octet-stream", upload.read())
+            (
+                Path(upload.name or "preuve").name,
+                upload.content_type or "application/octet-stream",
+                upload.read(),
+            )
             if upload
             else None
         )
@@ -205,11 +221,12 @@ def import_view(request: HttpRequest, commune: str) -> HttpResponse:
     require(request.user, "registry.add_person", commune)
     report = None
     if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
+        upload = request.FILES.get("file")
+        assert upload is not None  # checked just above
         mapping = [m for m in request.POST.get("mapping", "").splitlines() if m.strip()]
         try:
             report = import_file(
-                Path(Path(upload.name).name),
+                Path(Path(upload.name or "import").name),
                 commune,
                 actor=request.user,
                 mapping=mapping,
@@ -315,7 +332,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "share": share,
         "outcomes": Outcome.choices,
         "progress": outreach.progress(c),
-        "script": outreach.script_for(c.hazard, request.user.get_full_name() or request.user.username),
+        "script": outreach.script_for(c.hazard, _agent_name(request.user)),
         "manager": manager,
     }
     if manager:
@@ -350,7 +367,7 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif what == "close":
             outreach.do_close_campaign(c, actor=request.user)
         elif what == "visit_done":
-            outreach.do_mark_visit_done(int(request.POST.get("visit")), actor=request.user)
+            outreach.do_mark_visit_done(_int(request.POST.get("visit")), actor=request.user)
         else:
             raise PermissionDenied("unknown action")
     except (UserError, ValueError) as exc:
