@@ -62,7 +62,7 @@ def step(tracker: Tracker, at: datetime, value: float, levels: list[Level], sign
     if target == tracker.level:
         tracker.candidate = tracker.candidate_since = None
         return None
-    if tracker.candidate != target:
+    if tracker.candidate != target or tracker.candidate_since is None:
         tracker.candidate, tracker.candidate_since = target, at
     governing = by_level.get(max(target, tracker.level))
     needed = governing.min_duration if governing else timedelta(0)
