@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 from beffroi.asgi_files import wrap
+from tests.conftest import run_async
 
 
 def _django_stub_calls():
@@ -29,7 +29,7 @@ def _get(app, path, method="GET", headers=()):
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "headers": list(headers)}
-    asyncio.run(app(scope, receive, send))
+    run_async(app(scope, receive, send))
     start = sent[0]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return start["status"], dict(start["headers"]), body
