@@ -8,29 +8,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from beffroi.alerts.area import area_geojson
 from beffroi.alerts.models import Alert, AlertVersion, Delivery, Subscriber
 
 
 def _in_area(geojson: dict, points: list[tuple]) -> set:
-    points_in_area: Any
-    try:
-        from beffroi.crossing.selectors import points_in_area
-    except ImportError:  # crossing app not installed: same rule with shapely
-        points_in_area = None
-    if points_in_area is not None:
-        return points_in_area(geojson, points)
-    import numpy as np
-    import shapely
-    from shapely.geometry import shape
+    """Ids of the (id, lon, lat) points inside the area: the crossing app's exact test."""
+    from beffroi.crossing.selectors import points_in_area
 
-    geom = shape(geojson)
-    shapely.prepare(geom)
-    xs = np.array([p[1] for p in points], dtype=float)
-    ys = np.array([p[2] for p in points], dtype=float)
-    return {points[i][0] for i in np.flatnonzero(shapely.intersects_xy(geom, xs, ys))}
+    return set(points_in_area(geojson, points))
 
 
 def social_urls() -> list[str]:
