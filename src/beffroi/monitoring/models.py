@@ -115,6 +115,18 @@ class Threshold(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator.key} ≥ {self.value} → {self.label}"
 
+    def as_dict(self) -> dict:
+        """JSON-ready, as the dashboard, the public pages and the level editor use it."""
+        return {
+            "level": self.level,
+            "name": self.name,
+            "label": self.label,
+            "value": self.value,
+            "colour": self.colour,
+            "hysteresis": self.hysteresis,
+            "min_minutes": int(self.min_duration.total_seconds() // 60),
+        }
+
 
 class IndicatorState(models.Model):
     """Where an indicator stands now. Level 0 is normal; ``candidate_*`` holds a change waiting for

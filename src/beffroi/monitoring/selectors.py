@@ -123,18 +123,7 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
         "colour": level.colour if level else "#2e7d32",
         "since": state.since.isoformat() if state.since else None,
         "pending_level": state.candidate_level,
-        "thresholds": [
-            {
-                "level": t.level,
-                "name": t.name,
-                "label": t.label,
-                "value": t.value,
-                "colour": t.colour,
-                "hysteresis": t.hysteresis,
-                "min_minutes": int(t.min_duration.total_seconds() // 60),
-            }
-            for t in thresholds
-        ],
+        "thresholds": [t.as_dict() for t in thresholds],
         "observations": [[at.isoformat(), v] for at, v in observed],
         "forecast": [[at.isoformat(), v] for at, v in forecast],
         "trend": (

@@ -106,17 +106,7 @@ def edit_indicator(request: HttpRequest, key: str) -> HttpResponse:
         raise PermissionDenied("indicator")
     require(request.user, "monitoring.manage_indicator", indicator.commune)
     existing = list(indicator.thresholds.all())
-    initial_levels = [
-        {
-            "name": t.name,
-            "label": t.label,
-            "value": t.value,
-            "colour": t.colour,
-            "hysteresis": t.hysteresis,
-            "min_minutes": int(t.min_duration.total_seconds() // 60),
-        }
-        for t in existing
-    ]
+    initial_levels = [t.as_dict() for t in existing]
     initial_levels += [{} for _ in range(MAX_LEVELS - len(initial_levels))]
     if request.method == "POST":
         form = IndicatorForm(request.POST)
