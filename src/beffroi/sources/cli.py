@@ -44,7 +44,7 @@ def register(subparsers) -> None:
     add.add_argument(
         "kind",
         help="hubeau, hubeau-stations, vigicrues, vigicrues-sections, datagouv, opendatasoft, georisques, "
-        "meteoalarm, meteofrance, atmo, airparif",
+        "meteoalarm, meteofrance, atmo, airparif, idfm",
     )
     add.add_argument("--name", required=True)
     add.add_argument("--period", type=int, help="polling period in seconds")

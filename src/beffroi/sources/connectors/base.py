@@ -28,6 +28,7 @@ CONNECTOR_MODULES = (  # each module may define several kinds
     "meteoalarm",
     "meteofrance",
     "atmo",
+    "idfm",
 )
 
 
