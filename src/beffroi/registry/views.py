@@ -29,10 +29,14 @@ from beffroi.registry.selectors import counts_by_commune
 
 
 def _communes(user) -> list[str]:
-    from beffroi.territory.selectors import territory_codes
+    return list(_commune_names(user))
 
-    allowed = user_communes(user)
-    return [c for c in territory_codes() if ALL_COMMUNES in allowed or c in allowed]
+
+def _commune_names(user) -> dict[str, str]:
+    """The user's communes of the territory, code → name, in the territory's order."""
+    from beffroi.territory.selectors import communes_for_user
+
+    return {c.code: c.name for c in communes_for_user(user)}
 
 
 def _error(request, exc: UserError) -> None:
@@ -42,13 +46,14 @@ def _error(request, exc: UserError) -> None:
 @never_cache
 def index(request: HttpRequest) -> HttpResponse:
     require(request.user, "registry.view_counts")
-    communes = _communes(request.user)
+    communes = _commune_names(request.user)
     counts = counts_by_commune(user=request.user)
     rows = []
-    for code in communes:
+    for code, name in communes.items():
         rows.append(
             {
                 "code": code,
+                "name": name,
                 "count": counts.get(code, 0),
                 "manager": access.can_read(request.user, code),
                 "caller": access.can_read(request.user, code, scope=access.CALLER),
