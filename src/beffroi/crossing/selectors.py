@@ -6,6 +6,7 @@ Other apps never query DuckDB directly: they call these functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -332,6 +333,22 @@ def saved_crossings(*, user) -> list:
         if ALL_COMMUNES in allowed or (communes and communes <= allowed):
             out.append(saved)
     return out
+
+
+def saved_figures(pk: int) -> tuple[datetime, dict[str, float]] | None:
+    """A saved crossing's figures as ``"layer:figure" → number`` with the time they were computed, or
+    None if there is no such crossing (contract used by indicators fed by a crossing)."""
+    from beffroi.crossing.models import SavedCrossing
+
+    saved = SavedCrossing.objects.filter(pk=pk).first()
+    if saved is None or saved.computed_at is None:
+        return None
+    figures: dict[str, float] = {}
+    for layer in (saved.result or {}).get("layers", []):
+        for name, value in (layer.get("figures") or {}).items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                figures[f"{layer['layer']}:{name}"] = float(value)
+    return saved.computed_at, figures
 
 
 def stale_crossings(datasets: list | None = None) -> list:

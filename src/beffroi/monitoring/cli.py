@@ -1,4 +1,4 @@
-"""beffroi monitoring list|check-stale|publish-pages|ingest"""
+"""beffroi monitoring list|check-stale|publish-pages|sync-derived|ingest"""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def register(subparsers) -> None:
     sub.add_parser("publish-pages", help="Rewrite the public indicator pages.").set_defaults(
         handler=publish_pages
     )
+    sub.add_parser(
+        "sync-derived",
+        help="Update the indicators computed from a saved crossing or a dataset (also every 15 min).",
+    ).set_defaults(handler=sync_derived_cmd)
     ingest = sub.add_parser("ingest", help='Ingest observations from a JSON file ({"points": [...]}).')
     ingest.add_argument("file", help='JSON file: a list of points or {"points": [...]}.')
     ingest.add_argument("--source", default="cli", help="Source label stored with the points.")
@@ -51,6 +55,16 @@ def check_stale(args) -> int:
     changed = do_check_staleness()
     print(f"{len(changed)} indicator(s) changed: {', '.join(changed) or '-'}")
     return 0
+
+
+def sync_derived_cmd(args) -> int:
+    from beffroi.monitoring.derived import sync_derived
+
+    report = sync_derived()
+    print(f"{report.points} point(s) for {report.indicators} derived indicator(s)")
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    return 2 if report.problems else 0  # a misconfigured series is the user's to fix
 
 
 def publish_pages(args) -> int:

@@ -1,4 +1,4 @@
-"""Background work: the staleness check and the public indicator pages."""
+"""Background work: the staleness check, derived indicators and the public indicator pages."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ def check_staleness():
     from beffroi.monitoring.actions import do_check_staleness
 
     return do_check_staleness()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def sync_derived_indicators():
+    from beffroi.monitoring.derived import sync_derived
+
+    return sync_derived().points
 
 
 @db_task()
