@@ -112,30 +112,38 @@ def dataset_points(series: str, since: datetime | None, oldest: datetime) -> lis
     return sorted(latest.items())
 
 
-def sync_derived(now: datetime | None = None) -> SyncReport:
-    """Send the new points of every derived indicator; a broken series is reported, not fatal."""
+def sync_indicator(indicator: Indicator, now: datetime | None = None) -> int:
+    """Send one derived indicator's new points (its levels are evaluated as they are stored); the
+    number stored. Raises ``UserError`` naming what is wrong with a broken series."""
     from beffroi.monitoring.actions import do_ingest_points, max_age
 
     now = now or timezone.now()
     oldest = now - max_age() + timedelta(hours=1)
+    state = getattr(indicator, "state", None)
+    since = state.last_at if state is not None else None
+    if indicator.series.startswith("crossing:"):
+        points = crossing_points(indicator.series, since)
+    else:
+        points = dataset_points(indicator.series, since, oldest)
+    # The values are computed in the indicator's own unit; without it the ingestion would refuse them
+    # for any indicator whose unit is not empty.
+    batch = [
+        {"series": indicator.series, "at": at.isoformat(), "value": value, "unit": indicator.unit}
+        for at, value in points
+        if at <= now
+    ]
+    return do_ingest_points(batch, source=SOURCE, actor=None) if batch else 0
+
+
+def sync_derived(now: datetime | None = None) -> SyncReport:
+    """Send the new points of every derived indicator; a broken series is reported, not fatal."""
+    now = now or timezone.now()
     report = SyncReport()
     for indicator in Indicator.objects.select_related("state").order_by("key"):
         if not is_derived(indicator.series):
             continue
-        state = getattr(indicator, "state", None)
-        since = state.last_at if state is not None else None
         try:
-            if indicator.series.startswith("crossing:"):
-                points = crossing_points(indicator.series, since)
-            else:
-                points = dataset_points(indicator.series, since, oldest)
-            batch = [
-                {"series": indicator.series, "at": at.isoformat(), "value": value}
-                for at, value in points
-                if at <= now
-            ]
-            if batch:
-                report.points += do_ingest_points(batch, source=SOURCE, actor=None)
+            report.points += sync_indicator(indicator, now)
             report.indicators += 1
         except UserError as exc:
             report.problems.append(f"{indicator.key}: {exc.message}")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 from beffroi.monitoring.anticipation import linear_trend, time_to_threshold
 from beffroi.monitoring.models import Indicator, IndicatorState, Observation, Proposal
+
+log = logging.getLogger(__name__)
 
 HISTORY = timedelta(hours=72)
 
@@ -250,3 +254,56 @@ def crisis_layer(user: Any, *, limit: int = 200) -> dict:
         "entries": entries,
         "shelters": shelters,
     }
+
+
+# --- Creating an indicator -------------------------------------------------------------------------
+
+# The columns of the point tables the sources app keeps for each live source (one run's points).
+POINT_COLUMNS = {"series", "at", "value", "unit"}
+
+
+def key_in_use(key: str) -> bool:
+    return Indicator.objects.filter(key=key).exists()
+
+
+def series_in_use(series: str) -> bool:
+    return Indicator.objects.filter(series=series).exists()
+
+
+def free_indicator_key(label: str) -> str:
+    """A key derived from the label, suffixed ``-2``, ``-3``… until no indicator has it."""
+    base = slugify(label)[:70].strip("-") or "indicateur"
+    taken = set(Indicator.objects.filter(key__startswith=base).values_list("key", flat=True))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+def unfollowed_series(*, limit: int = 500) -> list[str]:
+    """Series identifiers the configured sources produce that no indicator follows yet.
+
+    Observations are stored only for series an indicator follows (``do_ingest_points`` skips the
+    others), so the candidates come from the point tables the sources app keeps per live source,
+    read through its catalogue contract. A table that cannot be read is left out, never an error:
+    this only feeds suggestions.
+    """
+    try:
+        from beffroi.sources import selectors as sources
+    except ImportError:
+        return []
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    found: set[str] = set()
+    for info in sources.list_datasets():
+        if not POINT_COLUMNS.issubset(name for name, _type in info.columns):
+            continue
+        try:
+            column = pq.read_table(info.parquet_path, columns=["series"]).column("series")
+        except (OSError, pa.ArrowException):
+            log.warning("monitoring: could not read the series of dataset %s", info.name)
+            continue
+        found.update(s for s in pc.unique(column).to_pylist() if isinstance(s, str) and s)
+    return sorted(found - set(Indicator.objects.values_list("series", flat=True)))[:limit]
