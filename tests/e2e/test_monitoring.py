@@ -150,6 +150,11 @@ def test_demo_dashboard_and_public_page(page, live_server, make_user, screenshot
     if zones:
         page.wait_for_selector("#ind-marne-gournay .exposure[data-zone]", timeout=15000)
         assert "zone « Marne à 4 m" in page.locator("#ind-marne-gournay .exposure").inner_text()
+        # The zone the forecast peak reaches (dashed) and the facilities, as overlays of their own.
+        page.wait_for_selector("#veille[data-forecast-zones='1'][data-facilities]", timeout=15000)
+        assert int(page.locator("#veille").get_attribute("data-facilities") or 0) > 0
+    overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert [o.strip() for o in overlays] == ["Zones inondées (niveau actuel / prévu)", "Équipements"]
     screenshot("monitoring-demo")
     assert not page.js_errors, page.js_errors
     page.add_script_tag(url="/static/vendor/axe/axe.min.js")

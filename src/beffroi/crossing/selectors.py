@@ -410,3 +410,117 @@ def iris_features(*, user, datasets: list | None = None) -> dict:
                 }
             )
     return {"type": "FeatureCollection", "features": features}
+
+
+# --- map layers ------------------------------------------------------------------------------------
+
+# Zones are drawn on a city-scale map: about 2 m is below what a screen shows there, and the vertex
+# cap keeps the payload to a few hundred KB whatever the source's precision (a real ZIP map can hold
+# hundreds of thousands of vertices): the tolerance doubles until the zone fits.
+ZONE_TOLERANCE_DEG = 2e-5
+MAX_ZONE_VERTICES = 8_000
+COORD_DECIMALS = 5  # about 1 m
+
+
+def _light(geom) -> dict:
+    """Simplify a zone until it has at most ``MAX_ZONE_VERTICES``, and round it, for the map."""
+    tolerance = ZONE_TOLERANCE_DEG
+    light = geom.simplify(tolerance, preserve_topology=True)
+    while shapely.get_num_coordinates(light) > MAX_ZONE_VERTICES and tolerance < 0.01:
+        tolerance *= 2
+        light = geom.simplify(tolerance, preserve_topology=True)
+    light = shapely.transform(light, lambda xy: np.round(xy, COORD_DECIMALS))
+    return shapely.geometry.mapping(light)
+
+
+def zone_at_level(dataset: str, value: float, *, user, datasets: list | None = None) -> dict | None:
+    """The zone a zones-per-level dataset says is reached at ``value`` (e.g. flooded at a water
+    height), as a GeoJSON Feature (EPSG:4326) clipped to the user's communes and simplified for a map.
+
+    A level's zone is what is reached at that level (as in ``scenario``), so the zone at ``value`` is
+    the union of the zones of every level up to ``value``; ``level`` and ``label`` in the properties
+    are those of the highest of them. ``None`` when ``value`` is below the lowest level, the dataset
+    is unknown, or the zone lies outside the user's communes.
+    """
+    from beffroi.crossing.layers import source_ref
+    from beffroi.crossing.profile import zone_levels
+
+    require(user, "crossing.view_exposure")
+    pool = catalogue() if datasets is None else datasets
+    info = next((d for d in hazard_datasets(pool) if d.name == dataset), None)
+    if info is None:
+        return None
+    reached = [(lv, label, geom) for lv, label, geom in zone_levels(info) if lv <= value]
+    if not reached:
+        return None
+    level, label, _geom = reached[-1]
+    try:
+        zone, _communes = restrict_to(
+            Area(shapely.union_all([g for _lv, _label, g in reached])),
+            _user_boundaries(user),
+            label="your communes",
+        )
+    except UserError:  # outside the user's communes (or none known): nothing of theirs is reached
+        return None
+    ref = source_ref(info)
+    return {
+        "type": "Feature",
+        "geometry": _light(zone.geometry),
+        "properties": {
+            "dataset": info.name,
+            "title": ref["title"],
+            "level": level,
+            "label": label,
+            "synthetic": ref["synthetic"],
+        },
+    }
+
+
+def facilities_geojson(*, user, limit: int = 2000, datasets: list | None = None) -> dict:
+    """Facility points (schools, care homes, nurseries… from the datasets with the facilities role)
+    inside the user's communes, as a GeoJSON FeatureCollection; at most ``limit`` points, with
+    ``truncated`` saying whether some were left out."""
+    from beffroi.crossing import engine
+    from beffroi.crossing.layers import by_role, source_ref
+
+    require(user, "crossing.view_exposure")
+    boundaries = [shapely.geometry.shape(b) for b in _user_boundaries(user).values()]
+    features: list[dict] = []
+    truncated = False
+    if boundaries:
+        territory = shapely.union_all(boundaries)
+        for info in by_role(catalogue() if datasets is None else datasets).get("facilities", []):
+            room = limit - len(features)
+            if room <= 0:
+                truncated = True
+                break
+            cols = engine.columns(info.parquet_path)
+            where = ["lon", "lat"] if {"lon", "lat"} <= set(cols) else [info.geometry_column]
+            # One more row than there is room for tells whether the dataset was cut.
+            rows = engine.rows_in_area(
+                info.parquet_path, info.geometry_column, territory, ["name", "type", *where], room + 1
+            )
+            named = [c for c in ("name", "type", *where) if c in cols]
+            ref = source_ref(info)
+            for row in rows[:room]:
+                record = dict(zip(named, row, strict=True))
+                if "lon" in record:
+                    lon, lat = record["lon"], record["lat"]
+                else:
+                    point = shapely.from_wkb(record[info.geometry_column]).representative_point()
+                    lon, lat = point.x, point.y
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                        "properties": {
+                            "name": record.get("name") or "",
+                            "type": record.get("type") or "",
+                            "dataset": info.name,
+                            "title": ref["title"],
+                            "synthetic": ref["synthetic"],
+                        },
+                    }
+                )
+            truncated = truncated or len(rows) > room
+    return {"type": "FeatureCollection", "features": features, "truncated": truncated}

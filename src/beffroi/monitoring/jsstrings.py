@@ -45,4 +45,15 @@ def strings() -> dict[str, str]:
         "reconnecting": _("Connexion perdue, reconnexion…"),
         "noEventSource": _("Direct indisponible sur ce navigateur"),
         "levelAnnounce": _("{label} : niveau {level}"),
+        "zonesLayer": _("Zones inondées (niveau actuel / prévu)"),
+        "facilitiesLayer": _("Équipements"),
+        "zoneCurrent": _("Zone atteinte à {value}"),
+        "zoneForecast": _("Zone prévue à {value} vers {at}"),
+        "synthetic": _("données synthétiques"),
+        # Facility types of the BPE-like datasets (docs/crossing.md); another type is shown as is.
+        "facilityType_ecole": _("école"),
+        "facilityType_creche": _("crèche"),
+        "facilityType_ehpad": _("EHPAD"),
+        "facilityType_sante": _("établissement de santé"),
+        "facilityType_gymnase": _("gymnase"),
     }

@@ -166,17 +166,10 @@ def public_indicators() -> QuerySet:
     return Indicator.objects.filter(public=True).select_related("state").prefetch_related("thresholds")
 
 
-def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None = None) -> dict | None:
-    """What will be in the water at the forecast peak, for a station linked to a zones-per-level
-    dataset (through the crossing app): the highest zone whose level the peak reaches.
-
-    The peak is the highest source forecast in the next 72 hours, else the top of the trend
-    projection; ``None`` when the indicator has no linked zones.
-    """
-    if not indicator.zones_dataset:
-        return None
-    from beffroi.crossing import selectors as crossing
-
+def forecast_peak(indicator: Indicator, *, now: datetime | None = None) -> tuple[datetime, float, str] | None:
+    """The highest value expected in the next 72 hours, as ``(at, value, basis)``: the highest source
+    forecast (basis ``forecast``), else the top of the trend projection (``trend``); the last
+    observation instead (``observation``) when it is higher still. ``None`` without either."""
     now = now or timezone.now()
     forecast = series(indicator, since=now, until=now + timedelta(hours=72), kind=Observation.Kind.FORECAST)
     if forecast:
@@ -185,12 +178,30 @@ def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None =
     else:
         trend = linear_trend(series(indicator, since=now - HISTORY))
         if trend is None:
-            return {"peak": None, "zone": None}
+            return None
         peak_at, peak = max(((at, y) for at, y, _lo, _hi in trend.points), key=lambda p: p[1])
         basis = "trend"
     state = _state(indicator)
     if state.last_value is not None and state.last_at is not None and state.last_value > peak:
         peak_at, peak, basis = state.last_at, state.last_value, "observation"
+    return peak_at, peak, basis
+
+
+def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None = None) -> dict | None:
+    """What will be in the water at the forecast peak, for a station linked to a zones-per-level
+    dataset (through the crossing app): the highest zone whose level the peak reaches.
+
+    The peak is the highest source forecast in the next 72 hours, else the top of the trend
+    projection (``forecast_peak``); ``None`` when the indicator has no linked zones.
+    """
+    if not indicator.zones_dataset:
+        return None
+    from beffroi.crossing import selectors as crossing
+
+    found = forecast_peak(indicator, now=now)
+    if found is None:
+        return {"peak": None, "zone": None}
+    peak_at, peak, basis = found
     result = crossing.scenario(indicator.zones_dataset, user=user)
     levels = sorted(result["levels"], key=lambda lv: lv["level"])
     reached = [lv for lv in levels if lv["level"] <= peak]
@@ -208,6 +219,99 @@ def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None =
         ),
         "first_level": levels[0]["level"] if levels else None,
     }
+
+
+NORMAL_COLOUR = "#2e7d32"
+
+
+def _colour_at(indicator: Indicator, value: float) -> str:
+    """Colour of the level a value enters (thresholds themselves, no hysteresis)."""
+    reached = [t for t in indicator.thresholds.all() if value * indicator.sign >= t.value * indicator.sign]
+    return max(reached, key=lambda t: t.level).colour if reached else NORMAL_COLOUR
+
+
+def _empty_layers() -> dict:
+    return {
+        "zones": {"type": "FeatureCollection", "features": []},
+        "facilities": {"type": "FeatureCollection", "features": [], "truncated": False},
+    }
+
+
+def map_layers(user: Any, *, now: datetime | None = None) -> dict:
+    """Hazard zones and facilities for the monitoring map, read through the crossing app's contract.
+
+    ``zones``: for each indicator the user may see that is linked to a zones-per-level dataset, the
+    zone reached at its current value (``kind: current``) and, when the forecast peak reaches a
+    higher level, the zone at the peak (``kind: forecast``), coloured like the level each value
+    enters. ``facilities``: facility points of the user's communes. Both are empty for a user who may
+    not see exposure; a dataset that is missing or cannot be read is left out and logged, so one bad
+    file never breaks the dashboard.
+    """
+    layers = _empty_layers()
+    if not has_perm(user, "monitoring.view_indicator") or not has_perm(user, "crossing.view_exposure"):
+        return layers
+    try:
+        from beffroi.crossing import selectors as crossing
+    except ImportError:  # pragma: no cover - crossing app not installed
+        return layers
+    now = now or timezone.now()
+    linked = [i for i in indicators_for_user(user) if i.zones_dataset]
+    known = {d.name for d in crossing.hazard_datasets()} if linked else set()
+    for indicator in linked:
+        if indicator.zones_dataset not in known:
+            log.warning(
+                "monitoring: indicator %s is linked to zones %r, which are not in the catalogue",
+                indicator.key,
+                indicator.zones_dataset,
+            )
+            continue
+        try:
+            layers["zones"]["features"].extend(_indicator_zones(crossing, indicator, user, now))
+        except Exception:  # noqa: BLE001 - a broken file (or a bug reading it) must not take the page down
+            log.exception(
+                "monitoring: could not draw the zones %s of %s", indicator.zones_dataset, indicator.key
+            )
+    try:
+        layers["facilities"] = crossing.facilities_geojson(user=user)
+    except Exception:  # noqa: BLE001 - same: the map stays usable without its facilities
+        log.exception("monitoring: could not read the facilities for the map")
+    return layers
+
+
+def _indicator_zones(crossing: Any, indicator: Indicator, user: Any, now: datetime) -> list[dict]:
+    state = _state(indicator)
+    common = {"indicator": indicator.key, "indicator_label": indicator.label, "unit": indicator.unit}
+    out = []
+    current = None
+    if state.last_value is not None:
+        current = crossing.zone_at_level(indicator.zones_dataset, state.last_value, user=user)
+        if current is not None:
+            current["properties"].update(
+                common,
+                kind="current",
+                value=state.last_value,
+                at=state.last_at.isoformat() if state.last_at else None,
+                colour=_colour_at(indicator, state.last_value),
+            )
+            out.append(current)
+    peak = forecast_peak(indicator, now=now)
+    if peak is not None and peak[2] != "observation":
+        peak_at, value, basis = peak
+        ahead = crossing.zone_at_level(indicator.zones_dataset, value, user=user)
+        # The same zone as now adds nothing to the map: only a zone reaching further is drawn.
+        if ahead is not None and (
+            current is None or ahead["properties"]["level"] > current["properties"]["level"]
+        ):
+            ahead["properties"].update(
+                common,
+                kind="forecast",
+                basis=basis,
+                value=value,
+                at=peak_at.isoformat(),
+                colour=_colour_at(indicator, value),
+            )
+            out.append(ahead)
+    return out
 
 
 def crisis_layer(user: Any, *, limit: int = 200) -> dict:

@@ -46,6 +46,7 @@ def _context(request: HttpRequest, *, wall: bool) -> dict:
             "proposalsUrl": reverse("monitoring:proposals"),
             "crisisUrl": reverse("monitoring:crisis_layer"),
             "crisisLayer": selectors.crisis_layer(request.user),
+            "layersUrl": reverse("monitoring:map_layers"),
             "boundaries": boundaries_feature_collection(communes_for_user(request.user)),
             "tileUrl": settings.MAP_TILE_URL,
             "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
@@ -81,6 +82,13 @@ def crisis_layer(request: HttpRequest) -> JsonResponse:
     """The crisis cell's located entries and shelters, re-fetched when a crisis event arrives."""
     require(request.user, "monitoring.view_indicator")
     return JsonResponse(selectors.crisis_layer(request.user))
+
+
+def map_layers(request: HttpRequest) -> JsonResponse:
+    """Hazard zones (at the current value and the forecast peak) and facilities for the map,
+    re-fetched when an observation arrives; empty layers for a user who may not see exposure."""
+    require(request.user, "monitoring.view_indicator")
+    return JsonResponse(selectors.map_layers(request.user))
 
 
 @require_POST

@@ -40,6 +40,17 @@
     if (!el || typeof L === "undefined") { return; }
     map = L.map(el, { zoomSnap: 0.25, keyboard: true });
     if (config.tileUrl) { L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map); }
+    // Panes stack the layers: commune outlines (overlay pane, 400), then hazard zones, facilities and
+    // the indicator markers on top, so a zone never hides the station whose height it shows.
+    [["veilleZones", 410], ["veilleFacilities", 415], ["veilleIndicators", 420]].forEach(function (p) {
+      map.createPane(p[0]).style.zIndex = String(p[1]);
+    });
+    zonesGroup = L.layerGroup().addTo(map);
+    facilitiesGroup = L.layerGroup().addTo(map);
+    var overlays = {};
+    overlays[t("zonesLayer")] = zonesGroup;
+    overlays[t("facilitiesLayer")] = facilitiesGroup;
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     var bounds = null;
     if (config.boundaries && config.boundaries.features && config.boundaries.features.length) {
       var layer = L.geoJSON(config.boundaries, {
@@ -62,7 +73,7 @@
     var label = (s.value === null ? "—" : fmt.format(s.value) + " " + s.unit) + " · " + s.level_label + (s.stale ? " (" + t("late") + ")" : "");
     var m = markers[s.key];
     if (!m) {
-      m = L.circleMarker([s.lat, s.lon], style).addTo(map);
+      m = L.circleMarker([s.lat, s.lon], L.extend({ pane: "veilleIndicators" }, style)).addTo(map);
       m.bindTooltip(label, { permanent: true, direction: "top", offset: [0, -12], className: "indicator-label" });
       m.bindPopup(s.label);
       m.on("click", function () {
@@ -98,6 +109,59 @@
   }
   function refreshCrisisLayer() {
     fetchJSON(config.crisisUrl).then(drawCrisisLayer).catch(function () {});
+  }
+
+  // Hazard zones and facilities (crossing datasets), re-fetched when an observation arrives: the zone
+  // reached at each linked station's current value, filled, and the one its forecast peak would
+  // reach, dashed; facilities as small dots. Names come from datasets: set as text, never as HTML.
+  var zonesGroup = null;
+  var facilitiesGroup = null;
+  function textNode(str) { var span = document.createElement("span"); span.textContent = str; return span; }
+  function zoneText(p) {
+    var value = fmt.format(p.value) + " " + p.unit;
+    var head = p.kind === "forecast"
+      ? t("zoneForecast", { value: value, at: p.at ? timeFmt.format(new Date(p.at)) : "—" })
+      : t("zoneCurrent", { value: value });
+    return head + " : " + p.label + " — " + p.indicator_label + " (" + t("source", { source: p.title }) + ")";
+  }
+  function drawMapLayers(layers) {
+    if (!map || !zonesGroup) { return; }
+    zonesGroup.clearLayers();
+    facilitiesGroup.clearLayers();
+    var zones = (layers.zones && layers.zones.features) || [];
+    // The forecast outline goes on top of the filled current zone, so its dashes stay visible.
+    zones.slice().sort(function (a, b) { return (a.properties.kind === "forecast") - (b.properties.kind === "forecast"); })
+      .forEach(function (f) {
+        var p = f.properties;
+        var forecast = p.kind === "forecast";
+        var style = forecast
+          ? { pane: "veilleZones", color: p.colour, weight: 2.5, dashArray: "8 6", fillColor: p.colour, fillOpacity: 0.08 }
+          : { pane: "veilleZones", color: p.colour, weight: 1.5, fillColor: p.colour, fillOpacity: 0.35 };
+        var layer = L.geoJSON(f, { style: function () { return style; } });
+        layer.bindTooltip(textNode(zoneText(p)), { sticky: true });
+        zonesGroup.addLayer(layer);
+      });
+    var facilities = (layers.facilities && layers.facilities.features) || [];
+    facilities.forEach(function (f) {
+      var p = f.properties;
+      var c = f.geometry.coordinates;
+      var m = L.circleMarker([c[1], c[0]], { pane: "veilleFacilities", radius: 4, color: "#1b1b1b", weight: 1, fillColor: "#5b3c88", fillOpacity: 0.9 });
+      var type = S["facilityType_" + p.type] || p.type;
+      m.bindTooltip(textNode(p.name + (type ? " — " + type : "") + (p.synthetic ? " (" + t("synthetic") + ")" : "")));
+      facilitiesGroup.addLayer(m);
+    });
+    root.dataset.zones = String(zones.length);
+    root.dataset.forecastZones = String(zones.filter(function (f) { return f.properties.kind === "forecast"; }).length);
+    root.dataset.facilities = String(facilities.length);
+  }
+  var layersTimer = null;
+  function refreshMapLayers() {
+    // Observations come in bursts (one per series of a source run): one fetch for the burst.
+    if (layersTimer) { return; }
+    layersTimer = setTimeout(function () {
+      layersTimer = null;
+      fetchJSON(config.layersUrl).then(drawMapLayers).catch(function () {});
+    }, 1000);
   }
 
   // --- Charts -------------------------------------------------------------------------------------
@@ -287,7 +351,7 @@
     var source = new EventSource(url);
     source.onopen = function () { setStatus("live", t("live")); };
     source.onerror = function () { setStatus("reconnecting", t("reconnecting")); };
-    source.addEventListener("observation", function (e) { var d = JSON.parse(e.data); refreshIndicator(d.indicator); root.dataset.lastEvent = e.lastEventId; });
+    source.addEventListener("observation", function (e) { var d = JSON.parse(e.data); refreshIndicator(d.indicator); refreshMapLayers(); root.dataset.lastEvent = e.lastEventId; });
     source.addEventListener("stale", function (e) { refreshIndicator(JSON.parse(e.data).indicator); });
     source.addEventListener("level", function (e) {
       var d = JSON.parse(e.data);
@@ -296,7 +360,7 @@
       refreshIndicator(d.indicator);
     });
     source.addEventListener("proposal", function () { refreshProposals(); });
-    source.addEventListener("resync", function () { reloadAll(); refreshProposals(); refreshCrisisLayer(); });
+    source.addEventListener("resync", function () { reloadAll(); refreshProposals(); refreshCrisisLayer(); refreshMapLayers(); });
     ["crisis.opened", "crisis.level", "crisis.closed", "crisis.entry", "entry", "log_entry", "entry.added"].forEach(function (name) {
       source.addEventListener(name, refreshCrisisLayer);
     });
@@ -319,6 +383,8 @@
 
   initMap();
   drawCrisisLayer(config.crisisLayer || {});
+  // Zones and facilities take a moment to compute: fetched after the page shows, not inlined in it.
+  if (config.layersUrl) { fetchJSON(config.layersUrl).then(drawMapLayers).catch(function () {}); }
   data.indicators.forEach(render);
   renderFreshness();
   setInterval(function () { Object.keys(byKey).forEach(function (k) { var c = document.getElementById("ind-" + k); if (c) { c.querySelector(".age").textContent = ageText(byKey[k]); } }); }, 30000);
