@@ -27,42 +27,59 @@ MAX_ATTEMPTS = 6
 BATCH = 200
 
 
+# What a publication stages before moving it into the outbox in one statement. Plain types valid on
+# SQLite and PostgreSQL: the outbox's own columns check lengths and references as the rows move in.
+_STAGE = "alerts_outbox_stage"
+_STAGED_COLUMNS = "channel, subscriber_id, recipient, language, idempotency_key"
+_CREATE_STAGE = (
+    f"CREATE TEMPORARY TABLE {_STAGE} (ordinal integer PRIMARY KEY, channel text NOT NULL,"
+    " subscriber_id bigint NULL, recipient text NOT NULL, language text NOT NULL,"
+    " idempotency_key text NOT NULL)"
+)
+_STAGE_ROW = f"INSERT INTO {_STAGE} (ordinal, {_STAGED_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+
+
 def enqueue(version: AlertVersion, rows) -> int:
     """Insert the outbox rows of a version (call inside the publication's transaction).
 
-    Plain parameterised ``executemany`` (same SQL on SQLite and PostgreSQL): the ORM's bulk_create
-    costs ~10x more per row here, which matters for a 100,000-recipient alert.
+    The rows go through a temporary staging table: ``executemany`` into a table without indexes or
+    foreign keys, then one ``INSERT ... SELECT`` into the outbox (same SQL on SQLite and PostgreSQL).
+    One statement per row straight into the outbox cost ~40 % more on SQLite, where each statement
+    reopens the table, its five indexes and its foreign-key checks, and ~80 % more on PostgreSQL
+    (measured with 4,000 to 40,000 rows); the ORM's bulk_create costs ~10x more per row.
+    Rows keep the order of ``rows`` (workers claim by id); a repeated idempotency key is queued once.
     """
     from django.db import connection
 
-    now = timezone.now()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     # The table name comes from the model; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} (version_id, channel, subscriber_id, recipient, language, idempotency_key,"  # noqa: S608
-        " state,"
-        " attempts, next_attempt_at, claimed_by, last_error, provider_id)"
-        " VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, '', '', '')"
+    move = (
+        f"INSERT INTO {table} (version_id, {_STAGED_COLUMNS},"  # noqa: S608
+        " state, attempts, next_attempt_at, claimed_by, last_error, provider_id)"
+        f" SELECT %s, {_STAGED_COLUMNS}, 'pending', 0, %s, '', '', '' FROM {_STAGE} ORDER BY ordinal"
     )
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    count = 0
-    batch: list[tuple] = []
+    version_id = version.pk
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    key_for = Delivery.key_for
     seen: set[str] = set()
-    with connection.cursor() as cursor:
+    batch: list[tuple] = []
+    # atomic: the staging table never outlives a failed enqueue, even outside a transaction.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CREATE_STAGE)
         for channel, subscriber_id, recipient, language in rows:
-            key = Delivery.key_for(version.pk, channel, recipient)
+            key = key_for(version_id, channel, recipient)
             if key in seen:
                 continue
             seen.add(key)
-            batch.append((version.pk, channel, subscriber_id, recipient, language or "fr", key, stamp))
+            batch.append((len(seen), channel, subscriber_id, recipient, language or "fr", key))
             if len(batch) >= 5000:
-                cursor.executemany(sql, batch)
-                count += len(batch)
+                cursor.executemany(_STAGE_ROW, batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
+            cursor.executemany(_STAGE_ROW, batch)
+        cursor.execute(move, [version_id, stamp])
+        cursor.execute(f"DROP TABLE {_STAGE}")
+    return len(seen)
 
 
 def _claimable(now):

@@ -6,10 +6,15 @@ exactly the recipients of the incident's original message.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from beffroi.alerts.area import area_geojson
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from shapely.geometry import mapping
+
+from beffroi.alerts.area import area_geometry
 from beffroi.alerts.models import Alert, AlertVersion, Delivery, Subscriber
 
 
@@ -24,43 +29,65 @@ def social_urls() -> list[str]:
     return [u.strip() for u in os.environ.get("BEFFROI_SOCIAL_URLS", "").split(",") if u.strip()]
 
 
-def subscribers_in_area(version: AlertVersion) -> list[tuple[int, str, str, str]]:
-    """(id, channel, address, language) of active subscribers in the area, for the alert's hazard.
+def _topic_filter(hazard: str) -> Callable[[str | None], bool]:
+    """Whether a subscriber's topics, as the JSON text stored, include the hazard (empty: all hazards).
+
+    Each distinct text is decoded once: subscribers share a handful of topic lists, and decoding every
+    row's JSON through the ORM took 0.09 s for 41,000 candidates (the query itself takes 0.15 s).
+    """
+    known: dict[str | None, bool] = {}
+
+    def wanted(text: str | None) -> bool:
+        answer = known.get(text)
+        if answer is None:
+            topics = json.loads(text) if text else None
+            answer = known[text] = not topics or hazard in topics
+        return answer
+
+    return wanted
+
+
+def subscribers_in_area(version: AlertVersion) -> list[tuple[str, int, str, str]]:
+    """(channel, id, address, language) of active subscribers in the area, for the alert's hazard.
 
     Candidates are narrowed in SQL by the area's bounding box (or by commune for subscribers without
     an address point); the exact point-in-area test is the crossing app's.
     """
-    alert = version.alert
-    geojson = area_geojson(version.area)
-    from shapely.geometry import shape
-
-    min_x, min_y, max_x, max_y = shape(geojson).bounds
-    active = Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True).exclude(
-        channel=Subscriber.Channel.WEBHOOK
+    geometry = area_geometry(version.area)
+    geojson = mapping(geometry)
+    min_x, min_y, max_x, max_y = geometry.bounds
+    wanted = _topic_filter(version.alert.hazard)
+    # ``topics`` is read as text (same SQL on SQLite and PostgreSQL) and decoded by ``wanted``.
+    active = (
+        Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+        .exclude(channel=Subscriber.Channel.WEBHOOK)
+        .annotate(topics_text=Cast("topics", TextField()))
     )
-    fields = ("pk", "channel", "address", "language", "topics", "lon", "lat")
+    fields = ("channel", "pk", "address", "language", "topics_text")
     in_box = active.filter(lon__gte=min_x, lon__lte=max_x, lat__gte=min_y, lat__lte=max_y).values_list(
-        *fields
+        *fields, "lon", "lat"
     )
     no_point = active.filter(lon__isnull=True, commune__in=version.area.get("communes") or []).values_list(
         *fields
     )
-    several = active.filter(extra_points=True).values_list(*fields, "points")
-    rows: dict[int, tuple] = {}
+    # ``__in=[True]``, not ``=True``: Django writes the latter as a bare ``WHERE extra_points``, which
+    # SQLite does not look up in the index: it read the whole table (0.15 s for 1,000,000 subscribers).
+    several = active.filter(extra_points__in=[True]).values_list(*fields, "points")
+    rows: dict[int, tuple[str, int, str, str]] = {}
     points: list[tuple] = []
     chosen: set[int] = set()
-    for row in in_box.iterator(chunk_size=5000):
-        if not row[4] or alert.hazard in row[4]:
-            rows[row[0]] = row[:4]
-            points.append((row[0], row[5], row[6]))
-    for row in no_point:
-        if not row[4] or alert.hazard in row[4]:
-            rows[row[0]] = row[:4]
-            chosen.add(row[0])
-    for row in several:
-        if not row[4] or alert.hazard in row[4]:
-            rows[row[0]] = row[:4]
-            points.extend((row[0], p[0], p[1]) for p in (row[7] or []))
+    for channel, pk, address, language, topics, lon, lat in in_box.iterator(chunk_size=5000):
+        if wanted(topics):
+            rows[pk] = (channel, pk, address, language)
+            points.append((pk, lon, lat))
+    for channel, pk, address, language, topics in no_point:
+        if wanted(topics):
+            rows[pk] = (channel, pk, address, language)
+            chosen.add(pk)
+    for channel, pk, address, language, topics, extra in several:
+        if wanted(topics):
+            rows[pk] = (channel, pk, address, language)
+            points.extend((pk, p[0], p[1]) for p in (extra or []))
     if points:
         chosen |= _in_area(geojson, points)
     return [rows[pk] for pk in sorted(chosen)]
@@ -82,8 +109,7 @@ def recipients(version: AlertVersion) -> Iterator[tuple[str, int | None, str, st
                 .iterator(chunk_size=5000)
             )
             return
-    for pk, channel, address, language in subscribers_in_area(version):
-        yield channel, pk, address, language
+    yield from subscribers_in_area(version)
     for pk, address in Subscriber.objects.filter(
         channel=Subscriber.Channel.WEBHOOK,
         confirmed_at__isnull=False,
