@@ -51,6 +51,7 @@ quality: setup
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/beffroi
+	$(BIN)/lint-imports
 	$(BIN)/beffroi manage makemigrations --check --dry-run
 	BEFFROI_MODE=server BEFFROI_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) BEFFROI_ALLOWED_HOSTS=beffroi.example.fr \
 	  BEFFROI_REDIS_URL=redis://127.0.0.1:6379/0 $(BIN)/beffroi manage check --deploy --fail-level WARNING

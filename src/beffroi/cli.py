@@ -12,8 +12,9 @@ import os
 import sys
 import traceback
 
+from beffroi import commands
+
 APPS_WITH_CLI = (
-    "core",
     "accounts",
     "territory",
     "sources",
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="beffroi", description="Beffroi: crisis cockpit for French communes, built on public open data."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.register(subparsers)
     for app in APPS_WITH_CLI:
         try:
             module = importlib.import_module(f"beffroi.{app}.cli")

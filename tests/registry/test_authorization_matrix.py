@@ -87,7 +87,7 @@ def urls(world):
         ("get", reverse("registry:ack_letter", args=[p.public_id]), MANAGER, True),
         ("get", reverse("registry:subject_export", args=[p.public_id]), MANAGER, True),
         ("get", reverse("registry:campaign", args=[c.pk]), CALLERS, True),
-        ("get", reverse("registry:route_print", args=[c.pk, r.pk]), MANAGER, True),
+        ("get", reverse("reports:route_print", args=[c.pk, r.pk]), MANAGER, True),
         ("get", reverse("registry:access_log"), DPO, False),
         ("get", reverse("registry:nominations"), DPO, False),
         ("post", reverse("registry:person_action", args=[p.public_id]), MANAGER, False),

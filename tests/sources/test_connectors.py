@@ -21,7 +21,8 @@ def ingested(monkeypatch):
     """Capture what would be pushed to monitoring."""
     calls = []
     monkeypatch.setattr(
-        "beffroi.sources.runner.push_points", lambda points, name: calls.append((name, points)) or "pushed"
+        "beffroi.sources.sinks.push_points",
+        lambda points, name, actor: calls.append((name, points)) or "pushed",
     )
     return calls
 

@@ -16,6 +16,7 @@ from beffroi.alerts import cap, outbox, targeting
 from beffroi.alerts.area import validate_area
 from beffroi.alerts.hazards import LANGUAGES, default_texts
 from beffroi.alerts.models import Alert, AlertVersion, HazardTemplate, Subscriber
+from beffroi.alerts.signals import version_published
 from beffroi.alerts.text import clean
 from beffroi.core import audit
 from beffroi.core.errors import Problem, UserError
@@ -359,12 +360,11 @@ def do_publish(version: AlertVersion, *, actor: Any) -> AlertVersion:
 
 
 def _after_publish(version: AlertVersion) -> None:
-    try:
-        from beffroi.public.site import build_site
-
-        build_site()
-    except Exception:  # the CAP and outbox are committed; the site is rebuilt at the next publication
-        log.exception("alerts: writing the public site failed")
+    # The public site (a higher app) rewrites its pages on this signal; a receiver that fails is
+    # logged and never undoes a committed publication.
+    for receiver, result in version_published.send_robust(sender=AlertVersion, version=version):
+        if isinstance(result, Exception):
+            log.error("alerts: %s failed after publishing version %s", receiver, version.pk, exc_info=result)
     try:
         from beffroi.alerts.tasks import dispatch_outbox
 

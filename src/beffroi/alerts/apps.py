@@ -25,3 +25,15 @@ class AlertsConfig(AppConfig):
         "lecteur": _VIEW,
         "administrateur": _VIEW + ["alerts.view_subscriber"],
     }
+
+    def ready(self) -> None:
+        # Lower apps (crossing, monitoring) reach the alerts app only through these extension points.
+        from beffroi.alerts import proposals
+        from beffroi.alerts.actions import do_notify_staff
+        from beffroi.alerts.crossing_layers import subscribers_count_layer
+        from beffroi.crossing.contributions import register_count_layer
+        from beffroi.monitoring.paging import register_staff_notifier
+
+        register_count_layer("subscribers", subscribers_count_layer)
+        register_staff_notifier(do_notify_staff)
+        proposals.register()

@@ -32,8 +32,6 @@ def register(subparsers) -> None:
     verify.add_argument("file")
     verify.add_argument("--cert", action="append", default=[], help="Pinned PEM certificate (repeatable).")
     verify.set_defaults(handler=verify_cmd)
-    site = sub.add_parser("build-site", help="Rewrite the static public site.")
-    site.set_defaults(handler=site_cmd)
 
 
 def _alert(value: str):
@@ -106,11 +104,4 @@ def verify_cmd(args) -> int:
                 f"{path}: {exc}", [Problem(str(exc), file=str(path), field="Signature")]
             ) from None
     print(f"{path}: valid CAP 1.2" + (", signature by a pinned certificate" if args.cert else ""))
-    return 0
-
-
-def site_cmd(args) -> int:
-    from beffroi.public.site import build_site
-
-    print(build_site())
     return 0

@@ -1,4 +1,4 @@
-"""Demo data: a draft heatwave alert per demo commune (to approve and publish), and the public site.
+"""Demo data: a draft heatwave alert per demo commune (to approve and publish).
 
 Idempotent: a commune that already has an alert gets nothing new. Nothing is published: publication
 needs a second person with a verified session, as in real life.
@@ -10,7 +10,6 @@ from __future__ import annotations
 def load(commune_codes: list[str]) -> None:
     from beffroi.alerts.actions import do_draft_alert
     from beffroi.alerts.models import Alert
-    from beffroi.public.site import build_site
 
     for code in commune_codes[:1]:
         if not Alert.objects.filter(commune=code).exists():
@@ -23,4 +22,3 @@ def load(commune_codes: list[str]) -> None:
                 source="demo",
                 actor=None,
             )
-    build_site()

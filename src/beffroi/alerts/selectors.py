@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from beffroi.alerts.models import Alert, AlertVersion, Delivery, Subscriber
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
+from beffroi.crossing.contributions import layer_total
+from beffroi.crossing.geometry import parse_area
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +110,7 @@ def _area_counts(version: AlertVersion, user: Any) -> dict:
         log.debug("alerts: exposure unavailable for the reach report", exc_info=True)
     if out["registry"] is None:
         try:
-            from beffroi.registry.selectors import count_in_area
-
-            out["registry"] = int(count_in_area(area, user=user))
+            out["registry"] = layer_total("registry", parse_area(area, repair=True), user)
         except Exception:  # noqa: BLE001
             log.debug("alerts: registry count unavailable", exc_info=True)
     if out["residents"] is not None:

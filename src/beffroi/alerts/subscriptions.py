@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from beffroi.core.errors import Problem, UserError
+from beffroi.sources.selectors import get_dataset
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,6 @@ def normalise_address(channel: str, address: str) -> str:
 
 def match_address(query: str, commune: str = "", limit: int = 5) -> list[dict]:
     """Match an address against the territory's address dataset (no third-party geocoder)."""
-    try:
-        from beffroi.sources.selectors import get_dataset
-    except ImportError:
-        return []
     dataset = None
     for name in ("ban-adresses", "adresses", "ban"):
         dataset = get_dataset(name)

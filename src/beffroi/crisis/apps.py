@@ -52,3 +52,12 @@ class CrisisConfig(AppConfig):
         "lecteur": _READ,
         "administrateur": _READ + _REFERENCE,
     }
+
+    def ready(self) -> None:
+        # Monitoring (a lower layer) calls the crisis app only through these extension points.
+        from beffroi.crisis import proposals
+        from beffroi.crisis.map_layer import crisis_map_layer
+        from beffroi.monitoring.contributed_layers import register_map_layer
+
+        proposals.register()
+        register_map_layer("crisis", crisis_map_layer)

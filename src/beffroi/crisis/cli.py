@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from beffroi.core.errors import Problem, UserError
-
 
 def register(subparsers) -> None:
     crisis = subparsers.add_parser("crisis", help="Crisis cell: list crises, verify a main courante.")
@@ -29,21 +27,11 @@ def register(subparsers) -> None:
     run.set_defaults(handler=run_exercise)
 
 
-def _get(number: str):
-    from beffroi.crisis.models import Crisis
-
-    if not str(number).isdigit():
-        raise UserError(f"Crisis number expected, got {number!r}.", [Problem("not a number", field="crisis")])
-    crisis = Crisis.objects.filter(pk=int(number)).first()
-    if crisis is None:
-        raise UserError(f"No crisis number {number}.", [Problem("unknown crisis", field="crisis")])
-    return crisis
-
-
 def verify_log(args) -> int:
     from beffroi.crisis.chain import verify
+    from beffroi.crisis.selectors import crisis_by_number
 
-    crisis = _get(args.crisis)
+    crisis = crisis_by_number(args.crisis)
     report = verify(crisis)
     if report.ok:
         print(f"Main courante of crisis {crisis.pk} ({crisis}): {report.length} entries, chain valid.")

@@ -23,6 +23,7 @@ from beffroi.core.timeutil import utcnow
 from beffroi.crisis import actions
 from beffroi.crisis.models import Crisis, ExerciseRun
 from beffroi.crisis.scenario import Inject, as_inject
+from beffroi.monitoring.actions import do_ingest_points
 
 EXERCISE_SERIES_PREFIX = "exercice:"
 
@@ -134,10 +135,6 @@ def _apply(run: ExerciseRun, inject: Inject) -> None:
 
 
 def _ingest(run: ExerciseRun, inject: Inject, at: datetime) -> None:
-    try:
-        from beffroi.monitoring.actions import do_ingest_points
-    except ImportError:
-        return
     do_ingest_points(
         [
             {

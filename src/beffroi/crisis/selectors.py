@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
+from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 from beffroi.crisis.models import Contact, Crisis, LogChain, LogEntry, ReflexSheet, Resource, Shelter, Task
 from beffroi.crisis.models.log import GENESIS, format_head
@@ -102,3 +103,13 @@ def crisis_communes_names(crisis: Crisis) -> list[str]:
 
     names = {c.code: c.name for c in communes()}
     return [f"{names.get(code, code)} ({code})" for code in crisis.communes]
+
+
+def crisis_by_number(number: str) -> Crisis:
+    """The crisis with that number, as typed on a command line; a clear error otherwise."""
+    if not str(number).isdigit():
+        raise UserError(f"Crisis number expected, got {number!r}.", [Problem("not a number", field="crisis")])
+    crisis = Crisis.objects.filter(pk=int(number)).first()
+    if crisis is None:
+        raise UserError(f"No crisis number {number}.", [Problem("unknown crisis", field="crisis")])
+    return crisis

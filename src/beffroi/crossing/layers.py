@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from beffroi.sources.selectors import list_datasets
+
 ROLE_PREFIXES = {
     "addresses": ("addresses", "adresses", "ban"),
     "facilities": ("facilities", "equipements", "bpe"),
@@ -71,10 +73,6 @@ def _column_names(info) -> list[str]:
 
 
 def catalogue() -> list:
-    try:
-        from beffroi.sources.selectors import list_datasets
-    except ImportError:  # pragma: no cover - sources not installed
-        return []
     return [d for d in list_datasets() if Path(d.parquet_path).exists()]
 
 

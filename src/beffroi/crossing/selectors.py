@@ -5,18 +5,16 @@ Other apps never query DuckDB directly: they call these functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import shapely
-from django.core.exceptions import PermissionDenied
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import has_perm, require
+from beffroi.core.permissions import require
+from beffroi.crossing.contributions import commune_counts, count_layers_for
 from beffroi.crossing.exposure import compute
 from beffroi.crossing.geometry import Area, buffer_area, parse_area, restrict_to
 from beffroi.crossing.layers import catalogue
@@ -58,78 +56,6 @@ def _user_boundaries(user) -> dict[str, Any]:
     return {c.code: c.boundary for c in communes_for_user(user) if c.boundary}
 
 
-def _registry_layer(user) -> Callable[[Area], dict | None]:
-    def layer(area: Area) -> dict | None:
-        try:
-            from beffroi.registry import selectors as registry
-        except ImportError:
-            return None
-        if not hasattr(registry, "count_in_area") or not has_perm(user, "registry.view_counts"):
-            return None
-        try:
-            n = registry.count_in_area(area.geojson, user=user)
-        except PermissionDenied:
-            return None
-        return {
-            "layer": "registry",
-            "title": _("Registre des personnes vulnérables"),
-            "figures": {"total": int(n)},
-            "method": _(
-                "Personnes du registre dont l'adresse localisée est dans la zone, dans vos communes. "
-                "Nombre seulement : aucun nom ne sort du registre."
-            ),
-            "sources": [
-                {
-                    "dataset": "registry",
-                    "title": "Registre (R121-4 CASF)",
-                    "updated_at": timezone.now().isoformat(),
-                    "synthetic": False,
-                    "licence": "",
-                    "origin": "beffroi.registry",
-                }
-            ],
-            "details": {},
-        }
-
-    return layer
-
-
-def _subscribers_layer(user) -> Callable[[Area], dict | None]:
-    def layer(area: Area) -> dict | None:
-        try:
-            from beffroi.alerts import selectors as alerts
-        except ImportError:
-            return None
-        fn = getattr(alerts, "count_subscribers_in_area", None)
-        if fn is None:
-            return None
-        try:
-            n = fn(area.geojson, user=user)
-        except PermissionDenied:
-            return None
-        return {
-            "layer": "subscribers",
-            "title": _("Abonnés aux alertes"),
-            "figures": {"total": int(n)},
-            "method": _(
-                "Abonnés aux alertes dont l'adresse ou la zone suivie est dans la zone (nombre seulement)."
-            ),
-            "sources": [
-                {
-                    "dataset": "alerts",
-                    "title": "Abonnements aux alertes",
-                    "updated_at": timezone.now().isoformat(),
-                    "synthetic": False,
-                    "licence": "",
-                    "origin": "beffroi.alerts",
-                }
-            ],
-            "details": {},
-        }
-
-    return layer
-
-
 def prepare_area(
     area_geojson: Any, *, user, repair: bool = False, buffer_m: float | None = None
 ) -> tuple[Area, list[str]]:
@@ -163,7 +89,7 @@ def exposure(
         area,
         catalogue() if datasets is None else datasets,
         layers=layers,
-        extras={"registry": _registry_layer(user), "subscribers": _subscribers_layer(user)},
+        extras=count_layers_for(user),
         communes=communes,
         at_hour=at_hour,
     )
@@ -186,18 +112,10 @@ def territorial_profile(*, user, weights: dict | None = None, datasets: list | N
     from beffroi.territory.selectors import communes_for_user
 
     require(user, "crossing.view_exposure")
-    counts = None
-    if has_perm(user, "registry.view_counts"):
-        try:
-            from beffroi.registry.selectors import counts_by_commune
-
-            counts = counts_by_commune(user=user)
-        except (ImportError, PermissionDenied):
-            counts = None
     return build(
         sorted(communes_for_user(user), key=lambda c: c.code),
         catalogue() if datasets is None else datasets,
-        registry_counts=counts,
+        registry_counts=commune_counts("registry", user),
         weights=weights,
     )
 
@@ -225,7 +143,7 @@ def scenario(
             f"No zones-per-level dataset named {dataset!r}.", [Problem("unknown dataset", field="dataset")]
         )
     boundaries = _user_boundaries(user)
-    extras = {"registry": _registry_layer(user)}
+    extras = {k: v for k, v in count_layers_for(user).items() if k == "registry"}
     if area is None:
         levels = scenario_levels(
             info, lambda a: restrict_to(a, boundaries, label="your communes"), pool, extras

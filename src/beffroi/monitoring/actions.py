@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from beffroi.core import audit, live
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
-from beffroi.monitoring import levels, plan
+from beffroi.monitoring import levels, paging, plan
 from beffroi.monitoring.models import (
     Indicator,
     IndicatorState,
@@ -25,6 +25,7 @@ from beffroi.monitoring.models import (
     Proposal,
     Threshold,
 )
+from beffroi.monitoring.responses import carry_out
 
 log = logging.getLogger(__name__)
 
@@ -381,13 +382,8 @@ def on_call_users(commune: str):
 
 def _notify_on_call(indicator: Indicator, label: str, value: float, proposals: list[Proposal]) -> None:
     """E-mail/SMS the on-call people through the alerts app's staff channel (never citizens)."""
-    try:
-        from beffroi.alerts import actions as alert_actions
-    except ImportError:
-        return
-    notify = getattr(alert_actions, "do_notify_staff", None)
     users = on_call_users(indicator.commune)
-    if notify is None or not users:
+    if not users:
         return
     subject = f"[Beffroi] {indicator.label} : {label}"
     text = "\n".join(
@@ -398,7 +394,7 @@ def _notify_on_call(indicator: Indicator, label: str, value: float, proposals: l
         ]
     )
     try:
-        notify(users, subject, text, actor=None)
+        paging.page_staff(users, subject, text, actor=None)
     except Exception:  # a failed notification must not undo the level change
         log.exception("monitoring: notifying on-call staff failed")
 
@@ -433,8 +429,6 @@ def do_accept_proposal(proposal: Proposal, *, note: str = "", exercise: bool = F
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().select_related("indicator").get(pk=proposal.pk)
         _check_pending(proposal)
-        from beffroi.monitoring.execute import carry_out
-
         proposal.result = carry_out(proposal, actor=actor, exercise=exercise)
         proposal.status = Proposal.Status.ACCEPTED
         proposal.decided_by, proposal.decided_at, proposal.note = actor, timezone.now(), note

@@ -29,3 +29,10 @@ class MonitoringConfig(AppConfig):
         "lecteur": _view,
         "administrateur": [*_view, "monitoring.add_observation"],
     }
+
+    def ready(self) -> None:
+        # Sources (a lower layer) hands its observations over through this extension point.
+        from beffroi.monitoring.actions import do_ingest_points
+        from beffroi.sources.sinks import register_observation_sink
+
+        register_observation_sink(do_ingest_points)

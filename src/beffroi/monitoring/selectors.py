@@ -11,8 +11,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
+from beffroi.crossing import selectors as crossing
+from beffroi.monitoring import contributed_layers
 from beffroi.monitoring.anticipation import linear_trend, time_to_threshold
 from beffroi.monitoring.models import Indicator, IndicatorState, Observation, Proposal
+from beffroi.sources import selectors as sources
 
 log = logging.getLogger(__name__)
 
@@ -250,10 +253,6 @@ def map_layers(user: Any, *, now: datetime | None = None) -> dict:
     layers = _empty_layers()
     if not has_perm(user, "monitoring.view_indicator") or not has_perm(user, "crossing.view_exposure"):
         return layers
-    try:
-        from beffroi.crossing import selectors as crossing
-    except ImportError:  # pragma: no cover - crossing app not installed
-        return layers
     now = now or timezone.now()
     linked = [i for i in indicators_for_user(user) if i.zones_dataset]
     known = {d.name for d in crossing.hazard_datasets()} if linked else set()
@@ -314,50 +313,15 @@ def _indicator_zones(crossing: Any, indicator: Indicator, user: Any, now: dateti
     return out
 
 
-def crisis_layer(user: Any, *, limit: int = 200) -> dict:
-    """Located facts of the crisis cell for the monitoring map: main-courante entries with a
-    position (open crises the user may see) and shelters of the user's communes. Read through the
-    crisis app's selectors; empty when that app is absent or the user may not see crises."""
-    try:
-        from beffroi.crisis import selectors as crisis
-    except ImportError:
-        return {"crises": [], "entries": [], "shelters": []}
-    if not has_perm(user, "crisis.view_crisis"):
-        return {"crises": [], "entries": [], "shelters": []}
-    crises = crisis.active_crises(user)
-    entries = []
-    for c in crises:
-        for e in crisis.entries(c).filter(lat__isnull=False, lon__isnull=False).order_by("-seq")[:limit]:
-            entries.append(
-                {
-                    "crisis": c.pk,
-                    "crisis_title": c.title,
-                    "exercise": c.exercise,
-                    "seq": e.seq,
-                    "text": e.text[:200],
-                    "location": e.location_label,
-                    "at": e.occurred_at.isoformat(),
-                    "lat": float(e.lat),
-                    "lon": float(e.lon),
-                }
-            )
-    communes = user_communes(user)
-    codes = None if ALL_COMMUNES in communes else sorted(communes)
-    shelters = []
-    if codes is not None and hasattr(crisis, "shelters"):
-        for s in crisis.shelters(codes):
-            if getattr(s, "lat", None) is not None and getattr(s, "lon", None) is not None:
-                shelters.append(
-                    {"name": s.name, "capacity": getattr(s, "capacity", None), "lat": s.lat, "lon": s.lon}
-                )
-    return {
-        "crises": [
-            {"id": c.pk, "title": c.title, "level": c.level, "exercise": c.exercise, "communes": c.communes}
-            for c in crises
-        ],
-        "entries": entries,
-        "shelters": shelters,
-    }
+EMPTY_CRISIS_LAYER: dict = {"crises": [], "entries": [], "shelters": []}
+
+
+def crisis_layer(user: Any) -> dict:
+    """Located facts of the crisis cell for the monitoring map (main-courante entries with a
+    position, shelters), as the crisis app releases them through ``contributed_layers``; empty when no
+    app registered that layer."""
+    layer = contributed_layers.MAP_LAYERS.get("crisis")
+    return layer(user) if layer is not None else dict(EMPTY_CRISIS_LAYER)
 
 
 # --- Creating an indicator -------------------------------------------------------------------------
@@ -392,10 +356,6 @@ def unfollowed_series(*, limit: int = 500) -> list[str]:
     read through its catalogue contract. A table that cannot be read is left out, never an error:
     this only feeds suggestions.
     """
-    try:
-        from beffroi.sources import selectors as sources
-    except ImportError:
-        return []
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from beffroi.alerts import render
 from beffroi.alerts.hazards import HAZARDS
 from beffroi.alerts.models import Alert, AlertVersion
+from beffroi.crisis import selectors as crisis_selectors
 
 CSS = Path(__file__).parent / "site.css"
 
@@ -96,16 +97,7 @@ def _map_communes(all_communes: list, active: list[AlertVersion]) -> list:
 
 
 def _shelters(codes: list[str]) -> list:
-    try:
-        from beffroi.crisis import selectors as crisis_selectors
-    except ImportError:
-        return []
-    if not hasattr(crisis_selectors, "shelters"):
-        return []
-    try:
-        return [s for s in crisis_selectors.shelters(codes) if s.status == "ouvert"]
-    except Exception:
-        return []
+    return [s for s in crisis_selectors.shelters(codes) if s.status == "ouvert"]
 
 
 def _dicrim() -> str:
@@ -124,6 +116,11 @@ def _context(version: AlertVersion) -> dict:
         "page_url": f"{prefix}alertes/{version.alert_id}.html",
         "prefix": prefix,
     }
+
+
+def rebuild_after_publication(sender, *, version, **kwargs) -> None:
+    """Receiver of ``alerts.signals.version_published``: rewrite the pages with the new message."""
+    build_site()
 
 
 def build_site(root: Path | None = None) -> dict:

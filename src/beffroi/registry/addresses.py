@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from beffroi.registry.schema import fold
+from beffroi.sources.selectors import list_datasets
 
 STREET_WORDS = {
     "r": "rue",
@@ -53,10 +54,6 @@ class AddressIndex:
 
 
 def load_index(commune: str) -> AddressIndex | None:
-    try:
-        from beffroi.sources.selectors import list_datasets
-    except ImportError:
-        return None
     import pyarrow.parquet as pq
 
     for info in list_datasets():

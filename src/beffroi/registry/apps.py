@@ -35,3 +35,12 @@ class RegistryConfig(AppConfig):
     }
     nav_items = [(40, _("Registre"), "registry:index", COUNTS)]
     demo_loader = "beffroi.registry.demo.load"
+
+    def ready(self) -> None:
+        # Crossing (a lower layer) shows registry counts through its extension point, never by
+        # importing the registry; what is released is decided here.
+        from beffroi.crossing.contributions import register_commune_counts, register_count_layer
+        from beffroi.registry.crossing_layers import registry_commune_counts, registry_count_layer
+
+        register_count_layer("registry", registry_count_layer)
+        register_commune_counts("registry", registry_commune_counts)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
+from beffroi.crisis.actions import do_append_entry
 from beffroi.registry import access
 from beffroi.registry.models import CallAssignment, CallAttempt, Campaign, Nomination, Visit
 from beffroi.registry.models.outreach import Hazard, Outcome
@@ -299,10 +300,6 @@ def do_post_summary(campaign: Campaign, *, actor) -> bool:
     require(actor, "registry.change_campaign", campaign.commune_code)
     access.check_reader(actor, campaign.commune_code)
     if not campaign.crisis_id:
-        return False
-    try:
-        from beffroi.crisis.actions import do_append_entry
-    except ImportError:
         return False
     do_append_entry(
         int(campaign.crisis_id), text=summary_text(campaign), category="info", source="system", actor=None

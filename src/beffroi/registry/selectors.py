@@ -38,3 +38,28 @@ def campaign_progress(campaign_id: int) -> dict:
 
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     return progress(campaign) if campaign else {}
+
+
+def campaign_route(campaign_id: int, route_id: int):
+    """A campaign and one of its visit routes (no personal data), or 404."""
+    from django.shortcuts import get_object_or_404
+
+    from beffroi.registry.models import Campaign, VisitRoute
+
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return campaign, get_object_or_404(VisitRoute, pk=route_id, campaign=campaign)
+
+
+def campaign(campaign_id: int):
+    """One campaign (its commune, hazard, dates: no personal data), or 404."""
+    from django.shortcuts import get_object_or_404
+
+    from beffroi.registry.models import Campaign
+
+    return get_object_or_404(Campaign, pk=campaign_id)
+
+
+def assignment_exists(assignment_id: int) -> bool:
+    from beffroi.registry.models import CallAssignment
+
+    return CallAssignment.objects.filter(pk=assignment_id).exists()

@@ -18,7 +18,6 @@ urlpatterns = [
     path("campagne/<int:pk>/", views.campaign, name="campaign"),
     path("campagne/<int:pk>/action/", views.campaign_action, name="campaign_action"),
     path("campagne/<int:pk>/appel/<int:assignment>/", views.outcome, name="outcome"),
-    path("campagne/<int:pk>/tournee/<int:route>/", views.route_print, name="route_print"),
     path("acces/", views.access_log, name="access_log"),
     path("nominations/", views.nominations, name="nominations"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
+from beffroi.crisis.selectors import active_crises
 from beffroi.registry import access, actions, exports, outreach, routes
 from beffroi.registry.models import CallAssignment, Campaign, Nomination, Visit, VisitRoute
 from beffroi.registry.models.outreach import Hazard, Outcome
@@ -283,10 +284,6 @@ def export_prefect(request: HttpRequest, commune: str) -> HttpResponse:
 
 
 def _active_crises(user, commune):
-    try:
-        from beffroi.crisis.selectors import active_crises
-    except ImportError:
-        return []
     return [c for c in active_crises() if commune in (c.communes or [])]
 
 
@@ -378,21 +375,6 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
     except (UserError, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect("registry:campaign", pk=pk)
-
-
-@never_cache
-def route_print(request: HttpRequest, pk: int, route: int) -> HttpResponse:
-    from beffroi.reports.visit_routes import render_route_html, render_route_pdf
-
-    c = get_object_or_404(Campaign, pk=pk)
-    r = get_object_or_404(VisitRoute, pk=route, campaign=c)
-    stops = access.visit_stops(request.user, c, route=r, reason=_("impression d'une tournée"))
-    if request.GET.get("format") == "html":
-        return HttpResponse(render_route_html(c, r, stops))
-    pdf = render_route_pdf(c, r, stops)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="tournee-{c.pk}-equipe-{r.team}.pdf"'
-    return response
 
 
 # --- DPO and nominations ------------------------------------------------------------------------

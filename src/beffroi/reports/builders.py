@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from beffroi.alerts import selectors as alert_selectors
 from beffroi.core.timeutil import to_paris, utcnow
 from beffroi.crisis import selectors as crisis_selectors
 from beffroi.crisis.chain import verify
@@ -125,12 +126,6 @@ def _minutes(delta: timedelta | None) -> int | None:
 
 def alerts_for(crisis) -> list[dict[str, Any]]:
     """Alerts of the crisis with their reach, from the alerts app when it is installed."""
-    try:
-        from beffroi.alerts import selectors as alert_selectors
-    except ImportError:
-        return []
-    if not hasattr(alert_selectors, "alerts_for_crisis"):
-        return []
     rows = []
     for alert in alert_selectors.alerts_for_crisis(crisis.pk):
         if not isinstance(alert, dict):

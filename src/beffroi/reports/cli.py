@@ -55,11 +55,11 @@ def print_retex(args) -> int:
     from django.template.loader import render_to_string
 
     from beffroi.core.audit import record
-    from beffroi.crisis.cli import _get
+    from beffroi.crisis.selectors import crisis_by_number
     from beffroi.reports import builders
     from beffroi.reports.pdf import render_pdf
 
-    crisis = _get(args.crisis)
+    crisis = crisis_by_number(args.crisis)
     context = builders.retex(crisis)
     if args.out.endswith(".html"):
         _write(args.out, render_to_string("reports/retex.html", {**context, "pdf": True}).encode())

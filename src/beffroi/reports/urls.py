@@ -11,4 +11,5 @@ urlpatterns = [
     path("retex/<int:pk>/", views.retex, name="retex"),
     path("retex/<int:pk>.pdf", views.retex_pdf, name="retex_pdf"),
     path("main-courante/<int:pk>.pdf", views.log_pdf, name="log_pdf"),
+    path("tournee/<int:pk>/<int:route>/", views.route_print, name="route_print"),
 ]

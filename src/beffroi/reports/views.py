@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from beffroi.core.audit import record
 from beffroi.core.permissions import require
 from beffroi.crisis import selectors as crisis_selectors
+from beffroi.registry import access as registry_access
+from beffroi.registry import selectors as registry_selectors
 from beffroi.reports import builders
 from beffroi.reports.pdf import render_pdf
+from beffroi.reports.visit_routes import render_route_html, render_route_pdf
 from beffroi.territory.selectors import communes_for_user
 
 
@@ -55,3 +60,19 @@ def log_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf(
         render_pdf("reports/log.html", builders.log(crisis), request), f"main-courante-{crisis.pk}.pdf"
     )
+
+
+@never_cache
+def route_print(request: HttpRequest, pk: int, route: int) -> HttpResponse:
+    """A visit round as an A4 sheet; the stops come from the registry's gatekeeper (a logged read)."""
+    campaign, visit_route = registry_selectors.campaign_route(pk, route)
+    stops = registry_access.visit_stops(
+        request.user, campaign, route=visit_route, reason=_("impression d'une tournée")
+    )
+    if request.GET.get("format") == "html":
+        return HttpResponse(render_route_html(campaign, visit_route, stops))
+    response = HttpResponse(render_route_pdf(campaign, visit_route, stops), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="tournee-{campaign.pk}-equipe-{visit_route.team}.pdf"'
+    )
+    return response

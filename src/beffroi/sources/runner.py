@@ -7,7 +7,7 @@ import logging
 import pyarrow as pa
 from django.utils import timezone
 
-from beffroi.sources import storage
+from beffroi.sources import sinks, storage
 from beffroi.sources.connectors import get_connector_class
 from beffroi.sources.connectors.base import Parsed
 from beffroi.sources.connectors.errors import SourceError
@@ -26,21 +26,6 @@ def points_table(points: list[dict]) -> pa.Table:
             "kind": pa.array([p.get("kind", "observation") for p in points], pa.string()),
         }
     )
-
-
-def push_points(points: list[dict], source_name: str) -> str:
-    """Hand observations to monitoring when that app offers its contract; say what happened."""
-    if not points:
-        return "no observation to push"
-    try:
-        from beffroi.monitoring import actions as monitoring_actions
-    except ImportError:
-        return "monitoring app not available: observations kept in the dataset only"
-    ingest = getattr(monitoring_actions, "do_ingest_points", None)
-    if ingest is None:
-        return "monitoring.do_ingest_points not available: observations kept in the dataset only"
-    count = ingest(points, source=source_name, actor=None)
-    return f"{count} observation(s) pushed to monitoring"
 
 
 def store(src: Source, parsed: Parsed) -> list[str]:
@@ -81,7 +66,7 @@ def store(src: Source, parsed: Parsed) -> list[str]:
             action="sources.store_source_dataset",
         )
     if parsed.points:
-        notes.append(push_points(parsed.points, src.name))
+        notes.append(sinks.push_points(parsed.points, src.name, actor=None))
     return notes
 
 

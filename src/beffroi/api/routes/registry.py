@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from ninja import Router, Schema
 
 from beffroi.core.permissions import require
 from beffroi.registry import access, outreach
-from beffroi.registry.models import CallAssignment, Campaign
+from beffroi.registry import selectors as registry_selectors
 from beffroi.registry.selectors import count_in_area, counts_by_commune
 
 router = Router(tags=["registry"])
@@ -35,14 +35,14 @@ def count_area(request, body: AreaIn):
 
 @router.get("/campaigns/{campaign_id}/progress")
 def campaign_progress(request, campaign_id: int):
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = registry_selectors.campaign(campaign_id)
     require(request.user, "registry.view_counts", campaign.commune_code)
     return outreach.progress(campaign)
 
 
 @router.get("/campaigns/{campaign_id}/my-calls")
 def my_calls(request, campaign_id: int):
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = registry_selectors.campaign(campaign_id)
     rows = access.caller_share(request.user, campaign)
     return [
         {
@@ -60,7 +60,8 @@ def my_calls(request, campaign_id: int):
 
 @router.post("/assignments/{assignment_id}/outcome")
 def record_outcome(request, assignment_id: int, body: OutcomeIn):
-    get_object_or_404(CallAssignment, pk=assignment_id)
+    if not registry_selectors.assignment_exists(assignment_id):
+        raise Http404("assignment")
     a = outreach.do_record_outcome(assignment_id, body.outcome, actor=request.user)
     return {"status": a.status, "attempts": a.attempts}
 

@@ -1,0 +1,51 @@
+"""What the registry releases to a crossing: counts only, registered in ``RegistryConfig.ready``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beffroi.core.permissions import has_perm
+from beffroi.crossing.geometry import Area
+from beffroi.registry import selectors
+
+
+def registry_count_layer(area: Area, user: Any) -> dict | None:
+    if not has_perm(user, "registry.view_counts"):
+        return None
+    try:
+        n = selectors.count_in_area(area.geojson, user=user)
+    except PermissionDenied:
+        return None
+    return {
+        "layer": "registry",
+        "title": _("Registre des personnes vulnérables"),
+        "figures": {"total": int(n)},
+        "method": _(
+            "Personnes du registre dont l'adresse localisée est dans la zone, dans vos communes. "
+            "Nombre seulement : aucun nom ne sort du registre."
+        ),
+        "sources": [
+            {
+                "dataset": "registry",
+                "title": "Registre (R121-4 CASF)",
+                "updated_at": timezone.now().isoformat(),
+                "synthetic": False,
+                "licence": "",
+                "origin": "beffroi.registry",
+            }
+        ],
+        "details": {},
+    }
+
+
+def registry_commune_counts(user: Any) -> dict[str, int] | None:
+    if not has_perm(user, "registry.view_counts"):
+        return None
+    try:
+        return selectors.counts_by_commune(user=user)
+    except PermissionDenied:
+        return None
