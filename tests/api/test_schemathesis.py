@@ -9,9 +9,8 @@ mode (valid and invalid inputs), no deadline, so the run stays well under two mi
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import os
+from datetime import timedelta
 
 import pytest
 import schemathesis

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from beffroi.alerts import actions, selectors
@@ -153,8 +154,8 @@ def draft_alert(request, payload: DraftIn):
 
         if not crises_for_user(request.user).filter(pk=payload.crisis_id).exists():
             raise UserError(
-                f"Crise {payload.crisis_id} inconnue ou hors de vos communes.",
-                [Problem("crise inconnue", field="crisis_id")],
+                _("Crise %(id)s inconnue ou hors de vos communes.") % {"id": payload.crisis_id},
+                [Problem(_("crise inconnue"), field="crisis_id")],
             )
     alert = actions.do_draft_alert(actor=request.user, **fields)
     return {"id": alert.pk, "warnings": getattr(alert, "warnings", [])}
