@@ -7,28 +7,17 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 
 from beffroi import __version__
 from beffroi.api import routes
 from beffroi.api.auth import default_auth
-from beffroi.core.errors import UserError
+from beffroi.api.errors import install
 
 api = NinjaAPI(title="Beffroi API", version=__version__, auth=default_auth(), urls_namespace="api")
 
 
-@api.exception_handler(UserError)
-def _user_error(request, exc: UserError):
-    return api.create_response(
-        request, {"detail": exc.message, "problems": [str(p) for p in exc.problems]}, status=400
-    )
-
-
-@api.exception_handler(PermissionDenied)
-def _denied(request, exc):
-    return api.create_response(request, {"detail": "permission denied"}, status=403)
-
+install(api)
 
 for module_info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
     module = importlib.import_module(f"{routes.__name__}.{module_info.name}")

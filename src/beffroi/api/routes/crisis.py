@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from beffroi.api.errors import StrictIn, responses
 from beffroi.core.permissions import require
 from beffroi.crisis import actions, selectors
 from beffroi.crisis.chain import verify
@@ -25,16 +26,23 @@ class CrisisOut(Schema):
     closed_at: datetime | None
 
 
-class EntryIn(Schema):
-    text: str
-    category: str
-    source: str
+class EntryIn(StrictIn):
+    text: str = Field(min_length=1)
+    category: str = Field(
+        min_length=1, max_length=40, description="info, decision, action or demande (or an alias)"
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=40,
+        description="telephone, radio, terrain, prefecture, sdis, police, courriel, habitant, media, "
+        "cellule, systeme or autre (or an alias)",
+    )
     occurred_at: datetime | None = None
     deferred: bool = False
-    corrects_seq: int | None = None
-    location: str = ""
-    lat: float | None = None
-    lon: float | None = None
+    corrects_seq: int | None = Field(None, ge=1)
+    location: str = Field("", max_length=200)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
 
 
 class EntryOut(Schema):
@@ -80,7 +88,7 @@ def _entry(e) -> dict:
     }
 
 
-@router.get("/", response=list[CrisisOut])
+@router.get("/", response=responses(list[CrisisOut], 400, 403))
 def list_crises(request, active: bool = True):
     """Crises the caller may see (open ones by default)."""
     require(request.user, "crisis.view_crisis")
@@ -89,7 +97,7 @@ def list_crises(request, active: bool = True):
     return list(selectors.crises_for_user(request.user))
 
 
-@router.get("/{crisis_id}/entries", response=list[EntryOut])
+@router.get("/{crisis_id}/entries", response=responses(list[EntryOut], 400, 403))
 def list_entries(request, crisis_id: int, after: int = 0):
     """Main-courante entries, in order; ``after`` gives only those with a greater number."""
     crisis = selectors.get_crisis_for_user(request.user, crisis_id)
@@ -97,7 +105,7 @@ def list_entries(request, crisis_id: int, after: int = 0):
     return [_entry(e) for e in selectors.entries(crisis).filter(seq__gt=after)]
 
 
-@router.post("/{crisis_id}/entries", response={201: EntryOut})
+@router.post("/{crisis_id}/entries", response=responses({201: EntryOut}, 400, 403))
 def append_entry(request, crisis_id: int, payload: EntryIn):
     """Append an entry; the server sets the recorded time and links it into the hash chain."""
     crisis = selectors.get_crisis_for_user(request.user, crisis_id)
@@ -120,7 +128,7 @@ def append_entry(request, crisis_id: int, payload: EntryIn):
     return Status(201, _entry(entry))
 
 
-@router.get("/{crisis_id}/chain", response=ChainOut)
+@router.get("/{crisis_id}/chain", response=responses(ChainOut, 400, 403))
 def chain(request, crisis_id: int):
     """The chain head (to read out at a briefing) and the result of a full verification."""
     crisis = selectors.get_crisis_for_user(request.user, crisis_id)

@@ -4,26 +4,88 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from beffroi.api.errors import StrictIn, responses
 from beffroi.crossing import selectors
 
 router = Router(tags=["crossing"])
 
 
-class ExposureIn(Schema):
-    area: dict[str, Any] | None = None
-    commune: str | None = None
-    iris: list[str] | None = None
-    zone_dataset: str | None = None
+COMMUNE = r"^[0-9][0-9AB][0-9]{3}$"
+IRIS = r"^[0-9][0-9AB][0-9]{7}$"
+# A GeoJSON geometry, Feature or FeatureCollection (EPSG:4326); the server checks its content.
+GeoJSON = dict[str, Any]
+
+
+class ExposureIn(StrictIn):
+    area: GeoJSON | None = Field(None, min_length=1)
+    commune: str | None = Field(None, pattern=COMMUNE)
+    iris: list[str] | None = Field(None, min_length=1, max_length=1000)
+    zone_dataset: str | None = Field(None, min_length=1, max_length=80)
     zone_level: float | None = None
-    layers: list[str] | None = None
-    buffer_m: float | None = None
+    layers: list[str] | None = Field(None, max_length=50)
+    buffer_m: float | None = Field(None, ge=0, le=50_000)
     repair: bool = False
-    at_hour: int | None = None
+    at_hour: int | None = Field(None, ge=0, le=23)
 
 
-@router.post("/exposure", response=dict)
+class AreaOut(Schema):
+    geometry: GeoJSON
+    km2: float
+    communes: list[str]
+    notes: list[str]
+    repaired: bool
+
+
+class ExposureOut(Schema):
+    """Each layer: its figures, the method and the datasets (with dates) used."""
+
+    area: AreaOut
+    computed_at: str
+    layers: list[dict[str, Any]]
+
+
+class SourceRefOut(Schema):
+    dataset: str
+    title: str
+    updated_at: str | None
+    synthetic: bool
+    licence: str
+    origin: str
+
+
+class ProfileOut(Schema):
+    communes: list[dict[str, Any]]
+    iris: list[dict[str, Any]]
+    weights: dict[str, float]
+    method: str
+    sources: list[SourceRefOut]
+
+
+class ScenarioOut(Schema):
+    dataset: str
+    title: str
+    source: SourceRefOut
+    levels: list[dict[str, Any]]
+    in_area: bool
+
+
+class SavedOut(Schema):
+    """A saved crossing as a GeoJSON Feature; headline figures in ``properties``."""
+
+    type: str
+    id: int
+    geometry: GeoJSON
+    properties: dict[str, Any]
+
+
+class SavedCollectionOut(Schema):
+    type: str
+    features: list[SavedOut]
+
+
+@router.post("/exposure", response=responses(ExposureOut, 400, 403))
 def exposure(request, payload: ExposureIn):
     """Figures per layer for the area (GeoJSON geometry, Feature or FeatureCollection in EPSG:4326).
 
@@ -50,37 +112,37 @@ def exposure(request, payload: ExposureIn):
     )
 
 
-@router.get("/profile", response=dict)
+@router.get("/profile", response=responses(ProfileOut, 403))
 def profile(request):
     """Territorial profile per commune of the user: age bands, 75+ share, facilities, index."""
     return selectors.territorial_profile(user=request.user)
 
 
-@router.get("/scenario/{dataset}", response=dict)
+@router.get("/scenario/{dataset}", response=responses(ScenarioOut, 400, 403))
 def scenario(request, dataset: str):
     """What is in the hazard zone at each level of a zones-per-level dataset."""
     return selectors.scenario(dataset, user=request.user)
 
 
-class ScenarioIn(Schema):
-    area: dict[str, Any]
+class ScenarioIn(StrictIn):
+    area: GeoJSON = Field(min_length=1)
     repair: bool = False
 
 
-@router.post("/scenario/{dataset}", response=dict)
+@router.post("/scenario/{dataset}", response=responses(ScenarioOut, 400, 403))
 def scenario_in_area(request, dataset: str, payload: ScenarioIn):
     """What is in the part of ``area`` reached by the hazard zone at each level."""
     return selectors.scenario(dataset, user=request.user, area=payload.area, repair=payload.repair)
 
 
-class SaveIn(Schema):
-    name: str
-    area: dict[str, Any]
-    layers: list[str] | None = None
+class SaveIn(StrictIn):
+    name: str = Field(min_length=1, max_length=120)
+    area: GeoJSON = Field(min_length=1)
+    layers: list[str] | None = Field(None, max_length=50)
     repair: bool = False
 
 
-@router.get("/saved", response=dict)
+@router.get("/saved", response=responses(SavedCollectionOut, 403))
 def saved_list(request):
     """Saved crossings as a GeoJSON FeatureCollection (a map layer), headline figures as properties."""
     return {
@@ -89,7 +151,7 @@ def saved_list(request):
     }
 
 
-@router.post("/saved", response={201: dict})
+@router.post("/saved", response=responses({201: SavedOut}, 400, 403))
 def saved_create(request, payload: SaveIn):
     from beffroi.crossing.actions import do_save_crossing
 
@@ -99,7 +161,7 @@ def saved_create(request, payload: SaveIn):
     return Status(201, selectors.saved_layer(saved))
 
 
-@router.post("/saved/{saved_id}/recompute", response=dict)
+@router.post("/saved/{saved_id}/recompute", response=responses(SavedOut, 400, 403, 404))
 def saved_recompute(request, saved_id: int):
     from django.http import Http404
 

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from django.http import Http404
-from ninja import Router, Schema
+from typing import Any, Literal
 
+from django.http import Http404
+from ninja import Field, Router, Schema
+
+from beffroi.api.errors import StrictIn, responses
 from beffroi.core.permissions import require
 from beffroi.registry import access, outreach
 from beffroi.registry import selectors as registry_selectors
@@ -14,33 +17,72 @@ from beffroi.registry.selectors import count_in_area, counts_by_commune
 router = Router(tags=["registry"])
 
 
-class AreaIn(Schema):
-    area: dict
+class AreaIn(StrictIn):
+    area: dict[str, Any] = Field(min_length=1, description="a GeoJSON geometry or Feature (EPSG:4326)")
 
 
-class OutcomeIn(Schema):
-    outcome: str
+class OutcomeIn(StrictIn):
+    outcome: Literal["ok", "help", "no_answer", "wrong_number"]
 
 
-@router.get("/counts")
+class CountOut(Schema):
+    count: int
+
+
+class ProgressOut(Schema):
+    total: int
+    to_call: int
+    reached: int
+    escalated: int
+    needs_help: int
+    visits_to_do: int
+    visits_done: int
+
+
+class CallOut(Schema):
+    assignment: int
+    name: str
+    phone: str
+    age: int
+    status: str
+    attempts: int
+    due: bool
+
+
+class AssignmentOut(Schema):
+    status: str
+    attempts: int
+
+
+class PersonOut(Schema):
+    id: str
+    last_name: str
+    first_names: str
+    age: int
+    phone: str
+    address: str
+    consent: str
+
+
+@router.get("/counts", response=responses(dict[str, int], 403))
 def counts(request):
     """Registered people per commune (numbers only)."""
     return counts_by_commune(user=request.user)
 
 
-@router.post("/count-in-area")
+@router.post("/count-in-area", response=responses(CountOut, 400, 403))
 def count_area(request, body: AreaIn):
     return {"count": count_in_area(body.area, user=request.user)}
 
 
-@router.get("/campaigns/{campaign_id}/progress")
+@router.get("/campaigns/{campaign_id}/progress", response=responses(ProgressOut, 400, 403, 404))
 def campaign_progress(request, campaign_id: int):
     campaign = registry_selectors.campaign(campaign_id)
     require(request.user, "registry.view_counts", campaign.commune_code)
     return outreach.progress(campaign)
 
 
-@router.get("/campaigns/{campaign_id}/my-calls")
+@router.get("/campaigns/{campaign_id}/my-calls", response=responses(list[CallOut], 400, 403, 404))
 def my_calls(request, campaign_id: int):
     campaign = registry_selectors.campaign(campaign_id)
     rows = access.caller_share(request.user, campaign)
@@ -58,7 +100,7 @@ def my_calls(request, campaign_id: int):
     ]
 
 
-@router.post("/assignments/{assignment_id}/outcome")
+@router.post("/assignments/{assignment_id}/outcome", response=responses(AssignmentOut, 400, 403, 404))
 def record_outcome(request, assignment_id: int, body: OutcomeIn):
     if not registry_selectors.assignment_exists(assignment_id):
         raise Http404("assignment")
@@ -66,7 +108,7 @@ def record_outcome(request, assignment_id: int, body: OutcomeIn):
     return {"status": a.status, "attempts": a.attempts}
 
 
-@router.get("/communes/{commune}/people")
+@router.get("/communes/{commune}/people", response=responses(list[PersonOut], 400, 403))
 def people(request, commune: str):
     views = access.list_people(request.user, commune, reason="API")
     return [

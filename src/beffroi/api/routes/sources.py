@@ -7,6 +7,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from beffroi.api.errors import responses
 from beffroi.core.permissions import require
 from beffroi.sources import actions, selectors
 from beffroi.sources.models import Dataset, Source
@@ -55,25 +56,25 @@ class RunOut(Schema):
     report: dict
 
 
-@router.get("/datasets", response=list[DatasetOut])
+@router.get("/datasets", response=responses(list[DatasetOut], 403))
 def list_datasets(request):
     require(request.user, "sources.view_dataset")
     return selectors.datasets()
 
 
-@router.get("/datasets/{name}", response=DatasetOut)
+@router.get("/datasets/{name}", response=responses(DatasetOut, 403, 404))
 def get_dataset(request, name: str):
     require(request.user, "sources.view_dataset")
     return get_object_or_404(Dataset, name=name)
 
 
-@router.get("/sources", response=list[SourceOut])
+@router.get("/sources", response=responses(list[SourceOut], 403))
 def list_sources(request):
     require(request.user, "sources.view_source")
     return selectors.sources()
 
 
-@router.post("/sources/{name}/run", response=RunOut)
+@router.post("/sources/{name}/run", response=responses(RunOut, 400, 403, 404))
 def run_source(request, name: str, dry_run: bool = False):
     require(request.user, "sources.manage_sources")
     src = get_object_or_404(Source, name=name)

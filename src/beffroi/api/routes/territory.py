@@ -1,5 +1,8 @@
+from typing import Any
+
 from ninja import Router, Schema
 
+from beffroi.api.errors import responses
 from beffroi.core.permissions import require
 from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
 
@@ -17,14 +20,21 @@ class CommuneOut(Schema):
     town_hall_email: str
 
 
-@router.get("/communes", response=list[CommuneOut])
+class FeatureCollectionOut(Schema):
+    """GeoJSON FeatureCollection (EPSG:4326), one Feature per commune with its code and name."""
+
+    type: str
+    features: list[dict[str, Any]]
+
+
+@router.get("/communes", response=responses(list[CommuneOut], 403))
 def list_communes(request):
     """The communes of the territory the caller may see."""
     require(request.user, "territory.view_commune")
     return communes_for_user(request.user)
 
 
-@router.get("/communes.geojson")
+@router.get("/communes.geojson", response=responses(FeatureCollectionOut, 403))
 def communes_geojson(request):
     require(request.user, "territory.view_commune")
     return boundaries_feature_collection(communes_for_user(request.user))
