@@ -31,12 +31,6 @@ def _domain_routes():
                 raise
             continue
         routes.append(path(prefix, include(f"beffroi.{app}.urls")))
-    try:
-        importlib.import_module("beffroi.monitoring.live_urls")
-        routes.append(path("live/", include("beffroi.monitoring.live_urls")))
-    except ModuleNotFoundError as exc:
-        if exc.name != "beffroi.monitoring.live_urls":
-            raise
     return routes
 
 
@@ -46,6 +40,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("live/", include("beffroi.web.live_urls")),  # the SSE stream (public interface)
     *_domain_routes(),
     # The ASGI file handler serves /public/ files before Django in both modes (nginx in front in
     # server mode); this route keeps them reachable under the test server.

@@ -124,7 +124,18 @@ def test_publish_waits_for_commit_and_skips_rollback(broker):
     assert [e.event for e in live.recent()] == ["committed"]
 
 
-def test_publish_inside_test_transaction_is_immediate(db, broker):
+def test_publish_in_a_test_transaction_waits_for_the_captured_commit(
+    db, broker, django_capture_on_commit_callbacks
+):
+    """No shortcut for tests in the broker: a test sees events by running the commit callbacks."""
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            live.publish("monitoring", "now", {"v": 1})
+        assert live.recent() == []
+    assert [e.event for e in live.recent()] == ["now"]
+
+
+def test_publish_outside_a_transaction_is_immediate(broker):
     live.publish("monitoring", "now", {"v": 1})
     assert [e.event for e in live.recent()] == ["now"]
 

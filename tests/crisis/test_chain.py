@@ -144,13 +144,16 @@ def test_bad_input_is_refused_with_the_field(crisis, make_user):
         do_append_entry(crisis, text="  ", category="info", source="phone", actor=cell)
 
 
-def test_appends_are_published_on_the_live_stream(crisis, make_user, monkeypatch):
+def test_appends_are_published_on_the_live_stream(
+    crisis, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
     import beffroi.core.live as live
 
     seen = []
     monkeypatch.setattr(live, "_publish_now", lambda topic, event, data: seen.append((topic, event, data)))
     cell = make_user("cellule_crise", ["94052"])
-    entry = do_append_entry(crisis, text="Radio", category="info", source="radio", actor=cell)
+    with django_capture_on_commit_callbacks(execute=True):  # events are sent after the commit
+        entry = do_append_entry(crisis, text="Radio", category="info", source="radio", actor=cell)
     assert ("crisis", "entry") in [(t, e) for t, e, _d in seen]
     event = next(d for _t, _e, d in seen if d.get("head") == entry.hash)
     # The live stream shows an event only to users of the crisis's communes.

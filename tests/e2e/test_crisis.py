@@ -131,3 +131,28 @@ def test_exercise_from_the_ui_and_shelter_occupancy(page, make_user, screenshot,
     page.locator("tr", has_text="Espace Ariane").get_by_text("35 (29 %)").wait_for()
     screenshot("crisis-resources")
     assert not page.js_errors, page.js_errors
+
+
+def test_journal_and_tasks_update_live_from_another_member(page, make_user):
+    """What a colleague writes appears on an open crisis page without a reload and without polling:
+    the main courante on its ``entry`` event, the tasks on their ``task`` event (htmx SSE)."""
+    from beffroi.crisis.actions import do_append_entry, do_open_crisis
+    from beffroi.crisis.actions_means import do_create_task
+
+    colleague = make_user("cellule_crise", ["92063"])
+    crisis = do_open_crisis(
+        hazard="inondation", communes=["92063"], level=2, exercise=True, title="Crue test", actor=colleague
+    )
+    viewer = make_user("cellule_crise", ["92063"])
+    login(page, viewer.username, PASSWORD)
+    page.goto(f"/crise/{crisis.pk}/")
+    assert "every" not in (page.locator("#entries").get_attribute("hx-trigger") or "")
+    page.wait_for_function("() => document.querySelector('[sse-connect]') !== null")
+    page.wait_for_timeout(1000)  # let the EventSource connect
+    do_append_entry(
+        crisis, text="Digue surveillée au pont", category="info", source="terrain", actor=colleague
+    )
+    page.locator("#entries").get_by_text("Digue surveillée au pont").wait_for(timeout=10000)
+    do_create_task(crisis, title="Barrer la rue du quai", actor=colleague)
+    page.locator("#tasks").get_by_text("Barrer la rue du quai").wait_for(timeout=10000)
+    assert not page.js_errors, page.js_errors

@@ -27,8 +27,9 @@ def state(marne):
     return IndicatorState.objects.get(indicator=marne)
 
 
-def test_ingest_stores_points_and_publishes(marne):
-    assert ingest([1.0, 1.2, 1.4]) == 3
+def test_ingest_stores_points_and_publishes(marne, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest([1.0, 1.2, 1.4]) == 3
     assert Observation.objects.filter(indicator=marne).count() == 3
     s = state(marne)
     assert s.level == 0 and s.last_value == 1.4 and not s.stale
@@ -81,8 +82,9 @@ def test_forecasts_may_be_in_the_future_and_do_not_change_the_level(marne):
     assert state(marne).level == 0
 
 
-def test_level_rises_with_proposals_and_hysteresis_holds(marne):
-    ingest([1.5, 2.2, 3.1])
+def test_level_rises_with_proposals_and_hysteresis_holds(marne, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest([1.5, 2.2, 3.1])
     s = state(marne)
     assert s.level == 2
     assert list(LevelChange.objects.values_list("from_level", "to_level")) == [(0, 2)] or sorted(
@@ -109,12 +111,13 @@ def test_minimum_duration_before_alerte(marne):
     assert Proposal.objects.filter(level=3, action="open_crisis").exists()
 
 
-def test_stale_source_is_a_state(marne):
+def test_stale_source_is_a_state(marne, django_capture_on_commit_callbacks):
     ingest([1.0], start=timezone.now() - timedelta(hours=3))
     assert state(marne).stale is True  # already older than stale_after (1 h) when received
     ingest([1.1], start=timezone.now() - timedelta(minutes=1))
     assert state(marne).stale is False
-    changed = actions.do_check_staleness(now=timezone.now() + timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = actions.do_check_staleness(now=timezone.now() + timedelta(hours=2))
     assert changed == ["marne-gournay"] and state(marne).stale is True
     assert any(e.event == "stale" and e.data["stale"] for e in live.recent())
     assert AuditEvent.objects.filter(action="monitoring.stale").exists()

@@ -113,6 +113,7 @@ def test_progress_is_published_as_counts_and_summary_reaches_the_main_courante(a
     from beffroi.crisis.selectors import entries
 
     published = []
+    # Sent at once rather than after the commit, so the test sees each event.
     monkeypatch.setattr(live, "publish", lambda topic, event, data: published.append((topic, event, data)))
     crisis = do_open_crisis(
         hazard="canicule", communes=["92063"], level=2, exercise=True, title="Canicule test", actor=None

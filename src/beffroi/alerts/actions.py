@@ -20,6 +20,7 @@ from beffroi.alerts.signals import version_published
 from beffroi.alerts.text import clean
 from beffroi.core import audit
 from beffroi.core.errors import Problem, UserError
+from beffroi.core.events import publish_event
 from beffroi.core.permissions import require, require_verified
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,7 @@ def do_submit(version: AlertVersion, *, actor: Any) -> AlertVersion:
             commune=version.alert.commune,
             detail={"digest": version.digest(), "texts": version.texts},
         )
-    _live("submitted", version)
+    publish_event("alert.submitted", **_live_event(version))
     return version
 
 
@@ -289,7 +290,7 @@ def do_approve(version: AlertVersion, *, digest: str, actor: Any) -> AlertVersio
             commune=alert.commune,
             detail={"digest": digest, "texts": version.texts, "area": version.area},
         )
-    _live("approved", version)
+    publish_event("alert.approved", **_live_event(version))
     return version
 
 
@@ -372,7 +373,7 @@ def _after_publish(version: AlertVersion) -> None:
     except Exception:
         log.exception("alerts: scheduling the outbox dispatch failed")
     _log_in_crisis(version)
-    _live("published", version)
+    publish_event("alert.published", **_live_event(version))
 
 
 def _log_in_crisis(version: AlertVersion) -> None:
@@ -400,22 +401,16 @@ def _log_in_crisis(version: AlertVersion) -> None:
         log.warning("alerts: could not log the publication in crisis %s", alert.crisis_id, exc_info=True)
 
 
-def _live(event: str, version: AlertVersion) -> None:
-    try:
-        from beffroi.core.live import publish
-
-        publish(
-            "alerts",
-            event,
-            {
-                "alert": version.alert_id,
-                "version": version.number,
-                "msgType": version.msg_type,
-                "status": version.alert.status,
-            },
-        )
-    except Exception:  # live updates are best effort
-        log.debug("alerts: live publish failed", exc_info=True)
+def _live_event(version: AlertVersion) -> dict[str, Any]:
+    """The live event's communes (the alert's and its area's) and payload."""
+    area = version.area if isinstance(version.area, dict) else {}
+    return {
+        "communes": sorted({version.alert.commune, *(area.get("communes") or [])}),
+        "alert": version.alert_id,
+        "version": version.number,
+        "msgType": version.msg_type,
+        "status": version.alert.status,
+    }
 
 
 def _next_version(alert: Alert, msg_type: str, actor: Any) -> AlertVersion:

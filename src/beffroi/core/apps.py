@@ -5,3 +5,9 @@ class CoreConfig(AppConfig):
     name = "beffroi.core"
     label = "core"
     verbose_name = "Beffroi core"
+
+    def ready(self) -> None:
+        from beffroi.core.events import discover
+
+        # Each app declares its live events in its own ``live_events`` module.
+        discover()

@@ -1,6 +1,7 @@
 """Live events: one publish call, a broker per process, a replayable stream for SSE clients.
 
-``publish(topic, event, data)`` is the only call other apps make. Each event gets an id of the form
+Apps publish through :func:`beffroi.core.events.publish_event`, which checks the event against the
+catalogue and calls :func:`publish` here (the low-level broker call). Each event gets an id of the form
 ``"<milliseconds>-<sequence>"`` (Redis stream ids have the same form), strictly increasing, and is kept
 in a bounded replay buffer so a client that reconnects with ``Last-Event-ID`` receives every event it
 missed. If the buffer no longer holds the events after that id, the client gets a ``resync`` event
@@ -15,8 +16,9 @@ Two brokers share one fan-out:
   One listener thread per process receives the channel and fans events out to that process's
   subscribers; a resuming client replays from the stream. Any web process can serve any dashboard.
 
-Events are published after the current transaction commits (never for a rolled-back write); inside
-a TestCase's wrapping transaction (which never commits) they are published at once.
+Events are published after the current transaction commits (never for a rolled-back write), at once
+outside a transaction. Tests that need the events run the commit callbacks (pytest-django's
+``django_capture_on_commit_callbacks(execute=True)``) or use ``transaction=True``.
 
 Subscribers are either async (``subscribe``: an async iterator, for the ASGI SSE view) or blocking
 (``subscribe_sync``: for WSGI servers such as the test live server). Both yield ``None`` as a
@@ -437,15 +439,11 @@ def reset() -> None:
     set_broker(None)
 
 
-def _inside_test_transaction() -> bool:
-    """Inside a Django TestCase the outermost transaction never commits: publish at once there."""
-    blocks = getattr(connection, "atomic_blocks", [])
-    return bool(blocks) and getattr(blocks[0], "_from_testcase", False)
-
-
 def publish(topic: str, event: str, data: dict) -> None:
-    """Publish ``event`` on ``topic`` with a JSON-serialisable ``data`` dict, after the commit."""
-    if not connection.in_atomic_block or _inside_test_transaction():
+    """Publish ``event`` on ``topic`` with a JSON-serialisable ``data`` dict, after the commit.
+
+    The low-level broker call: apps use :func:`beffroi.core.events.publish_event`."""
+    if not connection.in_atomic_block:
         _publish_now(topic, event, data)
     else:
         transaction.on_commit(lambda: _publish_now(topic, event, data), robust=True)

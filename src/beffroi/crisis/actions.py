@@ -18,9 +18,9 @@ from django.db import OperationalError, connection, transaction
 
 from beffroi.core.audit import actor_label, record
 from beffroi.core.errors import Problem, UserError
+from beffroi.core.events import publish_event
 from beffroi.core.permissions import has_perm, in_commune, require
 from beffroi.core.timeutil import utcnow
-from beffroi.crisis import live
 from beffroi.crisis.models import Crisis, Handover, Hazard, LogChain, LogEntry, Staffing, Task
 from beffroi.crisis.models.crisis import LEVEL_ALIASES, LEVELS
 from beffroi.crisis.models.log import GENESIS, Category, Source
@@ -167,7 +167,7 @@ def do_open_crisis(
             source=Source.SYSTEM,
             actor=actor,
         )
-        live.publish("crisis.opened", _crisis_event(crisis))
+        publish_event("crisis.opened", **_crisis_event(crisis))
     return crisis
 
 
@@ -204,7 +204,7 @@ def do_escalate(
             actor=actor,
             occurred_at=occurred_at,
         )
-        live.publish("crisis.level", _crisis_event(crisis))
+        publish_event("crisis.level", **_crisis_event(crisis))
     return crisis
 
 
@@ -239,7 +239,7 @@ def do_close_crisis(crisis: Crisis | int, *, summary: str, actor: Any) -> Crisis
             commune=crisis.communes[0],
             detail={"chain_head": entry.hash, "entries": entry.seq},
         )
-        live.publish("crisis.closed", _crisis_event(crisis))
+        publish_event("crisis.closed", **_crisis_event(crisis))
     return crisis
 
 
@@ -512,18 +512,16 @@ def _append(
         entry.hash = entry.compute_hash()
         entry.save()
         LogChain.objects.filter(pk=chain.pk).update(length=entry.seq, head_hash=entry.hash, updated_at=now)
-        live.publish(
+        publish_event(
             "entry",
-            {
-                "crisis": crisis.pk,
-                "communes": crisis.communes,
-                "seq": entry.seq,
-                "category": category,
-                "source": source,
-                "text": text[:200],
-                "head": entry.hash,
-                "exercise": crisis.exercise,
-            },
+            communes=crisis.communes,
+            crisis=crisis.pk,
+            seq=entry.seq,
+            category=category,
+            source=source,
+            text=text[:200],
+            head=entry.hash,
+            exercise=crisis.exercise,
         )
     return entry
 

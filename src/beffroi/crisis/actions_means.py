@@ -9,9 +9,9 @@ from django.db import transaction
 
 from beffroi.core.audit import actor_label, record
 from beffroi.core.errors import Problem, UserError
+from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
 from beffroi.core.timeutil import utcnow
-from beffroi.crisis import live
 from beffroi.crisis.actions import _append, _crisis, _open, _require_in_crisis, _user
 from beffroi.crisis.models import (
     Contact,
@@ -79,8 +79,13 @@ def do_create_task(
             actor=actor,
             task=task,
         )
-        live.publish(
-            "task", {"crisis": crisis.pk, "communes": crisis.communes, "task": task.pk, "status": task.status}
+        publish_event(
+            "task",
+            communes=crisis.communes,
+            crisis=crisis.pk,
+            task=task.pk,
+            status=task.status,
+            reflex_run=None,
         )
     return task
 
@@ -107,9 +112,13 @@ def do_set_task_status(task: Task, *, status: str, actor: Any, note: str = "") -
             actor=actor,
             task=task,
         )
-        live.publish(
+        publish_event(
             "task",
-            {"crisis": task.crisis_id, "communes": task.crisis.communes, "task": task.pk, "status": status},
+            communes=task.crisis.communes,
+            crisis=task.crisis_id,
+            task=task.pk,
+            status=status,
+            reflex_run=None,
         )
     return task
 
@@ -217,7 +226,9 @@ def do_start_reflex_sheet(crisis: Crisis | int, sheet: ReflexSheet, *, actor: An
             ]
         )
         record(actor, "crisis.reflexsheet.start", run, commune=crisis.communes[0], detail={"sheet": sheet.pk})
-        live.publish("task", {"crisis": crisis.pk, "communes": crisis.communes, "reflex_run": run.pk})
+        publish_event(
+            "task", communes=crisis.communes, crisis=crisis.pk, task=None, status=None, reflex_run=run.pk
+        )
     return run
 
 
@@ -412,14 +423,12 @@ def do_set_occupancy(
                 source=Source.FIELD,
                 actor=actor,
             )
-        live.publish(
+        publish_event(
             "shelter",
-            {
-                "shelter": shelter.pk,
-                "commune": shelter.commune,
-                "occupancy": occupancy,
-                "capacity": shelter.capacity,
-                "status": shelter.status,
-            },
+            communes=[shelter.commune],
+            shelter=shelter.pk,
+            occupancy=occupancy,
+            capacity=shelter.capacity,
+            status=shelter.status,
         )
     return shelter

@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from beffroi.core import audit, live
+from beffroi.core import audit
 from beffroi.core.errors import Problem, UserError
+from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
 from beffroi.monitoring import levels, paging, plan
 from beffroi.monitoring.models import (
@@ -250,36 +251,29 @@ def _evaluate(
     if changes:
         first, last = changes[0], changes[-1]
         _raise_proposals(indicator, first.from_level, last.to_level, last.value, by_level)
-        live.publish(
-            "monitoring",
+        publish_event(
             "level",
-            {
-                "indicator": indicator.key,
-                "commune": indicator.commune,
-                "from": first.from_level,
-                "to": last.to_level,
-                "label": level_label(by_level, last.to_level),
-                "colour": level_colour(by_level, last.to_level),
-                "at": last.at,
-                "value": last.value,
-            },
+            communes=[indicator.commune],
+            indicator=indicator.key,
+            label=level_label(by_level, last.to_level),
+            colour=level_colour(by_level, last.to_level),
+            at=last.at,
+            value=last.value,
+            **{"from": first.from_level, "to": last.to_level},
         )
     if fresh or forecasts:
-        live.publish(
-            "monitoring",
+        publish_event(
             "observation",
-            {
-                "indicator": indicator.key,
-                "commune": indicator.commune,
-                "points": [[at.isoformat(), v] for at, v in fresh[-50:]],
-                "forecasts": forecasts,
-                "value": state.last_value,
-                "at": state.last_at,
-                "level": state.level,
-                "label": level_label(by_level, state.level),
-                "colour": level_colour(by_level, state.level),
-                "stale": state.stale,
-            },
+            communes=[indicator.commune],
+            indicator=indicator.key,
+            points=[[at.isoformat(), v] for at, v in fresh[-50:]],
+            forecasts=forecasts,
+            value=state.last_value,
+            at=state.last_at,
+            level=state.level,
+            label=level_label(by_level, state.level),
+            colour=level_colour(by_level, state.level),
+            stale=state.stale,
         )
     if was_stale and not state.stale:
         audit.record(actor, "monitoring.fresh_again", indicator, commune=indicator.commune)
@@ -345,7 +339,7 @@ def _raise_proposals(
         )
         created.append(proposal)
     for proposal in created:
-        live.publish("monitoring", "proposal", proposal_event(proposal))
+        publish_event("proposal", communes=[proposal.commune], **proposal_event(proposal))
     if rising:
         transaction.on_commit(lambda: _notify_on_call(indicator, label, value, created))
     return created
@@ -410,7 +404,7 @@ def do_dismiss_proposal(proposal: Proposal, *, note: str = "", actor) -> Proposa
         audit.record(
             actor, "monitoring.proposal_dismissed", proposal, commune=proposal.commune, detail={"note": note}
         )
-        live.publish("monitoring", "proposal", proposal_event(proposal))
+        publish_event("proposal", communes=[proposal.commune], **proposal_event(proposal))
     return proposal
 
 
@@ -440,7 +434,7 @@ def do_accept_proposal(proposal: Proposal, *, note: str = "", exercise: bool = F
             commune=proposal.commune,
             detail={"action": proposal.action, "result": proposal.result, "note": note},
         )
-        live.publish("monitoring", "proposal", proposal_event(proposal))
+        publish_event("proposal", communes=[proposal.commune], **proposal_event(proposal))
     return proposal
 
 
@@ -469,15 +463,12 @@ def do_check_staleness(*, now: datetime | None = None, actor=None) -> list[str]:
                 )
                 if indicator.public:  # citizens must see that the value is old, too
                     transaction.on_commit(partial(_schedule_public_page, indicator.pk))
-                live.publish(
-                    "monitoring",
+                publish_event(
                     "stale",
-                    {
-                        "indicator": indicator.key,
-                        "commune": indicator.commune,
-                        "stale": stale,
-                        "last_at": state.last_at,
-                    },
+                    communes=[indicator.commune],
+                    indicator=indicator.key,
+                    stale=stale,
+                    last_at=state.last_at,
                 )
     return changed
 

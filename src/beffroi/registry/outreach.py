@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
+from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
 from beffroi.crisis.actions import do_append_entry
 from beffroi.registry import access
@@ -68,21 +69,13 @@ def script_for(hazard: str, agent: str) -> list[str]:
     return [line.format(agent=agent) for line in SCRIPTS.get(hazard, SCRIPTS[Hazard.OTHER])]
 
 
-def _publish(campaign: Campaign) -> None:
-    try:
-        from beffroi.core.live import publish
-    except ImportError:
-        return
-    data = {
+def _progress_event(campaign: Campaign) -> dict:
+    return {
+        "communes": [campaign.commune_code],
         "campaign": campaign.pk,
-        "commune": campaign.commune_code,
         "crisis": campaign.crisis_id,
         **progress(campaign),
     }
-    try:
-        publish("registry", "campaign.progress", data)
-    except Exception:  # the live stream is best effort; the campaign must not fail because of it
-        log.exception("registry: could not publish campaign progress")
 
 
 def progress(campaign: Campaign) -> dict:
@@ -193,7 +186,7 @@ def do_start_campaign(
             commune=commune,
             detail={"hazard": hazard, "people": len(targets), "callers": [c.username for c in callers]},
         )
-        _publish(campaign)  # live.publish itself waits for the commit
+        publish_event("campaign.progress", **_progress_event(campaign))  # sent after the commit
     return campaign
 
 
@@ -253,7 +246,7 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor) -> CallAssignm
             commune=campaign.commune_code,
             detail={"outcome": outcome, "attempt": a.attempts, "visit": bool(visit_reason)},
         )
-        _publish(campaign)  # live.publish itself waits for the commit
+        publish_event("campaign.progress", **_progress_event(campaign))  # sent after the commit
     return a
 
 
@@ -274,7 +267,7 @@ def do_mark_visit_done(visit_id: int, *, actor) -> Visit:
             object_id=str(visit.pk),
             commune=visit.campaign.commune_code,
         )
-        _publish(visit.campaign)
+        publish_event("campaign.progress", **_progress_event(visit.campaign))  # sent after the commit
     return visit
 
 

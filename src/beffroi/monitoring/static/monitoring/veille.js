@@ -345,25 +345,64 @@
 
   function setStatus(state, text) { statusEl.dataset.state = state; statusEl.textContent = text; }
 
+  // What an observation event carries is enough to update the card, the marker and the chart's last
+  // points at once; the trend and the next-threshold estimate are computed by the server, so the one
+  // indicator is then fetched again (never the whole list). Zones are re-fetched only when this
+  // indicator draws them.
+  function applyObservation(d) {
+    var s = byKey[d.indicator];
+    if (!s) { return refreshIndicator(d.indicator); }
+    ["value", "at", "level", "stale"].forEach(function (k) { s[k] = d[k]; });
+    s.level_label = d.label;
+    s.colour = d.colour;
+    if (d.points && d.points.length) {
+      var seen = {};
+      s.observations.forEach(function (p) { seen[p[0]] = true; });
+      d.points.forEach(function (p) { if (!seen[p[0]]) { s.observations.push(p); } });
+      s.observations.sort(function (a, b) { return Date.parse(a[0]) - Date.parse(b[0]); });
+    }
+    renderCard(s); updateMarker(s); drawChart(s); renderFreshness();
+    refreshIndicator(d.indicator);
+    if (s.zones_dataset) { refreshMapLayers(); }
+  }
+
+  function applyStale(d) {
+    var s = byKey[d.indicator];
+    if (!s) { return; }
+    s.stale = d.stale;
+    renderCard(s); updateMarker(s); renderFreshness();
+  }
+
+  // The names a page may listen to come from the server's catalogue (base template, "live-events"):
+  // every listener goes through onLive(name, …), and tests/web scans the code for onLive("…") calls.
+  var CATALOGUE = JSON.parse((document.getElementById("live-events") || { textContent: "[]" }).textContent);
+  function onLive(source, name, handler) {
+    if (CATALOGUE.indexOf(name) < 0) { throw new Error("live event not in the catalogue: " + name); }
+    source.addEventListener(name, handler);
+  }
+
   function connect() {
     if (typeof EventSource === "undefined") { setStatus("off", t("noEventSource")); return; }
     var url = config.liveUrl + (config.liveUrl.indexOf("?") >= 0 ? "&" : "?") + "last_event_id=" + encodeURIComponent(config.lastEventId);
     var source = new EventSource(url);
     source.onopen = function () { setStatus("live", t("live")); };
     source.onerror = function () { setStatus("reconnecting", t("reconnecting")); };
-    source.addEventListener("observation", function (e) { var d = JSON.parse(e.data); refreshIndicator(d.indicator); refreshMapLayers(); root.dataset.lastEvent = e.lastEventId; });
-    source.addEventListener("stale", function (e) { refreshIndicator(JSON.parse(e.data).indicator); });
-    source.addEventListener("level", function (e) {
+    onLive(source, "observation", function (e) { applyObservation(JSON.parse(e.data)); root.dataset.lastEvent = e.lastEventId; });
+    onLive(source, "stale", function (e) { applyStale(JSON.parse(e.data)); });
+    onLive(source, "level", function (e) {
       var d = JSON.parse(e.data);
       var s = byKey[d.indicator];
       announceEl.textContent = t("levelAnnounce", { label: s ? s.label : d.indicator, level: d.label });
       refreshIndicator(d.indicator);
     });
-    source.addEventListener("proposal", function () { refreshProposals(); });
-    source.addEventListener("resync", function () { reloadAll(); refreshProposals(); refreshCrisisLayer(); refreshMapLayers(); });
-    ["crisis.opened", "crisis.level", "crisis.closed", "crisis.entry", "entry", "log_entry", "entry.added"].forEach(function (name) {
-      source.addEventListener(name, refreshCrisisLayer);
-    });
+    onLive(source, "proposal", function () { refreshProposals(); });
+    onLive(source, "resync", function () { reloadAll(); refreshProposals(); refreshCrisisLayer(); refreshMapLayers(); });
+    // The crisis layer shows located main-courante entries and shelters.
+    onLive(source, "crisis.opened", refreshCrisisLayer);
+    onLive(source, "crisis.level", refreshCrisisLayer);
+    onLive(source, "crisis.closed", refreshCrisisLayer);
+    onLive(source, "entry", refreshCrisisLayer);
+    onLive(source, "shelter", refreshCrisisLayer);
     window.beffroiLive = source;
   }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beffroi.monitoring.sse import live_stream
+from beffroi.web.live import live_stream
 
 app_name = "live"
 urlpatterns = [path("", live_stream, name="stream")]
