@@ -13,6 +13,7 @@ disclosure control there).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,11 @@ def register_commune_counts(name: str, counts: CommuneCounts) -> None:
 
 def count_layers_for(user: Any) -> dict[str, Callable[[Area], dict | None]]:
     """The registered count layers bound to one user, as the engine's ``extras``."""
-    return {name: (lambda area, _layer=layer: _layer(area, user)) for name, layer in COUNT_LAYERS.items()}
+    return {name: functools.partial(_bound, layer, user=user) for name, layer in COUNT_LAYERS.items()}
+
+
+def _bound(layer: CountLayer, area: Area, *, user: Any) -> dict | None:
+    return layer(area, user)
 
 
 def commune_counts(name: str, user: Any) -> dict[str, Any] | None:
