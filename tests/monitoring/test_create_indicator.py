@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.core.models import AuditEvent
 from beffroi.monitoring.actions import do_save_indicator
@@ -124,7 +125,7 @@ def test_the_action_refuses_to_create_over_an_existing_key(marne):
             commune="94052",
             thresholds=[],
             create_only=True,
-            actor=None,
+            actor=SystemActor("cli"),
         )
     assert [p.field for p in caught.value.problems] == ["key"]
     marne.refresh_from_db()

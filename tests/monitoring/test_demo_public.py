@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring import demo
 from beffroi.monitoring.actions import do_ingest_points, do_save_indicator
 from beffroi.monitoring.models import Indicator, Observation
@@ -59,7 +60,7 @@ def test_private_indicator_not_published(territory, public_root):
         series="x:1",
         commune="92063",
         public=False,
-        actor=None,
+        actor=SystemActor("cli"),
     )
     write_indicator_pages()
     assert not (public_root / "indicateurs" / f"{hidden.key}.html").exists()

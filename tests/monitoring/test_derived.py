@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.crossing.models import SavedCrossing
 from beffroi.monitoring.actions import do_save_indicator
 from beffroi.monitoring.derived import sync_derived
@@ -29,7 +30,7 @@ def _indicator(key: str, series: str):
         series=series,
         commune="94052",
         thresholds=LEVELS,
-        actor=None,
+        actor=SystemActor("cli"),
     )
 
 

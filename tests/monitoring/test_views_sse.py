@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
 from beffroi.core import live
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring import actions
 from beffroi.monitoring.models import Proposal
 
@@ -133,19 +134,26 @@ def test_sse_receives_an_ingested_observation_live(make_user, marne):
 def test_crisis_layer_on_the_monitoring_map(client_for, marne):
     crisis_actions = pytest.importorskip("beffroi.crisis.actions")
     crisis = crisis_actions.do_open_crisis(
-        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Crue de la Marne", actor=None
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=True,
+        title="Crue de la Marne",
+        actor=SystemActor("cli"),
     )
     crisis_actions.do_append_entry(
         crisis,
         text="Cave inondée rue des Bords",
         category="info",
         source="terrain",
-        actor=None,
+        actor=SystemActor("exercise 1"),
         lat=48.84,
         lon=2.48,
         location_label="rue des Bords",
     )
-    crisis_actions.do_append_entry(crisis, text="Sans lieu", category="info", source="terrain", actor=None)
+    crisis_actions.do_append_entry(
+        crisis, text="Sans lieu", category="info", source="terrain", actor=SystemActor("exercise 1")
+    )
     data = client_for("cellule_crise").get("/veille/crise.json").json()
     assert [e["text"] for e in data["entries"]] == ["Cave inondée rue des Bords"]
     assert data["entries"][0]["exercise"] is True and data["crises"][0]["title"] == "Crue de la Marne"

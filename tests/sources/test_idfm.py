@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.sources import selectors
 from beffroi.sources.actions import do_add_source
@@ -225,10 +226,10 @@ def test_http_error_fails_the_run_with_the_status(server, make_source, key):
 
 def test_options_are_checked_when_the_source_is_added():
     with pytest.raises(UserError, match="mode must be"):
-        do_add_source("x", "idfm", config={"mode": "estimated-timetable"}, actor=None)
+        do_add_source("x", "idfm", config={"mode": "estimated-timetable"}, actor=SystemActor("cli"))
     with pytest.raises(UserError, match="needs stops"):
-        do_add_source("x", "idfm", config={"mode": "stop-monitoring"}, actor=None)
-    src = do_add_source("x", "idfm", config={"LineRef": "STIF:Line::C01742:"}, actor=None)
+        do_add_source("x", "idfm", config={"mode": "stop-monitoring"}, actor=SystemActor("cli"))
+    src = do_add_source("x", "idfm", config={"LineRef": "STIF:Line::C01742:"}, actor=SystemActor("cli"))
     assert src.config == {"lines": "STIF:Line::C01742:", "mode": "general-message"}
     assert src.origin == "https://prim.iledefrance-mobilites.fr/marketplace"
     assert src.title.startswith("IDFM — perturbations")
