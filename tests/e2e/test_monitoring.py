@@ -54,7 +54,7 @@ def _setup(make_user):
         }
         for h in range(1, 13)
     ]
-    do_ingest_points(history, source="test")
+    do_ingest_points(history, source="test", actor=SystemActor("poll_sources"))
     user = make_user("cellule_crise")
     return indicator, user, do_create_token(user, "e2e", actor=SystemActor("cli"))
 

@@ -19,6 +19,7 @@ def test_catalogue_and_upload_with_preview(page, screenshot, make_user, settings
         title="Population par IRIS (RP)",
         origin="https://www.insee.fr/fr/statistiques/3137409",
         licence="Licence Ouverte 2.0",
+        actor=SystemActor("cli"),
     )
     src = do_add_source("hubeau-marne", "hubeau", config={"stations": "F664000104"}, actor=SystemActor("cli"))
     Source.objects.filter(pk=src.pk).update(

@@ -184,7 +184,12 @@ def test_the_series_list_offers_what_the_sources_produce_and_no_indicator_follow
         for series in ("hubeau:F664000104:H", "hubeau:F700000103:H")
     ]
     do_store_dataframe_dataset(
-        "hubeau-marne", points_table(points), title="Hub'Eau", origin="test", licence="LO 2.0"
+        "hubeau-marne",
+        points_table(points),
+        title="Hub'Eau",
+        origin="test",
+        licence="LO 2.0",
+        actor=SystemActor("cli"),
     )
     html = client_for("maire").get(URL).content.decode()
     assert '<option value="hubeau:F700000103:H">' in html
@@ -203,6 +208,7 @@ def test_a_derived_indicator_is_evaluated_on_the_values_already_there(client_for
         title="Taux d'incidence",
         origin="https://www.data.gouv.fr/",
         licence="LO 2.0",
+        actor=SystemActor("cli"),
     )
     response = client_for("maire").post(
         URL,

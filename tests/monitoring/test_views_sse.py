@@ -18,7 +18,7 @@ from .conftest import points, run_async
 
 
 def test_dashboard_renders_for_a_reader_without_decision_buttons(client_for, marne):
-    actions.do_ingest_points(points(marne.series, [2.2, 3.3]), source="t")
+    actions.do_ingest_points(points(marne.series, [2.2, 3.3]), source="t", actor=SystemActor("poll_sources"))
     client = client_for("lecteur")
     page = client.get("/veille/")
     assert page.status_code == 200
@@ -28,7 +28,7 @@ def test_dashboard_renders_for_a_reader_without_decision_buttons(client_for, mar
 
 
 def test_cell_member_accepts_and_dismisses_from_the_page(client_for, marne):
-    actions.do_ingest_points(points(marne.series, [3.3]), source="t")
+    actions.do_ingest_points(points(marne.series, [3.3]), source="t", actor=SystemActor("poll_sources"))
     client = client_for("cellule_crise")
     html = client.get("/veille/").content.decode()
     assert "Accepter" in html and "Écarter" in html

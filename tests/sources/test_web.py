@@ -24,7 +24,12 @@ def test_catalogue_lists_datasets_and_sources_with_freshness(client_for):
     import pyarrow as pa
 
     do_store_dataframe_dataset(
-        "pop", pa.table({"a": [1]}), title="Population IRIS", origin="https://insee.fr", licence="LO 2.0"
+        "pop",
+        pa.table({"a": [1]}),
+        title="Population IRIS",
+        origin="https://insee.fr",
+        licence="LO 2.0",
+        actor=SystemActor("cli"),
     )
     src = do_add_source("hub", "hubeau", config={"stations": "F664000104"}, actor=SystemActor("cli"))
     Source.objects.filter(pk=src.pk).update(
@@ -89,7 +94,12 @@ def test_export_neutralises_formulas(client_for):
     import pyarrow as pa
 
     do_store_dataframe_dataset(
-        "f", pa.table({"nom": ['=HYPERLINK("http://evil")', "ok"]}), title="", origin="", licence=""
+        "f",
+        pa.table({"nom": ['=HYPERLINK("http://evil")', "ok"]}),
+        title="",
+        origin="",
+        licence="",
+        actor=SystemActor("cli"),
     )
     response = client_for("lecteur").get(reverse("sources:export", args=["f"]))
     body = b"".join(response.streaming_content).decode()
@@ -99,7 +109,9 @@ def test_export_neutralises_formulas(client_for):
 def test_api_lists_datasets_and_runs_a_source(client_for, server, settings):
     import pyarrow as pa
 
-    do_store_dataframe_dataset("pop", pa.table({"a": [1, 2]}), title="P", origin="o", licence="l")
+    do_store_dataframe_dataset(
+        "pop", pa.table({"a": [1, 2]}), title="P", origin="o", licence="l", actor=SystemActor("cli")
+    )
     reader = client_for("lecteur")
     data = reader.get("/api/sources/datasets").json()
     assert data[0]["name"] == "pop" and data[0]["row_count"] == 2 and data[0]["columns"][0]["name"] == "a"
