@@ -124,7 +124,9 @@ def test_sse_receives_an_ingested_observation_live(make_user, marne):
         response = await client.get("/live/", {"topics": "monitoring"})
         reader = asyncio.ensure_future(_frames(response, 1))
         await asyncio.sleep(0.2)
-        await sync_to_async(actions.do_ingest_points)(points(marne.series, [1.23]), source="t")
+        await sync_to_async(actions.do_ingest_points)(
+            points(marne.series, [1.23]), source="t", actor=SystemActor("poll_sources")
+        )
         return await reader
 
     got = run_async(scenario())

@@ -103,7 +103,13 @@ def test_addresses_are_matched_against_the_address_layer(territory):
         }
     )
     do_store_dataframe_dataset(
-        "ban-92063", table, title="BAN test", origin="test", licence="Licence Ouverte", synthetic=True
+        "ban-92063",
+        table,
+        title="BAN test",
+        origin="test",
+        licence="Licence Ouverte",
+        synthetic=True,
+        actor=SystemActor("cli"),
     )
     report = import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"), dry_run=True)
     assert report.address_layer == "ban-92063"
