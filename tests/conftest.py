@@ -13,6 +13,7 @@ from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beffroi.accounts.actions import do_create_user
+from beffroi.core.actors import SystemActor
 from beffroi.territory.models import Commune
 
 TEST_COMMUNES = ["92063", "92033", "94052"]
@@ -38,7 +39,7 @@ def territory(db, reference_communes):
         c: reference_communes[c] for c in codes if c in reference_communes
     }
     try:
-        do_add_communes(TEST_COMMUNES, actor=None)
+        do_add_communes(TEST_COMMUNES, actor=SystemActor("cli"))
     finally:
         reference.find_communes = original
     return list(Commune.objects.all())
@@ -55,7 +56,7 @@ def make_user(territory):
             role=role,
             communes=TEST_COMMUNES if communes is None else communes,
             password=PASSWORD,
-            actor=None,
+            actor=SystemActor("cli"),
             validate=False,
         )
         if totp:

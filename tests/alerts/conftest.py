@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from beffroi.alerts import actions
+from beffroi.core.actors import SystemActor
 
 RUEIL = "92063"
 
@@ -59,7 +60,13 @@ def publish_real(alert, composer, mayor):
 def subscribe(channel, address, lon=None, lat=None, commune=RUEIL, language="fr", topics=None):
     points = [[lon, lat, "test"]] if lon is not None else []
     sub = actions.do_subscribe(
-        channel=channel, address=address, commune=commune, points=points, language=language, topics=topics
+        channel=channel,
+        address=address,
+        commune=commune,
+        points=points,
+        language=language,
+        topics=topics,
+        actor=SystemActor("public"),
     )
     sub.confirmed_at = timezone.now()
     sub.save()

@@ -4,6 +4,7 @@ import pytest
 
 from beffroi.alerts.models import Alert
 from beffroi.cli import main
+from beffroi.core.actors import SystemActor
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_api_draft_and_reach(client_for):
 def test_cli_dispatch_and_reach(territory, capsys):
     from beffroi.alerts import actions
 
-    alert = actions.do_draft_alert(hazard="canicule", communes=["92063"], actor=None)
+    alert = actions.do_draft_alert(hazard="canicule", communes=["92063"], actor=SystemActor("demo"))
     assert main(["alerts", "dispatch"]) == 0
     assert main(["alerts", "reach", str(alert.pk)]) == 0
     assert main(["alerts", "reach", "999"]) == 2
@@ -42,6 +43,6 @@ def test_fralert_text_is_cut_to_limit(territory):
     from beffroi.alerts.fralert import request_text
 
     alert = actions.do_draft_alert(
-        hazard="inondation", communes=["92063"], description="mot " * 800, actor=None
+        hazard="inondation", communes=["92063"], description="mot " * 800, actor=SystemActor("demo")
     )
     assert len(request_text(alert.latest())) <= 1395

@@ -13,6 +13,7 @@ from beffroi.alerts import actions, render
 from beffroi.alerts.models import Delivery, Subscriber
 from beffroi.alerts.outbox import dispatch_all, dispatch_once
 from beffroi.alerts.text import sms_segments
+from beffroi.core.actors import SystemActor
 
 from .conftest import RUEIL, draft, publish_real
 from .servers import SMSGateway
@@ -113,7 +114,10 @@ def test_notify_staff_by_email(make_user, mailoutbox):
     user = make_user("maire", [RUEIL])
     user.email = "maire@example.org"
     user.save()
-    assert actions.do_notify_staff([user], "Seuil franchi", "Crue <b>forte</b>", actor=None) == 1
+    assert (
+        actions.do_notify_staff([user], "Seuil franchi", "Crue <b>forte</b>", actor=SystemActor("monitoring"))
+        == 1
+    )
     assert mailoutbox[0].to == ["maire@example.org"] and "Crue" in mailoutbox[0].body
 
 

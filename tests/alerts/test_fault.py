@@ -26,9 +26,11 @@ SEED = r"""
 import os, sys, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beffroi.settings")
 django.setup()
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from beffroi.alerts import actions
 from beffroi.alerts.models import Subscriber
+from beffroi.core.actors import SystemActor
 n = int(sys.argv[1])
 now = timezone.now()
 subs = []
@@ -43,10 +45,12 @@ for i in range(n):
 Subscriber.objects.bulk_create(subs, batch_size=1000)
 ring = [[2.17, 48.85], [2.20, 48.85], [2.20, 48.88], [2.17, 48.88], [2.17, 48.85]]
 area = {"polygon": {"type": "Polygon", "coordinates": [ring]}}
-alert = actions.do_draft_alert(hazard="inondation", communes=["92063"], area=area, actor=None)
+alert = actions.do_draft_alert(hazard="inondation", communes=["92063"], area=area, actor=SystemActor("demo"))
 v = alert.latest()
 v.state = "approved"; v.approved_digest = v.digest(); v.save()
-v = actions.do_publish(v, actor=None)
+# Publication reaches citizens: only a user with the right may do it, never a system actor.
+ops = get_user_model().objects.create_superuser("fault-ops", password=None)
+v = actions.do_publish(v, actor=ops)
 print(alert.pk, v.queued)
 """
 

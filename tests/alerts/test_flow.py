@@ -7,6 +7,7 @@ from beffroi.alerts import actions, cap
 from beffroi.alerts.models import AlertVersion, Delivery
 from beffroi.alerts.outbox import dispatch_all
 from beffroi.alerts.selectors import alerts_for_crisis, reach_report
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.core.models import AuditEvent
 
@@ -125,7 +126,7 @@ def test_monitoring_draft_without_actor(territory):
         headline="Canicule : vigilance orange",
         description="Fortes chaleurs",
         source="monitoring",
-        actor=None,
+        actor=SystemActor("demo"),
     )
     assert (
         alert.latest().state == "draft"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from beffroi.alerts.models import Alert
+from beffroi.core.actors import SystemActor
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_compose_and_approve_through_pages(client_for, client, make_user, django
 def test_reader_cannot_compose_and_other_commune_is_hidden(client_for, make_user):
     from beffroi.alerts import actions
 
-    other = actions.do_draft_alert(hazard="canicule", communes=["94052"], actor=None)
+    other = actions.do_draft_alert(hazard="canicule", communes=["94052"], actor=SystemActor("demo"))
     c = client_for("lecteur", ["92063"])
     assert c.get("/alertes/").status_code == 200
     assert c.get("/alertes/nouvelle/").status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from beffroi.accounts.actions import do_create_token
+from beffroi.core.actors import SystemActor
 from beffroi.crisis.actions import do_open_crisis
 
 
@@ -21,7 +22,7 @@ def crisis(make_user):
 
 
 def _auth(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {do_create_token(user, 'test', actor=None)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {do_create_token(user, 'test', actor=SystemActor('cli'))}"}
 
 
 def test_a_system_appends_and_reads_entries_with_a_token(client, make_user, crisis):

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from beffroi.core.actors import SystemActor
 from beffroi.crisis.actions import do_append_entry, do_open_crisis
 from beffroi.crisis.chain import verify
 from beffroi.crisis.models import LogEntry
@@ -45,7 +46,7 @@ def _run(make_user):
         level=3,
         exercise=True,
         title="Exercice de charge",
-        actor=None,
+        actor=SystemActor("cli"),
     )
     _hammer(crisis.pk, cell)
     count = LogEntry.objects.filter(crisis=crisis).count()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.crisis import scenario
 from beffroi.crisis.chain import verify
@@ -58,7 +59,7 @@ def test_yaml_syntax_error_is_located():
 def _replay(speed: float, start: datetime) -> list[tuple]:
     data = scenario.load(ROOT / "scenarios" / "crue-marne-nogent.yaml")
     clock = FakeClock(start)
-    run = do_start_exercise(data, speed=speed, actor=None, now=clock())
+    run = do_start_exercise(data, speed=speed, actor=SystemActor("cli"), now=clock())
     run_blocking(run, clock=clock, sleep=clock.sleep)
     run.refresh_from_db()
     assert run.finished_at is not None and run.applied == len(data["injects"])
@@ -85,7 +86,7 @@ def test_replay_is_identical_at_any_speed(territory):
 def test_due_injects_are_applied_once_and_in_order(territory):
     data = scenario.load(ROOT / "scenarios" / "crue-marne-nogent.yaml")
     t0 = datetime(2026, 1, 20, 5, 0, tzinfo=UTC)
-    run = do_start_exercise(data, speed=60, actor=None, now=t0)
+    run = do_start_exercise(data, speed=60, actor=SystemActor("cli"), now=t0)
     assert len(apply_due(run, now=t0)) == 1  # the 00:00 inject
     assert apply_due(run, now=t0) == []  # idempotent
     played = apply_due(run, now=t0 + timedelta(seconds=60))  # one scenario hour

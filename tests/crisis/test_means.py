@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.core.models import AuditEvent
 from beffroi.crisis.actions import do_open_crisis
@@ -41,14 +42,16 @@ def test_lending_a_resource_to_another_commune_is_logged(make_user):
 
 def test_a_commune_cannot_lend_what_it_does_not_own(make_user):
     outsider = make_user("cellule_crise", ["94052"])
-    res = do_save_resource(commune="92063", actor=None, name="Camion", kind="vehicule")
+    res = do_save_resource(commune="92063", actor=SystemActor("demo"), name="Camion", kind="vehicule")
     with pytest.raises(PermissionDenied):
         do_lend_resource(res, to_commune="94052", actor=outsider)
 
 
 def test_shelter_occupancy_sets_its_state(make_user):
     cell = make_user("cellule_crise", ["94052"])
-    shelter = do_save_shelter(commune="94052", actor=None, name="Gymnase", capacity=10, accessible=True)
+    shelter = do_save_shelter(
+        commune="94052", actor=SystemActor("demo"), name="Gymnase", capacity=10, accessible=True
+    )
     assert do_set_occupancy(shelter, occupancy=4, actor=cell).status == "ouvert"
     assert do_set_occupancy(shelter, occupancy=10, actor=cell).status == "complet"
     with pytest.raises(UserError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from beffroi.core.actors import SystemActor
 from beffroi.crisis.actions import do_close_crisis, do_escalate, do_open_crisis
 from beffroi.crisis.actions_means import do_save_reflex_sheet
 from beffroi.crisis.models import LogEntry, Task
@@ -79,7 +80,7 @@ def test_cellule_may_run_an_exercise(make_user):
 
 def test_starting_a_reflex_sheet_creates_its_tasks(client_for, crisis, make_user):
     sheet = do_save_reflex_sheet(
-        actor=None,
+        actor=SystemActor("demo"),
         hazard="inondation",
         level=2,
         title="Crue niveau 2",

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from beffroi.core.actors import SystemActor
 from beffroi.crossing import demo
 from beffroi.crossing.actions import do_save_crossing
 from beffroi.crossing.selectors import saved_crossings, stale_crossings
@@ -40,6 +41,7 @@ def test_save_list_and_recompute_when_a_dataset_changes(catalogue, make_user, cl
         licence="",
         synthetic=True,
         geometry_column="geometry",
+        actor=SystemActor("cli"),
     )
     assert [s.pk for s in stale_crossings()] == [saved.pk]
     assert recompute_stale() == 1

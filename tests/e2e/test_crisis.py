@@ -6,6 +6,7 @@ from __future__ import annotations
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from beffroi.core.actors import SystemActor
 from beffroi.crisis.actions_means import do_save_reflex_sheet
 from beffroi.crisis.chain import verify
 from beffroi.crisis.models import Crisis, LogEntry, Task
@@ -24,7 +25,7 @@ def _login_totp(page, user):
 
 def test_short_exercise_from_opening_to_retex(page, make_user, screenshot, tmp_path):
     do_save_reflex_sheet(
-        actor=None,
+        actor=SystemActor("demo"),
         hazard="inondation",
         level=3,
         title="Crue — alerte",

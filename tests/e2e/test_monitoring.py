@@ -8,6 +8,7 @@ import httpx
 from django.utils import timezone
 
 from beffroi.accounts.actions import do_create_token
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring.actions import do_ingest_points, do_save_indicator
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
@@ -31,7 +32,7 @@ def _setup(make_user):
         latitude=48.861,
         longitude=2.577,
         thresholds=LEVELS,
-        actor=None,
+        actor=SystemActor("cli"),
     )
     now = timezone.now()
     history = [
@@ -53,9 +54,9 @@ def _setup(make_user):
         }
         for h in range(1, 13)
     ]
-    do_ingest_points(history, source="test")
+    do_ingest_points(history, source="test", actor=SystemActor("poll_sources"))
     user = make_user("cellule_crise")
-    return indicator, user, do_create_token(user, "e2e", actor=None)
+    return indicator, user, do_create_token(user, "e2e", actor=SystemActor("cli"))
 
 
 def test_pushed_observation_updates_map_and_chart_without_reload(page, live_server, make_user, screenshot):
@@ -100,14 +101,14 @@ def test_pushed_observation_updates_map_and_chart_without_reload(page, live_serv
             level=2,
             exercise=True,
             title="Crue de la Marne",
-            actor=None,
+            actor=SystemActor("cli"),
         )
         crisis_actions.do_append_entry(
             crisis,
             text="Cave inondée quai de la Marne",
             category="info",
             source="terrain",
-            actor=None,
+            actor=SystemActor("exercise 1"),
             lat=48.858,
             lon=2.57,
         )

@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from beffroi.core.actors import SystemActor
 from beffroi.registry.actions import do_nominate
 from beffroi.registry.models import AccessLog, Person, Visit
 
@@ -42,9 +43,14 @@ def test_import_campaign_calls_escalation_and_printed_route(
 ):
     agent = make_user("agent_ccas", ["92063"], username="agent", totp=True)
     caller = make_user("agent_ccas", ["92063"], username="appelant", totp=True)
-    do_nominate(agent, "92063", decision_date=date(2026, 1, 5), signer="Le maire", actor=None)
+    do_nominate(agent, "92063", decision_date=date(2026, 1, 5), signer="Le maire", actor=SystemActor("cli"))
     do_nominate(
-        caller, "92063", decision_date=date(2026, 1, 5), signer="Le maire", scope="caller", actor=None
+        caller,
+        "92063",
+        decision_date=date(2026, 1, 5),
+        signer="Le maire",
+        scope="caller",
+        actor=SystemActor("cli"),
     )
 
     _login_totp(page, agent)

@@ -3,6 +3,7 @@
 import pyarrow as pa
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources.actions import do_add_source, do_store_dataframe_dataset
 from beffroi.sources.models import Source
 from tests.conftest import PASSWORD
@@ -18,8 +19,9 @@ def test_catalogue_and_upload_with_preview(page, screenshot, make_user, settings
         title="Population par IRIS (RP)",
         origin="https://www.insee.fr/fr/statistiques/3137409",
         licence="Licence Ouverte 2.0",
+        actor=SystemActor("cli"),
     )
-    src = do_add_source("hubeau-marne", "hubeau", config={"stations": "F664000104"}, actor=None)
+    src = do_add_source("hubeau-marne", "hubeau", config={"stations": "F664000104"}, actor=SystemActor("cli"))
     Source.objects.filter(pk=src.pk).update(
         consecutive_failures=1,
         last_error="no network: cannot resolve hubeau.eaufrance.fr (Name or service not known)",

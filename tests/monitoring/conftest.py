@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from beffroi.core import live
+from beffroi.core.actors import SystemActor
 from tests.conftest import run_async  # noqa: F401  (the monitoring tests import it from here)
 
 FLOOD_LEVELS = [
@@ -62,7 +63,7 @@ def marne(territory):
         latitude=48.86,
         longitude=2.57,
         thresholds=FLOOD_LEVELS,
-        actor=None,
+        actor=SystemActor("cli"),
     )
 
 

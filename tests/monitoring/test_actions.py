@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from beffroi.core import live
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.core.models import AuditEvent
 from beffroi.monitoring import actions
@@ -20,7 +21,9 @@ SERIES = "hubeau:F664000104:H"
 
 
 def ingest(values, **kw):
-    return actions.do_ingest_points(points(SERIES, values, **kw), source="test")
+    return actions.do_ingest_points(
+        points(SERIES, values, **kw), source="test", actor=SystemActor("poll_sources")
+    )
 
 
 def state(marne):
@@ -47,9 +50,9 @@ def test_reingesting_the_same_timestamps_updates_not_duplicates(marne):
 
 def test_unknown_series_skipped_for_sources_but_error_when_strict(marne):
     mixed = points(SERIES, [1.0]) + points("hubeau:NOPE:H", [1.0])
-    assert actions.do_ingest_points(mixed, source="hubeau") == 1
+    assert actions.do_ingest_points(mixed, source="hubeau", actor=SystemActor("poll_sources")) == 1
     with pytest.raises(UserError) as exc:
-        actions.do_ingest_points(mixed, source="api", strict=True)
+        actions.do_ingest_points(mixed, source="api", strict=True, actor=SystemActor("poll_sources"))
     assert "unknown indicator" in str(exc.value)
 
 
@@ -70,7 +73,7 @@ def test_bad_points_reject_the_whole_batch(marne, bad, field):
     batch = points(SERIES, [1.0, 1.1, 1.2])
     batch[1].update(bad)
     with pytest.raises(UserError) as exc:
-        actions.do_ingest_points(batch, source="api", strict=True)
+        actions.do_ingest_points(batch, source="api", strict=True, actor=SystemActor("poll_sources"))
     assert exc.value.problems[0].field == f"points[1].{field}"
     assert Observation.objects.count() == 0
 
@@ -117,7 +120,9 @@ def test_stale_source_is_a_state(marne, django_capture_on_commit_callbacks):
     ingest([1.1], start=timezone.now() - timedelta(minutes=1))
     assert state(marne).stale is False
     with django_capture_on_commit_callbacks(execute=True):
-        changed = actions.do_check_staleness(now=timezone.now() + timedelta(hours=2))
+        changed = actions.do_check_staleness(
+            now=timezone.now() + timedelta(hours=2), actor=SystemActor("monitoring")
+        )
     assert changed == ["marne-gournay"] and state(marne).stale is True
     assert any(e.event == "stale" and e.data["stale"] for e in live.recent())
     assert AuditEvent.objects.filter(action="monitoring.stale").exists()
@@ -193,7 +198,9 @@ def test_on_call_people_are_notified_when_available(
 
 
 def test_compatible_units_are_converted(marne):
-    actions.do_ingest_points(points(SERIES, [2450], unit="mm"), source="hubeau")
+    actions.do_ingest_points(
+        points(SERIES, [2450], unit="mm"), source="hubeau", actor=SystemActor("poll_sources")
+    )
     assert Observation.objects.get(indicator=marne).value == pytest.approx(2.45)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from beffroi.accounts.actions import do_create_token
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring.models import Observation, Proposal
 
 from .conftest import points
@@ -17,7 +18,7 @@ SERIES = "hubeau:F664000104:H"
 
 @pytest.fixture
 def token(make_user):
-    return do_create_token(make_user("cellule_crise"), "capteur", actor=None)
+    return do_create_token(make_user("cellule_crise"), "capteur", actor=SystemActor("cli"))
 
 
 def post(client, token, body):
@@ -76,9 +77,9 @@ def test_no_token_is_refused(client, marne):
 
 
 def test_reader_cannot_push_and_other_commune_is_refused(client, marne, make_user):
-    reader = do_create_token(make_user("lecteur"), "t", actor=None)
+    reader = do_create_token(make_user("lecteur"), "t", actor=SystemActor("cli"))
     assert post(client, reader, body([1.0])).status_code == 403
-    elsewhere = do_create_token(make_user("cellule_crise", communes=["92063"]), "t", actor=None)
+    elsewhere = do_create_token(make_user("cellule_crise", communes=["92063"]), "t", actor=SystemActor("cli"))
     assert post(client, elsewhere, body([1.0])).status_code == 403
     assert Observation.objects.count() == 0
 
@@ -106,7 +107,7 @@ def test_indicators_and_proposal_decision_via_api(client, marne, token, make_use
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200 and response.json()["status"] == "dismissed"
-    reader = do_create_token(make_user("lecteur"), "t", actor=None)
+    reader = do_create_token(make_user("lecteur"), "t", actor=SystemActor("cli"))
     other = Proposal.objects.filter(status="pending").first()
     response = client.post(
         f"/api/proposals/{other.pk}/dismiss",

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.core.models import AuditEvent
 from beffroi.monitoring.actions import do_save_indicator
@@ -124,7 +125,7 @@ def test_the_action_refuses_to_create_over_an_existing_key(marne):
             commune="94052",
             thresholds=[],
             create_only=True,
-            actor=None,
+            actor=SystemActor("cli"),
         )
     assert [p.field for p in caught.value.problems] == ["key"]
     marne.refresh_from_db()
@@ -183,7 +184,12 @@ def test_the_series_list_offers_what_the_sources_produce_and_no_indicator_follow
         for series in ("hubeau:F664000104:H", "hubeau:F700000103:H")
     ]
     do_store_dataframe_dataset(
-        "hubeau-marne", points_table(points), title="Hub'Eau", origin="test", licence="LO 2.0"
+        "hubeau-marne",
+        points_table(points),
+        title="Hub'Eau",
+        origin="test",
+        licence="LO 2.0",
+        actor=SystemActor("cli"),
     )
     html = client_for("maire").get(URL).content.decode()
     assert '<option value="hubeau:F700000103:H">' in html
@@ -202,6 +208,7 @@ def test_a_derived_indicator_is_evaluated_on_the_values_already_there(client_for
         title="Taux d'incidence",
         origin="https://www.data.gouv.fr/",
         licence="LO 2.0",
+        actor=SystemActor("cli"),
     )
     response = client_for("maire").post(
         URL,

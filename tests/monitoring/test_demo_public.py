@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring import demo
 from beffroi.monitoring.actions import do_ingest_points, do_save_indicator
 from beffroi.monitoring.models import Indicator, Observation
@@ -36,7 +37,9 @@ def test_demo_loader_is_idempotent_and_marked(territory, django_capture_on_commi
 
 def test_public_page_regenerated_on_new_value(marne, public_root, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        do_ingest_points(points(marne.series, [1.5, 1.7, 2.1]), source="test")
+        do_ingest_points(
+            points(marne.series, [1.5, 1.7, 2.1]), source="test", actor=SystemActor("poll_sources")
+        )
     page = (public_root / "indicateurs" / "marne-gournay.html").read_text()
     assert "Hauteur de la Marne à Gournay" in page and "2,10 m" in page and "<svg" in page
     assert "Veille" in page and "<script" not in page and "style=" not in page
@@ -45,7 +48,9 @@ def test_public_page_regenerated_on_new_value(marne, public_root, django_capture
     assert "marne-gournay.html" in index
     with django_capture_on_commit_callbacks(execute=True):
         do_ingest_points(
-            points(marne.series, [3.4], start=timezone.now() - timedelta(minutes=1)), source="test"
+            points(marne.series, [3.4], start=timezone.now() - timedelta(minutes=1)),
+            source="test",
+            actor=SystemActor("poll_sources"),
         )
     assert "3,40 m" in (public_root / "indicateurs" / "marne-gournay.html").read_text()
 
@@ -59,7 +64,7 @@ def test_private_indicator_not_published(territory, public_root):
         series="x:1",
         commune="92063",
         public=False,
-        actor=None,
+        actor=SystemActor("cli"),
     )
     write_indicator_pages()
     assert not (public_root / "indicateurs" / f"{hidden.key}.html").exists()
@@ -70,11 +75,13 @@ def test_public_page_says_when_the_source_is_late(marne, public_root, django_cap
 
     with django_capture_on_commit_callbacks(execute=True):
         do_ingest_points(
-            points(marne.series, [1.5], start=timezone.now() - timedelta(minutes=5)), source="test"
+            points(marne.series, [1.5], start=timezone.now() - timedelta(minutes=5)),
+            source="test",
+            actor=SystemActor("poll_sources"),
         )
     page = public_root / "indicateurs" / "marne-gournay.html"
     assert "valeur est ancienne" not in page.read_text()
     with django_capture_on_commit_callbacks(execute=True):
-        do_check_staleness(now=timezone.now() + timedelta(hours=3))
+        do_check_staleness(now=timezone.now() + timedelta(hours=3), actor=SystemActor("monitoring"))
     # The page is rendered with the real clock; the state says stale.
     assert "valeur est ancienne" in page.read_text()

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.crossing.models import SavedCrossing
 from beffroi.monitoring.actions import do_save_indicator
 from beffroi.monitoring.derived import sync_derived
@@ -29,7 +30,7 @@ def _indicator(key: str, series: str):
         series=series,
         commune="94052",
         thresholds=LEVELS,
-        actor=None,
+        actor=SystemActor("cli"),
     )
 
 
@@ -80,7 +81,12 @@ def test_a_dataset_column_becomes_a_dated_series_filtered_by_another_column(terr
         }
     )
     do_store_dataframe_dataset(
-        "incidence-dep", table, title="Taux d'incidence", origin="https://www.data.gouv.fr/", licence="LO 2.0"
+        "incidence-dep",
+        table,
+        title="Taux d'incidence",
+        origin="https://www.data.gouv.fr/",
+        licence="LO 2.0",
+        actor=SystemActor("cli"),
     )
     series = "dataset:incidence-dep:tx_incid:jour?dep=94"
     indicator = _indicator("incidence-94", series)
@@ -113,6 +119,7 @@ def test_a_broken_series_is_reported_and_does_not_stop_the_others(territory, ser
         title="t",
         origin="test",
         licence="",
+        actor=SystemActor("cli"),
     )
     _indicator("broken", series)
     _indicator("fine", "dataset:incidence-dep:tx_incid:jour")

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring.actions import do_ingest_points
 from beffroi.monitoring.selectors import forecast_exposure
 
@@ -35,7 +36,7 @@ def test_zone_reached_at_the_forecast_peak(marne, make_user, fake_scenario):
     marne.zones_dataset = "flood-zones-marne"
     marne.save()
     now = timezone.now()
-    do_ingest_points(points(marne.series, [3.5]), source="t")
+    do_ingest_points(points(marne.series, [3.5]), source="t", actor=SystemActor("poll_sources"))
     do_ingest_points(
         points(
             marne.series,
@@ -45,6 +46,7 @@ def test_zone_reached_at_the_forecast_peak(marne, make_user, fake_scenario):
             kind="forecast",
         ),
         source="t",
+        actor=SystemActor("poll_sources"),
     )
     result = forecast_exposure(marne, make_user("cellule_crise"))
     assert fake_scenario == ["flood-zones-marne"]
@@ -58,7 +60,7 @@ def test_no_zone_below_the_first_level_and_no_link(marne, make_user, fake_scenar
     marne.zones_dataset = "flood-zones-marne"
     marne.save()
     do_ingest_points(
-        points(marne.series, [2.0, 2.01, 2.0, 2.02, 2.01]), source="t"
+        points(marne.series, [2.0, 2.01, 2.0, 2.02, 2.01]), source="t", actor=SystemActor("poll_sources")
     )  # flat trend, no forecast
     result = forecast_exposure(marne, user)
     assert (

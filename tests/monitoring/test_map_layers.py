@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring.actions import do_ingest_points
 
 crossing_demo = pytest.importorskip("beffroi.crossing.demo")
@@ -28,7 +29,9 @@ def demo_marne(territory):
 
 def _observe(indicator, value):
     do_ingest_points(
-        [{"series": indicator.series, "at": timezone.now(), "value": value, "unit": "m"}], source="t"
+        [{"series": indicator.series, "at": timezone.now(), "value": value, "unit": "m"}],
+        source="t",
+        actor=SystemActor("poll_sources"),
     )
 
 

@@ -26,16 +26,17 @@ from django.contrib.sessions.backends.db import SessionStore
 from beffroi.territory.actions import do_add_communes
 from beffroi.accounts.actions import do_create_user, do_create_token
 from beffroi.monitoring.actions import do_save_indicator
-do_add_communes(["94052"], actor=None)
-user = do_create_user("veilleur", role="cellule_crise", communes=["94052"], password="x" * 16, actor=None,
-                      validate=False)
+from beffroi.core.actors import SystemActor
+do_add_communes(["94052"], actor=SystemActor("cli"))
+user = do_create_user("veilleur", role="cellule_crise", communes=["94052"], password="x" * 16,
+                      actor=SystemActor("cli"), validate=False)
 do_save_indicator(key="marne", label="Marne", unit="m", source="test", series="hubeau:F664000104:H",
-                  commune="94052", actor=None,
+                  commune="94052", actor=SystemActor("cli"),
                   thresholds=[{"level": 1, "name": "veille", "label": "Veille", "value": 2.0}])
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 s[HASH_SESSION_KEY] = user.get_session_auth_hash(); s.create()
-print(json.dumps({"session": s.session_key, "token": do_create_token(user, "t", actor=None)}))
+print(json.dumps({"session": s.session_key, "token": do_create_token(user, "t", actor=SystemActor("cli"))}))
 """
 
 

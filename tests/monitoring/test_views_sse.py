@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring import actions
 from beffroi.monitoring.models import Proposal
 
@@ -16,7 +17,7 @@ from .conftest import points, run_async
 
 
 def test_dashboard_renders_for_a_reader_without_decision_buttons(client_for, marne):
-    actions.do_ingest_points(points(marne.series, [2.2, 3.3]), source="t")
+    actions.do_ingest_points(points(marne.series, [2.2, 3.3]), source="t", actor=SystemActor("poll_sources"))
     client = client_for("lecteur")
     page = client.get("/veille/")
     assert page.status_code == 200
@@ -26,7 +27,7 @@ def test_dashboard_renders_for_a_reader_without_decision_buttons(client_for, mar
 
 
 def test_cell_member_accepts_and_dismisses_from_the_page(client_for, marne):
-    actions.do_ingest_points(points(marne.series, [3.3]), source="t")
+    actions.do_ingest_points(points(marne.series, [3.3]), source="t", actor=SystemActor("poll_sources"))
     client = client_for("cellule_crise")
     html = client.get("/veille/").content.decode()
     assert "Accepter" in html and "Écarter" in html
@@ -85,7 +86,9 @@ def test_sse_receives_an_ingested_observation_live(make_user, marne):
         response = await client.get("/live/", {"topics": "monitoring"})
         reader = asyncio.ensure_future(_frames(response, 1))
         await asyncio.sleep(0.2)
-        await sync_to_async(actions.do_ingest_points)(points(marne.series, [1.23]), source="t")
+        await sync_to_async(actions.do_ingest_points)(
+            points(marne.series, [1.23]), source="t", actor=SystemActor("poll_sources")
+        )
         return await reader
 
     got = run_async(scenario())
@@ -95,19 +98,26 @@ def test_sse_receives_an_ingested_observation_live(make_user, marne):
 def test_crisis_layer_on_the_monitoring_map(client_for, marne):
     crisis_actions = pytest.importorskip("beffroi.crisis.actions")
     crisis = crisis_actions.do_open_crisis(
-        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Crue de la Marne", actor=None
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=True,
+        title="Crue de la Marne",
+        actor=SystemActor("cli"),
     )
     crisis_actions.do_append_entry(
         crisis,
         text="Cave inondée rue des Bords",
         category="info",
         source="terrain",
-        actor=None,
+        actor=SystemActor("exercise 1"),
         lat=48.84,
         lon=2.48,
         location_label="rue des Bords",
     )
-    crisis_actions.do_append_entry(crisis, text="Sans lieu", category="info", source="terrain", actor=None)
+    crisis_actions.do_append_entry(
+        crisis, text="Sans lieu", category="info", source="terrain", actor=SystemActor("exercise 1")
+    )
     data = client_for("cellule_crise").get("/veille/crise.json").json()
     assert [e["text"] for e in data["entries"]] == ["Cave inondée rue des Bords"]
     assert data["entries"][0]["exercise"] is True and data["crises"][0]["title"] == "Crue de la Marne"

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.registry import crypto
 
 
@@ -26,7 +27,12 @@ def nominate(make_user):
         agent = user or make_user("agent_ccas", list(communes), totp=True)
         for commune in communes:
             do_nominate(
-                agent, commune, decision_date=date(2026, 1, 5), signer="Le maire", scope=scope, actor=None
+                agent,
+                commune,
+                decision_date=date(2026, 1, 5),
+                signer="Le maire",
+                scope=scope,
+                actor=SystemActor("cli"),
             )
         return agent
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from beffroi.core.actors import SystemActor
 from beffroi.registry import access, outreach, routes
 from beffroi.registry.importer import import_file
 from beffroi.registry.models import AccessLog, Campaign, Person, VisitRoute
@@ -36,7 +37,7 @@ DPO = {"maire", "administrateur"}
 
 @pytest.fixture
 def world(territory, nominate, make_user):
-    import_file(FIXTURES / "registre-ccas-geo.csv", "92063", actor=None)
+    import_file(FIXTURES / "registre-ccas-geo.csv", "92063", actor=SystemActor("cli"))
     agent = verified(nominate())
     caller = nominate(scope="caller")
     campaign = outreach.do_start_campaign(

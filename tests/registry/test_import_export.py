@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from beffroi.cli import main as cli
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.registry import access, exports
 from beffroi.registry.importer import import_file
@@ -34,7 +35,7 @@ SECRETS = [
 
 
 def test_import_csv_is_validated_and_encrypted(territory):
-    report = import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
+    report = import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"))
     assert report.imported == 3
     assert report.ignored_columns == ["Observations"]  # a free-text health column is never stored
     assert Person.objects.count() == 3
@@ -44,7 +45,7 @@ def test_import_csv_is_validated_and_encrypted(territory):
 
 def test_import_errors_name_line_and_column_and_nothing_is_kept(territory):
     with pytest.raises(UserError) as exc:
-        import_file(FIXTURES / "registre-erreurs.csv", "92063", actor=None)
+        import_file(FIXTURES / "registre-erreurs.csv", "92063", actor=SystemActor("cli"))
     where = {(p.line, p.field) for p in exc.value.problems}
     assert (3, "Date de naissance") in where
     assert (4, "Téléphone") in where and (4, "Qualité") in where
@@ -76,9 +77,12 @@ def test_xlsx_with_mapping(territory, tmp_path):
     path = tmp_path / "registre.xlsx"
     book.save(path)
     with pytest.raises(UserError):
-        import_file(path, "92063", actor=None)
+        import_file(path, "92063", actor=SystemActor("cli"))
     report = import_file(
-        path, "92063", actor=None, mapping=["NOM USAGE=last_name", "Né(e) le=birth_date", "Tél. fixe=phone"]
+        path,
+        "92063",
+        actor=SystemActor("cli"),
+        mapping=["NOM USAGE=last_name", "Né(e) le=birth_date", "Tél. fixe=phone"],
     )
     assert report.imported == 1
 
@@ -99,9 +103,15 @@ def test_addresses_are_matched_against_the_address_layer(territory):
         }
     )
     do_store_dataframe_dataset(
-        "ban-92063", table, title="BAN test", origin="test", licence="Licence Ouverte", synthetic=True
+        "ban-92063",
+        table,
+        title="BAN test",
+        origin="test",
+        licence="Licence Ouverte",
+        synthetic=True,
+        actor=SystemActor("cli"),
     )
-    report = import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None, dry_run=True)
+    report = import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"), dry_run=True)
     assert report.address_layer == "ban-92063"
     assert report.addresses_located == 2 and report.addresses_not_found == [4]
 
@@ -118,7 +128,7 @@ def _database_bytes(tmp_path) -> bytes:
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite file check")
 @pytest.mark.django_db(transaction=True)
 def test_no_imported_name_phone_or_street_in_the_sqlite_file(territory, tmp_path):
-    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
+    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"))
     blob = _database_bytes(tmp_path)
     assert b"92063" in blob  # the check can find clear text: the commune code is there
     for secret in SECRETS:
@@ -132,7 +142,7 @@ def test_no_imported_name_phone_or_street_in_the_sqlite_file(territory, tmp_path
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_no_imported_name_phone_or_street_in_a_pg_dump(territory):
-    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
+    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"))
     db = connection.settings_dict
     env = {"PGPASSWORD": db.get("PASSWORD") or ""}
     cmd = [
@@ -154,7 +164,7 @@ def test_no_imported_name_phone_or_street_in_a_pg_dump(territory):
 
 
 def test_prefect_export_is_sealed_field_filtered_and_logged(agent, territory):
-    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
+    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"))
     name, sealed = exports.do_export_prefect(
         "92063",
         fields=["last_name", "phone"],
@@ -174,7 +184,7 @@ def test_prefect_export_is_sealed_field_filtered_and_logged(agent, territory):
 
 
 def test_cli_export_and_open(territory, tmp_path, capsys):
-    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
+    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"))
     secret = tmp_path / "pass.txt"
     secret.write_text("correct horse battery")
     out = tmp_path / "export.bfrseal"
@@ -203,7 +213,7 @@ def test_cli_export_and_open(territory, tmp_path, capsys):
 
 
 def test_subject_access_export_holds_only_that_record(agent, territory):
-    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=None)
+    import_file(FIXTURES / "registre-ccas.csv", "92063", actor=SystemActor("cli"))
     people = list(Person.objects.all())
     name, body = exports.do_subject_access_export(
         people[0].public_id, reason="demande d'accès", actor=verified(agent)

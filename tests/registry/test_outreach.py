@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.registry import access, actions, outreach, routes
 from beffroi.registry.models import CallAssignment, Visit, VisitRoute
 from beffroi.registry.models.people import Source
@@ -116,7 +117,12 @@ def test_progress_is_published_as_counts_and_summary_reaches_the_main_courante(a
     # Sent at once rather than after the commit, so the test sees each event.
     monkeypatch.setattr(live, "publish", lambda topic, event, data: published.append((topic, event, data)))
     crisis = do_open_crisis(
-        hazard="canicule", communes=["92063"], level=2, exercise=True, title="Canicule test", actor=None
+        hazard="canicule",
+        communes=["92063"],
+        level=2,
+        exercise=True,
+        title="Canicule test",
+        actor=SystemActor("cli"),
     )
     campaign = outreach.do_start_campaign(
         "92063", hazard="canicule", callers=[agent], actor=agent, crisis_id=str(crisis.pk)

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.core.models import AuditEvent
 from beffroi.registry import access, actions, crypto
@@ -125,7 +126,7 @@ def test_key_rotation_re_encrypts_every_row(settings, agent, person_raw, registr
     old_id = Person.objects.get().key_id
     new_key = crypto.generate_key()
     settings.REGISTRY_KEY = f"{new_key},{registry_key}"
-    result = actions.do_rotate_key()
+    result = actions.do_rotate_key(actor=SystemActor("cli"))
     assert result["re_encrypted"] == 1
     stored = Person.objects.get()
     assert stored.key_id != old_id and stored.key_id == crypto.key_id_of(crypto._decode_key(new_key, "t"))

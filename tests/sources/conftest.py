@@ -1,5 +1,7 @@
 import pytest
 
+from beffroi.core.actors import SystemActor
+
 
 @pytest.fixture(autouse=True)
 def datasets_dir(settings, tmp_path):
@@ -27,6 +29,6 @@ def make_source(db):
     def make(kind, name=None, **config):
         config.setdefault("backoff", "0.01")
         config.setdefault("timeout", "2")
-        return do_add_source(name or kind, kind, config=config, actor=None)
+        return do_add_source(name or kind, kind, config=config, actor=SystemActor("cli"))
 
     return make

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.sources.imports import import_file
 from beffroi.sources.models import Dataset
@@ -25,7 +26,7 @@ def test_bad_input_is_refused_with_its_reason_and_nothing_is_kept(name, monkeypa
         monkeypatch.setenv(key, value)
     schema = BAD / case["schema"] if "schema" in case else None
     with pytest.raises(UserError) as err:
-        import_file(BAD / name, "bad", schema_path=schema)
+        import_file(BAD / name, "bad", schema_path=schema, actor=SystemActor("cli"))
     text = str(err.value)
     assert case["expect"] in text, text
     assert "Traceback" not in text

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.sources import selectors
 from beffroi.sources.actions import do_record_run, do_store_dataframe_dataset
@@ -20,7 +21,12 @@ def _table(n=3):
 
 def test_stored_dataframe_is_readable_through_the_contract(datasets_dir):
     do_store_dataframe_dataset(
-        "pop", _table(), title="Population", origin="https://insee.fr/x", licence="Licence Ouverte 2.0"
+        "pop",
+        _table(),
+        title="Population",
+        origin="https://insee.fr/x",
+        licence="Licence Ouverte 2.0",
+        actor=SystemActor("cli"),
     )
     info = selectors.get_dataset("pop")
     assert info.row_count == 3
@@ -33,10 +39,14 @@ def test_stored_dataframe_is_readable_through_the_contract(datasets_dir):
 
 def test_storing_again_replaces_the_file_and_removes_the_old_one(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        do_store_dataframe_dataset("pop", _table(3), title="P", origin="o", licence="l")
+        do_store_dataframe_dataset(
+            "pop", _table(3), title="P", origin="o", licence="l", actor=SystemActor("cli")
+        )
     first = selectors.get_dataset("pop").parquet_path
     with django_capture_on_commit_callbacks(execute=True):
-        do_store_dataframe_dataset("pop", _table(5), title="P", origin="o", licence="l", synthetic=True)
+        do_store_dataframe_dataset(
+            "pop", _table(5), title="P", origin="o", licence="l", synthetic=True, actor=SystemActor("cli")
+        )
     info = selectors.get_dataset("pop")
     assert info.row_count == 5 and info.synthetic
     assert not first.exists() and info.parquet_path.exists()
@@ -44,13 +54,17 @@ def test_storing_again_replaces_the_file_and_removes_the_old_one(django_capture_
 
 def test_geometry_column_must_exist():
     with pytest.raises(UserError):
-        do_store_dataframe_dataset("g", _table(), title="", origin="", licence="", geometry_column="geom")
+        do_store_dataframe_dataset(
+            "g", _table(), title="", origin="", licence="", geometry_column="geom", actor=SystemActor("cli")
+        )
     assert selectors.get_dataset("g") is None
 
 
 def test_bad_name_is_refused():
     with pytest.raises(UserError):
-        do_store_dataframe_dataset("../etc", _table(), title="", origin="", licence="")
+        do_store_dataframe_dataset(
+            "../etc", _table(), title="", origin="", licence="", actor=SystemActor("cli")
+        )
 
 
 def test_reader_cannot_store_but_crisis_cell_can(make_user):
@@ -78,11 +92,15 @@ def test_freshness_against_the_expected_period(age_hours, failing, expected):
 
 def test_failed_runs_back_off_and_mark_the_source_failing():
     src = Source.objects.create(name="s", kind="hubeau", period_seconds=600)
-    do_record_run(src, status="failed", started_at=timezone.now(), error="no network")
-    do_record_run(src, status="failed", started_at=timezone.now(), error="no network")
+    do_record_run(
+        src, status="failed", started_at=timezone.now(), error="no network", actor=SystemActor("poll_sources")
+    )
+    do_record_run(
+        src, status="failed", started_at=timezone.now(), error="no network", actor=SystemActor("poll_sources")
+    )
     src.refresh_from_db()
     assert src.freshness == Freshness.FAILING and src.last_error == "no network"
     assert src.next_run_at - src.last_run_at >= timedelta(seconds=1200)
-    do_record_run(src, status="ok", started_at=timezone.now(), rows=4)
+    do_record_run(src, status="ok", started_at=timezone.now(), rows=4, actor=SystemActor("poll_sources"))
     src.refresh_from_db()
     assert src.freshness == Freshness.FRESH and src.consecutive_failures == 0

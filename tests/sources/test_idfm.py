@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.sources import selectors
 from beffroi.sources.actions import do_add_source
@@ -33,7 +34,7 @@ def key(monkeypatch):
 def test_disruptions_are_stored_one_row_per_message_with_french_text(server, make_source, key):
     server.route("/general-message", "idfm/general_message.json")
     src = make_source("idfm", name="perturbations", base_url=server.url)
-    run = run_source(src)
+    run = run_source(src, actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.OK, run.error
     assert len(server.requests) == 1 and server.requests[0][2] == {}  # whole network, no filter
     assert headers_of(server.requests[0])["apikey"] == "pr1m-t0ken"
@@ -71,7 +72,10 @@ def test_one_request_per_line_and_a_message_about_two_lines_is_kept_once(server,
     server.route(
         "/general-message", "idfm/general_message_line_b.json", query={"LineRef": "STIF:Line::C01743:"}
     )
-    run = run_source(make_source("idfm", name="rer", lines="C01742,IDFM:C01743", base_url=server.url))
+    run = run_source(
+        make_source("idfm", name="rer", lines="C01742,IDFM:C01743", base_url=server.url),
+        actor=SystemActor("poll_sources"),
+    )
     assert run.status == Run.Status.OK, run.error
     assert [q[2]["LineRef"] for q in server.requests] == ["STIF:Line::C01742:", "STIF:Line::C01743:"]
     data = rows("rer")
@@ -84,8 +88,8 @@ def test_empty_delivery_is_a_normal_run_that_clears_ended_disruptions(server, ma
     server.route("/general-message", "idfm/general_message.json", times=1)
     server.route("/general-message", "idfm/general_message_empty.json")
     src = make_source("idfm", name="perturbations", base_url=server.url)
-    assert run_source(src).rows == 3
-    run = run_source(src)
+    assert run_source(src, actor=SystemActor("poll_sources")).rows == 3
+    run = run_source(src, actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.OK and run.rows == 0 and run.error == ""
     assert rows("perturbations") == [] and selectors.get_dataset("perturbations").row_count == 0
 
@@ -107,7 +111,7 @@ def test_stop_monitoring_stores_next_departures(server, make_source, key):
         stops="41178,STIF:StopPoint:Q:99999999:",
         base_url=server.url,
     )
-    run = run_source(src)
+    run = run_source(src, actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.OK, run.error
     assert [q[2]["MonitoringRef"] for q in server.requests] == [
         "STIF:StopPoint:Q:41178:",
@@ -139,7 +143,8 @@ def test_stop_monitoring_keeps_only_the_configured_lines(server, make_source, ke
     run = run_source(
         make_source(
             "idfm", name="p", mode="stop-monitoring", stops="41178", lines="C01258", base_url=server.url
-        )
+        ),
+        actor=SystemActor("poll_sources"),
     )
     assert run.status == Run.Status.OK, run.error
     assert [r["line_ref"] for r in rows("p")] == ["STIF:Line::C01258:"]
@@ -148,7 +153,8 @@ def test_stop_monitoring_keeps_only_the_configured_lines(server, make_source, ke
 def test_stop_monitoring_fails_when_every_stop_is_refused(server, make_source, key):
     server.route("/stop-monitoring", "idfm/stop_monitoring_unknown.json")
     run = run_source(
-        make_source("idfm", name="p", mode="stop-monitoring", stops="99999999", base_url=server.url)
+        make_source("idfm", name="p", mode="stop-monitoring", stops="99999999", base_url=server.url),
+        actor=SystemActor("poll_sources"),
     )
     assert run.status == Run.Status.FAILED
     assert run.error.startswith("IDFM PRIM stop-monitoring") and "est inconnu" in run.error
@@ -160,7 +166,9 @@ def test_stop_monitoring_fails_when_every_stop_is_refused(server, make_source, k
 def test_missing_key_makes_no_request_and_names_the_variable(server, make_source, monkeypatch):
     monkeypatch.delenv("BEFFROI_PRIM_API_KEY", raising=False)
     server.route("/general-message", "idfm/general_message.json")
-    run = run_source(make_source("idfm", name="perturbations", base_url=server.url))
+    run = run_source(
+        make_source("idfm", name="perturbations", base_url=server.url), actor=SystemActor("poll_sources")
+    )
     assert run.status == Run.Status.FAILED
     assert "BEFFROI_PRIM_API_KEY" in run.error and "prim.iledefrance-mobilites.fr" in run.error
     assert server.requests == []
@@ -169,7 +177,9 @@ def test_missing_key_makes_no_request_and_names_the_variable(server, make_source
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_key_names_the_variable(server, make_source, key, status):
     server.route("/general-message", "idfm/error_401.json", status=status)
-    run = run_source(make_source("idfm", name="perturbations", base_url=server.url))
+    run = run_source(
+        make_source("idfm", name="perturbations", base_url=server.url), actor=SystemActor("poll_sources")
+    )
     assert run.status == Run.Status.FAILED
     assert f"HTTP {status}" in run.error and "BEFFROI_PRIM_API_KEY" in run.error
     assert len(server.requests) == 1, "a refused key is not retried"
@@ -177,7 +187,10 @@ def test_refused_key_names_the_variable(server, make_source, key, status):
 
 def test_quota_exceeded_says_so(server, make_source, key):
     server.route("/general-message", "idfm/error_429.json", status=429)
-    run = run_source(make_source("idfm", name="perturbations", retries="2", base_url=server.url))
+    run = run_source(
+        make_source("idfm", name="perturbations", retries="2", base_url=server.url),
+        actor=SystemActor("poll_sources"),
+    )
     assert run.status == Run.Status.FAILED
     assert "quota exceeded (HTTP 429)" in run.error and "--period" in run.error
     assert run.error.startswith("IDFM PRIM general-message")
@@ -185,7 +198,9 @@ def test_quota_exceeded_says_so(server, make_source, key):
 
 def test_malformed_json_is_a_clear_error_naming_the_source(server, make_source, key):
     server.route("/general-message", "idfm/malformed.json")
-    run = run_source(make_source("idfm", name="perturbations", base_url=server.url))
+    run = run_source(
+        make_source("idfm", name="perturbations", base_url=server.url), actor=SystemActor("poll_sources")
+    )
     assert run.status == Run.Status.FAILED
     assert run.error.startswith("IDFM PRIM general-message:") and "not valid JSON" in run.error
     assert "Traceback" not in run.error and run.payloads, "the bad payload is kept for replay"
@@ -205,7 +220,9 @@ def test_unexpected_shape_is_a_clear_error(server, make_source, key, body, expec
         server.route("/general-message", f"idfm/{body}")
     else:
         server.route("/general-message", body=body)
-    run = run_source(make_source("idfm", name="perturbations", base_url=server.url))
+    run = run_source(
+        make_source("idfm", name="perturbations", base_url=server.url), actor=SystemActor("poll_sources")
+    )
     assert run.status == Run.Status.FAILED
     assert run.error.startswith("IDFM PRIM general-message") and expected in run.error
 
@@ -213,7 +230,7 @@ def test_unexpected_shape_is_a_clear_error(server, make_source, key, body, expec
 def test_http_error_fails_the_run_with_the_status(server, make_source, key):
     server.route("/general-message", body=b"<html>Bad Gateway</html>", status=502)
     src = make_source("idfm", name="perturbations", retries="2", base_url=server.url)
-    run = run_source(src)
+    run = run_source(src, actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.FAILED
     assert run.error.startswith("IDFM PRIM general-message: HTTP 502") and len(server.requests) == 2
     src.refresh_from_db()
@@ -225,10 +242,10 @@ def test_http_error_fails_the_run_with_the_status(server, make_source, key):
 
 def test_options_are_checked_when_the_source_is_added():
     with pytest.raises(UserError, match="mode must be"):
-        do_add_source("x", "idfm", config={"mode": "estimated-timetable"}, actor=None)
+        do_add_source("x", "idfm", config={"mode": "estimated-timetable"}, actor=SystemActor("cli"))
     with pytest.raises(UserError, match="needs stops"):
-        do_add_source("x", "idfm", config={"mode": "stop-monitoring"}, actor=None)
-    src = do_add_source("x", "idfm", config={"LineRef": "STIF:Line::C01742:"}, actor=None)
+        do_add_source("x", "idfm", config={"mode": "stop-monitoring"}, actor=SystemActor("cli"))
+    src = do_add_source("x", "idfm", config={"LineRef": "STIF:Line::C01742:"}, actor=SystemActor("cli"))
     assert src.config == {"lines": "STIF:Line::C01742:", "mode": "general-message"}
     assert src.origin == "https://prim.iledefrance-mobilites.fr/marketplace"
     assert src.title.startswith("IDFM — perturbations")
@@ -237,7 +254,7 @@ def test_options_are_checked_when_the_source_is_added():
 def test_base_url_from_the_environment(server, make_source, key, monkeypatch):
     monkeypatch.setenv("BEFFROI_IDFM_URL", server.url)
     server.route("/general-message", "idfm/general_message_empty.json")
-    run = run_source(make_source("idfm", name="perturbations"))
+    run = run_source(make_source("idfm", name="perturbations"), actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.OK, run.error
 
 

@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from beffroi.cli import main as beffroi
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.sources import selectors
 from beffroi.sources.exports import dataset_csv, neutralise, to_csv
@@ -34,7 +35,7 @@ def test_french_csv_is_read_whatever_its_encoding(tmp_path, encoding):
     path.write_bytes(
         FRENCH.replace("Église", "Église – œuvre" if encoding == "cp1252" else "Église").encode(encoding)
     )
-    dataset, staged = import_file(path, "communes")
+    dataset, staged = import_file(path, "communes", actor=SystemActor("cli"))
     rows = _rows("communes")
     assert dataset.row_count == 3
     assert rows[0]["commune"] == "Rueil-Malmaison" and rows[1]["remarque"].startswith("Église")
@@ -53,7 +54,7 @@ def test_french_csv_is_read_whatever_its_encoding(tmp_path, encoding):
 def test_other_separators_are_detected(tmp_path, sep):
     path = tmp_path / "t.csv"
     path.write_text(f'nom{sep}valeur{sep}quand\n"a{sep}b"{sep}1.5{sep}2024-01-02\nc{sep}2{sep}2024-02-03\n')
-    _, staged = import_file(path, "t")
+    _, staged = import_file(path, "t", actor=SystemActor("cli"))
     rows = _rows("t")
     assert staged.separator == sep
     assert rows[0] == {"nom": f"a{sep}b", "valeur": 1.5, "quand": date(2024, 1, 2)}
@@ -62,7 +63,7 @@ def test_other_separators_are_detected(tmp_path, sep):
 def test_a_column_with_one_odd_value_stays_text(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a;b\n" + "".join(f"{i};{i}\n" for i in range(3000)) + "x;3000\n")
-    _, staged = import_file(path, "t")
+    _, staged = import_file(path, "t", actor=SystemActor("cli"))
     assert staged.types == {"a": "string", "b": "integer"}
 
 
@@ -82,7 +83,7 @@ def test_table_schema_gives_the_types(tmp_path):
     (tmp_path / "d.csv").write_text(
         "code;montant;jour;ouvert\n0042;12,5;01/02/2024;oui\n0043;3;02/02/2024;non\n"
     )
-    import_file(tmp_path / "d.csv", "d", schema_path=tmp_path / "s.json")
+    import_file(tmp_path / "d.csv", "d", schema_path=tmp_path / "s.json", actor=SystemActor("cli"))
     assert _rows("d")[0] == {"code": "0042", "montant": 12.5, "jour": date(2024, 2, 1), "ouvert": True}
 
 
@@ -95,7 +96,7 @@ def test_xlsx_first_sheet_is_imported(tmp_path):
     ws.append(["Gymnase", 120, date(2020, 5, 1)])
     ws.append(["École", 80.5, date(2019, 9, 2)])
     wb.save(tmp_path / "lieux.xlsx")
-    dataset, staged = import_file(tmp_path / "lieux.xlsx", "lieux")
+    dataset, staged = import_file(tmp_path / "lieux.xlsx", "lieux", actor=SystemActor("cli"))
     assert dataset.row_count == 2
     assert _rows("lieux")[1]["Établissement"] == "École"
     assert staged.types["Capacité"] == "double"
@@ -122,7 +123,7 @@ def test_geojson_in_lambert93_is_reprojected_to_wgs84(tmp_path):
             "urn:ogc:def:crs:EPSG::2154",
         )
     )
-    dataset, _ = import_file(path, "mairie")
+    dataset, _ = import_file(path, "mairie", actor=SystemActor("cli"))
     info = selectors.get_dataset("mairie")
     assert info.geometry_column == "geometry"
     point = shapely.from_wkb(_rows("mairie")[0]["geometry"])
@@ -137,8 +138,8 @@ def test_invalid_geometry_is_repaired_only_when_asked(tmp_path):
     path = tmp_path / "zone.geojson"
     path.write_text(_fc([{"type": "Feature", "properties": {}, "geometry": bowtie}]))
     with pytest.raises(UserError, match="--repair"):
-        import_file(path, "zone")
-    _, staged = import_file(path, "zone", repair=True)
+        import_file(path, "zone", actor=SystemActor("cli"))
+    _, staged = import_file(path, "zone", repair=True, actor=SystemActor("cli"))
     assert "1 geometry(ies) repaired" in staged.notes
     assert shapely.from_wkb(_rows("zone")[0]["geometry"]).is_valid
 
@@ -155,7 +156,7 @@ def _gdal_write(path, driver):
 
 def test_geopackage_in_lambert93_is_imported(tmp_path):
     _gdal_write(tmp_path / "zones.gpkg", "GPKG")
-    _, staged = import_file(tmp_path / "zones.gpkg", "zones")
+    _, staged = import_file(tmp_path / "zones.gpkg", "zones", actor=SystemActor("cli"))
     assert "reprojected from EPSG:2154" in staged.notes
     row = _rows("zones")[0]
     assert row["nom"] == "Nogent" and 2.3 < shapely.from_wkb(row["geometry"]).x < 2.6
@@ -168,25 +169,25 @@ def test_zipped_shapefile_is_imported(tmp_path):
     with zipfile.ZipFile(tmp_path / "zones.zip", "w") as z:
         for f in folder.iterdir():
             z.write(f, f.name)
-    dataset, _ = import_file(tmp_path / "zones.zip", "zones")
+    dataset, _ = import_file(tmp_path / "zones.zip", "zones", actor=SystemActor("cli"))
     assert dataset.row_count == 1 and _rows("zones")[0]["nom"] == "Nogent"
 
 
 def test_replace_keeps_the_old_dataset_when_the_new_file_is_bad(tmp_path):
     good = tmp_path / "a.csv"
     good.write_text("a;b\n1;2\n")
-    import_file(good, "a")
+    import_file(good, "a", actor=SystemActor("cli"))
     bad = tmp_path / "b.csv"
     bad.write_text("a;b\n1;2;3\n")
     with pytest.raises(UserError):
-        import_file(bad, "a", replace=True)
+        import_file(bad, "a", replace=True, actor=SystemActor("cli"))
     assert _rows("a") == [{"a": 1, "b": 2}]
 
 
 def test_a_crash_while_registering_keeps_the_catalogue_unchanged(tmp_path, monkeypatch, datasets_dir):
     path = tmp_path / "a.csv"
     path.write_text("a;b\n1;2\n")
-    import_file(path, "a")
+    import_file(path, "a", actor=SystemActor("cli"))
     before = selectors.get_dataset("a").parquet_path
 
     def boom(*args, **kwargs):
@@ -195,7 +196,7 @@ def test_a_crash_while_registering_keeps_the_catalogue_unchanged(tmp_path, monke
     monkeypatch.setattr("beffroi.sources.actions.record", boom)
     path.write_text("a;b\n5;6\n7;8\n")
     with pytest.raises(RuntimeError):
-        import_file(path, "a", replace=True)
+        import_file(path, "a", replace=True, actor=SystemActor("cli"))
     info = selectors.get_dataset("a")
     assert info.parquet_path == before and info.row_count == 1
     assert sorted(p.name for p in (datasets_dir / "a").iterdir()) == [before.name]
@@ -216,7 +217,7 @@ def test_cli_import_exit_codes(tmp_path, capsys):
 def test_cli_list_and_show(tmp_path, capsys):
     path = tmp_path / "a.csv"
     path.write_text("a;b\n1;2\n")
-    import_file(path, "a", licence="Licence Ouverte 2.0")
+    import_file(path, "a", licence="Licence Ouverte 2.0", actor=SystemActor("cli"))
     assert beffroi(["sources", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed["datasets"][0]["licence"] == "Licence Ouverte 2.0"
@@ -238,7 +239,7 @@ def test_exports_neutralise_formulas(tmp_path):
     assert to_csv(["a"], [["=1+1"]]).splitlines()[1] == "'=1+1"
     path = tmp_path / "f.csv"
     path.write_text("nom;formule\nx;=cmd|' /C calc'!A0\n")
-    import_file(path, "f")
+    import_file(path, "f", actor=SystemActor("cli"))
     assert "'=cmd" in dataset_csv(selectors.get_dataset("f").parquet_path)
 
 
@@ -256,7 +257,7 @@ def test_a_converted_column_with_a_late_misfit_falls_back_to_text(tmp_path):
     path = tmp_path / "t.csv"
     lines = "".join(f"{i},5;{i}.25;2024-01-0{1 + i % 9}\n" for i in range(2500))
     path.write_text("virgule;point;iso\n" + lines + "7,5;pas un nombre;2024-13-45\n")
-    _, staged = import_file(path, "t")
+    _, staged = import_file(path, "t", actor=SystemActor("cli"))
     assert staged.types == {"virgule": "number_comma", "point": "string", "iso": "string"}
     assert _rows("t")[-1] == {"virgule": 7.5, "point": "pas un nombre", "iso": "2024-13-45"}
 
@@ -274,7 +275,7 @@ def test_gtfs_stops_become_a_layer_with_the_lines_serving_them(tmp_path):
     with zipfile.ZipFile(tmp_path / "gtfs.zip", "w") as z:
         for name, text in feed.items():
             z.writestr(name, text)
-    dataset, staged = import_file(tmp_path / "gtfs.zip", "bus")
+    dataset, staged = import_file(tmp_path / "gtfs.zip", "bus", actor=SystemActor("cli"))
     assert staged.format == "gtfs" and dataset.row_count == 3
     by_id = {r["stop_id"]: r for r in _rows("bus")}
     assert (

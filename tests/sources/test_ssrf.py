@@ -4,6 +4,7 @@ import socket
 
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources.connectors.errors import BlockedURL, NoNetwork
 from beffroi.sources.connectors.http import HttpClient, check_url
 from beffroi.sources.models import Run
@@ -69,6 +70,8 @@ def test_a_redirect_to_a_private_address_is_refused(server, make_source):
     port = server.url.rsplit(":", 1)[1]
     server.route("/InfoVigiCru.jsonld", status=302, headers={"Location": f"http://localhost:{port}/secret"})
     server.route("/secret", body=b"{}")
-    run = run_source(make_source("vigicrues", sections="IF5", base_url=server.url))
+    run = run_source(
+        make_source("vigicrues", sections="IF5", base_url=server.url), actor=SystemActor("poll_sources")
+    )
     assert run.status == Run.Status.FAILED and "non-public address" in run.error
     assert [r[1] for r in server.requests] == ["/InfoVigiCru.jsonld"]

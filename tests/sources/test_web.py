@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources import selectors
 from beffroi.sources.actions import do_add_source, do_store_dataframe_dataset
 from beffroi.sources.models import Source
@@ -23,9 +24,14 @@ def test_catalogue_lists_datasets_and_sources_with_freshness(client_for):
     import pyarrow as pa
 
     do_store_dataframe_dataset(
-        "pop", pa.table({"a": [1]}), title="Population IRIS", origin="https://insee.fr", licence="LO 2.0"
+        "pop",
+        pa.table({"a": [1]}),
+        title="Population IRIS",
+        origin="https://insee.fr",
+        licence="LO 2.0",
+        actor=SystemActor("cli"),
     )
-    src = do_add_source("hub", "hubeau", config={"stations": "F664000104"}, actor=None)
+    src = do_add_source("hub", "hubeau", config={"stations": "F664000104"}, actor=SystemActor("cli"))
     Source.objects.filter(pk=src.pk).update(
         consecutive_failures=2, last_error="no network: cannot resolve hubeau.eaufrance.fr"
     )
@@ -80,7 +86,7 @@ def test_reader_cannot_upload_or_run(client_for):
         client.post(reverse("sources:upload"), {"file": _csv("a;b\n1;2\n"), "dataset": "x"}).status_code
         == 403
     )
-    do_add_source("hub", "hubeau", config={"stations": "X"}, actor=None)
+    do_add_source("hub", "hubeau", config={"stations": "X"}, actor=SystemActor("cli"))
     assert client.post(reverse("sources:run", args=["hub"])).status_code == 403
 
 
@@ -88,7 +94,12 @@ def test_export_neutralises_formulas(client_for):
     import pyarrow as pa
 
     do_store_dataframe_dataset(
-        "f", pa.table({"nom": ['=HYPERLINK("http://evil")', "ok"]}), title="", origin="", licence=""
+        "f",
+        pa.table({"nom": ['=HYPERLINK("http://evil")', "ok"]}),
+        title="",
+        origin="",
+        licence="",
+        actor=SystemActor("cli"),
     )
     response = client_for("lecteur").get(reverse("sources:export", args=["f"]))
     body = b"".join(response.streaming_content).decode()
@@ -98,13 +109,18 @@ def test_export_neutralises_formulas(client_for):
 def test_api_lists_datasets_and_runs_a_source(client_for, server, settings):
     import pyarrow as pa
 
-    do_store_dataframe_dataset("pop", pa.table({"a": [1, 2]}), title="P", origin="o", licence="l")
+    do_store_dataframe_dataset(
+        "pop", pa.table({"a": [1, 2]}), title="P", origin="o", licence="l", actor=SystemActor("cli")
+    )
     reader = client_for("lecteur")
     data = reader.get("/api/sources/datasets").json()
     assert data[0]["name"] == "pop" and data[0]["row_count"] == 2 and data[0]["columns"][0]["name"] == "a"
     server.route("/observations_tr", "hubeau/empty.json")
     do_add_source(
-        "hub", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None
+        "hub",
+        "hubeau",
+        config={"stations": "X", "grandeurs": "H", "base_url": server.url},
+        actor=SystemActor("cli"),
     )
     assert reader.post("/api/sources/sources/hub/run").status_code == 403
     run = client_for("cellule_crise").post("/api/sources/sources/hub/run").json()
@@ -117,9 +133,14 @@ def test_polling_runs_only_due_sources_and_claims_them(server):
 
     server.route("/observations_tr", "hubeau/empty.json")
     due = do_add_source(
-        "due", "hubeau", config={"stations": "X", "grandeurs": "H", "base_url": server.url}, actor=None
+        "due",
+        "hubeau",
+        config={"stations": "X", "grandeurs": "H", "base_url": server.url},
+        actor=SystemActor("cli"),
     )
-    later = do_add_source("later", "hubeau", config={"stations": "X", "base_url": server.url}, actor=None)
+    later = do_add_source(
+        "later", "hubeau", config={"stations": "X", "base_url": server.url}, actor=SystemActor("cli")
+    )
     Source.objects.filter(pk=later.pk).update(next_run_at=timezone.now() + timedelta(hours=1))
     poll_sources.call_local()
     due.refresh_from_db()

@@ -1,5 +1,6 @@
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.core.models import AuditEvent
 from beffroi.territory import reference
@@ -33,7 +34,7 @@ def test_added_communes_carry_boundary_population_and_town_hall(territory):
 @pytest.mark.django_db
 def test_wrong_code_names_it_suggests_matches_and_changes_nothing():
     with pytest.raises(UserError) as caught:
-        do_add_communes(["92033", "92603"], actor=None)
+        do_add_communes(["92033", "92603"], actor=SystemActor("cli"))
     text = str(caught.value)
     assert "'92603'" in text
     assert "Close matches" in text

@@ -16,9 +16,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beffroi.accounts.models import ApiToken, CommuneMembership, hash_token
 from beffroi.accounts.roles import ROLES
+from beffroi.core.actors import Actor
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import require
+from beffroi.core.permissions import allowed_system, require
 
 User = get_user_model()
 
@@ -37,12 +38,11 @@ def do_create_user(
     communes: Iterable[str],
     password: str | None,
     email: str = "",
-    actor,
+    actor: Actor,
     validate: bool = True,
 ):
-    """Create a user with one role in the given communes. ``actor=None`` is the CLI operator."""
-    if actor is not None:
-        require(actor, "auth.add_user")
+    """Create a user with one role in the given communes (also by the CLI operator or the demo)."""
+    require(actor, "auth.add_user", system=("cli", "demo"))
     _check_role(role)
     communes = list(dict.fromkeys(communes))
     from beffroi.territory.selectors import territory_codes
@@ -81,18 +81,18 @@ def do_create_user(
     return user
 
 
-def do_set_password(user, password: str, *, actor) -> None:
-    if actor is not None and actor != user:
-        require(actor, "auth.change_user")
+def do_set_password(user, password: str, *, actor: Actor) -> None:
+    if actor != user:
+        require(actor, "auth.change_user", system=("cli",))
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
         record(actor, "user.set_password", user)
 
 
-def do_create_totp_device(user, *, actor, confirmed: bool = False) -> TOTPDevice:
-    if actor is not None and actor != user:
-        require(actor, "auth.change_user")
+def do_create_totp_device(user, *, actor: Actor, confirmed: bool = False) -> TOTPDevice:
+    if actor != user:
+        require(actor, "auth.change_user", system=("cli",))
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name="totp", confirmed=confirmed)
@@ -100,7 +100,8 @@ def do_create_totp_device(user, *, actor, confirmed: bool = False) -> TOTPDevice
     return device
 
 
-def do_confirm_totp_device(device: TOTPDevice, token: str, *, actor) -> bool:
+def do_confirm_totp_device(device: TOTPDevice, token: str, *, actor: Actor) -> bool:
+    allowed_system(actor, ())  # the user themself proves the code; no system actor does this
     if not device.verify_token(token):
         return False
     with transaction.atomic():
@@ -110,10 +111,9 @@ def do_confirm_totp_device(device: TOTPDevice, token: str, *, actor) -> bool:
     return True
 
 
-def do_create_token(user, name: str, *, actor, days: int | None = 365) -> str:
+def do_create_token(user, name: str, *, actor: Actor, days: int | None = 365) -> str:
     """Create an API token and return the raw value (shown once, stored hashed)."""
-    if actor is not None:
-        require(actor, "accounts.add_apitoken")
+    require(actor, "accounts.add_apitoken", system=("cli", "demo"))
     raw = "bf_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 
 
@@ -48,7 +49,12 @@ def create_user(args) -> int:
     else:
         password = getpass.getpass("Mot de passe : ")
     user = do_create_user(
-        args.username, role=args.role, communes=args.commune, password=password, email=args.email, actor=None
+        args.username,
+        role=args.role,
+        communes=args.commune,
+        password=password,
+        email=args.email,
+        actor=SystemActor("cli"),
     )
     print(f"User {user.username} created ({args.role}; communes: {', '.join(args.commune) or 'all'}).")
     return 0
@@ -62,6 +68,6 @@ def create_token(args) -> int:
     user = get_user_model().objects.filter(username=args.user).first()
     if user is None:
         raise UserError(f"No user named {args.user!r}.")
-    raw = do_create_token(user, args.name, actor=None, days=args.days or None)
+    raw = do_create_token(user, args.name, actor=SystemActor("cli"), days=args.days or None)
     print(raw)
     return 0

@@ -19,25 +19,28 @@ from beffroi.alerts.models import Alert, AlertVersion, HazardTemplate, Subscribe
 from beffroi.alerts.signals import version_published
 from beffroi.alerts.text import clean
 from beffroi.core import audit
+from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
-from beffroi.core.permissions import require, require_verified
+from beffroi.core.permissions import allowed_system, require, require_verified
 
 log = logging.getLogger(__name__)
 SUBSCRIBE_SALT = "beffroi.alerts.subscribe"
+# Citizens on the public site act as SystemActor("public"); their links carry the proof.
+PUBLIC = ("public",)
 
 
 def _bad(message: str, field: str) -> UserError:
     return UserError(message, [Problem(message, field=field)])
 
 
-def _check(actor: Any, perm: str, commune: str) -> None:
-    if actor is not None:
-        require(actor, perm, commune)
+def _check(actor: Actor, perm: str, commune: str, *, system: tuple[str, ...] = ()) -> None:
+    """Nothing reaches citizens without a user's permission: only drafting is open to the system."""
+    require(actor, perm, commune, system=system)
 
 
-def _user(actor: Any):
-    return actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+def _user(actor: Actor):
+    return user_or_none(actor)
 
 
 def _aware(value: Any, field: str) -> datetime:
@@ -173,14 +176,14 @@ def do_draft_alert(
     source: str = "",
     test_recipients: list[str] | None = None,
     groups: list[str] | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> Alert:
     """Create an incident with its first message as a draft (monitoring proposes drafts through this)."""
     communes = list(communes or ([commune] if commune else []))
     if not communes:
         raise _bad("At least one commune is required.", "communes")
     main = communes[0]
-    _check(actor, "alerts.add_alert", main)
+    _check(actor, "alerts.add_alert", main, system=("demo",))
     status = status or (Alert.Status.EXERCISE if exercise else Alert.Status.ACTUAL)
     if status not in Alert.Status.values:
         raise _bad("status must be Actual, Exercise or Test", "status")
@@ -226,7 +229,7 @@ def do_draft_alert(
     return alert
 
 
-def do_edit_version(version: AlertVersion, *, actor: Any, **fields) -> list[str]:
+def do_edit_version(version: AlertVersion, *, actor: Actor, **fields) -> list[str]:
     """Change a draft (or a submitted version, which goes back to draft: approval is on what is seen)."""
     alert = version.alert
     _check(actor, "alerts.change_alert", alert.commune)
@@ -250,7 +253,7 @@ def needs_approval(version: AlertVersion) -> bool:
     return version.alert.status == Alert.Status.ACTUAL and version.msg_type != AlertVersion.MsgType.CANCEL
 
 
-def do_submit(version: AlertVersion, *, actor: Any) -> AlertVersion:
+def do_submit(version: AlertVersion, *, actor: Actor) -> AlertVersion:
     _check(actor, "alerts.add_alert", version.alert.commune)
     if version.state != AlertVersion.State.DRAFT:
         raise _bad("Only a draft can be submitted.", "state")
@@ -268,7 +271,7 @@ def do_submit(version: AlertVersion, *, actor: Any) -> AlertVersion:
     return version
 
 
-def do_approve(version: AlertVersion, *, digest: str, actor: Any) -> AlertVersion:
+def do_approve(version: AlertVersion, *, digest: str, actor: Actor) -> AlertVersion:
     """Second person (maire role, TOTP-verified session) approves exactly the text they saw."""
     alert = version.alert
     require(actor, "alerts.approve_alert", alert.commune)
@@ -281,7 +284,11 @@ def do_approve(version: AlertVersion, *, digest: str, actor: Any) -> AlertVersio
         raise _bad("The message changed since you read it: read it again before approving.", "digest")
     with transaction.atomic():
         version.state = AlertVersion.State.APPROVED
-        version.approved_by, version.approved_at, version.approved_digest = actor, timezone.now(), digest
+        version.approved_by, version.approved_at, version.approved_digest = (
+            _user(actor),
+            timezone.now(),
+            digest,
+        )
         version.save(update_fields=["state", "approved_by", "approved_at", "approved_digest"])
         audit.record(
             actor,
@@ -294,7 +301,7 @@ def do_approve(version: AlertVersion, *, digest: str, actor: Any) -> AlertVersio
     return version
 
 
-def do_reject(version: AlertVersion, *, reason: str, actor: Any) -> AlertVersion:
+def do_reject(version: AlertVersion, *, reason: str, actor: Actor) -> AlertVersion:
     require(actor, "alerts.approve_alert", version.alert.commune)
     with transaction.atomic():
         version.state = AlertVersion.State.DRAFT
@@ -309,7 +316,7 @@ def do_reject(version: AlertVersion, *, reason: str, actor: Any) -> AlertVersion
     return version
 
 
-def do_publish(version: AlertVersion, *, actor: Any) -> AlertVersion:
+def do_publish(version: AlertVersion, *, actor: Actor) -> AlertVersion:
     """One action: CAP message (signed when a key is configured), outbox rows, then the static site."""
     alert = version.alert
     _check(actor, "alerts.publish_alert", alert.commune)
@@ -395,7 +402,7 @@ def _log_in_crisis(version: AlertVersion) -> None:
             ),
             category="action",
             source="systeme",
-            actor=None,
+            actor=SystemActor("alerts"),
         )
     except Exception:  # the crisis may be closed or absent: the alert is published anyway
         log.warning("alerts: could not log the publication in crisis %s", alert.crisis_id, exc_info=True)
@@ -413,7 +420,7 @@ def _live_event(version: AlertVersion) -> dict[str, Any]:
     }
 
 
-def _next_version(alert: Alert, msg_type: str, actor: Any) -> AlertVersion:
+def _next_version(alert: Alert, msg_type: str, actor: Actor) -> AlertVersion:
     alert.refresh_from_db(fields=["cancelled"])
     last = alert.published_versions().last()
     if last is None:
@@ -441,7 +448,7 @@ def _next_version(alert: Alert, msg_type: str, actor: Any) -> AlertVersion:
     )
 
 
-def do_prepare_update(alert: Alert, *, actor: Any, **fields) -> AlertVersion:
+def do_prepare_update(alert: Alert, *, actor: Actor, **fields) -> AlertVersion:
     _check(actor, "alerts.add_alert", alert.commune)
     with transaction.atomic():
         version = _next_version(alert, AlertVersion.MsgType.UPDATE, actor)
@@ -452,7 +459,7 @@ def do_prepare_update(alert: Alert, *, actor: Any, **fields) -> AlertVersion:
     return version
 
 
-def do_cancel(alert: Alert, *, text: dict | None = None, actor: Any) -> AlertVersion:
+def do_cancel(alert: Alert, *, text: dict | None = None, actor: Actor) -> AlertVersion:
     """End of alert, in one click: a Cancel referencing every earlier message, to the same recipients."""
     _check(actor, "alerts.publish_alert", alert.commune)
     with transaction.atomic():
@@ -473,11 +480,12 @@ def do_cancel(alert: Alert, *, text: dict | None = None, actor: Any) -> AlertVer
     return do_publish(version, actor=actor)
 
 
-def do_notify_staff(users, subject: str, text: str, *, actor: Any) -> int:
+def do_notify_staff(users, subject: str, text: str, *, actor: Actor) -> int:
     """E-mail (and SMS when a phone is known) to on-call staff: never to citizens. Returns sent count."""
     from beffroi.alerts.channels import email as email_channel
     from beffroi.alerts.channels import sms as sms_channel
 
+    require(actor, "alerts.add_alert", system=("monitoring",))
     subject, text = clean(subject, multiline=False)[:200], clean(text)
     sent = 0
     for user in users:
@@ -520,9 +528,10 @@ def do_subscribe(
     commune: str = "",
     points: list | None = None,
     push_keys: dict | None = None,
-    actor: Any = None,
+    actor: Actor,
 ) -> Subscriber:
     """Record a subscription (unconfirmed) and send the double opt-in link."""
+    allowed_system(actor, PUBLIC)  # open to anyone: the double opt-in proves the address
     from beffroi.alerts.subscriptions import normalise_address, send_confirmation
 
     address = normalise_address(channel, address)
@@ -555,7 +564,8 @@ def do_subscribe(
     return subscriber
 
 
-def do_confirm_subscription(token: str, *, actor: Any = None) -> Subscriber:
+def do_confirm_subscription(token: str, *, actor: Actor) -> Subscriber:
+    allowed_system(actor, PUBLIC)  # the signed token is the proof
     try:
         data = signing.loads(token, salt=SUBSCRIBE_SALT, max_age=7 * 24 * 3600)
     except signing.BadSignature:
@@ -571,7 +581,8 @@ def do_confirm_subscription(token: str, *, actor: Any = None) -> Subscriber:
     return subscriber
 
 
-def do_unsubscribe(token: str, *, actor: Any = None) -> Subscriber:
+def do_unsubscribe(token: str, *, actor: Actor) -> Subscriber:
+    allowed_system(actor, PUBLIC)  # the secret token is the proof
     subscriber = Subscriber.objects.filter(token=token).first()
     if subscriber is None:
         raise _bad("Unknown unsubscribe link.", "token")
@@ -582,7 +593,7 @@ def do_unsubscribe(token: str, *, actor: Any = None) -> Subscriber:
     return subscriber
 
 
-def do_save_template(*, commune: str, hazard: str, texts: dict, actor: Any) -> HazardTemplate:
+def do_save_template(*, commune: str, hazard: str, texts: dict, actor: Actor) -> HazardTemplate:
     """A commune's own wording for a hazard, used when composing from then on."""
     require(actor, "alerts.change_hazardtemplate", commune)
     clean_texts = {

@@ -6,6 +6,8 @@ needs a second person with a verified session, as in real life.
 
 from __future__ import annotations
 
+from beffroi.core.actors import SystemActor
+
 
 def load(commune_codes: list[str]) -> None:
     from beffroi.alerts.actions import do_draft_alert
@@ -20,5 +22,5 @@ def load(commune_codes: list[str]) -> None:
                 urgency="Expected",
                 certainty="Likely",
                 source="demo",
-                actor=None,
+                actor=SystemActor("demo"),
             )

@@ -6,18 +6,22 @@ from typing import Any
 
 from django.db import models
 
+from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.models import AuditEvent
 from beffroi.core.request_context import current_origin
 
 
-def actor_label(actor: Any) -> str:
-    if actor is None:
-        return "système"
+def actor_label(actor: Actor | None) -> str:
+    """The name shown in audit rows and stored in ``*_label`` fields: username or system actor's name."""
+    if isinstance(actor, SystemActor):
+        return actor.name
+    if actor is None:  # a label of a missing user (an assignee left empty, a deleted author)
+        return ""
     return getattr(actor, "username", None) or str(actor)
 
 
 def record(
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     *,
@@ -26,13 +30,14 @@ def record(
     object_id: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    if actor is None:
+        raise TypeError("record() needs an actor: a user or a SystemActor")
     origin = current_origin()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    user = actor if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) else None
     return AuditEvent.objects.create(
-        actor=user,
+        actor=user_or_none(actor),  # NULL for a system actor, named by actor_label
         actor_label=actor_label(actor),
         action=action,
         object_type=object_type,

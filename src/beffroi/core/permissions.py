@@ -6,11 +6,12 @@ commune: a user acts only in the communes they belong to (administrators in all 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from beffroi.core.actors import Actor, SystemActor
 from beffroi.core.audit import record
 
 ALL_COMMUNES = "*"
@@ -46,8 +47,31 @@ def has_perm(user: Any, perm: str, commune: str | None = None) -> bool:
     return user.has_perm(perm) and in_commune(user, commune)
 
 
-def require(user: Any, perm: str, commune: str | None = None) -> None:
-    """Raise ``PermissionDenied`` (and audit the refusal) unless the user holds ``perm`` there."""
+def allowed_system(actor: Actor, system: Collection[str]) -> bool:
+    """Is ``actor`` a system actor this action declared (``system``: kinds)? ``False`` for a user.
+
+    Refuses what is neither: ``None`` raises ``TypeError`` (no actor never means "no check"), and
+    a system actor whose kind the action did not declare raises ``PermissionDenied``, audited.
+    """
+    if isinstance(actor, SystemActor):
+        if actor.kind in system:
+            return True
+        record(actor, "permission.denied", object_type="system_actor", object_id=actor.name)
+        raise PermissionDenied(f"system actor {actor.name!r} may not do this")
+    if actor is None or not hasattr(actor, "has_perm"):
+        raise TypeError(f"actor must be a user or a SystemActor, not {actor!r}")
+    return False
+
+
+def require(actor: Actor, perm: str, commune: str | None = None, *, system: Collection[str] = ()) -> None:
+    """Raise ``PermissionDenied`` (and audit the refusal) unless the actor may use ``perm`` there.
+
+    A user must hold ``perm`` in ``commune``; a system actor must be of a kind listed in ``system``
+    (the action's declaration of which parts of the system may call it).
+    """
+    if allowed_system(actor, system):
+        return
+    user: Any = actor
     if not has_perm(user, perm, commune):
         if user is not None and getattr(user, "is_authenticated", False):
             record(user, "permission.denied", object_type="permission", object_id=perm, commune=commune or "")

@@ -16,10 +16,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection, transaction
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
-from beffroi.core.permissions import has_perm, in_commune, require
+from beffroi.core.permissions import allowed_system, has_perm, in_commune, require
 from beffroi.core.timeutil import utcnow
 from beffroi.crisis.models import Crisis, Handover, Hazard, LogChain, LogEntry, Staffing, Task
 from beffroi.crisis.models.crisis import LEVEL_ALIASES, LEVELS
@@ -68,10 +69,11 @@ def _crisis(crisis: Crisis | int) -> Crisis:
     return found
 
 
-def _require_in_crisis(actor: Any, perm: str, crisis: Crisis) -> None:
-    """The actor holds ``perm`` and belongs to at least one of the crisis's communes."""
-    if actor is None:
-        return  # the system (monitoring, scenario injects, CLI operator)
+def _require_in_crisis(actor: Actor, perm: str, crisis: Crisis, *, system: tuple[str, ...] = ()) -> None:
+    """The user holds ``perm`` and belongs to one of the crisis's communes, or the system actor is
+    of a kind the action declared in ``system``."""
+    if allowed_system(actor, system):
+        return
     require(actor, perm)
     if not any(in_commune(actor, c) for c in crisis.communes):
         record(actor, "permission.denied", crisis, detail={"perm": perm})
@@ -112,7 +114,7 @@ def _open(crisis: Crisis) -> None:
 
 # --- lifecycle -----------------------------------------------------------------------------
 def do_open_crisis(
-    *, hazard: str, communes: list[str], level: Any, exercise: bool, title: str, actor: Any
+    *, hazard: str, communes: list[str], level: Any, exercise: bool, title: str, actor: Actor
 ) -> Crisis:
     """Open a crisis (or an exercise) on some communes of the territory; starts its main courante."""
     from beffroi.territory.selectors import territory_codes
@@ -132,12 +134,11 @@ def do_open_crisis(
     if problems:
         raise UserError("Cannot open the crisis.", problems)
     level = _level(level)
-    if actor is not None:
-        perm = "crisis.open_crisis"
-        if exercise and not has_perm(actor, perm):
-            perm = "crisis.run_exercise"
-        for code in communes:
-            require(actor, perm, commune=code)
+    perm = "crisis.open_crisis"
+    if exercise and not has_perm(actor, perm):
+        perm = "crisis.run_exercise"
+    for code in communes:
+        require(actor, perm, commune=code, system=("cli",))
     now = utcnow()
     with transaction.atomic():
         crisis = Crisis.objects.create(
@@ -176,12 +177,12 @@ def do_escalate(
     *,
     level: Any,
     reason: str,
-    actor: Any,
+    actor: Actor,
     occurred_at: datetime | None = None,
     source: str = Source.CELL,
 ) -> Crisis:
     crisis = _crisis(crisis)
-    _require_in_crisis(actor, "crisis.escalate_crisis", crisis)
+    _require_in_crisis(actor, "crisis.escalate_crisis", crisis, system=("exercise",))
     level = _level(level)
     with transaction.atomic():
         crisis = Crisis.objects.select_for_update().get(pk=crisis.pk)
@@ -208,10 +209,10 @@ def do_escalate(
     return crisis
 
 
-def do_close_crisis(crisis: Crisis | int, *, summary: str, actor: Any) -> Crisis:
+def do_close_crisis(crisis: Crisis | int, *, summary: str, actor: Actor) -> Crisis:
     crisis = _crisis(crisis)
     perm = "crisis.close_crisis"
-    if crisis.exercise and actor is not None and not has_perm(actor, perm):
+    if crisis.exercise and not has_perm(actor, perm):
         perm = "crisis.run_exercise"
     _require_in_crisis(actor, perm, crisis)
     with transaction.atomic():
@@ -243,7 +244,7 @@ def do_close_crisis(crisis: Crisis | int, *, summary: str, actor: Any) -> Crisis
     return crisis
 
 
-def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Any) -> Handover:
+def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Actor) -> Handover:
     """Shift handover: the outgoing lead writes the situation; the chain head is recorded and logged."""
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_handover", crisis)
@@ -283,7 +284,7 @@ def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Any
 
 
 def do_add_staffing(
-    crisis: Crisis | int, *, cell: str, name: str, contact: str = "", user: Any = None, actor: Any
+    crisis: Crisis | int, *, cell: str, name: str, contact: str = "", user: Any = None, actor: Actor
 ) -> Staffing:
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_staffing", crisis)
@@ -314,7 +315,7 @@ def do_add_staffing(
     return staff
 
 
-def do_end_staffing(staff: Staffing, *, actor: Any) -> Staffing:
+def do_end_staffing(staff: Staffing, *, actor: Actor) -> Staffing:
     _require_in_crisis(actor, "crisis.change_staffing", staff.crisis)
     with transaction.atomic():
         staff.ended_at = utcnow()
@@ -337,7 +338,7 @@ def do_append_entry(
     text: str,
     category: str,
     source: str,
-    actor: Any,
+    actor: Actor,
     occurred_at: datetime | None = None,
     deferred: bool = False,
     corrects: LogEntry | int | None = None,
@@ -353,7 +354,8 @@ def do_append_entry(
     reported. ``deferred`` marks a paper entry re-entered afterwards ("saisie différée").
     """
     crisis = _crisis(crisis)
-    _require_in_crisis(actor, "crisis.add_logentry", crisis)
+    # Injects, the alerts app (a publication) and outreach (a campaign's summary) write entries.
+    _require_in_crisis(actor, "crisis.add_logentry", crisis, system=("exercise", "alerts", "outreach"))
     problems = []
     if not (text or "").strip():
         problems.append(Problem("the text is empty", field="text"))

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
@@ -34,7 +35,7 @@ def do_create_task(
     crisis: Crisis | int,
     *,
     title: str,
-    actor: Any,
+    actor: Actor,
     assignee: Any = None,
     assignee_label: str = "",
     priority: int = Task.Priority.NORMAL,
@@ -90,7 +91,7 @@ def do_create_task(
     return task
 
 
-def do_set_task_status(task: Task, *, status: str, actor: Any, note: str = "") -> Task:
+def do_set_task_status(task: Task, *, status: str, actor: Actor, note: str = "") -> Task:
     _require_in_crisis(actor, "crisis.change_task", task.crisis)
     if status not in Task.Status.values:
         raise UserError(f"Unknown status {status!r}.", [Problem("unknown status", field="status")])
@@ -126,7 +127,7 @@ def do_set_task_status(task: Task, *, status: str, actor: Any, note: str = "") -
 # --- reflex sheets -------------------------------------------------------------------------
 def do_save_reflex_sheet(
     *,
-    actor: Any,
+    actor: Actor,
     sheet: ReflexSheet | None = None,
     commune: str = "",
     hazard: str,
@@ -139,10 +140,12 @@ def do_save_reflex_sheet(
 
     ``items``: [{title, cell, within_minutes, priority}].
     """
-    if actor is not None:
-        require(
-            actor, "crisis.change_reflexsheet" if sheet else "crisis.add_reflexsheet", commune=commune or None
-        )
+    require(
+        actor,
+        "crisis.change_reflexsheet" if sheet else "crisis.add_reflexsheet",
+        commune=commune or None,
+        system=("demo",),
+    )
     problems = []
     if hazard not in Hazard.values:
         problems.append(Problem(f"unknown hazard {hazard!r}", field="hazard"))
@@ -182,7 +185,7 @@ def do_save_reflex_sheet(
     return sheet
 
 
-def do_start_reflex_sheet(crisis: Crisis | int, sheet: ReflexSheet, *, actor: Any) -> ReflexRun:
+def do_start_reflex_sheet(crisis: Crisis | int, sheet: ReflexSheet, *, actor: Actor) -> ReflexRun:
     """Start a reflex sheet in a crisis: each of its actions becomes a task with its deadline."""
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_reflexrun", crisis)
@@ -246,9 +249,10 @@ CONTACT_FIELDS = (
 )
 
 
-def do_save_contact(*, commune: str, actor: Any, contact: Contact | None = None, **fields) -> Contact:
-    if actor is not None:
-        require(actor, "crisis.change_contact" if contact else "crisis.add_contact", commune=commune)
+def do_save_contact(*, commune: str, actor: Actor, contact: Contact | None = None, **fields) -> Contact:
+    require(
+        actor, "crisis.change_contact" if contact else "crisis.add_contact", commune=commune, system=("demo",)
+    )
     if not (fields.get("name") or "").strip():
         raise UserError("A contact needs a name.", [Problem("required", field="name")])
     with transaction.atomic():
@@ -262,7 +266,7 @@ def do_save_contact(*, commune: str, actor: Any, contact: Contact | None = None,
     return contact
 
 
-def do_delete_contact(contact: Contact, *, actor: Any) -> None:
+def do_delete_contact(contact: Contact, *, actor: Actor) -> None:
     require(actor, "crisis.delete_contact", commune=contact.commune)
     with transaction.atomic():
         record(
@@ -272,9 +276,13 @@ def do_delete_contact(contact: Contact, *, actor: Any) -> None:
 
 
 # --- resources and loans -------------------------------------------------------------------
-def do_save_resource(*, commune: str, actor: Any, resource: Resource | None = None, **fields) -> Resource:
-    if actor is not None:
-        require(actor, "crisis.change_resource" if resource else "crisis.add_resource", commune=commune)
+def do_save_resource(*, commune: str, actor: Actor, resource: Resource | None = None, **fields) -> Resource:
+    require(
+        actor,
+        "crisis.change_resource" if resource else "crisis.add_resource",
+        commune=commune,
+        system=("demo",),
+    )
     if not (fields.get("name") or "").strip():
         raise UserError("A resource needs a name.", [Problem("required", field="name")])
     with transaction.atomic():
@@ -289,13 +297,12 @@ def do_save_resource(*, commune: str, actor: Any, resource: Resource | None = No
 
 
 def do_lend_resource(
-    resource: Resource, *, to_commune: str, actor: Any, crisis: Crisis | None = None, note: str = ""
+    resource: Resource, *, to_commune: str, actor: Actor, crisis: Crisis | None = None, note: str = ""
 ) -> ResourceLoan:
     """Lend a resource of one commune to another of the territory; logged in the crisis if given."""
     from beffroi.territory.selectors import territory_codes
 
-    if actor is not None:
-        require(actor, "crisis.add_resourceloan", commune=resource.commune)
+    require(actor, "crisis.add_resourceloan", commune=resource.commune)
     if to_commune not in territory_codes() or to_commune == resource.commune:
         raise UserError(
             "Lend to another commune of the territory.", [Problem("bad commune", field="to_commune")]
@@ -337,9 +344,8 @@ def do_lend_resource(
     return loan
 
 
-def do_return_resource(loan: ResourceLoan, *, actor: Any) -> ResourceLoan:
-    if actor is not None:
-        require(actor, "crisis.add_resourceloan", commune=loan.from_commune)
+def do_return_resource(loan: ResourceLoan, *, actor: Actor) -> ResourceLoan:
+    require(actor, "crisis.add_resourceloan", commune=loan.from_commune)
     with transaction.atomic():
         loan.returned_at = utcnow()
         loan.save(update_fields=["returned_at"])
@@ -360,9 +366,10 @@ def do_return_resource(loan: ResourceLoan, *, actor: Any) -> ResourceLoan:
 
 
 # --- shelters ------------------------------------------------------------------------------
-def do_save_shelter(*, commune: str, actor: Any, shelter: Shelter | None = None, **fields) -> Shelter:
-    if actor is not None:
-        require(actor, "crisis.change_shelter" if shelter else "crisis.add_shelter", commune=commune)
+def do_save_shelter(*, commune: str, actor: Actor, shelter: Shelter | None = None, **fields) -> Shelter:
+    require(
+        actor, "crisis.change_shelter" if shelter else "crisis.add_shelter", commune=commune, system=("demo",)
+    )
     if not (fields.get("name") or "").strip() or int(fields.get("capacity") or 0) <= 0:
         raise UserError("A shelter needs a name and a capacity.", [Problem("required", field="capacity")])
     with transaction.atomic():
@@ -388,11 +395,10 @@ def do_save_shelter(*, commune: str, actor: Any, shelter: Shelter | None = None,
 
 
 def do_set_occupancy(
-    shelter: Shelter, *, occupancy: int, actor: Any, crisis: Crisis | None = None, status: str | None = None
+    shelter: Shelter, *, occupancy: int, actor: Actor, crisis: Crisis | None = None, status: str | None = None
 ) -> Shelter:
     """Update how many people a shelter holds now; published live, logged in the crisis if given."""
-    if actor is not None:
-        require(actor, "crisis.change_shelter", commune=shelter.commune)
+    require(actor, "crisis.change_shelter", commune=shelter.commune)
     if occupancy < 0:
         raise UserError("Occupancy cannot be negative.", [Problem("negative", field="occupancy")])
     with transaction.atomic():

@@ -6,6 +6,7 @@ fictitious (06 00 …); public numbers (préfecture, SDIS) are the services' swi
 
 from __future__ import annotations
 
+from beffroi.core.actors import SystemActor
 from beffroi.crisis.actions_means import (
     do_save_contact,
     do_save_reflex_sheet,
@@ -13,6 +14,8 @@ from beffroi.crisis.actions_means import (
     do_save_shelter,
 )
 from beffroi.crisis.models import Contact, ReflexSheet, Resource, Shelter
+
+DEMO = SystemActor("demo")
 
 SHEETS = [
     (
@@ -288,7 +291,7 @@ def load(commune_codes) -> None:
     for commune, hazard, level, title, objective, items in SHEETS:
         if not ReflexSheet.objects.filter(commune=commune, title=title).exists():
             do_save_reflex_sheet(
-                actor=None,
+                actor=DEMO,
                 commune=commune,
                 hazard=hazard,
                 level=level,
@@ -302,7 +305,7 @@ def load(commune_codes) -> None:
             if not Contact.objects.filter(commune=code, name=name).exists():
                 do_save_contact(
                     commune=code,
-                    actor=None,
+                    actor=DEMO,
                     kind=kind,
                     name=name,
                     organisation=org,
@@ -315,7 +318,7 @@ def load(commune_codes) -> None:
             if not Resource.objects.filter(commune=code, name=name).exists():
                 do_save_resource(
                     commune=code,
-                    actor=None,
+                    actor=DEMO,
                     name=name,
                     kind=kind,
                     quantity=quantity,
@@ -326,7 +329,7 @@ def load(commune_codes) -> None:
             if not Shelter.objects.filter(commune=code, name=name).exists():
                 do_save_shelter(
                     commune=code,
-                    actor=None,
+                    actor=DEMO,
                     name=name,
                     address=address,
                     kind=use,

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
+from beffroi.core.actors import Actor, SystemActor
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
@@ -29,12 +30,11 @@ EXERCISE_SERIES_PREFIX = "exercice:"
 
 
 def do_start_exercise(
-    scenario: dict[str, Any], *, speed: float, actor: Any, now: datetime | None = None
+    scenario: dict[str, Any], *, speed: float, actor: Actor, now: datetime | None = None
 ) -> ExerciseRun:
     """Open the EXERCICE crisis of a validated scenario and start its clock."""
-    if actor is not None:
-        for code in scenario["communes"]:
-            require(actor, "crisis.run_exercise", commune=code)
+    for code in scenario["communes"]:
+        require(actor, "crisis.run_exercise", commune=code, system=("cli",))
     if not speed or speed <= 0 or speed > 3600:
         raise UserError("Speed is a positive factor up to 3600.", [Problem("bad speed", field="speed")])
     now = now or utcnow()
@@ -106,6 +106,11 @@ def apply_due(run: ExerciseRun, *, now: datetime | None = None) -> list[Inject]:
             applied.append(inject)
 
 
+def injector(run: ExerciseRun) -> SystemActor:
+    """The system actor playing a run's injects, named after the run (``exercise 12``)."""
+    return SystemActor(f"exercise {run.pk}")
+
+
 def _apply(run: ExerciseRun, inject: Inject) -> None:
     crisis: Crisis = run.crisis
     at = run.scenario_start + inject.offset
@@ -114,7 +119,7 @@ def _apply(run: ExerciseRun, inject: Inject) -> None:
             crisis,
             level=inject.level,
             reason=f"[inject] {inject.text}",
-            actor=None,
+            actor=injector(run),
             occurred_at=at,
             source=inject.source,
         )
@@ -128,7 +133,7 @@ def _apply(run: ExerciseRun, inject: Inject) -> None:
         text=f"[inject] {text}",
         category=inject.category,
         source=inject.source,
-        actor=None,
+        actor=injector(run),
         occurred_at=at,
         location_label=inject.location,
     )
@@ -146,7 +151,7 @@ def _ingest(run: ExerciseRun, inject: Inject, at: datetime) -> None:
             }
         ],
         source=f"exercice:{run.scenario_name}",
-        actor=None,
+        actor=injector(run),
     )
 
 
@@ -194,7 +199,7 @@ def run_from_cli(path: str, *, speed: float, check_only: bool) -> int:
     if check_only:
         print("Scenario valid.")
         return 0
-    run = do_start_exercise(scenario, speed=speed, actor=None)
+    run = do_start_exercise(scenario, speed=speed, actor=SystemActor("cli"))
     print(f"EXERCICE crisis {run.crisis.pk} opened.")
     with Progress() as progress:
         bar = progress.add_task("Injects", total=len(scenario["injects"]))

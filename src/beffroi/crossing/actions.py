@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
@@ -22,7 +23,7 @@ def _summary(result: dict) -> dict:
 
 
 def do_save_crossing(
-    name: str, area: Any, layers: list[str] | None = None, *, actor, repair: bool = False
+    name: str, area: Any, layers: list[str] | None = None, *, actor: Actor, repair: bool = False
 ) -> SavedCrossing:
     """Save an area and its layers as a named crossing, with its figures computed now."""
     from beffroi.crossing.selectors import exposure
@@ -43,7 +44,7 @@ def do_save_crossing(
             area=result["area"]["geometry"],
             layers=list(layers or []),
             result=_summary(result),
-            created_by=actor,
+            created_by=user_or_none(actor),
             created_at=timezone.now(),
             computed_at=timezone.now(),
         )
@@ -51,15 +52,15 @@ def do_save_crossing(
     return saved
 
 
-def do_recompute_crossing(saved: SavedCrossing, *, actor=None) -> SavedCrossing:
-    """Recompute a saved crossing's figures, with the rights of ``actor`` or else of its author."""
+def do_recompute_crossing(saved: SavedCrossing, *, actor: Actor) -> SavedCrossing:
+    """Recompute a saved crossing's figures, with the rights of a user ``actor`` or, for the
+    periodic refresh, of the crossing's author (so it never shows more than its author may see)."""
     from beffroi.crossing.selectors import exposure
 
-    user = actor or saved.created_by
+    require(actor, "crossing.change_savedcrossing", system=("recompute_crossings",))
+    user = saved.created_by if isinstance(actor, SystemActor) else actor
     if user is None:
         raise UserError("This saved crossing has no author left to compute it as.")
-    if actor is not None:
-        require(actor, "crossing.change_savedcrossing")
     result = exposure(saved.area, saved.layers or None, user=user, repair=True)
     with transaction.atomic():
         saved.result = _summary(result)
@@ -69,7 +70,7 @@ def do_recompute_crossing(saved: SavedCrossing, *, actor=None) -> SavedCrossing:
     return saved
 
 
-def do_delete_crossing(saved: SavedCrossing, *, actor) -> None:
+def do_delete_crossing(saved: SavedCrossing, *, actor: Actor) -> None:
     require(actor, "crossing.delete_savedcrossing")
     with transaction.atomic():
         record(actor, "crossing.delete", saved, detail={"name": saved.name})

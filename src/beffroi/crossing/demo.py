@@ -4,6 +4,7 @@ registered in the sources catalogue as *synthetic* (see docs/crossing.md to repl
 
 from __future__ import annotations
 
+from beffroi.core.actors import SystemActor
 from beffroi.crossing import synthetic
 from beffroi.sources.actions import do_store_dataframe_dataset
 from beffroi.sources.selectors import get_dataset
@@ -48,7 +49,7 @@ def load(commune_codes) -> list[str]:
             licence=LICENCE,
             synthetic=True,
             geometry_column="geometry",
-            actor=None,
+            actor=SystemActor("demo"),
         )
         stored.append(name)
     return stored

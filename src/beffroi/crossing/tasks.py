@@ -7,6 +7,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def recompute_stale() -> int:
     done = 0
     for saved in stale_crossings():
         try:
-            do_recompute_crossing(saved, actor=None)
+            do_recompute_crossing(saved, actor=SystemActor("recompute_crossings"))
             done += 1
         except UserError as exc:
             log.warning("saved crossing %s not recomputed: %s", saved.pk, exc.message)

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from beffroi.core import audit
+from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
-from beffroi.core.permissions import require
+from beffroi.core.permissions import allowed_system, require
 from beffroi.monitoring import levels, paging, plan
 from beffroi.monitoring.models import (
     Indicator,
@@ -29,6 +30,11 @@ from beffroi.monitoring.models import (
 from beffroi.monitoring.responses import carry_out
 
 log = logging.getLogger(__name__)
+
+# Monitoring's own work (threshold evaluation, staleness, on-call notices) is done by this actor.
+MONITOR = SystemActor("monitoring")
+# Who may push observations without a user: connectors, derived indicators, the demo, the CLI.
+INGESTERS = ("poll_sources", "monitoring", "exercise", "demo", "cli")
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_FORECAST_AHEAD = timedelta(days=15)
@@ -145,14 +151,15 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
 # --- Ingestion -------------------------------------------------------------------------------------
 
 
-def do_ingest_points(points, *, source: str, actor=None, strict: bool = False) -> int:
+def do_ingest_points(points, *, source: str, actor: Actor, strict: bool = False) -> int:
     """Store observations/forecasts and evaluate thresholds; returns the number of points stored.
 
-    The contract used by the sources' live connectors (actor=None) and the API (actor = the token's
-    user, ``strict=True``: an unknown series is an error rather than skipped).
+    The contract used by the sources' live connectors (``SystemActor("poll_sources")``), derived
+    indicators, the demo, the CLI and the API (actor = the token's user, ``strict=True``: an
+    unknown series is an error rather than skipped).
     """
     rows, skipped = validate_points(points, strict=strict)
-    if actor is not None:
+    if not allowed_system(actor, INGESTERS):
         for commune in sorted({ind.commune for ind, *_ in rows}):
             require(actor, "monitoring.add_observation", commune)
     if not rows:
@@ -312,7 +319,7 @@ def _raise_proposals(
         proposal.status = Proposal.Status.SUPERSEDED
         proposal.decided_at = timezone.now()
         proposal.save(update_fields=["status", "decided_at"])
-        audit.record(None, "monitoring.proposal_superseded", proposal, commune=proposal.commune)
+        audit.record(MONITOR, "monitoring.proposal_superseded", proposal, commune=proposal.commune)
     actions = plan.actions_for(indicator.hazard, to_level) if rising and to_level > 0 else [(plan.LOG, "")]
     created = []
     for action, arg in actions:
@@ -331,7 +338,7 @@ def _raise_proposals(
             payload={"arg": arg, "value": value, "from_level": from_level, "unit": indicator.unit},
         )
         audit.record(
-            None,
+            MONITOR,
             "monitoring.proposal_created",
             proposal,
             commune=indicator.commune,
@@ -388,18 +395,18 @@ def _notify_on_call(indicator: Indicator, label: str, value: float, proposals: l
         ]
     )
     try:
-        paging.page_staff(users, subject, text, actor=None)
+        paging.page_staff(users, subject, text, actor=MONITOR)
     except Exception:  # a failed notification must not undo the level change
         log.exception("monitoring: notifying on-call staff failed")
 
 
-def do_dismiss_proposal(proposal: Proposal, *, note: str = "", actor) -> Proposal:
+def do_dismiss_proposal(proposal: Proposal, *, note: str = "", actor: Actor) -> Proposal:
     require(actor, "monitoring.decide_proposal", proposal.commune)
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _check_pending(proposal)
         proposal.status = Proposal.Status.DISMISSED
-        proposal.decided_by, proposal.decided_at, proposal.note = actor, timezone.now(), note
+        proposal.decided_by, proposal.decided_at, proposal.note = user_or_none(actor), timezone.now(), note
         proposal.save()
         audit.record(
             actor, "monitoring.proposal_dismissed", proposal, commune=proposal.commune, detail={"note": note}
@@ -416,7 +423,9 @@ def _check_pending(proposal: Proposal) -> None:
         )
 
 
-def do_accept_proposal(proposal: Proposal, *, note: str = "", exercise: bool = False, actor) -> Proposal:
+def do_accept_proposal(
+    proposal: Proposal, *, note: str = "", exercise: bool = False, actor: Actor
+) -> Proposal:
     """Carry out a proposal through the crisis and alerts apps. A citizen message is only *drafted*:
     it still goes through the alerts app's approval before anything is sent."""
     require(actor, "monitoring.decide_proposal", proposal.commune)
@@ -425,7 +434,7 @@ def do_accept_proposal(proposal: Proposal, *, note: str = "", exercise: bool = F
         _check_pending(proposal)
         proposal.result = carry_out(proposal, actor=actor, exercise=exercise)
         proposal.status = Proposal.Status.ACCEPTED
-        proposal.decided_by, proposal.decided_at, proposal.note = actor, timezone.now(), note
+        proposal.decided_by, proposal.decided_at, proposal.note = user_or_none(actor), timezone.now(), note
         proposal.save()
         audit.record(
             actor,
@@ -441,8 +450,9 @@ def do_accept_proposal(proposal: Proposal, *, note: str = "", exercise: bool = F
 # --- Staleness ------------------------------------------------------------------------------------
 
 
-def do_check_staleness(*, now: datetime | None = None, actor=None) -> list[str]:
+def do_check_staleness(*, now: datetime | None = None, actor: Actor) -> list[str]:
     """Mark indicators whose source is late as stale (a state of its own); returns their keys."""
+    require(actor, "monitoring.manage_indicator", system=("monitoring", "cli"))
     now = now or timezone.now()
     changed = []
     with transaction.atomic():
@@ -484,7 +494,7 @@ def do_save_indicator(
     source: str,
     series: str,
     commune: str,
-    actor,
+    actor: Actor,
     thresholds: list[dict] | None = None,
     create_only: bool = False,
     **fields,
@@ -498,8 +508,7 @@ def do_save_indicator(
     so a creation form can never overwrite an existing indicator and its levels. A series followed by
     another indicator is refused either way (field ``series``) rather than left to the database.
     """
-    if actor is not None:
-        require(actor, "monitoring.manage_indicator", commune)
+    require(actor, "monitoring.manage_indicator", commune, system=("demo", "cli"))
     problems = _taken(key=key, series=series, create_only=create_only)
     if problems:
         raise UserError("indicator key or series already in use", problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import Problem, UserError
 
 
@@ -52,7 +53,7 @@ def list_cmd(args) -> int:
 def check_stale(args) -> int:
     from beffroi.monitoring.actions import do_check_staleness
 
-    changed = do_check_staleness()
+    changed = do_check_staleness(actor=SystemActor("cli"))
     print(f"{len(changed)} indicator(s) changed: {', '.join(changed) or '-'}")
     return 0
 
@@ -86,6 +87,6 @@ def ingest_cmd(args) -> int:
     except json.JSONDecodeError as exc:
         raise UserError(f"{path}: not JSON", [Problem(exc.msg, file=str(path), line=exc.lineno)]) from None
     points = data.get("points") if isinstance(data, dict) else data
-    stored = do_ingest_points(points, source=args.source, actor=None, strict=True)
+    stored = do_ingest_points(points, source=args.source, actor=SystemActor("cli"), strict=True)
     print(f"{stored} point(s) stored")
     return 0

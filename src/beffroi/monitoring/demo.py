@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.monitoring.actions import do_ingest_points, do_save_indicator
 from beffroi.monitoring.models import Indicator
 
@@ -212,7 +213,10 @@ def load(commune_codes) -> list[str]:
             continue
         fields = {k: v for k, v in spec.items() if k not in ("shape", "base", "peak", "levels", "rise")}
         indicator = do_save_indicator(
-            **fields, demo=True, description="Données simulées pour la démonstration.", actor=None
+            **fields,
+            demo=True,
+            description="Données simulées pour la démonstration.",
+            actor=SystemActor("demo"),
         )
         if spec["shape"] == "flood":
             obs, forecast = _flood_series(spec, rng, now)
@@ -226,6 +230,6 @@ def load(commune_codes) -> list[str]:
             {"series": indicator.series, "at": at, "value": v, "unit": indicator.unit, "kind": "forecast"}
             for at, v in forecast
         ]
-        do_ingest_points(points, source="demo", actor=None)
+        do_ingest_points(points, source="demo", actor=SystemActor("demo"))
         created.append(indicator.key)
     return created

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import Problem, UserError
 from beffroi.monitoring.models import Indicator
 
@@ -132,7 +133,7 @@ def sync_indicator(indicator: Indicator, now: datetime | None = None) -> int:
         for at, value in points
         if at <= now
     ]
-    return do_ingest_points(batch, source=SOURCE, actor=None) if batch else 0
+    return do_ingest_points(batch, source=SOURCE, actor=SystemActor("monitoring")) if batch else 0
 
 
 def sync_derived(now: datetime | None = None) -> SyncReport:

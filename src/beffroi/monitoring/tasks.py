@@ -5,12 +5,14 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from beffroi.core.actors import SystemActor
+
 
 @db_periodic_task(crontab(minute="*"))
 def check_staleness():
     from beffroi.monitoring.actions import do_check_staleness
 
-    return do_check_staleness()
+    return do_check_staleness(actor=SystemActor("monitoring"))
 
 
 @db_periodic_task(crontab(minute="*/15"))

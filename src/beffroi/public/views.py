@@ -16,9 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from beffroi.alerts import actions
 from beffroi.alerts.subscriptions import match_address
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.public.forms import SubscribeForm
 from beffroi.territory.selectors import communes
+
+# Visitors of the public site are anonymous: they act as this declared system actor.
+CITIZEN = SystemActor("public")
 
 
 def index(request: HttpRequest) -> HttpResponseBase:
@@ -72,6 +76,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 topics=d["topics"],
                 commune=d["commune"],
                 points=points,
+                actor=CITIZEN,
             )
         except UserError as exc:
             form.add_error("address", exc.message)
@@ -107,8 +112,9 @@ def subscribe_push(request: HttpRequest) -> HttpResponse:
             commune=commune,
             push_keys=keys,
             language=str(data.get("language", "fr"))[:5],
+            actor=CITIZEN,
         )
-        actions.do_confirm_subscription(actions.confirmation_token(subscriber))
+        actions.do_confirm_subscription(actions.confirmation_token(subscriber), actor=CITIZEN)
     except UserError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse({"ok": True, "unsubscribe": f"/public/abonnement/desinscription/{subscriber.token}/"})
@@ -116,7 +122,7 @@ def subscribe_push(request: HttpRequest) -> HttpResponse:
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        actions.do_confirm_subscription(token)
+        actions.do_confirm_subscription(token, actor=CITIZEN)
     except UserError as exc:
         return render(request, "public/message.html", {"message": exc.message}, status=400)
     return render(request, "public/message.html", {"message": "Votre abonnement est confirmé. Merci."})
@@ -126,7 +132,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
-            actions.do_unsubscribe(token)
+            actions.do_unsubscribe(token, actor=CITIZEN)
         except UserError as exc:
             return render(request, "public/message.html", {"message": exc.message}, status=400)
         return render(request, "public/message.html", {"message": "Vous ne recevrez plus d'alertes."})

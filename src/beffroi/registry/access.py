@@ -15,6 +15,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from beffroi.core.audit import actor_label
 from beffroi.core.audit import record as audit
 from beffroi.core.permissions import has_perm, require_verified
 from beffroi.core.request_context import current_origin
@@ -72,7 +73,7 @@ def log_access(
     ids = list(records)
     return AccessLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
-        user_label=getattr(user, "username", "") or "système",
+        user_label=actor_label(user) if user is not None else "système",
         action=action,
         commune_code=commune,
         record_ids=ids,

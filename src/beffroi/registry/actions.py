@@ -9,9 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from beffroi.core.actors import Actor, user_or_none
+from beffroi.core.audit import actor_label
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import require
+from beffroi.core.permissions import allowed_system, require
 from beffroi.registry import crypto
 from beffroi.registry.access import aad_for, check_reader, decrypt_extension, decrypt_person
 from beffroi.registry.models import Move, Nomination, Person, Proof
@@ -30,9 +32,10 @@ from beffroi.registry.schema import (
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 
 
-def _check_writer(actor, commune: str, perm: str) -> None:
-    """``actor=None`` is the operator at the server's shell (CLI), who holds the key anyway."""
-    if actor is None:
+def _check_writer(actor: Actor, commune: str, perm: str, *, system: tuple[str, ...] = ("cli",)) -> None:
+    """A user needs ``perm`` and a nomination; the operator at the server's shell (``cli``) holds the
+    key anyway; other system actors only where the action lists them."""
+    if allowed_system(actor, system):
         return
     require(actor, perm, commune)
     check_reader(actor, commune)
@@ -49,11 +52,10 @@ def do_nominate(
     signer: str,
     scope: str = Nomination.Scope.MANAGER,
     decision_reference: str = "",
-    actor,
+    actor: Actor,
 ) -> Nomination:
     """The mayor (or an administrator recording the mayor's decision) names a registry agent."""
-    if actor is not None:
-        require(actor, "registry.add_nomination", commune)
+    require(actor, "registry.add_nomination", commune, system=("cli", "demo"))
     if not user.has_perm("registry.view_person"):
         raise UserError(
             "Only CCAS agents (role agent_ccas) can be nominated to the registry.",
@@ -74,7 +76,7 @@ def do_nominate(
             decision_date=decision_date,
             signer=signer.strip(),
             decision_reference=decision_reference,
-            recorded_by=actor,
+            recorded_by=user_or_none(actor),
         )
         audit(
             actor,
@@ -86,9 +88,8 @@ def do_nominate(
     return nomination
 
 
-def do_revoke_nomination(nomination: Nomination, *, actor) -> None:
-    if actor is not None:
-        require(actor, "registry.add_nomination", nomination.commune_code)
+def do_revoke_nomination(nomination: Nomination, *, actor: Actor) -> None:
+    require(actor, "registry.add_nomination", nomination.commune_code, system=("cli",))
     with transaction.atomic():
         nomination.revoked_at = timezone.now()
         nomination.save(update_fields=["revoked_at"])
@@ -219,9 +220,9 @@ def do_register_person(
     request_date: date,
     proof: tuple[str, str, bytes] | None = None,
     extension: dict | None = None,
-    actor,
+    actor: Actor,
 ) -> Person:
-    _check_writer(actor, commune, "registry.add_person")
+    _check_writer(actor, commune, "registry.add_person", system=("cli", "demo"))
     if source not in Source.values:
         raise UserError(f"Unknown source {source!r}.", [Problem("unknown", field="source")])
     data, problems = clean_person(raw, source=source)
@@ -258,7 +259,7 @@ def do_register_person(
     return person
 
 
-def _person_for_write(public_id: str, actor, perm: str) -> Person:
+def _person_for_write(public_id: str, actor: Actor, perm: str) -> Person:
     person = Person.objects.select_for_update().filter(public_id=public_id).first()
     if person is None:
         raise PermissionDenied("unknown record")
@@ -266,7 +267,7 @@ def _person_for_write(public_id: str, actor, perm: str) -> Person:
     return person
 
 
-def do_update_person(public_id: str, raw: dict, *, extension: dict | None = None, actor) -> Person:
+def do_update_person(public_id: str, raw: dict, *, extension: dict | None = None, actor: Actor) -> Person:
     with transaction.atomic():
         person = _person_for_write(public_id, actor, "registry.change_person")
         current = decrypt_person(person).to_dict()
@@ -292,7 +293,7 @@ def do_update_person(public_id: str, raw: dict, *, extension: dict | None = None
     return person
 
 
-def do_remove_person(public_id: str, *, reason: str, actor) -> None:
+def do_remove_person(public_id: str, *, reason: str, actor: Actor) -> None:
     """One step, immediate: the row, its proofs, calls and visits are deleted; the audit keeps the opaque id."""  # noqa: E501
     with transaction.atomic():
         person = _person_for_write(public_id, actor, "registry.delete_person")
@@ -309,10 +310,10 @@ def do_remove_person(public_id: str, *, reason: str, actor) -> None:
 
 
 def do_record_move(
-    public_id: str, *, within_commune: bool, new_address: str = "", lon=None, lat=None, actor
+    public_id: str, *, within_commune: bool, new_address: str = "", lon=None, lat=None, actor: Actor
 ) -> Person | None:
     """R121-5: a move within the commune updates the address; a move away is a removal request."""
-    label = getattr(actor, "username", None) or "système"
+    label = actor_label(actor)
     if not within_commune:
         with transaction.atomic():
             person = _person_for_write(public_id, actor, "registry.delete_person")
@@ -329,7 +330,7 @@ def do_record_move(
     return person
 
 
-def do_mark_ack(public_id: str, *, step: str, actor) -> Person:
+def do_mark_ack(public_id: str, *, step: str, actor: Actor) -> Person:
     """Acknowledgement steps: 'letter' (generated), 'sent', 'received' (sets tacit agreement)."""
     with transaction.atomic():
         person = _person_for_write(public_id, actor, "registry.change_person")
@@ -363,9 +364,12 @@ def do_mark_ack(public_id: str, *, step: str, actor) -> Person:
 # --- key rotation -------------------------------------------------------------------------------
 
 
-def do_rotate_key(*, new_file_key: bool = True, actor=None, progress=None) -> dict:
+def do_rotate_key(*, new_file_key: bool = True, actor: Actor, progress=None) -> dict:
     """Re-encrypt every row with the current key. In embedded mode (key file), a new key is generated
     first; with BEFFROI_REGISTRY_KEY, put the new key first in the variable and run this."""
+    if not allowed_system(actor, ("cli",)):
+        # Rotating the key is the server operator's job (beffroi registry rotate-key), never a user's.
+        raise PermissionDenied("registry.rotate_key")
     ring = crypto.keyring()
     if ring.origin != "env" and new_file_key:
         ring = crypto.add_file_key()

@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import Problem, UserError
 
 
@@ -78,7 +79,7 @@ def cmd_import(args) -> int:
         report = import_file(
             args.file,
             args.commune,
-            actor=None,
+            actor=SystemActor("cli"),
             mapping=args.mapping,
             dry_run=args.dry_run,
             proofs_on_paper=args.proofs_on_paper,
@@ -135,7 +136,7 @@ def cmd_export(args) -> int:
     passphrase, generated = _passphrase(args.passphrase_file, confirm_generated=True)
     fields = [f.strip() for f in args.fields.split(",") if f.strip()] or None
     _name, sealed = do_export_prefect(
-        args.commune, fields=fields, passphrase=passphrase, reason=args.reason, actor=None
+        args.commune, fields=fields, passphrase=passphrase, reason=args.reason, actor=SystemActor("cli")
     )
     args.out.write_bytes(sealed)
     args.out.chmod(0o600)
@@ -169,7 +170,7 @@ def cmd_rotate(args) -> int:
             "run this command, then remove the old key. New key:\n  " + crypto.generate_key(),
             file=sys.stderr,
         )
-    result = do_rotate_key()
+    result = do_rotate_key(actor=SystemActor("cli"))
     print(f"Clé courante {result['key_id']} ; {result['re_encrypted']} inscriptions rechiffrées.")
     return 0
 
@@ -195,7 +196,7 @@ def cmd_nominate(args) -> int:
         signer=args.signer,
         scope=args.scope,
         decision_reference=args.reference,
-        actor=None,
+        actor=SystemActor("cli"),
     )
     print(f"{args.user} nommé(e) au registre de {args.commune} ({args.scope}).")
     return 0

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from beffroi.core.actors import SystemActor
+
 DEMO_COMMUNE = "92063"
 # Obviously fake: invented surnames from a children's-book register, "(fictif)" in the first name.
 SURNAMES = [
@@ -63,7 +65,7 @@ def load(commune_codes) -> None:
             decision_date=date(2026, 1, 5),
             signer="Le maire (démonstration)",
             decision_reference="Arrêté DEMO-2026-001",
-            actor=None,
+            actor=SystemActor("demo"),
         )
     if Person.objects.filter(commune_code=DEMO_COMMUNE).exists():
         return
@@ -94,5 +96,5 @@ def load(commune_codes) -> None:
             source=source,
             request_date=today - timedelta(days=rng.randint(0, 400)),
             proof=proof,
-            actor=None,
+            actor=SystemActor("demo"),
         )

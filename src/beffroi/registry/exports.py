@@ -28,9 +28,10 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.db import transaction
 from django.utils import timezone
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import require
+from beffroi.core.permissions import allowed_system, require
 from beffroi.registry import access
 from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS
 
@@ -94,7 +95,7 @@ def open_sealed(blob: bytes, passphrase: str) -> tuple[dict, bytes]:
 
 
 def do_export_prefect(
-    commune: str, *, fields: list[str] | None, passphrase: str, reason: str, actor
+    commune: str, *, fields: list[str] | None, passphrase: str, reason: str, actor: Actor
 ) -> tuple[str, bytes]:
     """The préfet's copy: an explicit act with a reason, only the fields asked for, sealed, logged."""
     fields = list(fields or PREFECT_DEFAULT_FIELDS)
@@ -108,13 +109,14 @@ def do_export_prefect(
             "Give the reason of the transmission (e.g. the préfet's request).",
             [Problem("required", field="reason")],
         )
-    if actor is not None:
+    operator = allowed_system(actor, ("cli",))  # the operator at the server's shell
+    if not operator:
         require(actor, "registry.export_prefect", commune)
     with transaction.atomic():
         rows = (
-            access.export_rows(actor, commune, fields, reason=reason, action="export_prefect")
-            if actor
-            else _operator_rows(commune, fields, reason)
+            _operator_rows(commune, fields, reason, actor)
+            if operator
+            else access.export_rows(actor, commune, fields, reason=reason, action="export_prefect")
         )
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
@@ -137,16 +139,16 @@ def do_export_prefect(
     return filename + ".bfrseal", sealed
 
 
-def _operator_rows(commune: str, fields: list[str], reason: str) -> list[dict]:
+def _operator_rows(commune: str, fields: list[str], reason: str, actor: Actor) -> list[dict]:
     """The CLI operator (no user account): same rows, logged as the operator."""
     from beffroi.registry.models import Person
 
     people = list(Person.objects.filter(commune_code=commune))
-    access.log_access(None, "export_prefect", commune, [p.public_id for p in people], reason=reason)
+    access.log_access(actor, "export_prefect", commune, [p.public_id for p in people], reason=reason)
     return [{f: getattr(access.decrypt_person(p), f) for f in fields} for p in people]
 
 
-def do_subject_access_export(public_id: str, *, reason: str, actor) -> tuple[str, bytes]:
+def do_subject_access_export(public_id: str, *, reason: str, actor: Actor) -> tuple[str, bytes]:
     data = access.subject_access_export(actor, public_id, reason=reason)
     data["fields_labels"] = {f: str(FIELD_LABELS[f]) for f in R121_4_FIELDS}
     audit(

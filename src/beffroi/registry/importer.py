@@ -18,6 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.registry import crypto
@@ -318,7 +319,7 @@ def import_file(
     path: Path,
     commune: str,
     *,
-    actor,
+    actor: Actor,
     mapping: list[str] | None = None,
     dry_run: bool = False,
     content: bytes | None = None,

@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
@@ -127,7 +128,7 @@ def do_start_campaign(
     *,
     hazard: str,
     callers: list,
-    actor,
+    actor: Actor,
     title: str = "",
     area: dict | None = None,
     crisis_id: str = "",
@@ -157,7 +158,7 @@ def do_start_campaign(
             % {"hazard": Hazard(hazard).label, "date": timezone.localtime().strftime("%d/%m/%Y %H:%M")},
             recall_delay_minutes=recall_delay_minutes,
             max_failed_calls=max_failed_calls,
-            created_by=actor,
+            created_by=user_or_none(actor),
         )
         targets = access.prioritised_list(
             actor,
@@ -190,7 +191,7 @@ def do_start_campaign(
     return campaign
 
 
-def do_record_outcome(assignment_id: int, outcome: str, *, actor) -> CallAssignment:
+def do_record_outcome(assignment_id: int, outcome: str, *, actor: Actor) -> CallAssignment:
     """One click per outcome. No answer → re-call after the delay, visit after N failures;
     wrong number or needs help → a visit at once."""
     if outcome not in Outcome.values:
@@ -212,7 +213,7 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor) -> CallAssignm
         if campaign.status != Campaign.Status.OPEN:
             raise UserError("The campaign is closed.")
         now = timezone.now()
-        CallAttempt.objects.create(assignment=a, caller=actor, outcome=outcome)
+        CallAttempt.objects.create(assignment=a, caller=user_or_none(actor), outcome=outcome)
         a.attempts += 1
         a.last_outcome = outcome
         a.next_call_at = None
@@ -250,7 +251,7 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor) -> CallAssignm
     return a
 
 
-def do_mark_visit_done(visit_id: int, *, actor) -> Visit:
+def do_mark_visit_done(visit_id: int, *, actor: Actor) -> Visit:
     with transaction.atomic():
         visit = Visit.objects.select_for_update().select_related("campaign").filter(pk=visit_id).first()
         if visit is None:
@@ -288,20 +289,24 @@ def summary_text(campaign: Campaign) -> str:
     }
 
 
-def do_post_summary(campaign: Campaign, *, actor) -> bool:
+def do_post_summary(campaign: Campaign, *, actor: Actor) -> bool:
     """Write a count-only summary in the crisis's main courante (no names). False if no crisis app/crisis."""
     require(actor, "registry.change_campaign", campaign.commune_code)
     access.check_reader(actor, campaign.commune_code)
     if not campaign.crisis_id:
         return False
     do_append_entry(
-        int(campaign.crisis_id), text=summary_text(campaign), category="info", source="system", actor=None
+        int(campaign.crisis_id),
+        text=summary_text(campaign),
+        category="info",
+        source="system",
+        actor=SystemActor("outreach"),
     )
     audit(actor, "registry.campaign_summary", campaign, commune=campaign.commune_code)
     return True
 
 
-def do_close_campaign(campaign: Campaign, *, actor) -> Campaign:
+def do_close_campaign(campaign: Campaign, *, actor: Actor) -> Campaign:
     require(actor, "registry.change_campaign", campaign.commune_code)
     access.check_reader(actor, campaign.commune_code)
     with transaction.atomic():

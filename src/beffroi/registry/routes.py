@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import transaction
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
@@ -109,7 +110,7 @@ def depot_for(commune: str, points: list[tuple[float, float]]) -> tuple[float, f
     return (float(np.mean([p[0] for p in points])), float(np.mean([p[1] for p in points])))
 
 
-def do_plan_routes(campaign: Campaign, *, teams: int, actor) -> list[VisitRoute]:
+def do_plan_routes(campaign: Campaign, *, teams: int, actor: Actor) -> list[VisitRoute]:
     """Compute the rounds of the visits still to do, replacing any earlier plan of the campaign."""
     require(actor, "registry.change_campaign", campaign.commune_code)
     access.check_reader(actor, campaign.commune_code)

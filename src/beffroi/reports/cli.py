@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import Problem, UserError
 
 
@@ -46,7 +47,7 @@ def print_pcs(args) -> int:
         )
     context = builders.pcs(selected)
     _write(args.out, render_pdf("reports/pcs.html", context))
-    record(None, "reports.pcs.print", detail={"version": context["version"], "out": args.out})
+    record(SystemActor("cli"), "reports.pcs.print", detail={"version": context["version"], "out": args.out})
     print(f"PCS written to {args.out} (version {context['version']}, {len(selected)} commune(s)).")
     return 0
 
@@ -65,6 +66,6 @@ def print_retex(args) -> int:
         _write(args.out, render_to_string("reports/retex.html", {**context, "pdf": True}).encode())
     else:
         _write(args.out, render_pdf("reports/retex.html", context))
-    record(None, "reports.retex.print", crisis, detail={"out": args.out})
+    record(SystemActor("cli"), "reports.retex.print", crisis, detail={"out": args.out})
     print(f"RETEX of crisis {crisis.pk} written to {args.out} (chain head {context['chain'].short_head}).")
     return 0

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from django.db import transaction
 from django.utils import timezone
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
@@ -41,7 +42,7 @@ def _register(
     licence: str,
     synthetic: bool,
     geometry_column: str | None,
-    actor,
+    actor: Actor,
     replace: bool = True,
     raw_sha256: str = "",
     source: Source | None = None,
@@ -96,11 +97,10 @@ def do_store_dataframe_dataset(
     licence: str,
     synthetic: bool = False,
     geometry_column: str | None = None,
-    actor=None,
+    actor: Actor,
 ) -> Dataset:
     """Store (or replace) a dataset from an Arrow table. Contract used by other apps' demo data."""
-    if actor is not None:
-        require(actor, "sources.import_dataset")
+    require(actor, "sources.import_dataset", system=("demo", "cli"))
     check_name(name)
     if geometry_column and geometry_column not in table.column_names:
         raise UserError(
@@ -133,12 +133,11 @@ def do_store_parquet_dataset(
     replace: bool = False,
     raw_sha256: str = "",
     source: Source | None = None,
-    actor=None,
+    actor: Actor,
     action: str = "sources.import_dataset",
 ) -> Dataset:
     """Adopt a staged Parquet file (written by an import) as dataset ``name``; all or nothing."""
-    if actor is not None:
-        require(actor, "sources.import_dataset")
+    require(actor, "sources.import_dataset", system=("poll_sources", "cli", "demo"))
     check_name(name)
     meta = pq.read_metadata(parquet)
     schema = pq.read_schema(parquet)
@@ -167,9 +166,8 @@ def do_store_parquet_dataset(
     )
 
 
-def do_delete_dataset(name: str, *, actor) -> None:
-    if actor is not None:
-        require(actor, "sources.import_dataset")
+def do_delete_dataset(name: str, *, actor: Actor) -> None:
+    require(actor, "sources.import_dataset", system=("cli",))
     with transaction.atomic():
         dataset = Dataset.objects.filter(name=name).first()
         if dataset is None:
@@ -192,10 +190,9 @@ def do_add_source(
     title: str = "",
     enabled: bool = True,
     replace: bool = False,
-    actor,
+    actor: Actor,
 ) -> Source:
-    if actor is not None:
-        require(actor, "sources.manage_sources")
+    require(actor, "sources.manage_sources", system=("cli", "demo"))
     check_name(name, "source")
     from beffroi.sources.connectors import get_connector_class
 
@@ -237,9 +234,13 @@ def do_record_run(
     error: str = "",
     report: dict | None = None,
     payloads: list[str] | None = None,
-    actor=None,
+    actor: Actor,
 ) -> Run:
-    """Write a run's outcome and the source's freshness bookkeeping (called by the runner)."""
+    """Write a run's outcome and the source's freshness bookkeeping (called by the runner).
+
+    ``actor`` is who asked for the run: the poller, the CLI, the demo, or a user (``do_run_source``).
+    """
+    require(actor, "sources.manage_sources", system=("poll_sources", "cli", "demo"))
     now = timezone.now()
     with transaction.atomic():
         src = Source.objects.select_for_update().get(pk=source.pk)
@@ -270,18 +271,16 @@ def do_record_run(
     return run
 
 
-def do_run_source(source: Source, *, actor, dry_run: bool = False) -> Run:
+def do_run_source(source: Source, *, actor: Actor, dry_run: bool = False) -> Run:
     """Run a source now (from the catalogue page or the API)."""
-    if actor is not None:
-        require(actor, "sources.manage_sources")
+    require(actor, "sources.manage_sources", system=("cli",))
     from beffroi.sources.runner import run_source
 
-    return run_source(source, dry_run=dry_run)
+    return run_source(source, actor=actor, dry_run=dry_run)
 
 
-def do_set_source_enabled(source: Source, enabled: bool, *, actor) -> Source:
-    if actor is not None:
-        require(actor, "sources.manage_sources")
+def do_set_source_enabled(source: Source, enabled: bool, *, actor: Actor) -> Source:
+    require(actor, "sources.manage_sources", system=("cli",))
     with transaction.atomic():
         source.enabled = enabled
         source.save(update_fields=["enabled"])

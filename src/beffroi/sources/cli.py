@@ -7,6 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 
 
@@ -83,7 +84,7 @@ def import_command(args) -> int:
             repair=args.repair,
             title=args.title,
             licence=args.licence,
-            actor=None,
+            actor=SystemActor("cli"),
         )
     detected = []
     if staged.encoding:
@@ -218,7 +219,7 @@ def add_command(args) -> int:
         config=_options(args.option),
         period_seconds=args.period,
         replace=args.replace,
-        actor=None,
+        actor=SystemActor("cli"),
     )
     print(f"Source {src.name} ({src.kind}) configured: {src.origin}, every {src.period_seconds}s.")
     return 0
@@ -239,7 +240,7 @@ def run_command(args) -> int:
         raise UserError("Give a source name or --all.")
     failures = 0
     for src in targets:
-        run = run_source(src, dry_run=args.dry_run)
+        run = run_source(src, actor=SystemActor("cli"), dry_run=args.dry_run)
         print(f"{src.name}: {run.status} rows={run.rows}{' — ' + run.error if run.error else ''}")
         failures += run.status == "failed"
     return 1 if failures and len(targets) == 1 else 0

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources.models import Source
 
 log = logging.getLogger(__name__)
+
+DEMO = SystemActor("demo")
 
 DEMO_SOURCES = [
     (
@@ -58,8 +61,8 @@ def load(commune_codes) -> None:
         if "{communes}" in str(config) or not all(config.values()):
             continue
         config.update({"timeout": "5", "retries": "1"})
-        src = do_add_source(name, kind, config=config, period_seconds=period, title=title, actor=None)
+        src = do_add_source(name, kind, config=config, period_seconds=period, title=title, actor=DEMO)
         try:
-            run_source(src)
+            run_source(src, actor=DEMO)
         except Exception:  # the demo must load even if a first run breaks
             log.exception("demo source %s", name)

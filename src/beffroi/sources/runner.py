@@ -7,6 +7,7 @@ import logging
 import pyarrow as pa
 from django.utils import timezone
 
+from beffroi.core.actors import Actor, SystemActor
 from beffroi.sources import sinks, storage
 from beffroi.sources.connectors import get_connector_class
 from beffroi.sources.connectors.base import Parsed
@@ -14,6 +15,8 @@ from beffroi.sources.connectors.errors import SourceError
 from beffroi.sources.models import Run, Source
 
 log = logging.getLogger(__name__)
+
+POLLER = SystemActor("poll_sources")
 
 
 def points_table(points: list[dict]) -> pa.Table:
@@ -29,6 +32,7 @@ def points_table(points: list[dict]) -> pa.Table:
 
 
 def store(src: Source, parsed: Parsed) -> list[str]:
+    """Store what a run fetched, as the poller (the run itself was allowed by ``do_run_source``)."""
     from beffroi.sources.actions import do_store_parquet_dataset
 
     notes: list[str] = []
@@ -44,6 +48,7 @@ def store(src: Source, parsed: Parsed) -> list[str]:
             raw_sha256=parsed.staged.raw_sha256,
             source=src,
             action="sources.store_source_dataset",
+            actor=POLLER,
         )
         return notes
     table = parsed.table
@@ -64,13 +69,17 @@ def store(src: Source, parsed: Parsed) -> list[str]:
             replace=True,
             source=src,
             action="sources.store_source_dataset",
+            actor=POLLER,
         )
     if parsed.points:
-        notes.append(sinks.push_points(parsed.points, src.name, actor=None))
+        # The observations come from the source, not from whoever asked for the run: monitoring
+        # takes them from the poller (a user who clicked "run now" may have no monitoring right).
+        notes.append(sinks.push_points(parsed.points, src.name, actor=POLLER))
     return notes
 
 
-def run_source(src: Source, *, dry_run: bool = False, connector=None) -> Run:
+def run_source(src: Source, *, actor: Actor, dry_run: bool = False, connector=None) -> Run:
+    """Fetch, parse and store one source; ``actor`` (who asked for the run) is named on its record."""
     from beffroi.sources.actions import do_record_run
 
     started = timezone.now()
@@ -96,20 +105,26 @@ def run_source(src: Source, *, dry_run: bool = False, connector=None) -> Run:
         }
         status = Run.Status.DRY_RUN if dry_run else Run.Status.OK
         return do_record_run(
-            src, status=status, started_at=started, rows=parsed.rows, report=report, payloads=digests
+            src,
+            status=status,
+            started_at=started,
+            rows=parsed.rows,
+            report=report,
+            payloads=digests,
+            actor=actor,
         )
     except SourceError as exc:
-        return _failed(src, started, str(exc), conn, dry_run)
+        return _failed(src, started, str(exc), conn, dry_run, actor)
     except Exception as exc:  # a bug or an unexpected payload must not stop other sources
         log.exception("source %s failed", src.name)
-        return _failed(src, started, f"internal error: {type(exc).__name__}: {exc}", conn, dry_run)
+        return _failed(src, started, f"internal error: {type(exc).__name__}: {exc}", conn, dry_run, actor)
     finally:
         if parsed is not None and parsed.staged is not None:
             parsed.staged.discard()
         conn.close()
 
 
-def _failed(src, started, message, conn, dry_run) -> Run:
+def _failed(src, started, message, conn, dry_run, actor: Actor) -> Run:
     from beffroi.sources.actions import do_record_run
 
     digests = [] if dry_run else [storage.store_raw(p.content) for p in conn.payloads]
@@ -118,5 +133,5 @@ def _failed(src, started, message, conn, dry_run) -> Run:
     }
     status = Run.Status.DRY_RUN if dry_run else Run.Status.FAILED
     return do_record_run(
-        src, status=status, started_at=started, error=message, report=report, payloads=digests
+        src, status=status, started_at=started, error=message, report=report, payloads=digests, actor=actor
     )

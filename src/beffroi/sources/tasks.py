@@ -13,6 +13,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources.models import Source
 
 
@@ -36,7 +37,7 @@ def run_source_task(source_id: int, dry_run: bool = False) -> str:
     src = Source.objects.filter(pk=source_id).first()
     if src is None:
         return "gone"
-    return run_source(src, dry_run=dry_run).status
+    return run_source(src, actor=SystemActor("poll_sources"), dry_run=dry_run).status
 
 
 @db_periodic_task(crontab(minute="*"))

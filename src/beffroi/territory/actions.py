@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
@@ -18,15 +19,14 @@ def _normalise(code: str) -> str:
 
 
 def do_add_communes(
-    codes: Iterable[str], *, actor, progress: Callable[[str], None] | None = None
+    codes: Iterable[str], *, actor: Actor, progress: Callable[[str], None] | None = None
 ) -> list[Commune]:
     """Add communes to the territory from the reference list; all or nothing.
 
     A code that is not a commune raises ``UserError`` naming it and suggesting close matches.
     Adding a commune already present refreshes it from the reference.
     """
-    if actor is not None:
-        require(actor, "territory.manage_territory")
+    require(actor, "territory.manage_territory", system=("cli", "demo"))
     wanted = list(dict.fromkeys(_normalise(c) for c in codes))
     if not wanted:
         raise UserError("Give at least one INSEE code, e.g. beffroi territory add 92063.")

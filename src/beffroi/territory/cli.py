@@ -6,6 +6,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from beffroi.core.actors import SystemActor
+
 
 def register(subparsers) -> None:
     territory = subparsers.add_parser("territory", help="The communes Beffroi covers.")
@@ -22,7 +24,9 @@ def add_communes(args) -> int:
 
     with Progress(transient=True) as progress:
         task = progress.add_task("Lecture du référentiel des communes…", total=len(args.codes))
-        added = do_add_communes(args.codes, actor=None, progress=lambda code: progress.advance(task))
+        added = do_add_communes(
+            args.codes, actor=SystemActor("cli"), progress=lambda code: progress.advance(task)
+        )
     for commune in added:
         print(f"{commune.code} {commune.name} ({commune.department}) — {commune.population or '?'} hab.")
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from beffroi.core.actors import Actor
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources import storage
 from beffroi.sources.imports.limits import Limits
@@ -196,7 +197,7 @@ def import_file(
     title: str = "",
     licence: str = "",
     origin: str = "",
-    actor=None,
+    actor: Actor,
     limits: Limits | None = None,
 ):
     """Import a file as dataset ``dataset``: everything is checked before the catalogue changes."""
@@ -204,8 +205,7 @@ def import_file(
     from beffroi.sources.actions import check_name
     from beffroi.sources.models import Dataset
 
-    if actor is not None:
-        require(actor, "sources.import_dataset")
+    require(actor, "sources.import_dataset", system=("cli", "demo"))
     check_name(dataset)
     if not replace and Dataset.objects.filter(name=dataset).exists():
         raise UserError(
@@ -224,7 +224,9 @@ def import_file(
     ), staged
 
 
-def adopt(staged: Staged, dataset: str, *, replace: bool, title: str, licence: str, origin: str, actor):
+def adopt(
+    staged: Staged, dataset: str, *, replace: bool, title: str, licence: str, origin: str, actor: Actor
+):
     from beffroi.sources.actions import do_store_parquet_dataset
 
     try:
