@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from beffroi.crossing import selectors as crossing
 from beffroi.monitoring.actions import do_ingest_points
 from beffroi.monitoring.selectors import forecast_exposure
 
@@ -20,7 +21,6 @@ LEVELS = [
 
 @pytest.fixture
 def fake_scenario(monkeypatch):
-    crossing = pytest.importorskip("beffroi.crossing.selectors")
     calls = []
 
     def scenario(dataset, *, user, datasets=None):
