@@ -7,7 +7,7 @@ VENDOR := src/beffroi/web/static/vendor
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := $(VENDOR)/.installed
 
-.PHONY: demo test test-fast e2e bench quality setup assets messages clean
+.PHONY: demo test test-fast e2e bench quality setup system-deps assets messages clean
 
 demo: setup
 	$(BIN)/beffroi demo --port $(PORT)
@@ -32,15 +32,20 @@ $(STAMP_JS): package.json
 
 assets: $(STAMP_JS)
 
+# Chromium, pdftoppm and fonts for the tests (Debian packages): installed as root or with `sudo -n`,
+# else one line says the command to run.
+system-deps:
+	bash scripts/system-deps.sh
+
 # The whole suite: unit, integration (PostgreSQL/Redis when BEFFROI_DATABASE_URL/BEFFROI_REDIS_URL
 # point at them) and end-to-end (Playwright driving /usr/bin/chromium).
-test: setup
+test: setup system-deps
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-test-fast: setup
+test-fast: setup system-deps
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
 
-e2e: setup
+e2e: setup system-deps
 	$(BIN)/python -m pytest -p no:cacheprovider -m e2e $(PYTEST_ARGS)
 
 bench: setup

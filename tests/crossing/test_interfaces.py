@@ -1,6 +1,7 @@
 """Selector, API and CLI give the same figures; rights and communes are enforced; bad areas refused."""
 
 import json
+from datetime import date
 
 import pytest
 
@@ -9,6 +10,8 @@ from beffroi.core.errors import UserError
 from beffroi.crossing import demo
 from beffroi.crossing.exposure import flatten
 from beffroi.crossing.selectors import exposure, scenario, territorial_profile
+from beffroi.registry.actions import do_register_person as register_person
+from tests.registry.conftest import PERSON, nominate, registry_key, verified  # noqa: F401 - fixtures
 
 AREA = {
     "type": "Feature",
@@ -113,12 +116,19 @@ def test_users_without_a_role_are_refused(catalogue, client):
     assert response.status_code == 403
 
 
-def test_registry_people_appear_as_a_count_only(catalogue, make_user, monkeypatch):
-    from beffroi.registry import selectors as registry
+def test_registry_people_appear_as_a_count_only(catalogue, make_user, nominate):  # noqa: F811
+    """The registry layer counts the registered people located in the area, and gives no name."""
+    agent = verified(nominate())
+    located = [(2.18, 48.87), (2.19, 48.875), (2.20, 48.862), (2.15, 48.87)]  # the last is west of AREA
+    for n, (lon, lat) in enumerate(located):
+        raw = {**PERSON, "first_names": f"Personne {n}", "lon": lon, "lat": lat}
+        register_person("92063", raw, source="self", request_date=date(2026, 1, 6), actor=agent)
+    unlocated = {**PERSON, "first_names": "Sans adresse localisée", "lon": None, "lat": None}
+    register_person("92063", unlocated, source="self", request_date=date(2026, 1, 6), actor=agent)
 
-    monkeypatch.setattr(registry, "count_in_area", lambda area, *, user: 7)
     result = exposure(AREA, ["registry"], user=make_user("communication"))
-    assert result["layers"] == [{**result["layers"][0], "layer": "registry", "figures": {"total": 7}}]
+    assert result["layers"] == [{**result["layers"][0], "layer": "registry", "figures": {"total": 3}}]
+    assert PERSON["last_name"] not in json.dumps(result, default=str)
 
 
 def test_profile_and_scenario(catalogue, make_user):

@@ -157,10 +157,9 @@ def test_dismiss_is_logged_and_needs_the_role(marne, make_user):
 
 
 def test_accept_open_crisis_then_log_entry(marne, make_user):
-    pytest.importorskip("beffroi.crisis.actions")
     from beffroi.crisis.selectors import active_crises, entries
 
-    start = timezone.now() - timedelta(hours=1)
+    start = timezone.now() - timedelta(hours=4)
     ingest([3.5, 4.1, 4.2, 4.3, 4.4], start=start)
     mayor = make_user("maire")
     open_crisis = Proposal.objects.get(action="open_crisis", status="pending")
@@ -168,11 +167,16 @@ def test_accept_open_crisis_then_log_entry(marne, make_user):
     assert accepted.status == "accepted" and accepted.result["opened"] is True
     crisis = next(c for c in active_crises() if c.pk == accepted.result["crisis"])
     assert crisis.hazard == "inondation" and crisis.communes == ["94052"]
-    log_entry = Proposal.objects.filter(action="log_entry", status="pending").first()
-    if log_entry is not None:
-        done = actions.do_accept_proposal(log_entry, actor=mayor)
-        assert done.result["crisis"] == crisis.pk
     assert any("Veille" in e.text for e in entries(crisis))
+    # The Marne falls back: the main courante entry proposed for it goes into the open crisis.
+    ingest([1.0] * 9, start=timezone.now() - timedelta(hours=2), step=timedelta(minutes=15))
+    assert state(marne).level == 0
+    log_entry = Proposal.objects.get(action="log_entry", level=0, status="pending")
+    done = actions.do_accept_proposal(log_entry, actor=mayor)
+    assert done.status == "accepted" and done.result["crisis"] == crisis.pk
+    assert any(e.text.startswith(log_entry.text[:40]) for e in entries(crisis)), [
+        e.text for e in entries(crisis)
+    ]
     assert AuditEvent.objects.filter(action="monitoring.proposal_accepted", actor=mayor).exists()
 
 
@@ -205,9 +209,6 @@ def test_compatible_units_are_converted(marne):
 
 
 def test_accepting_a_citizen_message_only_drafts_it(marne, make_user):
-    alerts = pytest.importorskip("beffroi.alerts.actions")
-    if not hasattr(alerts, "do_draft_alert"):
-        pytest.skip("alerts app without do_draft_alert")
     from beffroi.alerts.models import Alert
 
     start = timezone.now() - timedelta(hours=1)

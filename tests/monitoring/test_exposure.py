@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from beffroi.core.actors import SystemActor
+from beffroi.crossing import selectors as crossing
 from beffroi.monitoring.actions import do_ingest_points
 from beffroi.monitoring.selectors import forecast_exposure
 
@@ -21,7 +22,6 @@ LEVELS = [
 
 @pytest.fixture
 def fake_scenario(monkeypatch):
-    crossing = pytest.importorskip("beffroi.crossing.selectors")
     calls = []
 
     def scenario(dataset, *, user, datasets=None):

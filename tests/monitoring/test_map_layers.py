@@ -8,9 +8,8 @@ import pytest
 from django.utils import timezone
 
 from beffroi.core.actors import SystemActor
+from beffroi.crossing import demo as crossing_demo
 from beffroi.monitoring.actions import do_ingest_points
-
-crossing_demo = pytest.importorskip("beffroi.crossing.demo")
 
 URL = "/veille/couches.json"
 

@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
 from beffroi.core.actors import SystemActor
+from beffroi.crisis import actions as crisis_actions
 from beffroi.monitoring import actions
 from beffroi.monitoring.models import Proposal
 
@@ -96,7 +97,6 @@ def test_sse_receives_an_ingested_observation_live(make_user, marne):
 
 
 def test_crisis_layer_on_the_monitoring_map(client_for, marne):
-    crisis_actions = pytest.importorskip("beffroi.crisis.actions")
     crisis = crisis_actions.do_open_crisis(
         hazard="inondation",
         communes=["94052"],

@@ -8,38 +8,87 @@ consumers are simplified, and the caller gets a warning saying so.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+import numpy as np
+import shapely
+from pyproj import CRS, Geod, Transformer
 from shapely.geometry import Point, Polygon, mapping, shape
+from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
 from beffroi.core.errors import Problem, UserError
 
-MAX_VERTICES = 100
+MAX_VERTICES = 100  # distinct points of one CAP polygon that consumers are known to accept
 MAX_AREA_KM2 = 2000.0
 MAX_RADIUS_KM = 50.0
-KM_PER_DEG_LAT = 111.32
+CIRCLE_SEGMENTS = 64  # the polygon's area is within 0.2 % of the circle's
+
+# Measures are geodesic on the WGS84 ellipsoid, so they hold anywhere (overseas communes included),
+# where a projection such as Lambert-93 is only right in metropolitan France.
+GEOD = Geod(ellps="WGS84")
 
 
 def _refuse(message: str, field: str = "area") -> UserError:
     return UserError(message, [Problem(message, field=field)])
 
 
-def approx_area_km2(geom) -> float:
-    lat = geom.centroid.y if not geom.is_empty else 0.0
-    return geom.area * KM_PER_DEG_LAT * KM_PER_DEG_LAT * math.cos(math.radians(lat))
+def _polygons(geom) -> list[Polygon]:
+    return [p for p in getattr(geom, "geoms", [geom]) if isinstance(p, Polygon) and not p.is_empty]
 
 
-def circle_polygon(lon: float, lat: float, radius_km: float, segments: int = 48) -> Polygon:
-    dlat = radius_km / KM_PER_DEG_LAT
-    dlon = radius_km / (KM_PER_DEG_LAT * max(math.cos(math.radians(lat)), 0.01))
-    points = [
-        (lon + dlon * math.cos(2 * math.pi * i / segments), lat + dlat * math.sin(2 * math.pi * i / segments))
-        for i in range(segments)
-    ]
+def area_km2(geom) -> float:
+    """Geodesic area of a lon/lat (EPSG:4326) polygon or multipolygon, in km², holes removed."""
+    # Each polygon oriented counter-clockwise, so pyproj's signed areas add up instead of cancelling.
+    return sum(GEOD.geometry_area_perimeter(orient(p, 1.0))[0] for p in _polygons(geom)) / 1e6
+
+
+def circle_polygon(lon: float, lat: float, radius_km: float, segments: int = CIRCLE_SEGMENTS) -> Polygon:
+    """The circle of ``radius_km`` around (lon, lat) as a polygon whose vertices are exactly that far
+    (geodesic distance) from the centre, counter-clockwise."""
+    azimuths = np.linspace(360.0, 0.0, segments, endpoint=False)  # decreasing: counter-clockwise
+    lons, lats, _back = GEOD.fwd(
+        np.full(segments, lon), np.full(segments, lat), azimuths, np.full(segments, radius_km * 1000.0)
+    )
+    points = list(zip(lons.tolist(), lats.tolist(), strict=True))
     return Polygon(points + [points[0]])
+
+
+def _local_metres(geom) -> tuple[Transformer, Transformer]:
+    """To and from an azimuthal equidistant projection centred on ``geom``: metres, true near it."""
+    c = geom.centroid
+    local = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m +no_defs")
+    return (
+        Transformer.from_crs("EPSG:4326", local, always_xy=True),
+        Transformer.from_crs(local, "EPSG:4326", always_xy=True),
+    )
+
+
+def _apply(transformer: Transformer, geom):
+    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def simplify_for_cap(polygon: Polygon, *, max_points: int = MAX_VERTICES) -> tuple[Polygon, float]:
+    """The polygon's outer ring with at most ``max_points`` distinct points, for a CAP ``<polygon>``.
+
+    The one simplification used for drawn areas and commune boundaries alike. It works in metres
+    (tolerance from 1 m, doubled until the ring fits) and keeps the topology, so every point of the
+    original outline is within the returned tolerance (metres; 0 when nothing had to go) of the
+    result. The result is closed and counter-clockwise, in lon/lat.
+    """
+    outline = Polygon(polygon.exterior.coords)
+    tolerance = 0.0
+    if len(outline.exterior.coords) - 1 > max_points:
+        forward, back = _local_metres(outline)
+        local = _apply(forward, outline)
+        tolerance = 1.0
+        simple = local.simplify(tolerance, preserve_topology=True)
+        while len(simple.exterior.coords) - 1 > max_points and tolerance < 1e7:
+            tolerance *= 2
+            simple = local.simplify(tolerance, preserve_topology=True)
+        outline = _apply(back, simple)
+    return orient(outline, 1.0), tolerance
 
 
 def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
@@ -70,24 +119,19 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
     polygon = Polygon(ring)
     if not polygon.is_valid:
         raise _refuse(f"The polygon crosses itself ({explain_validity(polygon)}): redraw it.")
-    size = approx_area_km2(polygon)
+    size = area_km2(polygon)
     if size > MAX_AREA_KM2:
         raise _refuse(
             f"The polygon covers about {size:,.0f} km², more than the {MAX_AREA_KM2:,.0f} km² allowed."
         )
     if len(ring) - 1 > MAX_VERTICES:
-        tolerance = 0.00001
-        simple = polygon
-        while len(simple.exterior.coords) - 1 > MAX_VERTICES:
-            simple = polygon.simplify(tolerance, preserve_topology=True)
-            tolerance *= 2
+        polygon, tolerance = simplify_for_cap(polygon)
+        kept = len(polygon.exterior.coords) - 1
         warnings.append(
-            f"The polygon had {len(ring) - 1} points; it was simplified to {len(simple.exterior.coords) - 1} "
-            f"(CAP consumers accept at most {MAX_VERTICES})."
+            f"The polygon had {len(ring) - 1} points; it was simplified to {kept} "
+            f"(within {tolerance:g} m; CAP consumers accept at most {MAX_VERTICES})."
         )
-        polygon = simple
-    if not polygon.exterior.is_ccw:
-        polygon = Polygon(list(polygon.exterior.coords)[::-1])
+    polygon = orient(polygon, 1.0)
     clean = {
         "type": "Polygon",
         "coordinates": [[[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]],

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from beffroi.alerts.area import MAX_VERTICES, commune_boundaries
+from beffroi.alerts.area import commune_boundaries, simplify_for_cap
 from beffroi.alerts.hazards import CAP_LANGUAGE, cap_category, template_for
 from beffroi.alerts.text import clean
 from beffroi.core.timeutil import to_paris
@@ -69,13 +69,8 @@ def _commune_polygons(codes: list[str]) -> list[str]:
     out = []
     for boundary in commune_boundaries(codes).values():
         geom = shape(boundary)
-        polygons = list(getattr(geom, "geoms", [geom]))
-        for polygon in polygons:
-            tolerance = 0.00005
-            simple = polygon
-            while len(simple.exterior.coords) - 1 > MAX_VERTICES:
-                simple = polygon.simplify(tolerance, preserve_topology=True)
-                tolerance *= 2
+        for polygon in getattr(geom, "geoms", [geom]):
+            simple, _tolerance = simplify_for_cap(polygon)
             out.append(_polygon_text(simple.exterior.coords))
     return out
 

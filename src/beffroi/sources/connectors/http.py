@@ -3,6 +3,10 @@
 A URL is fetched only over http(s), and only if every address its host resolves to is public
 (not loopback, private, link-local, multicast, reserved or a cloud metadata address), unless the
 host is listed in ``settings.SOURCES_ALLOW_HOSTS``. The check runs again on every redirect.
+
+Retries are tenacity's (attempts, exponential backoff, Retry-After). The SSRF guard stays by hand:
+httpx has no hook between name resolution and connection, so we resolve and check each hop
+ourselves, with redirects followed one by one so every target is checked.
 """
 
 from __future__ import annotations
@@ -11,14 +15,22 @@ import hashlib
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from django.conf import settings
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from beffroi.core.env import env_int
 from beffroi.sources.connectors.errors import BlockedURL, FetchError, NoNetwork
+
+# Transient transport failures: retried. Anything else (a refused scheme, a bad URL) is not.
+TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+MAX_RETRY_AFTER = 60.0  # seconds: the longest wait a source's Retry-After may impose
 
 USER_AGENT = f"Beffroi/{getattr(settings, 'VERSION', '0')} (+https://github.com/beffroi; crisis cockpit for French communes)"  # noqa: E501
 
@@ -70,8 +82,39 @@ def check_url(url: str) -> None:
             )
 
 
+class _Transient(Exception):
+    """A failure worth another attempt; ``error`` is what the caller gets once attempts run out."""
+
+    def __init__(self, error: Exception, retry_after: float | None = None):
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP-date); ``None`` if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 class HttpClient:
-    """Fetch with the connector's policy. ``backoff`` is the first retry delay in seconds."""
+    """Fetch with the connector's policy.
+
+    ``retries`` is the number of attempts in all; ``backoff`` the first retry delay in seconds, doubled
+    at each retry. Only transient failures are retried (connect/read errors and timeouts, HTTP 5xx and
+    429); a ``Retry-After`` header on a 429 or 503 sets the delay, capped at ``max_retry_after`` seconds
+    so a source cannot park a worker. The retry policy is tenacity's; ``sleep`` is how it waits.
+    """
 
     def __init__(
         self,
@@ -80,10 +123,14 @@ class HttpClient:
         retries: int = 3,
         backoff: float = 1.0,
         max_bytes: int | None = None,
+        max_retry_after: float = MAX_RETRY_AFTER,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.timeout = timeout or float(env_int("BEFFROI_SOURCES_TIMEOUT", 20))
-        self.retries = retries
+        self.retries = max(1, retries)
         self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
         self.max_bytes = max_bytes or env_int("BEFFROI_SOURCES_MAX_MB", 50) * 1024 * 1024
         self.client = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
@@ -95,31 +142,49 @@ class HttpClient:
     def close(self) -> None:
         self.client.close()
 
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, self.max_retry_after)
+        return min(self.backoff * 2 ** (state.attempt_number - 1), self.max_retry_after)
+
     def request(
         self, method: str, url: str, *, params=None, headers=None, json=None, accept=(200, 206)
     ) -> Fetched:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                result = self._once(method, url, params=params, headers=headers, json=json)
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                if attempt >= self.retries:
-                    kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "no network"
-                    raise NoNetwork(
-                        f"{kind}: {url} did not answer after {attempt} attempt(s) ({type(exc).__name__})"
-                    ) from None
-            else:
-                if result.status in accept:
-                    return result
-                retryable = result.status == 429 or result.status >= 500
-                if not retryable or attempt >= self.retries:
-                    snippet = result.content[:200].decode("utf-8", "replace").strip()
-                    raise FetchError(
-                        f"HTTP {result.status} from {result.url}" + (f": {snippet}" if snippet else ""),
-                        status=result.status,
-                    )
-            time.sleep(self.backoff * (2 ** (attempt - 1)))
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Transient),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(
+                self._attempt, method, url, params=params, headers=headers, json=json, accept=accept
+            )
+        except _Transient as exc:
+            raise exc.error from None
+
+    def _attempt(self, method: str, url: str, *, params, headers, json, accept) -> Fetched:
+        try:
+            result = self._once(method, url, params=params, headers=headers, json=json)
+        except TRANSIENT_ERRORS as exc:
+            kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "no network"
+            raise _Transient(
+                NoNetwork(
+                    f"{kind}: {url} did not answer after {self.retries} attempt(s) ({type(exc).__name__})"
+                )
+            ) from exc
+        if result.status in accept:
+            return result
+        snippet = result.content[:200].decode("utf-8", "replace").strip()
+        error = FetchError(
+            f"HTTP {result.status} from {result.url}" + (f": {snippet}" if snippet else ""),
+            status=result.status,
+        )
+        if result.status == 429 or result.status >= 500:
+            raise _Transient(error, retry_after_seconds(result.headers.get("retry-after")))
+        raise error
 
     def _once(self, method: str, url: str, *, params=None, headers=None, json=None) -> Fetched:
         for _hop in range(6):
