@@ -21,7 +21,9 @@ api = NinjaAPI(title="Beffroi API", version=__version__, auth=default_auth(), ur
 @api.exception_handler(UserError)
 def _user_error(request, exc: UserError):
     return api.create_response(
-        request, {"detail": exc.message, "problems": [str(p) for p in exc.problems]}, status=400
+        request,
+        {"detail": exc.message, "problems": [str(p) for p in exc.problems]},
+        status=getattr(exc, "http_status", 400),  # e.g. 503 for a registry key that does not match
     )
 
 

@@ -70,13 +70,25 @@ def _registry_layer(user) -> Callable[[Area], dict | None]:
             n = registry.count_in_area(area.geojson, user=user)
         except PermissionDenied:
             return None
+        # The registry's disclosure control decides what is shown: the number, or « moins de 5 » /
+        # « non communiqué » with the reason.
+        shown: Any = getattr(n, "shown", n)
         return {
             "layer": "registry",
             "title": _("Registre des personnes vulnérables"),
-            "figures": {"total": int(n)},
-            "method": _(
-                "Personnes du registre dont l'adresse localisée est dans la zone, dans vos communes. "
-                "Nombre seulement : aucun nom ne sort du registre."
+            "figures": {"total": shown if isinstance(shown, str) else int(shown)},
+            "method": " ".join(
+                filter(
+                    None,
+                    [
+                        _(
+                            "Personnes du registre dont l'adresse localisée est dans la zone, dans vos "
+                            "communes, comptées par mailles fixes. Nombre seulement : aucun nom ne sort "
+                            "du registre."
+                        ),
+                        getattr(n, "message", ""),
+                    ],
+                )
             ),
             "sources": [
                 {
@@ -191,7 +203,7 @@ def territorial_profile(*, user, weights: dict | None = None, datasets: list | N
         try:
             from beffroi.registry.selectors import counts_by_commune
 
-            counts = counts_by_commune(user=user)
+            counts = {code: getattr(n, "value", n) for code, n in counts_by_commune(user=user).items()}
         except (ImportError, PermissionDenied):
             counts = None
     return build(

@@ -35,3 +35,6 @@ class RegistryConfig(AppConfig):
     }
     nav_items = [(40, _("Registre"), "registry:index", COUNTS)]
     demo_loader = "beffroi.registry.demo.load"
+
+    def ready(self) -> None:
+        from beffroi.registry import checks  # noqa: F401 - registers the system checks

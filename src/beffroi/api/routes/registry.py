@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
@@ -22,15 +23,27 @@ class OutcomeIn(Schema):
     outcome: str
 
 
+# HTTP status of the answers of the disclosure control that give no figure.
+REFUSED_STATUS = {"too_small": 422, "rate_limited": 429}
+
+
 @router.get("/counts")
 def counts(request):
-    """Registered people per commune (numbers only)."""
-    return counts_by_commune(user=request.user)
+    """Registered people per commune (numbers only; small counts as « moins de 5 »)."""
+    return {code: r.shown for code, r in counts_by_commune(user=request.user).items()}
 
 
 @router.post("/count-in-area")
 def count_area(request, body: AreaIn):
-    return {"count": count_in_area(body.area, user=request.user)}
+    """Registered people in an area, as the disclosure control releases it: ``count`` is the number
+    when exact, else null with ``status`` (small, withheld, too_small, rate_limited) and a French
+    ``label`` and ``message``. Area too small: 422; too many queries: 429."""
+    released = count_in_area(body.area, user=request.user, reason="API")
+    status = REFUSED_STATUS.get(released.status, 200)
+    body_out = {**released.as_dict(), "detail": released.message} if status != 200 else released.as_dict()
+    if status == 200:
+        return body_out
+    return JsonResponse(body_out, status=status)
 
 
 @router.get("/campaigns/{campaign_id}/progress")
