@@ -306,3 +306,14 @@ def test_cell_ids_say_nothing_finer_than_the_grid():
     x, y = TO_L93.transform(2.18, 48.87)
     assert int(col) == int(x // 200) and int(row) == int(y // 200)
     assert disclosure.cell_of(None, None) == ""
+
+
+def test_reindex_cells_fills_rows_written_before_the_cells(territory, capsys):
+    from beffroi.cli import main as cli
+
+    populate(3)
+    expected = dict(Person.objects.values_list("public_id", "cell"))
+    Person.objects.update(cell="")
+    assert cli(["registry", "reindex-cells"]) == 0
+    assert "3 inscription(s)" in capsys.readouterr().out
+    assert dict(Person.objects.values_list("public_id", "cell")) == expected

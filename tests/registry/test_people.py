@@ -133,7 +133,7 @@ def test_key_rotation_re_encrypts_every_row(settings, agent, person_raw, registr
     assert access.get_person(verified(agent), person.public_id, reason="t").data.last_name == "Zorglubienne"
 
 
-def test_init_key_creates_a_private_key_file(settings, tmp_path):
+def test_init_key_creates_a_private_key_file(settings, tmp_path, db):
     settings.REGISTRY_KEY = None
     settings.REGISTRY_KEY_FILE = str(tmp_path / "keys" / crypto.KEY_FILE_NAME)
     ring = crypto.init_key_file()
@@ -141,8 +141,10 @@ def test_init_key_creates_a_private_key_file(settings, tmp_path):
     assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
     assert ring.origin == str(path)
     key_id, token = crypto.encrypt(b"secret", aad="x")
-    crypto.add_file_key()
-    assert crypto.decrypt(token, key_id=key_id, aad="x") == b"secret"
+    crypto.add_file_key()  # the old key stays in the file to read what it sealed
+    assert crypto.decrypt(token, key_id=key_id, aad="x", ring=crypto.load_keyring()) == b"secret"
+    with pytest.raises(crypto.RegistryKeyError):
+        crypto.keyring()  # until rotate-key registers the new current key, nothing is read or written
 
 
 def test_pcs_extension_is_off_by_default(agent, person_raw, settings):

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 import numpy as np
 import shapely
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from beffroi.core.audit import record as audit
@@ -322,13 +322,36 @@ COUNT = "count"
 COUNT_COMMUNES = "count_communes"
 
 
+_cells_cache: dict[tuple, tuple[list[str], np.ndarray]] = {}
+
+
 def _occupied_cells(communes: set[str] | None) -> tuple[list[str], np.ndarray]:
-    """Occupied cells of the current grid and how many people each holds (one grouped query)."""
-    rows = Person.objects.exclude(cell="")
+    """Occupied cells of the current grid and how many people each holds.
+
+    The grouped query is cached in the process, keyed by a fingerprint of the rows in scope (count,
+    highest id, last change): any registration, removal or change of a record gives a new key."""
+    rows = Person.objects.all()
     if communes is not None:
         rows = rows.filter(commune_code__in=communes)
-    pairs = list(rows.values_list("cell").annotate(n=Count("id")).values_list("cell", "n"))
-    return [c for c, _n in pairs], np.fromiter((n for _c, n in pairs), dtype=np.int64, count=len(pairs))
+    # Three single-aggregate queries over the whole table, each answered from an index (SQLite and
+    # PostgreSQL both optimise a lone MAX on an indexed column; a combined one scans the rows).
+    everyone = Person.objects.order_by()
+    mark = (
+        everyone.count(),
+        everyone.aggregate(top=Max("id"))["top"],
+        everyone.aggregate(last=Max("updated_at"))["last"],
+    )
+    key = (connection.alias, tuple(sorted(communes or ())), communes is None, *mark)
+    cached = _cells_cache.get(key)
+    if cached is None:
+        pairs = list(rows.exclude(cell="").order_by().values_list("cell").annotate(n=Count("id")))
+        cached = (
+            [c for c, _n in pairs],
+            np.fromiter((n for _c, n in pairs), dtype=np.int64, count=len(pairs)),
+        )
+        _cells_cache.clear()  # one registry state at a time is enough
+        _cells_cache[key] = cached
+    return cached
 
 
 def _inside(area_l93, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

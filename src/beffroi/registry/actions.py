@@ -453,7 +453,7 @@ def do_reindex_cells(*, actor=None, progress=None) -> dict:
             cell = cell_of(data.lon, data.lat)
             if cell != person.cell:
                 person.cell = cell
-                person.save(update_fields=["cell"])
+                person.save(update_fields=["cell", "updated_at"])  # updated_at: count caches see it
                 changed += 1
             if progress:
                 progress()

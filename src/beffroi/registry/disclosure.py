@@ -85,8 +85,14 @@ def cell_of(lon: float | None, lat: float | None, size: int | None = None) -> st
     return f"{size}:{math.floor(x / size)}:{math.floor(y / size)}"
 
 
+_parsed: dict = {}
+
+
 def parse_cells(cells: list[str], size: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Centres (Lambert-93) of the cells of ``size``; also the indexes of the ids that parsed."""
+    key = (id(cells), len(cells), size)
+    if _parsed.get("key") == key and _parsed.get("cells") is cells:
+        return _parsed["value"]
     xs, ys, kept = [], [], []
     for i, cell in enumerate(cells):
         parts = cell.split(":")
@@ -99,7 +105,9 @@ def parse_cells(cells: list[str], size: int) -> tuple[np.ndarray, np.ndarray, li
         xs.append((col + 0.5) * size)
         ys.append((row + 0.5) * size)
         kept.append(i)
-    return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), kept
+    value = (np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), kept)
+    _parsed.update(key=key, cells=cells, value=value)  # the same cached list: parse it once
+    return value
 
 
 def grid_cells_in(geom_l93, size: int) -> set[tuple[int, int]]:

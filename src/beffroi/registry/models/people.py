@@ -61,7 +61,8 @@ class Person(models.Model):
     ack_sent_at = models.DateTimeField(_("accusé envoyé le"), null=True, blank=True)
     ack_received_at = models.DateTimeField(_("accusé reçu le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # indexed: the last change is the cheap fingerprint under which counts are cached (access.py)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
