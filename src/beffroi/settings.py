@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "beffroi.core.middleware.LoginRequiredMiddleware",
     "beffroi.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "beffroi.registry.middleware.RegistryKeyMiddleware",
 ]
 
 ROOT_URLCONF = "beffroi.urls"
@@ -232,6 +233,21 @@ EMAIL_URL = env_str("BEFFROI_EMAIL_URL")
 SMS_URL = env_str("BEFFROI_SMS_URL")
 SOURCES_ALLOW_HOSTS = env_list("BEFFROI_SOURCES_ALLOW_HOSTS", [])
 REGISTRY_KEY = env_str("BEFFROI_REGISTRY_KEY")
+# Embedded mode's key file (created only by `beffroi registry init-key`): keep it apart from the
+# database and its backups (docs/deploy.md).
+REGISTRY_KEY_FILE = env_str("BEFFROI_REGISTRY_KEY_FILE") or str(DATA_DIR / "registry.keys")
+# Disclosure control of registry counts (docs/registry.md).
+REGISTRY_CELL_M = env_int("BEFFROI_REGISTRY_CELL_M", 200)
+REGISTRY_MIN_AREA_M2 = env_int("BEFFROI_REGISTRY_MIN_AREA_M2", 1_000_000)
+REGISTRY_SMALL_COUNT = env_int("BEFFROI_REGISTRY_SMALL_COUNT", 5)
+REGISTRY_COUNT_RATE_PER_HOUR = env_int("BEFFROI_REGISTRY_COUNT_RATE_PER_HOUR", 30)
+REGISTRY_DIFFERENCING_HOURS = env_int("BEFFROI_REGISTRY_DIFFERENCING_HOURS", 24)
+if REGISTRY_SMALL_COUNT < 3:
+    raise ConfigurationError(
+        f"BEFFROI_REGISTRY_SMALL_COUNT={REGISTRY_SMALL_COUNT}: the small-count threshold cannot be below 3."
+    )
+if REGISTRY_CELL_M < 200:
+    raise ConfigurationError(f"BEFFROI_REGISTRY_CELL_M={REGISTRY_CELL_M}: counting cells are at least 200 m.")
 DEFAULT_FROM_EMAIL = env_str("BEFFROI_EMAIL_FROM", "beffroi@localhost")
 if EMAIL_URL:
     from beffroi.core.mailurl import email_settings_from_url

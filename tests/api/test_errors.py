@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from beffroi.accounts.actions import do_create_token
+from beffroi.core.actors import SystemActor
 
 
 @pytest.fixture
 def headers(make_user):
     user = make_user("communication", ["92063"])
-    return {"HTTP_AUTHORIZATION": f"Bearer {do_create_token(user, 'test', actor=None)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {do_create_token(user, 'test', actor=SystemActor('cli'))}"}
 
 
 def _post(client, path, body, headers, **extra):

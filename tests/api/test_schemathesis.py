@@ -24,6 +24,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance,
 from beffroi.accounts.actions import do_create_token
 from beffroi.accounts.roles import ROLES
 from beffroi.core import live
+from beffroi.core.actors import SystemActor
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 
@@ -50,7 +51,7 @@ def token(make_user, isolated):
     past the permission check and reach the code that reads the input."""
     user = make_user("cellule_crise")
     user.groups.add(*Group.objects.filter(name__in=[r for r in ROLES if r != "administrateur"]))
-    return do_create_token(user, "schemathesis", actor=None)
+    return do_create_token(user, "schemathesis", actor=SystemActor("cli"))
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def some_data(make_user, token):
         latitude=48.86,
         longitude=2.57,
         thresholds=[{"level": 1, "name": "veille", "label": "Veille", "value": 2.0, "colour": "#2f6fbf"}],
-        actor=None,
+        actor=SystemActor("cli"),
     )
     now = timezone.now()
     points = [
@@ -98,7 +99,7 @@ def some_data(make_user, token):
         }
         for i in range(3)
     ]
-    do_ingest_points(points, source="test", actor=None, strict=True)
+    do_ingest_points(points, source="test", actor=SystemActor("poll_sources"), strict=True)
 
 
 def test_every_operation_keeps_the_contract(token, some_data):

@@ -193,3 +193,19 @@ def test_the_directory_is_filled_in_the_page(client_for):
     assert Contact.objects.get(name="Chef de quai").on_duty_phone == "06 00 00 00 00"
     assert client.post("/crise/annuaire/", {"commune": "92063", "name": "x"}).status_code == 403
     assert "Chef de quai" in client_for("lecteur", ["94052"]).get("/crise/annuaire/").content.decode()
+
+
+def test_main_courante_csv_neutralises_formulas(client_for, crisis, make_user):
+    import csv
+    import io
+
+    from beffroi.crisis.actions import do_append_entry
+
+    cell = make_user("cellule_crise", ["94052"])
+    do_append_entry(
+        crisis, text='=HYPERLINK("http://127.0.0.1/","x")', category="info", source="phone", actor=cell
+    )
+    do_append_entry(crisis, text="=1+1", category="info", source="phone", actor=cell)
+    response = client_for("maire", ["94052"]).get(f"/crise/{crisis.pk}/main-courante/export.csv")
+    texts = [row[7] for row in csv.reader(io.StringIO(response.content.decode())) if len(row) > 7][1:]
+    assert '\'=HYPERLINK("http://127.0.0.1/","x")' in texts and "'=1+1" in texts

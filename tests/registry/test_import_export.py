@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -222,3 +223,32 @@ def test_subject_access_export_holds_only_that_record(agent, territory):
     names = [access.decrypt_person(p).last_name for p in people]
     assert sum(n in text for n in names) == 1
     assert AccessLog.objects.filter(action="export_subject", record_ids=[people[0].public_id]).exists()
+
+
+def test_prefect_export_neutralises_formulas(agent, territory):
+    from beffroi.registry.actions import do_register_person
+
+    do_register_person(
+        "92063",
+        {
+            "last_name": '=HYPERLINK("http://127.0.0.1/","x")',
+            "first_names": "=1+1",
+            "birth_date": "1938-03-12",
+            "category": "65+",
+            "address": "1 rue de l'Essai",
+            "phone": "01 47 32 98 76",
+        },
+        source="self",
+        request_date=date(2025, 1, 1),
+        actor=SystemActor("cli"),
+    )
+    _name, sealed = exports.do_export_prefect(
+        "92063",
+        fields=["last_name", "first_names"],
+        passphrase="a long passphrase",
+        reason="demande du préfet",
+        actor=verified(agent),
+    )
+    _header, plain = exports.open_sealed(sealed, "a long passphrase")
+    line = plain.decode("utf-8-sig").splitlines()[1]
+    assert line.startswith("\"'=HYPERLINK(") and line.endswith(";'=1+1")

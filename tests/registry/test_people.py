@@ -134,16 +134,18 @@ def test_key_rotation_re_encrypts_every_row(settings, agent, person_raw, registr
     assert access.get_person(verified(agent), person.public_id, reason="t").data.last_name == "Zorglubienne"
 
 
-def test_embedded_mode_generates_a_private_key_file(settings, tmp_path):
+def test_init_key_creates_a_private_key_file(settings, tmp_path, db):
     settings.REGISTRY_KEY = None
-    settings.DATA_DIR = tmp_path
-    ring = crypto.keyring()
-    path = tmp_path / crypto.KEY_FILE_NAME
+    settings.REGISTRY_KEY_FILE = str(tmp_path / "keys" / crypto.KEY_FILE_NAME)
+    ring = crypto.init_key_file()
+    path = tmp_path / "keys" / crypto.KEY_FILE_NAME
     assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
     assert ring.origin == str(path)
     key_id, token = crypto.encrypt(b"secret", aad="x")
-    crypto.add_file_key()
-    assert crypto.decrypt(token, key_id=key_id, aad="x") == b"secret"
+    crypto.add_file_key()  # the old key stays in the file to read what it sealed
+    assert crypto.decrypt(token, key_id=key_id, aad="x", ring=crypto.load_keyring()) == b"secret"
+    with pytest.raises(crypto.RegistryKeyError):
+        crypto.keyring()  # until rotate-key registers the new current key, nothing is read or written
 
 
 def test_pcs_extension_is_off_by_default(agent, person_raw, settings):
@@ -168,6 +170,9 @@ def test_count_in_area_gives_counts_to_any_role(make_user, agent, person_raw):
         "type": "Polygon",
         "coordinates": [[[2.1, 48.8], [2.3, 48.8], [2.3, 48.9], [2.1, 48.9], [2.1, 48.8]]],
     }
-    assert count_in_area(area, user=make_user("cellule_crise")) == 1
-    assert count_in_area(area, user=make_user("cellule_crise", ["92033"])) == 0
+    for i in range(5):
+        register(agent, {**person_raw, "first_names": f"Voisine{i}", "lon": 2.18 + i * 0.004})
+    assert count_in_area(area, user=make_user("cellule_crise")).value == 6
+    other = count_in_area(area, user=make_user("cellule_crise", ["92033"]))
+    assert other.value is None and other.label == "moins de 5"
     _ = date

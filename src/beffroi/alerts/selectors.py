@@ -105,7 +105,9 @@ def _area_counts(version: AlertVersion, user: Any) -> dict:
             if layer.get("layer") == "residents":
                 out["residents"] = int(layer.get("figures", {}).get("total") or 0)
             if layer.get("layer") == "registry":
-                out["registry"] = int(layer.get("figures", {}).get("total") or 0)
+                total = layer.get("figures", {}).get("total")
+                # a released count: the number, or « moins de 5 » from the registry's disclosure control
+                out["registry"] = total if isinstance(total, str) else int(total or 0)
     except Exception:  # noqa: BLE001 - counts are optional: no dataset, no permission, area outside
         log.debug("alerts: exposure unavailable for the reach report", exc_info=True)
     if out["registry"] is None:

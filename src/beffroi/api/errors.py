@@ -150,7 +150,8 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(UserError)
     def _user_error(request, exc: UserError):
         body = error_body(exc.message, exc.problems)
-        return api.create_response(request, body, status=400)
+        # A few refusals are not the request's fault, e.g. 503 for a registry key that does not match.
+        return api.create_response(request, body, status=getattr(exc, "http_status", 400))
 
     @api.exception_handler(ValidationError)
     def _invalid(request, exc: ValidationError):

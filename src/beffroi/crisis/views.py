@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require, user_communes
+from beffroi.core.spreadsheet import neutralise_row
 from beffroi.crisis import actions, selectors
 from beffroi.crisis.forms import (
     CloseForm,
@@ -199,23 +200,25 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for e in selectors.entries(crisis):
         writer.writerow(
-            [
-                e.seq,
-                e.recorded_at.isoformat(),
-                e.occurred_at.isoformat(),
-                int(e.deferred),
-                e.author_label,
-                e.source,
-                e.category,
-                e.text,
-                e.location_label,
-                e.lat or "",
-                e.lon or "",
-                e.corrects.seq if e.corrects else "",
-                int(e.exercise),
-                e.prev_hash,
-                e.hash,
-            ]
+            neutralise_row(  # free text from users: never a formula in a spreadsheet
+                [
+                    e.seq,
+                    e.recorded_at.isoformat(),
+                    e.occurred_at.isoformat(),
+                    int(e.deferred),
+                    e.author_label,
+                    e.source,
+                    e.category,
+                    e.text,
+                    e.location_label,
+                    e.lat or "",
+                    e.lon or "",
+                    e.corrects.seq if e.corrects else "",
+                    int(e.exercise),
+                    e.prev_hash,
+                    e.hash,
+                ]
+            )
         )
     writer.writerow([f"# chain head: {head['hash']} ({head['length']} entries)"])
     return response

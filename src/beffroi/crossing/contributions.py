@@ -50,11 +50,11 @@ def commune_counts(name: str, user: Any) -> dict[str, Any] | None:
     return counts(user) if counts is not None else None
 
 
-def layer_total(name: str, area: Area, user: Any) -> int | None:
-    """The ``total`` figure of one registered count layer, or ``None`` (not registered, not allowed)."""
+def layer_total(name: str, area: Area, user: Any) -> int | str | None:
+    """The ``total`` figure of one registered count layer as the owning app released it (a number,
+    or a label such as « moins de 5 »), or ``None`` (not registered, not allowed)."""
     layer = COUNT_LAYERS.get(name)
     result = layer(area, user) if layer is not None else None
     if not result:
         return None
-    total = result.get("figures", {}).get("total")
-    return None if total is None else int(total)
+    return result.get("figures", {}).get("total")

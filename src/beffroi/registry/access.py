@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
+import shapely
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from beffroi.core.audit import actor_label
 from beffroi.core.audit import record as audit
-from beffroi.core.permissions import has_perm, require_verified
+from beffroi.core.errors import UserError
+from beffroi.core.permissions import ALL_COMMUNES, has_perm, require_verified, user_communes
 from beffroi.core.request_context import current_origin
-from beffroi.registry import crypto
+from beffroi.registry import crypto, disclosure
+from beffroi.registry.disclosure import ReleasedCount
 from beffroi.registry.models import AccessLog, CallAssignment, Campaign, Nomination, Person, Visit, VisitRoute
 from beffroi.registry.schema import PersonData, pcs_extension_enabled
 
+COUNTS_PERM = "registry.view_counts"
 MANAGER = Nomination.Scope.MANAGER
 CALLER = Nomination.Scope.CALLER
 
@@ -69,6 +76,8 @@ def log_access(
     reason: str,
     crisis_id: str = "",
     campaign: Campaign | None = None,
+    area: dict | None = None,
+    answer: str = "",
 ) -> AccessLog:
     ids = list(records)
     return AccessLog.objects.create(
@@ -82,6 +91,8 @@ def log_access(
         crisis_id=str(crisis_id or ""),
         campaign=campaign,
         channel=current_origin().channel,
+        area=area,
+        answer=answer[:80],
     )
 
 
@@ -305,18 +316,189 @@ def prioritised_list(
     return targets
 
 
-def count_located_in_area(area: dict, communes: set[str] | None) -> int:
-    """Counts only, no record leaves: used by ``selectors.count_in_area``."""
-    people = Person.objects.all()
+# --- counts: the one disclosure-control function ------------------------------------------------
+
+
+COUNT = "count"
+COUNT_COMMUNES = "count_communes"
+
+
+_cells_cache: dict[tuple, tuple[list[str], np.ndarray]] = {}
+
+
+def _occupied_cells(communes: set[str] | None) -> tuple[list[str], np.ndarray]:
+    """Occupied cells of the current grid and how many people each holds.
+
+    The grouped query is cached in the process, keyed by a fingerprint of the rows in scope (count,
+    highest id, last change): any registration, removal or change of a record gives a new key."""
+    rows = Person.objects.all()
     if communes is not None:
-        people = people.filter(commune_code__in=communes)
-    ring = crypto.keyring()
-    points = []
-    for p in people:
-        data = decrypt_person(p, ring)
-        if data.lon is not None and data.lat is not None:
-            points.append((p.pk, data.lon, data.lat))
-    return len(points_in_area(area, points))
+        rows = rows.filter(commune_code__in=communes)
+    # Three single-aggregate queries over the whole table, each answered from an index (SQLite and
+    # PostgreSQL both optimise a lone MAX on an indexed column; a combined one scans the rows).
+    everyone = Person.objects.order_by()
+    mark = (
+        everyone.count(),
+        everyone.aggregate(top=Max("id"))["top"],
+        everyone.aggregate(last=Max("updated_at"))["last"],
+    )
+    key = (connection.alias, tuple(sorted(communes or ())), communes is None, *mark)
+    cached = _cells_cache.get(key)
+    if cached is None:
+        pairs = list(rows.exclude(cell="").order_by().values_list("cell").annotate(n=Count("id")))
+        cached = (
+            [c for c, _n in pairs],
+            np.fromiter((n for _c, n in pairs), dtype=np.int64, count=len(pairs)),
+        )
+        _cells_cache.clear()  # one registry state at a time is enough
+        _cells_cache[key] = cached
+    return cached
+
+
+def _inside(area_l93, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    if xs.size == 0:
+        return np.zeros(0, dtype=bool)
+    shapely.prepare(area_l93)
+    return shapely.intersects_xy(area_l93, xs, ys)
+
+
+def _covered_area_m2(area_l93, xs: np.ndarray, ys: np.ndarray, size: int) -> float:
+    """Area of the grid cells (occupied or not) whose centre lies in the area, near the registry.
+
+    Only the part of the area within 1 km of an occupied cell can hold anyone, so the grid is laid
+    there (this keeps the count of cells bounded for a huge area)."""
+    if xs.size == 0:
+        return area_l93.area
+    margin = 1000.0
+    box = shapely.box(xs.min() - margin, ys.min() - margin, xs.max() + margin, ys.max() + margin)
+    near = area_l93.intersection(box)
+    if near.is_empty:
+        return 0.0
+    try:
+        return len(disclosure.grid_cells_in(near, size)) * float(size) ** 2
+    except ValueError:
+        return near.area  # a territory too large to lay the grid on: the polygon's own area
+
+
+def _cell_sets(areas: list, cells: list[str], xs, ys, kept) -> list[frozenset[str]]:
+    out = []
+    for area_l93 in areas:
+        mask = _inside(area_l93, xs, ys)
+        out.append(frozenset(cells[kept[i]] for i in np.flatnonzero(mask)))
+    return out
+
+
+def _count_scope(user) -> tuple[set[str] | None, str]:
+    allowed = user_communes(user)
+    if ALL_COMMUNES in allowed:
+        return None, ALL_COMMUNES
+    return allowed, (next(iter(allowed)) if len(allowed) == 1 else ALL_COMMUNES)
+
+
+def release_count(user, area, *, reason: str = "", now=None) -> ReleasedCount:
+    """How many registered people live in ``area`` (GeoJSON, EPSG:4326), in the user's communes, as
+    far as disclosure control lets it out. The only way any app counts registered people in an area.
+
+    In order: rate limit (``REGISTRY_COUNT_RATE_PER_HOUR`` per user), minimum area (the polygon and
+    the cells whose centre it holds, ``REGISTRY_MIN_AREA_M2``), differencing (an area whose occupied
+    cells differ from one of the user's released answers of the last ``REGISTRY_DIFFERENCING_HOURS``
+    by a part that would itself be refused: under the minimum area or under the threshold), then the
+    small-count threshold (« moins de 5 »). No decryption: counts are summed over the cells stored
+    in clear. Every query, whatever its answer, is written to the access log with its area.
+    """
+    if not has_perm(user, COUNTS_PERM):
+        raise PermissionDenied(COUNTS_PERM)
+    disclosure.check_configuration()
+    from beffroi.crossing.geometry import parse_area, to_lambert93
+
+    parsed = parse_area(area, repair=True)  # UserError (400) for something that is not an area
+    now = now or timezone.now()
+    size = disclosure.setting("REGISTRY_CELL_M")
+    min_area = disclosure.setting("REGISTRY_MIN_AREA_M2")
+    threshold = disclosure.setting("REGISTRY_SMALL_COUNT")
+    per_hour = disclosure.setting("REGISTRY_COUNT_RATE_PER_HOUR")
+    communes, log_commune = _count_scope(user)
+    asked = parsed.geojson
+    earlier = AccessLog.objects.filter(user=user, action=COUNT)
+    with transaction.atomic():
+        if earlier.filter(at__gte=now - timedelta(hours=1)).count() >= per_hour:
+            result = disclosure.rate_limited(per_hour)
+        else:
+            result = _decide(
+                to_lambert93(parsed.geometry),
+                communes,
+                earlier.filter(
+                    at__gte=now - timedelta(hours=disclosure.setting("REGISTRY_DIFFERENCING_HOURS"))
+                ),
+                size=size,
+                min_area=min_area,
+                threshold=threshold,
+            )
+        log_access(
+            user,
+            COUNT,
+            log_commune,
+            [],
+            reason=reason or "effectif dans une zone",
+            area=dict(asked),
+            answer=f"{result.status}: {result.label}",
+        )
+    return result
+
+
+def _decide(area_l93, communes, earlier, *, size: int, min_area: int, threshold: int) -> ReleasedCount:
+    from beffroi.crossing.geometry import parse_area, to_lambert93
+
+    cells, counts = _occupied_cells(communes)
+    xs, ys, kept = disclosure.parse_cells(cells, size)
+    if area_l93.area < min_area or _covered_area_m2(area_l93, xs, ys, size) < min_area:
+        return disclosure.too_small(min_area)
+    mask = _inside(area_l93, xs, ys)
+    here = frozenset(cells[kept[i]] for i in np.flatnonzero(mask))
+    by_cell = {cells[kept[i]]: int(counts[kept[i]]) for i in range(len(kept))}
+    previous = []
+    for row in earlier.filter(Q(answer__startswith="exact:") | Q(answer__startswith="small:")).values_list(
+        "area", flat=True
+    ):
+        try:
+            previous.append(to_lambert93(parse_area(row, repair=True).geometry))
+        except UserError:
+            continue
+    for other in _cell_sets(previous, cells, xs, ys, kept):
+        for part in (here - other, other - here):
+            if not part:
+                continue  # same occupied cells: the same answer, nothing new is learnt
+            if len(part) * size * size < min_area or sum(by_cell[c] for c in part) < threshold:
+                return disclosure.withheld()
+    n = int(sum(by_cell[c] for c in here))
+    return disclosure.small(threshold) if n < threshold else disclosure.exact(n)
+
+
+def release_commune_counts(user, *, reason: str = "") -> dict[str, ReleasedCount]:
+    """Registered people per commune of the user (the communes are fixed areas: no minimum-area or
+    differencing rule, but the small-count threshold applies and the query is logged)."""
+    if not has_perm(user, COUNTS_PERM):
+        raise PermissionDenied(COUNTS_PERM)
+    disclosure.check_configuration()
+    threshold = disclosure.setting("REGISTRY_SMALL_COUNT")
+    communes, log_commune = _count_scope(user)
+    rows = Person.objects.all()
+    if communes is not None:
+        rows = rows.filter(commune_code__in=communes)
+    raw = dict(rows.values_list("commune_code").annotate(n=Count("id")).values_list("commune_code", "n"))
+    out = {
+        code: disclosure.exact(n) if n >= threshold else disclosure.small(threshold)
+        for code, n in raw.items()
+    }
+    log_access(
+        user,
+        COUNT_COMMUNES,
+        log_commune,
+        [],
+        reason=reason or "effectifs par commune",
+        answer=", ".join(f"{code}={r.label}" for code, r in sorted(out.items()))[:80],
+    )
+    return out
 
 
 # --- outreach -----------------------------------------------------------------------------------
@@ -449,8 +631,6 @@ def visit_points(
 
 def access_log(user, communes: set[str] | None = None):
     """The access log, for the DPO (the maire and administrators): opaque ids only."""
-    from beffroi.core.permissions import ALL_COMMUNES, user_communes
-
     if not has_perm(user, "registry.view_accesslog"):
         raise PermissionDenied("registry.view_accesslog")
     rows = AccessLog.objects.all()

@@ -16,7 +16,8 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import allowed_system, require
 from beffroi.registry import crypto
 from beffroi.registry.access import aad_for, check_reader, decrypt_extension, decrypt_person
-from beffroi.registry.models import Move, Nomination, Person, Proof
+from beffroi.registry.disclosure import cell_of
+from beffroi.registry.models import KeyVerifier, Move, Nomination, Person, Proof
 from beffroi.registry.models.people import Category, Consent, Source
 from beffroi.registry.schema import (
     EXTENSION_FIELDS,
@@ -193,6 +194,7 @@ def seal(person: Person, data: PersonData, extension: dict | None, ring=None) ->
     person.dedup_key = crypto.blind_index(
         dedup_text(data.last_name, data.first_names, data.birth_date), ring=ring
     )
+    person.cell = cell_of(data.lon, data.lat)
 
 
 def _attach_proof(person: Person, proof: tuple[str, str, bytes], ring=None) -> Proof:
@@ -364,29 +366,66 @@ def do_mark_ack(public_id: str, *, step: str, actor: Actor) -> Person:
 # --- key rotation -------------------------------------------------------------------------------
 
 
-def do_rotate_key(*, new_file_key: bool = True, actor: Actor, progress=None) -> dict:
-    """Re-encrypt every row with the current key. In embedded mode (key file), a new key is generated
-    first; with BEFFROI_REGISTRY_KEY, put the new key first in the variable and run this."""
+def do_rotate_key(*, new_file_key: bool = False, actor: Actor, progress=None) -> dict:
+    """Re-encrypt every row under the current key; resumable.
+
+    With BEFFROI_REGISTRY_KEY, put the new key first in the variable (old keys after it) and run this.
+    With the key file, ``new_file_key=True`` (``rotate-key --new-key``) first adds a fresh key to the
+    existing file; without it, this only finishes an earlier rotation. The key that the data were
+    registered with must be among the configured ones. A row whose key is not configured (or that
+    fails authentication) is skipped and reported by opaque id, never a reason to abort; running the
+    command again once its key is back finishes it. Nothing here adds a key by itself."""
     if not allowed_system(actor, ("cli",)):
         # Rotating the key is the server operator's job (beffroi registry rotate-key), never a user's.
         raise PermissionDenied("registry.rotate_key")
-    ring = crypto.keyring()
-    if ring.origin != "env" and new_file_key:
+    ring = crypto.load_keyring()
+    registered = KeyVerifier.objects.filter(current=True).first()
+    if registered is not None:
+        old = ring.keys.get(registered.key_id)
+        if old is None or crypto.verifier_of(old) != registered.verifier:
+            raise crypto.RegistryKeyError(
+                f"La clé du registre ({registered.key_id}) n'est pas parmi les clés configurées : "
+                "rotation impossible, rien n'a été modifié."
+            )
+    else:
+        crypto.verify(ring, register=False)  # rows written before verifiers: must decrypt
+    if new_file_key:
+        if ring.origin == "env":
+            raise UserError(
+                "--new-key is for the key file; with BEFFROI_REGISTRY_KEY put the new key first in the "
+                "variable.",
+                [Problem("key from the environment", field="--new-key")],
+            )
         ring = crypto.add_file_key()
     count = 0
+    skipped: list[str] = []
     with transaction.atomic():
+        if registered is None or registered.key_id != ring.current_id:
+            KeyVerifier.objects.filter(current=True).update(current=False, retired_at=timezone.now())
+            KeyVerifier.objects.update_or_create(
+                key_id=ring.current_id,
+                defaults={"verifier": crypto.verifier_of(ring.current), "current": True, "retired_at": None},
+            )
         for person in Person.objects.select_for_update().order_by("id"):
-            if person.key_id == ring.current_id:
+            proofs = list(person.proofs.all())
+            if person.key_id == ring.current_id and all(p.key_id == ring.current_id for p in proofs):
                 continue
-            data = decrypt_person(person, ring)
-            ext = decrypt_extension(person, ring)
-            seal(person, data, ext, ring)
-            person.save(update_fields=["key_id", "payload", "extension", "dedup_key", "updated_at"])
-            for proof in person.proofs.all():
-                aad = aad_for(person) + f":proof:{proof.pk}"
-                content = crypto.decrypt_json(proof.content, key_id=proof.key_id, aad=aad, ring=ring)
-                proof.key_id, proof.content = crypto.encrypt_json(content, aad=aad, ring=ring)
-                proof.save(update_fields=["key_id", "content"])
+            try:
+                with transaction.atomic():  # one row at a time: a bad row leaves the others done
+                    data = decrypt_person(person, ring)
+                    ext = decrypt_extension(person, ring)
+                    seal(person, data, ext, ring)
+                    person.save(
+                        update_fields=["key_id", "payload", "extension", "dedup_key", "cell", "updated_at"]
+                    )
+                    for proof in proofs:
+                        aad = aad_for(person) + f":proof:{proof.pk}"
+                        content = crypto.decrypt_json(proof.content, key_id=proof.key_id, aad=aad, ring=ring)
+                        proof.key_id, proof.content = crypto.encrypt_json(content, aad=aad, ring=ring)
+                        proof.save(update_fields=["key_id", "content"])
+            except crypto.RegistryKeyError:
+                skipped.append(person.public_id)
+                continue
             count += 1
             if progress:
                 progress()
@@ -395,11 +434,43 @@ def do_rotate_key(*, new_file_key: bool = True, actor: Actor, progress=None) -> 
             "registry.rotate_key",
             object_type="registry.key",
             object_id=ring.current_id,
-            detail={"re_encrypted": count},
+            detail={"re_encrypted": count, "unknown_key": len(skipped), "unknown_key_ids": skipped[:100]},
         )
+    crypto.forget_verified()
     if ring.origin != "env":
-        crypto.prune_file_keys({ring.current_id})
-    return {"key_id": ring.current_id, "re_encrypted": count}
+        used = set(Person.objects.values_list("key_id", flat=True)) | set(
+            Proof.objects.values_list("key_id", flat=True)
+        )
+        crypto.prune_file_keys(used | {ring.current_id})
+    return {"key_id": ring.current_id, "re_encrypted": count, "unknown_key": skipped}
+
+
+def do_reindex_cells(*, actor: Actor, progress=None) -> dict:
+    """Recompute every row's counting cell (after an upgrade or a change of BEFFROI_REGISTRY_CELL_M).
+
+    Decrypts each row in memory only to read its coordinates; the cell is the only thing written."""
+    if not allowed_system(actor, ("cli",)):
+        raise PermissionDenied("registry.reindex_cells")
+    ring = crypto.keyring()
+    changed = 0
+    with transaction.atomic():
+        for person in Person.objects.select_for_update().order_by("id"):
+            data = decrypt_person(person, ring)
+            cell = cell_of(data.lon, data.lat)
+            if cell != person.cell:
+                person.cell = cell
+                person.save(update_fields=["cell", "updated_at"])  # updated_at: count caches see it
+                changed += 1
+            if progress:
+                progress()
+        audit(
+            actor,
+            "registry.reindex_cells",
+            object_type="registry.cells",
+            object_id="",
+            detail={"changed": changed},
+        )
+    return {"changed": changed}
 
 
 def category_label(value: str) -> str:

@@ -51,8 +51,17 @@ def register(subparsers) -> None:
     p.add_argument("--passphrase-file", type=Path)
     p.set_defaults(handler=cmd_open)
 
-    p = sub.add_parser("rotate-key", help="Re-encrypt the registry with a new key")
+    p = sub.add_parser("rotate-key", help="Re-encrypt the registry under the current key (resumable)")
+    p.add_argument(
+        "--new-key", action="store_true", help="Key file only: first add a fresh key to the existing file"
+    )
     p.set_defaults(handler=cmd_rotate)
+
+    p = sub.add_parser("init-key", help="Create the key file of a new, empty registry (never replaces one)")
+    p.set_defaults(handler=cmd_init_key)
+
+    p = sub.add_parser("reindex-cells", help="Recompute the counting cells of every record")
+    p.set_defaults(handler=cmd_reindex_cells)
 
     p = sub.add_parser("nominate", help="Record the mayor's nomination of a CCAS agent (R121-7)")
     p.add_argument("--user", required=True)
@@ -163,15 +172,46 @@ def cmd_rotate(args) -> int:
     from beffroi.registry import crypto
     from beffroi.registry.actions import do_rotate_key
 
-    ring = crypto.keyring()
+    ring = crypto.load_keyring()
     if ring.origin == "env" and len(ring.keys) == 1:
         print(
             "BEFFROI_REGISTRY_KEY holds one key. To rotate: put a new key first, keep the old one after a comma, "  # noqa: E501
             "run this command, then remove the old key. New key:\n  " + crypto.generate_key(),
             file=sys.stderr,
         )
-    result = do_rotate_key(actor=SystemActor("cli"))
+    result = do_rotate_key(new_file_key=args.new_key, actor=SystemActor("cli"))
     print(f"Clé courante {result['key_id']} ; {result['re_encrypted']} inscriptions rechiffrées.")
+    skipped = result["unknown_key"]
+    if skipped:
+        print(
+            f"{len(skipped)} inscription(s) sous une clé inconnue, laissées telles quelles : "
+            f"{', '.join(skipped)}. Remettez leur clé (après la clé courante) et relancez la commande.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_init_key(args) -> int:
+    from beffroi.registry import crypto
+
+    if crypto.load_keyring_configured_by_env():
+        ring = crypto.keyring()
+        print(f"Clé fournie par BEFFROI_REGISTRY_KEY ({ring.current_id}) : aucun fichier à créer.")
+        return 0
+    ring = crypto.init_key_file()
+    print(
+        f"Fichier de clés créé : {crypto.key_file()} (clé {ring.current_id}, mode 0600). "
+        "Sauvegardez-le à part de la base de données et de ses sauvegardes."
+    )
+    return 0
+
+
+def cmd_reindex_cells(args) -> int:
+    from beffroi.registry.actions import do_reindex_cells
+
+    result = do_reindex_cells(actor=SystemActor("cli"))
+    print(f"Mailles de comptage recalculées : {result['changed']} inscription(s) modifiée(s).")
     return 0
 
 

@@ -17,17 +17,20 @@ def registry_count_layer(area: Area, user: Any) -> dict | None:
     if not has_perm(user, "registry.view_counts"):
         return None
     try:
-        n = selectors.count_in_area(area.geojson, user=user)
+        released = selectors.count_in_area(area.geojson, user=user)
     except PermissionDenied:
         return None
+    # The disclosure control decides what is shown: the number, or « moins de 5 » / « non
+    # communiqué » with the reason.
+    method = _(
+        "Personnes du registre dont l'adresse localisée est dans la zone, dans vos communes, comptées "
+        "par mailles fixes. Nombre seulement : aucun nom ne sort du registre."
+    )
     return {
         "layer": "registry",
         "title": _("Registre des personnes vulnérables"),
-        "figures": {"total": int(n)},
-        "method": _(
-            "Personnes du registre dont l'adresse localisée est dans la zone, dans vos communes. "
-            "Nombre seulement : aucun nom ne sort du registre."
-        ),
+        "figures": {"total": released.shown},
+        "method": " ".join(filter(None, [method, released.message])),
         "sources": [
             {
                 "dataset": "registry",
@@ -42,10 +45,11 @@ def registry_count_layer(area: Area, user: Any) -> dict | None:
     }
 
 
-def registry_commune_counts(user: Any) -> dict[str, int] | None:
+def registry_commune_counts(user: Any) -> dict[str, int | None] | None:
+    """Per commune, the exact count when it may be shown, ``None`` for a small one."""
     if not has_perm(user, "registry.view_counts"):
         return None
     try:
-        return selectors.counts_by_commune(user=user)
+        return {code: released.value for code, released in selectors.counts_by_commune(user=user).items()}
     except PermissionDenied:
         return None

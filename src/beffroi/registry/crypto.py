@@ -2,9 +2,17 @@
 
 Keys come from ``settings.REGISTRY_KEY`` (env ``BEFFROI_REGISTRY_KEY``): one or more urlsafe-base64
 32-byte keys separated by commas, the first being the current one (the others are kept only to read
-rows not yet re-encrypted by ``beffroi registry rotate-key``). In embedded mode without the variable, a
-key file ``registry.keys`` is generated in ``settings.DATA_DIR`` with mode 0600 (and a warning is
-logged); in server mode the variable is required.
+rows not yet re-encrypted by ``beffroi registry rotate-key``). In embedded mode without the variable,
+keys are read from the key file ``settings.REGISTRY_KEY_FILE`` (env ``BEFFROI_REGISTRY_KEY_FILE``,
+default ``registry.keys`` in the data folder), which only ``beffroi registry init-key`` creates: a
+missing file is an error, never a new key (a new key would silently start a second registry that
+cannot read the first). In server mode the variable is required.
+
+Keys cannot mix: a *verifier* (HMAC-SHA256 of a constant under the key, ``KeyVerifier`` row) is
+stored with the data. Before any read or write, ``keyring()`` checks that the configured current key
+is the registered one, and refuses with ``RegistryKeyError`` (a ``UserError``: exit 2 in the CLI, a
+French 503 page on the web, a JSON problem in the API) so nothing is written under a wrong key. The
+first use of an empty registry registers its key.
 
 A ciphertext is ``nonce (12 bytes) || AES-GCM(ciphertext + tag)``; the associated data binds it to its
 row and purpose, so a value cannot be swapped between rows. The key id is the first 8 hex digits of
@@ -19,6 +27,7 @@ import hmac
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,15 +36,27 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-from beffroi.core.errors import UserError
+from beffroi.core.errors import Problem, UserError
 
 log = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "registry.keys"
 
 
-class RegistryKeyError(RuntimeError):
-    """No usable key for a row (key removed before rotation finished, or wrong key)."""
+VERIFIER_CONSTANT = b"beffroi-registry-key-verifier-v1"
+VERIFIED_FOR_SECONDS = 60  # a verified key is re-checked against the database after this delay
+
+
+class RegistryKeyError(UserError):
+    """No usable key: wrong key, missing key file, key removed before rotation finished.
+
+    A ``UserError`` so the CLI exits 2 with the message; ``http_status`` is what the web page and the
+    API answer (503: the registry is unavailable until the operator fixes the key, not a 500)."""
+
+    http_status = 503
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [Problem(message, field="BEFFROI_REGISTRY_KEY")])
 
 
 def key_id_of(key: bytes) -> str:
@@ -71,18 +92,30 @@ class Keyring:
 
 
 _cache: dict[tuple, Keyring] = {}
+_verified: dict[tuple, float] = {}
 
 
 def key_file() -> Path:
-    return Path(settings.DATA_DIR) / KEY_FILE_NAME
+    configured = getattr(settings, "REGISTRY_KEY_FILE", None)
+    return Path(configured) if configured else Path(settings.DATA_DIR) / KEY_FILE_NAME
 
 
 def _read_key_file(path: Path) -> list[str]:
-    data = json.loads(path.read_text())
-    return list(data["keys"])
+    try:
+        data = json.loads(path.read_text())
+        keys = list(data["keys"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RegistryKeyError(
+            f"Fichier de clés du registre illisible : {path} ({type(exc).__name__}). "
+            "Restaurez-le depuis sa sauvegarde."
+        ) from None
+    if not keys:
+        raise RegistryKeyError(f"Fichier de clés du registre vide : {path}.")
+    return keys
 
 
 def _write_key_file(path: Path, keys: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -93,7 +126,8 @@ def _write_key_file(path: Path, keys: list[str]) -> None:
     os.replace(tmp, path)
 
 
-def keyring() -> Keyring:
+def load_keyring() -> Keyring:
+    """The configured keys, not yet checked against the data (``keyring()`` checks)."""
     configured = getattr(settings, "REGISTRY_KEY", None)
     if configured:
         cache_key: tuple[Any, ...] = ("env", configured)
@@ -104,25 +138,109 @@ def keyring() -> Keyring:
             _cache[cache_key] = Keyring(key_id_of(raw[0]), {key_id_of(k): k for k in raw}, "env")
         return _cache[cache_key]
     if getattr(settings, "SERVER_MODE", False):
-        raise UserError(
-            "BEFFROI_REGISTRY_KEY must be set in server mode (it encrypts the vulnerable-people registry)."
+        raise RegistryKeyError(
+            "BEFFROI_REGISTRY_KEY doit être défini en mode serveur (elle chiffre le registre des "
+            "personnes vulnérables)."
         )
     path = key_file()
     stat = path.stat() if path.exists() else None
-    cache_key = ("file", str(path), stat.st_mtime_ns if stat else None)
+    if stat is None:
+        raise RegistryKeyError(
+            f"Clé du registre introuvable : le fichier {path} n'existe pas. Restaurez-le depuis sa "
+            "sauvegarde (le registre existant ne se lit qu'avec lui) ; pour un registre neuf seulement, "
+            "créez-le avec « beffroi registry init-key »."
+        )
+    cache_key = ("file", str(path), stat.st_mtime_ns)
     if cache_key in _cache:
         return _cache[cache_key]
-    if stat is None:
-        _write_key_file(path, [generate_key()])
-        log.warning(
-            "registry: no BEFFROI_REGISTRY_KEY; generated the key file %s (mode 0600). "
-            "Back it up apart from the database: without it the registry cannot be read.",
-            path,
-        )
-        return keyring()
     raw = [_decode_key(k, str(path)) for k in _read_key_file(path)]
     ring = Keyring(key_id_of(raw[0]), {key_id_of(k): k for k in raw}, str(path))
     _cache[cache_key] = ring
+    return ring
+
+
+def load_keyring_configured_by_env() -> bool:
+    return bool(getattr(settings, "REGISTRY_KEY", None))
+
+
+def verifier_of(key: bytes) -> str:
+    return hmac.new(key, VERIFIER_CONSTANT, hashlib.sha256).hexdigest()
+
+
+def _mismatch(ring: Keyring, registered_id: str) -> RegistryKeyError:
+    if registered_id in ring.keys:
+        return RegistryKeyError(
+            f"Rotation de clé en attente : la clé courante configurée ({ring.current_id}) n'est pas "
+            f"encore celle du registre ({registered_id}). Lancez « beffroi registry rotate-key »."
+        )
+    return RegistryKeyError(
+        f"La clé du registre configurée ({ring.current_id}) ne correspond pas aux données (clé "
+        f"{registered_id} attendue). Rien n'est lu ni écrit : vérifiez BEFFROI_REGISTRY_KEY ou "
+        "le fichier de clés."
+    )
+
+
+def verify(ring: Keyring, *, register: bool = True) -> None:
+    """Refuse a configured key that is not the registry's (``RegistryKeyError``, nothing written).
+
+    An empty registry registers the current key (when ``register``); rows written before verifiers
+    existed must decrypt under the configured keys for the key to be registered.
+    """
+    from beffroi.registry.models import KeyVerifier, Person
+
+    current = KeyVerifier.objects.filter(current=True).first()
+    if current is None:
+        sample = Person.objects.order_by("id").first()
+        if sample is not None:
+            from beffroi.registry.access import decrypt_person
+
+            try:
+                decrypt_person(sample, ring)
+            except RegistryKeyError:
+                raise _mismatch(ring, sample.key_id) from None
+        if register:
+            KeyVerifier.objects.get_or_create(
+                key_id=ring.current_id, defaults={"verifier": verifier_of(ring.current), "current": True}
+            )
+        return
+    if current.key_id != ring.current_id or not hmac.compare_digest(
+        current.verifier, verifier_of(ring.current)
+    ):
+        raise _mismatch(ring, current.key_id)
+
+
+def keyring() -> Keyring:
+    """The configured keys, once checked against the registry's verifier (cached for a minute)."""
+    ring = load_keyring()
+    from django.db import connection
+
+    token = (connection.alias, connection.settings_dict.get("NAME"), ring.current_id, ring.origin)
+    if time.monotonic() - _verified.get(token, -1e9) > VERIFIED_FOR_SECONDS:
+        verify(ring)
+        _verified[token] = time.monotonic()
+    return ring
+
+
+def forget_verified() -> None:
+    """Drop the cached verifications (after a rotation, a restore, or in tests)."""
+    _verified.clear()
+
+
+def init_key_file() -> Keyring:
+    """``beffroi registry init-key``: create the key file of a new registry (never over an existing one)."""
+    path = key_file()
+    if path.exists():
+        raise RegistryKeyError(f"Le fichier de clés {path} existe déjà : il n'est jamais remplacé.")
+    from beffroi.registry.models import KeyVerifier, Person
+
+    if KeyVerifier.objects.filter(current=True).exists() or Person.objects.exists():
+        raise RegistryKeyError(
+            "Le registre contient déjà des données chiffrées avec une autre clé : restaurez son fichier "
+            f"de clés dans {path} au lieu d'en créer un nouveau."
+        )
+    _write_key_file(path, [generate_key()])
+    ring = load_keyring()
+    verify(ring)
     return ring
 
 
@@ -138,12 +256,16 @@ def decrypt(token: str, *, key_id: str, aad: str, ring: Keyring | None = None) -
     ring = ring or keyring()
     key = ring.keys.get(key_id)
     if key is None:
-        raise RegistryKeyError(f"registry key {key_id} is not configured")
+        raise RegistryKeyError(
+            f"La clé {key_id} du registre n'est pas configurée (ligne chiffrée avec une autre clé)."
+        )
     blob = base64.urlsafe_b64decode(token)
     try:
         return AESGCM(key).decrypt(blob[:12], blob[12:], aad.encode())
     except InvalidTag:
-        raise RegistryKeyError("registry record failed authentication (tampered or wrong key)") from None
+        raise RegistryKeyError(
+            "Une donnée du registre ne s'authentifie pas (altérée ou mauvaise clé)."
+        ) from None
 
 
 def encrypt_json(data: dict, *, aad: str, ring: Keyring | None = None) -> tuple[str, str]:
@@ -162,11 +284,12 @@ def blind_index(value: str, *, ring: Keyring | None = None) -> str:
 
 
 def add_file_key() -> Keyring:
-    """Embedded mode rotation: put a fresh key first in the key file, keep the old ones to read."""
+    """Embedded mode rotation, asked explicitly (``rotate-key --new-key``): a fresh key first in the
+    existing key file, the old ones kept to read. Never creates the file."""
     path = key_file()
-    keys = _read_key_file(path) if path.exists() else []
+    keys = _read_key_file(path)
     _write_key_file(path, [generate_key(), *keys])
-    return keyring()
+    return load_keyring()
 
 
 def prune_file_keys(used: set[str]) -> None:
@@ -177,4 +300,5 @@ def prune_file_keys(used: set[str]) -> None:
     kept = [k for i, k in enumerate(keys) if i == 0 or key_id_of(_decode_key(k, str(path))) in used]
     if kept != keys:
         _write_key_file(path, kept)
-    assert kept[0] == current
+    if kept[0] != current:
+        raise RegistryKeyError("Le fichier de clés a changé pendant la rotation.")

@@ -45,6 +45,19 @@ STREETS = [
 ]
 
 
+def _demo_key() -> None:
+    """The demo creates its key explicitly, as an operator would with ``beffroi registry init-key``
+    (a missing key file is otherwise an error, never a new key)."""
+    from django.conf import settings
+
+    from beffroi.registry import crypto
+    from beffroi.registry.models import Person
+
+    if getattr(settings, "REGISTRY_KEY", None) or crypto.key_file().exists() or Person.objects.exists():
+        return
+    crypto.init_key_file()
+
+
 def load(commune_codes) -> None:
     from beffroi.registry.actions import do_nominate, do_register_person
     from beffroi.registry.models import Nomination, Person
@@ -52,6 +65,7 @@ def load(commune_codes) -> None:
 
     if DEMO_COMMUNE not in commune_codes:
         return
+    _demo_key()
     user = get_user_model().objects.filter(username="ccas").first()
     if (
         user is not None

@@ -32,6 +32,7 @@ from beffroi.core.actors import Actor
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import allowed_system, require
+from beffroi.core.spreadsheet import neutralise_row
 from beffroi.registry import access
 from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS
 
@@ -120,9 +121,9 @@ def do_export_prefect(
         )
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
-        writer.writerow([str(FIELD_LABELS[f]) for f in fields])
+        writer.writerow(neutralise_row(str(FIELD_LABELS[f]) for f in fields))
         for row in rows:
-            writer.writerow([row[f] or "" for f in fields])
+            writer.writerow(neutralise_row(row[f] or "" for f in fields))  # no formula runs
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"registre-{commune}-{stamp}.csv"
         sealed = seal_bytes(

@@ -1,34 +1,29 @@
-"""Reads other apps may use: counts only, never a name (contract in COMMON.md)."""
+"""Reads other apps may use: counts only, never a name (contract in COMMON.md).
+
+Every count goes through the disclosure control of ``registry.access`` (cells, minimum area,
+« moins de 5 », differencing, rate limit, access log): callers get a ``ReleasedCount`` and show its
+``shown`` figure (the number when exact, else the label such as « moins de 5 »).
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-
-from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
+from beffroi.registry.disclosure import ReleasedCount
 
 
-def count_in_area(area_geojson: dict, *, user) -> int:
-    """How many registered people (with a located address) live in the area, in the user's communes."""
-    if not has_perm(user, "registry.view_counts"):
-        raise PermissionDenied("registry.view_counts")
-    from beffroi.registry.access import count_located_in_area
+def count_in_area(area_geojson: dict, *, user, reason: str = "") -> ReleasedCount:
+    """Registered people (with a located address) living in the area, in the user's communes."""
+    # Imported on first use: access pulls the models, numpy and shapely, and selectors is imported
+    # by lower apps' modules at load time.
+    from beffroi.registry.access import release_count
 
-    communes = user_communes(user)
-    return count_located_in_area(area_geojson, None if ALL_COMMUNES in communes else communes)
+    return release_count(user, area_geojson, reason=reason)
 
 
-def counts_by_commune(*, user) -> dict[str, int]:
-    if not has_perm(user, "registry.view_counts"):
-        raise PermissionDenied("registry.view_counts")
-    from django.db.models import Count
+def counts_by_commune(*, user) -> dict[str, ReleasedCount]:
+    """Registered people per commune of the user (small counts as « moins de 5 »)."""
+    from beffroi.registry.access import release_commune_counts
 
-    from beffroi.registry.models import Person
-
-    communes = user_communes(user)
-    rows = Person.objects.all()
-    if ALL_COMMUNES not in communes:
-        rows = rows.filter(commune_code__in=communes)
-    return dict(rows.values_list("commune_code").annotate(n=Count("id")).values_list("commune_code", "n"))
+    return release_commune_counts(user)
 
 
 def campaign_progress(campaign_id: int) -> dict:

@@ -22,6 +22,7 @@ from beffroi.core.errors import UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.crisis.selectors import active_crises
 from beffroi.registry import access, actions, exports, outreach, routes
+from beffroi.registry.disclosure import setting, small_label
 from beffroi.registry.models import CallAssignment, Campaign, Nomination, Visit, VisitRoute
 from beffroi.registry.models.outreach import Hazard, Outcome
 from beffroi.registry.models.people import Category, Source
@@ -49,13 +50,14 @@ def index(request: HttpRequest) -> HttpResponse:
     require(request.user, "registry.view_counts")
     communes = _commune_names(request.user)
     counts = counts_by_commune(user=request.user)
+    none_shown = small_label(setting("REGISTRY_SMALL_COUNT"))
     rows = []
     for code, name in communes.items():
         rows.append(
             {
                 "code": code,
                 "name": name,
-                "count": counts.get(code, 0),
+                "count": counts[code].shown if code in counts else none_shown,
                 "manager": access.can_read(request.user, code),
                 "caller": access.can_read(request.user, code, scope=access.CALLER),
             }

@@ -6,14 +6,10 @@ import csv
 import io
 from collections.abc import Iterable
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from beffroi.core.spreadsheet import neutralise_cell
 
-
-def neutralise(value):
-    """Prefix a text cell starting with = + - @ (or tab/CR) with a quote, as OWASP recommends."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+# One shared rule for every export (core/spreadsheet.py); the old name stays for callers.
+neutralise = neutralise_cell
 
 
 def to_csv(header: list[str], rows: Iterable[Iterable], *, separator: str = ";") -> str:

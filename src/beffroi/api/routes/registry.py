@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from ninja import Field, Router, Schema
 
 from beffroi.api.errors import StrictIn, responses
@@ -15,6 +15,9 @@ from beffroi.registry import selectors as registry_selectors
 from beffroi.registry.selectors import count_in_area, counts_by_commune
 
 router = Router(tags=["registry"])
+
+# HTTP status of the answers of the disclosure control that give no figure.
+REFUSED_STATUS = {"too_small": 422, "rate_limited": 429}
 
 
 class AreaIn(StrictIn):
@@ -26,7 +29,14 @@ class OutcomeIn(StrictIn):
 
 
 class CountOut(Schema):
-    count: int
+    count: int | None = Field(description="the number when it may be shown exactly, else null")
+    status: str = Field(description="exact, small, withheld, too_small or rate_limited")
+    label: str = Field(description="what to show: the number, « moins de 5 », « non communiqué »…")
+    message: str = ""
+
+
+class RefusedCountOut(CountOut):
+    detail: str
 
 
 class ProgressOut(Schema):
@@ -64,15 +74,26 @@ class PersonOut(Schema):
     consent: str
 
 
-@router.get("/counts", response=responses(dict[str, int], 403))
+@router.get("/counts", response=responses(dict[str, int | str], 403))
 def counts(request):
-    """Registered people per commune (numbers only)."""
-    return counts_by_commune(user=request.user)
+    """Registered people per commune (numbers only; small counts as « moins de 5 »)."""
+    return {code: r.shown for code, r in counts_by_commune(user=request.user).items()}
 
 
-@router.post("/count-in-area", response=responses(CountOut, 400, 403))
+@router.post(
+    "/count-in-area",
+    response=responses({200: CountOut, 422: RefusedCountOut, 429: RefusedCountOut}, 400, 403),
+)
 def count_area(request, body: AreaIn):
-    return {"count": count_in_area(body.area, user=request.user)}
+    """Registered people in an area, as the disclosure control releases it: ``count`` is the number
+    when exact, else null with ``status`` (small, withheld, too_small, rate_limited) and a French
+    ``label`` and ``message``. Area too small: 422; too many queries: 429."""
+    released = count_in_area(body.area, user=request.user, reason="API")
+    status = REFUSED_STATUS.get(released.status, 200)
+    body_out = {**released.as_dict(), "detail": released.message} if status != 200 else released.as_dict()
+    if status == 200:
+        return body_out
+    return JsonResponse(body_out, status=status)
 
 
 @router.get("/campaigns/{campaign_id}/progress", response=responses(ProgressOut, 400, 403, 404))

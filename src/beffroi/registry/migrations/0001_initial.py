@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,198 +15,506 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Move',
+            name="Move",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_ref', models.CharField(db_index=True, max_length=16)),
-                ('commune_code', models.CharField(max_length=5)),
-                ('kind', models.CharField(choices=[('within', 'Dans la commune (adresse mise à jour)'), ('out', 'Hors de la commune (radiation)')], max_length=8)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor_label', models.CharField(max_length=150)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_ref", models.CharField(db_index=True, max_length=16)),
+                ("commune_code", models.CharField(max_length=5)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("within", "Dans la commune (adresse mise à jour)"),
+                            ("out", "Hors de la commune (radiation)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("actor_label", models.CharField(max_length=150)),
             ],
             options={
-                'verbose_name': 'déménagement',
-                'ordering': ['-at'],
+                "verbose_name": "déménagement",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=beffroi.registry.models.people.new_public_id, editable=False, max_length=16, unique=True)),
-                ('commune_code', models.CharField(db_index=True, max_length=5, verbose_name='commune (code INSEE)')),
-                ('key_id', models.CharField(max_length=8)),
-                ('payload', models.TextField()),
-                ('extension', models.TextField(blank=True)),
-                ('dedup_key', models.CharField(db_index=True, max_length=32)),
-                ('source', models.CharField(choices=[('self', 'La personne elle-même'), ('third_party', 'Un tiers (demande écrite)'), ('legal_rep', 'Son représentant légal'), ('departement', 'Transmission du département (APA, PCH)'), ('carsat', 'Transmission de la CARSAT')], max_length=16, verbose_name='origine de la demande')),
-                ('consent', models.CharField(choices=[('consent', 'Demande de la personne (consentement)'), ('awaiting', 'En attente : accusé de réception non reçu'), ('tacit', "Acquiescement tacite (accusé reçu, pas d'opposition)")], max_length=16, verbose_name='consentement')),
-                ('request_date', models.DateField(verbose_name='date de la demande')),
-                ('ack_due', models.DateField(verbose_name='accusé de réception dû le')),
-                ('ack_letter_at', models.DateTimeField(blank=True, null=True, verbose_name="lettre d'accusé générée le")),
-                ('ack_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='accusé envoyé le')),
-                ('ack_received_at', models.DateTimeField(blank=True, null=True, verbose_name='accusé reçu le')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=beffroi.registry.models.people.new_public_id,
+                        editable=False,
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "commune_code",
+                    models.CharField(db_index=True, max_length=5, verbose_name="commune (code INSEE)"),
+                ),
+                ("key_id", models.CharField(max_length=8)),
+                ("payload", models.TextField()),
+                ("extension", models.TextField(blank=True)),
+                ("dedup_key", models.CharField(db_index=True, max_length=32)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("self", "La personne elle-même"),
+                            ("third_party", "Un tiers (demande écrite)"),
+                            ("legal_rep", "Son représentant légal"),
+                            ("departement", "Transmission du département (APA, PCH)"),
+                            ("carsat", "Transmission de la CARSAT"),
+                        ],
+                        max_length=16,
+                        verbose_name="origine de la demande",
+                    ),
+                ),
+                (
+                    "consent",
+                    models.CharField(
+                        choices=[
+                            ("consent", "Demande de la personne (consentement)"),
+                            ("awaiting", "En attente : accusé de réception non reçu"),
+                            ("tacit", "Acquiescement tacite (accusé reçu, pas d'opposition)"),
+                        ],
+                        max_length=16,
+                        verbose_name="consentement",
+                    ),
+                ),
+                ("request_date", models.DateField(verbose_name="date de la demande")),
+                ("ack_due", models.DateField(verbose_name="accusé de réception dû le")),
+                (
+                    "ack_letter_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="lettre d'accusé générée le"),
+                ),
+                ("ack_sent_at", models.DateTimeField(blank=True, null=True, verbose_name="accusé envoyé le")),
+                (
+                    "ack_received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="accusé reçu le"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'personne inscrite',
-                'verbose_name_plural': 'personnes inscrites',
-                'ordering': ['id'],
-                'permissions': [('view_counts', 'Voir les effectifs du registre (sans noms)'), ('export_prefect', 'Exporter le registre pour le préfet'), ('view_accesslog', 'Consulter le journal des accès au registre (DPO)')],
+                "verbose_name": "personne inscrite",
+                "verbose_name_plural": "personnes inscrites",
+                "ordering": ["id"],
+                "permissions": [
+                    ("view_counts", "Voir les effectifs du registre (sans noms)"),
+                    ("export_prefect", "Exporter le registre pour le préfet"),
+                    ("view_accesslog", "Consulter le journal des accès au registre (DPO)"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CallAssignment',
+            name="CallAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveIntegerField()),
-                ('priority', models.IntegerField(default=0)),
-                ('status', models.CharField(choices=[('to_call', 'À appeler'), ('reached', 'Joint'), ('escalated', 'Visite demandée')], default='to_call', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('failed_attempts', models.PositiveIntegerField(default=0)),
-                ('last_outcome', models.CharField(blank=True, choices=[('ok', 'Joint, tout va bien'), ('help', "Joint, a besoin d'aide"), ('no_answer', 'Pas de réponse'), ('wrong_number', 'Faux numéro')], max_length=16)),
-                ('next_call_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('caller', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveIntegerField()),
+                ("priority", models.IntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("to_call", "À appeler"),
+                            ("reached", "Joint"),
+                            ("escalated", "Visite demandée"),
+                        ],
+                        default="to_call",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("failed_attempts", models.PositiveIntegerField(default=0)),
+                (
+                    "last_outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ok", "Joint, tout va bien"),
+                            ("help", "Joint, a besoin d'aide"),
+                            ("no_answer", "Pas de réponse"),
+                            ("wrong_number", "Faux numéro"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("next_call_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "caller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rank'],
+                "ordering": ["rank"],
             },
         ),
         migrations.CreateModel(
-            name='CallAttempt',
+            name="CallAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('ok', 'Joint, tout va bien'), ('help', "Joint, a besoin d'aide"), ('no_answer', 'Pas de réponse'), ('wrong_number', 'Faux numéro')], max_length=16)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_set', to='registry.callassignment')),
-                ('caller', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("ok", "Joint, tout va bien"),
+                            ("help", "Joint, a besoin d'aide"),
+                            ("no_answer", "Pas de réponse"),
+                            ("wrong_number", "Faux numéro"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempt_set",
+                        to="registry.callassignment",
+                    ),
+                ),
+                (
+                    "caller",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('commune_code', models.CharField(db_index=True, max_length=5)),
-                ('hazard', models.CharField(choices=[('canicule', 'Canicule'), ('grand_froid', 'Grand froid'), ('inondation', 'Inondation'), ('epidemie', 'Épidémie'), ('coupure', "Coupure d'électricité ou d'eau"), ('autre', 'Autre')], max_length=16, verbose_name='aléa')),
-                ('title', models.CharField(max_length=200, verbose_name='intitulé')),
-                ('crisis_id', models.CharField(blank=True, max_length=40)),
-                ('area', models.JSONField(blank=True, null=True)),
-                ('recall_delay_minutes', models.PositiveIntegerField(default=60, verbose_name='délai avant rappel (minutes)')),
-                ('max_failed_calls', models.PositiveIntegerField(default=3, verbose_name='appels sans réponse avant visite')),
-                ('status', models.CharField(choices=[('open', 'En cours'), ('closed', 'Terminée')], default='open', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("commune_code", models.CharField(db_index=True, max_length=5)),
+                (
+                    "hazard",
+                    models.CharField(
+                        choices=[
+                            ("canicule", "Canicule"),
+                            ("grand_froid", "Grand froid"),
+                            ("inondation", "Inondation"),
+                            ("epidemie", "Épidémie"),
+                            ("coupure", "Coupure d'électricité ou d'eau"),
+                            ("autre", "Autre"),
+                        ],
+                        max_length=16,
+                        verbose_name="aléa",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="intitulé")),
+                ("crisis_id", models.CharField(blank=True, max_length=40)),
+                ("area", models.JSONField(blank=True, null=True)),
+                (
+                    "recall_delay_minutes",
+                    models.PositiveIntegerField(default=60, verbose_name="délai avant rappel (minutes)"),
+                ),
+                (
+                    "max_failed_calls",
+                    models.PositiveIntegerField(default=3, verbose_name="appels sans réponse avant visite"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "En cours"), ("closed", "Terminée")], default="open", max_length=8
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "campagne d'appels",
-                'ordering': ['-created_at'],
+                "verbose_name": "campagne d'appels",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='callassignment',
-            name='campaign',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='registry.campaign'),
+            model_name="callassignment",
+            name="campaign",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignments",
+                to="registry.campaign",
+            ),
         ),
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('user_label', models.CharField(max_length=150)),
-                ('action', models.CharField(max_length=40)),
-                ('commune_code', models.CharField(db_index=True, max_length=5)),
-                ('record_ids', models.JSONField(default=list)),
-                ('record_count', models.PositiveIntegerField(default=0)),
-                ('reason', models.CharField(max_length=200)),
-                ('crisis_id', models.CharField(blank=True, max_length=40)),
-                ('channel', models.CharField(default='system', max_length=20)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='registry.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("user_label", models.CharField(max_length=150)),
+                ("action", models.CharField(max_length=40)),
+                ("commune_code", models.CharField(db_index=True, max_length=5)),
+                ("record_ids", models.JSONField(default=list)),
+                ("record_count", models.PositiveIntegerField(default=0)),
+                ("reason", models.CharField(max_length=200)),
+                ("crisis_id", models.CharField(blank=True, max_length=40)),
+                ("channel", models.CharField(default="system", max_length=20)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="registry.campaign",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'accès au registre',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "accès au registre",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='callassignment',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.person'),
+            model_name="callassignment",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.person"
+            ),
         ),
         migrations.CreateModel(
-            name='Proof',
+            name="Proof",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_id', models.CharField(max_length=8)),
-                ('content', models.TextField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proofs', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_id", models.CharField(max_length=8)),
+                ("content", models.TextField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proofs",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'justificatif de demande par un tiers',
+                "verbose_name": "justificatif de demande par un tiers",
             },
         ),
         migrations.CreateModel(
-            name='VisitRoute',
+            name="VisitRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plan', models.CharField(db_index=True, max_length=16)),
-                ('team', models.PositiveIntegerField()),
-                ('distance_m', models.PositiveIntegerField(default=0)),
-                ('duration_s', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routes', to='registry.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plan", models.CharField(db_index=True, max_length=16)),
+                ("team", models.PositiveIntegerField()),
+                ("distance_m", models.PositiveIntegerField(default=0)),
+                ("duration_s", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routes",
+                        to="registry.campaign",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', 'team'],
+                "ordering": ["-created_at", "team"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('ok', 'Joint, tout va bien'), ('help', "Joint, a besoin d'aide"), ('no_answer', 'Pas de réponse'), ('wrong_number', 'Faux numéro')], max_length=16)),
-                ('status', models.CharField(choices=[('to_visit', 'À visiter'), ('done', 'Visité')], default='to_visit', max_length=10)),
-                ('route_order', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='registry.campaign')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.person')),
-                ('route', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='visits', to='registry.visitroute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("ok", "Joint, tout va bien"),
+                            ("help", "Joint, a besoin d'aide"),
+                            ("no_answer", "Pas de réponse"),
+                            ("wrong_number", "Faux numéro"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("to_visit", "À visiter"), ("done", "Visité")],
+                        default="to_visit",
+                        max_length=10,
+                    ),
+                ),
+                ("route_order", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visits",
+                        to="registry.campaign",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.person"
+                    ),
+                ),
+                (
+                    "route",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="visits",
+                        to="registry.visitroute",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Nomination',
+            name="Nomination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('commune_code', models.CharField(max_length=5, verbose_name='commune (code INSEE)')),
-                ('scope', models.CharField(choices=[('manager', 'Gestion du registre (inscriptions, listes, exports)'), ('caller', "Appelant : seulement sa part d'une campagne")], default='manager', max_length=8, verbose_name='étendue')),
-                ('decision_date', models.DateField(verbose_name='date de la décision du maire')),
-                ('decision_reference', models.CharField(blank=True, max_length=100, verbose_name='référence de la décision (arrêté)')),
-                ('signer', models.CharField(max_length=150, verbose_name='signataire')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='registry_nominations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("commune_code", models.CharField(max_length=5, verbose_name="commune (code INSEE)")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("manager", "Gestion du registre (inscriptions, listes, exports)"),
+                            ("caller", "Appelant : seulement sa part d'une campagne"),
+                        ],
+                        default="manager",
+                        max_length=8,
+                        verbose_name="étendue",
+                    ),
+                ),
+                ("decision_date", models.DateField(verbose_name="date de la décision du maire")),
+                (
+                    "decision_reference",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="référence de la décision (arrêté)"
+                    ),
+                ),
+                ("signer", models.CharField(max_length=150, verbose_name="signataire")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="registry_nominations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nomination au registre',
-                'ordering': ['commune_code', '-recorded_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('user', 'commune_code'), name='one_active_nomination')],
+                "verbose_name": "nomination au registre",
+                "ordering": ["commune_code", "-recorded_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("revoked_at__isnull", True)),
+                        fields=("user", "commune_code"),
+                        name="one_active_nomination",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='callassignment',
-            constraint=models.UniqueConstraint(fields=('campaign', 'person'), name='one_assignment_per_person'),
+            model_name="callassignment",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "person"), name="one_assignment_per_person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.UniqueConstraint(fields=('campaign', 'person'), name='one_visit_per_person'),
+            model_name="visit",
+            constraint=models.UniqueConstraint(fields=("campaign", "person"), name="one_visit_per_person"),
         ),
     ]

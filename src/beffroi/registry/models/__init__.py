@@ -1,6 +1,6 @@
 """The registry's models: people (encrypted), nominations, access log, outreach campaigns and visits."""
 
-from beffroi.registry.models.access import AccessLog, Nomination
+from beffroi.registry.models.access import AccessLog, KeyVerifier, Nomination
 from beffroi.registry.models.outreach import CallAssignment, CallAttempt, Campaign, Visit, VisitRoute
 from beffroi.registry.models.people import Move, Person, Proof
 
@@ -9,6 +9,7 @@ __all__ = [
     "CallAssignment",
     "CallAttempt",
     "Campaign",
+    "KeyVerifier",
     "Move",
     "Nomination",
     "Person",

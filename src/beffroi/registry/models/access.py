@@ -59,10 +59,41 @@ class AccessLog(models.Model):
         "registry.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     channel = models.CharField(max_length=20, default="system")
+    # Count queries (action "count"): the area asked (GeoJSON) and the answer given (status: label).
+    area = models.JSONField(null=True, blank=True)
+    answer = models.CharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "action", "at"], name="registry_accesslog_user_act")]
         verbose_name = _("accès au registre")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.action} ({self.record_count})"
+
+
+class KeyVerifier(models.Model):
+    """A fingerprint of a registry key, stored with the data it encrypts (registry/crypto.py).
+
+    ``verifier`` is HMAC-SHA256 of a constant under the key: it proves a configured key is the one the
+    rows were written with, without revealing the key. One current row; retired rows stay for the
+    record after a rotation.
+    """
+
+    key_id = models.CharField(max_length=8, unique=True)
+    verifier = models.CharField(max_length=64)
+    current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("empreinte de clé du registre")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["current"], condition=models.Q(current=True), name="one_current_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"clé {self.key_id}{' (courante)' if self.current else ''}"

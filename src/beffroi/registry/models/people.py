@@ -50,6 +50,9 @@ class Person(models.Model):
     payload = models.TextField()  # encrypted JSON of the R121-4 fields (+ coordinates)
     extension = models.TextField(blank=True)  # encrypted JSON of the PCS extension, when switched on
     dedup_key = models.CharField(max_length=32, db_index=True)  # keyed hash of name + birth date
+    # The counting cell of the located address ("<size>:<col>:<row>" of the Lambert-93 grid, at least
+    # 200 m; registry/disclosure.py): lets counts run without decrypting, and never finer than a cell.
+    cell = models.CharField(max_length=32, blank=True, db_index=True)
     source = models.CharField(_("origine de la demande"), max_length=16, choices=Source.choices)
     consent = models.CharField(_("consentement"), max_length=16, choices=Consent.choices)
     request_date = models.DateField(_("date de la demande"))
@@ -58,7 +61,8 @@ class Person(models.Model):
     ack_sent_at = models.DateTimeField(_("accusé envoyé le"), null=True, blank=True)
     ack_received_at = models.DateTimeField(_("accusé reçu le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # indexed: the last change is the cheap fingerprint under which counts are cached (access.py)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
