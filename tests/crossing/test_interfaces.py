@@ -116,10 +116,15 @@ def test_users_without_a_role_are_refused(catalogue, client):
     assert response.status_code == 403
 
 
-def test_registry_people_appear_as_a_count_only(catalogue, make_user, nominate):  # noqa: F811
-    """The registry layer counts the registered people located in the area, and gives no name."""
+def test_registry_people_appear_as_a_count_only(catalogue, make_user, nominate, settings):  # noqa: F811
+    """The registry layer counts the registered people located in the area, and gives no name.
+
+    The small-count threshold is set to its lowest allowed value (3) so that the three people in the
+    area are shown as an exact count; below it the registry would release « moins de 3 »."""
+    settings.REGISTRY_SMALL_COUNT = 3
     agent = verified(nominate())
-    located = [(2.18, 48.87), (2.19, 48.875), (2.20, 48.862), (2.15, 48.87)]  # the last is west of AREA
+    # Well inside AREA (counts go by 200 m cells, whose centre must be in the area); the last is west of it.
+    located = [(2.18, 48.87), (2.19, 48.875), (2.195, 48.868), (2.15, 48.87)]
     for n, (lon, lat) in enumerate(located):
         raw = {**PERSON, "first_names": f"Personne {n}", "lon": lon, "lat": lat}
         register_person("92063", raw, source="self", request_date=date(2026, 1, 6), actor=agent)

@@ -42,7 +42,7 @@ class ErrorOut(Schema):
 
 
 # The error responses a route can give; ``responses`` picks them by status code.
-ERROR_STATUSES = (400, 401, 403, 404, 409)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429)
 
 
 def responses(ok: Any, *errors: int) -> dict[int, Any]:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.http import Http404, JsonResponse
 from ninja import Field, Router, Schema
 
-from beffroi.api.errors import StrictIn, responses
+from beffroi.api.errors import StrictIn, error_body, responses
 from beffroi.core.permissions import require
 from beffroi.registry import access, outreach
 from beffroi.registry import selectors as registry_selectors
@@ -33,10 +33,6 @@ class CountOut(Schema):
     status: str = Field(description="exact, small, withheld, too_small or rate_limited")
     label: str = Field(description="what to show: the number, « moins de 5 », « non communiqué »…")
     message: str = ""
-
-
-class RefusedCountOut(CountOut):
-    detail: str
 
 
 class ProgressOut(Schema):
@@ -80,20 +76,17 @@ def counts(request):
     return {code: r.shown for code, r in counts_by_commune(user=request.user).items()}
 
 
-@router.post(
-    "/count-in-area",
-    response=responses({200: CountOut, 422: RefusedCountOut, 429: RefusedCountOut}, 400, 403),
-)
+@router.post("/count-in-area", response=responses(CountOut, 400, 403, 422, 429))
 def count_area(request, body: AreaIn):
     """Registered people in an area, as the disclosure control releases it: ``count`` is the number
     when exact, else null with ``status`` (small, withheld, too_small, rate_limited) and a French
     ``label`` and ``message``. Area too small: 422; too many queries: 429."""
     released = count_in_area(body.area, user=request.user, reason="API")
     status = REFUSED_STATUS.get(released.status, 200)
-    body_out = {**released.as_dict(), "detail": released.message} if status != 200 else released.as_dict()
     if status == 200:
-        return body_out
-    return JsonResponse(body_out, status=status)
+        return released.as_dict()
+    # A refusal is an error like the others (detail, problems), with the release's own fields.
+    return JsonResponse({**error_body(released.message), **released.as_dict()}, status=status)
 
 
 @router.get("/campaigns/{campaign_id}/progress", response=responses(ProgressOut, 400, 403, 404))
