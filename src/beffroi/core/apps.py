@@ -5,3 +5,9 @@ class CoreConfig(AppConfig):
     name = "beffroi.core"
     label = "core"
     verbose_name = "Beffroi core"
+
+    def ready(self) -> None:
+        from beffroi.core import checks  # noqa: F401 - registers the server-mode checks
+        from beffroi.core.logging import configure
+
+        configure()

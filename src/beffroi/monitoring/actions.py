@@ -400,7 +400,7 @@ def _notify_on_call(indicator: Indicator, label: str, value: float, proposals: l
     try:
         notify(users, subject, text, actor=None)
     except Exception:  # a failed notification must not undo the level change
-        log.exception("monitoring: notifying on-call staff failed")
+        log.exception("monitoring: notifying on-call staff of %s failed", indicator.key)
 
 
 def do_dismiss_proposal(proposal: Proposal, *, note: str = "", actor) -> Proposal:

@@ -7,6 +7,7 @@ Exercise and Test messages never appear there (their CAP goes to ``exercice/cap/
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import tempfile
@@ -19,6 +20,8 @@ from django.utils import timezone, translation
 from beffroi.alerts import render
 from beffroi.alerts.hazards import HAZARDS
 from beffroi.alerts.models import Alert, AlertVersion
+
+log = logging.getLogger(__name__)
 
 CSS = Path(__file__).parent / "site.css"
 
@@ -60,7 +63,8 @@ def svg_map(communes: list, areas: list[tuple[str, dict]], width: int = 640) -> 
     for label, area in areas:
         try:
             area_shapes.append((label, list(_rings(area_geojson(area)))))
-        except Exception:  # noqa: S112 - an area that cannot be drawn is left off the map
+        except Exception:  # an area that cannot be drawn is left off the map
+            log.warning("public: cannot draw the area of %s on the map", label, exc_info=True)
             continue
     points = [p for _n, rings in shapes + area_shapes for ring in rings for p in ring]
     if not points:
@@ -104,7 +108,8 @@ def _shelters(codes: list[str]) -> list:
         return []
     try:
         return [s for s in crisis_selectors.shelters(codes) if s.status == "ouvert"]
-    except Exception:
+    except Exception:  # the public page is rebuilt without shelters rather than not at all
+        log.exception("public: cannot list the open shelters of %s", ", ".join(codes))
         return []
 
 

@@ -81,7 +81,7 @@ def _publish(campaign: Campaign) -> None:
     try:
         publish("registry", "campaign.progress", data)
     except Exception:  # the live stream is best effort; the campaign must not fail because of it
-        log.exception("registry: could not publish campaign progress")
+        log.exception("registry: could not publish the progress of campaign %s", campaign.pk)
 
 
 def progress(campaign: Campaign) -> dict:

@@ -17,7 +17,6 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from django.conf import settings
 
-from beffroi.core.env import env_int
 from beffroi.sources.connectors.errors import BlockedURL, FetchError, NoNetwork
 
 USER_AGENT = f"Beffroi/{getattr(settings, 'VERSION', '0')} (+https://github.com/beffroi; crisis cockpit for French communes)"  # noqa: E501
@@ -81,10 +80,10 @@ class HttpClient:
         backoff: float = 1.0,
         max_bytes: int | None = None,
     ):
-        self.timeout = timeout or float(env_int("BEFFROI_SOURCES_TIMEOUT", 20))
+        self.timeout = timeout or float(settings.SOURCES_TIMEOUT)
         self.retries = retries
         self.backoff = backoff
-        self.max_bytes = max_bytes or env_int("BEFFROI_SOURCES_MAX_MB", 50) * 1024 * 1024
+        self.max_bytes = max_bytes or settings.SOURCES_MAX_MB * 1024 * 1024
         self.client = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
             follow_redirects=False,
