@@ -42,6 +42,7 @@ def test_a_line_inside_a_request_carries_request_id_user_and_commune(captured, d
 
     request = RequestFactory().get("/registre/commune/92063/", HTTP_X_REQUEST_ID="req-42")
     request.user = user
+
     def resolve_and_call(request):  # what Django's handler does between the middleware's two hooks
         middleware.process_view(request, view, (), {"commune": "92063"})
         return view(request, commune="92063")
