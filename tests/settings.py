@@ -4,6 +4,8 @@ pytest-django loads this module (pyproject.toml). Subprocesses started by tests 
 settings (``DJANGO_SETTINGS_MODULE=beffroi.settings``), as a deployment would.
 """
 
+import os
+
 from beffroi.settings import *  # noqa: F403
 from beffroi.settings import DATA_DIR, DATABASES, HUEY
 
@@ -18,5 +20,5 @@ DATABASES = {"default": {**DATABASES["default"], "CONN_MAX_AGE": 0}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file rather than the shared-cache in-memory database: concurrent writers (threads of the
     # crisis log tests) then queue on SQLite's busy timeout, as in production, instead of failing at
-    # once with "table is locked".
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # once with "table is locked". One file per run, so two runs in one tree do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
