@@ -87,6 +87,8 @@ def run_serve(args) -> int:
         # client address follows one rule; uvicorn must not rewrite it first.
         proxy_headers=False,
         log_level="info",
+        # uvicorn's lines go through Django's LOGGING (structlog, JSON in server mode), not its own.
+        log_config=None,
     )
     return 0
 

@@ -21,6 +21,12 @@ _SHARED: list[Processor] = [
 ]
 
 
+def _drop_color_message(logger, method_name, event_dict):
+    # uvicorn passes an ANSI-coloured copy of each message as an extra field.
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def formatter(json: bool = False) -> logging.Formatter:
     """The ``logging`` formatter of settings.LOGGING (``"()": "beffroi.core.logging.formatter"``)."""
     final: list[Processor]
@@ -32,7 +38,7 @@ def formatter(json: bool = False) -> logging.Formatter:
             structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
         ]
     return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder(), _drop_color_message],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
 
