@@ -13,6 +13,7 @@ from beffroi.cli import build_parser, main
 def _run(*args, data_dir: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEFFROI_")}
     env["BEFFROI_DATA_DIR"] = str(data_dir)
+    env["DJANGO_SETTINGS_MODULE"] = "beffroi.settings"  # the real settings, not the suite's
     return subprocess.run(
         [sys.executable, "-m", "beffroi.cli", *args], env=env, capture_output=True, text=True, timeout=300
     )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
-import traceback
 
 from beffroi import commands
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception:
-        traceback.print_exc()
+        logging.getLogger("beffroi.cli").exception("command %s failed", args.command)
         print("beffroi: internal error (the traceback above is for the maintainers).", file=sys.stderr)
         return 1
     return int(result or 0)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+
+from django.conf import settings
 
 
 def register(subparsers) -> None:
     demo = subparsers.add_parser("demo", help="Set up the embedded demo (SQLite) and serve it on 127.0.0.1.")
-    demo.add_argument(
-        "--port", type=int, default=int(os.environ.get("PORT", "8000")), help="HTTP port (default 8000)."
-    )
+    demo.add_argument("--port", type=int, default=settings.PORT, help="HTTP port (default PORT or 8000).")
     demo.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
     demo.add_argument("--no-serve", action="store_true", help="Set up only; do not start the server.")
     demo.set_defaults(handler=run_demo)
@@ -57,9 +56,23 @@ def run_demo(args) -> int:
     return _serve_embedded(args.host, args.port)
 
 
+def _refuse_without_requirements() -> int:
+    """Exit status 2 with the server-mode system check errors (core/checks.py), 0 when all is set."""
+    from django.core.checks import ERROR, run_checks
+
+    errors = [e for e in run_checks(tags=["beffroi"], include_deployment_checks=True) if e.level >= ERROR]
+    for error in errors:
+        print(f"beffroi: configuration error: {error.msg}", file=sys.stderr)
+        if error.hint:
+            print(f"  {error.hint}", file=sys.stderr)
+    return 2 if errors else 0
+
+
 def run_serve(args) -> int:
     from django.core.management import call_command
 
+    if refused := _refuse_without_requirements():
+        return refused
     call_command("collectstatic", interactive=False, verbosity=0)
     if args.embedded:
         return _serve_embedded(args.host, args.port)
@@ -70,8 +83,12 @@ def run_serve(args) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # Django reads X-Forwarded-For (BEFFROI_PROXY_COUNT) and X-Forwarded-Proto itself, so the
+        # client address follows one rule; uvicorn must not rewrite it first.
+        proxy_headers=False,
         log_level="info",
+        # uvicorn's lines go through Django's LOGGING (structlog, JSON in server mode), not its own.
+        log_config=None,
     )
     return 0
 
@@ -93,10 +110,13 @@ def _serve_embedded(host: str, port: int) -> int:
 def run_worker(args) -> int:
     from huey.contrib.djhuey import HUEY
 
+    if refused := _refuse_without_requirements():
+        return refused
+
     from beffroi.core.tasks_runtime import load_task_modules
 
     load_task_modules()
-    threads = args.threads or int(os.environ.get("BEFFROI_WORKER_THREADS", "2"))
+    threads = args.threads or settings.WORKER_THREADS
     consumer = HUEY.create_consumer(workers=threads, worker_type="thread", periodic=True)
     print(f"Beffroi worker: {threads} threads on {type(HUEY.storage).__name__}", file=sys.stderr, flush=True)
     consumer.run()

@@ -7,16 +7,18 @@ Every variable is listed in ``.env.example``.
 
 from __future__ import annotations
 
+import os
 import secrets
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from beffroi import __version__
 from beffroi.core.env import (
     ConfigurationError,
+    email_settings_from_url,
     env_bool,
     env_choice,
     env_int,
@@ -28,7 +30,6 @@ from beffroi.core.env import (
 VERSION = __version__
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent
-TESTING = "pytest" in sys.modules
 
 MODE = env_choice("BEFFROI_MODE", "embedded", ("embedded", "server"))
 SERVER_MODE = MODE == "server"
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "template_partials",
     "huey.contrib.djhuey",
     "beffroi.core",
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "beffroi.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,7 +98,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "beffroi.core.middleware.LoginRequiredMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "beffroi.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "beffroi.registry.middleware.RegistryKeyMiddleware",
@@ -115,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "beffroi.web.context.beffroi_context",
             ],
         },
@@ -124,7 +128,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("BEFFROI_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'beffroi.sqlite3'}"
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60)
 except Exception as exc:  # dj_database_url raises bare ValueError/KeyError on a malformed URL
     raise ConfigurationError(f"BEFFROI_DATABASE_URL is not a database URL: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -135,7 +139,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")} if env_bool("BEFFROI_TEST_DB_FILE", False) else {}
 DATABASES = {"default": _db}
 DATABASE_VENDOR = "sqlite" if _db["ENGINE"].endswith("sqlite3") else "postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -144,11 +147,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("BEFFROI_REDIS_URL")
 if SERVER_MODE and not REDIS_URL:
     raise ConfigurationError("BEFFROI_REDIS_URL must be set in server mode (task queue and live updates).")
+WORKER_THREADS = env_int("BEFFROI_WORKER_THREADS", 2)
 HUEY = {
     "name": "beffroi",
-    "immediate": TESTING,
+    "immediate": False,
     "results": False,
-    "consumer": {"workers": env_int("BEFFROI_WORKER_THREADS", 2), "worker_type": "thread"},
+    "consumer": {"workers": WORKER_THREADS, "worker_type": "thread"},
 }
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
@@ -168,17 +172,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Paths reachable without a session: the citizen site, health probe, login, static files and the
-# token-authenticated API (the API checks its own credentials).
-PUBLIC_PATH_PREFIXES = (
-    "/public/",
-    "/healthz",
-    "/accounts/login/",
-    "/static/",
-    "/api/",
-    "/i18n/",
-    "/favicon.ico",
-)
+# Every view needs a session (Django's LoginRequiredMiddleware) except those marked
+# ``login_not_required``: the citizen site, health probe, login, language switch and the
+# token-authenticated API (beffroi/urls.py marks them). Static and public files are served by the
+# ASGI file handler before Django.
 
 # A crisis cell must never be locked out for long: lock on username+IP, finite cool-off, tiers.
 AXES_FAILURE_LIMIT = env_int("BEFFROI_LOGIN_FAILURE_LIMIT", 5)
@@ -187,7 +184,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("BEFFROI_PROXY_COUNT", 0) or None
+# Reverse proxies in front of Beffroi: the client address is the PROXY_COUNT-th address from the
+# right of X-Forwarded-For (0: the socket address). Read by core.request_context.client_ip for the
+# audit trail and by axes for the lockout.
+PROXY_COUNT = env_int("BEFFROI_PROXY_COUNT", 0)
+if PROXY_COUNT < 0:
+    raise ConfigurationError(f"BEFFROI_PROXY_COUNT must be 0 or more, got {PROXY_COUNT}.")
+AXES_CLIENT_IP_CALLABLE = "beffroi.core.request_context.client_ip"
 
 OTP_TOTP_ISSUER = "Beffroi"
 SESSION_COOKIE_AGE = env_int("BEFFROI_SESSION_HOURS", 12) * 3600
@@ -213,6 +216,33 @@ if SERVER_MODE:
 MAP_TILE_URL = env_str("BEFFROI_MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env_str("BEFFROI_MAP_TILE_ATTRIBUTION", "") or ""
 
+
+def _tile_origin(url: str) -> str:
+    # Leaflet's {s} placeholder stands for sub-domains a, b, c: the policy allows them all.
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a"))
+    host = parts.netloc.replace("a.", "*.", 1) if "{s}" in url else parts.netloc
+    return f"{parts.scheme}://{host}"
+
+
+# Content-Security-Policy (django-csp): no inline script or style; a nonce is added to the header
+# for the rare template that asks for one ({{ CSP_NONCE }}).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", "blob:"] + ([_tile_origin(MAP_TILE_URL)] if MAP_TILE_URL else []),
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -230,9 +260,6 @@ DATASETS_DIR = DATA_DIR / "data"
 
 # --- Outbound -------------------------------------------------------------------------------
 EMAIL_URL = env_str("BEFFROI_EMAIL_URL")
-SMS_URL = env_str("BEFFROI_SMS_URL")
-SOURCES_ALLOW_HOSTS = env_list("BEFFROI_SOURCES_ALLOW_HOSTS", [])
-REGISTRY_KEY = env_str("BEFFROI_REGISTRY_KEY")
 # Embedded mode's key file (created only by `beffroi registry init-key`): keep it apart from the
 # database and its backups (docs/deploy.md).
 REGISTRY_KEY_FILE = env_str("BEFFROI_REGISTRY_KEY_FILE") or str(DATA_DIR / "registry.keys")
@@ -250,26 +277,82 @@ if REGISTRY_CELL_M < 200:
     raise ConfigurationError(f"BEFFROI_REGISTRY_CELL_M={REGISTRY_CELL_M}: counting cells are at least 200 m.")
 DEFAULT_FROM_EMAIL = env_str("BEFFROI_EMAIL_FROM", "beffroi@localhost")
 if EMAIL_URL:
-    from beffroi.core.mailurl import email_settings_from_url
-
     globals().update(email_settings_from_url(EMAIL_URL))
-elif TESTING:
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "outbox-mail")
+REGISTRY_KEY = env_str("BEFFROI_REGISTRY_KEY")
+REGISTRY_PCS_EXTENSION = env_bool("BEFFROI_REGISTRY_PCS_EXTENSION", False)
+
+# Citizen alerts
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+PUBLIC_URL = (env_str("BEFFROI_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
+CAP_SENDER = env_str("BEFFROI_CAP_SENDER") or "mairie-{commune}@beffroi.invalid"
+CAP_SIGNING_KEY = env_str("BEFFROI_CAP_SIGNING_KEY")  # PEM file paths; unsigned CAP when unset
+CAP_SIGNING_CERT = env_str("BEFFROI_CAP_SIGNING_CERT")
+SMS_URL = env_str("BEFFROI_SMS_URL") or ""
+SMS_SENDER = env_str("BEFFROI_SMS_SENDER") or "MAIRIE"
+# The public form offers SMS subscriptions unless the town has no SMS gateway contract.
+SMS_SUBSCRIPTIONS = env_bool("BEFFROI_SMS_SUBSCRIPTIONS", True)
+VAPID_PRIVATE_KEY = env_str("BEFFROI_VAPID_PRIVATE_KEY") or ""
+VAPID_SUBJECT = env_str("BEFFROI_VAPID_SUBJECT") or "mailto:mairie@beffroi.invalid"
+SOCIAL_URLS = env_list("BEFFROI_SOCIAL_URLS", [])
+OUTBOX_LEASE_SECONDS = env_int("BEFFROI_OUTBOX_LEASE_SECONDS", 30)
+
+# Public sources and file imports
+SOURCES_ALLOW_HOSTS = env_list("BEFFROI_SOURCES_ALLOW_HOSTS", [])
+SOURCES_TIMEOUT = env_int("BEFFROI_SOURCES_TIMEOUT", 20)
+SOURCES_MAX_MB = env_int("BEFFROI_SOURCES_MAX_MB", 50)
+# Another address per source kind: BEFFROI_<KIND>_URL (e.g. BEFFROI_HUBEAU_URL, and
+# BEFFROI_DATAGOUV_TABULAR_URL), keyed by the lower-case <KIND>. The variables of the other
+# settings above are not source kinds.
+_NOT_SOURCE_URLS = {"DATABASE", "REDIS", "EMAIL", "SMS", "PUBLIC", "MAP_TILE", "SOCIAL"}
+SOURCE_URLS = {
+    name[len("BEFFROI_") : -len("_URL")].lower(): value.strip()
+    for name, value in os.environ.items()
+    if name.startswith("BEFFROI_")
+    and name.endswith("_URL")
+    and name[len("BEFFROI_") : -len("_URL")] not in _NOT_SOURCE_URLS
+    and value.strip()
+}
+# Credentials of the sources (docs/sources.md), keyed by their variable name.
+SOURCE_CREDENTIAL_VARIABLES = (
+    "BEFFROI_METEOFRANCE_API_KEY",
+    "BEFFROI_ATMO_USERNAME",
+    "BEFFROI_ATMO_PASSWORD",
+    "BEFFROI_AIRPARIF_API_KEY",
+    "BEFFROI_PRIM_API_KEY",
+)
+SOURCE_API_KEYS = {name: value for name in SOURCE_CREDENTIAL_VARIABLES if (value := env_str(name))}
+IMPORT_MAX_MB = env_int("BEFFROI_IMPORT_MAX_MB", 500)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("BEFFROI_IMPORT_MAX_UNCOMPRESSED_MB", 1000)
+IMPORT_MAX_ZIP_RATIO = env_int("BEFFROI_IMPORT_MAX_ZIP_RATIO", 200)
+IMPORT_MAX_ZIP_MEMBERS = env_int("BEFFROI_IMPORT_MAX_ZIP_MEMBERS", 1000)
+IMPORT_MAX_LINE_KB = env_int("BEFFROI_IMPORT_MAX_LINE_KB", 1024)
+IMPORT_MAX_VERTICES = env_int("BEFFROI_IMPORT_MAX_VERTICES", 100_000)
+
+# Default port of ``beffroi serve``
+PORT = env_int("PORT", 8000)
 
 # --- Logging --------------------------------------------------------------------------------
+# structlog renders every line, ours and the libraries' alike: JSON in server mode (one object a
+# line, with the request id, user and commune bound by core.middleware), plain text in embedded mode.
+LOG_LEVEL = env_str("BEFFROI_LOG_LEVEL", "INFO") or "INFO"
+LOG_JSON = env_bool("BEFFROI_LOG_JSON", SERVER_MODE)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "beffroi.core.logging.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "structlog": {"()": "beffroi.core.logging.formatter", "json": LOG_JSON},
     },
+    "filters": {"client_errors_on_one_line": {"()": "beffroi.core.logging.ClientErrorsOnOneLine"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json" if SERVER_MODE else "plain"}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structlog",
+            "filters": ["client_errors_on_one_line"],
+        }
     },
-    "root": {"handlers": ["console"], "level": env_str("BEFFROI_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"axes": {"level": "WARNING"}},
 }

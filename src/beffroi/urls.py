@@ -6,7 +6,12 @@ from django.urls import include, path
 from django.views.static import serve
 
 from beffroi.api.urls import api
+from beffroi.core.urls import private, public
 from beffroi.web.views import healthz
+
+# Every view needs a session (LoginRequiredMiddleware) except these: the citizen site, the health
+# probe, the login steps, the language switch and the API (which checks its own tokens).
+PUBLIC_APPS = {"public"}
 
 # Each domain app with a ``urls.py`` is mounted under its French path; an app without one is skipped.
 DOMAIN_PREFIXES = {
@@ -21,6 +26,10 @@ DOMAIN_PREFIXES = {
 }
 
 
+def public_if(condition: bool, urls):
+    return public(urls) if condition else urls
+
+
 def _domain_routes():
     routes = []
     for app, prefix in DOMAIN_PREFIXES.items():
@@ -30,20 +39,20 @@ def _domain_routes():
             if exc.name != f"beffroi.{app}.urls":
                 raise
             continue
-        routes.append(path(prefix, include(f"beffroi.{app}.urls")))
+        routes.append(path(prefix, public_if(app in PUBLIC_APPS, include(f"beffroi.{app}.urls"))))
     return routes
 
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    public(path("healthz", healthz, name="healthz")),
     path("accounts/", include("beffroi.accounts.urls")),
-    path("api/", api.urls),
-    path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", public(api.urls)),
+    path("admin/", private(admin.site.urls)),
+    path("i18n/", public(include("django.conf.urls.i18n"))),
     path("live/", include("beffroi.web.live_urls")),  # the SSE stream (public interface)
     *_domain_routes(),
     # The ASGI file handler serves /public/ files before Django in both modes (nginx in front in
     # server mode); this route keeps them reachable under the test server.
-    path("public/<path:path>", serve, {"document_root": settings.PUBLIC_ROOT, "show_indexes": False}),
+    public(path("public/<path:path>", serve, {"document_root": settings.PUBLIC_ROOT, "show_indexes": False})),
     path("", include("beffroi.web.urls")),
 ]

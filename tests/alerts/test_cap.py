@@ -126,12 +126,12 @@ def test_signature_verified_against_pinned_certificate_only(chain):
         cap.verify(chain[0].xml.encode(), [cert])  # unsigned
 
 
-def test_publication_signs_with_configured_key(composer, mayor, tmp_path, monkeypatch):
+def test_publication_signs_with_configured_key(composer, mayor, tmp_path, settings):
     key, cert = make_cert("Mairie")
     (tmp_path / "k.pem").write_bytes(key)
     (tmp_path / "c.pem").write_bytes(cert)
-    monkeypatch.setenv("BEFFROI_CAP_SIGNING_KEY", str(tmp_path / "k.pem"))
-    monkeypatch.setenv("BEFFROI_CAP_SIGNING_CERT", str(tmp_path / "c.pem"))
+    settings.CAP_SIGNING_KEY = str(tmp_path / "k.pem")
+    settings.CAP_SIGNING_CERT = str(tmp_path / "c.pem")
     version = publish_real(draft(composer), composer, mayor)
     assert version.signed and cap.validate(version.xml) == []
     cap.verify(version.xml.encode(), [cert])

@@ -63,9 +63,9 @@ def test_signed_webhook_to_partner(composer, mayor, http_server, territory):
     assert Delivery.objects.get().state == "delivered"
 
 
-def test_gateway_errors_retry_then_record_reason(composer, mayor, territory, monkeypatch):
+def test_gateway_errors_retry_then_record_reason(composer, mayor, territory, settings):
     gateway = SMSGateway(fail_numbers={"+33600000002"})
-    monkeypatch.setenv("BEFFROI_SMS_URL", gateway.url)
+    settings.SMS_URL = gateway.url
     now = timezone.now()
     for i in (1, 2):
         Subscriber.objects.create(
@@ -79,8 +79,8 @@ def test_gateway_errors_retry_then_record_reason(composer, mayor, territory, mon
     assert "invalid receiver" in Delivery.objects.get(recipient="+33600000002").last_error
 
 
-def test_unreachable_gateway_is_retried_with_backoff(composer, mayor, territory, monkeypatch):
-    monkeypatch.setenv("BEFFROI_SMS_URL", "http://127.0.0.1:9/sms")
+def test_unreachable_gateway_is_retried_with_backoff(composer, mayor, territory, settings):
+    settings.SMS_URL = "http://127.0.0.1:9/sms"
     Subscriber.objects.create(
         channel="sms", address="+33600000001", commune=RUEIL, token="s", confirmed_at=timezone.now()
     )
@@ -121,7 +121,7 @@ def test_notify_staff_by_email(make_user, mailoutbox):
     assert mailoutbox[0].to == ["maire@example.org"] and "Crue" in mailoutbox[0].body
 
 
-def test_web_push_is_encrypted_and_signed_with_vapid(composer, mayor, http_server, territory, monkeypatch):
+def test_web_push_is_encrypted_and_signed_with_vapid(composer, mayor, http_server, territory, settings):
     import base64
     import os
 
@@ -134,7 +134,7 @@ def test_web_push_is_encrypted_and_signed_with_vapid(composer, mayor, http_serve
     server_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    monkeypatch.setenv("BEFFROI_VAPID_PRIVATE_KEY", server_key.decode())
+    settings.VAPID_PRIVATE_KEY = server_key.decode()
     browser = (
         ec.generate_private_key(ec.SECP256R1())
         .public_key()

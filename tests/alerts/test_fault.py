@@ -103,6 +103,7 @@ def test_fanout_survives_sigkill_exactly_once(tmp_path):
         "BEFFROI_SMS_URL": sms.url,
         "BEFFROI_OUTBOX_LEASE_SECONDS": "2",
         "BEFFROI_DATABASE_URL": "",
+        "DJANGO_SETTINGS_MODULE": "beffroi.settings",  # workers run the real settings (queued tasks)
     }
     env.pop("PYTEST_CURRENT_TEST", None)
     pg_name = _postgres_database(env, tmp_path.name)

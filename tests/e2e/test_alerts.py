@@ -21,7 +21,7 @@ def servers(settings, monkeypatch, tmp_path):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.server_address[1]
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.PUBLIC_ROOT = tmp_path / "public"
-    monkeypatch.setenv("BEFFROI_SMS_URL", sms.url)
+    settings.SMS_URL = sms.url
     yield smtp, sms
     smtp.stop()
     sms.stop()

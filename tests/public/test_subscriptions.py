@@ -54,14 +54,14 @@ def test_bad_phone_is_refused(client, territory):
     assert not Subscriber.objects.exists()
 
 
-def test_push_subscription_endpoint(client, territory, monkeypatch):
+def test_push_subscription_endpoint(client, territory, settings):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    monkeypatch.setenv("BEFFROI_VAPID_PRIVATE_KEY", pem.decode())
+    settings.VAPID_PRIVATE_KEY = pem.decode()
     page = client.get("/public/abonnement/").content.decode()
     assert 'id="push"' in page and "/public/push.js" in page
     payload = {

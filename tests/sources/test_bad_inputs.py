@@ -20,10 +20,10 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_input_is_refused_with_its_reason_and_nothing_is_kept(name, monkeypatch, datasets_dir):
+def test_bad_input_is_refused_with_its_reason_and_nothing_is_kept(name, settings, datasets_dir):
     case = EXPECTED[name]
     for key, value in case.get("env", {}).items():
-        monkeypatch.setenv(key, value)
+        setattr(settings, key.removeprefix("BEFFROI_"), int(value))  # e.g. IMPORT_MAX_LINE_KB
     schema = BAD / case["schema"] if "schema" in case else None
     with pytest.raises(UserError) as err:
         import_file(BAD / name, "bad", schema_path=schema, actor=SystemActor("cli"))

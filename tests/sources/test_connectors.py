@@ -111,8 +111,8 @@ def test_timeout_fails_the_run(server, make_source):
     assert run.status == Run.Status.FAILED and run.error.startswith("timeout")
 
 
-def test_response_over_the_size_cap_is_refused(server, make_source, monkeypatch):
-    monkeypatch.setenv("BEFFROI_SOURCES_MAX_MB", "1")
+def test_response_over_the_size_cap_is_refused(server, make_source, settings):
+    settings.SOURCES_MAX_MB = 1
     server.route("/observations_tr", body=b"x" * (2 * 1024 * 1024))
     run = run_source(
         make_source("hubeau", stations="X", grandeurs="H", base_url=server.url),
@@ -326,15 +326,15 @@ def test_meteoalarm_refuses_xml_entities(server, make_source):
     assert run.status == Run.Status.FAILED and "DOCTYPE" in run.error
 
 
-def test_meteofrance_without_key_says_which_variable(make_source, monkeypatch):
-    monkeypatch.delenv("BEFFROI_METEOFRANCE_API_KEY", raising=False)
+def test_meteofrance_without_key_says_which_variable(make_source, settings):
+    settings.SOURCE_API_KEYS = {}
     run = run_source(make_source("meteofrance", departments="92"), actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.FAILED
     assert "BEFFROI_METEOFRANCE_API_KEY" in run.error and "portail-api.meteofrance.fr" in run.error
 
 
-def test_meteofrance_vigilance_colours(server, make_source, monkeypatch, ingested):
-    monkeypatch.setenv("BEFFROI_METEOFRANCE_API_KEY", "k3y")
+def test_meteofrance_vigilance_colours(server, make_source, settings, ingested):
+    settings.SOURCE_API_KEYS = {"BEFFROI_METEOFRANCE_API_KEY": "k3y"}
     server.route("/cartevigilance/encours", "meteofrance/cartevigilance_encours.json")
     run = run_source(
         make_source("meteofrance", departments="92", base_url=server.url), actor=SystemActor("poll_sources")
@@ -349,9 +349,8 @@ def test_meteofrance_vigilance_colours(server, make_source, monkeypatch, ingeste
 # --- air quality ----------------------------------------------------------------------------
 
 
-def test_atmo_logs_in_and_reads_the_index(server, make_source, monkeypatch, ingested):
-    monkeypatch.setenv("BEFFROI_ATMO_USERNAME", "u")
-    monkeypatch.setenv("BEFFROI_ATMO_PASSWORD", "p")
+def test_atmo_logs_in_and_reads_the_index(server, make_source, settings, ingested):
+    settings.SOURCE_API_KEYS = {"BEFFROI_ATMO_USERNAME": "u", "BEFFROI_ATMO_PASSWORD": "p"}
     server.route("/api/login", "atmo/login.json")
     server.route("/api/v2/data/indices/atmo", "atmo/indices_atmo.geojson")
     run = run_source(
@@ -365,9 +364,8 @@ def test_atmo_logs_in_and_reads_the_index(server, make_source, monkeypatch, inge
     assert "atmo:92033:index" not in points and run.report["problem_count"] == 1
 
 
-def test_atmo_and_airparif_without_credentials(make_source, monkeypatch):
-    for var in ("BEFFROI_ATMO_USERNAME", "BEFFROI_AIRPARIF_API_KEY"):
-        monkeypatch.delenv(var, raising=False)
+def test_atmo_and_airparif_without_credentials(make_source, settings):
+    settings.SOURCE_API_KEYS = {}
     assert (
         "BEFFROI_ATMO_USERNAME"
         in run_source(make_source("atmo", communes="92063"), actor=SystemActor("poll_sources")).error
@@ -378,8 +376,8 @@ def test_atmo_and_airparif_without_credentials(make_source, monkeypatch):
     )
 
 
-def test_airparif_index(server, make_source, monkeypatch, ingested):
-    monkeypatch.setenv("BEFFROI_AIRPARIF_API_KEY", "k")
+def test_airparif_index(server, make_source, settings, ingested):
+    settings.SOURCE_API_KEYS = {"BEFFROI_AIRPARIF_API_KEY": "k"}
     server.route("/indices/prevision/commune", "airparif/prevision_commune.json")
     run = run_source(
         make_source("airparif", communes="92063,94052", base_url=server.url),

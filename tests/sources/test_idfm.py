@@ -24,8 +24,8 @@ def headers_of(request):
 
 
 @pytest.fixture
-def key(monkeypatch):
-    monkeypatch.setenv("BEFFROI_PRIM_API_KEY", "pr1m-t0ken")
+def key(settings):
+    settings.SOURCE_API_KEYS = {"BEFFROI_PRIM_API_KEY": "pr1m-t0ken"}
 
 
 # --- general-message ----------------------------------------------------------------------------
@@ -163,8 +163,8 @@ def test_stop_monitoring_fails_when_every_stop_is_refused(server, make_source, k
 # --- errors -------------------------------------------------------------------------------------
 
 
-def test_missing_key_makes_no_request_and_names_the_variable(server, make_source, monkeypatch):
-    monkeypatch.delenv("BEFFROI_PRIM_API_KEY", raising=False)
+def test_missing_key_makes_no_request_and_names_the_variable(server, make_source, settings):
+    settings.SOURCE_API_KEYS = {}
     server.route("/general-message", "idfm/general_message.json")
     run = run_source(
         make_source("idfm", name="perturbations", base_url=server.url), actor=SystemActor("poll_sources")
@@ -251,8 +251,8 @@ def test_options_are_checked_when_the_source_is_added():
     assert src.title.startswith("IDFM — perturbations")
 
 
-def test_base_url_from_the_environment(server, make_source, key, monkeypatch):
-    monkeypatch.setenv("BEFFROI_IDFM_URL", server.url)
+def test_base_url_from_the_environment(server, make_source, key, settings):
+    settings.SOURCE_URLS = {"idfm": server.url}
     server.route("/general-message", "idfm/general_message_empty.json")
     run = run_source(make_source("idfm", name="perturbations"), actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.OK, run.error

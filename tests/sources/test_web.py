@@ -150,15 +150,14 @@ def test_polling_runs_only_due_sources_and_claims_them(server):
     assert claim_due_sources() == []  # nothing due any more
 
 
-def test_demo_sources_show_their_real_state_offline(client_for, monkeypatch):
+def test_demo_sources_show_their_real_state_offline(client_for, monkeypatch, settings):
     import socket
 
     def offline(*a, **k):
         raise socket.gaierror(-3, "Temporary failure in name resolution")
 
     monkeypatch.setattr(socket, "getaddrinfo", offline)
-    monkeypatch.delenv("BEFFROI_METEOFRANCE_API_KEY", raising=False)
-    monkeypatch.delenv("BEFFROI_ATMO_USERNAME", raising=False)
+    settings.SOURCE_API_KEYS = {}
     from beffroi.sources.demo import load
 
     load(["92063", "92033", "94052"])

@@ -8,6 +8,7 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,6 +34,7 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     return "/"
 
 
+@login_not_required
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = None
@@ -67,6 +69,7 @@ def _qr_svg(uri: str) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+@login_not_required
 def otp_view(request: HttpRequest) -> HttpResponse:
     pk = request.session.get(PENDING)
     user = get_user_model().objects.filter(pk=pk, is_active=True).first() if pk else None

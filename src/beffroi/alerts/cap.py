@@ -6,11 +6,11 @@ message is never used to verify it (see docs/alerts.md, "CAP signature").
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from django.conf import settings
 from lxml import etree
 
 from beffroi.alerts.area import commune_boundaries, simplify_for_cap
@@ -33,7 +33,7 @@ def cap_time(value) -> str:
 
 
 def sender_for(commune: str) -> str:
-    return os.environ.get("BEFFROI_CAP_SENDER", "mairie-{commune}@beffroi.invalid").format(commune=commune)
+    return settings.CAP_SENDER.format(commune=commune)
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +147,7 @@ def build(version) -> bytes:
 
 
 def signing_material() -> tuple[bytes, bytes] | None:
-    key, cert = os.environ.get("BEFFROI_CAP_SIGNING_KEY"), os.environ.get("BEFFROI_CAP_SIGNING_CERT")
+    key, cert = settings.CAP_SIGNING_KEY, settings.CAP_SIGNING_CERT
     if not key or not cert:
         return None
     return Path(key).read_bytes(), Path(cert).read_bytes()

@@ -11,10 +11,10 @@ receiving side can drop such a repeat.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,8 +22,14 @@ from django.utils import timezone
 from beffroi.alerts.models import AlertVersion, Delivery
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=float(os.environ.get("BEFFROI_OUTBOX_LEASE_SECONDS", "30")))
 MAX_ATTEMPTS = 6
+
+
+def lease() -> timedelta:
+    """How long a worker holds a claimed message (settings.OUTBOX_LEASE_SECONDS), read at each claim."""
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
 BATCH = 200
 
 
@@ -95,7 +101,7 @@ def claim(worker: str, limit: int = BATCH) -> list[Delivery]:
         return []
     with transaction.atomic():
         Delivery.objects.filter(_claimable(now), pk__in=ids).update(
-            state=Delivery.State.SENDING, claimed_by=worker, lease_until=now + LEASE
+            state=Delivery.State.SENDING, claimed_by=worker, lease_until=now + lease()
         )
     return list(
         Delivery.objects.filter(pk__in=ids, claimed_by=worker, state=Delivery.State.SENDING).select_related(
@@ -118,8 +124,8 @@ def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, in
         # Renew the lease when half of it is gone: a slow batch never sends a row another worker
         # took back (the renewal fails once the row changed hands).
         now = timezone.now()
-        if row.lease_until is None or row.lease_until - now < LEASE / 2:
-            row.lease_until = now + LEASE
+        if row.lease_until is None or row.lease_until - now < lease() / 2:
+            row.lease_until = now + lease()
             if not Delivery.objects.filter(pk=row.pk, claimed_by=worker, state=Delivery.State.SENDING).update(
                 lease_until=row.lease_until
             ):
@@ -139,7 +145,7 @@ def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, in
             counts["failed" if done else "retry"] += 1
             continue
         except Exception as exc:  # permanent: the gateway refused this recipient
-            log.warning("alerts: delivery %s failed: %s", row.pk, exc)
+            log.warning("alerts: delivery %s failed: %s", row.pk, exc, exc_info=True)
             Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
                 state=Delivery.State.FAILED, attempts=attempts, last_error=str(exc)[:500], claimed_by=""
             )

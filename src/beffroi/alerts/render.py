@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from django.conf import settings
 
 from beffroi.alerts.text import clean, cut, sms_segments, strip_markup
 
@@ -17,7 +17,7 @@ PREFIX = {
 
 
 def public_url(path: str = "") -> str:
-    base = os.environ.get("BEFFROI_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    base = settings.PUBLIC_URL.rstrip("/")
     return f"{base}/public/{path.lstrip('/')}"
 
 

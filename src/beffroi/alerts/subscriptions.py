@@ -66,7 +66,7 @@ def match_address(query: str, commune: str = "", limit: int = 5) -> list[dict]:
             params,
         ).fetchall()
     except Exception:
-        log.exception("alerts: address matching failed")
+        log.exception("alerts: address matching failed in dataset %s", dataset.name)
         return []
     return [{"label": r[0], "lon": r[1], "lat": r[2]} for r in rows]
 
@@ -94,4 +94,4 @@ def send_confirmation(subscriber, token: str) -> None:
         elif subscriber.channel == "sms":
             sms_channel.send_text(subscriber.address, text, key=f"confirm-{subscriber.token[:16]}")
     except Exception:
-        log.exception("alerts: sending the confirmation failed")
+        log.exception("alerts: sending the confirmation to subscriber %s failed", subscriber.pk)

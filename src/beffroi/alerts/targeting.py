@@ -7,9 +7,9 @@ exactly the recipients of the incident's original message.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 
+from django.conf import settings
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from shapely.geometry import mapping
@@ -26,7 +26,7 @@ def _in_area(geojson: dict, points: list[tuple]) -> set:
 
 
 def social_urls() -> list[str]:
-    return [u.strip() for u in os.environ.get("BEFFROI_SOCIAL_URLS", "").split(",") if u.strip()]
+    return list(settings.SOCIAL_URLS)
 
 
 def _topic_filter(hazard: str) -> Callable[[str | None], bool]:

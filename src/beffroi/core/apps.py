@@ -7,7 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Beffroi core"
 
     def ready(self) -> None:
+        from beffroi.core import checks  # noqa: F401 - registers the server-mode checks
         from beffroi.core.events import discover
+        from beffroi.core.logging import configure
 
+        configure()
         # Each app declares its live events in its own ``live_events`` module.
         discover()

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_email_url
 
 
 class ConfigurationError(RuntimeError):
@@ -65,3 +69,39 @@ def env_choice(
     if value not in choices:
         raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
     return value
+
+
+EMAIL_SCHEMES = ("smtp", "smtps", "submission", "console", "file", "memory", "dummy")
+
+
+def email_settings_from_url(url: str) -> dict[str, Any]:
+    """Django's mail settings from ``BEFFROI_EMAIL_URL``, parsed by dj-email-url.
+
+    Forms: ``smtp://user:pass@host:port`` (``?tls=1`` for STARTTLS, ``?ssl=1`` for implicit TLS),
+    ``submission://…`` (STARTTLS on 587), ``smtps://…`` (implicit TLS on 465, as mail providers mean
+    it; dj-email-url reads it as STARTTLS), ``console://``, ``file:///absolute/path``, ``memory://``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in EMAIL_SCHEMES:
+        raise ConfigurationError(
+            f"BEFFROI_EMAIL_URL scheme must be one of {', '.join(EMAIL_SCHEMES)}, got {parts.scheme!r}."
+        )
+    if parts.scheme == "smtps":
+        url = urlunsplit(("smtp", parts.netloc, parts.path, parts.query, parts.fragment))
+    try:
+        conf = dj_email_url.parse(url)
+    except ValueError as exc:  # a port that is not a number
+        raise ConfigurationError(f"BEFFROI_EMAIL_URL is not a mail URL: {exc}") from None
+    if parts.scheme == "smtps":
+        conf.update(EMAIL_USE_SSL=True, EMAIL_USE_TLS=False, EMAIL_PORT=parts.port or 465)
+    if parts.scheme == "file":
+        conf["EMAIL_FILE_PATH"] = parts.path  # dj-email-url drops the leading slash
+    if conf.get("EMAIL_BACKEND", "").endswith("smtp.EmailBackend"):
+        conf["EMAIL_HOST_USER"] = conf.get("EMAIL_HOST_USER") or ""
+        conf["EMAIL_HOST_PASSWORD"] = conf.get("EMAIL_HOST_PASSWORD") or ""
+        conf["EMAIL_TIMEOUT"] = conf.get("EMAIL_TIMEOUT") or 20
+    else:
+        conf = {k: v for k, v in conf.items() if k in ("EMAIL_BACKEND", "EMAIL_FILE_PATH")}
+        if parts.scheme != "file":
+            conf.pop("EMAIL_FILE_PATH", None)
+    return conf

@@ -1,21 +1,70 @@
-"""JSON log lines for server mode (one object per line, UTC timestamps)."""
+"""Log lines rendered by structlog, for our loggers and the libraries' (through the stdlib).
+
+Server mode writes one JSON object a line (UTC timestamps, the exception as text, no value can
+forge a line); embedded mode writes plain console lines. Inside a request, each line carries the
+request id, the user and the commune that ``core.middleware.RequestContextMiddleware`` binds with
+structlog's context variables.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import UTC, datetime
+
+import structlog
+from structlog.types import Processor
+
+_SHARED: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        payload = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            # repr-free message; newlines escaped by json so a value cannot forge a log line
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
+def _drop_color_message(logger, method_name, event_dict):
+    # uvicorn passes an ANSI-coloured copy of each message as an extra field.
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
+def formatter(json: bool = False) -> logging.Formatter:
+    """The ``logging`` formatter of settings.LOGGING (``"()": "beffroi.core.logging.formatter"``)."""
+    final: list[Processor]
+    if json:
+        final = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(ensure_ascii=False)]
+    else:
+        # Plain traceback: rich's default shows local variables, which may hold personal data.
+        final = [
+            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+        ]
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder(), _drop_color_message],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
+    )
+
+
+def configure() -> None:
+    """Route structlog's own loggers through the stdlib handlers configured by Django."""
+    structlog.configure(
+        processors=[
+            *_SHARED,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+class ClientErrorsOnOneLine(logging.Filter):
+    """Django logs a refused request (403 and other 4xx) with the exception's traceback: a refusal is
+    expected behaviour, so it becomes one line (status, path, user) without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -6,15 +6,13 @@ Contract functions other apps call: ``do_open_crisis``, ``do_append_entry``.
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
-import time
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
@@ -425,8 +423,10 @@ def do_append_entry(
             )
         return entry
 
+    # PostgreSQL queues writers on the chain row (select_for_update); SQLite on its file lock, taken
+    # up front by the IMMEDIATE transaction and waited for with the busy timeout.
     with _process_lock(crisis.pk):
-        return _retry_when_locked(write)
+        return write()
 
 
 _locks: dict[int, threading.Lock] = {}
@@ -442,26 +442,6 @@ def _process_lock(crisis_id: int) -> threading.Lock:
     """
     with _locks_guard:
         return _locks.setdefault(crisis_id, threading.Lock())
-
-
-def _retry_when_locked(write, attempts: int = 400):
-    """Run ``write`` in its own transaction, retrying when SQLite reports a lock.
-
-    PostgreSQL queues writers on the chain row (``select_for_update``); SQLite on a file queues
-    them with IMMEDIATE transactions and its busy timeout, but its shared-cache mode (in-memory
-    databases, e.g. tests) answers "table is locked" at once: the whole transaction is then rolled
-    back and tried again, so no append is lost and the chain never forks.
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        return write()
-    for attempt in range(attempts):
-        try:
-            return write()
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(min(0.002 * (attempt + 1), 0.05) * (0.5 + random.random()))
-    raise AssertionError("unreachable")
 
 
 def _append(

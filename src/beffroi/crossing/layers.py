@@ -14,11 +14,14 @@ Roles are found by name prefix first, then by columns (see docs/crossing.md):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from beffroi.sources.selectors import list_datasets
+
+log = logging.getLogger(__name__)
 
 ROLE_PREFIXES = {
     "addresses": ("addresses", "adresses", "ban"),
@@ -69,6 +72,7 @@ def _column_names(info) -> list[str]:
     try:
         return engine.columns(info.parquet_path)
     except Exception:  # noqa: BLE001 - a missing or broken file: not a layer
+        log.warning("crossing: cannot read the columns of %s", info.parquet_path, exc_info=True)
         return []
 
 

@@ -397,7 +397,7 @@ def _notify_on_call(indicator: Indicator, label: str, value: float, proposals: l
     try:
         paging.page_staff(users, subject, text, actor=MONITOR)
     except Exception:  # a failed notification must not undo the level change
-        log.exception("monitoring: notifying on-call staff failed")
+        log.exception("monitoring: notifying on-call staff of %s failed", indicator.key)
 
 
 def do_dismiss_proposal(proposal: Proposal, *, note: str = "", actor: Actor) -> Proposal:

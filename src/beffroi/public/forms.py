@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.alerts.hazards import hazard_choices
@@ -35,3 +36,6 @@ class SubscribeForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: forms.ChoiceField = self.fields["commune"]  # type: ignore[assignment]
         field.choices = [(c.code, c.name) for c in communes]
+        if not settings.SMS_SUBSCRIPTIONS:  # no SMS gateway contract (BEFFROI_SMS_SUBSCRIPTIONS=false)
+            channel: forms.ChoiceField = self.fields["channel"]  # type: ignore[assignment]
+            channel.choices = [("email", _("E-mail"))]

@@ -7,6 +7,7 @@ Exercise and Test messages never appear there (their CAP goes to ``exercice/cap/
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import tempfile
@@ -20,6 +21,8 @@ from beffroi.alerts import render
 from beffroi.alerts.hazards import HAZARDS
 from beffroi.alerts.models import Alert, AlertVersion
 from beffroi.crisis import selectors as crisis_selectors
+
+log = logging.getLogger(__name__)
 
 CSS = Path(__file__).parent / "site.css"
 
@@ -61,7 +64,8 @@ def svg_map(communes: list, areas: list[tuple[str, dict]], width: int = 640) -> 
     for label, area in areas:
         try:
             area_shapes.append((label, list(_rings(area_geojson(area)))))
-        except Exception:  # noqa: S112 - an area that cannot be drawn is left off the map
+        except Exception:  # an area that cannot be drawn is left off the map
+            log.warning("public: cannot draw the area of %s on the map", label, exc_info=True)
             continue
     points = [p for _n, rings in shapes + area_shapes for ring in rings for p in ring]
     if not points:

@@ -106,7 +106,7 @@ def depot_for(commune: str, points: list[tuple[float, float]]) -> tuple[float, f
                 point = shape(geom).representative_point()
                 return (point.x, point.y)
     except Exception:  # the depot is a convenience; fall back to the centroid of the visits
-        log.warning("registry: no commune centre for %s, using the visits' centroid", commune)
+        log.warning("registry: no commune centre for %s, using the visits' centroid", commune, exc_info=True)
     return (float(np.mean([p[0] for p in points])), float(np.mean([p[1] for p in points])))
 
 

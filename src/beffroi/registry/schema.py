@@ -16,7 +16,6 @@ from datetime import date, datetime
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from beffroi.core.env import env_bool
 from beffroi.registry.models.people import Category
 
 # The R121-4 identity and situation fields, then the request fields (third party).
@@ -48,10 +47,7 @@ EXTENSION_FIELDS = ("lives_alone", "floor")
 
 
 def pcs_extension_enabled() -> bool:
-    explicit = getattr(settings, "REGISTRY_PCS_EXTENSION", None)
-    if explicit is not None:
-        return bool(explicit)
-    return env_bool("BEFFROI_REGISTRY_PCS_EXTENSION", False)
+    return bool(settings.REGISTRY_PCS_EXTENSION)
 
 
 @dataclass

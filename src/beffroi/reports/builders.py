@@ -276,10 +276,12 @@ def risk_zones(commune) -> list[dict[str, Any]]:
 
         datasets = hazard_datasets()
     except Exception:  # optional: the printed plan never fails for want of risk zones
+        logger.warning("reports: risk zones unavailable for %s", commune.code, exc_info=True)
         return []
     try:
         area = shape(commune.boundary)
-    except Exception:
+    except Exception:  # a commune without a usable boundary gets a plan without zones
+        logger.warning("reports: boundary of %s unreadable", commune.code, exc_info=True)
         return []
     zones = []
     for info in datasets:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from beffroi.sources import storage
 from beffroi.sources.models import Dataset, Run, Source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ def preview(dataset_obj: Dataset, n: int = 20) -> tuple[list[str], list[list]]:
                 try:
                     v = shapely.from_wkb(v).geom_type
                 except Exception:  # not a geometry: show its size only
+                    log.debug(
+                        "sources: column %s of %s is not a geometry", k, dataset_obj.name, exc_info=True
+                    )
                     v = f"<{len(v)} octets>"
             row.append(v)
         out.append(row)

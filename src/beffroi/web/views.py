@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
@@ -15,6 +17,8 @@ from beffroi.core.permissions import require
 from beffroi.core.selectors import audit_events
 from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
 from beffroi.web.situation import situation_for
+
+log = logging.getLogger(__name__)
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -57,6 +61,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as exc:  # any driver error means the database is not usable
+        log.warning("healthz: the database %s does not answer", settings.DATABASE_VENDOR, exc_info=True)
         failing["database"] = exc.__class__.__name__
     queue_ok, queue = _queue_state()
     body["queue"] = queue

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pyarrow as pa
+from django.conf import settings
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.errors import MissingKey, PayloadError, RowProblem
@@ -110,7 +110,9 @@ class Connector:
 
     @classmethod
     def env_base_url(cls) -> str:
-        return os.environ.get(f"BEFFROI_{cls.kind.upper()}_URL", "")
+        # settings.SOURCE_URLS holds the BEFFROI_<KIND>_URL variables, keyed by the lower-case kind.
+        urls = settings.SOURCE_URLS
+        return urls.get(cls.kind) or urls.get(cls.kind.replace("-", "_")) or ""
 
     @property
     def base_url(self) -> str:
@@ -123,7 +125,7 @@ class Connector:
         return [v.strip() for v in str(value).split(",") if v.strip()]
 
     def credential(self, env: str) -> str:
-        value = os.environ.get(env, "")
+        value = settings.SOURCE_API_KEYS.get(env, "")
         if not value:
             raise MissingKey(f"missing API key: set {env} in the environment. {self.key_help}".strip())
         return value

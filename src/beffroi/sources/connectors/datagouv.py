@@ -7,9 +7,10 @@ following ``links.next``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
+
+from django.conf import settings
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, SourceError
@@ -70,7 +71,7 @@ class DataGouv(Connector):
     def tabular_url(self) -> str:
         return (
             self.config.get("tabular_url")
-            or os.environ.get("BEFFROI_DATAGOUV_TABULAR_URL")
+            or settings.SOURCE_URLS.get("datagouv_tabular")
             or "https://tabular-api.data.gouv.fr"
         ).rstrip("/")
 

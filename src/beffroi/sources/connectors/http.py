@@ -25,7 +25,6 @@ import httpx
 from django.conf import settings
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from beffroi.core.env import env_int
 from beffroi.sources.connectors.errors import BlockedURL, FetchError, NoNetwork
 
 # Transient transport failures: retried. Anything else (a refused scheme, a bad URL) is not.
@@ -126,12 +125,12 @@ class HttpClient:
         max_retry_after: float = MAX_RETRY_AFTER,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.timeout = timeout or float(env_int("BEFFROI_SOURCES_TIMEOUT", 20))
+        self.timeout = timeout or float(settings.SOURCES_TIMEOUT)
         self.retries = max(1, retries)
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.sleep = sleep
-        self.max_bytes = max_bytes or env_int("BEFFROI_SOURCES_MAX_MB", 50) * 1024 * 1024
+        self.max_bytes = max_bytes or settings.SOURCES_MAX_MB * 1024 * 1024
         self.client = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
             follow_redirects=False,

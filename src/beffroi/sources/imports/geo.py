@@ -8,6 +8,7 @@ Output: the attribute columns plus ``geometry`` as WKB in EPSG:4326.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from pathlib import Path
@@ -23,6 +24,8 @@ from beffroi.sources.imports.columns import to_table
 from beffroi.sources.imports.csvfile import check_header
 from beffroi.sources.imports.limits import Limits
 from beffroi.sources.imports.safety import check_zip, refuse
+
+log = logging.getLogger(__name__)
 
 GEOMETRY_TYPES = {
     "Point",
@@ -170,6 +173,8 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
             try:
                 geom = shape(geometry)
             except Exception as exc:  # shapely raises several kinds on malformed coordinates
+                # reported to the importing user row by row; the log keeps the detail for maintainers
+                log.debug("imports: %s feature %s has malformed coordinates", label, n, exc_info=True)
                 checker.problem(n, f"malformed coordinates ({type(exc).__name__}: {exc})")
                 continue
         wkbs.append(checker.check(n, geom))
@@ -232,6 +237,7 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
         try:
             geom = shapely.from_wkb(raw) if raw is not None else None
         except Exception:  # a broken WKB blob
+            log.debug("imports: %s row %s has an unreadable geometry", label, n, exc_info=True)
             checker.problem(n, "unreadable geometry")
             continue
         wkbs.append(checker.check(n, geom))

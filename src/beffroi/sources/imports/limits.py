@@ -1,10 +1,10 @@
-"""Limits of the file imports, overridable through the environment."""
+"""Limits of the file imports (settings.IMPORT_MAX_*, from the BEFFROI_IMPORT_MAX_* variables)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from beffroi.core.env import env_int
+from django.conf import settings
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,10 @@ class Limits:
 def limits() -> Limits:
     mb = 1024 * 1024
     return Limits(
-        max_bytes=env_int("BEFFROI_IMPORT_MAX_MB", 500) * mb,
-        max_uncompressed_bytes=env_int("BEFFROI_IMPORT_MAX_UNCOMPRESSED_MB", 1000) * mb,
-        max_ratio=env_int("BEFFROI_IMPORT_MAX_ZIP_RATIO", 200),
-        max_members=env_int("BEFFROI_IMPORT_MAX_ZIP_MEMBERS", 1000),
-        max_line_bytes=env_int("BEFFROI_IMPORT_MAX_LINE_KB", 1024) * 1024,
-        max_vertices=env_int("BEFFROI_IMPORT_MAX_VERTICES", 100_000),
+        max_bytes=settings.IMPORT_MAX_MB * mb,
+        max_uncompressed_bytes=settings.IMPORT_MAX_UNCOMPRESSED_MB * mb,
+        max_ratio=settings.IMPORT_MAX_ZIP_RATIO,
+        max_members=settings.IMPORT_MAX_ZIP_MEMBERS,
+        max_line_bytes=settings.IMPORT_MAX_LINE_KB * 1024,
+        max_vertices=settings.IMPORT_MAX_VERTICES,
     )

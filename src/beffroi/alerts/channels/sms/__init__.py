@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import os
-
 import httpx
 from django.conf import settings
 
@@ -20,7 +18,7 @@ _client: httpx.Client | None = None
 
 
 def gateway_url() -> str:
-    return os.environ.get("BEFFROI_SMS_URL") or settings.SMS_URL or ""
+    return settings.SMS_URL or ""
 
 
 def send_text(phone: str, text: str, *, key: str) -> str:
@@ -37,7 +35,7 @@ def send_text(phone: str, text: str, *, key: str) -> str:
                 json={
                     "receivers": [phone],
                     "message": text,
-                    "sender": os.environ.get("BEFFROI_SMS_SENDER", "MAIRIE"),
+                    "sender": settings.SMS_SENDER,
                     "idempotencyKey": key,
                 },
                 headers={"Idempotency-Key": key},

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 
+from django.conf import settings
+
 from beffroi.alerts import render
 from beffroi.alerts.channels import TemporaryError
 
@@ -16,7 +18,7 @@ from beffroi.alerts.channels import TemporaryError
 def _vapid():
     from py_vapid import Vapid
 
-    key = os.environ.get("BEFFROI_VAPID_PRIVATE_KEY", "")
+    key = settings.VAPID_PRIVATE_KEY
     if not key:
         return None
     if os.path.isfile(key):
@@ -51,7 +53,7 @@ def send(delivery) -> str:
             subscription_info={"endpoint": delivery.recipient, "keys": keys},
             data=json.dumps(render.push(delivery.version, delivery.language)),
             vapid_private_key=key,
-            vapid_claims={"sub": os.environ.get("BEFFROI_VAPID_SUBJECT", "mailto:mairie@beffroi.invalid")},
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
             timeout=10,
             ttl=3600,
         )
