@@ -424,3 +424,14 @@ def test_datagouv_download_of_any_resource_answer_is_a_result_or_a_payload_error
 def test_datagouv_download_fixture_parses():
     parsed = check(lambda: parser(DOWNLOAD).parse(DOWNLOAD.payloads({})))
     assert parsed is not None and parsed.rows > 0
+
+
+def test_a_station_list_answered_as_a_bare_list_says_so():
+    case = Case("hubeau-stations", {"departments": "92"}, [])
+    conn = connector(case, http=FakeHttp(b'[{"code_station": "F664000104"}]'))
+    with pytest.raises(PayloadError, match="expected a JSON object, got a list"):
+        conn.fetch()
+    with pytest.raises(PayloadError, match="no 'data' list"):
+        parser(case).parse(
+            [Fetched(url=f"{BASE}/referentiel/stations", status=200, headers={}, content=b"[]")]
+        )
