@@ -37,7 +37,7 @@ def test_an_open_crisis_and_a_failing_source_show_on_the_home_page(client, make_
     html = _home(login_client(client, maire))
     assert "Crises ouvertes" in html and "Crue de la Seine" in html
     assert "tone-danger" in html
-    assert "Vigicrues Seine : 3 échec(s) de suite" in html
+    assert "Vigicrues Seine : en échec (3 échecs de suite)" in html
 
 
 def test_a_crisis_of_another_commune_is_not_shown(client, make_user):

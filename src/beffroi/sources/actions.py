@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -220,9 +221,28 @@ def do_add_source(
     return src
 
 
-def backoff_delay(period: timedelta, failures: int) -> timedelta:
-    """Retry a failing source sooner than never but later each time: 1, 2, 4 ... periods, max 6 h."""
-    return min(period * (2 ** max(0, failures - 1)), max(period, timedelta(hours=6)))
+BACKOFF_CAP = timedelta(hours=6)
+BACKOFF_JITTER = 0.1  # up to 10 % earlier, so sources that failed together do not retry together
+
+
+def backoff_delay(period: timedelta, failures: int, *, jitter: float = BACKOFF_JITTER) -> timedelta:
+    """Retry a failing source sooner than never but later each time: 1, 2, 4 ... periods, max 6 h.
+
+    The exponent is capped *before* the power is taken: ``period * 2**(failures - 1)`` overflows
+    ``timedelta`` around the 38th failure of a 15-minute source, which rolled back the very run
+    that should have recorded the error. The result is then shortened by a random fraction (at most
+    ``jitter``), never lengthened, so the cap stays a hard upper bound.
+    """
+    base = max(period, timedelta(seconds=1))  # a zero period must still back off
+    cap = max(base, BACKOFF_CAP)
+    # the smallest k with base * 2**k >= cap: beyond it every delay is the cap
+    steps = -(-cap // base)  # ceil(cap / base), an int
+    k = (steps - 1).bit_length()
+    exponent = min(max(0, failures - 1), k)
+    delay = min(base * (1 << exponent), cap)
+    if jitter > 0:
+        delay -= delay * (min(jitter, 1.0) * random.random())
+    return delay
 
 
 def do_record_run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from beffroi.sources import storage
@@ -61,12 +61,40 @@ def datasets() -> list[Dataset]:
     return list(Dataset.objects.select_related("source").all())
 
 
+def _with_failing_since(qs):
+    """Annotate ``first_failure_at``: the start of the first failed run since the last success.
+
+    Read from the runs rather than stored, so no bookkeeping can drift; the (source, -started_at)
+    index serves it.
+    """
+    from django.db.models import F, OuterRef, Q, Subquery
+
+    first = (
+        Run.objects.filter(source=OuterRef("pk"), status=Run.Status.FAILED)
+        .filter(Q(source__last_success_at__isnull=True) | Q(started_at__gt=F("source__last_success_at")))
+        .order_by("started_at")
+        .values("started_at")[:1]
+    )
+    return qs.annotate(first_failure_at=Subquery(first))
+
+
+def failing_since(source_obj: Source) -> datetime | None:
+    """Since when a failing source fails (None if it does not, or if no run says when)."""
+    if source_obj.consecutive_failures <= 0:
+        return None
+    if not hasattr(source_obj, "first_failure_at"):
+        source_obj = _with_failing_since(Source.objects.filter(pk=source_obj.pk)).get()
+    # a source marked failing with no failed run kept (set by hand, demo data): its last run is the
+    # best bound we have
+    return source_obj.first_failure_at or source_obj.last_run_at  # type: ignore[attr-defined]
+
+
 def sources() -> list[Source]:
-    return list(Source.objects.all())
+    return list(_with_failing_since(Source.objects.all()))
 
 
 def source(name: str) -> Source | None:
-    return Source.objects.filter(name=name).first()
+    return _with_failing_since(Source.objects.filter(name=name)).first()
 
 
 def recent_runs(source_obj: Source, limit: int = 20) -> list[Run]:
@@ -82,8 +110,13 @@ def due_sources(now) -> list[Source]:
 
 
 def failing_sources() -> list[Source]:
-    """For the dashboard: sources whose last run failed."""
-    return list(Source.objects.filter(enabled=True, consecutive_failures__gt=0))
+    """For the dashboard: enabled sources whose last run failed, the longest failing first.
+
+    Each carries ``first_failure_at`` (see ``failing_since``)."""
+    failing = list(_with_failing_since(Source.objects.filter(enabled=True, consecutive_failures__gt=0)))
+    far_future = datetime.max.replace(tzinfo=UTC)
+    failing.sort(key=lambda s: (failing_since(s) or far_future, s.name))
+    return failing
 
 
 def preview(dataset_obj: Dataset, n: int = 20) -> tuple[list[str], list[list]]:

@@ -11,8 +11,16 @@ from __future__ import annotations
 from datetime import date
 
 from beffroi.sources.connectors.base import Connector, Parsed
-from beffroi.sources.connectors.errors import MissingKey, PayloadError, RowProblem
-from beffroi.sources.connectors.values import as_datetime, as_float, records_table
+from beffroi.sources.connectors.errors import PayloadError, RowProblem
+from beffroi.sources.connectors.values import (
+    as_code,
+    as_datetime,
+    as_float,
+    as_text,
+    obj,
+    objects,
+    records_table,
+)
 
 SUBINDICES = ("no2", "so2", "o3", "pm10", "pm25")
 
@@ -33,10 +41,13 @@ class Atmo(Connector):
         user = self.credential("BEFFROI_ATMO_USERNAME")
         password = self.credential("BEFFROI_ATMO_PASSWORD")
         login = self.post(f"{self.base_url}/api/login", json_body={"username": user, "password": password})
-        token = (self.json_of(login) or {}).get("token")
-        if not token:
-            raise MissingKey(
-                "Atmo France refused the login: check BEFFROI_ATMO_USERNAME and BEFFROI_ATMO_PASSWORD"
+        body = self.json_of(login)
+        token = body.get("token") if isinstance(body, dict) else None
+        if not token or not isinstance(token, str):
+            # a refused login is an HTTP 401 (FetchError); a 200 without a token is a bad answer
+            raise PayloadError(
+                f"{login.url}: the Atmo France login answer has no token; "
+                "check BEFFROI_ATMO_USERNAME and BEFFROI_ATMO_PASSWORD"
             )
         params = {
             "format": "geojson",
@@ -59,10 +70,10 @@ class Atmo(Connector):
         if not isinstance(features, list):
             raise PayloadError(f"{payloads[0].url}: no GeoJSON features in the answer")
         records = []
-        for n, feature in enumerate(features, start=1):
-            p = feature.get("properties") or {}
+        for n, feature in enumerate(objects(features, "features", parsed), start=1):
+            p = obj(feature.get("properties"))
             zone, at, index = (
-                str(p.get("code_zone", "")),
+                as_code(p.get("code_zone")) or "",
                 as_datetime(p.get("date_ech")),
                 as_float(p.get("code_qual")),
             )
@@ -80,10 +91,10 @@ class Atmo(Connector):
             )
             rec = {
                 "code_zone": zone,
-                "lib_zone": p.get("lib_zone"),
+                "lib_zone": as_text(p.get("lib_zone")),
                 "date_ech": at,
                 "code_qual": index,
-                "lib_qual": p.get("lib_qual"),
+                "lib_qual": as_text(p.get("lib_qual")),
             }
             for sub in SUBINDICES:
                 v = as_float(p.get(f"code_{sub}"))
@@ -144,7 +155,7 @@ class Airparif(Connector):
             raise PayloadError(f"{payloads[0].url}: unexpected answer")
         records = []
         for n, r in enumerate(items, start=1):
-            zone, at = str(r.get("insee", "")), as_datetime(r.get("date"))
+            zone, at = as_code(r.get("insee")) or "", as_datetime(r.get("date"))
             value = as_float(r.get("indice", r.get("niveau")))
             if not zone or at is None or value is None:
                 parsed.problems.append(RowProblem(f"record {n}", "missing insee, date or indice"))

@@ -143,7 +143,9 @@ class Connector:
     def json_of(fetched: Fetched) -> Any:
         try:
             return json.loads(fetched.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # ValueError covers bad JSON, bad UTF-8 and integers past Python's digit limit;
+        # RecursionError, nesting deeper than the parser's stack
+        except (ValueError, RecursionError) as exc:
             snippet = fetched.content[:80].decode("utf-8", "replace")
             raise PayloadError(
                 f"{fetched.url}: the answer is not valid JSON ({exc}); it starts with {snippet!r}"

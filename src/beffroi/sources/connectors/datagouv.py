@@ -13,8 +13,8 @@ from typing import Any
 from django.conf import settings
 
 from beffroi.sources.connectors.base import Connector, Parsed
-from beffroi.sources.connectors.errors import PayloadError, SourceError
-from beffroi.sources.connectors.values import flatten, records_table
+from beffroi.sources.connectors.errors import PayloadError
+from beffroi.sources.connectors.values import as_text, flatten, member, objects, records_table
 
 LICENCES = {
     "lov2": "Licence Ouverte / Etalab 2.0",
@@ -83,7 +83,11 @@ class DataGouv(Connector):
             meta = self.get(f"{self.base_url}/api/2/datasets/resources/{self.config['resource']}/")
             body = self.json_of(meta)
             resource = body.get("resource") if isinstance(body, dict) else None
-            if not isinstance(resource, dict) or not resource.get("url"):
+            if (
+                not isinstance(resource, dict)
+                or not isinstance(resource.get("url"), str)
+                or not resource["url"]
+            ):
                 raise PayloadError(f"{meta.url}: no resource.url in the answer")
             return [meta, self.get(resource["url"])]
         pages = []
@@ -92,7 +96,8 @@ class DataGouv(Connector):
         for _ in range(int(self.config.get("max_pages", 200))):
             page = self.get(url, params=params)
             pages.append(page)
-            nxt = (self.json_of(page).get("links") or {}).get("next")
+            links = member(self.json_of(page), "links", page.url, (dict, type(None)))
+            nxt = member(links or {}, "next", page.url)
             if not nxt:
                 return pages
             url, params = nxt, None
@@ -106,18 +111,25 @@ class DataGouv(Connector):
             if not isinstance(body, dict) or not isinstance(body.get("resources"), list):
                 raise PayloadError(f"{payloads[0].url}: no resources list in the dataset metadata")
             keep = ("id", "title", "format", "url", "filesize", "mime", "last_modified", "type")
-            rows = [{k: r.get(k) for k in keep} for r in body["resources"]]
+            rows = [{k: r.get(k) for k in keep} for r in objects(body["resources"], "resources", parsed)]
             if rows:
                 parsed.table = records_table(rows)
-            licence = LICENCES.get(str(body.get("license")), str(body.get("license") or ""))
+            licence = LICENCES.get(as_text(body.get("license")), as_text(body.get("license")))
             parsed.notes.append(
-                f"{body.get('title', '')} — licence {licence}, updated {body.get('last_update', '?')}, frequency {body.get('frequency', '?')}"  # noqa: E501
+                f"{as_text(body.get('title'))} — licence {licence}, updated {as_text(body.get('last_update')) or '?'}, frequency {as_text(body.get('frequency')) or '?'}"  # noqa: E501
             )
             return parsed
         if mode == "download":
-            resource = self.json_of(payloads[0])["resource"]
+            body = self.json_of(payloads[0])
+            resource = body.get("resource") if isinstance(body, dict) else None
+            if (
+                not isinstance(resource, dict)
+                or not isinstance(resource.get("url"), str)
+                or len(payloads) < 2
+            ):
+                raise PayloadError(f"{payloads[0].url}: no resource.url in the answer")
             ext = (
-                FORMATS.get(str(resource.get("format", "")).lower())
+                FORMATS.get(as_text(resource.get("format")).lower())
                 or Path(resource["url"].split("?")[0]).suffix
                 or ".csv"
             )
@@ -130,17 +142,19 @@ class DataGouv(Connector):
                 tmp.write_bytes(payloads[1].content)
                 parsed.staged = stage_file(tmp, label=resource["url"])
             except UserError as exc:
-                raise SourceError(f"the downloaded resource was refused: {exc}") from None
+                raise PayloadError(f"the downloaded resource was refused: {exc}") from None
             finally:
                 tmp.unlink(missing_ok=True)
-            parsed.notes.append(f"resource {resource.get('title', '')} ({resource.get('format', '')})")
+            parsed.notes.append(
+                f"resource {as_text(resource.get('title'))} ({as_text(resource.get('format'))})"
+            )
             return parsed
         rows = []
         for page in payloads:
             body = self.json_of(page)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise PayloadError(f"{page.url}: no 'data' list in the tabular answer")
-            rows.extend(flatten(r) for r in body["data"])
+            rows.extend(flatten(r) for r in objects(body["data"], f"{page.url} data", parsed))
         if rows:
             parsed.table = records_table(rows)
         return parsed

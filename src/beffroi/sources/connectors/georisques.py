@@ -7,7 +7,7 @@ from typing import Any
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
-from beffroi.sources.connectors.values import flatten, records_table
+from beffroi.sources.connectors.values import as_int, flatten, member, records_table
 
 ENDPOINTS = (
     "gaspar/catnat",
@@ -64,16 +64,15 @@ class Georisques(Connector):
                 body = self.json_of(page)
                 if not isinstance(body, dict):
                     raise PayloadError(f"{page.url}: not a Géorisques envelope")
-                current, total = (
-                    body.get("page") or (params or {}).get("page", 1),
-                    body.get("total_pages") or 1,
-                )
-                if body.get("next"):
-                    url, params = body["next"], None
-                elif int(current) < int(total):
+                current = as_int(body.get("page")) or as_int((params or {}).get("page")) or 1
+                total = as_int(body.get("total_pages")) or 1
+                nxt = member(body, "next", page.url)
+                if nxt:
+                    url, params = nxt, None
+                elif current < total:
                     params = {
                         "code_insee": code,
-                        "page": int(current) + 1,
+                        "page": current + 1,
                         "page_size": int(self.config.get("page_size", 100)),
                     }
                     url = f"{self.base_url}/{endpoint}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
-from beffroi.sources.connectors.values import as_datetime, as_float
+from beffroi.sources.connectors.values import as_code, as_datetime, as_float, member, type_name
 
 UNITS = {"H": ("m", 0.001), "Q": ("m3/s", 0.001)}
 
@@ -54,7 +54,7 @@ class HubEau(Connector):
             for _ in range(max_pages):
                 page = self.get(url, params=params)
                 pages.append(page)
-                nxt = self.json_of(page).get("next") if page.status == 206 else None
+                nxt = member(self.json_of(page), "next", page.url) if page.status == 206 else None
                 if not nxt:
                     break
                 url, params = nxt, None
@@ -73,11 +73,14 @@ class HubEau(Connector):
                 raise PayloadError(f"{page.url}: no 'data' list in the answer")
             for i, row in enumerate(body["data"]):
                 where = f"{page.url.split('?')[0]} row {i + 1}"
-                code = row.get("code_station") or row.get("code_site")
+                if not isinstance(row, dict):
+                    parsed.problems.append(RowProblem(where, f"expected an object, got {type_name(row)}"))
+                    continue
+                code = as_code(row.get("code_station")) or as_code(row.get("code_site"))
                 grandeur = row.get("grandeur_hydro")
                 at = as_datetime(row.get("date_obs"))
                 raw = as_float(row.get("resultat_obs"))
-                if not code or grandeur not in UNITS or at is None:
+                if not code or not isinstance(grandeur, str) or grandeur not in UNITS or at is None:
                     parsed.problems.append(RowProblem(where, "missing station, quantity or date"))
                     continue
                 if raw is None:
@@ -133,7 +136,7 @@ class HubEauStations(Connector):
         for _ in range(int(self.config.get("max_pages", 20))):
             page = self.get(url, params=params)
             pages.append(page)
-            nxt = self.json_of(page).get("next")
+            nxt = member(self.json_of(page), "next", page.url)
             if not nxt:
                 return pages
             url, params = nxt, None
@@ -163,8 +166,13 @@ class HubEauStations(Connector):
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise PayloadError(f"{page.url}: no 'data' list in the answer")
             for i, row in enumerate(body["data"]):
+                if not isinstance(row, dict):
+                    parsed.problems.append(
+                        RowProblem(f"{page.url} row {i + 1}", f"expected an object, got {type_name(row)}")
+                    )
+                    continue
                 lon, lat = as_float(row.get("longitude_station")), as_float(row.get("latitude_station"))
-                if not row.get("code_station") or lon is None or lat is None:
+                if not as_code(row.get("code_station")) or lon is None or lat is None:
                     parsed.problems.append(RowProblem(f"{page.url} row {i + 1}", "no code or position"))
                     continue
                 records.append({k: row.get(k) for k in keep})

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
-from beffroi.sources.connectors.values import as_datetime, records_table
+from beffroi.sources.connectors.values import (
+    as_code,
+    as_datetime,
+    as_int,
+    as_text,
+    obj,
+    objects,
+    records_table,
+)
 
 PHENOMENA = {
     "1": "vent",
@@ -52,21 +60,22 @@ class MeteoFrance(Connector):
             raise PayloadError(f"{payloads[0].url}: no product.periods in the answer")
         wanted = set(self.list_option("departments"))
         records = []
-        for period in product["periods"]:
-            echeance = period.get("echeance", "")
+        for n, period in enumerate(objects(product["periods"], "product.periods", parsed), start=1):
+            echeance = as_text(period.get("echeance"))
             begin = as_datetime(period.get("begin_validity_time"))
             kind = "observation" if echeance == "J" else "forecast"
-            domains = ((period.get("timelaps") or {}).get("domain_ids")) or []
+            domains = objects(obj(period.get("timelaps")).get("domain_ids"), f"period {n} domain_ids", parsed)
             for domain in domains:
-                dep = str(domain.get("domain_id", ""))
+                dep = as_code(domain.get("domain_id")) or ""
                 if dep not in wanted:
                     continue
-                for item in domain.get("phenomenon_items") or []:
-                    pid = str(item.get("phenomenon_id", ""))
-                    try:
-                        colour = int(item.get("phenomenon_max_color_id"))
-                    except (TypeError, ValueError):
-                        parsed.problems.append(RowProblem(f"{dep} {pid}", "no colour"))
+                for item in objects(domain.get("phenomenon_items"), f"{dep} phenomenon_items", parsed):
+                    pid = as_code(item.get("phenomenon_id")) or ""
+                    colour = as_int(item.get("phenomenon_max_color_id"))
+                    if colour is None:
+                        parsed.problems.append(
+                            RowProblem(f"{dep} {pid}", f"no colour ({item.get('phenomenon_max_color_id')!r})")
+                        )
                         continue
                     hazard = PHENOMENA.get(pid, f"phenomene-{pid}")
                     if begin is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
-from beffroi.sources.connectors.values import flatten, records_table
+from beffroi.sources.connectors.values import as_int, flatten, records_table
 
 PAGE = 100
 OFFSET_LIMIT = 10_000
@@ -42,13 +42,23 @@ class Opendatasoft(Connector):
         base = f"{self.base_url}/api/explore/v2.1/catalog/datasets/{self.config['dataset']}"
         if self.config.get("mode") == "export":
             return [self.get(f"{base}/exports/json", params=self._params())]
-        pages, offset = [], 0
+        pages: list = []
+        offset = 0
+        # a portal sending short pages while total_count says there are more would otherwise be
+        # asked up to 10 000 times, one record at a time
+        max_pages = OFFSET_LIMIT // PAGE + 1
         while True:
+            if len(pages) >= max_pages:
+                raise PayloadError(
+                    f"{base}/records: still below total_count after {max_pages} pages; the portal "
+                    "sends short pages (use mode=export)"
+                )
             page = self.get(f"{base}/records", params=self._params() | {"limit": PAGE, "offset": offset})
             pages.append(page)
             body = self.json_of(page)
-            total = body.get("total_count") if isinstance(body, dict) else None
-            got = len(body.get("results") or []) if isinstance(body, dict) else 0
+            total = as_int(body.get("total_count")) if isinstance(body, dict) else None
+            results = body.get("results") if isinstance(body, dict) else None
+            got = len(results) if isinstance(results, list) else 0  # parse says what is wrong
             offset += got
             if total is None or got == 0 or offset >= total:
                 return pages

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
-from beffroi.sources.connectors.values import as_datetime
+from beffroi.sources.connectors.values import (
+    as_code,
+    as_datetime,
+    as_int,
+    as_text,
+    geometry_of,
+    obj,
+    objects,
+    type_name,
+)
 
 COLOURS = {1: "vert", 2: "jaune", 3: "orange", 4: "rouge"}
 
@@ -59,23 +68,23 @@ class Vigicrues(Connector):
                 raise PayloadError(f"{page.url}: no vic:InfoVigiCru in the answer")
             requested = _param(page.url, "CdEntVigiCru")
             at = as_datetime(info.get("vic:DtHrInfoVigiCru"))
-            entity = info.get("vic:porteSurLEntite") or {}
-            entries = [
+            entity = obj(info.get("vic:porteSurLEntite"))
+            entries: list[tuple[str | None, str | None, object, str]] = [
                 (
-                    entity.get("vic:CdEntVigiCru") or requested,
-                    entity.get("vic:TypEntVigiCru") or _param(page.url, "TypEntVigiCru"),
+                    as_code(entity.get("vic:CdEntVigiCru")) or requested,
+                    as_code(entity.get("vic:TypEntVigiCru")) or _param(page.url, "TypEntVigiCru"),
                     info.get("vic:NivInfoVigiCru"),
-                    entity.get("vic:LbEntVigiCru", ""),
+                    as_text(entity.get("vic:LbEntVigiCru")),
                 )
             ]
-            for sub in info.get("vic:estLaSyntheseDe") or []:
-                ent = sub.get("vic:porteSurLEntite") or {}
+            for sub in objects(info.get("vic:estLaSyntheseDe"), f"{page.url} vic:estLaSyntheseDe", parsed):
+                ent = obj(sub.get("vic:porteSurLEntite"))
                 entries.append(
                     (
-                        ent.get("vic:CdEntVigiCru"),
-                        ent.get("vic:TypEntVigiCru"),
+                        as_code(ent.get("vic:CdEntVigiCru")),
+                        as_code(ent.get("vic:TypEntVigiCru")),
                         sub.get("vic:NivInfoVigiCru"),
-                        ent.get("vic:LbEntVigiCru", ""),
+                        as_text(ent.get("vic:LbEntVigiCru")),
                     )
                 )
             if at is None:
@@ -84,9 +93,8 @@ class Vigicrues(Connector):
                 )
                 continue
             for code, typ, level_text, label in entries:
-                try:
-                    level = int(str(level_text).strip())
-                except (TypeError, ValueError):
+                level = as_int(level_text)
+                if level is None:
                     parsed.problems.append(
                         RowProblem(f"{page.url} {code}", f"level {level_text!r} is not a number")
                     )
@@ -111,8 +119,10 @@ class Vigicrues(Connector):
                         "level": level,
                         "colour": COLOURS[level],
                         "at": at,
-                        "reference": info.get("vic:RefInfoVigiCru", ""),
-                        "situation": info.get("vic:SituActuInfoVigiCru", "") if code == entries[0][0] else "",
+                        "reference": as_text(info.get("vic:RefInfoVigiCru")),
+                        "situation": as_text(info.get("vic:SituActuInfoVigiCru"))
+                        if code == entries[0][0]
+                        else "",
                     }
                 )
         if records:
@@ -146,7 +156,6 @@ class VigicruesSections(Connector):
     def parse(self, payloads):
         import pyarrow as pa
         import shapely
-        from shapely.geometry import shape
 
         from beffroi.sources.connectors.values import records_table
 
@@ -159,16 +168,23 @@ class VigicruesSections(Connector):
         wanted = set(self.list_option("sections"))
         records, geometries = [], []
         for n, feature in enumerate(features, start=1):
-            p = (feature or {}).get("properties") or {}
-            code = str(p.get("CdEntCru") or "")
+            if not isinstance(feature, dict):
+                parsed.problems.append(
+                    RowProblem(f"feature {n}", f"expected an object, got {type_name(feature)}")
+                )
+                continue
+            p = obj(feature.get("properties"))
+            code = as_code(p.get("CdEntCru")) or ""
             if wanted and code not in wanted:
                 continue
-            try:
-                level = int(str(p.get("NivInfViCr")).strip())
-                geom = shape(feature["geometry"])
-            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            level = as_int(p.get("NivInfViCr"))
+            geom = geometry_of(feature.get("geometry"))
+            if level is None or geom is None:
                 parsed.problems.append(
-                    RowProblem(f"feature {n} {code}", f"unreadable level or geometry ({exc})")
+                    RowProblem(
+                        f"feature {n} {code}",
+                        f"unreadable level ({p.get('NivInfViCr')!r}) or geometry",
+                    )
                 )
                 continue
             if level not in COLOURS or not code:
@@ -177,8 +193,8 @@ class VigicruesSections(Connector):
             records.append(
                 {
                     "code": code,
-                    "label": p.get("lbentcru", ""),
-                    "territory": p.get("cdensup_1", ""),
+                    "label": as_text(p.get("lbentcru")),
+                    "territory": as_text(p.get("cdensup_1")),
                     "level": level,
                     "colour": COLOURS[level],
                 }

@@ -7,6 +7,12 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _int64(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
+
 
 def column_type(values: list) -> pa.DataType:
     present = [v for v in values if v is not None and v != ""]
@@ -14,9 +20,10 @@ def column_type(values: list) -> pa.DataType:
         return pa.string()
     if all(isinstance(v, bool) for v in present):
         return pa.bool_()
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+    # integers past int64 (a JSON source may send any) fall through to text, kept exactly
+    if all(_int64(v) for v in present):
         return pa.int64()
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+    if all(isinstance(v, float) or _int64(v) for v in present):
         return pa.float64()
     if all(isinstance(v, datetime) for v in present):
         return pa.timestamp("us")

@@ -22,6 +22,17 @@ def freshness_badge(state: str, error: str = ""):
 
 
 @register.simple_tag
+def failing_since(source) -> str:
+    """« en échec depuis N jours » for a failing source, nothing for a healthy one."""
+    from beffroi.sources import selectors
+    from beffroi.sources.situation import failing_for
+
+    if source.consecutive_failures <= 0:
+        return ""
+    return failing_for(selectors.failing_since(source))
+
+
+@register.simple_tag
 def dataset_link(name: str):
     from beffroi.sources.selectors import provenance
 
