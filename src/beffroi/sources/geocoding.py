@@ -76,7 +76,7 @@ def fold(text: str) -> str:
 
 def street_words(text: str) -> list[str]:
     """Folded words of a street name, abbreviations expanded, stop words dropped."""
-    out = []
+    out: list[str] = []
     for w in fold(text).split():
         w = ABBREVIATIONS.get(w, w)
         out.extend(p for p in w.split("-") if p and p not in STOP)
@@ -220,7 +220,8 @@ def parse(query: str) -> Query:
     """Split « 14 bis bd de Strasbourg, 94130 Nogent » into its parts (commune words are left in
     ``words``; the index knows the commune names and takes them out)."""
     text = fold(query)
-    postcode, commune_words = "", ()
+    postcode = ""
+    commune_words: tuple[str, ...] = ()
     if m := POSTCODE_RE.search(text):
         # French addresses end with « code postal + commune »: what follows the postcode is the commune.
         postcode = m.group(1)
