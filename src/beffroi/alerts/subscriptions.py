@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from beffroi.core.errors import Problem, UserError
-from beffroi.sources.selectors import get_dataset
 
 log = logging.getLogger(__name__)
 
@@ -37,38 +36,15 @@ def normalise_address(channel: str, address: str) -> str:
 
 
 def match_address(query: str, commune: str = "", limit: int = 5) -> list[dict]:
-    """Match an address against the territory's address dataset (no third-party geocoder)."""
-    dataset = None
-    for name in ("ban-adresses", "adresses", "ban"):
-        dataset = get_dataset(name)
-        if dataset is not None:
-            break
-    if dataset is None or not query.strip():
-        return []
-    try:
-        import duckdb
+    """Match an address against the territory's address layer (local, no third-party geocoder)."""
+    from beffroi.sources.geocoding import geocode
 
-        con = duckdb.connect()
-        # The parquet path comes from the dataset catalogue and the column from a fixed list; values
-        # are parameters.
-        source = f"read_parquet('{dataset.parquet_path}')"
-        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]  # noqa: S608
-        label = next((c for c in ("label", "adresse", "nom_voie") if c in cols), None)
-        if label is None or "lon" not in cols or "lat" not in cols:
-            return []
-        where = f"lower({label}) LIKE ?"
-        params = [f"%{query.strip().lower()}%"]
-        if commune and "code_insee" in cols:
-            where += " AND code_insee = ?"
-            params.append(commune)
-        rows = con.execute(
-            f"SELECT {label}, lon, lat FROM {source} WHERE {where} LIMIT {int(limit)}",  # noqa: S608
-            params,
-        ).fetchall()
+    try:
+        matches = geocode(query, commune or None, limit)
     except Exception:
-        log.exception("alerts: address matching failed in dataset %s", dataset.name)
+        log.exception("alerts: address matching failed")
         return []
-    return [{"label": r[0], "lon": r[1], "lat": r[2]} for r in rows]
+    return [{"label": m.label, "lon": m.lon, "lat": m.lat} for m in matches]
 
 
 def send_confirmation(subscriber, token: str) -> None:

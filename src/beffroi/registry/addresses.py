@@ -1,8 +1,8 @@
 """Match registry addresses against an address layer of the catalogue (BAN format), on the server only.
 
-No third-party geocoder is ever called. The layer is the first dataset named ``ban*`` or ``adresses*``
-with columns ``numero``, ``nom_voie`` and ``lon``/``lat`` (``code_insee`` when present restricts to the
-commune). Without such a dataset, addresses are not checked and the import report says so.
+No third-party geocoder is ever called: ``sources.geocoding.geocode`` searches the address layer (datasets
+named ``addresses*``, ``adresses*`` or ``ban*`` with ``numero``, ``nom_voie``, ``lon``/``lat``; ``code_insee``
+restricts to the commune). Without such a dataset, addresses are not checked and the import report says so.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 from beffroi.registry.schema import fold
-from beffroi.sources.selectors import list_datasets
 
 STREET_WORDS = {
     "r": "rue",
@@ -43,36 +42,27 @@ def address_key(text: str) -> str | None:
     return f"{number}{rep} {' '.join(words)}".strip()
 
 
+# A registry address is placed only on an exact house number of a street matched this well.
+MIN_SCORE = 0.8
+
+
 @dataclass
 class AddressIndex:
     name: str
-    points: dict[str, tuple[float, float]]
+    commune: str = ""
 
     def locate(self, text: str) -> tuple[float, float] | None:
-        key = address_key(text)
-        return self.points.get(key) if key else None
+        from beffroi.sources.geocoding import geocode
+
+        for match in geocode(text, self.commune or None, limit=1):
+            if match.kind == "housenumber" and match.score >= MIN_SCORE:
+                return (match.lon, match.lat)
+        return None
 
 
 def load_index(commune: str) -> AddressIndex | None:
-    import pyarrow.parquet as pq
+    """The address layer for ``commune``: located with the local geocoder (sources.geocoding)."""
+    from beffroi.sources.geocoding import layer_names
 
-    for info in list_datasets():
-        if not re.match(r"^(ban|adresses?)([-_].*)?$", info.name):
-            continue
-        names = (
-            {c for c, _t in info.columns} if info.columns else set(pq.read_schema(info.parquet_path).names)
-        )
-        if not {"numero", "nom_voie", "lon", "lat"} <= names:
-            continue
-        columns = ["numero", "nom_voie", "lon", "lat"] + [c for c in ("rep", "code_insee") if c in names]
-        table = pq.read_table(info.parquet_path, columns=columns).to_pydict()
-        points = {}
-        for i in range(len(table["numero"])):
-            if "code_insee" in table and str(table["code_insee"][i]) != commune:
-                continue
-            rep = table["rep"][i] if "rep" in table and table["rep"][i] else ""
-            key = address_key(f"{table['numero'][i]} {rep} {table['nom_voie'][i]}")
-            if key and table["lon"][i] is not None:
-                points[key] = (float(table["lon"][i]), float(table["lat"][i]))
-        return AddressIndex(info.name, points)
-    return None
+    names = layer_names()
+    return AddressIndex(names[0], commune) if names else None

@@ -1,4 +1,4 @@
-"""beffroi sources import|list|show|add|run"""
+"""beffroi sources import|list|show|add|run|layers build"""
 
 from __future__ import annotations
 
@@ -65,6 +65,31 @@ def register(subparsers) -> None:
     run.add_argument("--all", action="store_true")
     run.add_argument("--dry-run", action="store_true", help="fetch and parse, store nothing")
     run.set_defaults(handler=run_command)
+
+    layers = sub.add_parser(
+        "layers", help="Territory layers (residents, addresses, facilities) from the official files."
+    )
+    layers_sub = layers.add_subparsers(dest="layers_command", metavar="ACTION", required=True)
+    build = layers_sub.add_parser(
+        "build",
+        help="Build iris-population, addresses and facilities for the given communes (docs/crossing.md).",
+        description="Offline (--from FOLDER) the files are looked up under their official names: "
+        "base-ic-evol-struct-pop-<year>.csv|_csv.zip (INSEE), CONTOURS-IRIS*.gpkg|contours-iris*.geojson "
+        "(IGN), adresses-<dep>.csv[.gz] (BAN), bpe*.csv|zip (INSEE BPE), etalab-cs1100507-stock-*.csv "
+        "(FINESS). Online (no --from) they are downloaded, except the IRIS contours (--contours).",
+    )
+    build.add_argument("communes", nargs="+", help="INSEE commune codes, e.g. 92063 94052")
+    build.add_argument("--from", dest="folder", help="folder holding the downloaded official files")
+    build.add_argument("--only", help="comma-separated layers: residents,addresses,facilities")
+    build.add_argument("--contours", help="IRIS contours file (GeoPackage, GeoJSON or zipped Shapefile)")
+    build.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        metavar="KEY=URL",
+        help="download KEY (population, ban, bpe, finess) from URL instead of the official address",
+    )
+    build.set_defaults(handler=layers_build_command)
 
 
 def import_command(args) -> int:
@@ -181,6 +206,7 @@ def show_command(args) -> int:
         print(f"  origin: {d.origin}\n  licence: {d.licence or '?'}\n  rows: {d.row_count}")
         print(f"  updated: {d.updated_at.isoformat()}  freshness: {d.freshness}  synthetic: {d.synthetic}")
         print(f"  raw payload sha256: {d.raw_sha256 or '-'}\n  file: {d.parquet_file}")
+        _print_provenance(d)
         print("  columns:")
         for c in d.columns:
             print(
@@ -244,3 +270,41 @@ def run_command(args) -> int:
         print(f"{src.name}: {run.status} rows={run.rows}{' — ' + run.error if run.error else ''}")
         failures += run.status == "failed"
     return 1 if failures and len(targets) == 1 else 0
+
+
+def _print_provenance(d) -> None:
+    from beffroi.sources import storage
+    from beffroi.sources.territory_layers import provenance
+
+    prov = provenance(storage.absolute(d.parquet_file))
+    if not prov:
+        return
+    print(f"  build: {prov['build_id']} at {prov['built_at']} for {', '.join(prov['communes'])}")
+    for f in prov["files"]:
+        print(
+            f"    {f['role']}: {f['name']} ({f['producer']}, {f['vintage']}, {f['licence']})\n"
+            f"      origin: {f['origin']}\n      sha256: {f['sha256']}"
+        )
+    for note in prov.get("notes", []):
+        print(f"    note: {note}")
+
+
+def layers_build_command(args) -> int:
+    from beffroi.sources.territory_layers import build, parse_only
+
+    report = build(
+        args.communes,
+        folder=args.folder,
+        only=parse_only(args.only),
+        urls=_options(args.url),
+        contours=args.contours,
+        actor=None,
+    )
+    print(f"Build {report.build_id} for {', '.join(report.communes)}:")
+    for name, rows in report.datasets.items():
+        print(f"  {name}: {rows} rows")
+    for f in report.files:
+        print(f"  from {f.name} ({f.vintage}) sha256 {f.sha256[:16]}… {f.origin}")
+    for note in report.notes:
+        print(f"  note: {note}")
+    return 0
