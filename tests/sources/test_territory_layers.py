@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 from beffroi.sources.models import Dataset
 from beffroi.sources.selectors import get_dataset
@@ -26,6 +27,8 @@ OFFICIAL = [
     "bpe21_ensemble_xy.csv",
     "etalab-cs1100507-stock-20240105-0342.csv",
 ]
+
+CLI = SystemActor("cli")
 
 
 @pytest.fixture
@@ -44,7 +47,7 @@ def rows(name):
 
 @pytest.mark.django_db
 def test_build_stores_the_three_layers_with_their_provenance(folder):
-    report = build(COMMUNES, folder=folder)
+    report = build(COMMUNES, folder=folder, actor=CLI)
     assert report.datasets == {"iris-population": 8, "addresses": 15, "facilities": 12}
     pop = provenance(get_dataset("iris-population").parquet_path)
     files = {f["role"]: f for f in pop["files"]}
@@ -63,7 +66,7 @@ def test_build_stores_the_three_layers_with_their_provenance(folder):
 
 @pytest.mark.django_db
 def test_iris_populations_sum_to_the_insee_commune_population(folder):
-    build(COMMUNES, folder=folder, only=["residents"])
+    build(COMMUNES, folder=folder, only=["residents"], actor=CLI)
     with open(FIXTURES / "base-cc-evol-struct-pop-2021.csv", encoding="utf-8") as fh:
         communes = {r["CODGEO"]: r for r in csv.DictReader(fh, delimiter=";")}
     sums: dict[str, dict[str, float]] = {}
@@ -83,7 +86,7 @@ def test_layers_have_the_roles_and_columns_crossing_reads(folder):
     from beffroi.crossing.layers import role_of
     from beffroi.crossing.synthetic import BANDS
 
-    build(COMMUNES, folder=folder)
+    build(COMMUNES, folder=folder, actor=CLI)
     assert {n: role_of(get_dataset(n)) for n in ("iris-population", "addresses", "facilities")} == {
         "iris-population": "residents",
         "addresses": "addresses",
@@ -102,7 +105,7 @@ def test_layers_have_the_roles_and_columns_crossing_reads(folder):
 
 @pytest.mark.django_db
 def test_only_the_chosen_communes_and_the_sensitive_types_are_kept(folder):
-    build(COMMUNES, folder=folder, only=["addresses", "facilities"])
+    build(COMMUNES, folder=folder, only=["addresses", "facilities"], actor=CLI)
     addresses = rows("addresses")
     assert {a["code_insee"] for a in addresses} == set(COMMUNES)  # not Sucy nor Nanterre
     assert "14 Boulevard de Strasbourg 94130 Nogent-sur-Marne" in {a["label"] for a in addresses}
@@ -132,10 +135,10 @@ def test_only_the_chosen_communes_and_the_sensitive_types_are_kept(folder):
 
 @pytest.mark.django_db
 def test_a_second_build_replaces_the_datasets_with_a_new_version(folder, django_capture_on_commit_callbacks):
-    first = build(COMMUNES, folder=folder)
+    first = build(COMMUNES, folder=folder, actor=CLI)
     before = {d.name: d.parquet_file for d in Dataset.objects.all()}
     with django_capture_on_commit_callbacks(execute=True):
-        second = build(COMMUNES, folder=folder)
+        second = build(COMMUNES, folder=folder, actor=CLI)
     after = {d.name: d.parquet_file for d in Dataset.objects.all()}
     assert set(before) == set(after) and all(before[n] != after[n] for n in before)
     assert first.build_id != second.build_id and first.datasets == second.datasets
@@ -147,7 +150,7 @@ def test_a_second_build_replaces_the_datasets_with_a_new_version(folder, django_
 
 @pytest.mark.django_db
 def test_a_bad_value_names_file_line_and_column_and_stores_nothing(folder):
-    build(COMMUNES, folder=folder)
+    build(COMMUNES, folder=folder, actor=CLI)
     before = {d.name: d.parquet_file for d in Dataset.objects.all()}
     path = folder / "base-ic-evol-struct-pop-2021.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -156,7 +159,7 @@ def test_a_bad_value_names_file_line_and_column_and_stores_nothing(folder):
     lines[3] = ";".join(cells)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(UserError) as exc:
-        build(COMMUNES, folder=folder)
+        build(COMMUNES, folder=folder, actor=CLI)
     problem = exc.value.problems[0]
     assert (problem.file, problem.line, problem.field) == (
         "base-ic-evol-struct-pop-2021.csv",
@@ -173,7 +176,7 @@ def test_a_late_failure_keeps_every_dataset_of_the_build_unchanged(folder):
         b"finess;etalab;100;2024-01-05\nstructureet;940000011;tronque\n"
     )
     with pytest.raises(UserError) as exc:
-        build(COMMUNES, folder=folder)
+        build(COMMUNES, folder=folder, actor=CLI)
     assert exc.value.problems[0].line == 2
     assert not Dataset.objects.exists()  # residents and addresses were fine, but not stored alone
 
@@ -182,7 +185,7 @@ def test_a_late_failure_keeps_every_dataset_of_the_build_unchanged(folder):
 def test_a_missing_file_says_which_official_file_is_expected(folder):
     (folder / "adresses-94.csv").unlink()
     with pytest.raises(UserError) as exc:
-        build(COMMUNES, folder=folder, only=["addresses"])
+        build(COMMUNES, folder=folder, only=["addresses"], actor=CLI)
     assert "adresses-94.csv" in str(exc.value)
 
 
@@ -195,7 +198,7 @@ def test_a_missing_iris_contour_is_refused_with_its_line(folder):
     doc["features"] = [f for f in doc["features"] if f["properties"]["code_iris"] != "940520102"]
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(UserError) as exc:
-        build(COMMUNES, folder=folder, only=["residents"])
+        build(COMMUNES, folder=folder, only=["residents"], actor=CLI)
     assert exc.value.problems[0].line == 8 and "940520102" in exc.value.problems[0].message
 
 
@@ -204,12 +207,12 @@ def test_a_commune_not_split_into_iris_takes_the_commune_boundary(folder):
     from beffroi.territory.models import Commune
 
     with pytest.raises(UserError):
-        build(["78451"], folder=folder, only=["residents"])  # no contour, no boundary known
+        build(["78451"], folder=folder, only=["residents"], actor=CLI)  # no contour, no boundary known
     square = [[1.83, 48.93], [1.85, 48.93], [1.85, 48.95], [1.83, 48.95], [1.83, 48.93]]
     Commune.objects.create(
         code="78451", name="Nézel", department="78", boundary={"type": "Polygon", "coordinates": [square]}
     )
-    build(["78451"], folder=folder, only=["residents"])
+    build(["78451"], folder=folder, only=["residents"], actor=CLI)
     (row,) = rows("iris-population")
     assert (
         row["iris_code"] == "784510000"
@@ -229,7 +232,7 @@ def test_official_compressed_names_are_accepted(folder):
     ban = folder / "adresses-94.csv"
     (folder / "adresses-94.csv.gz").write_bytes(gzip.compress(ban.read_bytes()))
     ban.unlink()
-    report = build(COMMUNES, folder=folder, only=["residents", "addresses"])
+    report = build(COMMUNES, folder=folder, only=["residents", "addresses"], actor=CLI)
     assert report.datasets == {"iris-population": 8, "addresses": 15}
 
 
@@ -242,7 +245,7 @@ def test_online_downloads_go_through_the_http_client(folder, server):
         server.routes.append(
             (f"/ban/adresses-{dep}.csv.gz", Route(body=body, headers={"Content-Type": "application/gzip"}))
         )
-    build(COMMUNES, only=["addresses"], urls={"ban": server.url + "/ban/adresses-{dep}.csv.gz"})
+    build(COMMUNES, only=["addresses"], urls={"ban": server.url + "/ban/adresses-{dep}.csv.gz"}, actor=CLI)
     files = provenance(get_dataset("addresses").parquet_path)["files"]
     assert [f["origin"] for f in files] == [server.url + f"/ban/adresses-{d}.csv.gz" for d in ("92", "94")]
     assert len(rows("addresses")) == 15

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources.geocoding import clear_cache, geocode, parse
 from beffroi.sources.territory_layers import build
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "territory_layers"
+
+CLI = SystemActor("cli")
 
 
 @pytest.fixture
@@ -18,7 +21,7 @@ def ban(db, tmp_path):
     for name in ("adresses-92.csv", "adresses-94.csv"):
         shutil.copy(FIXTURES / name, tmp_path / name)
     clear_cache()
-    build(["92063", "92033", "94052"], folder=tmp_path, only=["addresses"])
+    build(["92063", "92033", "94052"], folder=tmp_path, only=["addresses"], actor=CLI)
     yield
     clear_cache()
 

@@ -290,6 +290,7 @@ def _print_provenance(d) -> None:
 
 
 def layers_build_command(args) -> int:
+    from beffroi.core.actors import SystemActor
     from beffroi.sources.territory_layers import build, parse_only
 
     report = build(
@@ -298,7 +299,7 @@ def layers_build_command(args) -> int:
         only=parse_only(args.only),
         urls=_options(args.url),
         contours=args.contours,
-        actor=None,
+        actor=SystemActor("cli"),
     )
     print(f"Build {report.build_id} for {', '.join(report.communes)}:")
     for name, rows in report.datasets.items():

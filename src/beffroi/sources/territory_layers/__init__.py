@@ -21,6 +21,7 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beffroi.core.actors import Actor
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.territory_layers import addresses, facilities, residents
 from beffroi.sources.territory_layers.files import RawFile, department, find, raw_file
@@ -111,7 +112,7 @@ def build(
     only: list[str] | None = None,
     urls: dict[str, str] | None = None,
     contours: Path | str | None = None,
-    actor=None,
+    actor: Actor,
 ) -> BuildReport:
     """Build the chosen layers for ``communes`` and store them in one go; raises ``UserError``."""
     communes = parse_communes(communes)

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import transaction
 
+from beffroi.core.actors import Actor
 from beffroi.core.audit import record
 from beffroi.core.permissions import require
 from beffroi.sources import storage
@@ -45,12 +46,13 @@ def provenance_of(layer: Layer, *, build_id: str, built_at: str, communes: list[
     }
 
 
-def do_store_layers(layers: list[Layer], *, build_id: str, built_at: str, communes: list[str], actor) -> list:
+def do_store_layers(
+    layers: list[Layer], *, build_id: str, built_at: str, communes: list[str], actor: Actor
+) -> list:
     """Register every layer of a build in one transaction (permission ``sources.import_dataset``)."""
     from beffroi.sources.actions import do_store_parquet_dataset
 
-    if actor is not None:
-        require(actor, "sources.import_dataset")
+    require(actor, "sources.import_dataset", system=("cli",))
     staged: list[Path] = []
     for layer in layers:
         meta = dict(layer.table.schema.metadata or {})
