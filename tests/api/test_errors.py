@@ -93,3 +93,12 @@ def test_every_operation_documents_its_errors_with_the_shared_schema(client, hea
             if code.startswith("4"):
                 ref = response["content"]["application/json"]["schema"]["$ref"]
                 assert ref.endswith("/ErrorOut"), (op["operationId"], code)
+
+
+def test_text_the_databases_cannot_store_is_refused_with_a_400(client, headers):
+    """A lone UTF-16 surrogate or a NUL byte is valid JSON but cannot be stored or sent back."""
+    for text in ("Crue\\udb31", "Crue\\u0000"):
+        body = '{"hazard": "inondation", "communes": ["92063"], "contact": "' + text + '"}'
+        response = client.post("/api/alerts/", body, content_type="application/json", **headers)
+        assert response.status_code == 400, response.content
+        assert "illisible" in response.json()["detail"]

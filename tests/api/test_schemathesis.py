@@ -15,7 +15,9 @@ from datetime import timedelta
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -41,8 +43,17 @@ def isolated(settings, tmp_path):
     settings.DATASETS_DIR = tmp_path / "data"
     settings.SOURCES_ALLOW_HOSTS = []
     live.set_broker(live.MemoryBroker(5000))
-    yield
-    live.reset()
+    # The WSGI app is called directly, not through Django's test client: like that client, keep the
+    # end of each request from closing the test's database connection (its transaction holds the
+    # test data; a file-backed SQLite test database really closes).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        live.reset()
 
 
 @pytest.fixture

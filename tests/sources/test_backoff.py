@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources.actions import BACKOFF_CAP, backoff_delay
 from beffroi.sources.models import Run, Source
 
@@ -62,7 +63,7 @@ def test_the_ten_thousandth_failure_through_the_api_records_its_error(client_for
         "hubeau",
         config={"stations": "X", "grandeurs": "H", "base_url": server.url, "backoff": "0.01", "retries": "0"},
         period_seconds=900,
-        actor=None,
+        actor=SystemActor("cli"),
     )
     Source.objects.filter(pk=src.pk).update(consecutive_failures=9_999, last_error="old")
     response = client_for("cellule_crise").post("/api/sources/sources/crue/run")

@@ -6,12 +6,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from beffroi.core.actors import SystemActor
 from beffroi.sources import selectors
 from beffroi.sources.actions import do_record_run
 from beffroi.sources.models import Run, Source
 from beffroi.sources.situation import failing_for, summary
 
 NOW = timezone.now()
+
+POLLER = SystemActor("poll_sources")
 
 
 @pytest.mark.parametrize(
@@ -36,13 +39,13 @@ def test_failing_for_in_english():
 
 
 def _fail(src, *, started_at, error="HTTP 503 from the server"):
-    return do_record_run(src, status=Run.Status.FAILED, started_at=started_at, error=error)
+    return do_record_run(src, status=Run.Status.FAILED, started_at=started_at, error=error, actor=POLLER)
 
 
 @pytest.mark.django_db
 def test_failing_since_is_the_first_failure_after_the_last_success():
     src = Source.objects.create(name="hub", kind="hubeau", title="Hub'Eau Marne")
-    do_record_run(src, status=Run.Status.OK, started_at=NOW - timedelta(days=9))
+    do_record_run(src, status=Run.Status.OK, started_at=NOW - timedelta(days=9), actor=POLLER)
     Source.objects.filter(pk=src.pk).update(last_success_at=NOW - timedelta(days=9))
     _fail(src, started_at=NOW - timedelta(days=10))  # before the success: does not count
     _fail(src, started_at=NOW - timedelta(days=3))
@@ -58,7 +61,7 @@ def test_failing_since_is_the_first_failure_after_the_last_success():
 def test_a_success_ends_the_failure():
     src = Source.objects.create(name="hub", kind="hubeau")
     _fail(src, started_at=NOW - timedelta(days=2))
-    do_record_run(src, status=Run.Status.OK, started_at=NOW)
+    do_record_run(src, status=Run.Status.OK, started_at=NOW, actor=POLLER)
     assert selectors.failing_since(selectors.source("hub")) is None
     assert summary_lines(superuser()) == [{"text": "Toutes les sources répondent.", "url": None}]
 
@@ -112,7 +115,9 @@ def test_the_catalogue_and_the_dataset_say_since_when_a_source_fails(client_for)
     from beffroi.sources.actions import do_store_dataframe_dataset
 
     src = Source.objects.create(name="vigi", kind="vigicrues", title="Vigicrues Seine")
-    dataset = do_store_dataframe_dataset("vigi", pa.table({"a": [1]}), title="V", origin="o", licence="l")
+    dataset = do_store_dataframe_dataset(
+        "vigi", pa.table({"a": [1]}), title="V", origin="o", licence="l", actor=SystemActor("cli")
+    )
     dataset.source = src
     dataset.save()
     _fail(src, started_at=NOW - timedelta(days=2), error="no network: cannot resolve vigicrues")

@@ -13,13 +13,14 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -233,16 +234,9 @@ IDS = [c.id + ("-" + c.config.get("sections", "")) * bool(c.config.get("sections
 
 @contextmanager
 def credentials():
-    saved = {k: os.environ.get(k) for k in KEYS}
-    os.environ.update(KEYS)
-    try:
+    # Connectors read their keys from settings (SOURCE_API_KEYS, built from the environment at start).
+    with override_settings(SOURCE_API_KEYS={**django_settings.SOURCE_API_KEYS, **KEYS}):
         yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 _PARSERS: dict[str, Any] = {}

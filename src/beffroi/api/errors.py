@@ -176,7 +176,10 @@ def install(api: NinjaAPI) -> None:
     def _http_error(request, exc: HttpError):
         detail = str(exc)
         if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
-            detail = _("Corps de la requête illisible : un objet JSON est attendu.")
+            detail = _(
+                "Corps de la requête illisible : un objet JSON en Unicode valide est attendu "
+                "(sans caractère nul ni demi-caractère UTF-16 isolé)."
+            )
         elif exc.status_code == 403 and "CSRF" in detail:
             detail = _("Jeton CSRF manquant ou invalide : envoyez l'en-tête X-CSRFToken avec la session.")
         return api.create_response(request, error_body(detail), status=exc.status_code)

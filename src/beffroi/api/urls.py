@@ -13,8 +13,15 @@ from beffroi import __version__
 from beffroi.api import routes
 from beffroi.api.auth import default_auth
 from beffroi.api.errors import install
+from beffroi.api.parser import StoredTextParser
 
-api = NinjaAPI(title="Beffroi API", version=__version__, auth=default_auth(), urls_namespace="api")
+api = NinjaAPI(
+    title="Beffroi API",
+    version=__version__,
+    auth=default_auth(),
+    urls_namespace="api",
+    parser=StoredTextParser(),
+)
 
 
 install(api)
