@@ -29,6 +29,8 @@ django.setup()
 from django.utils import timezone
 from beffroi.alerts import actions
 from beffroi.alerts.models import Subscriber
+from beffroi.territory.actions import do_add_communes
+do_add_communes(["92063"], actor=None)  # the alert's area is clipped to the commune's outline
 n = int(sys.argv[1])
 now = timezone.now()
 subs = []

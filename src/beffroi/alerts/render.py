@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from beffroi.alerts.text import clean, cut, sms_segments, strip_markup
 
 SMS_MAX_SEGMENTS = 3
@@ -17,7 +15,11 @@ PREFIX = {
 
 
 def public_url(path: str = "") -> str:
-    base = os.environ.get("BEFFROI_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    """Absolute address of a public file: ``settings.PUBLIC_URL`` read at call time (the serving
+    command sets it to the host and port it serves when the environment does not)."""
+    from django.conf import settings
+
+    base = str(getattr(settings, "PUBLIC_URL", "") or "http://localhost:8000").rstrip("/")
     return f"{base}/public/{path.lstrip('/')}"
 
 
@@ -43,6 +45,15 @@ def headline(version, lang: str = "fr") -> str:
     return head
 
 
+def subject_prefix(version) -> str:
+    """The e-mail subject's tag: the names of the alert's communes (not their codes)."""
+    from beffroi.territory.selectors import communes
+
+    codes = list((version.area or {}).get("communes") or [version.alert.commune])
+    names = {c.code: c.name for c in communes()}
+    return ", ".join(names.get(code, code) for code in codes)
+
+
 def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:
     t = _texts(version, lang)
     lines = [headline(version, lang), ""]
@@ -62,7 +73,7 @@ def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:
             "",
             ("Unsubscribe: " if lang == "en" else "Se désinscrire : ") + unsubscribe_url(subscriber),
         ]
-    return strip_markup(f"[{version.alert.commune}] {headline(version, lang)}"), strip_markup(
+    return strip_markup(f"[{subject_prefix(version)}] {headline(version, lang)}"), strip_markup(
         "\n".join(lines)
     )
 
