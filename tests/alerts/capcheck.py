@@ -14,7 +14,7 @@ from beffroi.alerts.area import in_france
 
 NS = {"c": cap.NS}
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
-MARKUP = re.compile(r"<[^>]+>|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+MARKUP = re.compile(r"</?[A-Za-z!][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 
 
 def _text(node, tag):
