@@ -1,1 +1,1 @@
-from tests.alerts.conftest import every_cap_message_is_checked  # noqa: F401  (every CAP checked)
+from tests.alerts.conftest import every_cap_message_is_checked, public_root  # noqa: F401  (shared)
