@@ -498,11 +498,8 @@ def _log_in_crisis(version: AlertVersion) -> None:
         from beffroi.crisis.actions import do_append_entry
 
         who = version.approved_by or version.composed_by
-        kind = {
-            AlertVersion.MsgType.ALERT: "Alerte publiée",
-            AlertVersion.MsgType.UPDATE: "Mise à jour publiée",
-            AlertVersion.MsgType.CANCEL: "Fin d'alerte publiée",
-        }.get(version.msg_type, "Message publié")
+        kinds = {"Alert": "Alerte publiée", "Update": "Mise à jour publiée", "Cancel": "Fin d'alerte publiée"}
+        kind = kinds.get(str(version.msg_type), "Message publié")
         do_append_entry(
             alert.crisis_id,
             text=(

@@ -12,6 +12,7 @@ warning saying so.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -118,10 +119,9 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
     check_in_france(ring, _("Polygone"))
     polygon = Polygon(ring)
     if not polygon.is_valid:
-        raise _refuse(
-            _("Le polygone se croise lui-même (%(why)s) : redessinez-le.")
-            % {"why": explain_validity(polygon)}
-        )
+        where = re.search(r"\[([-\d.]+) ([-\d.]+)\]", explain_validity(polygon))
+        near = f" [{float(where[1]):.5f}, {float(where[2]):.5f}]" if where else ""
+        raise _refuse(_("Le polygone se croise lui-même%(near)s : redessinez-le.") % {"near": near})
     size = approx_area_km2(polygon)
     if size > MAX_AREA_KM2:
         raise _refuse(

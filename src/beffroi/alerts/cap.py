@@ -86,7 +86,7 @@ def _polygon_text(ring) -> str:
     return " ".join(f"{lat:.6f},{lon:.6f}" for lon, lat in ring)
 
 
-def _rings_within_limit(parts: list[tuple[str, object]]) -> list[list[list[str]]]:
+def _rings_within_limit(parts: list[tuple[str, object]]) -> list[list[str]]:
     """CAP polygon texts of each part, simplified together (shared borders stay shared, so the
     parts never overlap) until no ring has more than ``MAX_VERTICES`` points."""
     import shapely
