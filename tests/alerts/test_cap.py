@@ -166,3 +166,19 @@ def test_cli_verify_cap(chain, tmp_path):
     broken.write_bytes(chain[0].xml.encode().replace(b"<status>Actual</status>", b"<status>Real</status>"))
     assert main(["alerts", "verify-cap", str(broken)]) == 2
     assert main(["alerts", "verify-cap", str(tmp_path / "missing.xml")]) == 2
+
+
+def test_multi_commune_alert_has_one_area_per_commune_named_by_settings(make_user, settings):
+    settings.CAP_SENDER = ""
+    settings.PUBLIC_URL = "https://alerte.example-commune.fr"
+    both = make_user("cellule_crise", ["92063", "92033"])
+    mayor = make_user("maire", ["92063", "92033"], totp=True)
+    version = publish_real(draft(both, communes=["92063", "92033"]), both, mayor)
+    root = cap.etree.fromstring(version.xml.encode())
+    ns = {"c": cap.NS}
+    assert root.findtext("c:sender", namespaces=ns) == "alertes@alerte.example-commune.fr"
+    info = root.find("c:info", ns)
+    assert info.findtext("c:senderName", namespaces=ns) == "Mairie de Garches et Rueil-Malmaison"
+    areas = info.findall("c:area", ns)
+    assert [a.findtext("c:geocode/c:value", namespaces=ns) for a in areas] == ["92033", "92063"]
+    assert [a.findtext("c:areaDesc", namespaces=ns) for a in areas] == ["Garches", "Rueil-Malmaison"]
