@@ -52,6 +52,9 @@ def _outbox_child(data_dir: str, n: int) -> None:
     from beffroi.alerts.models import AlertVersion, Delivery, Subscriber
 
     call_command("migrate", verbosity=0)
+    from beffroi.territory.actions import do_add_communes
+
+    do_add_communes(["92063"], actor=None)  # the alert's area is clipped to the commune's outline
     rng = random.Random(7)
     now = timezone.now()
     # Subscribers spread over a 20 x 20 km box around Rueil; the alert area is a ~4 x 4 km rectangle.

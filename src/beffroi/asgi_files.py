@@ -66,6 +66,16 @@ class FileMount:
             self.cache.clear()
         self.cache[path] = entry
 
+    def content_type(self, target: Path) -> str:
+        if self.prefix == "/public/":
+            from beffroi.core.mediatypes import public_content_type
+
+            return public_content_type(target.relative_to(self.root).as_posix())
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        return content_type
+
     def resolve(self, path: str) -> Path | None:
         relative = path[len(self.prefix) :]
         candidate = (self.root / relative).resolve()
@@ -119,10 +129,7 @@ class StaticFilesASGI:
             await send({"type": "http.response.start", "status": 304, "headers": base})
             await send({"type": "http.response.body", "body": b""})
             return
-        content_type, encoding = mimetypes.guess_type(target.name)
-        content_type = content_type or "application/octet-stream"
-        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
-            content_type += "; charset=utf-8"
+        content_type = mount.content_type(target)
         base += [(b"content-type", content_type.encode()), (b"content-length", str(stat.st_size).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": base})
         if scope["method"] == "HEAD":

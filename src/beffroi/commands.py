@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from django.conf import settings
@@ -47,9 +48,28 @@ def run_manage(args) -> int:
     return 0
 
 
+def follow_served_address(host: str, port: int) -> str:
+    """Without ``BEFFROI_PUBLIC_URL``, citizen links point at the host and port served here.
+
+    Django's settings are loaded before the command runs, so the setting is filled now (for this
+    process: demo loader, embedded task consumer, uvicorn with one worker) and the environment too
+    (for uvicorn's worker processes, which load the settings afresh).
+    """
+    from django.conf import settings
+
+    if not settings.PUBLIC_URL_FROM_ENV:
+        shown = "localhost" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a name to show
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"
+        settings.PUBLIC_URL = f"http://{shown}:{port}"
+        os.environ["BEFFROI_PUBLIC_URL"] = settings.PUBLIC_URL
+    return settings.PUBLIC_URL
+
+
 def run_demo(args) -> int:
     from beffroi.demo import set_up_demo
 
+    follow_served_address(args.host, args.port)
     set_up_demo()
     if args.no_serve:
         return 0
@@ -74,6 +94,7 @@ def run_serve(args) -> int:
     if refused := _refuse_without_requirements():
         return refused
     call_command("collectstatic", interactive=False, verbosity=0)
+    follow_served_address(args.host, args.port)
     if args.embedded:
         return _serve_embedded(args.host, args.port)
     import uvicorn
@@ -97,7 +118,10 @@ def _serve_embedded(host: str, port: int) -> int:
     import uvicorn
 
     from beffroi.core.tasks_runtime import start_consumer_thread
+    from beffroi.public.site import build_site
 
+    # The feeds carry absolute links: rewrite them for the address served now.
+    build_site()
     consumer = start_consumer_thread()
     print(f"Beffroi sert sur http://{host}:{port}/ (Ctrl+C pour arrêter)", flush=True)
     try:

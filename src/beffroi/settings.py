@@ -255,6 +255,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 PUBLIC_ROOT = DATA_DIR / "public"
+# The address citizens reach the public site at (every link in SMS, e-mails, feeds and CAP). Unset,
+# ``beffroi demo``/``serve`` fill it with the host and port they serve; read it at call time.
+PUBLIC_URL_FROM_ENV = bool(env_str("BEFFROI_PUBLIC_URL"))
+# CAP <sender> (stable, no space or comma; ``{commune}`` is replaced by the INSEE code) and
+# <senderName> (``{name}`` is replaced by the commune names). Default sender: the public host.
+CAP_SENDER = env_str("BEFFROI_CAP_SENDER", "") or ""
+CAP_SENDER_NAME = env_str("BEFFROI_CAP_SENDER_NAME", "") or "Mairie de {name}"
 MEDIA_ROOT = DATA_DIR / "media"
 DATASETS_DIR = DATA_DIR / "data"
 
@@ -287,7 +294,6 @@ REGISTRY_PCS_EXTENSION = env_bool("BEFFROI_REGISTRY_PCS_EXTENSION", False)
 # Citizen alerts
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 PUBLIC_URL = (env_str("BEFFROI_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
-CAP_SENDER = env_str("BEFFROI_CAP_SENDER") or "mairie-{commune}@beffroi.invalid"
 CAP_SIGNING_KEY = env_str("BEFFROI_CAP_SIGNING_KEY")  # PEM file paths; unsigned CAP when unset
 CAP_SIGNING_CERT = env_str("BEFFROI_CAP_SIGNING_CERT")
 SMS_URL = env_str("BEFFROI_SMS_URL") or ""

@@ -17,6 +17,23 @@ def public_root(settings, tmp_path):
     return settings.PUBLIC_ROOT
 
 
+@pytest.fixture(autouse=True)
+def every_cap_message_is_checked(monkeypatch):
+    """Each CAP message built during a test passes the schema and the aggregators' profile."""
+    from beffroi.alerts import cap
+
+    from .capcheck import check_cap
+
+    build = cap.build
+
+    def checked(version):
+        xml = build(version)
+        check_cap(xml)
+        return xml
+
+    monkeypatch.setattr(cap, "build", checked)
+
+
 @pytest.fixture
 def composer(make_user):
     return make_user("communication", [RUEIL])
@@ -49,12 +66,19 @@ def draft(actor, **kw):
     return actions.do_draft_alert(actor=actor, **params)
 
 
-def publish_real(alert, composer, mayor):
-    version = alert.latest()
+def publish_real(alert, composer, mayor, version=None):
+    """Submit, approve (a second, verified person) and publish the latest message (a Cancel confirmed)."""
+    version = version or alert.latest()
     actions.do_submit(version, actor=composer)
     mayor.is_verified = lambda: True
     actions.do_approve(version, digest=version.digest(), actor=mayor)
-    return actions.do_publish(version, actor=composer)
+    return actions.do_publish(version, actor=composer, confirmed=version.msg_type == "Cancel")
+
+
+def end_alert(alert, composer, mayor, texts=None):
+    """« Fin d'alerte »: prepared with its own text, approved, confirmed and published."""
+    version = actions.do_prepare_cancel(alert, texts=texts, actor=composer)
+    return publish_real(alert, composer, mayor, version)
 
 
 def subscribe(channel, address, lon=None, lat=None, commune=RUEIL, language="fr", topics=None):

@@ -50,16 +50,16 @@ def test_valid_polygon_is_kept():
                 "type": "Polygon",
                 "coordinates": [[[2.18, 48.86], [2.19, 48.86], [2.19, 48.87], [2.18, 48.87]]],
             },
-            "not closed",
+            "pas fermé",
         ),
         (
             {
                 "type": "Polygon",
                 "coordinates": [[[2.18, 48.86], [2.19, 48.87], [2.19, 48.86], [2.18, 48.87], [2.18, 48.86]]],
             },
-            "crosses itself",
+            "se croise lui-même",
         ),
-        (square(1.0), "km²"),
+        (square(0.9), "km²"),
         ({"type": "Point", "coordinates": [2.1, 48.8]}, "Polygon"),
     ],
 )
@@ -75,7 +75,7 @@ def test_oversized_polygon_is_simplified_saying_so():
         for a in range(500)
     ]
     clean, warnings = validate_polygon({"type": "Polygon", "coordinates": [ring + [ring[0]]]})
-    assert len(clean["coordinates"][0]) - 1 <= 100 and "simplified" in warnings[0]
+    assert len(clean["coordinates"][0]) - 1 <= 100 and "simplifié" in warnings[0]
 
 
 def test_area_needs_something_and_stays_in_territory():

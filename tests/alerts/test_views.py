@@ -22,15 +22,20 @@ def test_compose_and_approve_through_pages(client_for, client, make_user, django
         "onset": "2030-01-01T10:00",
         "expires": "2030-01-01T20:00",
         "fr_headline": "Crue <b>forte</b>",
+        "fr_description": "La Seine monte.",
         "fr_instruction": "Montez",
         "en_headline": "Flood",
+        "en_description": "The Seine is rising.",
         "falc_headline": "",
     }
+    refused = c.post("/alertes/nouvelle/", data)
+    assert refused.status_code == 200 and "balisage" in refused.content.decode()
+    data["fr_headline"] = "Crue < forte >"
     response = c.post("/alertes/nouvelle/", data)
     assert response.status_code == 302, response.content[:500]
     alert = Alert.objects.get()
     page = c.get(f"/alertes/{alert.pk}/").content.decode()
-    assert "Crue &lt;b&gt;forte&lt;/b&gt;" in page and "SMS" in page and "FR-Alert" in page
+    assert "Crue &lt; forte &gt;" in page and "SMS" in page and "FR-Alert" in page
     c.post(f"/alertes/{alert.pk}/soumettre/")
     assert alert.latest().state == "submitted"
     c.logout()

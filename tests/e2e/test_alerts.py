@@ -1,5 +1,6 @@
 """The crisis cell's alert flow in a browser: compose fr+en, approve (second person, TOTP), publish,
-public page, e-mail and SMS received at local servers, update, cancel; axe-core on /public/."""
+public page, e-mail and SMS received at local servers, update, end of alert (own text, approval,
+confirmation); axe-core on /public/."""
 
 from __future__ import annotations
 
@@ -71,6 +72,10 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     page.goto("/alertes/nouvelle/?alea=inondation")
     page.get_by_label("Titre – Français").fill("Crue de la Seine : évacuez les sous-sols")
     page.get_by_label("Consignes – Français").fill("Montez à l'étage. <b>Pas</b> de voiture.")
+    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
+    page.wait_for_load_state("load")
+    assert "balisage" in page.content()  # markup is refused, saying so
+    page.get_by_label("Consignes – Français").fill("Montez à l'étage. Pas de voiture < 1 h.")
     page.get_by_label("Titre – Anglais").fill("Seine flood: leave basements")
     page.get_by_label("Consignes – Anglais").fill("Move upstairs.")
     page.get_by_label("Gravité").select_option("Severe")
@@ -78,7 +83,7 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     screenshot("alerts-compose")
     page.get_by_role("button", name="Enregistrer et prévisualiser").click()
     page.wait_for_load_state("load")
-    assert "SMS" in page.content() and "Pas de voiture" in page.content() and "<b>Pas" not in page.content()
+    assert "SMS" in page.content() and "Pas de voiture" in page.content()
     screenshot("alerts-detail-draft")
     page.get_by_role("button", name="Soumettre à l'approbation").click()
     page.wait_for_load_state("load")
@@ -93,7 +98,7 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     screenshot("alerts-detail-published")
 
     page.goto("/public/")
-    assert "Crue de la Seine" in page.content() and "&lt;b&gt;Pas&lt;/b&gt;" in page.content()
+    assert "Crue de la Seine" in page.content() and "voiture &lt; 1 h" in page.content()
     screenshot("alerts-public-index")
     page.get_by_role("link", name="Détails de l'alerte « Crue de la Seine : évacuez les sous-sols »").click()
     assert "Seine flood" in page.content()
@@ -125,8 +130,23 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     page.wait_for_load_state("load")
     assert smtp.counter.unique == 2 and sms.counter.unique == 2
 
-    page.get_by_role("button", name="Fin d'alerte").click()
+    # End of alert: its own text, submitted, approved by a second person, confirmed, published.
+    page.get_by_role("button", name="Préparer la fin d'alerte").click()
     page.wait_for_load_state("load")
+    page.get_by_label("Description – Français").fill("La Seine a regagné son lit. Ne touchez pas aux câbles.")
+    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Soumettre à l'approbation").click()
+    page.wait_for_load_state("load")
+    _logout(page)
+    # A third person approves (a TOTP code cannot be used twice in the same time step).
+    deputy = make_user("maire", ["92063"], totp=True)
+    _login_totp(page, deputy)
+    _approve(page, deputy, alert.pk)
+    page.get_by_label("Je confirme la fin d'alerte", exact=False).check()
+    page.get_by_role("button", name="Publier la fin d'alerte").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#state").inner_text() == "Publiée"
     assert smtp.counter.unique == 3 and sms.counter.unique == 3
     assert any("FIN D'ALERTE" in m["subject"] for m in smtp.counter.messages.values())
     page.goto("/public/")

@@ -6,9 +6,9 @@ import feedparser
 import pytest
 from django.utils import timezone
 
-from beffroi.alerts import actions, cap
+from beffroi.alerts import cap
 from beffroi.public.site import build_site
-from tests.alerts.conftest import draft, publish_real
+from tests.alerts.conftest import draft, end_alert, publish_real
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +30,12 @@ def test_site_lists_real_alerts_and_never_exercises(people, public_root):
         composer,
         texts={
             "fr": {"headline": "Crue de la Seine", "description": "d", "instruction": "i"},
-            "en": {"headline": "Seine flood", "description": "", "instruction": ""},
+            "en": {"headline": "Seine flood", "description": "The Seine floods.", "instruction": ""},
         },
     )
     v1 = publish_real(real, composer, mayor)
     drill = draft(composer, exercise=True, texts={"fr": {"headline": "Exercice incendie usine"}})
-    v_drill = actions.do_publish(drill.latest(), actor=composer)
+    v_drill = publish_real(drill, composer, mayor)
     result = build_site()
     assert result["active"] == 1
     index = (public_root / "index.html").read_text()
@@ -60,19 +60,23 @@ def test_site_lists_real_alerts_and_never_exercises(people, public_root):
         assert not feed.bozo, name
         assert [e.title for e in feed.entries] == ["Crue de la Seine"]
 
-    actions.do_cancel(real, actor=composer)
+    end = end_alert(real, composer, mayor)
     build_site()
     assert "Crue de la Seine" not in (public_root / "index.html").read_text()
-    assert "Cette alerte est terminée" in (public_root / "alertes" / f"{real.pk}.html").read_text()
+    ended_page = (public_root / "alertes" / f"{real.pk}.html").read_text()
+    assert "Cette alerte est terminée" in ended_page and "valable jusqu" not in ended_page
     assert len(feedparser.parse((public_root / "alerts.rss").read_bytes()).entries) == 2
-    assert len(feedparser.parse((public_root / "cap" / "index.atom").read_bytes()).entries) == 0
+    # Aggregators must see the end: the Cancel stays in the CAP index until it expires.
+    entries = feedparser.parse((public_root / "cap" / "index.atom").read_bytes()).entries
+    assert [e.links[0].href.rsplit("/", 1)[1] for e in entries] == [f"{end.identifier}.xml"]
 
 
 def test_expired_alert_leaves_the_index(people, public_root):
+    from beffroi.alerts.models import AlertVersion
+
     composer, mayor = people
-    alert = draft(
-        composer, onset=timezone.now() - timedelta(hours=3), expires=timezone.now() - timedelta(hours=1)
-    )
+    alert = draft(composer)
     publish_real(alert, composer, mayor)
+    AlertVersion.objects.filter(alert=alert).update(expires=timezone.now() - timedelta(minutes=1))
     assert build_site()["active"] == 0
     assert cap.validate((public_root / "cap" / f"{alert.latest().identifier}.xml").read_bytes()) == []

@@ -1,17 +1,22 @@
 """The alert area: a drawn polygon, a circle and/or whole communes, validated before use.
 
 Stored as ``{"polygon": GeoJSON Polygon|None, "circle": {"lon", "lat", "radius_km"}|None,
-"communes": [INSEE], "description": str}``. Broken polygons are refused (unclosed, self-intersecting,
-outside France-ish coordinates, larger than ``MAX_AREA_KM2``); polygons with too many vertices for CAP
-consumers are simplified, and the caller gets a warning saying so.
+"communes": [INSEE], "description": str}``. ``communes`` are always the alert's communes: a drawn
+shape (polygon, circle) *replaces* their outline and is clipped to their union; without a shape the
+area is the communes' outline. Broken polygons are refused (unclosed, self-intersecting, in
+[latitude, longitude] order, outside France, larger than ``MAX_AREA_KM2``, outside the alert's
+communes); polygons with too many vertices for CAP consumers are simplified, and the caller gets a
+warning saying so.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext as _
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import Point, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
@@ -20,7 +25,7 @@ from shapely.validation import explain_validity
 
 from beffroi.core.errors import Problem, UserError
 
-MAX_VERTICES = 100  # distinct points of one CAP polygon that consumers are known to accept
+MAX_VERTICES = 100
 MAX_AREA_KM2 = 2000.0
 MAX_RADIUS_KM = 50.0
 CIRCLE_SEGMENTS = 64  # the polygon's area is within 0.2 % of the circle's
@@ -28,10 +33,50 @@ CIRCLE_SEGMENTS = 64  # the polygon's area is within 0.2 % of the circle's
 # Measures are geodesic on the WGS84 ellipsoid, so they hold anywhere (overseas communes included),
 # where a projection such as Lambert-93 is only right in metropolitan France.
 GEOD = Geod(ellps="WGS84")
+# Where a French commune can be (lon_min, lat_min, lon_max, lat_max): metropolitan France with
+# Corsica, the overseas departments and collectivities. Generous boxes: they catch swapped or
+# foreign coordinates, the exact test is the clip to the alert's communes.
+FRANCE_BOUNDS = [
+    (-5.8, 41.2, 9.8, 51.2),  # metropolitan France and Corsica
+    (-63.3, 14.3, -60.7, 18.2),  # Guadeloupe, Martinique, Saint-Martin, Saint-Barthélemy
+    (-54.7, 2.0, -51.5, 6.0),  # Guyane
+    (55.1, -21.5, 56.0, -20.8),  # La Réunion
+    (44.9, -13.1, 45.4, -12.5),  # Mayotte
+    (-56.6, 46.7, -56.0, 47.2),  # Saint-Pierre-et-Miquelon
+    (-178.5, -14.5, -176.0, -13.0),  # Wallis-et-Futuna
+    (-155.0, -28.5, -134.0, -7.0),  # Polynésie française
+    (163.0, -23.0, 169.0, -19.0),  # Nouvelle-Calédonie
+]
 
 
 def _refuse(message: str, field: str = "area") -> UserError:
     return UserError(message, [Problem(message, field=field)])
+
+
+def in_france(lon: float, lat: float) -> bool:
+    return any(x0 <= lon <= x1 and y0 <= lat <= y1 for x0, y0, x1, y1 in FRANCE_BOUNDS)
+
+
+def check_in_france(points: list[tuple[float, float]], what: str, field: str = "area") -> None:
+    """Refuse coordinates outside France, saying when they look like [latitude, longitude]."""
+    outside = [(x, y) for x, y in points if not in_france(x, y)]
+    if not outside:
+        return
+    if all(in_france(y, x) for x, y in outside):
+        raise _refuse(
+            _(
+                "%(what)s : les coordonnées sont dans l'ordre [latitude, longitude] ; "
+                "GeoJSON attend [longitude, latitude] (par exemple [2.19, 48.87])."
+            )
+            % {"what": what},
+            field,
+        )
+    x, y = outside[0]
+    raise _refuse(
+        _("%(what)s : le point [%(lon)s, %(lat)s] est hors de France (métropole et outre-mer).")
+        % {"what": what, "lon": f"{x:g}", "lat": f"{y:g}"},
+        field,
+    )
 
 
 def _polygons(geom) -> list[Polygon]:
@@ -72,7 +117,8 @@ def _apply(transformer: Transformer, geom):
 def simplify_for_cap(polygon: Polygon, *, max_points: int = MAX_VERTICES) -> tuple[Polygon, float]:
     """The polygon's outer ring with at most ``max_points`` distinct points, for a CAP ``<polygon>``.
 
-    The one simplification used for drawn areas and commune boundaries alike. It works in metres
+    Used for drawn areas (commune outlines of one alert are simplified together in ``cap.py``, so
+    neighbours never overlap). It works in metres
     (tolerance from 1 m, doubled until the ring fits) and keeps the topology, so every point of the
     original outline is within the returned tolerance (metres; 0 when nothing had to go) of the
     result. The result is closed and counter-clockwise, in lon/lat.
@@ -95,43 +141,60 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
     """Return (clean GeoJSON Polygon, warnings) or raise UserError saying what is wrong."""
     warnings: list[str] = []
     if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "Feature"):
-        raise _refuse("The area must be a GeoJSON Polygon.")
+        raise _refuse(_("La zone dessinée doit être un polygone GeoJSON (type Polygon)."))
     if geojson["type"] == "Feature":
         geojson = geojson.get("geometry") or {}
         if geojson.get("type") != "Polygon":
-            raise _refuse("The area must be a GeoJSON Polygon.")
+            raise _refuse(_("La zone dessinée doit être un polygone GeoJSON (type Polygon)."))
     rings = geojson.get("coordinates")
     if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
-        raise _refuse("The polygon has no coordinates.")
+        raise _refuse(_("Le polygone n'a pas de coordonnées."))
     if len(rings) > 1:
-        raise _refuse("Polygons with holes are not supported: draw the outer boundary only.")
+        raise _refuse(
+            _("Les polygones à trous ne sont pas acceptés : dessinez seulement le contour extérieur.")
+        )
     ring = rings[0]
     try:
         ring = [(float(p[0]), float(p[1])) for p in ring]
     except (TypeError, ValueError, IndexError):
-        raise _refuse("The polygon's coordinates must be [longitude, latitude] pairs.") from None
+        raise _refuse(
+            _("Les coordonnées du polygone doivent être des paires [longitude, latitude].")
+        ) from None
     if len(ring) < 4:
-        raise _refuse("The polygon needs at least 3 distinct points (and the first repeated at the end).")
+        raise _refuse(
+            _("Le polygone doit avoir au moins 3 points distincts (et le premier répété à la fin).")
+        )
     if ring[0] != ring[-1]:
-        raise _refuse("The polygon is not closed: its last point must repeat its first point.")
-    if any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in ring):
-        raise _refuse("The polygon has a point outside valid longitude/latitude ranges.")
+        raise _refuse(_("Le polygone n'est pas fermé : son dernier point doit répéter le premier."))
+    check_in_france(ring, _("Polygone"))
     polygon = Polygon(ring)
     if not polygon.is_valid:
-        raise _refuse(f"The polygon crosses itself ({explain_validity(polygon)}): redraw it.")
+        where = re.search(r"\[([-\d.]+) ([-\d.]+)\]", explain_validity(polygon))
+        near = f" [{float(where[1]):.5f}, {float(where[2]):.5f}]" if where else ""
+        raise _refuse(_("Le polygone se croise lui-même%(near)s : redessinez-le.") % {"near": near})
     size = area_km2(polygon)
     if size > MAX_AREA_KM2:
         raise _refuse(
-            f"The polygon covers about {size:,.0f} km², more than the {MAX_AREA_KM2:,.0f} km² allowed."
+            _("Le polygone couvre environ %(size)s km², plus que les %(max)s km² permis.")
+            % {"size": f"{size:,.0f}".replace(",", " "), "max": f"{MAX_AREA_KM2:,.0f}".replace(",", " ")}
         )
     if len(ring) - 1 > MAX_VERTICES:
-        polygon, tolerance = simplify_for_cap(polygon)
-        kept = len(polygon.exterior.coords) - 1
+        simple, tolerance = simplify_for_cap(polygon)
         warnings.append(
-            f"The polygon had {len(ring) - 1} points; it was simplified to {kept} "
-            f"(within {tolerance:g} m; CAP consumers accept at most {MAX_VERTICES})."
+            _(
+                "Le polygone avait %(before)s points ; il a été simplifié à %(after)s, à %(tolerance)s m "
+                "près (les diffuseurs CAP en acceptent au plus %(max)s)."
+            )
+            % {
+                "before": len(ring) - 1,
+                "after": len(simple.exterior.coords) - 1,
+                "tolerance": f"{tolerance:g}",
+                "max": MAX_VERTICES,
+            }
         )
-    polygon = orient(polygon, 1.0)
+        polygon = simple
+    if not polygon.exterior.is_ccw:
+        polygon = Polygon(list(polygon.exterior.coords)[::-1])
     clean = {
         "type": "Polygon",
         "coordinates": [[[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]],
@@ -140,7 +203,14 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
 
 
 def validate_area(area: Any, *, allowed_communes: list[str] | None = None) -> tuple[dict, list[str]]:
-    """Validate the whole area; at least one of polygon, circle, communes is required."""
+    """Validate the whole area; at least one of polygon, circle, communes is required.
+
+    ``allowed_communes`` are the alert's communes: the area's communes must be among them (none
+    given: all of them), and a drawn shape must fall, at least in part, inside their union (the part
+    outside is cut off, with a warning).
+    """
+    from beffroi.alerts.text import refuse_markup
+
     area = area or {}
     warnings: list[str] = []
     clean: dict[str, Any] = {"polygon": None, "circle": None, "communes": [], "description": ""}
@@ -151,19 +221,50 @@ def validate_area(area: Any, *, allowed_communes: list[str] | None = None) -> tu
         try:
             lon, lat, radius = float(circle["lon"]), float(circle["lat"]), float(circle["radius_km"])
         except (KeyError, TypeError, ValueError):
-            raise _refuse("A circle needs lon, lat and radius_km numbers.") from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90) or not (0 < radius <= MAX_RADIUS_KM):
-            raise _refuse(f"Circle out of range (radius must be between 0 and {MAX_RADIUS_KM:g} km).")
+            raise _refuse(_("Un cercle demande une longitude, une latitude et un rayon en km.")) from None
+        if not (0 < radius <= MAX_RADIUS_KM):
+            raise _refuse(
+                _("Rayon du cercle hors limites : il doit être compris entre 0 et %(max)s km.")
+                % {"max": f"{MAX_RADIUS_KM:g}"}
+            )
+        check_in_france([(lon, lat)], _("Centre du cercle"))
         clean["circle"] = {"lon": lon, "lat": lat, "radius_km": radius}
     communes = [str(c).strip() for c in area.get("communes") or [] if str(c).strip()]
     if allowed_communes is not None:
         unknown = [c for c in communes if c not in allowed_communes]
         if unknown:
-            raise _refuse(f"Communes outside your territory: {', '.join(unknown)}.", "communes")
+            raise _refuse(
+                _("Communes hors de celles de l'alerte : %(codes)s.") % {"codes": ", ".join(unknown)},
+                "communes",
+            )
+        communes = communes or list(allowed_communes)
     clean["communes"] = sorted(set(communes))
-    clean["description"] = str(area.get("description") or "").strip()[:300]
+    clean["description"] = refuse_markup(
+        str(area.get("description") or "").strip()[:300], _("Description de la zone"), "area_description"
+    )
     if not (clean["polygon"] or clean["circle"] or clean["communes"]):
-        raise _refuse("The alert needs an area: a polygon, a circle or at least one commune.")
+        raise _refuse(_("L'alerte doit avoir une zone : un polygone, un cercle ou au moins une commune."))
+    if (clean["polygon"] or clean["circle"]) and clean["communes"]:
+        outline = communes_outline(clean["communes"])
+        drawn = drawn_geometry(clean)
+        kept = drawn.intersection(outline)
+        if kept.is_empty or kept.area < drawn.area * 1e-6:
+            raise _refuse(
+                _(
+                    "La zone dessinée est entièrement hors des communes de l'alerte (%(codes)s) : "
+                    "dessinez-la dans ces communes."
+                )
+                % {"codes": ", ".join(clean["communes"])}
+            )
+        if kept.area < drawn.area * 0.999:
+            share = 100 * (1 - kept.area / drawn.area)
+            warnings.append(
+                _(
+                    "%(share)s %% de la zone dessinée sort des communes de l'alerte : "
+                    "seule la partie dans ces communes est alertée."
+                )
+                % {"share": f"{share:.0f}"}
+            )
     return clean, warnings
 
 
@@ -173,17 +274,64 @@ def commune_boundaries(codes: list[str]) -> dict[str, Any]:
     return {c.code: c.boundary for c in communes() if c.code in codes and c.boundary}
 
 
-def area_geometry(area: dict):
-    """Shapely geometry of the union of the area's parts (communes through their boundaries)."""
+def _boundary_geometry(boundary: dict):
+    geom = shape(boundary.get("geometry", boundary) if boundary.get("type") == "Feature" else boundary)
+    return geom if geom.is_valid else geom.buffer(0)
+
+
+def commune_geometries(codes: list[str]) -> dict[str, Any]:
+    """Shapely outline of each commune; refuses a commune the territory does not know."""
+    boundaries = commune_boundaries(codes)
+    missing = [c for c in codes if c not in boundaries]
+    if missing:
+        raise _refuse(
+            _("Commune sans contour connu dans le territoire : %(codes)s (ajoutez-la au territoire).")
+            % {"codes": ", ".join(missing)},
+            "communes",
+        )
+    return {code: _boundary_geometry(boundaries[code]) for code in codes}
+
+
+def communes_outline(codes: list[str]):
+    return unary_union(list(commune_geometries(codes).values()))
+
+
+def drawn_geometry(area: dict):
+    """Union of the drawn shapes (polygon, circle), unclipped; empty when none."""
     parts = []
     if area.get("polygon"):
         parts.append(shape(area["polygon"]))
     if area.get("circle"):
         c = area["circle"]
         parts.append(circle_polygon(c["lon"], c["lat"], c["radius_km"]))
-    for boundary in commune_boundaries(area.get("communes") or []).values():
-        geom = shape(boundary.get("geometry", boundary) if boundary.get("type") == "Feature" else boundary)
-        parts.append(geom if geom.is_valid else geom.buffer(0))
+    return unary_union(parts) if parts else Polygon()
+
+
+def area_parts(area: dict) -> list[tuple[str, Any]]:
+    """(INSEE code, geometry) of the area in each of its communes, without overlap.
+
+    A drawn shape replaces the commune outline: each commune's part is the shape clipped to it.
+    Communes the shape does not touch are left out. An area without communes (never stored by the
+    actions) is one part with an empty code.
+    """
+    codes = list(area.get("communes") or [])
+    drawn = drawn_geometry(area)
+    if not codes:
+        return [("", drawn)] if not drawn.is_empty else []
+    outlines = commune_geometries(codes)
+    if drawn.is_empty:
+        return list(outlines.items())
+    parts = []
+    for code, outline in outlines.items():
+        piece = drawn.intersection(outline)
+        if not piece.is_empty and piece.area > 0:
+            parts.append((code, piece))
+    return parts
+
+
+def area_geometry(area: dict):
+    """Shapely geometry of the area: the drawn shapes clipped to the communes, or their outline."""
+    parts = [geom for _code, geom in area_parts(area)]
     return unary_union(parts) if parts else Point(0, 0).buffer(0)
 
 

@@ -10,11 +10,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from django.conf import settings
 from lxml import etree
 
-from beffroi.alerts.area import commune_boundaries, simplify_for_cap
+from beffroi.alerts.area import MAX_VERTICES, area_parts
 from beffroi.alerts.hazards import CAP_LANGUAGE, cap_category, template_for
+from beffroi.alerts.render import alert_page_url
 from beffroi.alerts.text import clean
 from beffroi.core.timeutil import to_paris
 
@@ -33,7 +33,30 @@ def cap_time(value) -> str:
 
 
 def sender_for(commune: str) -> str:
-    return settings.CAP_SENDER.format(commune=commune)
+    """CAP ``<sender>``: ``settings.CAP_SENDER`` (``{commune}`` → INSEE code), by default an address
+    at the public site's host. It must not change within an incident: references repeat it."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    template = settings.CAP_SENDER or f"alertes@{urlsplit(settings.PUBLIC_URL).hostname or 'localhost'}"
+    return "".join(template.format(commune=commune).split()).replace(",", "")
+
+
+def commune_names(codes: list[str]) -> list[str]:
+    from beffroi.territory.selectors import communes
+
+    names = {c.code: c.name for c in communes()}
+    return [names.get(code, code) for code in codes]
+
+
+def sender_name(codes: list[str]) -> str:
+    """CAP ``<senderName>``: ``settings.CAP_SENDER_NAME`` with the communes' names."""
+    from django.conf import settings
+
+    names = commune_names(codes)
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+    return settings.CAP_SENDER_NAME.format(name=joined, commune=",".join(codes))
 
 
 @lru_cache(maxsize=1)
@@ -62,16 +85,31 @@ def _polygon_text(ring) -> str:
     return " ".join(f"{lat:.6f},{lon:.6f}" for lon, lat in ring)
 
 
-def _commune_polygons(codes: list[str]) -> list[str]:
-    """Each commune's outer boundary as CAP polygons, simplified to the vertex limit."""
-    from shapely.geometry import shape
+def _rings_within_limit(parts: list[tuple[str, object]]) -> list[list[str]]:
+    """CAP polygon texts of each part, simplified together (shared borders stay shared, so the
+    parts never overlap) until no ring has more than ``MAX_VERTICES`` points."""
+    import shapely
+    from shapely.geometry import Polygon
 
+    def rings(geom) -> list:
+        polygons = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and not g.is_empty]
+        return [p.exterior for p in polygons]
+
+    geoms = [geom for _code, geom in parts]
+    simple = geoms
+    tolerance = 0.00002
+    while any(len(r.coords) - 1 > MAX_VERTICES for g in simple for r in rings(g)):
+        simple = list(shapely.coverage_simplify(geoms, tolerance, simplify_boundary=True))
+        tolerance *= 2
     out = []
-    for boundary in commune_boundaries(codes).values():
-        geom = shape(boundary)
-        for polygon in getattr(geom, "geoms", [geom]):
-            simple, _tolerance = simplify_for_cap(polygon)
-            out.append(_polygon_text(simple.exterior.coords))
+    for geom in simple:
+        texts = []
+        for ring in rings(geom):
+            coords = list(ring.coords)
+            if not Polygon(coords).exterior.is_ccw:
+                coords.reverse()
+            texts.append(_polygon_text(coords))
+        out.append(texts)
     return out
 
 
@@ -90,7 +128,7 @@ def build(version) -> bytes:
     _sub(root, "sent", cap_time(version.sent))
     _sub(root, "status", alert.status)
     _sub(root, "msgType", version.msg_type)
-    _sub(root, "source", f"Beffroi, mairie {alert.commune}")
+    _sub(root, "source", f"Beffroi – {sender_name(list(version.area.get('communes') or [alert.commune]))}")
     _sub(root, "scope", "Public")
     if alert.is_exercise:
         _sub(root, "note", "EXERCICE - EXERCISE: this is not a real alert.")
@@ -100,7 +138,15 @@ def build(version) -> bytes:
             _sub(root, "references", refs)
     _sub(root, "incidents", alert.incident_id)
     tpl = template_for(alert.hazard)
-    area_desc = version.area.get("description") or ", ".join(version.area.get("communes") or []) or "Zone"
+    codes = list(version.area.get("communes") or [alert.commune])
+    names = dict(zip(codes, commune_names(codes), strict=True))
+    # One <area> per commune: its outline, or the drawn shape's part inside it (never both, so
+    # the areas never overlap).
+    parts = area_parts(version.area)
+    polygons = _rings_within_limit(parts)
+    drawn = bool(version.area.get("polygon") or version.area.get("circle"))
+    description = clean(version.area.get("description"), multiline=False)
+    web = version.web or alert_page_url(alert)
     for lang in version.languages:
         text = version.text(lang)
         info = _sub(root, "info")
@@ -114,32 +160,31 @@ def build(version) -> bytes:
         _sub(info, "certainty", version.certainty)
         _sub(info, "onset", cap_time(version.onset))
         _sub(info, "expires", cap_time(version.expires))
-        _sub(info, "senderName", f"Mairie {alert.commune}")
+        _sub(info, "senderName", sender_name(codes))
         headline = clean(text.get("headline"), multiline=False)
         if alert.is_exercise:
             headline = f"EXERCICE - {headline}"
-        _sub(info, "headline", headline[:160])
-        if text.get("description"):
-            _sub(info, "description", clean(text["description"]))
+        _sub(info, "headline", headline[:140])
+        _sub(info, "description", clean(text.get("description")) or headline)
         if text.get("instruction"):
             _sub(info, "instruction", clean(text["instruction"]))
-        if version.web:
-            _sub(info, "web", version.web)
+        _sub(info, "web", web)
         if version.contact:
             _sub(info, "contact", clean(version.contact, multiline=False))
-        area = _sub(info, "area")
-        _sub(area, "areaDesc", area_desc)
-        if version.area.get("polygon"):
-            _sub(area, "polygon", _polygon_text(version.area["polygon"]["coordinates"][0]))
-        for polygon in _commune_polygons(version.area.get("communes") or []):
-            _sub(area, "polygon", polygon)
-        if version.area.get("circle"):
-            c = version.area["circle"]
-            _sub(area, "circle", f"{c['lat']:.6f},{c['lon']:.6f} {c['radius_km']:.3f}")
-        for code in version.area.get("communes") or []:
-            geocode = _sub(area, "geocode")
-            _sub(geocode, "valueName", "INSEE")
-            _sub(geocode, "value", code)
+        for (code, _geom), rings in zip(parts, polygons, strict=True):
+            area = _sub(info, "area")
+            label = names.get(code, code) or "Zone"
+            if drawn:
+                label = f"{description or 'Zone'} ({label})" if code else (description or "Zone")
+            elif description:
+                label = f"{label} – {description}"
+            _sub(area, "areaDesc", label)
+            for ring in rings:
+                _sub(area, "polygon", ring)
+            if code:
+                geocode = _sub(area, "geocode")
+                _sub(geocode, "valueName", "INSEE")
+                _sub(geocode, "value", code)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -147,6 +192,8 @@ def build(version) -> bytes:
 
 
 def signing_material() -> tuple[bytes, bytes] | None:
+    from django.conf import settings
+
     key, cert = settings.CAP_SIGNING_KEY, settings.CAP_SIGNING_CERT
     if not key or not cert:
         return None

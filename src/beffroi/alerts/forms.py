@@ -18,17 +18,25 @@ LOCAL = "%Y-%m-%dT%H:%M"
 class AlertForm(forms.Form):
     hazard = forms.ChoiceField(label=_("Aléa"), choices=hazard_choices)
     status = forms.ChoiceField(label=_("Statut"), choices=Alert.Status.choices, initial="Actual")
+    # CAP values, French labels (the XML keeps the CAP words).
     severity = forms.ChoiceField(
-        label=_("Gravité"), choices=[(s, s) for s in AlertVersion.SEVERITIES], initial="Moderate"
+        label=_("Gravité"), choices=AlertVersion.SEVERITY_CHOICES, initial="Moderate"
     )
-    urgency = forms.ChoiceField(
-        label=_("Urgence"), choices=[(s, s) for s in AlertVersion.URGENCIES], initial="Expected"
-    )
+    urgency = forms.ChoiceField(label=_("Urgence"), choices=AlertVersion.URGENCY_CHOICES, initial="Expected")
     certainty = forms.ChoiceField(
-        label=_("Certitude"), choices=[(s, s) for s in AlertVersion.CERTAINTIES], initial="Likely"
+        label=_("Certitude"), choices=AlertVersion.CERTAINTY_CHOICES, initial="Likely"
     )
     communes = forms.MultipleChoiceField(
-        label=_("Communes concernées"), widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Communes concernées"),
+        help_text=_(
+            "L'alerte ne touche que ces communes. Sans zone dessinée, toute la commune est alertée ; "
+            "une zone dessinée remplace le contour des communes et y est limitée."
+        ),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    crisis = forms.TypedChoiceField(
+        label=_("Crise liée (main courante)"), required=False, coerce=int, empty_value=None, choices=[]
     )
     area_description = forms.CharField(label=_("Description de la zone"), required=False, max_length=300)
     polygon = forms.CharField(
@@ -61,10 +69,15 @@ class AlertForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, communes=(), **kwargs):
+    def __init__(self, *args, communes=(), crises=(), **kwargs):
         super().__init__(*args, **kwargs)
         field: forms.MultipleChoiceField = self.fields["communes"]  # type: ignore[assignment]
         field.choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
+        crisis: forms.TypedChoiceField = self.fields["crisis"]  # type: ignore[assignment]
+        crisis.choices = [("", _("Aucune"))] + [
+            (str(c.pk), f"{'EXERCICE – ' if c.exercise else ''}{c.title} ({', '.join(c.communes)})")
+            for c in crises
+        ]
         from beffroi.accounts.roles import ROLES
 
         groups: forms.MultipleChoiceField = self.fields["groups"]  # type: ignore[assignment]
@@ -89,9 +102,17 @@ class AlertForm(forms.Form):
         if not value:
             return None
         try:
-            return json.loads(value)
+            polygon = json.loads(value)
         except ValueError:
             raise forms.ValidationError(_("Le polygone doit être du GeoJSON.")) from None
+        from beffroi.alerts.area import validate_polygon
+        from beffroi.core.errors import UserError
+
+        try:  # the same checks as the action, shown beside the field
+            validate_polygon(polygon)
+        except UserError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+        return polygon
 
     def action_kwargs(self) -> dict:
         d = self.cleaned_data
@@ -119,6 +140,9 @@ class AlertForm(forms.Form):
             "test_recipients": [r for r in (d.get("test_recipients") or "").splitlines() if r.strip()],
             "groups": d.get("groups") or [],
         }
+
+    def crisis_id(self) -> int | None:
+        return self.cleaned_data.get("crisis") or None
 
     @classmethod
     def initial_from(cls, version: AlertVersion) -> dict:

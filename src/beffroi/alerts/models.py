@@ -46,6 +46,12 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.pk} {self.hazard}"
 
+    def communes(self) -> list[str]:
+        """INSEE codes of the incident: its main commune and those of its first message's area."""
+        first = self.versions.order_by("number").first()
+        codes = list((first.area or {}).get("communes") or []) if first else []
+        return sorted({self.commune, *codes})
+
     @property
     def is_exercise(self) -> bool:
         return self.status != self.Status.ACTUAL
@@ -76,18 +82,40 @@ class AlertVersion(models.Model):
         PUBLISHED = "published", _("Publiée")
         REJECTED = "rejected", _("Refusée")
 
-    SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
-    URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
-    CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+    # CAP values are stored and written in the XML as CAP says; the interface shows the labels.
+    SEVERITY_CHOICES = [
+        ("Extreme", _("Extrême (danger exceptionnel pour la vie ou les biens)")),
+        ("Severe", _("Sévère (danger important)")),
+        ("Moderate", _("Modérée (danger possible)")),
+        ("Minor", _("Mineure (danger faible ou nul)")),
+        ("Unknown", _("Inconnue")),
+    ]
+    URGENCY_CHOICES = [
+        ("Immediate", _("Immédiate (agir tout de suite)")),
+        ("Expected", _("Attendue (agir dans l'heure)")),
+        ("Future", _("Future (agir bientôt)")),
+        ("Past", _("Passée (plus d'action nécessaire)")),
+        ("Unknown", _("Inconnue")),
+    ]
+    CERTAINTY_CHOICES = [
+        ("Observed", _("Observée (en cours)")),
+        ("Likely", _("Probable (plus d'une chance sur deux)")),
+        ("Possible", _("Possible (moins d'une chance sur deux)")),
+        ("Unlikely", _("Peu probable")),
+        ("Unknown", _("Inconnue")),
+    ]
+    SEVERITIES = [value for value, _label in SEVERITY_CHOICES]
+    URGENCIES = [value for value, _label in URGENCY_CHOICES]
+    CERTAINTIES = [value for value, _label in CERTAINTY_CHOICES]
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     msg_type = models.CharField(max_length=10, choices=MsgType.choices, default=MsgType.ALERT)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     identifier = models.CharField(max_length=120, unique=True, null=True, blank=True)
-    severity = models.CharField(max_length=10, choices=[(s, s) for s in SEVERITIES], default="Moderate")
-    urgency = models.CharField(max_length=10, choices=[(s, s) for s in URGENCIES], default="Expected")
-    certainty = models.CharField(max_length=10, choices=[(s, s) for s in CERTAINTIES], default="Likely")
+    severity = models.CharField(max_length=10, choices=SEVERITY_CHOICES, default="Moderate")
+    urgency = models.CharField(max_length=10, choices=URGENCY_CHOICES, default="Expected")
+    certainty = models.CharField(max_length=10, choices=CERTAINTY_CHOICES, default="Likely")
     # {"fr": {"headline", "description", "instruction"}, "en": {...}, "falc": {...}}
     texts = models.JSONField(default=dict)
     area = models.JSONField(default=dict)
@@ -111,6 +139,9 @@ class AlertVersion(models.Model):
     sent = models.DateTimeField(null=True, blank=True)
     xml = models.TextField(blank=True)
     signed = models.BooleanField(default=False)
+    # Who an Update or Cancel was queued for, counted at publication (the two parts of its reach):
+    # {"in_area": subscribed now in the area, "earlier": got an earlier message, "both": …}.
+    reach_parts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["alert", "number"]

@@ -45,8 +45,13 @@ _CREATE_STAGE = (
 _STAGE_ROW = f"INSERT INTO {_STAGE} (ordinal, {_STAGED_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
 
 
-def enqueue(version: AlertVersion, rows) -> int:
+def enqueue(version: AlertVersion, rows, *, earlier: list[int] | None = None) -> int:
     """Insert the outbox rows of a version (call inside the publication's transaction).
+
+    ``earlier``: ids of the incident's earlier messages (an Update or Cancel). Their recipients who
+    are not in ``rows`` and have not unsubscribed since are added in SQL, once per channel and
+    address, straight from their outbox rows (no Python loop over them); ``version.reach_parts``
+    is set to the counts of both parts.
 
     The rows go through a temporary staging table: ``executemany`` into a table without indexes or
     foreign keys, then one ``INSERT ... SELECT`` into the outbox (same SQL on SQLite and PostgreSQL).
@@ -84,8 +89,49 @@ def enqueue(version: AlertVersion, rows) -> int:
         if batch:
             cursor.executemany(_STAGE_ROW, batch)
         cursor.execute(move, [version_id, stamp])
+        added = 0
+        if earlier:
+            added = _enqueue_earlier(cursor, version, earlier, stamp, in_area=len(seen))
         cursor.execute(f"DROP TABLE {_STAGE}")
-    return len(seen)
+    return len(seen) + added
+
+
+def _enqueue_earlier(cursor, version: AlertVersion, earlier: list[int], stamp, *, in_area: int) -> int:
+    """Add the earlier recipients not already staged; record both parts of the reach."""
+    from django.db import connection
+
+    from beffroi.alerts.models import Subscriber
+
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    subscribers = connection.ops.quote_name(Subscriber._meta.db_table)
+    marks = ", ".join(["%s"] * len(earlier))
+    # Staged rows are looked up by address for every earlier row: index them first.
+    cursor.execute(f"CREATE INDEX {_STAGE}_address ON {_STAGE} (channel, recipient)")
+    # Earlier rows still to reach: not sent to a subscriber who unsubscribed since.
+    eligible = (
+        f" FROM {table} d LEFT JOIN {subscribers} s ON s.id = d.subscriber_id"  # noqa: S608
+        f" WHERE d.version_id IN ({marks}) AND (d.subscriber_id IS NULL OR s.unsubscribed_at IS NULL)"
+    )
+    staged = f"SELECT 1 FROM {_STAGE} t WHERE t.channel = d.channel AND t.recipient = d.recipient"  # noqa: S608
+    cursor.execute(
+        f"SELECT COUNT(*) FROM (SELECT d.channel, d.recipient {eligible}"  # noqa: S608
+        f" AND EXISTS ({staged}) GROUP BY d.channel, d.recipient) both_parts",
+        earlier,
+    )
+    both = int(cursor.fetchone()[0])
+    # The key only has to be unique per (version, channel, recipient): the earlier row's id is.
+    cursor.execute(
+        f"INSERT INTO {table} (version_id, {_STAGED_COLUMNS},"  # noqa: S608
+        " state, attempts, next_attempt_at, claimed_by, last_error, provider_id)"
+        " SELECT %s, d.channel, MAX(d.subscriber_id), d.recipient, MAX(d.language),"
+        " %s || CAST(MIN(d.id) AS VARCHAR(20)), 'pending', 0, %s, '', '', ''"
+        f" {eligible} AND NOT EXISTS ({staged}) GROUP BY d.channel, d.recipient ORDER BY MIN(d.id)",
+        [version.pk, f"v{version.pk}-earlier-", stamp, *earlier],
+    )
+    added = max(int(cursor.rowcount or 0), 0)
+    version.reach_parts = {"in_area": in_area, "earlier": both + added, "both": both, "earlier_only": added}
+    AlertVersion.objects.filter(pk=version.pk).update(reach_parts=version.reach_parts)
+    return added
 
 
 def _claimable(now):

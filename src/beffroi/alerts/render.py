@@ -17,6 +17,8 @@ PREFIX = {
 
 
 def public_url(path: str = "") -> str:
+    """Absolute address of a public file: ``settings.PUBLIC_URL`` read at call time (the serving
+    command sets it to the host and port it serves when the environment does not)."""
     base = settings.PUBLIC_URL.rstrip("/")
     return f"{base}/public/{path.lstrip('/')}"
 
@@ -43,6 +45,15 @@ def headline(version, lang: str = "fr") -> str:
     return head
 
 
+def subject_prefix(version) -> str:
+    """The e-mail subject's tag: the names of the alert's communes (not their codes)."""
+    from beffroi.territory.selectors import communes
+
+    codes = list((version.area or {}).get("communes") or [version.alert.commune])
+    names = {c.code: c.name for c in communes()}
+    return ", ".join(names.get(code, code) for code in codes)
+
+
 def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:
     t = _texts(version, lang)
     lines = [headline(version, lang), ""]
@@ -62,7 +73,7 @@ def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:
             "",
             ("Unsubscribe: " if lang == "en" else "Se désinscrire : ") + unsubscribe_url(subscriber),
         ]
-    return strip_markup(f"[{version.alert.commune}] {headline(version, lang)}"), strip_markup(
+    return strip_markup(f"[{subject_prefix(version)}] {headline(version, lang)}"), strip_markup(
         "\n".join(lines)
     )
 

@@ -55,6 +55,13 @@ def reach_report(alert: Alert | int, user: Any = None) -> dict:
             "failed": counts.get("failed", 0),
             "pending": counts.get("pending", 0) + counts.get("sending", 0),
             "by_channel": by_channel,
+            # The two parts of an Update's or Cancel's reach: subscribed now in the area, and
+            # recipients of an earlier message (a person in both counts in both).
+            "parts": {
+                "in_area": (version.reach_parts or {}).get("in_area"),
+                "earlier": (version.reach_parts or {}).get("earlier"),
+                "both": (version.reach_parts or {}).get("both"),
+            },
             "failures": list(
                 Delivery.objects.filter(version=version, state="failed")
                 .values("last_error")
@@ -140,6 +147,7 @@ def alerts_for_crisis(crisis_id: int) -> list[dict]:
     for alert in Alert.objects.filter(crisis_id=crisis_id).order_by("-created_at"):
         latest = alert.latest()
         report = reach_report(alert)
+        headlines = {v.number: v.text("fr").get("headline", "") for v in alert.published_versions()}
         out.append(
             {
                 "id": alert.pk,
@@ -151,6 +159,21 @@ def alerts_for_crisis(crisis_id: int) -> list[dict]:
                 "msgType": latest.msg_type if latest else "",
                 "sent": latest.sent.isoformat() if latest and latest.sent else None,
                 "url": f"/alertes/{alert.pk}/",
+                "communes": alert.communes(),
+                # Every published message (Alert, Updates, end) with its reach, for the RETEX.
+                "messages": [
+                    {
+                        "number": row["number"],
+                        "msgType": row["msgType"],
+                        "sent": row["sent"],
+                        "identifier": row["identifier"],
+                        "headline": headlines.get(row["number"], ""),
+                        "targeted": row["targeted"],
+                        "delivered": row["delivered"],
+                        "failed": row["failed"],
+                    }
+                    for row in report["versions"]
+                ],
                 **{
                     k: report[k]
                     for k in ("targeted", "delivered", "failed", "pending", "unreachable_in_area")
@@ -175,6 +198,22 @@ def active_public_versions() -> list[AlertVersion]:
     now = timezone.now()
     out = []
     for alert in Alert.objects.filter(status=Alert.Status.ACTUAL, cancelled=False).order_by("-created_at"):
+        latest = alert.published_versions().last()
+        if latest is not None and latest.expires > now:
+            out.append(latest)
+    return out
+
+
+def cap_index_versions(*, exercise: bool = False) -> list[AlertVersion]:
+    """The latest message of each incident until it expires, a Cancel included (aggregators must see
+    the end): real incidents, or with ``exercise`` the Exercise and Test ones (never mixed)."""
+    now = timezone.now()
+    alerts = Alert.objects.all()
+    alerts = (
+        alerts.exclude(status=Alert.Status.ACTUAL) if exercise else alerts.filter(status=Alert.Status.ACTUAL)
+    )
+    out = []
+    for alert in alerts.order_by("-created_at"):
         latest = alert.published_versions().last()
         if latest is not None and latest.expires > now:
             out.append(latest)

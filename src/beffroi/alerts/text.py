@@ -8,6 +8,9 @@ import unicodedata
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG = re.compile(r"<[^>]*>")
+# What CAP profiles (Google's TEXT_CONTAINS_HTML_TAGS/ENTITIES) and our channels refuse: a tag
+# such as ``<b>`` or ``</p>``, or an entity such as ``&amp;`` or ``&#233;``.
+_MARKUP = re.compile(r"</?[A-Za-z!][^>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -22,6 +25,25 @@ def clean(value: str | None, *, multiline: bool = True) -> str:
     if not multiline:
         value = " ".join(value.split())
     return value.strip()
+
+
+def has_markup(value: str | None) -> bool:
+    return bool(_MARKUP.search(value or ""))
+
+
+def refuse_markup(value: str, what: str, field: str) -> str:
+    """Return ``value`` unless it holds markup: alerts are plain text in every channel and in CAP."""
+    if has_markup(value):
+        from django.utils.translation import gettext as _
+
+        from beffroi.core.errors import Problem, UserError
+
+        message = _(
+            "%(what)s : le texte contient du balisage (balise HTML ou entité comme &amp;) ; "
+            "écrivez du texte simple."
+        ) % {"what": what}
+        raise UserError(message, [Problem(message, field=field)])
+    return value
 
 
 def strip_markup(value: str) -> str:

@@ -109,7 +109,9 @@ def preview(request: HttpRequest) -> JsonResponse:
     from beffroi.alerts.hazards import LANGUAGES
     from beffroi.alerts.text import clean
 
-    commune = next(iter(c.code for c in communes_for_user(request.user)), "")
+    allowed = [c.code for c in communes_for_user(request.user)]
+    chosen = [c for c in request.POST.getlist("communes") if c in allowed] or allowed[:1]
+    commune = chosen[0] if chosen else ""
     status = request.POST.get("status", "Actual")
     alert = Alert(
         commune=commune,
@@ -124,17 +126,32 @@ def preview(request: HttpRequest) -> JsonResponse:
     }
     now = timezone.now()
     version = AlertVersion(
-        alert=alert, texts=texts, onset=now, expires=now, contact=request.POST.get("contact", "")
+        alert=alert,
+        texts=texts,
+        onset=now,
+        expires=now,
+        contact=request.POST.get("contact", ""),
+        area={"communes": chosen},
     )
     alert.pk = 0
     return JsonResponse(channel_render.previews(version))
 
 
+def _open_crises(request) -> list:
+    """Open crises of the user's communes that the user may write in (the alert is logged there)."""
+    from beffroi.crisis.selectors import active_crises
+
+    if not has_perm(request.user, "crisis.add_logentry"):
+        return []
+    return active_crises(request.user)
+
+
 def compose(request: HttpRequest) -> HttpResponse:
     require(request.user, "alerts.add_alert")
     communes = communes_for_user(request.user)
+    crises = _open_crises(request)
     if request.method == "POST":
-        form = AlertForm(request.POST, communes=communes)
+        form = AlertForm(request.POST, communes=communes, crises=crises)
         if form.is_valid():
             kwargs = form.action_kwargs()
             codes = kwargs["area"]["communes"] or [c.code for c in communes][:1]
@@ -143,6 +160,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                     hazard=form.cleaned_data["hazard"],
                     communes=codes,
                     status=form.cleaned_data["status"],
+                    crisis_id=form.crisis_id(),
                     actor=request.user,
                     **kwargs,
                 )
@@ -154,11 +172,18 @@ def compose(request: HttpRequest) -> HttpResponse:
                 return redirect("alerts:detail", alert.pk)
     else:
         hazard = request.GET.get("alea", "inondation")
-        initial = {"hazard": hazard, "communes": [c.code for c in communes][:1]}
+        initial: dict = {"hazard": hazard, "communes": [c.code for c in communes][:1]}
+        # Coming from a crisis (?crise=ID): link it and preselect its communes among the user's.
+        crisis = next((c for c in crises if str(c.pk) == request.GET.get("crise", "")), None)
+        if crisis is not None:
+            own = {c.code for c in communes}
+            initial["crisis"] = str(crisis.pk)
+            initial["communes"] = [code for code in crisis.communes if code in own] or initial["communes"]
+            initial["status"] = "Exercise" if crisis.exercise else "Actual"
         for lang, t in selectors.template_texts(hazard, _first_commune(request)).items():
             for k, v in t.items():
                 initial[f"{lang}_{k}"] = v
-        form = AlertForm(initial=initial, communes=communes)
+        form = AlertForm(initial=initial, communes=communes, crises=crises)
     return render(request, "alerts/compose.html", {"form": form, "title": _("Nouvelle alerte")})
 
 
@@ -170,6 +195,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AlertForm(request.POST or None, initial=AlertForm.initial_from(version), communes=communes)
     form.fields["hazard"].disabled = True
     form.fields["status"].disabled = True
+    form.fields.pop("crisis")  # the crisis link is chosen when drafting
     if request.method == "POST" and form.is_valid():
         try:
             for warning in actions.do_edit_version(version, actor=request.user, **form.action_kwargs()):
@@ -178,9 +204,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             _error(request, exc)
         else:
             return redirect("alerts:detail", alert.pk)
-    return render(
-        request, "alerts/compose.html", {"form": form, "alert": alert, "title": _("Modifier le message")}
+    title = (
+        _("Rédiger la fin d'alerte")
+        if version.msg_type == AlertVersion.MsgType.CANCEL
+        else _("Modifier le message")
     )
+    return render(request, "alerts/compose.html", {"form": form, "alert": alert, "title": title})
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -193,6 +222,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "alert": alert,
             "version": version,
+            "communes": channel_render.subject_prefix(version).split(", "),
             "previews": channel_render.previews(version),
             "history": alert.versions.all(),
             "reach": selectors.reach_report(alert, user),
@@ -261,10 +291,11 @@ def reject(request, pk):
 
 @require_POST
 def publish(request, pk):
+    # A « Fin d'alerte » is published only once its confirmation box is ticked.
     return _post_action(
         request,
         pk,
-        lambda a, v: actions.do_publish(v, actor=request.user),
+        lambda a, v: actions.do_publish(v, actor=request.user, confirmed=request.POST.get("confirm") == "1"),
         _("Publié : page publique, CAP, flux et envois."),
     )
 
@@ -282,6 +313,12 @@ def update(request, pk):
 
 @require_POST
 def cancel(request, pk):
-    return _post_action(
-        request, pk, lambda a, v: actions.do_cancel(a, actor=request.user), _("Fin d'alerte publiée.")
-    )
+    """Prepare the « Fin d'alerte »: a draft with its own prefilled text, edited before approval."""
+    alert = _alert(request, pk)
+    try:
+        actions.do_prepare_cancel(alert, actor=request.user)
+    except UserError as exc:
+        _error(request, exc)
+        return redirect("alerts:detail", alert.pk)
+    messages.info(request, _("Fin d'alerte préparée : relisez son texte, puis soumettez-la à l'approbation."))
+    return redirect("alerts:edit", alert.pk)

@@ -1,8 +1,10 @@
 """The static citizen site, rewritten at each publication (temp file + rename, so never half-written).
 
 Files under ``settings.PUBLIC_ROOT``: ``index.html``, ``alertes/<id>.html``, ``cap/<identifier>.xml``,
-``cap/index.atom`` (CAP Atom index of active alerts), ``alerts.rss``, ``alerts.atom``, ``site.css``.
-Exercise and Test messages never appear there (their CAP goes to ``exercice/cap/``).
+``cap/index.atom`` (CAP Atom index: the latest message of each real incident until it expires,
+an Update or Cancel included), ``alerts.rss``, ``alerts.atom``, ``site.css``. Exercise and Test
+messages never appear there: their CAP goes to ``exercice/cap/`` and their own index,
+``cap/exercise.atom``. Absolute links use ``settings.PUBLIC_URL``.
 """
 
 from __future__ import annotations
@@ -109,9 +111,16 @@ def _dicrim() -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
+def _commune_names(version: AlertVersion) -> list[str]:
+    from beffroi.alerts.cap import commune_names
+
+    return commune_names(list(version.area.get("communes") or [version.alert.commune]))
+
+
 def _context(version: AlertVersion) -> dict:
     prefix = "exercice/" if version.alert.is_exercise else ""
     return {
+        "commune_names": _commune_names(version),
         "version": version,
         "alert": version.alert,
         "headline": render.headline(version, "fr"),
@@ -147,6 +156,7 @@ def build_site(root: Path | None = None) -> dict:
             # Written by the monitoring app once an indicator is public; linked only when it exists.
             "indicators": (root / "indicateurs" / "index.html").is_file(),
             "communes": all_communes,
+            "territory_names": [c.name for c in all_communes],
             "hazards": [(v["label"], v["fr"][2]) for k, v in HAZARDS.items() if v["fr"][2]],
             "map": svg_map(
                 _map_communes(all_communes, active), [(render.headline(v), v.area) for v in active]
@@ -176,7 +186,10 @@ def build_site(root: Path | None = None) -> dict:
                     {
                         **_context(latest),
                         "history": versions,
+                        "now": now,
+                        "ended": alert.cancelled,
                         "expired": latest.expires <= now or alert.cancelled,
+                        "territory_names": _commune_names(latest),
                         "map": svg_map(
                             [
                                 c
@@ -190,34 +203,62 @@ def build_site(root: Path | None = None) -> dict:
             )
             pages += 0 if alert.is_exercise else 1
         feeds = write_feeds(root, active, recent_public_versions())
+        feeds |= write_cap_indexes(root)
     return {"active": len(active), "pages": pages, "cap": cap_files, **feeds}
+
+
+def _author() -> dict:
+    from beffroi.alerts.cap import sender_name
+    from beffroi.territory.selectors import communes
+
+    codes = [c.code for c in communes()]
+    return {"name": sender_name(codes) if codes else "Mairie"}
+
+
+def write_cap_indexes(root: Path) -> dict:
+    """CAP Atom indexes (as aggregators read them): real incidents in ``cap/index.atom``, Exercise
+    and Test ones apart in ``cap/exercise.atom``; each entry links its CAP message."""
+    from feedgen.feed import FeedGenerator
+
+    from beffroi.alerts.selectors import cap_index_versions
+
+    counts = {}
+    for name, exercise, title in (
+        ("index.atom", False, "Alertes CAP en cours – Beffroi"),
+        ("exercise.atom", True, "EXERCICE – messages CAP d'exercice et de test – Beffroi"),
+    ):
+        versions = cap_index_versions(exercise=exercise)
+        folder = "exercice/cap" if exercise else "cap"
+        index = FeedGenerator()
+        index.id(render.public_url(f"cap/{name}"))
+        index.title(title)
+        index.author(_author())
+        index.link(href=render.public_url(f"cap/{name}"), rel="self")
+        index.updated(max([v.sent for v in versions if v.sent], default=timezone.now()))
+        for version in versions:
+            entry = index.add_entry(order="append")
+            entry.id(f"urn:cap:{version.identifier}")
+            entry.title(render.headline(version))
+            entry.updated(version.sent)
+            entry.published(version.sent)
+            entry.link(
+                href=render.public_url(f"{folder}/{version.identifier}.xml"), type="application/cap+xml"
+            )
+            entry.summary(version.text("fr").get("description") or render.headline(version))
+        write_atomic(root / "cap" / name, _typed_links(index.atom_str(pretty=True)))
+        counts["exercise_index" if exercise else "cap_index"] = len(versions)
+    return counts
 
 
 def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersion]) -> dict:
     from feedgen.feed import FeedGenerator
-
-    # CAP Atom index: one entry per active alert, linking its CAP message (as aggregators read it).
-    index = FeedGenerator()
-    index.id(render.public_url("cap/index.atom"))
-    index.title("Alertes CAP actives – Beffroi")
-    index.author({"name": "Mairie"})
-    index.link(href=render.public_url("cap/index.atom"), rel="self")
-    index.updated(max([v.sent for v in active if v.sent], default=timezone.now()))
-    for version in active:
-        entry = index.add_entry(order="append")
-        entry.id(f"urn:cap:{version.identifier}")
-        entry.title(render.headline(version))
-        entry.updated(version.sent)
-        entry.published(version.sent)
-        entry.link(href=render.public_url(f"cap/{version.identifier}.xml"), type="application/cap+xml")
-        entry.summary(version.text("fr").get("description") or render.headline(version))
-    write_atomic(root / "cap" / "index.atom", _typed_links(index.atom_str(pretty=True)))
 
     news = FeedGenerator()
     news.id(render.public_url(""))
     news.title("Alertes et informations de la mairie")
     news.description("Alertes publiées par la mairie (Beffroi).")
     news.link(href=render.public_url(""), rel="alternate")
+    news.author(_author())
     news.language("fr")
     news.updated(max([v.sent for v in recent if v.sent], default=timezone.now()))
     for version in reversed(recent):
@@ -233,7 +274,16 @@ def write_feeds(root: Path, active: list[AlertVersion], recent: list[AlertVersio
             "\n".join(x for x in [text.get("description"), text.get("instruction")] if x)
             or render.headline(version)
         )
+    # rel=self differs per format: set it on each serialisation.
+    news.link(href=render.public_url("alerts.atom"), rel="self")
     write_atomic(root / "alerts.atom", news.atom_str(pretty=True))
+    news.link(
+        [
+            {"href": render.public_url(""), "rel": "alternate"},
+            {"href": render.public_url("alerts.rss"), "rel": "self"},
+        ],
+        replace=True,
+    )
     write_atomic(root / "alerts.rss", news.rss_str(pretty=True))
     return {"feed_entries": len(recent)}
 
@@ -244,7 +294,7 @@ def _typed_links(atom: bytes) -> bytes:
 
     ns = "http://www.w3.org/2005/Atom"
     tree = etree.fromstring(atom, etree.XMLParser(resolve_entities=False, no_network=True))
-    for link in tree.iterfind(f"{{{ns}}}entry/{{{ns}}}link"):
+    for link in tree.iterfind(f"{{{ns}}}entry/{{{ns}}}link"):  # entries only: the feed's self link stays
         link.set("rel", "alternate")
         link.set("type", "application/cap+xml")
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -46,7 +46,10 @@ def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
     """
     from django.views.static import serve
 
+    from beffroi.core.mediatypes import public_content_type
+
     response = serve(request, path, document_root=str(settings.PUBLIC_ROOT), show_indexes=False)
+    response["Content-Type"] = public_content_type(path)
     response["Cache-Control"] = "public, max-age=30"
     return response
 
