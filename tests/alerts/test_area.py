@@ -195,17 +195,19 @@ def test_simplify_for_cap_keeps_the_outline_within_its_tolerance():
     assert simplify_for_cap(small) == (small, 0.0)
 
 
-def test_drawn_polygon_and_commune_boundary_go_through_the_same_simplification(monkeypatch):
+def test_a_drawn_polygon_is_simplified_in_metres_and_says_so():
     original = wiggly()
     _simple, tolerance = simplify_for_cap(original)
     clean, warnings = validate_polygon(json.loads(json.dumps(mapping(original))))  # as posted
-    assert f"within {tolerance:g} m" in warnings[0]
+    assert f"à {tolerance:g} m près" in warnings[0]
     assert_cap_polygon(cap._polygon_text(clean["coordinates"][0]), original, tolerance)
 
-    boundary = mapping(MultiPolygon([original, wiggly(lon=2.30)]))
-    monkeypatch.setattr(cap, "commune_boundaries", lambda codes: {"92063": boundary})
-    texts = cap._commune_polygons(["92063"])
-    assert len(texts) == 2
-    assert texts[0] == cap._polygon_text(clean["coordinates"][0]), "not the drawn polygon's simplification"
-    for text, part in zip(texts, [original, wiggly(lon=2.30)], strict=True):
-        assert_cap_polygon(text, part, simplify_for_cap(part)[1])
+
+def test_commune_outlines_are_simplified_together_within_the_cap_limits():
+    """Neighbouring communes are simplified as one coverage (their shared border stays shared, so
+    their <area>s never overlap), each ring within the CAP point limit."""
+    parts = [("92063", wiggly()), ("92033", wiggly(lon=2.30))]
+    for texts in cap._rings_within_limit(parts):
+        for text in texts:
+            pairs = text.split()
+            assert pairs[0] == pairs[-1] and 4 <= len(pairs) <= MAX_VERTICES + 1
