@@ -24,6 +24,8 @@ class AccountsConfig(AppConfig):
             "auth.add_user",
             "auth.change_user",
             "accounts.add_apitoken",
+            "accounts.view_staffprofile",
+            "accounts.change_staffprofile",
             "core.view_audit",
         ],
         "maire": ["core.view_audit", "auth.view_user"],
