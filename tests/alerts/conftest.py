@@ -57,13 +57,25 @@ def publish_real(alert, composer, mayor):
 
 
 def subscribe(channel, address, lon=None, lat=None, commune=RUEIL, language="fr", topics=None):
-    points = [[lon, lat, "test"]] if lon is not None else []
-    sub = actions.do_subscribe(
-        channel=channel, address=address, commune=commune, points=points, language=language, topics=topics
+    """A confirmed subscriber as ``do_subscribe`` + confirmation store it (first point indexed)."""
+    import secrets
+
+    from beffroi.alerts.models import Subscriber
+
+    now = timezone.now()
+    return Subscriber.objects.create(
+        channel=channel,
+        address=address,
+        token=secrets.token_urlsafe(16),
+        commune=commune,
+        points=[[lon, lat, "test"]] if lon is not None else [],
+        lon=lon,
+        lat=lat,
+        language=language,
+        topics=list(topics or []),
+        consent_at=now,
+        confirmed_at=now,
     )
-    sub.confirmed_at = timezone.now()
-    sub.save()
-    return sub
 
 
 @pytest.fixture
