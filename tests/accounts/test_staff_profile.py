@@ -38,7 +38,11 @@ def test_profile_page_needs_a_login(client, territory):
 
 
 def test_only_the_user_or_an_administrator_changes_a_profile(make_user):
-    user, colleague, admin = make_user("cellule_crise"), make_user("cellule_crise"), make_user("administrateur")
+    user, colleague, admin = (
+        make_user("cellule_crise"),
+        make_user("cellule_crise"),
+        make_user("administrateur"),
+    )
     with pytest.raises(PermissionDenied):
         do_update_staff_profile(user, mobile="0612345678", phone="", actor=colleague)
     do_update_staff_profile(user, mobile="0612345678", phone="", actor=admin)

@@ -184,7 +184,7 @@ class _OVHHandler(_ProviderHandler):
             return self.answer(400, {"errorCode": "QUERY_TIME_OUT", "message": "Query out of time"})
         url = f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
         raw_sig = "+".join([self.server.app_secret, self.server.consumer_key, "POST", url, raw, timestamp])
-        if h.get("X-Ovh-Signature") != "$1$" + hashlib.sha1(raw_sig.encode()).hexdigest():
+        if h.get("X-Ovh-Signature") != "$1$" + hashlib.sha1(raw_sig.encode()).hexdigest():  # noqa: S324
             return self.answer(400, {"errorCode": "INVALID_SIGNATURE", "message": "Invalid signature"})
         if self.path != f"/1.0/sms/{self.server.service}/jobs":
             return self.answer(404, {"message": "The requested object (serviceName) does not exist"})
@@ -258,4 +258,6 @@ class OVHServer(_Provider):
 
     @property
     def url(self) -> str:
-        return f"ovh://{self.app_key}:{self.app_secret}:{self.consumer_key}@ovh-eu/{self.service}?sender=MAIRIE"
+        return (
+            f"ovh://{self.app_key}:{self.app_secret}:{self.consumer_key}@ovh-eu/{self.service}?sender=MAIRIE"
+        )

@@ -90,5 +90,3 @@ def test_sms_segments_and_length(composer, territory):
         composer, texts={"fr": {"headline": "Crue", "description": "", "instruction": "mot " * 300}}
     )
     assert sms_segments(render.sms(alert.latest()))[0] <= 3
-
-

@@ -38,7 +38,9 @@ def b64(raw: bytes) -> str:
 def vapid(settings):
     settings.VAPID_PRIVATE_KEY = (
         ec.generate_private_key(ec.SECP256R1())
-        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         .decode()
     )
 
@@ -92,7 +94,9 @@ def mock_push(monkeypatch):
         return httpx.Response(status, headers=headers)
 
     monkeypatch.setattr(
-        webpush, "_client", lambda: httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False)
+        webpush,
+        "_client",
+        lambda: httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False),
     )
     return seen, statuses
 
@@ -109,7 +113,9 @@ def no_connection(monkeypatch):
     return attempts
 
 
-def test_push_is_encrypted_signed_and_sent_to_the_checked_address(composer, mayor, territory, resolves, mock_push):
+def test_push_is_encrypted_signed_and_sent_to_the_checked_address(
+    composer, mayor, territory, resolves, mock_push
+):
     resolves("142.250.74.10")
     seen, _statuses = mock_push
     push_subscriber()
@@ -125,7 +131,9 @@ def test_push_is_encrypted_signed_and_sent_to_the_checked_address(composer, mayo
     assert Delivery.objects.get().state == "delivered"
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.1", "192.168.1.20", "169.254.169.254", "::1", "fd00::1"])
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "10.0.0.1", "192.168.1.20", "169.254.169.254", "::1", "fd00::1"]
+)
 def test_push_service_name_resolving_to_a_private_address_gets_nothing(
     composer, mayor, territory, resolves, no_connection, address
 ):
@@ -138,7 +146,9 @@ def test_push_service_name_resolving_to_a_private_address_gets_nothing(
     assert no_connection == []
 
 
-def test_unknown_push_host_gets_nothing_and_is_not_even_resolved(composer, mayor, territory, resolves, no_connection):
+def test_unknown_push_host_gets_nothing_and_is_not_even_resolved(
+    composer, mayor, territory, resolves, no_connection
+):
     asked = resolves("142.250.74.10")
     push_subscriber("https://push.example.org/abc")  # stored before the allow-list existed
     publish_real(draft(composer), composer, mayor)

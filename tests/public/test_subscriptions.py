@@ -27,7 +27,9 @@ def brevo(settings):
 
 def test_double_opt_in_and_unsubscribe(client, territory, mailoutbox):
     assert client.get("/public/abonnement/").status_code == 200
-    response = client.post("/public/abonnement/", {**FORM, "address": "Habitant@Example.org", "topics": ["inondation"]})
+    response = client.post(
+        "/public/abonnement/", {**FORM, "address": "Habitant@Example.org", "topics": ["inondation"]}
+    )
     assert response.status_code == 200 and "Presque fini" in response.content.decode()
     sub = Subscriber.objects.get()
     assert sub.address == "habitant@example.org" and sub.consent_at and not sub.confirmed_at
@@ -48,7 +50,9 @@ def test_resubmission_changes_nothing_until_the_owner_confirms(client, territory
     client.post("/public/abonnement/", {**FORM, "topics": ["inondation"]})
     client.get(f"/public/abonnement/confirmer/{confirmation_link(mailoutbox[0].body)}/")
     sub = Subscriber.objects.get()
-    Subscriber.objects.filter(pk=sub.pk).update(confirmation_sent_at=timezone.now() - timezone.timedelta(hours=1))
+    Subscriber.objects.filter(pk=sub.pk).update(
+        confirmation_sent_at=timezone.now() - timezone.timedelta(hours=1)
+    )
     # Someone else types the same address with other settings.
     client.post("/public/abonnement/", {**FORM, "commune": "92033", "language": "en", "topics": ["canicule"]})
     sub.refresh_from_db()
@@ -66,7 +70,9 @@ def test_unsubscribed_person_stays_unsubscribed_until_they_confirm(client, terri
     client.get(f"/public/abonnement/confirmer/{first}/")
     sub = Subscriber.objects.get()
     client.post(f"/public/abonnement/desinscription/{sub.token}/")
-    Subscriber.objects.filter(pk=sub.pk).update(confirmation_sent_at=timezone.now() - timezone.timedelta(hours=1))
+    Subscriber.objects.filter(pk=sub.pk).update(
+        confirmation_sent_at=timezone.now() - timezone.timedelta(hours=1)
+    )
     client.post("/public/abonnement/", FORM)
     sub.refresh_from_db()
     assert not sub.active
@@ -101,7 +107,9 @@ def test_bad_phone_is_refused(client, territory, brevo):
 
 
 def test_overlong_fields_are_form_errors_not_500(client, territory):
-    response = client.post("/public/abonnement/", {**FORM, "address": "a" * 300 + "@example.org", "street": "r" * 300})
+    response = client.post(
+        "/public/abonnement/", {**FORM, "address": "a" * 300 + "@example.org", "street": "r" * 300}
+    )
     assert response.status_code == 400 and not Subscriber.objects.exists()
 
 
@@ -134,7 +142,8 @@ def test_confirmation_is_not_resent_within_ten_minutes(client, territory, mailou
 def test_sign_ups_are_rate_limited_per_client(client, territory, mailoutbox, settings):
     settings.SUBSCRIBE_RATE_IP = "5/h"
     statuses = [
-        client.post("/public/abonnement/", {**FORM, "address": f"p{i}@example.org"}).status_code for i in range(8)
+        client.post("/public/abonnement/", {**FORM, "address": f"p{i}@example.org"}).status_code
+        for i in range(8)
     ]
     assert statuses[:5] == [200] * 5 and statuses[5:] == [429] * 3
     assert len(mailoutbox) == 5
@@ -169,7 +178,9 @@ def push_ready(settings, monkeypatch):
 
     settings.VAPID_PRIVATE_KEY = (
         ec.generate_private_key(ec.SECP256R1())
-        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         .decode()
     )
     monkeypatch.setattr(guard, "resolve", lambda host, port: ["142.250.74.10"])
@@ -223,7 +234,12 @@ def test_push_subscription_needs_the_csrf_token_and_a_confirmation_on_the_device
 
 @pytest.mark.parametrize(
     "endpoint",
-    ["http://127.0.0.1:8000/x", "http://127.0.0.1.attacker.example/x", "https://push.example.org/abc", "ftp://x"],
+    [
+        "http://127.0.0.1:8000/x",
+        "http://127.0.0.1.attacker.example/x",
+        "https://push.example.org/abc",
+        "ftp://x",
+    ],
 )
 def test_push_endpoints_off_the_push_services_are_refused_unsent(client, territory, push_ready, endpoint):
     payload = {"subscription": {"endpoint": endpoint, "keys": _browser_keys()}, "commune": "92063"}

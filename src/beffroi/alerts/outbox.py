@@ -86,7 +86,7 @@ def enqueue(version: AlertVersion, rows) -> int:
 def enqueue_staff(message: StaffMessage, rows) -> int:
     """Queue a staff message: ``rows`` of (channel, recipient). Few rows: plain ORM inserts."""
     now = timezone.now()
-    deliveries = {}
+    deliveries: dict[str, Delivery] = {}
     for channel, recipient in rows:
         key = Delivery.staff_key_for(message.pk, channel, recipient)
         deliveries.setdefault(

@@ -221,10 +221,10 @@ def do_confirm_subscription(token: str, *, actor: Any = None) -> Subscriber:
         data = signing.loads(token, salt=SUBSCRIBE_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.BadSignature:
         raise _invalid() from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         raise _invalid()
     with transaction.atomic():
-        subscriber = Subscriber.objects.select_for_update().filter(pk=data.get("s")).first()
+        subscriber = Subscriber.objects.select_for_update().filter(pk=data["s"]).first()
         if subscriber is None or not subscriber.token.startswith(str(data.get("t", "-"))):
             raise _invalid()
         pending = subscriber.pending or {}
