@@ -157,8 +157,9 @@ class _BrevoHandler(_ProviderHandler):
             return self.answer(400, {"code": "invalid_parameter", "message": "Invalid phone number"})
         if self.forced():
             return None
-        # No idempotency: every accepted request is one SMS on the phone.
-        self.server.counter.add(body["recipient"], {"to": body["recipient"], "message": body["content"]})
+        # No idempotency: every accepted request is one SMS on the phone (a repeat = same text again).
+        key = f"{body['recipient']}|{body['content']}"
+        self.server.counter.add(key, {"to": body["recipient"], "message": body["content"]})
         self.server.sequence += 1
         return self.answer(201, {"messageId": 1000 + self.server.sequence})
 
@@ -198,7 +199,7 @@ class _OVHHandler(_ProviderHandler):
         if self.forced():
             return None
         for r in receivers:
-            self.server.counter.add(r, {"to": r, "message": body["message"]})
+            self.server.counter.add(f"{r}|{body['message']}", {"to": r, "message": body["message"]})
         self.server.sequence += 1
         return self.answer(
             200,
