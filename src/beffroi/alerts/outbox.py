@@ -114,7 +114,7 @@ def _gone(row: Delivery, reason: str) -> None:
             unsubscribed_at=timezone.now(), push_keys={}, pending={}, pending_at=None
         )
         audit.record(
-            None,
+            "outbox",
             "alerts.subscription_gone",
             object_type="subscriber",
             object_id=str(row.subscriber_id),

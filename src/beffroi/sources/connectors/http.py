@@ -48,11 +48,14 @@ def resolve(host: str, port: int) -> list[str]:
     return [str(info[4][0]).split("%")[0] for info in infos]
 
 
-def check_host(host: str, port: int, *, url: str = "") -> list[str]:
+_HINT = " (add the host to BEFFROI_SOURCES_ALLOW_HOSTS if this is intended)"
+
+
+def check_host(host: str, port: int, *, url: str = "", hint: str = _HINT) -> list[str]:
     """Resolve ``host`` and refuse it unless every address is public; returns the addresses.
 
     Also used by the alerts' web push channel, which has its own host allow-list but the same
-    address rule.
+    address rule (and no exception list: ``hint=""``).
     """
     addresses = resolve(host, port)
     if not addresses:
@@ -67,8 +70,7 @@ def check_host(host: str, port: int, *, url: str = "") -> list[str]:
             or str(address) in ("169.254.169.254", "fd00:ec2::254")
         ):
             raise BlockedURL(
-                f"{url or host}: {host} resolves to the non-public address {address}; refused "
-                "(add the host to BEFFROI_SOURCES_ALLOW_HOSTS if this is intended)"
+                f"{url or host}: {host} resolves to the non-public address {address}; refused{hint}"
             )
     return addresses
 

@@ -113,7 +113,7 @@ def post(endpoint: str, keys: dict, payload: dict, *, ttl: int = 3600, urgency: 
         raise RuntimeError(f"push endpoint refused: {exc}") from None
     host = parts.hostname or ""
     try:
-        addresses = check_host(host, 443, url=endpoint)
+        addresses = check_host(host, 443, url=endpoint, hint="")
     except BlockedURL as exc:
         raise RuntimeError(f"push endpoint refused: {exc}") from None
     except NoNetwork as exc:
