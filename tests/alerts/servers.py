@@ -198,6 +198,10 @@ class _OVHHandler(_ProviderHandler):
             return self.answer(400, {"message": f"Invalid receivers: {', '.join(receivers)}"})
         if self.forced():
             return None
+        invalid = [r for r in receivers if r in self.server.invalid_receivers]
+        if invalid:  # OVHcloud accepts the job but lists the numbers it will not send to
+            payload = {"ids": [], "invalidReceivers": invalid, "validReceivers": [], "totalCreditsRemoved": 0}
+            return self.answer(200, payload)
         for r in receivers:
             self.server.counter.add(f"{r}|{body['message']}", {"to": r, "message": body["message"]})
         self.server.sequence += 1
@@ -222,6 +226,7 @@ class _Provider(ThreadingHTTPServer):
         self.requests: list[dict] = []
         self.statuses: list[int] = []  # error statuses to answer next, in order
         self.fail_numbers = set(fail_numbers)
+        self.invalid_receivers: set[str] = set()
         self.sequence = 0
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()

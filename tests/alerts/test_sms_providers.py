@@ -49,6 +49,13 @@ def test_ovh_request_is_signed_with_the_providers_clock(ovh):
     assert job["sender"] == "MAIRIE" and job["noStopClause"] is True
 
 
+def test_ovh_invalid_receiver_in_an_accepted_job_is_a_permanent_failure(ovh):
+    ovh.invalid_receivers.add("+33611111111")
+    with pytest.raises(RuntimeError, match="invalidReceivers"):
+        sms.send_text("+33611111111", "Crue", key="k1")
+    assert ovh.counter.unique == 0
+
+
 def test_ovh_wrong_secret_is_refused_by_the_signature(settings, ovh):
     settings.SMS_URL = ovh.url.replace(ovh.app_secret, "wrong")
     with pytest.raises(RuntimeError, match="Invalid signature"):

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender, **kwargs):
@@ -18,6 +19,7 @@ class AccountsConfig(AppConfig):
     name = "beffroi.accounts"
     label = "accounts"
     verbose_name = "Comptes"
+    nav_items = [(95, _("Mon profil"), "accounts:profile", None)]
     role_permissions = {
         "administrateur": [
             "auth.view_user",
