@@ -159,6 +159,19 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
 
+# The cache holds the public forms' rate-limit counters: per process in embedded mode (one web
+# process with its consumer thread), shared through Redis in server mode (several web processes).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "beffroi"}}
+RATELIMIT_USE_CACHE = "default"
+# Public subscription limits (django-ratelimit rates, "N/s|m|h|d"): per client IP, per e-mail
+# address or push endpoint, per phone number. Mobile carriers put many people behind one IP.
+SUBSCRIBE_RATE_IP = env_str("BEFFROI_SUBSCRIBE_RATE_IP", "20/h") or "20/h"
+SUBSCRIBE_RATE_ADDRESS = env_str("BEFFROI_SUBSCRIBE_RATE_ADDRESS", "3/h") or "3/h"
+SUBSCRIBE_RATE_PHONE = env_str("BEFFROI_SUBSCRIBE_RATE_PHONE", "3/d") or "3/d"
+
 # --- Authentication and security -------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -282,6 +295,15 @@ if REGISTRY_SMALL_COUNT < 3:
     )
 if REGISTRY_CELL_M < 200:
     raise ConfigurationError(f"BEFFROI_REGISTRY_CELL_M={REGISTRY_CELL_M}: counting cells are at least 200 m.")
+# Country calling codes a citizen's SMS subscription may use (SMS pumping goes abroad).
+SMS_COUNTRY_CODES = env_list(
+    "BEFFROI_SMS_COUNTRY_CODES", ["33", "262", "269", "508", "590", "594", "596", "681", "687", "689"]
+)
+# Hosts a browser's push subscription endpoint may have (https only; "*.x" = any subdomain of x).
+PUSH_SERVICE_HOSTS = env_list(
+    "BEFFROI_PUSH_HOSTS",
+    ["fcm.googleapis.com", "updates.push.services.mozilla.com", "*.push.apple.com", "*.notify.windows.com"],
+)
 DEFAULT_FROM_EMAIL = env_str("BEFFROI_EMAIL_FROM", "beffroi@localhost")
 if EMAIL_URL:
     globals().update(email_settings_from_url(EMAIL_URL))

@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from beffroi.alerts import actions
-from beffroi.core.actors import SystemActor
 
 RUEIL = "92063"
 
@@ -82,19 +81,25 @@ def end_alert(alert, composer, mayor, texts=None):
 
 
 def subscribe(channel, address, lon=None, lat=None, commune=RUEIL, language="fr", topics=None):
-    points = [[lon, lat, "test"]] if lon is not None else []
-    sub = actions.do_subscribe(
+    """A confirmed subscriber as ``do_subscribe`` + confirmation store it (first point indexed)."""
+    import secrets
+
+    from beffroi.alerts.models import Subscriber
+
+    now = timezone.now()
+    return Subscriber.objects.create(
         channel=channel,
         address=address,
+        token=secrets.token_urlsafe(16),
         commune=commune,
-        points=points,
+        points=[[lon, lat, "test"]] if lon is not None else [],
+        lon=lon,
+        lat=lat,
         language=language,
-        topics=topics,
-        actor=SystemActor("public"),
+        topics=list(topics or []),
+        consent_at=now,
+        confirmed_at=now,
     )
-    sub.confirmed_at = timezone.now()
-    sub.save()
-    return sub
 
 
 @pytest.fixture

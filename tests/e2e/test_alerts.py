@@ -10,19 +10,19 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beffroi.alerts.models import Alert, Subscriber
-from tests.alerts.servers import SMSGateway, SMTPServer
+from tests.alerts.servers import BrevoServer, SMTPServer
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
 
 
 @pytest.fixture
 def servers(settings, monkeypatch, tmp_path):
-    smtp, sms = SMTPServer(), SMSGateway()
+    smtp, sms = SMTPServer(), BrevoServer()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.server_address[1]
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.PUBLIC_ROOT = tmp_path / "public"
-    settings.SMS_URL = sms.url
+    settings.SMS_URL, settings.SMS_BREVO_BASE_URL = sms.url, sms.base
     yield smtp, sms
     smtp.stop()
     sms.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -12,9 +13,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from beffroi.accounts.models import ApiToken, CommuneMembership, hash_token
+from beffroi.accounts.models import ApiToken, CommuneMembership, StaffProfile, hash_token
 from beffroi.accounts.roles import ROLES
 from beffroi.core.actors import Actor
 from beffroi.core.audit import record
@@ -125,3 +127,34 @@ def do_create_token(user, name: str, *, actor: Actor, days: int | None = 365) ->
         )
         record(actor, "token.create", token, detail={"user": user.username, "name": name})
     return raw
+
+
+def normalise_phone(value: str, field: str) -> str:
+    """E.164 form of a staff phone number ('' when empty); French national numbers get +33."""
+    digits = re.sub(r"[\s.\-()]", "", value or "")[:30]
+    if not digits:
+        return ""
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"0[1-9]\d{8}", digits):
+        digits = "+33" + digits[1:]
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        message = _("Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78).")
+        raise UserError(message, [Problem(message, field=field)])
+    return digits
+
+
+def do_update_staff_profile(user, *, mobile: str, phone: str, actor) -> StaffProfile:
+    """A staff member's on-call numbers, changed by themselves or by an administrator."""
+    if actor is None or getattr(actor, "pk", None) != user.pk:
+        require(actor, "accounts.change_staffprofile")
+    mobile, phone = normalise_phone(mobile, "mobile"), normalise_phone(phone, "phone")
+    with transaction.atomic():
+        profile, _created = StaffProfile.objects.select_for_update().get_or_create(user=user)
+        before = {"mobile": profile.mobile, "phone": profile.phone}
+        profile.mobile, profile.phone = mobile, phone
+        profile.save()
+        # Which fields changed, not the numbers themselves: the audit trail is widely readable.
+        changed = sorted(k for k, v in before.items() if v != getattr(profile, k))
+        record(actor, "user.staff_profile", user, detail={"changed": changed})
+    return profile

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender, **kwargs):
@@ -18,12 +19,15 @@ class AccountsConfig(AppConfig):
     name = "beffroi.accounts"
     label = "accounts"
     verbose_name = "Comptes"
+    nav_items = [(95, _("Mon profil"), "accounts:profile", None)]
     role_permissions = {
         "administrateur": [
             "auth.view_user",
             "auth.add_user",
             "auth.change_user",
             "accounts.add_apitoken",
+            "accounts.view_staffprofile",
+            "accounts.change_staffprofile",
             "core.view_audit",
         ],
         "maire": ["core.view_audit", "auth.view_user"],

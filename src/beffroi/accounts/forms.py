@@ -21,3 +21,18 @@ class OtpForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class StaffProfileForm(forms.Form):
+    mobile = forms.CharField(
+        label=_("Mobile (reçoit les alertes d'astreinte par SMS)"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    phone = forms.CharField(
+        label=_("Autre téléphone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )

@@ -47,3 +47,20 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class StaffProfile(models.Model):
+    """How to reach a staff member when on call: the mobile gets SMS pages, the phone is for calls."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    mobile = models.CharField(_("mobile (SMS)"), max_length=16, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profil d'astreinte")
+
+    def __str__(self) -> str:
+        return f"{self.user}"

@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/otp/", views.otp_view, name="otp"),
     path("logout/", views.logout_view, name="logout"),
+    path("profil/", views.profile_view, name="profile"),
 ]

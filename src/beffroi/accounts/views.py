@@ -106,3 +106,34 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         record(request.user, "auth.logout")
     logout(request)
     return redirect("accounts:login")
+
+
+def profile_view(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's on-call numbers (staff pages go to the mobile by SMS)."""
+    from beffroi.accounts.actions import do_update_staff_profile
+    from beffroi.accounts.forms import StaffProfileForm
+    from beffroi.accounts.selectors import staff_profile
+    from beffroi.core.errors import UserError
+
+    profile = staff_profile(request.user)
+    initial = {"mobile": profile.mobile, "phone": profile.phone} if profile else {}
+    form = StaffProfileForm(request.POST or None, initial=initial)
+    saved, status = False, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                do_update_staff_profile(
+                    request.user,
+                    mobile=form.cleaned_data["mobile"],
+                    phone=form.cleaned_data["phone"],
+                    actor=request.user,
+                )
+            except UserError as exc:
+                for problem in exc.problems:
+                    form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+                status = 400
+            else:
+                saved = True
+        else:
+            status = 400
+    return render(request, "accounts/profile.html", {"form": form, "saved": saved}, status=status)

@@ -10,12 +10,10 @@ a second person with a verified session before it is published.
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,19 +22,16 @@ from django.utils.translation import gettext_lazy
 from beffroi.alerts import cap, outbox, targeting
 from beffroi.alerts.area import validate_area
 from beffroi.alerts.hazards import LANGUAGE_LABELS, LANGUAGES, default_texts
-from beffroi.alerts.models import Alert, AlertVersion, HazardTemplate, Subscriber
+from beffroi.alerts.models import Alert, AlertVersion, HazardTemplate
 from beffroi.alerts.signals import version_published
 from beffroi.alerts.text import clean, refuse_markup
 from beffroi.core import audit
 from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
-from beffroi.core.permissions import allowed_system, has_perm, in_commune, require, require_verified
+from beffroi.core.permissions import has_perm, in_commune, require, require_verified
 
 log = logging.getLogger(__name__)
-SUBSCRIBE_SALT = "beffroi.alerts.subscribe"
-# Citizens on the public site act as SystemActor("public"); their links carry the proof.
-PUBLIC = ("public",)
 TEXT_KEYS = ("headline", "description", "instruction")
 TEXT_LABELS = {
     "headline": gettext_lazy("Titre"),
@@ -625,116 +620,55 @@ def do_prepare_cancel(alert: Alert, *, texts: dict | None = None, actor: Actor) 
 
 
 def do_notify_staff(users, subject: str, text: str, *, actor: Actor) -> int:
-    """E-mail (and SMS when a phone is known) to on-call staff: never to citizens. Returns sent count."""
-    from beffroi.alerts.channels import email as email_channel
+    """Queue a message to on-call staff (never citizens) in the outbox: e-mail, and SMS to the
+    mobile of their staff profile when an SMS provider is configured. Returns how many messages
+    were queued; the outbox workers send them with retries, after this transaction commits."""
+    from beffroi.accounts.selectors import staff_contacts
     from beffroi.alerts.channels import sms as sms_channel
+    from beffroi.alerts.models import StaffMessage
 
     require(actor, "alerts.add_alert", system=("monitoring",))
+    users = list(users)
     subject, text = clean(subject, multiline=False)[:200], clean(text)
-    sent = 0
-    for user in users:
-        key = secrets.token_hex(16)
-        if getattr(user, "email", ""):
-            try:
-                email_channel.message(user.email, subject, text, key=key).send()
-                sent += 1
-            except Exception:
-                log.exception("alerts: staff e-mail to user %s failed", user.pk)
-        phone = getattr(user, "phone", "") or ""
-        if phone and sms_channel.gateway_url():
-            try:
-                sms_channel.send_text(phone, f"{subject}\n{text}"[:459], key=key)
-                sent += 1
-            except Exception:
-                log.exception("alerts: staff SMS to user %s failed", user.pk)
-    audit.record(
-        actor,
-        "alerts.notify_staff",
-        object_type="staff",
-        detail={"subject": subject, "users": [u.pk for u in users], "sent": sent},
-    )
-    return sent
-
-
-# --- Subscriptions (public site) ---------------------------------------------------------------
-
-
-def confirmation_token(subscriber: Subscriber) -> str:
-    return signing.dumps({"s": subscriber.pk, "t": subscriber.token[:8]}, salt=SUBSCRIBE_SALT)
-
-
-def do_subscribe(
-    *,
-    channel: str,
-    address: str,
-    language: str = "fr",
-    topics: list[str] | None = None,
-    commune: str = "",
-    points: list | None = None,
-    push_keys: dict | None = None,
-    actor: Actor,
-) -> Subscriber:
-    """Record a subscription (unconfirmed) and send the double opt-in link."""
-    allowed_system(actor, PUBLIC)  # open to anyone: the double opt-in proves the address
-    from beffroi.alerts.subscriptions import normalise_address, send_confirmation
-
-    address = normalise_address(channel, address)
-    points = [[float(p[0]), float(p[1]), str(p[2] if len(p) > 2 else "")[:200]] for p in (points or [])]
-    if not points and not commune:
-        raise _bad("Choose an address or a commune.", "commune")
+    sms_ready = sms_channel.configured()
+    rows: list[tuple[str, str]] = []
+    for contact in staff_contacts(users):
+        if contact.email:
+            rows.append(("email", contact.email))
+        if contact.mobile and sms_ready:
+            rows.append(("sms", contact.mobile))
     with transaction.atomic():
-        existing = Subscriber.objects.filter(channel=channel, address=address).first()
-        # Anti-abuse: one confirmation message per address every 10 minutes.
-        resend = not (
-            existing
-            and not existing.confirmed_at
-            and existing.consent_at
-            and existing.consent_at > timezone.now() - timedelta(minutes=10)
+        message = StaffMessage.objects.create(subject=subject, text=text)
+        queued = outbox.enqueue_staff(message, rows)
+        audit.record(
+            actor,
+            "alerts.notify_staff",
+            message,
+            detail={"subject": subject, "users": [u.pk for u in users], "queued": queued},
         )
-        subscriber = existing or Subscriber(channel=channel, address=address, token=secrets.token_urlsafe(32))
-        subscriber.language = language if language in LANGUAGES else "fr"
-        subscriber.topics = list(topics or [])
-        subscriber.commune = commune
-        subscriber.points = points
-        subscriber.lon, subscriber.lat = (points[0][0], points[0][1]) if points else (None, None)
-        subscriber.extra_points = len(points) > 1
-        subscriber.push_keys = push_keys or {}
-        subscriber.consent_at = timezone.now()
-        subscriber.unsubscribed_at = None
-        subscriber.save()
-        audit.record(actor, "alerts.subscribe", subscriber, commune=commune, detail={"channel": channel})
-        if resend and channel in ("email", "sms"):
-            transaction.on_commit(lambda: send_confirmation(subscriber, confirmation_token(subscriber)))
-    return subscriber
+        if queued:
+            transaction.on_commit(_dispatch_soon)
+    return queued
 
 
-def do_confirm_subscription(token: str, *, actor: Actor) -> Subscriber:
-    allowed_system(actor, PUBLIC)  # the signed token is the proof
+def _dispatch_soon() -> None:
     try:
-        data = signing.loads(token, salt=SUBSCRIBE_SALT, max_age=7 * 24 * 3600)
-    except signing.BadSignature:
-        raise _bad("This confirmation link is invalid or expired.", "token") from None
-    subscriber = Subscriber.objects.filter(pk=data.get("s")).first()
-    if subscriber is None or not subscriber.token.startswith(data.get("t", "-")):
-        raise _bad("This confirmation link is invalid or expired.", "token")
-    with transaction.atomic():
-        if not subscriber.confirmed_at:
-            subscriber.confirmed_at = timezone.now()
-            subscriber.save(update_fields=["confirmed_at"])
-        audit.record(actor, "alerts.subscription_confirmed", subscriber, commune=subscriber.commune)
-    return subscriber
+        from beffroi.alerts.tasks import dispatch_outbox
+
+        dispatch_outbox()
+    except Exception:
+        log.exception("alerts: scheduling the outbox dispatch failed")
 
 
-def do_unsubscribe(token: str, *, actor: Actor) -> Subscriber:
-    allowed_system(actor, PUBLIC)  # the secret token is the proof
-    subscriber = Subscriber.objects.filter(token=token).first()
-    if subscriber is None:
-        raise _bad("Unknown unsubscribe link.", "token")
-    with transaction.atomic():
-        subscriber.unsubscribed_at = timezone.now()
-        subscriber.save(update_fields=["unsubscribed_at"])
-        audit.record(actor, "alerts.unsubscribe", subscriber, commune=subscriber.commune)
-    return subscriber
+# --- Subscriptions (public site): the actions live in subscriptions.py -----------------------
+
+from beffroi.alerts.subscriptions import (  # noqa: E402, F401  (re-exported: callers use actions.*)
+    SUBSCRIBE_SALT,
+    confirmation_token,
+    do_confirm_subscription,
+    do_subscribe,
+    do_unsubscribe,
+)
 
 
 def do_save_template(*, commune: str, hazard: str, texts: dict, actor: Actor) -> HazardTemplate:

@@ -213,6 +213,11 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A requested change (language, topics, commune, points, push keys) kept apart until the owner
+    # confirms it through the channel; the settings above stay in force until then.
+    pending = models.JSONField(default=dict, blank=True)
+    pending_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -232,8 +237,19 @@ class Subscriber(models.Model):
         return bool(self.confirmed_at) and not self.unsubscribed_at
 
 
+class StaffMessage(models.Model):
+    """A message to on-call staff (threshold page, staff notification), sent through the outbox."""
+
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.subject
+
+
 class Delivery(models.Model):
-    """Outbox row: one message of one version to one recipient on one channel."""
+    """Outbox row: one message (an alert version, or a staff message) to one recipient on one channel."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("En attente")
@@ -241,7 +257,12 @@ class Delivery(models.Model):
         DELIVERED = "delivered", _("Remis")
         FAILED = "failed", _("Échec")
 
-    version = models.ForeignKey(AlertVersion, on_delete=models.CASCADE, related_name="deliveries")
+    version = models.ForeignKey(
+        AlertVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    staff_message = models.ForeignKey(
+        StaffMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     channel = models.CharField(max_length=10)
     subscriber = models.ForeignKey(
         Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -260,6 +281,13 @@ class Delivery(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "next_attempt_at"]), models.Index(fields=["claimed_by"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(version__isnull=False, staff_message__isnull=True)
+                | models.Q(version__isnull=True, staff_message__isnull=False),
+                name="alerts_delivery_one_message",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.idempotency_key[:12]}"
@@ -267,6 +295,10 @@ class Delivery(models.Model):
     @staticmethod
     def key_for(version_id: int, channel: str, recipient: str) -> str:
         return hashlib.sha256(f"{version_id}|{channel}|{recipient}".encode()).hexdigest()
+
+    @staticmethod
+    def staff_key_for(message_id: int, channel: str, recipient: str) -> str:
+        return hashlib.sha256(f"staff|{message_id}|{channel}|{recipient}".encode()).hexdigest()
 
 
 class HazardTemplate(models.Model):

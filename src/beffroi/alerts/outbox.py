@@ -3,9 +3,10 @@
 Claiming works the same on SQLite and PostgreSQL: a worker picks candidate ids, then
 ``UPDATE ... SET claimed_by=me WHERE id IN (...) AND state='pending' AND (lease expired)``; only rows
 it won are sent. A crashed worker's rows become claimable again when their lease expires. Each row
-is marked delivered right after its send, so a crash can repeat at most the in-flight row; the
-idempotency key travels with every message (SMTP Message-ID, gateway ``Idempotency-Key``) so the
-receiving side can drop such a repeat.
+is marked delivered right after its send, so a crash can repeat at most the in-flight row. The
+idempotency key travels as the SMTP Message-ID (a mailbox can drop the repeat); the SMS providers
+(OVHcloud, Brevo) take no such key, so a worker killed between a provider's answer and the
+record sends that one SMS again. Staff messages (``StaffMessage``) use the same rows and workers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from beffroi.alerts.models import AlertVersion, Delivery
+from beffroi.alerts.models import AlertVersion, Delivery, StaffMessage, Subscriber
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -134,6 +135,46 @@ def _enqueue_earlier(cursor, version: AlertVersion, earlier: list[int], stamp, *
     return added
 
 
+def enqueue_staff(message: StaffMessage, rows) -> int:
+    """Queue a staff message: ``rows`` of (channel, recipient). Few rows: plain ORM inserts."""
+    now = timezone.now()
+    deliveries: dict[str, Delivery] = {}
+    for channel, recipient in rows:
+        key = Delivery.staff_key_for(message.pk, channel, recipient)
+        deliveries.setdefault(
+            key,
+            Delivery(
+                staff_message=message,
+                channel=channel,
+                recipient=recipient,
+                idempotency_key=key,
+                next_attempt_at=now,
+            ),
+        )
+    Delivery.objects.bulk_create(deliveries.values())
+    return len(deliveries)
+
+
+def _gone(row: Delivery, reason: str) -> None:
+    """The address no longer exists (push 404/410): end that subscription, recorded by the system."""
+    if row.subscriber_id is None:
+        return
+    from beffroi.core import audit
+    from beffroi.core.actors import SystemActor
+
+    with transaction.atomic():
+        Subscriber.objects.filter(pk=row.subscriber_id).update(
+            unsubscribed_at=timezone.now(), push_keys={}, pending={}, pending_at=None
+        )
+        audit.record(
+            SystemActor("outbox"),
+            "alerts.subscription_gone",
+            object_type="subscriber",
+            object_id=str(row.subscriber_id),
+            detail={"channel": row.channel, "reason": reason},
+        )
+
+
 def _claimable(now):
     return Q(state=Delivery.State.PENDING, next_attempt_at__lte=now) | Q(
         state=Delivery.State.SENDING, lease_until__lt=now
@@ -151,7 +192,7 @@ def claim(worker: str, limit: int = BATCH) -> list[Delivery]:
         )
     return list(
         Delivery.objects.filter(pk__in=ids, claimed_by=worker, state=Delivery.State.SENDING).select_related(
-            "version__alert", "subscriber"
+            "version__alert", "subscriber", "staff_message"
         )
     )
 
@@ -162,7 +203,7 @@ def backoff(attempts: int) -> timedelta:
 
 def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, int]:
     """Claim and send one batch; returns counts by outcome."""
-    from beffroi.alerts.channels import TemporaryError, get_channel
+    from beffroi.alerts.channels import RecipientGone, TemporaryError, get_channel
 
     worker = worker or uuid.uuid4().hex[:12]
     counts = {"delivered": 0, "failed": 0, "retry": 0}
@@ -189,6 +230,13 @@ def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, in
                 claimed_by="",
             )
             counts["failed" if done else "retry"] += 1
+            continue
+        except RecipientGone as exc:
+            Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
+                state=Delivery.State.FAILED, attempts=attempts, last_error=str(exc)[:500], claimed_by=""
+            )
+            _gone(row, str(exc))
+            counts["failed"] += 1
             continue
         except Exception as exc:  # permanent: the gateway refused this recipient
             log.warning("alerts: delivery %s failed: %s", row.pk, exc, exc_info=True)

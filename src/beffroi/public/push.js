@@ -1,4 +1,6 @@
 // Web push subscription for the public site: no third party, the browser's own push service.
+// The subscription is posted with the page's CSRF token; the server then sends a confirmation
+// notification to this device, and only a tap on it activates the subscription.
 (function () {
   "use strict";
   var box = document.getElementById("push");
@@ -11,16 +13,20 @@
     return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
   }
   document.getElementById("push-button").addEventListener("click", function () {
+    status.textContent = "Activation en cours…";
     navigator.serviceWorker.register("/public/sw.js").then(function (reg) {
       return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.dataset.key) });
     }).then(function (sub) {
       return fetch("/public/abonnement/push/", {
-        method: "POST", headers: { "Content-Type": "application/json" },
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": box.dataset.csrf },
         body: JSON.stringify({ subscription: sub.toJSON(), commune: document.getElementById("push-commune").value,
                                language: document.documentElement.lang || "fr" })
       });
     }).then(function (r) {
-      status.textContent = r.ok ? "Notifications activées sur cet appareil." : "L'abonnement a échoué.";
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        status.textContent = data.message || (r.ok ? "Demande enregistrée." : "L'abonnement a échoué.");
+      });
     }).catch(function () { status.textContent = "Notifications refusées ou indisponibles sur cet appareil."; });
   });
 })();

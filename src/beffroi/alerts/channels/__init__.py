@@ -1,7 +1,9 @@
 """Channel plug-ins: each ``channels/<name>/`` exposes ``send(delivery) -> provider id``.
 
-A channel raises ``TemporaryError`` for what is worth retrying (timeouts, 5xx, 429) and any other
-exception for a permanent refusal (the message is recorded as the gateway's reason).
+A channel raises ``TemporaryError`` for what is worth retrying (timeouts, 5xx, 429),
+``RecipientGone`` when the address no longer exists (a push subscription answered 404/410: the
+outbox ends that subscription), and any other exception for a permanent refusal (the message is
+recorded as the gateway's reason).
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import importlib
 
 class TemporaryError(Exception):
     pass
+
+
+class RecipientGone(Exception):
+    """The recipient's address is gone for good: stop sending to it."""
 
 
 CHANNELS = ("email", "sms", "webpush", "webhook", "social")

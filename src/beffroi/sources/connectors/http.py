@@ -50,6 +50,42 @@ def _allowed_hosts() -> set[str]:
     return {h.strip().lower() for h in getattr(settings, "SOURCES_ALLOW_HOSTS", []) if h.strip()}
 
 
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (one place, so tests can stub name resolution)."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise NoNetwork(f"no network: cannot resolve {host} ({exc.strerror})") from None
+    return [str(info[4][0]).split("%")[0] for info in infos]
+
+
+_HINT = " (add the host to BEFFROI_SOURCES_ALLOW_HOSTS if this is intended)"
+
+
+def check_host(host: str, port: int, *, url: str = "", hint: str = _HINT) -> list[str]:
+    """Resolve ``host`` and refuse it unless every address is public; returns the addresses.
+
+    Also used by the alerts' web push channel, which has its own host allow-list but the same
+    address rule (and no exception list: ``hint=""``).
+    """
+    addresses = resolve(host, port)
+    if not addresses:
+        raise NoNetwork(f"no network: {host} has no address")
+    for raw in addresses:
+        address = ipaddress.ip_address(raw)
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if (
+            not address.is_global
+            or address.is_multicast
+            or str(address) in ("169.254.169.254", "fd00:ec2::254")
+        ):
+            raise BlockedURL(
+                f"{url or host}: {host} resolves to the non-public address {address}; refused{hint}"
+            )
+    return addresses
+
+
 def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -60,25 +96,7 @@ def check_url(url: str) -> None:
     allowed = _allowed_hosts()
     if host in allowed or f"{host}:{parts.port}" in allowed:
         return
-    try:
-        infos = socket.getaddrinfo(
-            host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP
-        )
-    except socket.gaierror as exc:
-        raise NoNetwork(f"no network: cannot resolve {host} ({exc.strerror})") from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if (
-            not address.is_global
-            or address.is_multicast
-            or str(address) in ("169.254.169.254", "fd00:ec2::254")
-        ):
-            raise BlockedURL(
-                f"{url}: {host} resolves to the non-public address {address}; refused "
-                "(add the host to BEFFROI_SOURCES_ALLOW_HOSTS if this is intended)"
-            )
+    check_host(host, parts.port or (443 if parts.scheme == "https" else 80), url=url)
 
 
 class _Transient(Exception):

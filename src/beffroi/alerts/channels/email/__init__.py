@@ -45,14 +45,12 @@ def message(to: str, subject: str, body: str, *, key: str, unsubscribe: str = ""
 
 
 def send(delivery) -> str:
-    subject, body = render.email(delivery.version, delivery.language, delivery.subscriber)
-    mail = message(
-        delivery.recipient,
-        subject,
-        body,
-        key=delivery.idempotency_key,
-        unsubscribe=render.unsubscribe_url(delivery.subscriber),
-    )
+    if delivery.staff_message_id:  # a page to on-call staff: their own words, no unsubscribe link
+        subject, body, unsubscribe = delivery.staff_message.subject, delivery.staff_message.text, ""
+    else:
+        subject, body = render.email(delivery.version, delivery.language, delivery.subscriber)
+        unsubscribe = render.unsubscribe_url(delivery.subscriber)
+    mail = message(delivery.recipient, subject, body, key=delivery.idempotency_key, unsubscribe=unsubscribe)
     try:
         _connection().send_messages([mail])
     except smtplib.SMTPRecipientsRefused as exc:
