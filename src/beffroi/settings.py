@@ -225,6 +225,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 PUBLIC_ROOT = DATA_DIR / "public"
+# Seconds a change waits before the public site is rebuilt: a burst of changes gives one rebuild.
+PUBLIC_REBUILD_DELAY = env_int("BEFFROI_PUBLIC_REBUILD_DELAY", 2)
+# Days a shelter's register is kept after its crisis closes (then deleted by a daily job).
+SHELTER_REGISTER_RETENTION_DAYS = env_int("BEFFROI_SHELTER_REGISTER_RETENTION_DAYS", 30)
 MEDIA_ROOT = DATA_DIR / "media"
 DATASETS_DIR = DATA_DIR / "data"
 

@@ -26,6 +26,7 @@ SYSTEM_ACTOR_KINDS: dict[str, str] = {
     "public": "a citizen on the public site, proven by an e-mailed token",
     "outreach": "the registry's outreach campaign posting its summary to the main courante",
     "alerts": "the alerts app logging a publication in its crisis's main courante",
+    "retention": "scheduled deletion of personal data past its retention period",
 }
 
 
