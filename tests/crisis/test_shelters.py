@@ -194,3 +194,22 @@ def test_pcs_kit_prints_shelter_address_and_contact(territory, shelter):
     # People arriving do not make a new version of the printed kit.
     Shelter.objects.filter(pk=shelter.pk).update(occupancy=5, updated_at=utcnow())
     assert builders.pcs([c for c in territory if c.code == NOGENT])["version"] == version
+
+
+def test_typed_count_above_capacity_asks_then_accepts_the_confirmation(client_for):
+    shelter = do_save_shelter(
+        commune=NOGENT, actor=SystemActor("demo"), name="Salle rafraîchie", capacity=60, keeps_register=False
+    )
+    client = client_for("cellule_crise", [NOGENT])
+    client.post(reverse("crisis:shelter_state", args=[shelter.pk]), {"action": "ouvrir"})
+    url = reverse("crisis:shelter_occupancy", args=[shelter.pk])
+    response = client.post(url, {"occupancy": "75"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "75 personnes pour 60 places (125 %)" in page
+    assert "Confirmer le dépassement" in page
+    shelter.refresh_from_db()
+    assert shelter.occupancy == 0
+    client.post(url, {"occupancy": "75", "confirm": "1"})
+    shelter.refresh_from_db()
+    assert shelter.occupancy == 75 and shelter.status == Shelter.Status.FULL
+    assert client.post(url, {"occupancy": "beaucoup"}).status_code == 302
