@@ -33,6 +33,7 @@ PUBLIC_HEADERS = [
 class _Cached(NamedTuple):
     target: Path
     mtime_ns: int
+    inode: int
     size: int
     etag: bytes
     headers: list[tuple[bytes, bytes]]
@@ -56,7 +57,13 @@ class FileMount:
             stat = os.stat(entry.target)
         except OSError:
             stat = None
-        if stat is None or stat.st_mtime_ns != entry.mtime_ns or stat.st_size != entry.size:
+        # A rebuild replaces files by rename: a new inode, even when mtime and size look the same.
+        if (
+            stat is None
+            or stat.st_ino != entry.inode
+            or stat.st_mtime_ns != entry.mtime_ns
+            or stat.st_size != entry.size
+        ):
             self.cache.pop(path, None)
             return None
         return entry
@@ -117,7 +124,7 @@ class StaticFilesASGI:
 
     async def _send_file(self, scope, send, target: Path, mount: FileMount) -> None:
         stat = target.stat()
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'.encode()
+        etag = f'"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"'.encode()
         headers = dict(scope.get("headers") or [])
         base = [
             (b"etag", etag),
@@ -143,7 +150,8 @@ class StaticFilesASGI:
             )
             if len(body) == stat.st_size:  # not caught in the middle of a rewrite
                 mount.remember(
-                    scope["path"], _Cached(target, stat.st_mtime_ns, stat.st_size, etag, base, body)
+                    scope["path"],
+                    _Cached(target, stat.st_mtime_ns, stat.st_ino, stat.st_size, etag, base, body),
                 )
             await send({"type": "http.response.body", "body": body})
             return

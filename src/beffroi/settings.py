@@ -275,6 +275,10 @@ PUBLIC_URL_FROM_ENV = bool(env_str("BEFFROI_PUBLIC_URL"))
 # <senderName> (``{name}`` is replaced by the commune names). Default sender: the public host.
 CAP_SENDER = env_str("BEFFROI_CAP_SENDER", "") or ""
 CAP_SENDER_NAME = env_str("BEFFROI_CAP_SENDER_NAME", "") or "Mairie de {name}"
+# Seconds a change waits before the public site is rebuilt: a burst of changes gives one rebuild.
+PUBLIC_REBUILD_DELAY = env_int("BEFFROI_PUBLIC_REBUILD_DELAY", 2)
+# Days a shelter's register is kept after its crisis closes (then deleted by a daily job).
+SHELTER_REGISTER_RETENTION_DAYS = env_int("BEFFROI_SHELTER_REGISTER_RETENTION_DAYS", 30)
 MEDIA_ROOT = DATA_DIR / "media"
 DATASETS_DIR = DATA_DIR / "data"
 

@@ -11,6 +11,7 @@ from beffroi.core.models import AuditEvent
 from beffroi.crisis.actions import do_open_crisis
 from beffroi.crisis.actions_means import (
     do_lend_resource,
+    do_open_shelter,
     do_return_resource,
     do_save_reflex_sheet,
     do_save_resource,
@@ -47,13 +48,23 @@ def test_a_commune_cannot_lend_what_it_does_not_own(make_user):
         do_lend_resource(res, to_commune="94052", actor=outsider)
 
 
-def test_shelter_occupancy_sets_its_state(make_user):
+def test_typed_head_count_of_a_shelter_without_register(make_user):
     cell = make_user("cellule_crise", ["94052"])
     shelter = do_save_shelter(
-        commune="94052", actor=SystemActor("demo"), name="Gymnase", capacity=10, accessible=True
+        commune="94052",
+        actor=SystemActor("demo"),
+        name="Salle rafraîchie",
+        capacity=10,
+        accessible=True,
+        keeps_register=False,
     )
+    with pytest.raises(UserError):
+        do_set_occupancy(shelter, occupancy=4, actor=cell)  # closed: open it first
+    do_open_shelter(shelter, actor=cell)
     assert do_set_occupancy(shelter, occupancy=4, actor=cell).status == "ouvert"
     assert do_set_occupancy(shelter, occupancy=10, actor=cell).status == "complet"
+    # Back to 0 people, it stays open: only closing closes it.
+    assert do_set_occupancy(shelter, occupancy=0, actor=cell).status == "ouvert"
     with pytest.raises(UserError):
         do_set_occupancy(shelter, occupancy=-1, actor=cell)
     with pytest.raises(PermissionDenied):

@@ -127,6 +127,8 @@ def test_exercise_from_the_ui_and_shelter_occupancy(page, make_user, screenshot,
             screenshot("crisis-index")
 
     page.goto("/crise/moyens/")
+    # A cooling room keeps a head count, no register: open it, then type the count.
+    page.get_by_role("button", name="Ouvrir Espace Ariane (salle rafraîchie)").click()
     page.get_by_label("Occupation Espace Ariane (salle rafraîchie)").fill("35")
     page.locator("tr", has_text="Espace Ariane").get_by_role("button", name="OK").click()
     page.locator("tr", has_text="Espace Ariane").get_by_text("35 (29 %)").wait_for()

@@ -85,3 +85,33 @@ def test_public_page_says_when_the_source_is_late(marne, public_root, django_cap
         do_check_staleness(now=timezone.now() + timedelta(hours=3), actor=SystemActor("monitoring"))
     # The page is rendered with the real clock; the state says stale.
     assert "valeur est ancienne" in page.read_text()
+
+
+def test_a_public_level_change_rebuilds_the_public_site(
+    marne, public_root, django_capture_on_commit_callbacks
+):
+    from beffroi.core.signals import public_content_changed
+
+    reasons: list[str] = []
+
+    def receiver(sender, *, reason, **kwargs):
+        reasons.append(reason)
+
+    public_content_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            do_ingest_points(
+                points(marne.series, [1.5, 1.7, 2.1]), source="test", actor=SystemActor("poll_sources")
+            )
+        assert reasons == ["level marne-gournay"]
+        # The public index (rebuilt in the background job) now links the indicator pages.
+        assert "/public/indicateurs/index.html" in (public_root / "index.html").read_text()
+        with django_capture_on_commit_callbacks(execute=True):
+            do_ingest_points(
+                points(marne.series, [2.11], start=timezone.now() - timedelta(minutes=1)),
+                source="test",
+                actor=SystemActor("poll_sources"),
+            )
+        assert reasons == ["level marne-gournay"]  # same level: no rebuild
+    finally:
+        public_content_changed.disconnect(receiver)

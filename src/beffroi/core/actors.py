@@ -27,6 +27,7 @@ SYSTEM_ACTOR_KINDS: dict[str, str] = {
     "outreach": "the registry's outreach campaign posting its summary to the main courante",
     "alerts": "the alerts app logging a publication in its crisis's main courante",
     "outbox": "the outbox dispatcher, e.g. dropping a push subscription its service says is gone",
+    "retention": "scheduled deletion of personal data past its retention period",
 }
 
 

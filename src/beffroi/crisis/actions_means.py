@@ -5,25 +5,30 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, Sum
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
+from beffroi.core.signals import public_content_changed
 from beffroi.core.timeutil import utcnow
-from beffroi.crisis.actions import _append, _crisis, _open, _require_in_crisis, _user
+from beffroi.crisis.actions import _append, _crisis, _open, _require_in_crisis, _user, do_append_entry
 from beffroi.crisis.models import (
     Contact,
     Crisis,
     LogEntry,
+    Need,
     ReflexItem,
     ReflexRun,
     ReflexSheet,
     Resource,
     ResourceLoan,
     Shelter,
+    ShelterEntry,
     Task,
 )
 from beffroi.crisis.models.crisis import LEVELS, Hazard
@@ -366,51 +371,181 @@ def do_return_resource(loan: ResourceLoan, *, actor: Actor) -> ResourceLoan:
 
 
 # --- shelters ------------------------------------------------------------------------------
+SHELTER_FIELDS = (
+    "name",
+    "address",
+    "kind",
+    "capacity",
+    "accessible",
+    "accessibility_notes",
+    "lat",
+    "lon",
+    "contact",
+    "contact_phone",
+    "keeps_register",
+)
+
+
+class OverCapacity(UserError):
+    """The change would put more people in the shelter than its capacity: ask, then allow."""
+
+
+def _public_changed(reason: str) -> None:
+    # After the commit, so the public site is rebuilt from what was really written.
+    transaction.on_commit(lambda: public_content_changed.send_robust(sender=Shelter, reason=reason))
+
+
+def shelter_crisis(shelter: Shelter) -> Crisis | None:
+    """The open crisis of the shelter's commune (a real one before an exercise), where it is logged."""
+    open_ = [c for c in Crisis.objects.filter(status=Crisis.Status.OPEN) if shelter.commune in c.communes]
+    open_.sort(key=lambda c: (c.exercise, -c.opened_at.timestamp() if c.opened_at else 0))
+    return open_[0] if open_ else None
+
+
+def _log(shelter: Shelter, text: str, *, actor: Actor, crisis: Crisis | None = None) -> None:
+    crisis = crisis or shelter_crisis(shelter)
+    if crisis is not None and crisis.is_open:
+        do_append_entry(crisis, text=text, category=Category.ACTION, source=Source.CELL, actor=actor)
+
+
+def _publish(shelter: Shelter) -> None:
+    publish_event(
+        "shelter",
+        communes=[shelter.commune],
+        shelter=shelter.pk,
+        occupancy=shelter.occupancy,
+        capacity=shelter.capacity,
+        status=shelter.status,
+    )
+    _public_changed(f"shelter {shelter.pk}")
+
+
+def _status_for(shelter: Shelter) -> str:
+    if shelter.status == Shelter.Status.CLOSED:
+        return Shelter.Status.CLOSED
+    return Shelter.Status.FULL if shelter.occupancy >= shelter.capacity else Shelter.Status.OPEN
+
+
 def do_save_shelter(*, commune: str, actor: Actor, shelter: Shelter | None = None, **fields) -> Shelter:
+    """Create or edit a shelter's description (opening and closing are their own actions)."""
     require(
         actor, "crisis.change_shelter" if shelter else "crisis.add_shelter", commune=commune, system=("demo",)
     )
-    if not (fields.get("name") or "").strip() or int(fields.get("capacity") or 0) <= 0:
-        raise UserError("A shelter needs a name and a capacity.", [Problem("required", field="capacity")])
+    try:
+        capacity = int(fields.get("capacity") or 0)
+    except (TypeError, ValueError):
+        capacity = 0
+    if not (fields.get("name") or "").strip() or capacity <= 0:
+        raise UserError(
+            "Un lieu d'hébergement a besoin d'un nom et d'une capacité (un nombre de places > 0).",
+            [Problem("required", field="capacity")],
+        )
     with transaction.atomic():
         shelter = shelter or Shelter(commune=commune)
-        for key in (
-            "name",
-            "address",
-            "kind",
-            "capacity",
-            "accessible",
-            "accessibility_notes",
-            "lat",
-            "lon",
-            "contact",
-            "status",
-        ):
+        for key in SHELTER_FIELDS:
             if key in fields:
                 setattr(shelter, key, fields[key])
+        shelter.capacity = capacity
+        shelter.status = _status_for(shelter)
         shelter.updated_at = utcnow()
         shelter.save()
         record(actor, "crisis.shelter.save", shelter, commune=commune)
+        if shelter.is_open:
+            _publish(shelter)
     return shelter
 
 
-def do_set_occupancy(
-    shelter: Shelter, *, occupancy: int, actor: Actor, crisis: Crisis | None = None, status: str | None = None
-) -> Shelter:
-    """Update how many people a shelter holds now; published live, logged in the crisis if given."""
+def do_open_shelter(shelter: Shelter, *, actor: Actor, note: str = "") -> Shelter:
+    """Open a shelter: it appears on the public site and in the crisis's main courante."""
     require(actor, "crisis.change_shelter", commune=shelter.commune)
-    if occupancy < 0:
-        raise UserError("Occupancy cannot be negative.", [Problem("negative", field="occupancy")])
     with transaction.atomic():
         shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
+        if shelter.is_open:
+            return shelter
+        shelter.status = Shelter.Status.OPEN
+        shelter.status = _status_for(shelter)
+        shelter.opened_at = shelter.updated_at = utcnow()
+        shelter.save(update_fields=["status", "opened_at", "updated_at"])
+        record(actor, "crisis.shelter.open", shelter, commune=shelter.commune, detail={"note": note})
+        _log(
+            shelter,
+            f"Ouverture du lieu d'hébergement {shelter.name} ({shelter.capacity} places"
+            + (f", {shelter.address}" if shelter.address else "")
+            + "). "
+            + note,
+            actor=actor,
+        )
+        _publish(shelter)
+    return shelter
+
+
+def do_close_shelter(shelter: Shelter, *, actor: Actor, note: str = "") -> Shelter:
+    """Close a shelter; refused while the register still lists people present."""
+    require(actor, "crisis.change_shelter", commune=shelter.commune)
+    with transaction.atomic():
+        shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
+        if not shelter.is_open:
+            return shelter
+        present = shelter.entries.filter(departed_at__isnull=True).count()
+        if present:
+            raise UserError(
+                f"{shelter.name} : {present} foyer(s) encore présent(s) au registre ; "
+                "enregistrez leur départ avant de fermer.",
+                [Problem("people present", field="status")],
+            )
+        shelter.status = Shelter.Status.CLOSED
+        if not shelter.keeps_register:
+            shelter.occupancy = 0
+        shelter.updated_at = utcnow()
+        shelter.save(update_fields=["status", "occupancy", "updated_at"])
+        record(actor, "crisis.shelter.close", shelter, commune=shelter.commune, detail={"note": note})
+        _log(shelter, f"Fermeture du lieu d'hébergement {shelter.name}. {note}".strip(), actor=actor)
+        _publish(shelter)
+    return shelter
+
+
+def _check_capacity(shelter: Shelter, occupancy: int, confirm: bool) -> bool:
+    """True when over capacity (and confirmed); raises ``OverCapacity`` when not confirmed."""
+    if occupancy <= shelter.capacity:
+        return False
+    if not confirm:
+        raise OverCapacity(
+            f"{shelter.name} : {occupancy} personnes pour {shelter.capacity} places "
+            f"({round(100 * occupancy / shelter.capacity)} %). Confirmez pour dépasser la capacité.",
+            [Problem("over capacity", field="occupancy")],
+        )
+    return True
+
+
+def do_set_occupancy(
+    shelter: Shelter,
+    *,
+    occupancy: int,
+    actor: Actor,
+    crisis: Crisis | None = None,
+    confirm: bool = False,
+) -> Shelter:
+    """Type the head count of a shelter that keeps no register; above capacity needs ``confirm``."""
+    require(actor, "crisis.change_shelter", commune=shelter.commune)
+    if occupancy < 0:
+        raise UserError("L'occupation ne peut pas être négative.", [Problem("negative", field="occupancy")])
+    with transaction.atomic():
+        shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
+        if shelter.keeps_register:
+            raise UserError(
+                f"{shelter.name} tient un registre : son occupation se calcule à partir des arrivées "
+                "et des départs.",
+                [Problem("register kept", field="occupancy")],
+            )
+        if not shelter.is_open and occupancy:
+            raise UserError(
+                f"{shelter.name} est fermé : ouvrez-le avant d'y compter des personnes.",
+                [Problem("closed", field="status")],
+            )
+        over = _check_capacity(shelter, occupancy, confirm)
         old = shelter.occupancy
         shelter.occupancy = occupancy
-        if status:
-            shelter.status = status
-        elif occupancy >= shelter.capacity:
-            shelter.status = Shelter.Status.FULL
-        elif occupancy > 0:
-            shelter.status = Shelter.Status.OPEN
+        shelter.status = _status_for(shelter)
         shelter.updated_at = utcnow()
         shelter.save(update_fields=["occupancy", "status", "updated_at"])
         record(
@@ -418,23 +553,147 @@ def do_set_occupancy(
             "crisis.shelter.occupancy",
             shelter,
             commune=shelter.commune,
-            detail={"from": old, "to": occupancy},
+            detail={"from": old, "to": occupancy, "over_capacity": over},
         )
-        if crisis is not None and crisis.is_open:
-            _append(
-                crisis,
-                text=f"Hébergement {shelter.name} : {occupancy}/{shelter.capacity} personnes "
-                f"({shelter.get_status_display()}).",
-                category=Category.INFO,
-                source=Source.FIELD,
-                actor=actor,
-            )
-        publish_event(
-            "shelter",
-            communes=[shelter.commune],
-            shelter=shelter.pk,
-            occupancy=occupancy,
-            capacity=shelter.capacity,
-            status=shelter.status,
+        _log(
+            shelter,
+            f"Hébergement {shelter.name} : {occupancy}/{shelter.capacity} personnes "
+            f"({shelter.get_status_display()})." + (" Capacité dépassée, confirmé." if over else ""),
+            actor=actor,
+            crisis=crisis,
         )
+        _publish(shelter)
     return shelter
+
+
+def _recount(shelter: Shelter) -> int:
+    total = shelter.entries.filter(departed_at__isnull=True).aggregate(n=Sum("household_size"))["n"]
+    return int(total or 0)
+
+
+def do_register_arrival(
+    shelter: Shelter,
+    *,
+    name: str,
+    actor: Actor,
+    household_size: int = 1,
+    needs: list[str] | tuple[str, ...] = (),
+    phone: str = "",
+    note: str = "",
+    arrived_at=None,
+    confirm: bool = False,
+) -> ShelterEntry:
+    """Write a household's arrival in the register; the occupancy is recounted from the register."""
+    require(actor, "crisis.add_shelterentry", commune=shelter.commune)
+    problems = []
+    if not (name or "").strip():
+        problems.append(Problem("le nom du foyer est obligatoire", field="name"))
+    if not isinstance(household_size, int) or not 1 <= household_size <= 50:
+        problems.append(Problem("de 1 à 50 personnes", field="household_size"))
+    unknown = [n for n in needs if n not in Need.values]
+    if unknown:
+        problems.append(Problem(f"besoin inconnu : {', '.join(unknown)}", field="needs"))
+    if arrived_at is not None and (arrived_at.tzinfo is None or arrived_at > utcnow()):
+        problems.append(Problem("heure d'arrivée avec fuseau, pas dans le futur", field="arrived_at"))
+    if problems:
+        raise UserError("Impossible d'enregistrer l'arrivée.", problems)
+    with transaction.atomic():
+        shelter = Shelter.objects.select_for_update().get(pk=shelter.pk)
+        if not shelter.is_open:
+            raise UserError(
+                f"{shelter.name} est fermé : ouvrez-le avant d'y enregistrer des arrivées.",
+                [Problem("closed", field="status")],
+            )
+        if not shelter.keeps_register:
+            raise UserError(
+                f"{shelter.name} ne tient pas de registre (comptage seul).",
+                [Problem("no register", field="shelter")],
+            )
+        occupancy = _recount(shelter) + household_size
+        over = _check_capacity(shelter, occupancy, confirm)
+        crisis = shelter_crisis(shelter)
+        entry = ShelterEntry.objects.create(
+            shelter=shelter,
+            crisis=crisis,
+            name=name.strip(),
+            household_size=household_size,
+            needs=sorted(set(needs)),
+            phone=phone.strip(),
+            note=note.strip(),
+            arrived_at=arrived_at or utcnow(),
+            recorded_by=actor_label(actor),
+        )
+        shelter.occupancy = occupancy
+        shelter.status = _status_for(shelter)
+        shelter.updated_at = utcnow()
+        shelter.save(update_fields=["occupancy", "status", "updated_at"])
+        # The audit names the entry, never the person: the register is the only copy of the name.
+        record(
+            actor,
+            "crisis.shelter.arrival",
+            entry,
+            commune=shelter.commune,
+            detail={"shelter": shelter.pk, "size": household_size, "over_capacity": over},
+        )
+        if over:
+            _log(
+                shelter,
+                f"Hébergement {shelter.name} : capacité dépassée ({occupancy}/{shelter.capacity}), "
+                "arrivée confirmée.",
+                actor=actor,
+                crisis=crisis,
+            )
+        _publish(shelter)
+    return entry
+
+
+def do_register_departure(entry: ShelterEntry, *, actor: Actor, departed_at=None) -> ShelterEntry:
+    require(actor, "crisis.change_shelterentry", commune=entry.shelter.commune)
+    if departed_at is not None and (departed_at.tzinfo is None or departed_at > utcnow()):
+        raise UserError(
+            "Heure de départ avec fuseau, pas dans le futur.", [Problem("bad time", field="departed_at")]
+        )
+    with transaction.atomic():
+        shelter = Shelter.objects.select_for_update().get(pk=entry.shelter_id)
+        entry = ShelterEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.departed_at is not None:
+            return entry
+        departed_at = departed_at or utcnow()
+        if departed_at < entry.arrived_at:
+            raise UserError(
+                "Le départ ne peut précéder l'arrivée.", [Problem("before arrival", field="departed_at")]
+            )
+        entry.departed_at = departed_at
+        entry.save(update_fields=["departed_at"])
+        shelter.occupancy = _recount(shelter)
+        shelter.status = _status_for(shelter)
+        shelter.updated_at = utcnow()
+        shelter.save(update_fields=["occupancy", "status", "updated_at"])
+        record(
+            actor,
+            "crisis.shelter.departure",
+            entry,
+            commune=shelter.commune,
+            detail={"shelter": shelter.pk, "size": entry.household_size},
+        )
+        _publish(shelter)
+    return entry
+
+
+def do_purge_shelter_register(*, actor: Actor, now=None) -> int:
+    """Delete register entries past retention: N days after their crisis closed, or after the
+    departure when no crisis was open (``settings.SHELTER_REGISTER_RETENTION_DAYS``)."""
+    require(actor, "crisis.delete_shelterentry", system=("retention", "cli"))
+    cutoff = (now or utcnow()) - timedelta(days=settings.SHELTER_REGISTER_RETENTION_DAYS)
+    with transaction.atomic():
+        expired = ShelterEntry.objects.filter(
+            Q(crisis__closed_at__lt=cutoff) | Q(crisis__isnull=True, departed_at__lt=cutoff)
+        )
+        count, _ = expired.delete()
+        record(
+            actor,
+            "crisis.shelter.register.purge",
+            None,
+            detail={"deleted": count, "cutoff": cutoff.isoformat()},
+        )
+    return count

@@ -34,6 +34,9 @@ _REFERENCE = [
     "crisis.add_shelter",
 ]
 
+# The register of sheltered people is personal data: the mayor and the crisis cell only.
+_REGISTER = ["crisis.view_shelterentry", "crisis.add_shelterentry", "crisis.change_shelterentry"]
+
 
 class CrisisConfig(AppConfig):
     name = "beffroi.crisis"
@@ -46,8 +49,9 @@ class CrisisConfig(AppConfig):
         "maire": _READ
         + _WRITE
         + _REFERENCE
+        + _REGISTER
         + ["crisis.open_crisis", "crisis.close_crisis", "crisis.escalate_crisis"],
-        "cellule_crise": _READ + _WRITE + _REFERENCE,
+        "cellule_crise": _READ + _WRITE + _REFERENCE + _REGISTER,
         "communication": _READ,
         "lecteur": _READ,
         "administrateur": _READ + _REFERENCE,

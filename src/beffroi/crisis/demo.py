@@ -338,4 +338,6 @@ def load(commune_codes) -> None:
                     accessibility_notes=notes,
                     lat=lat,
                     lon=lon,
+                    # People walk in and out of a cooling room: a head count, no register.
+                    keeps_register=use != "salle rafraîchie",
                 )

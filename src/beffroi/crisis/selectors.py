@@ -7,9 +7,20 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
+from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
-from beffroi.crisis.models import Contact, Crisis, LogChain, LogEntry, ReflexSheet, Resource, Shelter, Task
+from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
+from beffroi.crisis.models import (
+    Contact,
+    Crisis,
+    LogChain,
+    LogEntry,
+    ReflexSheet,
+    Resource,
+    Shelter,
+    ShelterEntry,
+    Task,
+)
 from beffroi.crisis.models.log import GENESIS, format_head
 
 
@@ -96,6 +107,27 @@ def resources(communes: list[str]) -> QuerySet:
 
 def shelters(communes: list[str]) -> QuerySet:
     return Shelter.objects.filter(commune__in=communes)
+
+
+def access_shelter_register(user: Any, shelter: Shelter) -> dict[str, list[ShelterEntry]]:
+    """The register of one shelter (people present, then departed), for a reader allowed to see it.
+
+    The only read of ``ShelterEntry`` rows: checks ``crisis.view_shelterentry`` in the shelter's
+    commune and writes the read to the audit trail (personal data, RGPD art. 5(2) accountability).
+    """
+    require(user, "crisis.view_shelterentry", commune=shelter.commune)
+    entries = list(ShelterEntry.objects.filter(shelter=shelter).order_by("-arrived_at"))
+    record(
+        user,
+        "crisis.shelter.register.view",
+        shelter,
+        commune=shelter.commune,
+        detail={"entries": len(entries)},
+    )
+    return {
+        "present": [e for e in entries if e.departed_at is None],
+        "departed": [e for e in entries if e.departed_at is not None],
+    }
 
 
 def crisis_communes_names(crisis: Crisis) -> list[str]:

@@ -32,6 +32,13 @@ urlpatterns = [
     path(
         "hebergements/<int:shelter_id>/occupation/", views_means.shelter_occupancy, name="shelter_occupancy"
     ),
+    path("hebergements/<int:shelter_id>/etat/", views_means.shelter_state, name="shelter_state"),
+    path("hebergements/<int:shelter_id>/registre/", views_means.shelter_register, name="shelter_register"),
+    path(
+        "hebergements/<int:shelter_id>/registre/<int:entry_id>/depart/",
+        views_means.shelter_departure,
+        name="shelter_departure",
+    ),
     path("exercices/", views_exercise.exercises, name="exercises"),
     path("exercices/lancer/", views_exercise.start, name="exercise_start"),
 ]

@@ -10,12 +10,21 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from beffroi.core.errors import UserError
+from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.crisis import actions_means as am
 from beffroi.crisis import selectors
 from beffroi.crisis.forms import TaskForm
-from beffroi.crisis.models import Contact, ReflexSheet, Resource, ResourceLoan, Shelter, Task
+from beffroi.crisis.models import (
+    Contact,
+    Need,
+    ReflexSheet,
+    Resource,
+    ResourceLoan,
+    Shelter,
+    ShelterEntry,
+    Task,
+)
 from beffroi.crisis.models.crisis import LEVELS, Hazard
 from beffroi.crisis.views import _context, _htmx
 from beffroi.territory.selectors import communes_for_user
@@ -213,6 +222,8 @@ def resources(request: HttpRequest, *, shelters_only: bool = False) -> HttpRespo
         "active": selectors.active_crises(request.user),
         "can_edit": has_perm(request.user, "crisis.change_resource"),
         "can_shelter": has_perm(request.user, "crisis.change_shelter"),
+        "can_register": has_perm(request.user, "crisis.view_shelterentry"),
+        "pending": getattr(request, "pending_occupancy", None),
         "kinds": Resource.Kind.choices,
     }
     if shelters_only or (_htmx(request) and request.GET.get("partial") == "shelters"):
@@ -269,19 +280,115 @@ def return_resource(request: HttpRequest, loan_id: int) -> HttpResponse:
 
 @require_POST
 def shelter_occupancy(request: HttpRequest, shelter_id: int) -> HttpResponse:
+    """The typed head count of a shelter without a register; above capacity asks to confirm."""
     shelter = get_object_or_404(Shelter, pk=shelter_id)
     _check_commune(request.user, shelter.commune)
-    active = [c for c in selectors.active_crises(request.user) if shelter.commune in c.communes]
+    pending = None
     try:
+        occupancy = int(request.POST.get("occupancy") or 0)
         am.do_set_occupancy(
             shelter,
-            occupancy=int(request.POST.get("occupancy") or 0),
+            occupancy=occupancy,
             actor=request.user,
-            crisis=active[0] if active else None,
-            status=request.POST.get("status") or None,
+            confirm=request.POST.get("confirm") == "1",
         )
+    except am.OverCapacity as exc:
+        pending = {"shelter": shelter.pk, "occupancy": occupancy, "message": str(exc)}
+        messages.warning(request, str(exc))
     except (UserError, ValueError) as exc:
-        messages.error(request, str(exc))
-    if _htmx(request):
-        return resources(request, shelters_only=True)
+        messages.error(request, str(exc) if isinstance(exc, UserError) else "Occupation : un nombre entier.")
+    if _htmx(request) or pending:
+        request.pending_occupancy = pending  # type: ignore[attr-defined]
+        return resources(request, shelters_only=_htmx(request))
     return redirect("crisis:resources")
+
+
+@require_POST
+def shelter_state(request: HttpRequest, shelter_id: int) -> HttpResponse:
+    """Open or close a shelter (``action`` = ``ouvrir`` or ``fermer``)."""
+    shelter = get_object_or_404(Shelter, pk=shelter_id)
+    _check_commune(request.user, shelter.commune)
+    action = request.POST.get("action")
+    try:
+        if action == "ouvrir":
+            am.do_open_shelter(shelter, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, f"{shelter.name} est ouvert.")
+        elif action == "fermer":
+            am.do_close_shelter(shelter, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, f"{shelter.name} est fermé.")
+        else:
+            messages.error(request, "Action inconnue : ouvrir ou fermer.")
+    except UserError as exc:
+        messages.error(request, str(exc))
+    if request.POST.get("next") == "register":
+        return redirect("crisis:shelter_register", shelter_id=shelter.pk)
+    return redirect("crisis:resources")
+
+
+def _arrival_from_post(post) -> dict[str, Any]:
+    try:
+        size = int(post.get("household_size") or 1)
+    except ValueError:
+        raise UserError(
+            "Nombre de personnes : un nombre entier.",
+            [Problem("not a number", field="household_size")],
+        ) from None
+    return {
+        "name": post.get("name", ""),
+        "household_size": size,
+        "needs": post.getlist("needs"),
+        "phone": post.get("phone", ""),
+        "note": post.get("note", ""),
+    }
+
+
+def shelter_register(request: HttpRequest, shelter_id: int) -> HttpResponse:
+    """The register of a shelter: people present and departed, arrivals and departures."""
+    shelter = get_object_or_404(Shelter, pk=shelter_id)
+    _check_commune(request.user, shelter.commune)
+    error = warning = None
+    form: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            form = _arrival_from_post(request.POST)
+            am.do_register_arrival(
+                shelter, actor=request.user, confirm=request.POST.get("confirm") == "1", **form
+            )
+            messages.success(request, f"Arrivée enregistrée : {form['name'].strip()}.")
+            return redirect("crisis:shelter_register", shelter_id=shelter.pk)
+        except am.OverCapacity as exc:
+            warning = str(exc)
+        except UserError as exc:
+            error = exc
+            status = 422
+        shelter.refresh_from_db()
+    register = selectors.access_shelter_register(request.user, shelter)
+    return render(
+        request,
+        "crisis/shelter_register.html",
+        {
+            "shelter": shelter,
+            "present": register["present"],
+            "departed": register["departed"],
+            "needs": Need.choices,
+            "form": form,
+            "error": error,
+            "warning": warning,
+            "can_write": has_perm(request.user, "crisis.add_shelterentry", shelter.commune),
+            "can_shelter": has_perm(request.user, "crisis.change_shelter", shelter.commune),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def shelter_departure(request: HttpRequest, shelter_id: int, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(ShelterEntry, pk=entry_id, shelter_id=shelter_id)
+    _check_commune(request.user, entry.shelter.commune)
+    try:
+        am.do_register_departure(entry, actor=request.user)
+        messages.success(request, f"Départ enregistré : {entry.name}.")
+    except UserError as exc:
+        messages.error(request, str(exc))
+    return redirect("crisis:shelter_register", shelter_id=shelter_id)

@@ -18,6 +18,7 @@ from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
 from beffroi.core.permissions import allowed_system, require
+from beffroi.core.signals import public_content_changed
 from beffroi.monitoring import levels, paging, plan
 from beffroi.monitoring.models import (
     Indicator,
@@ -286,6 +287,11 @@ def _evaluate(
         audit.record(actor, "monitoring.fresh_again", indicator, commune=indicator.commune)
     if indicator.public and (fresh or forecasts):
         transaction.on_commit(lambda: _schedule_public_page(indicator.pk))
+    if indicator.public and changes:
+        # A public level changed: the public site (a higher app) rebuilds on this generic signal.
+        transaction.on_commit(
+            lambda: public_content_changed.send_robust(sender=Indicator, reason=f"level {indicator.key}")
+        )
 
 
 def _schedule_public_page(indicator_pk: int) -> None:

@@ -9,8 +9,11 @@ class PublicConfig(AppConfig):
     demo_loader = "beffroi.public.demo.load"
 
     def ready(self) -> None:
-        # The alerts app sits below the public site and only sends a signal after a publication.
+        # Lower apps only send signals: a publication (alerts), a shelter or a public level
+        # (core's generic signal). Each schedules one coalesced background rebuild.
         from beffroi.alerts.signals import version_published
-        from beffroi.public.site import rebuild_after_publication
+        from beffroi.core.signals import public_content_changed
+        from beffroi.public.tasks import on_public_change
 
-        version_published.connect(rebuild_after_publication, dispatch_uid="beffroi_public_site")
+        version_published.connect(on_public_change, dispatch_uid="beffroi_public_site")
+        public_content_changed.connect(on_public_change, dispatch_uid="beffroi_public_content")

@@ -1,4 +1,6 @@
-"""The static citizen site, rewritten at each publication (temp file + rename, so never half-written).
+"""The static citizen site, rewritten after each public change (temp file + rename, never half-written).
+
+Rebuilt in the background by ``public.tasks`` (one rebuild for a burst of changes).
 
 Files under ``settings.PUBLIC_ROOT``: ``index.html``, ``alertes/<id>.html``, ``cap/<identifier>.xml``,
 ``cap/index.atom`` (CAP Atom index: the latest message of each real incident until it expires,
@@ -29,10 +31,19 @@ log = logging.getLogger(__name__)
 CSS = Path(__file__).parent / "site.css"
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
+def write_atomic(path: Path, data: bytes | str) -> bool:
+    """Write through a temporary file of the same directory and a rename; False when unchanged.
+
+    An unchanged file is left alone so its ETag and Last-Modified stay the same for caches.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode()
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -43,6 +54,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return True
 
 
 def _rings(geometry: dict):
@@ -103,7 +115,8 @@ def _map_communes(all_communes: list, active: list[AlertVersion]) -> list:
 
 
 def _shelters(codes: list[str]) -> list:
-    return [s for s in crisis_selectors.shelters(codes) if s.status == "ouvert"]
+    """Open shelters (full ones too: citizens must know where not to go), counts only."""
+    return [s for s in crisis_selectors.shelters(codes) if s.is_open]
 
 
 def _dicrim() -> str:
@@ -129,11 +142,6 @@ def _context(version: AlertVersion) -> dict:
         "page_url": f"{prefix}alertes/{version.alert_id}.html",
         "prefix": prefix,
     }
-
-
-def rebuild_after_publication(sender, *, version, **kwargs) -> None:
-    """Receiver of ``alerts.signals.version_published``: rewrite the pages with the new message."""
-    build_site()
 
 
 def build_site(root: Path | None = None) -> dict:

@@ -383,7 +383,8 @@ def pcs(communes) -> dict[str, Any]:
             "contacts": [(c.pk, c.updated_at.isoformat()) for c in contacts],
             "sheets": [(s.pk, s.version) for s in sheets],
             "resources": [(r.pk, r.updated_at.isoformat()) for r in resources],
-            "shelters": [(s.pk, s.capacity, s.updated_at.isoformat()) for s in shelters],
+            # The description only: people arriving in a shelter do not make a new kit version.
+            "shelters": [(s.pk, s.name, s.address, s.capacity, s.contact, s.contact_phone) for s in shelters],
         },
         sort_keys=True,
     )

@@ -4,7 +4,7 @@ sheets, the directory, resources and shelters, exercises."""
 from beffroi.crisis.models.crisis import Crisis, Handover, Hazard, LogChain, Staffing
 from beffroi.crisis.models.exercise import ExerciseRun
 from beffroi.crisis.models.log import AppendOnlyError, LogEntry
-from beffroi.crisis.models.means import Contact, Resource, ResourceLoan, Shelter
+from beffroi.crisis.models.means import Contact, Need, Resource, ResourceLoan, Shelter, ShelterEntry
 from beffroi.crisis.models.tasks import ReflexItem, ReflexRun, ReflexSheet, Task
 
 __all__ = [
@@ -16,12 +16,14 @@ __all__ = [
     "Hazard",
     "LogChain",
     "LogEntry",
+    "Need",
     "ReflexItem",
     "ReflexRun",
     "ReflexSheet",
     "Resource",
     "ResourceLoan",
     "Shelter",
+    "ShelterEntry",
     "Staffing",
     "Task",
 ]

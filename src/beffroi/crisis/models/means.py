@@ -111,6 +111,11 @@ class Shelter(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("téléphone du lieu"), max_length=40, blank=True)
+    # A centre d'accueil keeps a register and its occupancy is the people present in it; a salle
+    # rafraîchie that people walk in and out of only keeps a head count, typed by hand.
+    keeps_register = models.BooleanField(_("tient un registre des personnes accueillies"), default=True)
+    opened_at = models.DateTimeField(_("ouvert le"), null=True, blank=True)
     updated_at = models.DateTimeField(_("mis à jour"))
 
     class Meta:
@@ -127,3 +132,58 @@ class Shelter(models.Model):
     @property
     def occupancy_percent(self) -> int:
         return round(100 * self.occupancy / self.capacity) if self.capacity else 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.occupancy > self.capacity
+
+
+class Need(models.TextChoices):
+    """Needs a shelter must plan for; only these, never a diagnosis (RGPD art. 9 minimisation)."""
+
+    MEDICAL = "medical", _("Soins / traitement")
+    MOBILITY = "mobilite", _("Mobilité réduite")
+    PETS = "animaux", _("Animaux")
+    LANGUAGE = "langue", _("Langue")
+
+
+class ShelterEntry(models.Model):
+    """One household received in a shelter: the register of the centre d'accueil et de regroupement.
+
+    Personal data: read through ``crisis.selectors.access_shelter_register`` (permission
+    ``crisis.view_shelterentry``, audited), deleted ``SHELTER_REGISTER_RETENTION_DAYS`` after the
+    crisis closes (``crisis.tasks.purge_shelter_register``).
+    """
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="entries")
+    # The crisis open in the shelter's commune at arrival: its closing starts the retention period.
+    crisis = models.ForeignKey(
+        "crisis.Crisis", null=True, blank=True, on_delete=models.SET_NULL, related_name="shelter_entries"
+    )
+    name = models.CharField(_("nom du foyer"), max_length=200)
+    household_size = models.PositiveSmallIntegerField(_("personnes"), default=1)
+    needs = models.JSONField(_("besoins"), default=list, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    note = models.CharField(_("remarque"), max_length=300, blank=True)
+    arrived_at = models.DateTimeField(_("arrivée"))
+    departed_at = models.DateTimeField(_("départ"), null=True, blank=True)
+    recorded_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-arrived_at"]
+        verbose_name = _("personne accueillie")
+        indexes = [models.Index(fields=["shelter", "departed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.household_size})"
+
+    @property
+    def present(self) -> bool:
+        return self.departed_at is None
+
+    def need_labels(self) -> list[str]:
+        return [str(Need(n).label) for n in self.needs if n in Need.values]
