@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,10 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beffroi.core.audit import record
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require, user_communes
 from beffroi.core.spreadsheet import neutralise_row
 from beffroi.crisis import actions, selectors
+from beffroi.crisis.chain import attachment_problem
 from beffroi.crisis.forms import (
     CloseForm,
     EntryForm,
@@ -28,6 +31,8 @@ from beffroi.crisis.forms import (
 )
 from beffroi.crisis.models import Staffing
 from beffroi.territory.selectors import boundaries_feature_collection, communes, communes_for_user
+
+log = logging.getLogger(__name__)
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -162,6 +167,30 @@ def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
     if form_error:
         messages.error(request, form_error)
     return redirect("crisis:detail", pk=pk)
+
+
+def refuse_tampered_attachment(request: HttpRequest, crisis, entry) -> HttpResponse | None:
+    """A 409 page, logged and audited, when the file on disk no longer matches the hash written
+    in the chain; None when it matches. A swapped file is never served as the original."""
+    problem = attachment_problem(entry)
+    if not problem:
+        return None
+    log.error("attachment of entry #%s of crisis %s refused: %s", entry.seq, crisis.pk, problem)
+    record(
+        request.user,
+        "crisis.attachment.refused",
+        entry,
+        commune=crisis.communes[0],
+        detail={"seq": entry.seq, "file": entry.attachment.name, "reason": problem},
+    )
+    message = _(
+        "La pièce jointe de l'entrée n°%(seq)s (%(file)s) n'est pas servie : le fichier sur le disque "
+        "ne correspond plus à l'empreinte inscrite dans la main courante (remplacé, modifié ou "
+        "absent). Prévenez l'administrateur ; « beffroi crisis verify-log %(crisis)s » le confirme."
+    ) % {"seq": entry.seq, "file": entry.attachment.name.rsplit("/", 1)[-1], "crisis": crisis.pk}
+    return render(
+        request, "crisis/attachment_refused.html", {"crisis": crisis, "message": message}, status=409
+    )
 
 
 def _entry_id(crisis, seq):

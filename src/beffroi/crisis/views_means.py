@@ -92,7 +92,11 @@ def attachment(request: HttpRequest, pk: int, seq: int) -> FileResponse:
     entry = selectors.entries(crisis).filter(seq=seq).first()
     if entry is None or not entry.attachment:
         raise Http404
-    return FileResponse(entry.attachment.open("rb"), as_attachment=True)
+    from beffroi.crisis.views import refuse_tampered_attachment  # local: one hunk in a shared file
+
+    return refuse_tampered_attachment(request, crisis, entry) or FileResponse(
+        entry.attachment.open("rb"), as_attachment=True
+    )
 
 
 # --- reflex sheets -------------------------------------------------------------------------
