@@ -47,3 +47,5 @@ urlpatterns = [
     path("public/<path:path>", serve, {"document_root": settings.PUBLIC_ROOT, "show_indexes": False}),
     path("", include("beffroi.web.urls")),
 ]
+
+handler403 = "beffroi.web.views.permission_denied"

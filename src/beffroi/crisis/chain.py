@@ -128,7 +128,7 @@ def verify(crisis: Crisis, *, head: Head | None = None) -> ChainReport:
             )
         why = attachment_problem(entry)
         if why:
-            attachments.append(AttachmentProblem(entry.seq, entry.pk, entry.attachment.name, why))
+            attachments.append(AttachmentProblem(entry.seq, entry.pk, entry.attachment.name or "", why))
         previous = entry.hash
         if head is not None and entry.seq == head.length:
             at_head = entry.hash

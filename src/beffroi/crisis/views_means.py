@@ -87,7 +87,7 @@ def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("crisis:detail", pk=pk)
 
 
-def attachment(request: HttpRequest, pk: int, seq: int) -> FileResponse:
+def attachment(request: HttpRequest, pk: int, seq: int) -> HttpResponse | FileResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
     entry = selectors.entries(crisis).filter(seq=seq).first()
     if entry is None or not entry.attachment:
