@@ -169,3 +169,19 @@ def test_anchor_on_demand_from_the_command_line(crisis, cell, capsys):
     head = verify(crisis).anchor
     assert head in out and "maire@nogent.test" in out
     assert ChainAnchor.objects.get(crisis=crisis).reason == "demande"
+
+
+def test_the_head_is_printed_on_the_pcs_kit_and_the_handover_list(crisis, cell, mayor, client):
+    from django.template.loader import render_to_string
+
+    from beffroi.reports import builders
+    from beffroi.territory.selectors import communes
+
+    handover = do_handover(crisis, incoming=mayor, summary="Point de 20 h", actor=cell)
+    head = verify(crisis).anchor
+    assert head == handover.anchor
+    kit = render_to_string("reports/pcs.html", builders.pcs([c for c in communes() if c.code == "94052"]))
+    assert head in kit and f"verify-log {crisis.pk} --head {head}" in kit
+    client.force_login(cell)
+    page = client.get(f"/crise/{crisis.pk}/").content.decode()
+    assert handover.anchor in page and "Marie Dupont" in page
