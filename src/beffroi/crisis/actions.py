@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import OperationalError, connection, transaction
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 
 from beffroi.accounts.roles import ROLES, roles_of
 from beffroi.core.actors import Actor
@@ -384,13 +384,13 @@ def do_request_open_crisis(
 
 
 def _mail_open_request(addresses: list[str], title: str, note: str, who: str, url: str) -> None:
-    body = _t(
+    body = gettext(
         "%(who)s demande l'ouverture d'une crise : « %(title)s ».\n\n%(note)s\n\n"
         "Ouvrir la crise (formulaire prérempli, à valider) :\n%(url)s\n"
     ) % {"who": who, "title": title, "note": note, "url": url}
     try:
         send_mail(
-            _t("[Beffroi] Demande d'ouverture de crise : %(title)s") % {"title": title},
+            gettext("[Beffroi] Demande d'ouverture de crise : %(title)s") % {"title": title},
             body,
             settings.DEFAULT_FROM_EMAIL,
             addresses,
