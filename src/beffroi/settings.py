@@ -232,6 +232,8 @@ DATASETS_DIR = DATA_DIR / "data"
 EMAIL_URL = env_str("BEFFROI_EMAIL_URL")
 SMS_URL = env_str("BEFFROI_SMS_URL")
 SOURCES_ALLOW_HOSTS = env_list("BEFFROI_SOURCES_ALLOW_HOSTS", [])
+# RFC 3161 timestamp authority for main-courante chain heads (empty: no timestamp token).
+CRISIS_TSA_URL = env_str("BEFFROI_CRISIS_TSA_URL", "")
 REGISTRY_KEY = env_str("BEFFROI_REGISTRY_KEY")
 # Embedded mode's key file (created only by `beffroi registry init-key`): keep it apart from the
 # database and its backups (docs/deploy.md).

@@ -21,6 +21,8 @@ from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
 from beffroi.core.timeutil import utcnow
 from beffroi.crisis.models import ChainAnchor, Crisis, LogChain
+from beffroi.crisis.timestamp import TimestampError, request_token
+from beffroi.sources.connectors.errors import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,23 @@ def anchor_head(crisis: Crisis, *, reason: str, actor: Actor) -> ChainAnchor:
     )
     if recipients:
         transaction.on_commit(lambda: _mail(crisis, anchor, recipients))
+    tsa_url: str = settings.CRISIS_TSA_URL or ""
+    if tsa_url:
+        # After commit: a slow TSA must not hold the chain lock the handover's append took.
+        transaction.on_commit(lambda: timestamp_anchor(anchor, tsa_url))
+    return anchor
+
+
+def timestamp_anchor(anchor: ChainAnchor, url: str) -> ChainAnchor:
+    """Ask the TSA for a token on this anchor and store it (or why there is none)."""
+    try:
+        token = request_token(anchor.value, url)
+    except (TimestampError, SourceError) as exc:
+        log.warning("chain head %s of crisis %s not timestamped: %s", anchor.value, anchor.crisis_id, exc)
+        ChainAnchor.objects.filter(pk=anchor.pk).update(tsa_url=url, tsa_error=str(exc)[:500])
+    else:
+        ChainAnchor.objects.filter(pk=anchor.pk).update(tsa_url=url, tsa_token=token, tsa_error="")
+    anchor.refresh_from_db()
     return anchor
 
 
