@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -132,5 +134,12 @@ def test_a_compressed_clock_never_stamps_an_entry_in_the_future(territory, clien
     last = injected[-1]
     assert last.scenario_at - run.scenario_start == played[-1].offset
     assert verify(run.crisis).ok  # scenario_at is in the hashed content
-    html = client_for("cellule_crise", ["94052"]).get(f"/crise/{run.crisis.pk}/").content.decode()
+    client = client_for("cellule_crise", ["94052"])
+    html = client.get(f"/crise/{run.crisis.pk}/").content.decode()
     assert "Heure d&#x27;exercice" in html or "Heure d'exercice" in html
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/crise/{run.crisis.pk}/main-courante/export.csv").content.decode())
+        )
+    )
+    assert rows[-2]["scenario_at_utc"] == last.scenario_at.isoformat()  # the last row is the head line

@@ -308,6 +308,7 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
             "lon",
             "corrects_seq",
             "exercise",
+            "scenario_at_utc",
             "prev_hash",
             "hash",
         ]
@@ -329,6 +330,7 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
                     e.lon or "",
                     e.corrects.seq if e.corrects else "",
                     int(e.exercise),
+                    e.scenario_at.isoformat() if e.scenario_at else "",
                     e.prev_hash,
                     e.hash,
                 ]
