@@ -284,6 +284,8 @@ DATASETS_DIR = DATA_DIR / "data"
 
 # --- Outbound -------------------------------------------------------------------------------
 EMAIL_URL = env_str("BEFFROI_EMAIL_URL")
+# RFC 3161 timestamp authority for main-courante chain heads (empty: no timestamp token).
+CRISIS_TSA_URL = env_str("BEFFROI_CRISIS_TSA_URL", "")
 # Embedded mode's key file (created only by `beffroi registry init-key`): keep it apart from the
 # database and its backups (docs/deploy.md).
 REGISTRY_KEY_FILE = env_str("BEFFROI_REGISTRY_KEY_FILE") or str(DATA_DIR / "registry.keys")

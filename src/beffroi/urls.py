@@ -56,3 +56,5 @@ urlpatterns = [
     public(path("public/<path:path>", serve, {"document_root": settings.PUBLIC_ROOT, "show_indexes": False})),
     path("", include("beffroi.web.urls")),
 ]
+
+handler403 = "beffroi.web.views.permission_denied"

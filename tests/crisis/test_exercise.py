@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,7 +71,7 @@ def _replay(speed: float, start: datetime) -> list[tuple]:
     # Real seconds slept shrink with the speed; the scenario is 6 h long.
     assert clock.slept == pytest.approx(6 * 3600 / speed, rel=0.01)
     return [
-        (e.seq, e.occurred_at - run.scenario_start, e.category, e.source, e.text, e.location_label)
+        (e.seq, e.scenario_at - run.scenario_start, e.category, e.source, e.text, e.location_label)
         for e in entries[1:]
     ]
 
@@ -112,3 +114,32 @@ def test_cli_runs_a_scenario(territory, tmp_path, capsys):
     assert "chain head" in out
     assert LogEntry.objects.filter(text="[inject] Un journaliste", exercise=True).exists()
     assert main(["exercise", "run", str(FIXTURES / "bad-scenario.yaml")]) == 2
+
+
+def test_a_compressed_clock_never_stamps_an_entry_in_the_future(territory, client_for):
+    """At speed 60 the scenario runs an hour a minute: 2 real minutes reach scenario 02:00, hours
+    ahead of the wall clock. Entries keep the real time and carry the scenario time beside it."""
+    from beffroi.core.timeutil import utcnow
+
+    data = scenario.load(ROOT / "scenarios" / "crue-marne-nogent.yaml")
+    started = utcnow()
+    run = do_start_exercise(data, speed=60, actor=SystemActor("cli"), now=started)
+    played = apply_due(run, now=started + timedelta(minutes=2))
+    assert len(played) >= 5
+    after = utcnow()
+    injected = list(LogEntry.objects.filter(crisis=run.crisis, text__startswith="[inject]").order_by("seq"))
+    assert injected and all(e.occurred_at <= after and e.recorded_at <= after for e in injected)
+    assert all(e.scenario_at is not None for e in injected)
+    assert max(e.scenario_at for e in injected) > after + timedelta(minutes=90)  # the scenario is ahead
+    last = injected[-1]
+    assert last.scenario_at - run.scenario_start == played[-1].offset
+    assert verify(run.crisis).ok  # scenario_at is in the hashed content
+    client = client_for("cellule_crise", ["94052"])
+    html = client.get(f"/crise/{run.crisis.pk}/").content.decode()
+    assert "Heure d&#x27;exercice" in html or "Heure d'exercice" in html
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/crise/{run.crisis.pk}/main-courante/export.csv").content.decode())
+        )
+    )
+    assert rows[-2]["scenario_at_utc"] == last.scenario_at.isoformat()  # the last row is the head line

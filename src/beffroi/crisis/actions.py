@@ -6,23 +6,31 @@ Contract functions other apps call: ``do_open_crisis``, ``do_append_entry``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.translation import gettext
 
+from beffroi.accounts.roles import ROLES, roles_of
 from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
 from beffroi.core.permissions import allowed_system, has_perm, in_commune, require
 from beffroi.core.timeutil import utcnow
+from beffroi.crisis.anchoring import anchor_head, mayors
 from beffroi.crisis.models import Crisis, Handover, Hazard, LogChain, LogEntry, Staffing, Task
 from beffroi.crisis.models.crisis import LEVEL_ALIASES, LEVELS
 from beffroi.crisis.models.log import GENESIS, Category, Source
+
+log = logging.getLogger(__name__)
 
 SOURCE_ALIASES = {
     "phone": Source.PHONE,
@@ -177,6 +185,7 @@ def do_escalate(
     reason: str,
     actor: Actor,
     occurred_at: datetime | None = None,
+    scenario_at: datetime | None = None,
     source: str = Source.CELL,
 ) -> Crisis:
     crisis = _crisis(crisis)
@@ -202,6 +211,7 @@ def do_escalate(
             source=_choice(source, Source, SOURCE_ALIASES, "source"),
             actor=actor,
             occurred_at=occurred_at,
+            scenario_at=_scenario_at(crisis, scenario_at),
         )
         publish_event("crisis.level", **_crisis_event(crisis))
     return crisis
@@ -248,6 +258,16 @@ def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Act
     _require_in_crisis(actor, "crisis.add_handover", crisis)
     if not (summary or "").strip():
         raise UserError("A handover needs a situation summary.", [Problem("required", field="summary")])
+    if _user(incoming) is None:
+        raise UserError("The incoming lead must be a user.", [Problem("unknown user", field="incoming")])
+    if _user(actor) is not None and incoming.pk == actor.pk:
+        raise UserError(
+            "The incoming lead must be someone else than the outgoing one.",
+            [Problem("same person", field="incoming")],
+        )
+    # The outgoing lead is the one who hands over (the actor), named with the roles they hold, so
+    # the record says who passed the crisis to whom, not only two login names.
+    outgoing_label, incoming_label = lead_label(actor), lead_label(incoming)
     with transaction.atomic():
         _open(crisis)
         open_tasks = Task.objects.filter(
@@ -255,7 +275,7 @@ def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Act
         ).count()
         entry = _append(
             crisis,
-            text=f"Relève : {actor_label(actor)} → {actor_label(incoming)}. {summary} "
+            text=f"Relève : {outgoing_label} → {incoming_label}. {summary} "
             f"({open_tasks} tâche(s) ouverte(s).)",
             category=Category.INFO,
             source=Source.CELL,
@@ -264,11 +284,12 @@ def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Act
         handover = Handover.objects.create(
             crisis=crisis,
             at=entry.recorded_at,
-            outgoing=actor_label(actor),
+            outgoing=outgoing_label[:150],
             incoming=_user(incoming),
             summary=summary,
             open_tasks=open_tasks,
             chain_head=entry.hash,
+            chain_length=entry.seq,
         )
         Crisis.objects.filter(pk=crisis.pk).update(shift_lead=_user(incoming))
         record(
@@ -276,9 +297,104 @@ def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Act
             "crisis.handover",
             crisis,
             commune=crisis.communes[0],
-            detail={"incoming": actor_label(incoming), "chain_head": entry.hash},
+            detail={
+                "outgoing": outgoing_label,
+                "incoming": incoming_label,
+                "chain_head": entry.hash,
+                "entries": entry.seq,
+            },
         )
+        anchor_head(crisis, reason="releve", actor=actor)
     return handover
+
+
+def lead_label(actor: Any) -> str:
+    """« Full Name (username, role labels) » for a user; the system actor's name otherwise."""
+    if _user(actor) is None:
+        return actor_label(actor)
+    name = actor.get_full_name().strip() if hasattr(actor, "get_full_name") else ""
+    roles = [str(ROLES[r].label) for r in roles_of(actor)]
+    inner = ", ".join([actor.get_username(), *roles])
+    return f"{name or actor.get_username()} ({inner})"
+
+
+def do_anchor(crisis: Crisis | int, *, actor: Actor):
+    """Write the chain head down outside the database now (``beffroi crisis anchor N``)."""
+    crisis = _crisis(crisis)
+    _require_in_crisis(actor, "crisis.view_logentry", crisis, system=("cli",))
+    with transaction.atomic():
+        return anchor_head(crisis, reason="demande", actor=actor)
+
+
+def do_request_open_crisis(
+    *, hazard: str, communes: list[str], level: Any, title: str, note: str, open_url: str, actor: Actor
+) -> list[str]:
+    """A crisis-cell member asks the mayor(s) to open a crisis they may not open themselves.
+
+    The mayors of those communes get a live event and an e-mail with a link to the open form,
+    prefilled (``open_url``); returns the addresses mailed. Nothing is opened.
+    """
+    communes = list(dict.fromkeys(communes))
+    problems = []
+    if hazard not in Hazard.values:
+        problems.append(Problem(f"unknown hazard {hazard!r}", field="hazard"))
+    if not communes:
+        problems.append(Problem("at least one commune", field="communes"))
+    if not (title or "").strip():
+        problems.append(Problem("a title is required", field="title"))
+    if problems:
+        raise UserError("Cannot send the request.", problems)
+    level = _level(level)
+    for code in communes:
+        require(actor, "crisis.add_logentry", commune=code)
+    recipients = mayors(communes)
+    addresses = [u.email for u in recipients if u.email]
+    with transaction.atomic():
+        record(
+            actor,
+            "crisis.open.request",
+            commune=communes[0],
+            detail={
+                "hazard": hazard,
+                "communes": communes,
+                "level": level,
+                "title": title.strip(),
+                "note": note.strip(),
+                "mayors": [u.get_username() for u in recipients],
+            },
+        )
+        publish_event(
+            "crisis.open_requested",
+            communes=communes,
+            title=title.strip(),
+            hazard=hazard,
+            level=level,
+            requested_by=lead_label(actor),
+            url=open_url,
+        )
+        if addresses:
+            transaction.on_commit(
+                lambda: _mail_open_request(
+                    addresses, title.strip(), note.strip(), lead_label(actor), open_url
+                )
+            )
+    return addresses
+
+
+def _mail_open_request(addresses: list[str], title: str, note: str, who: str, url: str) -> None:
+    body = gettext(
+        "%(who)s demande l'ouverture d'une crise : « %(title)s ».\n\n%(note)s\n\n"
+        "Ouvrir la crise (formulaire prérempli, à valider) :\n%(url)s\n"
+    ) % {"who": who, "title": title, "note": note, "url": url}
+    try:
+        send_mail(
+            gettext("[Beffroi] Demande d'ouverture de crise : %(title)s") % {"title": title},
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            addresses,
+        )
+    except Exception:  # the live event already reached the mayors' screens
+        log.exception("open request not mailed to %s", addresses)
 
 
 def do_add_staffing(
@@ -345,11 +461,13 @@ def do_append_entry(
     lon: float | None = None,
     task: Task | None = None,
     attachment=None,
+    scenario_at: datetime | None = None,
 ) -> LogEntry:
     """Append one entry to the main courante of a crisis (contract function).
 
     The server sets ``recorded_at`` (UTC); ``occurred_at`` is the time the event happened as
-    reported. ``deferred`` marks a paper entry re-entered afterwards ("saisie différée").
+    reported, never in the future. ``scenario_at`` (exercises only) is the scenario clock's time,
+    which may run ahead of the wall clock. ``deferred`` marks a paper entry re-entered afterwards.
     """
     crisis = _crisis(crisis)
     # Injects, the alerts app (a publication) and outreach (a campaign's summary) write entries.
@@ -359,12 +477,7 @@ def do_append_entry(
         problems.append(Problem("the text is empty", field="text"))
     if occurred_at is not None and occurred_at.tzinfo is None:
         problems.append(Problem("naive datetime: give a time zone", field="occurred_at"))
-    if (
-        occurred_at is not None
-        and occurred_at.tzinfo is not None
-        and occurred_at > utcnow()
-        and not crisis.exercise
-    ):
+    if occurred_at is not None and occurred_at.tzinfo is not None and occurred_at > utcnow():
         problems.append(Problem("the event time is in the future", field="occurred_at"))
     if deferred and occurred_at is None:
         problems.append(Problem("a re-entered paper entry needs its real time", field="occurred_at"))
@@ -413,6 +526,7 @@ def do_append_entry(
                 task=task,
                 attachment=attachment,
                 attachment_sha256=digest,
+                scenario_at=_scenario_at(crisis, scenario_at),
             )
             record(
                 actor,
@@ -460,6 +574,7 @@ def _append(
     task: Task | None = None,
     attachment=None,
     attachment_sha256: str = "",
+    scenario_at: datetime | None = None,
 ) -> LogEntry:
     """The one place entries are written: lock the chain row, link, hash, insert, move the head."""
     with transaction.atomic():
@@ -487,6 +602,7 @@ def _append(
             task=task,
             attachment_sha256=attachment_sha256,
             exercise=crisis.exercise,
+            scenario_at=scenario_at,
             prev_hash=chain.head_hash,
         )
         if attachment is not None:
@@ -506,6 +622,18 @@ def _append(
             exercise=crisis.exercise,
         )
     return entry
+
+
+def _scenario_at(crisis: Crisis, value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if not crisis.exercise:
+        raise UserError(
+            "A scenario time is only for exercises.", [Problem("not an exercise", field="scenario_at")]
+        )
+    if value.tzinfo is None:
+        raise UserError("Naive scenario time: give a time zone.", [Problem("naive", field="scenario_at")])
+    return value
 
 
 def _user(actor: Any):

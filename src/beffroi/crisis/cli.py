@@ -10,7 +10,18 @@ def register(subparsers) -> None:
         "verify-log", help="Verify the hash chain of a crisis's main courante (exit 1 if broken)."
     )
     verify.add_argument("crisis", help="Crisis number.")
+    verify.add_argument(
+        "--head",
+        metavar="HASH@N",
+        help="A head kept outside the database (handover sheet, mayor's e-mail): the first N entries "
+        "must end with HASH.",
+    )
     verify.set_defaults(handler=verify_log)
+    anchor = sub.add_parser(
+        "anchor", help="Write the chain head down now: recorded, printed as HASH@N, mailed to the mayors."
+    )
+    anchor.add_argument("crisis", help="Crisis number.")
+    anchor.set_defaults(handler=anchor_log)
     listing = sub.add_parser("list", help="List crises and exercises with their chain head.")
     listing.set_defaults(handler=list_crises)
 
@@ -28,19 +39,43 @@ def register(subparsers) -> None:
 
 
 def verify_log(args) -> int:
-    from beffroi.crisis.chain import verify
+    from beffroi.crisis.chain import parse_head, verify
     from beffroi.crisis.selectors import crisis_by_number
 
     crisis = crisis_by_number(args.crisis)
-    report = verify(crisis)
+    head = parse_head(args.head) if args.head else None
+    report = verify(crisis, head=head)
     if report.ok:
         print(f"Main courante of crisis {crisis.pk} ({crisis}): {report.length} entries, chain valid.")
-        print(f"Chain head: {report.short_head}  ({report.head})")
-        return 0
-    where = f"entry #{report.broken_seq}" + (f" (id {report.broken_id})" if report.broken_id else "")
-    print(f"Main courante of crisis {crisis.pk}: BROKEN at {where}: {report.reason}.")
-    print(f"Last valid entry: #{report.length}, hash {report.head}")
-    return 1
+        print(f"Chain head: {report.short_head}  ({report.anchor})")
+    else:
+        where = f"entry #{report.broken_seq}" + (f" (id {report.broken_id})" if report.broken_id else "")
+        print(f"Main courante of crisis {crisis.pk}: BROKEN at {where}: {report.reason}.")
+        print(f"Last valid entry: #{report.length}, hash {report.head}")
+    for problem in report.attachments:
+        print(
+            f"Attachment of entry #{problem.seq} (id {problem.entry_id}), file {problem.name}: "
+            f"{problem.reason}."
+        )
+    if head is not None:
+        if report.head_matches:
+            print(f"Head {head} kept outside the database: reproduced by the first {head.length} entries.")
+        elif report.ok:
+            print(f"Head {head} kept outside the database: NOT reproduced: {report.head_reason}.")
+    return 0 if report.all_ok else 1
+
+
+def anchor_log(args) -> int:
+    from beffroi.core.actors import SystemActor
+    from beffroi.crisis.actions import do_anchor
+    from beffroi.crisis.selectors import crisis_by_number
+
+    crisis = crisis_by_number(args.crisis)
+    anchor = do_anchor(crisis, actor=SystemActor("cli"))
+    print(f"Chain head of crisis {crisis.pk}: {anchor.value}")
+    sent = ", ".join(anchor.mailed_to) or "nobody (no mayor with an e-mail address)"
+    print(f"Mailed to: {sent}. Keep it: verify-log {crisis.pk} --head {anchor.value}")
+    return 0
 
 
 def list_crises(args) -> int:

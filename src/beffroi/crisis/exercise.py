@@ -2,9 +2,11 @@
 
 The scenario clock runs ``speed`` times faster than the wall clock. An inject is due when the
 scenario time elapsed since the start reaches its offset; it is then applied once, in order.
-Everything it produces carries the scenario time (``occurred_at = scenario start + offset``), so
-the same scenario gives the same main courante at any speed. Observations go to the monitoring
-app under an ``exercice:`` series, never to real series; nothing reaches citizens.
+Everything it produces carries the scenario time (``scenario_at = scenario start + offset``), so
+the same scenario gives the same main courante at any speed, next to the real time the entry was
+written (``occurred_at``/``recorded_at``), never in the future even on a compressed clock.
+Observations go to the monitoring app under an ``exercice:`` series, never to real series;
+nothing reaches citizens.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def _apply(run: ExerciseRun, inject: Inject) -> None:
             level=inject.level,
             reason=f"[inject] {inject.text}",
             actor=injector(run),
-            occurred_at=at,
+            scenario_at=at,
             source=inject.source,
         )
         return
@@ -134,7 +136,7 @@ def _apply(run: ExerciseRun, inject: Inject) -> None:
         category=inject.category,
         source=inject.source,
         actor=injector(run),
-        occurred_at=at,
+        scenario_at=at,
         location_label=inject.location,
     )
 

@@ -44,3 +44,10 @@ register_event(
     fields={"shelter": int, "occupancy": int, "capacity": int, "status": str},
     description="A shelter's occupancy or state changed.",
 )
+register_event(
+    "crisis.open_requested",
+    topic="crisis",
+    permission="crisis.open_crisis",  # only those who can open it: the mayors of the communes
+    fields={"title": str, "hazard": str, "level": int, "requested_by": str, "url": str},
+    description="A crisis-cell member asks the mayor(s) to open a crisis (link to the prefilled form).",
+)

@@ -7,6 +7,7 @@ app_name = "crisis"
 urlpatterns = [
     path("", views.index, name="index"),
     path("ouvrir/", views.open_crisis, name="open"),
+    path("ouvrir/demande/", views.request_open, name="request_open"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/main-courante/", views.log_entries, name="entries"),
     path("<int:pk>/main-courante/ajouter/", views.add_entry, name="add_entry"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,13 +12,17 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beffroi.accounts.roles import explain_refusal, is_permission_name
+from beffroi.core.audit import record
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require, user_communes
 from beffroi.core.spreadsheet import neutralise_row
 from beffroi.crisis import actions, selectors
+from beffroi.crisis.chain import attachment_problem
 from beffroi.crisis.forms import (
     CloseForm,
     EntryForm,
@@ -28,6 +34,8 @@ from beffroi.crisis.forms import (
 )
 from beffroi.crisis.models import Staffing
 from beffroi.territory.selectors import boundaries_feature_collection, communes, communes_for_user
+
+log = logging.getLogger(__name__)
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -60,18 +68,92 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
 def open_crisis(request: HttpRequest) -> HttpResponse:
+    """GET: the open form, prefilled from the query (the link mailed with an open request).
+    POST: open; a refusal re-renders the form with what was typed and says who may open."""
+    require(request.user, "crisis.view_crisis")
+    user_communes_list = communes_for_user(request.user)
+    if request.method == "POST":
+        form = OpenCrisisForm(request.POST, communes=user_communes_list)
+        if form.is_valid():
+            try:
+                crisis = actions.do_open_crisis(actor=request.user, **form.cleaned_data)
+            except PermissionDenied as exc:
+                return _open_page(request, form, refusal=_refusal(request, exc), status=403)
+            except UserError as exc:
+                return _open_page(request, form, error=str(exc), status=400)
+            return redirect("crisis:detail", pk=crisis.pk)
+        return _open_page(request, form, status=400)
+    initial = {
+        "title": request.GET.get("title", ""),
+        "hazard": request.GET.get("hazard", ""),
+        "level": request.GET.get("level", 3),
+        "communes": request.GET.getlist("communes"),
+        "exercise": request.GET.get("exercise") == "1" or not has_perm(request.user, "crisis.open_crisis"),
+    }
+    return _open_page(request, OpenCrisisForm(communes=user_communes_list, initial=initial))
+
+
+def _open_page(request: HttpRequest, form, *, refusal: str = "", error: str = "", status: int = 200):
+    can_open_real = has_perm(request.user, "crisis.open_crisis")
+    return render(
+        request,
+        "crisis/open.html",
+        {
+            "form": form,
+            "refusal": refusal,
+            "error": error,
+            "can_open_real": can_open_real,
+            "can_request": not can_open_real and has_perm(request.user, "crisis.add_logentry"),
+        },
+        status=status,
+    )
+
+
+def _refusal(request: HttpRequest, exc: PermissionDenied) -> str:
+    perm = str(exc.args[0]) if exc.args else ""
+    if is_permission_name(perm):
+        return explain_refusal(request.user, perm).text
+    return _("Refusé : votre rôle ou vos communes ne le permettent pas.")
+
+
+@require_POST
+def request_open(request: HttpRequest) -> HttpResponse:
+    """A crisis-cell member asks the mayor(s) to open the crisis typed in the open form."""
     form = OpenCrisisForm(request.POST, communes=communes_for_user(request.user))
     if not form.is_valid():
-        messages.error(request, _("Formulaire incomplet : %(errors)s") % {"errors": form.errors.as_text()})
-        return redirect("crisis:index")
+        return _open_page(request, form, status=400)
+    data = form.cleaned_data
+    query = urlencode(
+        [("title", data["title"]), ("hazard", data["hazard"]), ("level", data["level"])]
+        + [("communes", c) for c in data["communes"]]
+    )
     try:
-        crisis = actions.do_open_crisis(actor=request.user, **form.cleaned_data)
+        mailed = actions.do_request_open_crisis(
+            hazard=data["hazard"],
+            communes=data["communes"],
+            level=data["level"],
+            title=data["title"],
+            note=request.POST.get("note", ""),
+            open_url=request.build_absolute_uri(reverse("crisis:open")) + "?" + query,
+            actor=request.user,
+        )
+    except PermissionDenied as exc:
+        return _open_page(request, form, refusal=_refusal(request, exc), status=403)
     except UserError as exc:
-        _error(request, exc)
-        return redirect("crisis:index")
-    return redirect("crisis:detail", pk=crisis.pk)
+        return _open_page(request, form, error=str(exc), status=400)
+    if mailed:
+        messages.success(
+            request,
+            _("Demande envoyée au maire (%(to)s) : il reçoit le formulaire prérempli.")
+            % {"to": ", ".join(mailed)},
+        )
+    else:
+        messages.warning(
+            request,
+            _("Demande affichée aux maires connectés ; aucun maire de ces communes n'a d'adresse courriel."),
+        )
+    return redirect("crisis:index")
 
 
 def _context(request: HttpRequest, crisis, **extra) -> dict:
@@ -149,6 +231,14 @@ def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
                 attachment=data["attachment"] or None,
             )
             form = EntryForm()
+        except PermissionDenied as exc:
+            # The typed entry stays in the form, with the reason and who may write.
+            return render(
+                request,
+                "crisis/detail.html#journal" if _htmx(request) else "crisis/detail.html",
+                _context(request, crisis, entry_form=form, entry_refusal=_refusal(request, exc)),
+                status=403,
+            )
         except UserError as exc:
             form_error = str(exc)
     else:
@@ -162,6 +252,30 @@ def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
     if form_error:
         messages.error(request, form_error)
     return redirect("crisis:detail", pk=pk)
+
+
+def refuse_tampered_attachment(request: HttpRequest, crisis, entry) -> HttpResponse | None:
+    """A 409 page, logged and audited, when the file on disk no longer matches the hash written
+    in the chain; None when it matches. A swapped file is never served as the original."""
+    problem = attachment_problem(entry)
+    if not problem:
+        return None
+    log.error("attachment of entry #%s of crisis %s refused: %s", entry.seq, crisis.pk, problem)
+    record(
+        request.user,
+        "crisis.attachment.refused",
+        entry,
+        commune=crisis.communes[0],
+        detail={"seq": entry.seq, "file": entry.attachment.name, "reason": problem},
+    )
+    message = _(
+        "La pièce jointe de l'entrée n°%(seq)s (%(file)s) n'est pas servie : le fichier sur le disque "
+        "ne correspond plus à l'empreinte inscrite dans la main courante (remplacé, modifié ou "
+        "absent). Prévenez l'administrateur ; « beffroi crisis verify-log %(crisis)s » le confirme."
+    ) % {"seq": entry.seq, "file": entry.attachment.name.rsplit("/", 1)[-1], "crisis": crisis.pk}
+    return render(
+        request, "crisis/attachment_refused.html", {"crisis": crisis, "message": message}, status=409
+    )
 
 
 def _entry_id(crisis, seq):
@@ -194,6 +308,7 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
             "lon",
             "corrects_seq",
             "exercise",
+            "scenario_at_utc",
             "prev_hash",
             "hash",
         ]
@@ -215,6 +330,7 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
                     e.lon or "",
                     e.corrects.seq if e.corrects else "",
                     int(e.exercise),
+                    e.scenario_at.isoformat() if e.scenario_at else "",
                     e.prev_hash,
                     e.hash,
                 ]
@@ -234,9 +350,29 @@ def _post_action(
         return redirect("crisis:detail", pk=pk)
     try:
         action(crisis, form.cleaned_data)
+    except PermissionDenied as exc:
+        # Keep what was typed: the page comes back with the bound form and the reason.
+        return render(
+            request,
+            "crisis/detail.html",
+            _context(
+                request,
+                crisis,
+                **{_FORM_KEYS[prefix]: form, "refused_form": form, "refusal": _refusal(request, exc)},
+            ),
+            status=403,
+        )
     except UserError as exc:
         _error(request, exc)
     return redirect("crisis:detail", pk=pk)
+
+
+_FORM_KEYS = {
+    "level": "escalate_form",
+    "close": "close_form",
+    "handover": "handover_form",
+    "staff": "staffing_form",
+}
 
 
 @require_POST

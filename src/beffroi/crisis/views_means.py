@@ -96,12 +96,16 @@ def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("crisis:detail", pk=pk)
 
 
-def attachment(request: HttpRequest, pk: int, seq: int) -> FileResponse:
+def attachment(request: HttpRequest, pk: int, seq: int) -> HttpResponse | FileResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
     entry = selectors.entries(crisis).filter(seq=seq).first()
     if entry is None or not entry.attachment:
         raise Http404
-    return FileResponse(entry.attachment.open("rb"), as_attachment=True)
+    from beffroi.crisis.views import refuse_tampered_attachment  # local: one hunk in a shared file
+
+    return refuse_tampered_attachment(request, crisis, entry) or FileResponse(
+        entry.attachment.open("rb"), as_attachment=True
+    )
 
 
 # --- reflex sheets -------------------------------------------------------------------------

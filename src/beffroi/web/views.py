@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from beffroi import __version__
+from beffroi.accounts.roles import explain_refusal, is_permission_name
 from beffroi.core.permissions import require
 from beffroi.core.selectors import audit_events
 from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
@@ -71,3 +72,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         body.update(status="error", failing=failing)
         return JsonResponse(body, status=503)
     return JsonResponse(body)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page: what was refused, why, and which roles may do it (``handler403``)."""
+    perm = str(exception.args[0]) if exception is not None and exception.args else ""
+    refusal = explain_refusal(request.user, perm) if is_permission_name(perm) else None
+    return render(request, "403.html", {"refusal": refusal}, status=403)

@@ -3,12 +3,13 @@ sheets, the directory, resources and shelters, exercises."""
 
 from beffroi.crisis.models.crisis import Crisis, Handover, Hazard, LogChain, Staffing
 from beffroi.crisis.models.exercise import ExerciseRun
-from beffroi.crisis.models.log import AppendOnlyError, LogEntry
+from beffroi.crisis.models.log import AppendOnlyError, ChainAnchor, LogEntry
 from beffroi.crisis.models.means import Contact, Need, Resource, ResourceLoan, Shelter, ShelterEntry
 from beffroi.crisis.models.tasks import ReflexItem, ReflexRun, ReflexSheet, Task
 
 __all__ = [
     "AppendOnlyError",
+    "ChainAnchor",
     "Contact",
     "Crisis",
     "ExerciseRun",

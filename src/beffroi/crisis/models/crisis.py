@@ -158,6 +158,7 @@ class Handover(models.Model):
     summary = models.TextField(_("points de situation"))
     open_tasks = models.PositiveIntegerField(default=0)
     chain_head = models.CharField(max_length=64)
+    chain_length = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["at"]
@@ -165,3 +166,8 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.outgoing}"
+
+    @property
+    def anchor(self) -> str:
+        """``HASH@N``, as printed and mailed: what ``verify-log --head`` checks against."""
+        return f"{self.chain_head}@{self.chain_length}"

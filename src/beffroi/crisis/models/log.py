@@ -88,6 +88,9 @@ class LogEntry(models.Model):
     attachment = models.FileField(_("pièce jointe"), upload_to="crisis/attachments/%Y/%m/", blank=True)
     attachment_sha256 = models.CharField(max_length=64, blank=True)
     exercise = models.BooleanField(_("exercice"), default=False)
+    # Exercise entries: the scenario clock's time of the event. ``occurred_at`` stays a real time,
+    # never in the future, even when the scenario clock runs faster than the wall clock.
+    scenario_at = models.DateTimeField(_("heure d'exercice"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -114,7 +117,7 @@ class LogEntry(models.Model):
 
     # --- hash chain -----------------------------------------------------------------------
     def canonical_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "v": 1,
             "crisis": self.crisis_id,
             "seq": self.seq,
@@ -134,6 +137,10 @@ class LogEntry(models.Model):
             "exercise": bool(self.exercise),
             "prev_hash": self.prev_hash,
         }
+        # Only when set, so entries written before the field existed keep their hashes.
+        if self.scenario_at is not None:
+            payload["scenario_at"] = _iso(self.scenario_at)
+        return payload
 
     def compute_hash(self) -> str:
         return chain_hash(self.canonical_payload())
@@ -141,6 +148,40 @@ class LogEntry(models.Model):
     @property
     def short_hash(self) -> str:
         return format_head(self.hash)
+
+
+class ChainAnchor(models.Model):
+    """A chain head written down outside the database (printed, e-mailed, timestamped).
+
+    The row itself is only a record of where the head went: its proof value is in the copies kept
+    elsewhere, which ``beffroi crisis verify-log N --head HASH@N`` checks the log against.
+    """
+
+    class Reason(models.TextChoices):
+        HANDOVER = "releve", _("Relève")
+        MANUAL = "demande", _("À la demande")
+
+    crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="anchors")
+    at = models.DateTimeField(_("le"))
+    length = models.PositiveIntegerField(_("entrées"))
+    head_hash = models.CharField(max_length=64)
+    reason = models.CharField(_("motif"), max_length=20, choices=Reason.choices)
+    by = models.CharField(_("par"), max_length=150)
+    mailed_to = models.JSONField(_("envoyée à"), default=list, blank=True)
+    tsa_url = models.CharField(max_length=500, blank=True)
+    tsa_token = models.BinaryField(null=True, blank=True)
+    tsa_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["crisis", "at"]
+        verbose_name = _("ancrage de la tête de chaîne")
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def value(self) -> str:
+        return f"{self.head_hash}@{self.length}"
 
 
 def _iso(value) -> str:

@@ -166,7 +166,15 @@ class HttpClient:
         return min(self.backoff * 2 ** (state.attempt_number - 1), self.max_retry_after)
 
     def request(
-        self, method: str, url: str, *, params=None, headers=None, json=None, accept=(200, 206)
+        self,
+        method: str,
+        url: str,
+        *,
+        params=None,
+        headers=None,
+        json=None,
+        content: bytes | None = None,
+        accept=(200, 206),
     ) -> Fetched:
         retrying = Retrying(
             stop=stop_after_attempt(self.retries),
@@ -177,14 +185,21 @@ class HttpClient:
         )
         try:
             return retrying(
-                self._attempt, method, url, params=params, headers=headers, json=json, accept=accept
+                self._attempt,
+                method,
+                url,
+                params=params,
+                headers=headers,
+                json=json,
+                content=content,
+                accept=accept,
             )
         except _Transient as exc:
             raise exc.error from None
 
-    def _attempt(self, method: str, url: str, *, params, headers, json, accept) -> Fetched:
+    def _attempt(self, method: str, url: str, *, params, headers, json, content, accept) -> Fetched:
         try:
-            result = self._once(method, url, params=params, headers=headers, json=json)
+            result = self._once(method, url, params=params, headers=headers, json=json, content=content)
         except TRANSIENT_ERRORS as exc:
             kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "no network"
             raise _Transient(
@@ -203,15 +218,18 @@ class HttpClient:
             raise _Transient(error, retry_after_seconds(result.headers.get("retry-after")))
         raise error
 
-    def _once(self, method: str, url: str, *, params=None, headers=None, json=None) -> Fetched:
+    def _once(self, method: str, url: str, *, params=None, headers=None, json=None, content=None) -> Fetched:
         for _hop in range(6):
             check_url(url)
-            with self.client.stream(method, url, params=params, headers=headers, json=json) as response:
+            with self.client.stream(
+                method, url, params=params, headers=headers, json=json, content=content
+            ) as response:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(str(response.url), response.headers["location"])
                     params = None
                     method = "GET" if method != "HEAD" else method
                     json = None
+                    content = None
                     continue
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
