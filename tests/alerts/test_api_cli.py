@@ -58,15 +58,15 @@ def test_fralert_text_is_in_french_with_french_dates(territory):
 
     paris = ZoneInfo("Europe/Paris")
     alert = draft(
-        None,
+        SystemActor("demo"),
         severity="Severe",
         urgency="Expected",
         certainty="Likely",
-        onset=datetime(2026, 7, 12, 14, 30, tzinfo=paris),
-        expires=datetime(2026, 7, 13, 8, 5, tzinfo=paris),
+        onset=datetime(2036, 7, 12, 14, 30, tzinfo=paris),
+        expires=datetime(2036, 7, 13, 8, 5, tzinfo=paris),
     )
     text = request_text(alert.latest())
-    assert "Début le 12/07/2026 à 14 h 30, fin le 13/07/2026 à 8 h 05." in text
+    assert "Début le 12/07/2036 à 14 h 30, fin le 13/07/2036 à 8 h 05." in text
     assert "Gravité : grave, urgence : attendue (dans l'heure), certitude : probable." in text
-    assert "Severe" not in text and "Expected" not in text and "2026-07-12T" not in text
+    assert "Severe" not in text and "Expected" not in text and "2036-07-12T" not in text
     assert "Aléa : Inondation" in text
