@@ -96,3 +96,17 @@ def test_a_user_without_the_permission_is_refused_as_before(make_user):
         do_add_communes(["92063"], actor=reader)
     refusal = AuditEvent.objects.get(action="permission.denied")
     assert refusal.actor == reader and refusal.object_id == "territory.manage_territory"
+
+
+def test_a_refusal_naming_no_real_commune_is_audited_without_breaking_the_transaction(make_user):
+    """A commune "code" longer than the column (PostgreSQL refuses it) goes to the audit's detail."""
+    from django.core.exceptions import PermissionDenied
+
+    from beffroi.core.models import AuditEvent
+    from beffroi.core.permissions import require
+
+    user = make_user("communication", ["92063"])
+    with pytest.raises(PermissionDenied):
+        require(user, "alerts.add_alert", "not-a-commune-code")
+    event = AuditEvent.objects.get(action="permission.denied")
+    assert event.commune == "" and event.detail["commune_asked"] == "not-a-commune-code"

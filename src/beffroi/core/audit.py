@@ -20,6 +20,9 @@ def actor_label(actor: Actor | None) -> str:
     return getattr(actor, "username", None) or str(actor)
 
 
+COMMUNE_LENGTH = AuditEvent._meta.get_field("commune").max_length or 5
+
+
 def record(
     actor: Actor,
     action: str,
@@ -36,6 +39,11 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
+    detail = dict(detail or {})
+    if len(commune or "") > COMMUNE_LENGTH:
+        # Not an INSEE code (e.g. a refused request naming a commune that does not exist): the trail
+        # keeps what was asked in its detail; the column holds codes only (PostgreSQL would refuse).
+        detail["commune_asked"], commune = commune[:100], ""
     return AuditEvent.objects.create(
         actor=user_or_none(actor),  # NULL for a system actor, named by actor_label
         actor_label=actor_label(actor),
@@ -45,5 +53,5 @@ def record(
         commune=commune or "",
         ip=origin.ip,
         channel=origin.channel,
-        detail=detail or {},
+        detail=detail,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ Language = Literal["fr", "en", "falc"]
 Severity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
 Urgency = Literal["Immediate", "Expected", "Future", "Past", "Unknown"]
 Certainty = Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+CommuneCode = Annotated[str, Field(pattern=COMMUNE)]
 
 
 class TextIn(StrictIn):
@@ -44,13 +45,13 @@ class AlertAreaIn(StrictIn):
 
     polygon: dict[str, Any] | None = None
     circle: CircleIn | None = None
-    communes: list[str] = Field(default_factory=list, max_length=100)
+    communes: list[CommuneCode] = Field(default_factory=list, max_length=100)
     description: str = Field("", max_length=300)
 
 
 class DraftIn(StrictIn):
     hazard: str = Field(min_length=1, max_length=40)
-    communes: list[str] = Field(min_length=1, max_length=100)
+    communes: list[CommuneCode] = Field(min_length=1, max_length=100)
     texts: dict[Language, TextIn] | None = None
     area: AlertAreaIn | None = None
     severity: Severity | None = None
