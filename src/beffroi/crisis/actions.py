@@ -29,6 +29,7 @@ from beffroi.crisis.anchoring import anchor_head, mayors
 from beffroi.crisis.models import Crisis, Handover, Hazard, LogChain, LogEntry, Staffing, Task
 from beffroi.crisis.models.crisis import LEVEL_ALIASES, LEVELS
 from beffroi.crisis.models.log import GENESIS, Category, Source
+from beffroi.territory.selectors import territory_codes
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,6 @@ def do_open_crisis(
     *, hazard: str, communes: list[str], level: Any, exercise: bool, title: str, actor: Actor
 ) -> Crisis:
     """Open a crisis (or an exercise) on some communes of the territory; starts its main courante."""
-    from beffroi.territory.selectors import territory_codes
 
     communes = list(dict.fromkeys(communes))
     problems = []
