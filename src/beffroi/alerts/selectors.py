@@ -13,7 +13,6 @@ from beffroi.alerts.models import Alert, AlertVersion, Delivery, Subscriber
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 from beffroi.crossing.contributions import layer_total
 from beffroi.crossing.geometry import parse_area
-from beffroi.crossing.selectors import exposure
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +105,10 @@ def _area_counts(version: AlertVersion, user: Any) -> dict:
         return out
     area = area_geojson(version.area)
     try:
+        from beffroi.crossing.selectors import (
+            exposure,
+        )  # local: looked up at call time: tests replace crossing.selectors.exposure
+
         result = exposure(area, None, user=user)
         for layer in result.get("layers", []):
             if layer.get("layer") == "residents":

@@ -14,7 +14,6 @@ import pyarrow.parquet as pq
 
 from beffroi.core.actors import Actor
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import require
 from beffroi.sources import storage
 from beffroi.sources.imports.limits import Limits
 from beffroi.sources.imports.limits import limits as current_limits
@@ -202,6 +201,9 @@ def import_file(
     limits: Limits | None = None,
 ):
     """Import a file as dataset ``dataset``: everything is checked before the catalogue changes."""
+    from beffroi.core.permissions import (
+        require,
+    )  # local: the reader subprocess imports this module without Django set up
     from beffroi.sources.actions import check_name
     from beffroi.sources.models import Dataset
 
