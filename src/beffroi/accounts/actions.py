@@ -22,6 +22,7 @@ from beffroi.core.actors import Actor
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import allowed_system, require
+from beffroi.territory.selectors import territory_codes
 
 User = get_user_model()
 
@@ -47,7 +48,6 @@ def do_create_user(
     require(actor, "auth.add_user", system=("cli", "demo"))
     _check_role(role)
     communes = list(dict.fromkeys(communes))
-    from beffroi.territory.selectors import territory_codes
 
     known = territory_codes()
     unknown = [c for c in communes if c not in known]

@@ -21,6 +21,7 @@ from beffroi.accounts.actions import do_confirm_totp_device, do_create_totp_devi
 from beffroi.accounts.forms import LoginForm, OtpForm
 from beffroi.accounts.roles import requires_totp
 from beffroi.core.audit import record
+from beffroi.core.errors import UserError
 
 PENDING = "beffroi_otp_pending_user"
 NEXT = "beffroi_login_next"
@@ -113,7 +114,6 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     from beffroi.accounts.actions import do_update_staff_profile
     from beffroi.accounts.forms import StaffProfileForm
     from beffroi.accounts.selectors import staff_profile
-    from beffroi.core.errors import UserError
 
     profile = staff_profile(request.user)
     initial = {"mobile": profile.mobile, "phone": profile.phone} if profile else {}

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from beffroi.accounts.roles import ROLES
+from beffroi.accounts.selectors import staff_contacts
 from beffroi.alerts import cap, outbox, targeting
 from beffroi.alerts.area import validate_area
 from beffroi.alerts.hazards import LANGUAGE_LABELS, LANGUAGES, default_texts
@@ -30,6 +32,8 @@ from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
 from beffroi.core.permissions import has_perm, in_commune, require, require_verified
+from beffroi.crisis import selectors as crisis_selectors
+from beffroi.crisis.actions import do_append_entry
 
 log = logging.getLogger(__name__)
 TEXT_KEYS = ("headline", "description", "instruction")
@@ -184,8 +188,6 @@ def _apply(
             clean(r, multiline=False) for r in test_recipients if clean(r, multiline=False)
         ]
     if groups is not None:
-        from beffroi.accounts.roles import ROLES
-
         unknown = [g for g in groups if g not in ROLES]
         if unknown:
             raise _bad(_("Groupes inconnus : %(groups)s") % {"groups": ", ".join(unknown)}, "groups")
@@ -196,7 +198,6 @@ def _apply(
 def _check_crisis(crisis_id: int, communes: list[str], actor: Actor) -> None:
     """The crisis exists and is open, covers every commune of the alert, and the actor may write
     its main courante (where the alert's messages are logged)."""
-    from beffroi.crisis import selectors as crisis_selectors
 
     crisis = next((c for c in crisis_selectors.active_crises() if c.pk == crisis_id), None)
     if crisis is None:
@@ -497,8 +498,6 @@ def _log_in_crisis(version: AlertVersion) -> None:
     if not alert.crisis_id:
         return
     try:
-        from beffroi.crisis.actions import do_append_entry
-
         who = version.approved_by or version.composed_by
         kinds = {"Alert": "Alerte publiée", "Update": "Mise à jour publiée", "Cancel": "Fin d'alerte publiée"}
         kind = kinds.get(str(version.msg_type), "Message publié")
@@ -623,7 +622,6 @@ def do_notify_staff(users, subject: str, text: str, *, actor: Actor) -> int:
     """Queue a message to on-call staff (never citizens) in the outbox: e-mail, and SMS to the
     mobile of their staff profile when an SMS provider is configured. Returns how many messages
     were queued; the outbox workers send them with retries, after this transaction commits."""
-    from beffroi.accounts.selectors import staff_contacts
     from beffroi.alerts.channels import sms as sms_channel
     from beffroi.alerts.models import StaffMessage
 

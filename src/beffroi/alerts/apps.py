@@ -28,6 +28,7 @@ class AlertsConfig(AppConfig):
 
     def ready(self) -> None:
         # Lower apps (crossing, monitoring) reach the alerts app only through these extension points.
+        # Local: models are not ready when apps.py is imported.
         from beffroi.alerts import proposals
         from beffroi.alerts.actions import do_notify_staff
         from beffroi.alerts.crossing_layers import subscribers_count_layer

@@ -24,6 +24,7 @@ from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
 from beffroi.core.errors import Problem, UserError
+from beffroi.territory.selectors import communes
 
 MAX_VERTICES = 100
 MAX_AREA_KM2 = 2000.0
@@ -269,8 +270,6 @@ def validate_area(area: Any, *, allowed_communes: list[str] | None = None) -> tu
 
 
 def commune_boundaries(codes: list[str]) -> dict[str, Any]:
-    from beffroi.territory.selectors import communes
-
     return {c.code: c.boundary for c in communes() if c.code in codes and c.boundary}
 
 

@@ -17,6 +17,7 @@ from beffroi.alerts.hazards import CAP_LANGUAGE, cap_category, template_for
 from beffroi.alerts.render import alert_page_url
 from beffroi.alerts.text import clean
 from beffroi.core.timeutil import to_paris
+from beffroi.territory.selectors import communes
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
@@ -44,8 +45,6 @@ def sender_for(commune: str) -> str:
 
 
 def commune_names(codes: list[str]) -> list[str]:
-    from beffroi.territory.selectors import communes
-
     names = {c.code: c.name for c in communes()}
     return [names.get(code, code) for code in codes]
 

@@ -9,8 +9,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from beffroi.accounts.roles import ROLES
 from beffroi.alerts.hazards import LANGUAGE_LABELS, LANGUAGES, hazard_choices
 from beffroi.alerts.models import Alert, AlertVersion
+from beffroi.core.errors import UserError
 
 LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -78,7 +80,6 @@ class AlertForm(forms.Form):
             (str(c.pk), f"{'EXERCICE – ' if c.exercise else ''}{c.title} ({', '.join(c.communes)})")
             for c in crises
         ]
-        from beffroi.accounts.roles import ROLES
 
         groups: forms.MultipleChoiceField = self.fields["groups"]  # type: ignore[assignment]
         groups.choices = [(key, role.label) for key, role in ROLES.items()]
@@ -106,7 +107,6 @@ class AlertForm(forms.Form):
         except ValueError:
             raise forms.ValidationError(_("Le polygone doit être du GeoJSON.")) from None
         from beffroi.alerts.area import validate_polygon
-        from beffroi.core.errors import UserError
 
         try:  # the same checks as the action, shown beside the field
             validate_polygon(polygon)

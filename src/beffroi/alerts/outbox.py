@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from beffroi.alerts.models import AlertVersion, Delivery, StaffMessage, Subscriber
+from beffroi.core import audit
+from beffroi.core.actors import SystemActor
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -159,8 +161,6 @@ def _gone(row: Delivery, reason: str) -> None:
     """The address no longer exists (push 404/410): end that subscription, recorded by the system."""
     if row.subscriber_id is None:
         return
-    from beffroi.core import audit
-    from beffroi.core.actors import SystemActor
 
     with transaction.atomic():
         Subscriber.objects.filter(pk=row.subscriber_id).update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from beffroi.alerts.text import clean, cut, sms_segments, strip_markup
+from beffroi.territory.selectors import communes
 
 SMS_MAX_SEGMENTS = 3
 SOCIAL_LIMITS = {"mastodon": 500, "mastodons": 500, "bluesky": 300, "bsky": 300, "twitter": 280, "x": 280}
@@ -47,7 +48,6 @@ def headline(version, lang: str = "fr") -> str:
 
 def subject_prefix(version) -> str:
     """The e-mail subject's tag: the names of the alert's communes (not their codes)."""
-    from beffroi.territory.selectors import communes
 
     codes = list((version.area or {}).get("communes") or [version.alert.commune])
     names = {c.code: c.name for c in communes()}

@@ -105,7 +105,9 @@ def _area_counts(version: AlertVersion, user: Any) -> dict:
         return out
     area = area_geojson(version.area)
     try:
-        from beffroi.crossing.selectors import exposure
+        from beffroi.crossing.selectors import (
+            exposure,
+        )  # local: looked up at call time: tests replace crossing.selectors.exposure
 
         result = exposure(area, None, user=user)
         for layer in result.get("layers", []):

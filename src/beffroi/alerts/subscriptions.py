@@ -34,6 +34,7 @@ from beffroi.core import audit
 from beffroi.core.actors import Actor
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import allowed_system
+from beffroi.sources.geocoding import geocode
 
 log = logging.getLogger(__name__)
 SUBSCRIBE_SALT = "beffroi.alerts.subscribe"
@@ -275,7 +276,6 @@ def do_unsubscribe(token: str, *, actor: Actor) -> Subscriber:
 
 def match_address(query: str, commune: str = "", limit: int = 5) -> list[dict]:
     """Match an address against the territory's address layer (local, no third-party geocoder)."""
-    from beffroi.sources.geocoding import geocode
 
     try:
         matches = geocode(query, commune or None, limit)

@@ -20,11 +20,11 @@ from shapely.ops import unary_union
 
 from beffroi.alerts.area import area_parts
 from beffroi.alerts.models import Alert, AlertVersion, Subscriber
+from beffroi.crossing.selectors import points_in_area
 
 
 def _in_area(geojson: dict, points: list[tuple]) -> set:
     """Ids of the (id, lon, lat) points inside the area: the crossing app's exact test."""
-    from beffroi.crossing.selectors import points_in_area
 
     return set(points_in_area(geojson, points))
 

@@ -6,6 +6,8 @@ import html
 import re
 import unicodedata
 
+from beffroi.core.errors import Problem, UserError
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG = re.compile(r"<[^>]*>")
 # What CAP profiles (Google's TEXT_CONTAINS_HTML_TAGS/ENTITIES) and our channels refuse: a tag
@@ -35,8 +37,6 @@ def refuse_markup(value: str, what: str, field: str) -> str:
     """Return ``value`` unless it holds markup: alerts are plain text in every channel and in CAP."""
     if has_markup(value):
         from django.utils.translation import gettext as _
-
-        from beffroi.core.errors import Problem, UserError
 
         message = _(
             "%(what)s : le texte contient du balisage (balise HTML ou entité comme &amp;) ; "

@@ -16,6 +16,7 @@ from beffroi.alerts.fralert import request_text
 from beffroi.alerts.models import Alert, AlertVersion
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require
+from beffroi.crisis.selectors import active_crises
 from beffroi.territory.selectors import communes_for_user
 
 
@@ -139,7 +140,6 @@ def preview(request: HttpRequest) -> JsonResponse:
 
 def _open_crises(request) -> list:
     """Open crises of the user's communes that the user may write in (the alert is logged there)."""
-    from beffroi.crisis.selectors import active_crises
 
     if not has_perm(request.user, "crisis.add_logentry"):
         return []

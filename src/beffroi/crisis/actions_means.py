@@ -33,6 +33,7 @@ from beffroi.crisis.models import (
 )
 from beffroi.crisis.models.crisis import LEVELS, Hazard
 from beffroi.crisis.models.log import Category, Source
+from beffroi.territory.selectors import territory_codes
 
 
 # --- tasks ---------------------------------------------------------------------------------
@@ -305,7 +306,6 @@ def do_lend_resource(
     resource: Resource, *, to_commune: str, actor: Actor, crisis: Crisis | None = None, note: str = ""
 ) -> ResourceLoan:
     """Lend a resource of one commune to another of the territory; logged in the crisis if given."""
-    from beffroi.territory.selectors import territory_codes
 
     require(actor, "crisis.add_resourceloan", commune=resource.commune)
     if to_commune not in territory_codes() or to_commune == resource.commune:

@@ -59,6 +59,7 @@ class CrisisConfig(AppConfig):
 
     def ready(self) -> None:
         # Monitoring (a lower layer) calls the crisis app only through these extension points.
+        # Local: models are not ready when apps.py is imported.
         from beffroi.crisis import proposals
         from beffroi.crisis.map_layer import crisis_map_layer
         from beffroi.monitoring.contributed_layers import register_map_layer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from beffroi.core.actors import SystemActor
+
 
 def register(subparsers) -> None:
     crisis = subparsers.add_parser("crisis", help="Crisis cell: list crises, verify a main courante.")
@@ -66,7 +68,6 @@ def verify_log(args) -> int:
 
 
 def anchor_log(args) -> int:
-    from beffroi.core.actors import SystemActor
     from beffroi.crisis.actions import do_anchor
     from beffroi.crisis.selectors import crisis_by_number
 

@@ -27,6 +27,7 @@ from beffroi.crisis import actions
 from beffroi.crisis.models import Crisis, ExerciseRun
 from beffroi.crisis.scenario import Inject, as_inject
 from beffroi.monitoring.actions import do_ingest_points
+from beffroi.territory.selectors import territory_codes
 
 EXERCISE_SERIES_PREFIX = "exercice:"
 
@@ -183,7 +184,6 @@ def run_from_cli(path: str, *, speed: float, check_only: bool) -> int:
 
     from beffroi.crisis.scenario import load
     from beffroi.crisis.selectors import chain_head
-    from beffroi.territory.selectors import territory_codes
 
     scenario = load(path)
     missing = [c for c in scenario["communes"] if c not in territory_codes()]

@@ -22,6 +22,7 @@ from beffroi.crisis.models import (
     Task,
 )
 from beffroi.crisis.models.log import GENESIS, format_head
+from beffroi.territory.selectors import communes
 
 
 def _visible(qs: QuerySet, user: Any) -> QuerySet:
@@ -131,8 +132,6 @@ def access_shelter_register(user: Any, shelter: Shelter) -> dict[str, list[Shelt
 
 
 def crisis_communes_names(crisis: Crisis) -> list[str]:
-    from beffroi.territory.selectors import communes
-
     names = {c.code: c.name for c in communes()}
     return [f"{names.get(code, code)} ({code})" for code in crisis.communes]
 

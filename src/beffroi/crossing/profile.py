@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import shapely
 from shapely.geometry import mapping, shape
 
+from beffroi.core.errors import UserError
 from beffroi.crossing import engine
 from beffroi.crossing.exposure import compute
 from beffroi.crossing.geometry import Area
@@ -166,7 +167,6 @@ def scenario_levels(
     empty_as_zero: bool = False,
 ):
     """Exposure at each level of a zones-per-level dataset; ``clip(Area) -> (Area, communes)``."""
-    from beffroi.core.errors import UserError
 
     out = []
     for level, label, geom in zone_levels(info):

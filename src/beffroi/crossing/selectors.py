@@ -13,11 +13,12 @@ import numpy as np
 import shapely
 
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import require
+from beffroi.core.permissions import ALL_COMMUNES, require, user_communes
 from beffroi.crossing.contributions import commune_counts, count_layers_for
 from beffroi.crossing.exposure import compute
 from beffroi.crossing.geometry import Area, buffer_area, parse_area, restrict_to
 from beffroi.crossing.layers import catalogue
+from beffroi.territory.selectors import communes_for_user
 
 
 def _as_area(area: Any) -> Area:
@@ -51,8 +52,6 @@ def points_in_area(area_geojson: Any, points: Iterable[tuple]) -> set:
 
 
 def _user_boundaries(user) -> dict[str, Any]:
-    from beffroi.territory.selectors import communes_for_user
-
     return {c.code: c.boundary for c in communes_for_user(user) if c.boundary}
 
 
@@ -109,7 +108,6 @@ def commune_area(code: str, *, user) -> dict:
 def territorial_profile(*, user, weights: dict | None = None, datasets: list | None = None) -> dict:
     """Per commune of the user: age bands, 75+ share, facilities, flood share, vulnerability index."""
     from beffroi.crossing.profile import territorial_profile as build
-    from beffroi.territory.selectors import communes_for_user
 
     require(user, "crossing.view_exposure")
     return build(
@@ -240,7 +238,6 @@ def area_from(
 
 def saved_crossings(*, user) -> list:
     """Saved crossings the user may see: those whose area lies in the user's communes."""
-    from beffroi.core.permissions import ALL_COMMUNES, user_communes
     from beffroi.crossing.models import SavedCrossing
 
     require(user, "crossing.view_savedcrossing")
@@ -302,7 +299,6 @@ def iris_features(*, user, datasets: list | None = None) -> dict:
     """IRIS of the user's communes as GeoJSON (population, 75+ and its share), for choropleths."""
     from beffroi.crossing import engine
     from beffroi.crossing.layers import by_role
-    from beffroi.territory.selectors import communes_for_user
 
     require(user, "crossing.view_exposure")
     codes = [c.code for c in communes_for_user(user)]

@@ -32,6 +32,7 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Sources (a lower layer) hands its observations over through this extension point.
+        # Local: models are not ready when apps.py is imported.
         from beffroi.monitoring.actions import do_ingest_points
         from beffroi.sources.sinks import register_observation_sink
 

@@ -25,7 +25,9 @@ from django.utils import timezone
 
 from beffroi.core.actors import SystemActor
 from beffroi.core.errors import Problem, UserError
+from beffroi.crossing.selectors import saved_figures
 from beffroi.monitoring.models import Indicator
+from beffroi.sources.selectors import get_dataset
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -51,8 +53,6 @@ Point = tuple[datetime, float]
 
 
 def crossing_points(series: str, since: datetime | None) -> list[Point]:
-    from beffroi.crossing.selectors import saved_figures
-
     _prefix, pk, *rest = series.split(":")
     key = ":".join(rest)
     if not pk.isdigit() or not key:
@@ -83,8 +83,6 @@ def _as_moment(value) -> datetime | None:
 
 def dataset_points(series: str, since: datetime | None, oldest: datetime) -> list[Point]:
     import duckdb
-
-    from beffroi.sources.selectors import get_dataset
 
     spec, _q, query = series.partition("?")
     parts = spec.split(":")

@@ -199,7 +199,6 @@ def forecast_exposure(indicator: Indicator, user: Any, *, now: datetime | None =
     """
     if not indicator.zones_dataset:
         return None
-    from beffroi.crossing import selectors as crossing
 
     found = forecast_peak(indicator, now=now)
     if found is None:

@@ -11,6 +11,7 @@ class PublicConfig(AppConfig):
     def ready(self) -> None:
         # Lower apps only send signals: a publication (alerts), a shelter or a public level
         # (core's generic signal). Each schedules one coalesced background rebuild.
+        # Local: models are not ready when apps.py is imported.
         from beffroi.alerts.signals import version_published
         from beffroi.core.signals import public_content_changed
         from beffroi.public.tasks import on_public_change

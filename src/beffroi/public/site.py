@@ -22,9 +22,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from beffroi.alerts import render
+from beffroi.alerts.area import area_geojson
+from beffroi.alerts.cap import commune_names, sender_name
 from beffroi.alerts.hazards import HAZARDS
 from beffroi.alerts.models import Alert, AlertVersion
+from beffroi.alerts.selectors import active_public_versions, cap_index_versions, recent_public_versions
 from beffroi.crisis import selectors as crisis_selectors
+from beffroi.territory.selectors import communes
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,6 @@ def _rings(geometry: dict):
 
 def svg_map(communes: list, areas: list[tuple[str, dict]], width: int = 640) -> dict:
     """An inline SVG of the commune boundaries and alert areas: no tile server, no request."""
-    from beffroi.alerts.area import area_geojson
 
     shapes = [(c.name, list(_rings(c.boundary))) for c in communes if c.boundary]
     area_shapes = []
@@ -125,8 +128,6 @@ def _dicrim() -> str:
 
 
 def _commune_names(version: AlertVersion) -> list[str]:
-    from beffroi.alerts.cap import commune_names
-
     return commune_names(list(version.area.get("communes") or [version.alert.commune]))
 
 
@@ -146,8 +147,6 @@ def _context(version: AlertVersion) -> dict:
 
 def build_site(root: Path | None = None) -> dict:
     """(Re)write every public file; returns counts. Safe to call at any time."""
-    from beffroi.alerts.selectors import active_public_versions, recent_public_versions
-    from beffroi.territory.selectors import communes
 
     root = Path(root or settings.PUBLIC_ROOT)
     now = timezone.now()
@@ -216,9 +215,6 @@ def build_site(root: Path | None = None) -> dict:
 
 
 def _author() -> dict:
-    from beffroi.alerts.cap import sender_name
-    from beffroi.territory.selectors import communes
-
     codes = [c.code for c in communes()]
     return {"name": sender_name(codes) if codes else "Mairie"}
 
@@ -227,8 +223,6 @@ def write_cap_indexes(root: Path) -> dict:
     """CAP Atom indexes (as aggregators read them): real incidents in ``cap/index.atom``, Exercise
     and Test ones apart in ``cap/exercise.atom``; each entry links its CAP message."""
     from feedgen.feed import FeedGenerator
-
-    from beffroi.alerts.selectors import cap_index_versions
 
     counts = {}
     for name, exercise, title in (

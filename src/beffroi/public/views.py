@@ -22,9 +22,11 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from beffroi.alerts import actions
+from beffroi.alerts.channels.webpush import public_key
 from beffroi.alerts.subscriptions import channel_available, match_address, normalise_address
 from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
+from beffroi.core.mediatypes import public_content_type
 from beffroi.core.request_context import current_origin
 from beffroi.public.forms import SubscribeForm
 from beffroi.territory.selectors import communes
@@ -53,8 +55,6 @@ def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
     Reads ``settings.PUBLIC_ROOT`` at each request (the root route binds it once at start-up).
     """
     from django.views.static import serve
-
-    from beffroi.core.mediatypes import public_content_type
 
     response = serve(request, path, document_root=str(settings.PUBLIC_ROOT), show_indexes=False)
     response["Content-Type"] = public_content_type(path)
@@ -123,8 +123,6 @@ def _outcome(subscriber, channel: str) -> tuple[str, int]:
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
-    from beffroi.alerts.channels.webpush import public_key
-
     territory = communes()
     form = SubscribeForm(request.POST or None, communes=territory, sms=channel_available("sms"))
     done, status = None, 200

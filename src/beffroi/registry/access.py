@@ -24,6 +24,8 @@ from beffroi.core.audit import record as audit
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require_verified, user_communes
 from beffroi.core.request_context import current_origin
+from beffroi.crossing.geometry import parse_area, to_lambert93
+from beffroi.crossing.selectors import points_in_area as crossing_points_in_area
 from beffroi.registry import crypto, disclosure
 from beffroi.registry.disclosure import ReleasedCount
 from beffroi.registry.models import AccessLog, CallAssignment, Campaign, Nomination, Person, Visit, VisitRoute
@@ -256,7 +258,6 @@ class Target:
 
 def points_in_area(area: dict, points: list[tuple]) -> set:
     """Ids of the (id, lon, lat) points inside the area, through the crossing app's contract function."""
-    from beffroi.crossing.selectors import points_in_area as crossing_points_in_area
 
     return set(crossing_points_in_area(area, points))
 
@@ -409,7 +410,6 @@ def release_count(user, area, *, reason: str = "", now=None) -> ReleasedCount:
     if not has_perm(user, COUNTS_PERM):
         raise PermissionDenied(COUNTS_PERM)
     disclosure.check_configuration()
-    from beffroi.crossing.geometry import parse_area, to_lambert93
 
     parsed = parse_area(area, repair=True)  # UserError (400) for something that is not an area
     now = now or timezone.now()
@@ -447,8 +447,6 @@ def release_count(user, area, *, reason: str = "", now=None) -> ReleasedCount:
 
 
 def _decide(area_l93, communes, earlier, *, size: int, min_area: int, threshold: int) -> ReleasedCount:
-    from beffroi.crossing.geometry import parse_area, to_lambert93
-
     cells, counts = _occupied_cells(communes)
     xs, ys, kept = disclosure.parse_cells(cells, size)
     if area_l93.area < min_area or _covered_area_m2(area_l93, xs, ys, size) < min_area:

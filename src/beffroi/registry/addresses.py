@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from beffroi.registry.schema import fold
+from beffroi.sources.geocoding import geocode, layer_names
 
 STREET_WORDS = {
     "r": "rue",
@@ -52,8 +53,6 @@ class AddressIndex:
     commune: str = ""
 
     def locate(self, text: str) -> tuple[float, float] | None:
-        from beffroi.sources.geocoding import geocode
-
         for match in geocode(text, self.commune or None, limit=1):
             if match.kind == "housenumber" and match.score >= MIN_SCORE:
                 return (match.lon, match.lat)
@@ -62,7 +61,6 @@ class AddressIndex:
 
 def load_index(commune: str) -> AddressIndex | None:
     """The address layer for ``commune``: located with the local geocoder (sources.geocoding)."""
-    from beffroi.sources.geocoding import layer_names
 
     names = layer_names()
     return AddressIndex(names[0], commune) if names else None

@@ -39,6 +39,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         # Crossing (a lower layer) shows registry counts through its extension point, never by
         # importing the registry; what is released is decided here.
+        # Local: models are not ready when apps.py is imported.
         from beffroi.crossing.contributions import register_commune_counts, register_count_layer
         from beffroi.registry import checks  # noqa: F401 - registers the system checks
         from beffroi.registry.crossing_layers import registry_commune_counts, registry_count_layer

@@ -34,6 +34,7 @@ from beffroi.registry.addresses import load_index
 from beffroi.registry.models import Person
 from beffroi.registry.models.people import Source
 from beffroi.registry.schema import R121_4_FIELDS, dedup_text, fold, parse_date, pcs_extension_enabled
+from beffroi.territory.selectors import territory_codes
 
 TARGETS = set(R121_4_FIELDS) | {"request_date", "source", "lon", "lat", "lives_alone", "floor"}
 HEADER_ALIASES = {
@@ -327,7 +328,6 @@ def import_file(
     progress=None,
 ) -> ImportReport:
     _check_writer(actor, commune, "registry.add_person")
-    from beffroi.territory.selectors import territory_codes
 
     if commune not in territory_codes():
         raise UserError(

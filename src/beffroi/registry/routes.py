@@ -22,6 +22,7 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
 from beffroi.registry import access
 from beffroi.registry.models import Campaign, Visit, VisitRoute
+from beffroi.territory.selectors import communes
 
 log = logging.getLogger(__name__)
 SPEED_M_PER_S = 20 / 3.6  # 20 km/h door to door in town
@@ -93,8 +94,6 @@ def solve(
 def depot_for(commune: str, points: list[tuple[float, float]]) -> tuple[float, float]:
     try:
         from shapely.geometry import shape
-
-        from beffroi.territory.selectors import communes
 
         for c in communes():
             if c.code == commune and c.boundary:

@@ -28,6 +28,7 @@ from beffroi.registry.models.outreach import Hazard, Outcome
 from beffroi.registry.models.people import Category, Source
 from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS, pcs_extension_enabled
 from beffroi.registry.selectors import counts_by_commune
+from beffroi.territory.selectors import communes_for_user
 
 
 def _communes(user) -> list[str]:
@@ -36,7 +37,6 @@ def _communes(user) -> list[str]:
 
 def _commune_names(user) -> dict[str, str]:
     """The user's communes of the territory, code → name, in the territory's order."""
-    from beffroi.territory.selectors import communes_for_user
 
     return {c.code: c.name for c in communes_for_user(user)}
 

@@ -272,7 +272,9 @@ def risk_zones(commune) -> list[dict[str, Any]]:
         from shapely import wkb
         from shapely.geometry import shape
 
-        from beffroi.crossing.selectors import hazard_datasets
+        from beffroi.crossing.selectors import (
+            hazard_datasets,
+        )  # local: looked up at call time: tests replace crossing.selectors.hazard_datasets
 
         datasets = hazard_datasets()
     except Exception:  # optional: the printed plan never fails for want of risk zones

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from beffroi.core.actors import SystemActor
+from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
+from beffroi.crisis.selectors import crisis_by_number
+from beffroi.territory.selectors import communes
 
 
 def register(subparsers) -> None:
@@ -33,10 +36,8 @@ def _write(out: str, body: bytes) -> None:
 
 
 def print_pcs(args) -> int:
-    from beffroi.core.audit import record
     from beffroi.reports import builders
     from beffroi.reports.pdf import render_pdf
-    from beffroi.territory.selectors import communes
 
     selected = [c for c in communes() if not args.commune or c.code in args.commune]
     missing = set(args.commune) - {c.code for c in selected}
@@ -55,8 +56,6 @@ def print_pcs(args) -> int:
 def print_retex(args) -> int:
     from django.template.loader import render_to_string
 
-    from beffroi.core.audit import record
-    from beffroi.crisis.selectors import crisis_by_number
     from beffroi.reports import builders
     from beffroi.reports.pdf import render_pdf
 

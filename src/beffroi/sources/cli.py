@@ -290,7 +290,6 @@ def _print_provenance(d) -> None:
 
 
 def layers_build_command(args) -> int:
-    from beffroi.core.actors import SystemActor
     from beffroi.sources.territory_layers import build, parse_only
 
     report = build(

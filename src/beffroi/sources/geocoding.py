@@ -22,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from beffroi.sources.selectors import list_datasets
+
 ADDRESS_PREFIXES = ("addresses", "adresses", "ban")
 ABBREVIATIONS = {
     "r": "rue",
@@ -180,10 +182,6 @@ def _build_index(name: str, path: Path, names: set[str]) -> _Index | None:
 
 
 def _indexes() -> list[_Index]:
-    try:
-        from beffroi.sources.selectors import list_datasets
-    except ImportError:  # pragma: no cover - sources not installed
-        return []
     out = []
     for info in list_datasets():
         if not info.name.startswith(ADDRESS_PREFIXES) or not Path(info.parquet_path).exists():

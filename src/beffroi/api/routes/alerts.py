@@ -14,6 +14,7 @@ from beffroi.alerts.fralert import request_text
 from beffroi.api.errors import StrictIn, responses
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
+from beffroi.crisis.selectors import crises_for_user
 
 router = Router(tags=["alerts"])
 
@@ -149,15 +150,15 @@ def draft_alert(request, payload: DraftIn):
     fields = payload.dict()
     if payload.area is not None:
         fields["area"] = payload.area.dict(exclude_none=True)
-    if payload.crisis_id is not None:
-        # Checked here: an unknown crisis would only fail at commit, as a database error.
-        from beffroi.crisis.selectors import crises_for_user
-
-        if not crises_for_user(request.user).filter(pk=payload.crisis_id).exists():
-            raise UserError(
-                _("Crise %(id)s inconnue ou hors de vos communes.") % {"id": payload.crisis_id},
-                [Problem(_("crise inconnue"), field="crisis_id")],
-            )
+    # Checked here: an unknown crisis would only fail at commit, as a database error.
+    if (
+        payload.crisis_id is not None
+        and not crises_for_user(request.user).filter(pk=payload.crisis_id).exists()
+    ):
+        raise UserError(
+            _("Crise %(id)s inconnue ou hors de vos communes.") % {"id": payload.crisis_id},
+            [Problem(_("crise inconnue"), field="crisis_id")],
+        )
     alert = actions.do_draft_alert(actor=request.user, **fields)
     return {"id": alert.pk, "warnings": getattr(alert, "warnings", [])}
 

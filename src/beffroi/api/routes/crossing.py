@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 
 from beffroi.api.errors import StrictIn, responses
 from beffroi.crossing import selectors
+from beffroi.crossing.actions import do_recompute_crossing, do_save_crossing
 
 router = Router(tags=["crossing"])
 
@@ -153,8 +154,6 @@ def saved_list(request):
 
 @router.post("/saved", response=responses({201: SavedOut}, 400, 403))
 def saved_create(request, payload: SaveIn):
-    from beffroi.crossing.actions import do_save_crossing
-
     saved = do_save_crossing(
         payload.name, payload.area, payload.layers, actor=request.user, repair=payload.repair
     )
@@ -164,8 +163,6 @@ def saved_create(request, payload: SaveIn):
 @router.post("/saved/{saved_id}/recompute", response=responses(SavedOut, 400, 403, 404))
 def saved_recompute(request, saved_id: int):
     from django.http import Http404
-
-    from beffroi.crossing.actions import do_recompute_crossing
 
     saved = next((s for s in selectors.saved_crossings(user=request.user) if s.pk == saved_id), None)
     if saved is None:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from beffroi.core.timeutil import utcnow
 from beffroi.crisis.models.crisis import LEVELS, Crisis, Hazard
 
 
@@ -118,7 +119,6 @@ class Task(models.Model):
         """How late the task was (or is) against its deadline; None without a deadline."""
         if self.deadline is None:
             return None
-        from beffroi.core.timeutil import utcnow
 
         end = self.done_at or utcnow()
         return end - self.deadline

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
+from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
 from beffroi.sources.connectors.values import as_text, flatten, member, objects, records_table
@@ -49,8 +50,6 @@ class DataGouv(Connector):
 
     @classmethod
     def validate_config(cls, config):
-        from beffroi.core.errors import Problem, UserError
-
         clean = super().validate_config(config)
         mode = clean.setdefault("mode", "metadata")
         if mode not in ("metadata", "download", "tabular"):
@@ -133,7 +132,6 @@ class DataGouv(Connector):
                 or Path(resource["url"].split("?")[0]).suffix
                 or ".csv"
             )
-            from beffroi.core.errors import UserError
             from beffroi.sources import storage
             from beffroi.sources.imports import stage_file
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
 from beffroi.sources.connectors.values import as_int, flatten, member, records_table
@@ -35,8 +36,6 @@ class Georisques(Connector):
 
     @classmethod
     def validate_config(cls, config):
-        from beffroi.core.errors import Problem, UserError
-
         clean = super().validate_config(config)
         if clean.setdefault("endpoint", "gaspar/catnat") not in ENDPOINTS:
             raise UserError(

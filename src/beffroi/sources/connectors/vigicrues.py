@@ -7,6 +7,7 @@ strings ("2"); 1 vert, 2 jaune, 3 orange, 4 rouge. A territory answer lists its 
 
 from __future__ import annotations
 
+from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
 from beffroi.sources.connectors.values import (
@@ -39,8 +40,6 @@ class Vigicrues(Connector):
     def validate_config(cls, config):
         clean = super().validate_config(config)
         if not clean.get("territories") and not clean.get("sections"):
-            from beffroi.core.errors import Problem, UserError
-
             raise UserError(
                 "A vigicrues source needs territories or sections.", [Problem("required", field="sections")]
             )

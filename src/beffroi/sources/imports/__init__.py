@@ -201,7 +201,9 @@ def import_file(
     limits: Limits | None = None,
 ):
     """Import a file as dataset ``dataset``: everything is checked before the catalogue changes."""
-    from beffroi.core.permissions import require
+    from beffroi.core.permissions import (
+        require,
+    )  # local: the reader subprocess imports this module without Django set up
     from beffroi.sources.actions import check_name
     from beffroi.sources.models import Dataset
 

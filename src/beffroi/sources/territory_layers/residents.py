@@ -22,6 +22,7 @@ from shapely.geometry import shape
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.territory_layers.files import RawFile, csv_rows, error, header_index, number
+from beffroi.territory.selectors import communes
 
 NAME = "iris-population"
 TITLE = "Population par IRIS et tranche d'âge (INSEE, contours IGN)"
@@ -155,8 +156,6 @@ def read_contours(raw: RawFile, communes: set[str]) -> dict[str, tuple[bytes, st
 
 
 def commune_boundaries(codes: list[str]) -> dict[str, bytes]:
-    from beffroi.territory.selectors import communes
-
     out = {}
     for c in communes():
         if c.code in codes and c.boundary:

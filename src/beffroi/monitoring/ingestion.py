@@ -1,0 +1,192 @@
+"""Ingestion of observation points: validation, unit conversion, storage, then threshold evaluation."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from beffroi.core import audit
+from beffroi.core.actors import Actor
+from beffroi.core.errors import Problem, UserError
+from beffroi.core.permissions import allowed_system, require
+from beffroi.monitoring.evaluation import _evaluate
+from beffroi.monitoring.models import (
+    Indicator,
+    Observation,
+)
+
+# Who may push observations without a user: connectors, derived indicators, the demo, the CLI.
+INGESTERS = ("poll_sources", "monitoring", "exercise", "demo", "cli")
+
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+MAX_FORECAST_AHEAD = timedelta(days=15)
+
+
+# Units a point may come in for an indicator kept in another unit of the same quantity (factor to it).
+CONVERSIONS = {
+    ("mm", "m"): 0.001,
+    ("cm", "m"): 0.01,
+    ("m", "cm"): 100.0,
+    ("mm", "cm"): 0.1,
+    ("m", "mm"): 1000.0,
+    ("cm", "mm"): 10.0,
+    ("l/s", "m3/s"): 0.001,
+    ("m3/s", "l/s"): 1000.0,
+}
+
+
+def max_age() -> timedelta:
+    return timedelta(days=int(getattr(settings, "MONITORING_MAX_AGE_DAYS", 35)))
+
+
+def _parse_at(raw) -> datetime | None:
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo is not None else None
+    if isinstance(raw, str):
+        try:
+            value = parse_datetime(raw.strip())
+        except ValueError:
+            return None
+        return value if value is not None and value.tzinfo is not None else None
+    return None
+
+
+def validate_points(points, *, strict: bool, now: datetime | None = None):
+    """Check a batch; return ``(rows, skipped)`` with rows = (indicator, at, value, kind).
+
+    Raises ``UserError`` listing every problem (field ``points[i].x``) when any point is bad: a batch
+    is stored entirely or not at all. Unknown series are a problem when ``strict``, else skipped.
+    """
+    now = now or timezone.now()
+    oldest = now - max_age()
+    if not isinstance(points, list | tuple):
+        raise UserError("points must be a list", [Problem("expected a list of points", field="points")])
+    series = {p.get("series") for p in points if isinstance(p, dict) and isinstance(p.get("series"), str)}
+    indicators = {i.series: i for i in Indicator.objects.filter(series__in=series)}
+    rows, problems, skipped = [], [], 0
+    for n, point in enumerate(points):
+        where = f"points[{n}]"
+        if not isinstance(point, dict):
+            problems.append(Problem("a point must be an object", field=where))
+            continue
+        indicator = indicators.get(str(point.get("series")))
+        if indicator is None:
+            if strict:
+                problems.append(
+                    Problem(f"unknown indicator series {point.get('series')!r}", field=f"{where}.series")
+                )
+            else:
+                skipped += 1
+            continue
+        value = point.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            problems.append(Problem(f"value must be a finite number, got {value!r}", field=f"{where}.value"))
+            continue
+        unit = str(point.get("unit") or "").strip()
+        if unit.lower() != indicator.unit.lower():
+            factor = CONVERSIONS.get(
+                (unit.lower().replace("³", "3"), indicator.unit.lower().replace("³", "3"))
+            )
+            if factor is None:
+                problems.append(
+                    Problem(
+                        f"unit {unit!r} does not match the indicator's unit {indicator.unit!r}",
+                        field=f"{where}.unit",
+                    )
+                )
+                continue
+            value = value * factor
+        kind = point.get("kind") or Observation.Kind.OBSERVATION
+        if kind not in Observation.Kind.values:
+            problems.append(
+                Problem(f"kind must be 'observation' or 'forecast', got {kind!r}", field=f"{where}.kind")
+            )
+            continue
+        at = _parse_at(point.get("at"))
+        if at is None:
+            problems.append(Problem("at must be an ISO 8601 date-time with a time zone", field=f"{where}.at"))
+            continue
+        limit = now + (MAX_FORECAST_AHEAD if kind == Observation.Kind.FORECAST else FUTURE_TOLERANCE)
+        if at > limit:
+            problems.append(Problem(f"timestamp {at.isoformat()} is in the future", field=f"{where}.at"))
+            continue
+        if at < oldest:
+            problems.append(
+                Problem(
+                    f"timestamp {at.isoformat()} is older than {max_age().days} days", field=f"{where}.at"
+                )
+            )
+            continue
+        rows.append((indicator, at, float(value), kind))
+    if problems:
+        raise UserError(
+            f"{len(problems)} invalid point(s); nothing was stored",
+            problems[: UserError.MAX_SHOWN],
+            total=len(problems),
+        )
+    return rows, skipped
+
+
+def do_ingest_points(points, *, source: str, actor: Actor, strict: bool = False) -> int:
+    """Store observations/forecasts and evaluate thresholds; returns the number of points stored.
+
+    The contract used by the sources' live connectors (``SystemActor("poll_sources")``), derived
+    indicators, the demo, the CLI and the API (actor = the token's user, ``strict=True``: an
+    unknown series is an error rather than skipped).
+    """
+    rows, skipped = validate_points(points, strict=strict)
+    if not allowed_system(actor, INGESTERS):
+        for commune in sorted({ind.commune for ind, *_ in rows}):
+            require(actor, "monitoring.add_observation", commune)
+    if not rows:
+        return 0
+    now = timezone.now()
+    unique: dict[tuple[int, str, datetime], tuple] = {}
+    for indicator, at, value, kind in rows:
+        unique[(indicator.pk, kind, at)] = (indicator, at, value, kind)
+    by_indicator: dict[int, Indicator] = {}
+    with transaction.atomic():
+        Observation.objects.bulk_create(
+            [
+                Observation(
+                    indicator=ind, at=at, value=value, kind=kind, source=source[:120], received_at=now
+                )
+                for ind, at, value, kind in unique.values()
+            ],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["indicator", "kind", "at"],
+            update_fields=["value", "source", "received_at"],
+        )
+        observed: dict[int, list[tuple[datetime, float]]] = {}
+        forecast_counts: dict[int, int] = {}
+        for (pk, kind, at), (ind, _a, value, _k) in unique.items():
+            by_indicator[pk] = ind
+            if kind == Observation.Kind.OBSERVATION:
+                observed.setdefault(pk, []).append((at, value))
+            else:
+                forecast_counts[pk] = forecast_counts.get(pk, 0) + 1
+        for pk, indicator in by_indicator.items():
+            new = sorted(observed.get(pk, []))
+            forecasts = forecast_counts.get(pk, 0)
+            _evaluate(indicator, new, forecasts, source=source, actor=actor)
+        audit.record(
+            actor,
+            "monitoring.ingest",
+            object_type="monitoring.observation",
+            detail={
+                "source": source,
+                "stored": len(unique),
+                "skipped": skipped,
+                "indicators": sorted(i.key for i in by_indicator.values()),
+            },
+        )
+    return len(unique)
