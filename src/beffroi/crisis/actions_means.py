@@ -426,6 +426,14 @@ def _status_for(shelter: Shelter) -> str:
     return Shelter.Status.FULL if shelter.occupancy >= shelter.capacity else Shelter.Status.OPEN
 
 
+def _save_occupancy(shelter: Shelter, occupancy: int) -> None:
+    """Store a new head count with the status it implies (open or full, unless closed)."""
+    shelter.occupancy = occupancy
+    shelter.status = _status_for(shelter)
+    shelter.updated_at = utcnow()
+    shelter.save(update_fields=["occupancy", "status", "updated_at"])
+
+
 def do_save_shelter(*, commune: str, actor: Actor, shelter: Shelter | None = None, **fields) -> Shelter:
     """Create or edit a shelter's description (opening and closing are their own actions)."""
     require(
@@ -544,10 +552,7 @@ def do_set_occupancy(
             )
         over = _check_capacity(shelter, occupancy, confirm)
         old = shelter.occupancy
-        shelter.occupancy = occupancy
-        shelter.status = _status_for(shelter)
-        shelter.updated_at = utcnow()
-        shelter.save(update_fields=["occupancy", "status", "updated_at"])
+        _save_occupancy(shelter, occupancy)
         record(
             actor,
             "crisis.shelter.occupancy",
@@ -623,10 +628,7 @@ def do_register_arrival(
             arrived_at=arrived_at or utcnow(),
             recorded_by=actor_label(actor),
         )
-        shelter.occupancy = occupancy
-        shelter.status = _status_for(shelter)
-        shelter.updated_at = utcnow()
-        shelter.save(update_fields=["occupancy", "status", "updated_at"])
+        _save_occupancy(shelter, occupancy)
         # The audit names the entry, never the person: the register is the only copy of the name.
         record(
             actor,
@@ -665,10 +667,7 @@ def do_register_departure(entry: ShelterEntry, *, actor: Actor, departed_at=None
             )
         entry.departed_at = departed_at
         entry.save(update_fields=["departed_at"])
-        shelter.occupancy = _recount(shelter)
-        shelter.status = _status_for(shelter)
-        shelter.updated_at = utcnow()
-        shelter.save(update_fields=["occupancy", "status", "updated_at"])
+        _save_occupancy(shelter, _recount(shelter))
         record(
             actor,
             "crisis.shelter.departure",
