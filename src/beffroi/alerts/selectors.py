@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from beffroi.alerts.models import Alert, AlertVersion, Delivery, Subscriber
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
+from beffroi.crossing import selectors as crossing_selectors
 from beffroi.crossing.contributions import layer_total
 from beffroi.crossing.geometry import parse_area
 
@@ -105,11 +106,7 @@ def _area_counts(version: AlertVersion, user: Any) -> dict:
         return out
     area = area_geojson(version.area)
     try:
-        from beffroi.crossing.selectors import (
-            exposure,
-        )  # local: looked up at call time: tests replace crossing.selectors.exposure
-
-        result = exposure(area, None, user=user)
+        result = crossing_selectors.exposure(area, None, user=user)
         for layer in result.get("layers", []):
             if layer.get("layer") == "residents":
                 out["residents"] = int(layer.get("figures", {}).get("total") or 0)

@@ -20,6 +20,7 @@ from beffroi.alerts import selectors as alert_selectors
 from beffroi.core.timeutil import to_paris, utcnow
 from beffroi.crisis import selectors as crisis_selectors
 from beffroi.crisis.chain import verify
+from beffroi.crossing import selectors as crossing_selectors
 from beffroi.territory.selectors import boundaries_feature_collection
 
 logger = logging.getLogger(__name__)
@@ -272,11 +273,7 @@ def risk_zones(commune) -> list[dict[str, Any]]:
         from shapely import wkb
         from shapely.geometry import shape
 
-        from beffroi.crossing.selectors import (
-            hazard_datasets,
-        )  # local: looked up at call time: tests replace crossing.selectors.hazard_datasets
-
-        datasets = hazard_datasets()
+        datasets = crossing_selectors.hazard_datasets()
     except Exception:  # optional: the printed plan never fails for want of risk zones
         logger.warning("reports: risk zones unavailable for %s", commune.code, exc_info=True)
         return []
