@@ -61,7 +61,7 @@ quality: setup
 	BEFFROI_MODE=server BEFFROI_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) BEFFROI_ALLOWED_HOSTS=beffroi.example.fr \
 	  BEFFROI_REDIS_URL=redis://127.0.0.1:6379/0 BEFFROI_EMAIL_URL=smtp://127.0.0.1:25 \
 	  BEFFROI_REGISTRY_KEY=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
-	  BEFFROI_PUBLIC_URL=https://beffroi.example.fr BEFFROI_SMS_URL=brevo://check-only@/?sender=MAIRIE \
+	  BEFFROI_PUBLIC_URL=https://beffroi.example.fr BEFFROI_SMS_URL=http://127.0.0.1:9/sms \
 	  $(BIN)/beffroi manage check --deploy --fail-level WARNING
 
 # Refresh the translation catalogues (needs GNU gettext); translate the new entries of the English
