@@ -78,7 +78,12 @@ def test_the_checks_run_with_check_deploy(settings):
 
 
 def _server_env(tmp_path, **overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BEFFROI_")}
+    # The e2e conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop; a server never has it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BEFFROI_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "beffroi.settings",
