@@ -87,7 +87,7 @@ def set_up_demo() -> None:
         path.write_text("".join(f"{u}\t{p}\t{r}\t{c}\n" for u, p, r, c in created))
         path.chmod(0o600)
         console.print(
-            f"Copie gardée dans {path} (lisible par vous seul). Les rôles maire et ccas "
+            f"Copie gardée dans {path} (lisible par vous seul). Les comptes admin, maire et ccas "
             "demandent un second facteur TOTP à la première connexion."
         )
     else:

@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    "beffroi.accounts.admin_apps.VerifiedAdminConfig",  # django.contrib.admin behind TOTP
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

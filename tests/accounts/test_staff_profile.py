@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beffroi.accounts.actions import do_update_staff_profile
 from beffroi.accounts.models import StaffProfile
@@ -54,7 +55,8 @@ def test_only_the_user_or_an_administrator_changes_a_profile(make_user):
 def test_administrator_edits_profiles_in_the_admin_through_the_action(client, make_user, django_user_model):
     user = make_user("maire")
     root = django_user_model.objects.create_superuser("root", "root@example.org", "x" * 20)
-    client.force_login(root)
+    TOTPDevice.objects.create(user=root, name="totp", confirmed=True)
+    login_client(client, root)  # the admin needs a session confirmed with the second factor
     response = client.post(
         "/admin/accounts/staffprofile/add/", {"user": user.pk, "mobile": "07 11 22 33 44", "phone": ""}
     )

@@ -8,12 +8,13 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor, user_or_none
 from beffroi.core.audit import actor_label
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
-from beffroi.core.permissions import allowed_system, require
+from beffroi.core.permissions import allowed_system, require, require_verified
 from beffroi.registry import crypto
 from beffroi.registry.access import aad_for, check_reader, decrypt_extension, decrypt_person
 from beffroi.registry.disclosure import cell_of
@@ -45,6 +46,11 @@ def _check_writer(actor: Actor, commune: str, perm: str, *, system: tuple[str, .
 # --- nominations --------------------------------------------------------------------------------
 
 
+def _require_second_factor(actor: Actor) -> None:
+    if not allowed_system(actor, ("cli", "demo")):
+        require_verified(actor)
+
+
 def do_nominate(
     user,
     commune: str,
@@ -55,16 +61,21 @@ def do_nominate(
     decision_reference: str = "",
     actor: Actor,
 ) -> Nomination:
-    """The mayor (or an administrator recording the mayor's decision) names a registry agent."""
+    """The mayor (or an administrator recording the mayor's decision) names a registry agent.
+
+    A nomination opens the registry's personal data to someone: recorded from a web session, that
+    session must have been confirmed with a second factor (the shell's ``cli`` actor has none)."""
     require(actor, "registry.add_nomination", commune, system=("cli", "demo"))
+    _require_second_factor(actor)
     if not user.has_perm("registry.view_person"):
         raise UserError(
-            "Only CCAS agents (role agent_ccas) can be nominated to the registry.",
-            [Problem("role is not agent_ccas", field="user")],
+            _("Seuls les agents du CCAS (rôle agent_ccas) peuvent être habilités au registre."),
+            [Problem(_("le rôle n'est pas agent_ccas"), field="user")],
         )
     if not signer.strip():
         raise UserError(
-            "The nomination needs the signer of the mayor's decision.", [Problem("required", field="signer")]
+            _("La nomination doit indiquer le signataire de la décision du maire."),
+            [Problem(_("obligatoire"), field="signer")],
         )
     with transaction.atomic():
         Nomination.objects.filter(user=user, commune_code=commune, revoked_at__isnull=True).update(
@@ -91,6 +102,7 @@ def do_nominate(
 
 def do_revoke_nomination(nomination: Nomination, *, actor: Actor) -> None:
     require(actor, "registry.add_nomination", nomination.commune_code, system=("cli",))
+    _require_second_factor(actor)
     with transaction.atomic():
         nomination.revoked_at = timezone.now()
         nomination.save(update_fields=["revoked_at"])

@@ -78,4 +78,5 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     """The 403 page: what was refused, why, and which roles may do it (``handler403``)."""
     perm = str(exception.args[0]) if exception is not None and exception.args else ""
     refusal = explain_refusal(request.user, perm) if is_permission_name(perm) else None
-    return render(request, "403.html", {"refusal": refusal}, status=403)
+    # "otp": the role allows it, but the session was opened without the second factor.
+    return render(request, "403.html", {"refusal": refusal, "needs_second_factor": perm == "otp"}, status=403)
