@@ -176,3 +176,34 @@ def test_count_in_area_gives_counts_to_any_role(make_user, agent, person_raw):
     other = count_in_area(area, user=make_user("cellule_crise", ["92033"]))
     assert other.value is None and other.label == "moins de 5"
     _ = date
+
+
+def test_prioritised_list_puts_the_unreached_old_in_the_zone_first_and_unlocated_before_outside(
+    agent, person_raw, settings
+):
+    settings.REGISTRY_PCS_EXTENSION = True
+    area = {
+        "type": "Polygon",
+        "coordinates": [[[2.17, 48.86], [2.19, 48.86], [2.19, 48.88], [2.17, 48.88], [2.17, 48.86]]],
+    }
+    old_in = register(agent, {**person_raw, "first_names": "A", "birth_date": "01/01/1922"})
+    young_in = register(agent, {**person_raw, "first_names": "B", "birth_date": "01/01/1958"})
+    alone_in = register(
+        agent,
+        {**person_raw, "first_names": "C", "birth_date": "01/01/1958"},
+        extension={"lives_alone": "oui", "floor": 3},
+    )
+    outside = register(agent, {**person_raw, "first_names": "D", "lon": 2.3, "lat": 48.9})
+    unlocated = register(agent, {**person_raw, "first_names": "E", "lon": None, "lat": None})
+    reached = register(agent, {**person_raw, "first_names": "F", "birth_date": "01/01/1925"})
+    targets = access.prioritised_list(
+        verified(agent), "92063", area=area, reason="canicule", reached={reached.pk}
+    )
+    assert [t.public_id for t in targets] == [
+        p.public_id for p in (old_in, alone_in, young_in, unlocated, outside, reached)
+    ]
+    assert [t.in_zone for t in targets] == [True, True, True, None, False, True]
+    # The same scores from model instances (what callers holding rows already pass).
+    again = access.score_targets(list(Person.objects.all()), area, {reached.pk})
+    assert [(t.public_id, t.score) for t in again] == [(t.public_id, t.score) for t in targets]
+    assert AccessLog.objects.get(action="target").record_count == 6

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -252,6 +253,20 @@ def encrypt(plaintext: bytes, *, aad: str, ring: Keyring | None = None) -> tuple
     return ring.current_id, base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
+_aeads: dict[bytes, AESGCM] = {}
+
+
+def _aead(key: bytes) -> AESGCM:
+    """One AESGCM object per key: building it costs as much as decrypting a record (a list of
+    20,000 people decrypts 20,000 records in a row)."""
+    aead = _aeads.get(key)
+    if aead is None:
+        if len(_aeads) > 16:  # keys come and go with rotations; never hold more than a few
+            _aeads.clear()
+        aead = _aeads[key] = AESGCM(key)
+    return aead
+
+
 def decrypt(token: str, *, key_id: str, aad: str, ring: Keyring | None = None) -> bytes:
     ring = ring or keyring()
     key = ring.keys.get(key_id)
@@ -261,7 +276,7 @@ def decrypt(token: str, *, key_id: str, aad: str, ring: Keyring | None = None) -
         )
     blob = base64.urlsafe_b64decode(token)
     try:
-        return AESGCM(key).decrypt(blob[:12], blob[12:], aad.encode())
+        return _aead(key).decrypt(blob[:12], blob[12:], aad.encode())
     except InvalidTag:
         raise RegistryKeyError(
             "Une donnée du registre ne s'authentifie pas (altérée ou mauvaise clé)."
@@ -273,7 +288,8 @@ def encrypt_json(data: dict, *, aad: str, ring: Keyring | None = None) -> tuple[
 
 
 def decrypt_json(token: str, *, key_id: str, aad: str, ring: Keyring | None = None) -> dict:
-    return json.loads(decrypt(token, key_id=key_id, aad=aad, ring=ring))
+    # orjson: the standard parser took half the time of a 20,000-person call list.
+    return orjson.loads(decrypt(token, key_id=key_id, aad=aad, ring=ring))
 
 
 def blind_index(value: str, *, ring: Keyring | None = None) -> str:
