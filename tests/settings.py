@@ -22,3 +22,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # crisis log tests) then queue on SQLite's busy timeout, as in production, instead of failing at
     # once with "table is locked". One file per run, so two runs in one tree do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
+
+# Browsers driven by the tests load nothing from the Internet: no background tiles (a test that
+# needs them serves its own on 127.0.0.1, and Chromium resolves no other host).
+MAP_TILE_URL = ""
+MAP_TILE_ATTRIBUTION = ""

@@ -226,8 +226,22 @@ if SERVER_MODE:
     # the town's decision, not Beffroi's, so the preload check is silenced.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-MAP_TILE_URL = env_str("BEFFROI_MAP_TILE_URL", "") or ""
-MAP_TILE_ATTRIBUTION = env_str("BEFFROI_MAP_TILE_ATTRIBUTION", "") or ""
+# IGN Géoplateforme « Plan IGN » (WMTS in Web Mercator, no key, licence ouverte Etalab 2.0): the
+# default background. "off" draws the maps without tiles (communes and local layers only).
+PLAN_IGN_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&VERSION=1.0.0&REQUEST=GetTile"
+    "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&FORMAT=image/png&TILEMATRIXSET=PM"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+PLAN_IGN_ATTRIBUTION = (
+    '© <a href="https://www.ign.fr/">IGN</a> – Plan IGN, Géoplateforme '
+    '(<a href="https://www.etalab.gouv.fr/licence-ouverte-open-licence/">licence ouverte Etalab 2.0</a>)'
+)
+_tiles = env_str("BEFFROI_MAP_TILE_URL", "") or ""
+MAP_TILE_URL = "" if _tiles.lower() in ("off", "none") else (_tiles or PLAN_IGN_URL)
+MAP_TILE_ATTRIBUTION = env_str("BEFFROI_MAP_TILE_ATTRIBUTION", "") or (
+    PLAN_IGN_ATTRIBUTION if MAP_TILE_URL == PLAN_IGN_URL else ""
+)
 
 
 def _tile_origin(url: str) -> str:

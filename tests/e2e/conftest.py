@@ -42,6 +42,8 @@ def browser():
                 "--disable-sync",
                 "--no-first-run",
                 "--disable-quic",
+                # Tests connect only to 127.0.0.1: every other host name fails to resolve.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
             ],
         )
         yield browser

@@ -54,7 +54,8 @@ def test_pcs_kit_is_versioned_and_holds_the_directory(territory, closed_crisis, 
 
     load(["94052"])
     data = builders.pcs([c for c in territory if c.code == "94052"])
-    commune, svg, _zones = data["maps"][0]
+    commune, svg, _zones, has_background = data["maps"][0]
+    assert not has_background  # tiles are off in the tests
     assert svg.startswith("<svg") and commune.code == "94052" and "H1" in svg
     assert data["contacts"] and data["sheets"] and data["shelters"]
     out = tmp_path / "pcs.pdf"
@@ -97,6 +98,6 @@ def test_pcs_map_hatches_the_risk_zones_of_the_commune(territory, tmp_path, monk
     )
     monkeypatch.setattr(crossing_selectors, "hazard_datasets", lambda datasets=None: [info])
     data = builders.pcs([nogent])
-    _commune, svg, zones = data["maps"][0]
+    _commune, svg, zones, _background = data["maps"][0]
     assert [z["label"] for z in zones] == ["Marne à 3 m"]
     assert "url(#hatch-94052)" in svg

@@ -6,7 +6,6 @@ import csv
 import logging
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from beffroi.accounts.roles import explain_refusal, is_permission_name
 from beffroi.core.audit import record
 from beffroi.core.errors import UserError
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import has_perm, require, user_communes
 from beffroi.core.spreadsheet import neutralise_row
 from beffroi.crisis import actions, selectors
@@ -192,7 +192,7 @@ def _context(request: HttpRequest, crisis, **extra) -> dict:
         "task_form": TaskForm(prefix="task"),
         "exercise_run": getattr(crisis, "exercise_run", None) if crisis.exercise else None,
         "boundaries": boundaries_feature_collection([c for c in communes() if c.code in crisis.communes]),
-        "map_config": {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION},
+        "map_config": map_config(),
     }
     context.update(extra)
     return context

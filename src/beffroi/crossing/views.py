@@ -9,11 +9,11 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import has_perm, require
 from beffroi.crossing import selectors
 from beffroi.crossing.cli import PROFILE_FIELDS
@@ -90,8 +90,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "strings": _strings(),
             "map_data": {
                 "boundaries": boundaries_feature_collection(communes),
-                "tileUrl": settings.MAP_TILE_URL,
-                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+                **map_config(),
                 "exposureUrl": "/api/crossing/exposure",
                 "scenarioUrl": "/api/crossing/scenario/",
                 "savedUrl": "/api/crossing/saved",
@@ -124,8 +123,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     "communes": _("Indice de vulnérabilité par commune"),
                     "iris": _("Part des 75 ans et plus par IRIS (%)"),
                 },
-                "tileUrl": settings.MAP_TILE_URL,
-                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+                **map_config(),
             },
         },
     )

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from beffroi.core import live
 from beffroi.core.errors import UserError
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import has_perm, require
 from beffroi.monitoring import actions, derived, selectors
 from beffroi.monitoring.forms import IndicatorForm, NewIndicatorForm, level_formset, thresholds_from
@@ -48,8 +48,7 @@ def _context(request: HttpRequest, *, wall: bool) -> dict:
             "crisisLayer": selectors.crisis_layer(request.user),
             "layersUrl": reverse("monitoring:map_layers"),
             "boundaries": boundaries_feature_collection(communes_for_user(request.user)),
-            "tileUrl": settings.MAP_TILE_URL,
-            "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+            **map_config(),
             "wall": wall,
             "rotateSeconds": 15,
             "strings": strings(),

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,7 @@ from beffroi.core.timeutil import to_paris, utcnow
 from beffroi.crisis import selectors as crisis_selectors
 from beffroi.crisis.chain import verify
 from beffroi.crossing import selectors as crossing_selectors
+from beffroi.reports import basemap
 from beffroi.territory.selectors import boundaries_feature_collection
 
 logger = logging.getLogger(__name__)
@@ -312,8 +314,12 @@ def risk_zones(commune) -> list[dict[str, Any]]:
     return zones
 
 
-def _svg_map(commune, shelters, numbers: dict, zones: list | None = None) -> str:
-    """One commune's boundary, risk zones (hatched) and shelters (H1…) as inline SVG, equirectangular."""
+def _svg_map(commune, shelters, numbers: dict, zones: list | None = None, *, with_background=True):
+    """One commune's boundary, risk zones (hatched) and shelters (H1…) as inline SVG, equirectangular,
+    over the background tiles when they could be had. Returns (svg, whether it has a background).
+
+    Over a commune (a few km) the equirectangular scale at the mean latitude and the tiles' Web
+    Mercator agree to well under a millimetre of the print, so each tile is placed by its corners."""
     zones = zones or []
     import math
 
@@ -323,7 +329,7 @@ def _svg_map(commune, shelters, numbers: dict, zones: list | None = None) -> str
         polys = [polys]
     rings = [poly[0] for poly in polys if poly]
     if not rings:
-        return ""
+        return "", False
     lons = [p[0] for ring in rings for p in ring]
     lats = [p[1] for ring in rings for p in ring]
     k = math.cos(math.radians(sum(lats) / len(lats)))
@@ -344,9 +350,17 @@ def _svg_map(commune, shelters, numbers: dict, zones: list | None = None) -> str
         'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="8" stroke="#000" stroke-width="1.5"/>'
         "</pattern></defs>"
     ]
+    tiles = basemap.background(min(lons), min(lats), max(lons), max(lats)) if with_background else None
+    for tile in tiles or []:
+        (x0, y0), (x1, y1) = xy(tile.west, tile.north), xy(tile.east, tile.south)
+        parts.append(
+            f'<image href="{tile.data_uri}" x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" '
+            f'height="{y1 - y0:.2f}" preserveAspectRatio="none"/>'
+        )
+    fill = 'fill="#ffffff" fill-opacity="0.2"' if tiles else 'fill="#f4f4f4"'
     for ring in rings:
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p[:2]) for p in ring))
-        parts.append(f'<polygon points="{points}" fill="#f4f4f4" stroke="#000" stroke-width="2"/>')
+        parts.append(f'<polygon points="{points}" {fill} stroke="#000" stroke-width="2"/>')
     for zone in zones:
         for ring in _exterior_rings(zone["geometry"]):
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p[:2]) for p in ring))
@@ -366,7 +380,7 @@ def _svg_map(commune, shelters, numbers: dict, zones: list | None = None) -> str
             f'font-size="15" font-weight="bold">{label}</text>'
         )
     parts.append("</svg>")
-    return "".join(parts)
+    return "".join(parts), bool(tiles)
 
 
 def pcs(communes) -> dict[str, Any]:
@@ -391,7 +405,8 @@ def pcs(communes) -> dict[str, Any]:
     maps = []
     for c in communes:
         zones = risk_zones(c)
-        maps.append((c, _svg_map(c, shelters, numbers, zones), zones))
+        svg, has_background = _svg_map(c, shelters, numbers, zones)
+        maps.append((c, svg, zones, has_background))
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
     hazards = sorted({s.hazard for s in sheets} | {c.hazard for c in active})
     logs = [
@@ -409,6 +424,7 @@ def pcs(communes) -> dict[str, Any]:
         "version": version,
         "generated_at": utcnow(),
         "maps": maps,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "dicrim": [(h, DICRIM[h]) for h in hazards if h in DICRIM] + [("general", DICRIM["general"])],
         "geojson": boundaries_feature_collection(communes),
         "blank_rows": range(18),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from beffroi import __version__
 from beffroi.accounts.roles import explain_refusal, is_permission_name
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import require
 from beffroi.core.selectors import audit_events
 from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
@@ -29,7 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "communes": communes,
         "total_population": sum(c.population or 0 for c in communes),
         "boundaries": boundaries_feature_collection(communes),
-        "map_config": {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION},
+        "map_config": map_config(),
         "situation": situation_for(request.user),
     }
     return render(request, "web/dashboard.html", context)

@@ -12,7 +12,7 @@
   var closeButton = document.getElementById("close-polygon");
 
   var map = L.map(element, { zoomSnap: 0.25, keyboard: true, doubleClickZoom: false });
-  if (data.tileUrl) { L.tileLayer(data.tileUrl, { attribution: data.tileAttribution, maxZoom: 19 }).addTo(map); }
+  window.BeffroiBaseMap(map, data);
   var communes = L.geoJSON(data.boundaries, {
     style: function () { return { color: "#123c69", weight: 2, fillColor: "#5b8cc0", fillOpacity: 0.15 }; },
     interactive: false

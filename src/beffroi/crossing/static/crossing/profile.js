@@ -26,7 +26,7 @@
   if (!element || typeof L === "undefined") { return; }
   var data = JSON.parse(document.getElementById("profile-data").textContent);
   var map = L.map(element, { zoomSnap: 0.25 });
-  if (data.tileUrl) { L.tileLayer(data.tileUrl, { attribution: data.tileAttribution, maxZoom: 19 }).addTo(map); }
+  window.BeffroiBaseMap(map, data);
   var layer = L.geoJSON(data.boundaries, {
     style: function (f) {
       var v = data.index[f.properties.code] || 0;

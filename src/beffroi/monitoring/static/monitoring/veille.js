@@ -39,7 +39,7 @@
     var el = document.getElementById("veille-map");
     if (!el || typeof L === "undefined") { return; }
     map = L.map(el, { zoomSnap: 0.25, keyboard: true });
-    if (config.tileUrl) { L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map); }
+    window.BeffroiBaseMap(map, config);
     // Panes stack the layers: commune outlines (overlay pane, 400), then hazard zones, facilities and
     // the indicator markers on top, so a zone never hides the station whose height it shows.
     [["veilleZones", 410], ["veilleFacilities", 415], ["veilleIndicators", 420]].forEach(function (p) {

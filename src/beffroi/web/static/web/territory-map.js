@@ -7,9 +7,7 @@
   var boundaries = JSON.parse(document.getElementById("territory-boundaries").textContent);
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var map = L.map(element, { zoomSnap: 0.25, keyboard: true });
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  window.BeffroiBaseMap(map, config);
   var layer = L.geoJSON(boundaries, {
     style: function () { return { color: "#123c69", weight: 2, fillColor: "#5b8cc0", fillOpacity: 0.25 }; },
     onEachFeature: function (feature, featureLayer) {

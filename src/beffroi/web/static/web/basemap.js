@@ -1,0 +1,38 @@
+// The background of every Leaflet map: the tile layer of the settings (Plan IGN by default) with its
+// attribution, and a discreet notice when no tile can be reached (offline crisis room, blocked
+// network): the map then keeps what it draws itself (communes, zones, local layers).
+// The container's data-background says which: "tiles", "offline" or "none" (no tile layer set).
+(function () {
+  "use strict";
+  window.BeffroiBaseMap = function (map, config) {
+    var container = map.getContainer();
+    if (!config || !config.tileUrl) { container.dataset.background = "none"; return null; }
+    var loaded = 0, failed = 0, notice = null;
+    var layer = L.tileLayer(config.tileUrl, {
+      attribution: config.tileAttribution || "", maxZoom: 19, crossOrigin: false
+    });
+    function showNotice() {
+      if (notice || loaded) { return; }
+      container.dataset.background = "offline";
+      notice = L.control({ position: "bottomleft" });
+      notice.onAdd = function () {
+        var div = L.DomUtil.create("div", "map-offline-notice");
+        div.setAttribute("role", "status");
+        div.textContent = config.offlineNotice || "";
+        return div;
+      };
+      notice.addTo(map);
+    }
+    layer.on("tileload", function () {
+      loaded += 1;
+      container.dataset.background = "tiles";
+      if (notice) { notice.remove(); notice = null; }
+    });
+    layer.on("tileerror", function () {
+      failed += 1;
+      if (failed >= 2 && !loaded) { showNotice(); }
+    });
+    layer.addTo(map);
+    return layer;
+  };
+})();
