@@ -8,6 +8,8 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
 
 from beffroi.core.actors import Actor, user_or_none
 from beffroi.core.audit import actor_label
@@ -15,9 +17,10 @@ from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import allowed_system, require
 from beffroi.registry import crypto
-from beffroi.registry.access import aad_for, check_reader, decrypt_extension, decrypt_person
+from beffroi.registry.access import aad_for, check_reader, decrypt_extension, decrypt_person, note_aad
+from beffroi.registry.addresses import load_index
 from beffroi.registry.disclosure import cell_of
-from beffroi.registry.models import KeyVerifier, Move, Nomination, Person, Proof
+from beffroi.registry.models import CallAttempt, KeyVerifier, Move, Nomination, Person, Proof, Visit
 from beffroi.registry.models.people import Category, Consent, Source
 from beffroi.registry.schema import (
     EXTENSION_FIELDS,
@@ -29,6 +32,7 @@ from beffroi.registry.schema import (
     parse_date,
     pcs_extension_enabled,
 )
+from beffroi.territory.selectors import communes
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 
@@ -332,6 +336,77 @@ def do_record_move(
     return person
 
 
+def _in_commune(commune: str, lon: float, lat: float) -> bool:
+    """Whether the point is in the commune's outline (True when the territory has no outline)."""
+    for c in communes():
+        if c.code == commune and c.boundary:
+            geom = (
+                c.boundary.get("geometry", c.boundary) if c.boundary.get("type") == "Feature" else c.boundary
+            )
+            return bool(shape(geom).buffer(0.002).contains(Point(lon, lat)))  # ~200 m of slack at the edge
+    return True
+
+
+def do_locate_person(public_id: str, *, lon=None, lat=None, address: str = "", actor: Actor) -> dict:
+    """Place a person whose address was not located: a point clicked on the map (lon/lat), or a
+    corrected address found on the local address table (never a third-party geocoder). Updates the
+    address, the coordinates and the counting cell together; audited without the address."""
+    address = (address or "").strip()
+    with transaction.atomic():
+        person = _person_for_write(public_id, actor, "registry.change_person")
+        data = decrypt_person(person)
+        if address:
+            if len(address) > 200:
+                message = _("Adresse corrigée : 200 caractères au plus.")
+                raise UserError(message, [Problem(message, field="address")])
+            index = load_index(person.commune_code)
+            if index is None:
+                message = _(
+                    "Adresse corrigée : aucune base d'adresses locale n'est chargée pour cette commune ; "
+                    "placez la personne d'un clic sur la carte."
+                )
+                raise UserError(message, [Problem(message, field="address")])
+            found = index.locate(address)
+            if found is None:
+                message = _(
+                    "Adresse corrigée : « %(address)s » est introuvable dans la base d'adresses locale "
+                    "(numéro et voie exacts attendus) ; corrigez-la ou placez la personne sur la carte."
+                ) % {"address": address}
+                raise UserError(message, [Problem(message, field="address")])
+            new_lon, new_lat = found
+            method = "address"
+            data.address = address
+        else:
+            try:
+                new_lon, new_lat = float(str(lon).replace(",", ".")), float(str(lat).replace(",", "."))
+            except (TypeError, ValueError):
+                message = _(
+                    "Position : cliquez sur la carte, ou saisissez la longitude et la latitude (nombres)."
+                )
+                raise UserError(message, [Problem(message, field="lon/lat")]) from None
+            if not (-180 <= new_lon <= 180 and -90 <= new_lat <= 90) or not _in_commune(
+                person.commune_code, new_lon, new_lat
+            ):
+                message = _(
+                    "Position : le point [%(lon)s, %(lat)s] est hors de la commune ; cliquez dans la commune."
+                ) % {"lon": f"{new_lon:.5f}", "lat": f"{new_lat:.5f}"}
+                raise UserError(message, [Problem(message, field="lon/lat")])
+            method = "map"
+        data.lon, data.lat = round(new_lon, 6), round(new_lat, 6)
+        ext = decrypt_extension(person) if pcs_extension_enabled() else {}
+        seal(person, data, ext)  # the counting cell follows the new coordinates
+        person.save()
+        audit(
+            actor,
+            "registry.locate",
+            object_type="registry.person",
+            object_id=public_id,
+            commune=person.commune_code,
+            detail={"method": method},
+        )
+    return {"lon": data.lon, "lat": data.lat, "method": method}
+
+
 def do_mark_ack(public_id: str, *, step: str, actor: Actor) -> Person:
     """Acknowledgement steps: 'letter' (generated), 'sent', 'received' (sets tacit agreement)."""
     with transaction.atomic():
@@ -429,6 +504,19 @@ def do_rotate_key(*, new_file_key: bool = False, actor: Actor, progress=None) ->
             count += 1
             if progress:
                 progress()
+        for model, kind in ((CallAttempt, "callattempt"), (Visit, "visit")):
+            # Call and visit notes are encrypted like the records: re-sealed under the current key.
+            for row in (
+                model.objects.select_for_update().exclude(note="").exclude(note_key_id=ring.current_id)
+            ):
+                aad = note_aad(kind, row.pk)
+                try:
+                    content = crypto.decrypt_json(row.note, key_id=row.note_key_id, aad=aad, ring=ring)
+                except crypto.RegistryKeyError:
+                    skipped.append(f"{kind}:{row.pk}")
+                    continue
+                row.note_key_id, row.note = crypto.encrypt_json(content, aad=aad, ring=ring)
+                row.save(update_fields=["note_key_id", "note"])
         audit(
             actor,
             "registry.rotate_key",
@@ -438,8 +526,11 @@ def do_rotate_key(*, new_file_key: bool = False, actor: Actor, progress=None) ->
         )
     crypto.forget_verified()
     if ring.origin != "env":
-        used = set(Person.objects.values_list("key_id", flat=True)) | set(
-            Proof.objects.values_list("key_id", flat=True)
+        used = (
+            set(Person.objects.values_list("key_id", flat=True))
+            | set(Proof.objects.values_list("key_id", flat=True))
+            | set(CallAttempt.objects.exclude(note="").values_list("note_key_id", flat=True))
+            | set(Visit.objects.exclude(note="").values_list("note_key_id", flat=True))
         )
         crypto.prune_file_keys(used | {ring.current_id})
     return {"key_id": ring.current_id, "re_encrypted": count, "unknown_key": skipped}
