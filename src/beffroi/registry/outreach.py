@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from beffroi.alerts import selectors as alerts_selectors
 from beffroi.alerts.area import validate_polygon
@@ -34,52 +34,56 @@ log = logging.getLogger(__name__)
 
 # The greeting names the agent and the commune's CCAS (never a login such as « ccas »); the rest of
 # each script is the hazard's. Spoken in the UI's language: the English catalogue has them too.
-GREETING = _lazy("Bonjour, je suis %(agent)s, du %(ccas)s.")
-GREETING_NO_NAME = _lazy("Bonjour, je vous appelle de la part du %(ccas)s.")
+GREETING = gettext_lazy("Bonjour, je suis %(agent)s, du %(ccas)s.")
+GREETING_NO_NAME = gettext_lazy("Bonjour, je vous appelle de la part du %(ccas)s.")
 SCRIPTS: dict[str, list] = {
     Hazard.HEATWAVE: [
-        _lazy(
+        gettext_lazy(
             "Vous êtes inscrit·e au registre des personnes vulnérables ; nous appelons tout le monde à "
             "cause de la canicule."
         ),
-        _lazy("Comment allez-vous ? Avez-vous chaud chez vous ?"),
-        _lazy("Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez normalement."),
-        _lazy(
+        gettext_lazy("Comment allez-vous ? Avez-vous chaud chez vous ?"),
+        gettext_lazy("Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez normalement."),
+        gettext_lazy(
             "Fermez volets et fenêtres le jour, aérez la nuit ; passez quelques heures dans un lieu frais."
         ),
-        _lazy("Quelqu'un passe-t-il vous voir ? Avez-vous besoin de courses, de médicaments, d'une visite ?"),
-        _lazy("En cas de malaise, appelez le 15. Canicule info service : 0 800 06 66 66 (gratuit)."),
+        gettext_lazy(
+            "Quelqu'un passe-t-il vous voir ? Avez-vous besoin de courses, de médicaments, d'une visite ?"
+        ),
+        gettext_lazy("En cas de malaise, appelez le 15. Canicule info service : 0 800 06 66 66 (gratuit)."),
     ],
     Hazard.COLD: [
-        _lazy("Nous appelons les personnes inscrites à cause du grand froid."),
-        _lazy("Votre logement est-il chauffé ? Avez-vous de quoi manger et vos médicaments ?"),
-        _lazy(
+        gettext_lazy("Nous appelons les personnes inscrites à cause du grand froid."),
+        gettext_lazy("Votre logement est-il chauffé ? Avez-vous de quoi manger et vos médicaments ?"),
+        gettext_lazy(
             "Ne bouchez pas les aérations ; n'utilisez pas de chauffage d'appoint en continu (monoxyde de "
             "carbone)."
         ),
-        _lazy("Avez-vous besoin d'une visite ? En cas d'urgence, appelez le 15 ou le 112."),
+        gettext_lazy("Avez-vous besoin d'une visite ? En cas d'urgence, appelez le 15 ou le 112."),
     ],
     Hazard.FLOOD: [
-        _lazy("Une inondation menace votre quartier."),
-        _lazy("Êtes-vous chez vous ? À quel étage ? Pouvez-vous monter à l'étage si l'eau arrive ?"),
-        _lazy("Coupez l'électricité et le gaz si l'eau entre ; ne descendez pas dans les caves ou parkings."),
-        _lazy(
+        gettext_lazy("Une inondation menace votre quartier."),
+        gettext_lazy("Êtes-vous chez vous ? À quel étage ? Pouvez-vous monter à l'étage si l'eau arrive ?"),
+        gettext_lazy(
+            "Coupez l'électricité et le gaz si l'eau entre ; ne descendez pas dans les caves ou parkings."
+        ),
+        gettext_lazy(
             "Avez-vous besoin d'aide pour partir ou d'une visite ? En cas de danger, appelez le 18 ou le 112."
         ),
     ],
     Hazard.EPIDEMIC: [
-        _lazy("Nous prenons des nouvelles pendant l'épidémie."),
-        _lazy("Comment allez-vous ? Avez-vous vos médicaments, vos courses ?"),
-        _lazy("Quelqu'un peut-il vous aider ? Avez-vous besoin d'une visite ou d'un portage ?"),
+        gettext_lazy("Nous prenons des nouvelles pendant l'épidémie."),
+        gettext_lazy("Comment allez-vous ? Avez-vous vos médicaments, vos courses ?"),
+        gettext_lazy("Quelqu'un peut-il vous aider ? Avez-vous besoin d'une visite ou d'un portage ?"),
     ],
     Hazard.POWER: [
-        _lazy("Une coupure touche votre quartier."),
-        _lazy("Avez-vous un appareil médical qui dépend de l'électricité ? Avez-vous de l'eau ?"),
-        _lazy("Avez-vous besoin d'une visite ou d'un hébergement temporaire ?"),
+        gettext_lazy("Une coupure touche votre quartier."),
+        gettext_lazy("Avez-vous un appareil médical qui dépend de l'électricité ? Avez-vous de l'eau ?"),
+        gettext_lazy("Avez-vous besoin d'une visite ou d'un hébergement temporaire ?"),
     ],
     Hazard.OTHER: [
-        _lazy("Nous appelons les personnes inscrites au registre."),
-        _lazy("Comment allez-vous ? Avez-vous besoin de quelque chose ou d'une visite ?"),
+        gettext_lazy("Nous appelons les personnes inscrites au registre."),
+        gettext_lazy("Comment allez-vous ? Avez-vous besoin de quelque chose ou d'une visite ?"),
     ],
 }
 NOTE_MAX = 1000
@@ -88,9 +92,15 @@ NOTE_MAX = 1000
 def ccas_name(commune: str) -> str:
     """« CCAS de Rueil-Malmaison », « CCAS du Vésinet », « CCAS des Lilas », « CCAS de l'Haÿ-les-Roses »."""
     name = next((c.name for c in communes() if c.code == commune), commune)
-    for article, contracted in (("Le ", "du "), ("Les ", "des "), ("La ", "de la "), ("L'", "de l'")):
-        if name.startswith(article):
-            return _("CCAS %(of)s%(name)s") % {"of": contracted, "name": name[len(article) :]}
+    # One message per article, so that each language writes it its own way.
+    if name.startswith("Le "):
+        return _("CCAS du %(rest)s") % {"rest": name[3:]}
+    if name.startswith("Les "):
+        return _("CCAS des %(rest)s") % {"rest": name[4:]}
+    if name.startswith("La "):
+        return _("CCAS de la %(rest)s") % {"rest": name[3:]}
+    if name.startswith(("L'", "L’")):
+        return _("CCAS de l'%(rest)s") % {"rest": name[2:]}
     return _("CCAS de %(name)s") % {"name": name}
 
 
