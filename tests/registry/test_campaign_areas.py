@@ -240,6 +240,23 @@ def test_a_corrected_address_is_geocoded_on_the_local_table(agent, people, ban):
     assert caught.value.problems[0].field == "address"
 
 
+def test_an_empty_corrected_address_is_refused_naming_the_field(agent, people, ban):
+    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent], actor=agent)
+    with pytest.raises(UserError) as caught:
+        outreach.do_place_person(campaign, people["lost0"].public_id, address="  ", actor=agent)
+    assert caught.value.message == "Adresse corrigée : saisissez l'adresse (numéro, voie, code postal)."
+    assert caught.value.problems[0].field == "address"
+
+
+def test_the_list_to_locate_of_a_caller_holds_only_their_share(agent, nominate, people):
+    caller = verified(nominate(scope="caller"))
+    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent, caller], actor=agent)
+    mine = {a.person.public_id for a in CallAssignment.objects.filter(campaign=campaign, caller=caller)}
+    lost = {people["lost0"].public_id, people["lost1"].public_id}
+    assert {t.public_id for t in access.to_locate(caller, campaign, reason="t")} == lost & mine
+    assert {t.public_id for t in access.to_locate(agent, campaign, reason="t")} == lost
+
+
 def test_without_an_address_table_the_agent_is_told_to_use_the_map(agent, people):
     campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent], actor=agent)
     with pytest.raises(UserError) as caught:

@@ -347,15 +347,19 @@ def _in_commune(commune: str, lon: float, lat: float) -> bool:
     return True
 
 
-def do_locate_person(public_id: str, *, lon=None, lat=None, address: str = "", actor: Actor) -> dict:
+def do_locate_person(public_id: str, *, lon=None, lat=None, address: str | None = None, actor: Actor) -> dict:
     """Place a person whose address was not located: a point clicked on the map (lon/lat), or a
-    corrected address found on the local address table (never a third-party geocoder). Updates the
-    address, the coordinates and the counting cell together; audited without the address."""
-    address = (address or "").strip()
+    corrected address found on the local address table (never a third-party geocoder); ``address``
+    None means the map. Updates the address, the coordinates and the counting cell together; audited
+    without the address."""
     with transaction.atomic():
         person = _person_for_write(public_id, actor, "registry.change_person")
         data = decrypt_person(person)
-        if address:
+        if address is not None:
+            address = address.strip()
+            if not address:
+                message = _("Adresse corrigée : saisissez l'adresse (numéro, voie, code postal).")
+                raise UserError(message, [Problem(message, field="address")])
             if len(address) > 200:
                 message = _("Adresse corrigée : 200 caractères au plus.")
                 raise UserError(message, [Problem(message, field="address")])

@@ -426,7 +426,7 @@ def do_mark_visit_done(visit_id: int, *, actor: Actor) -> Visit:
 
 
 def do_place_person(
-    campaign: Campaign, public_id: str, *, lon=None, lat=None, address: str = "", actor: Actor
+    campaign: Campaign, public_id: str, *, lon=None, lat=None, address: str | None = None, actor: Actor
 ) -> dict:
     """Place a person « à localiser » of the campaign (a click on the map, or a corrected address
     geocoded on the local address table), then apply the campaign's area: someone now located

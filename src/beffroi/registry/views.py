@@ -484,7 +484,7 @@ def place(request: HttpRequest, pk: int, public_id: str) -> HttpResponse:
             public_id,
             lon=request.POST.get("lon"),
             lat=request.POST.get("lat"),
-            address=request.POST.get("address", "") if request.POST.get("how") == "address" else "",
+            address=request.POST.get("address", "") if request.POST.get("how") == "address" else None,
             actor=request.user,
         )
     except UserError as exc:
