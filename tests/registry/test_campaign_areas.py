@@ -493,6 +493,20 @@ def test_the_new_campaign_page_starts_a_campaign_limited_to_a_drawn_area(agent, 
     assert campaign_page.count('data-pick="place-map-') == 2
 
 
+def test_the_campaign_page_offers_visit_outcomes_and_an_alert_zone(agent, people, client):
+    alert = _published_alert({"polygon": WEST, "communes": ["92063"]})
+    login_client(client, agent)
+    url = reverse("registry:campaign_new", args=["92063"])
+    assert f'<option value="{alert.pk}"' in client.get(url).content.decode()
+    ok = client.post(url, {"hazard": "inondation", "callers": [agent.pk], "zone": "alert", "alert": alert.pk})
+    campaign = CallAssignment.objects.first().campaign
+    assert ok.status_code == 302 and campaign.alert_id == alert.pk and len(called(campaign)) == 5
+    _all_to_visit(agent, campaign)
+    page = client.get(ok["Location"]).content.decode()
+    assert page.count('name="status" value="absent"') == 5
+    assert "Limitée à : la zone de l'alerte n° " in page
+
+
 def test_the_route_page_marks_a_visit_and_places_a_person(agent, people, client):
     campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[agent], actor=agent)
     _all_to_visit(agent, campaign)

@@ -414,9 +414,14 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "map_strings": _map_strings(),
     }
     if manager:
+        context["visit_outcomes"] = _visit_outcomes()
         context["stops"] = access.visit_stops(request.user, c, reason=_("suivi des visites"))
         context["routes"] = VisitRoute.objects.filter(campaign=c).order_by("team")
     return render(request, "registry/campaign.html", context)
+
+
+def _visit_outcomes() -> list[tuple[str, str]]:
+    return [(v, label) for v, label in Visit.Status.choices if v in outreach.VISIT_OUTCOMES]
 
 
 @never_cache
