@@ -446,6 +446,26 @@ def test_birth_dates_read_jj_mm_aaaa_on_the_record(agent, people, client):
     assert "01/01/1930" in page and "1930-01-01" not in page
 
 
+def test_a_registration_error_reads_in_french_with_the_fields_labels(agent, client):
+    login_client(client, agent)
+    page = client.post(
+        reverse("registry:register", args=["92063"]),
+        {
+            "last_name": "",
+            "first_names": "Eulalie",
+            "birth_date": "12/03/1938",
+            "category": "65+",
+            "address": "3 rue X",
+            "phone": "12",
+            "source": "self",
+        },
+    ).content.decode()
+    assert "L&#x27;inscription est incomplète ou invalide. — Nom : obligatoire" in page
+    assert "Téléphone : numéro de téléphone français attendu" in page
+    message = page.split('class="messages"')[1].split("</ul>")[0]
+    assert "field" not in message and "required" not in message
+
+
 def test_every_string_of_the_campaign_pages_has_an_english_translation():
     """Each literal {% translate %} of the campaign, route and print templates is in the English
     catalogue (a new string without its translation fails here)."""

@@ -63,12 +63,13 @@ def do_nominate(
     require(actor, "registry.add_nomination", commune, system=("cli", "demo"))
     if not user.has_perm("registry.view_person"):
         raise UserError(
-            "Only CCAS agents (role agent_ccas) can be nominated to the registry.",
-            [Problem("role is not agent_ccas", field="user")],
+            _("Agent : seuls les agents du CCAS (rôle agent_ccas) peuvent être nommés au registre."),
+            [Problem(_("le rôle n'est pas agent_ccas"), field="user")],
         )
     if not signer.strip():
         raise UserError(
-            "The nomination needs the signer of the mayor's decision.", [Problem("required", field="signer")]
+            _("Signataire : la nomination indique le signataire de la décision du maire."),
+            [Problem(_("obligatoire"), field="signer")],
         )
     with transaction.atomic():
         Nomination.objects.filter(user=user, commune_code=commune, revoked_at__isnull=True).update(
@@ -111,9 +112,9 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
     def text(name, required=True, limit=200):
         value = str(raw.get(name) or "").strip()
         if required and not value:
-            problems.append(Problem("required", field=name))
+            problems.append(Problem(_("obligatoire"), field=name))
         if len(value) > limit:
-            problems.append(Problem(f"longer than {limit} characters", field=name))
+            problems.append(Problem(_("%(n)d caractères au plus") % {"n": limit}, field=name))
         return value
 
     last_name, first_names = text("last_name", limit=100), text("first_names", limit=100)
@@ -150,7 +151,7 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
         ):
             raise ValueError
     except (TypeError, ValueError):
-        problems.append(Problem("invalid coordinates", field="lon/lat"))
+        problems.append(Problem(_("coordonnées invalides"), field="lon/lat"))
         lon = lat = None
     data = PersonData(
         last_name=last_name,
@@ -180,7 +181,7 @@ def clean_extension(raw: dict | None) -> dict:
             ext["floor"] = int(raw["floor"])
         except (TypeError, ValueError):
             raise UserError(
-                "floor must be a whole number", [Problem("not a number", field="floor")]
+                _("Étage : nombre entier attendu."), [Problem(_("nombre entier attendu"), field="floor")]
             ) from None
     return {k: v for k, v in ext.items() if k in EXTENSION_FIELDS}
 
@@ -204,7 +205,7 @@ def seal(person: Person, data: PersonData, extension: dict | None, ring=None) ->
 def _attach_proof(person: Person, proof: tuple[str, str, bytes], ring=None) -> Proof:
     filename, content_type, content = proof
     if len(content) > MAX_PROOF_BYTES:
-        raise UserError("The written proof is larger than 5 MB.", [Problem("too large", field="proof")])
+        raise UserError(_("Justificatif : 5 Mo au plus."), [Problem(_("fichier trop gros"), field="proof")])
     record = Proof.objects.create(person=person, key_id="", content="")
     record.key_id, record.content = crypto.encrypt_json(
         {"filename": filename, "content_type": content_type, "data": base64.b64encode(content).decode()},
@@ -230,16 +231,19 @@ def do_register_person(
 ) -> Person:
     _check_writer(actor, commune, "registry.add_person", system=("cli", "demo"))
     if source not in Source.values:
-        raise UserError(f"Unknown source {source!r}.", [Problem("unknown", field="source")])
+        raise UserError(
+            _("Origine de la demande : choisissez une origine de la liste."),
+            [Problem(_("inconnue"), field="source")],
+        )
     data, problems = clean_person(raw, source=source)
     if source == Source.THIRD_PARTY and proof is None:
         problems.append(
-            Problem("a third-party request must be in writing: attach the written proof", field="proof")
+            Problem(_("une demande par un tiers est écrite : joignez la demande écrite"), field="proof")
         )
     if request_date > timezone.localdate():
-        problems.append(Problem("in the future", field="request_date"))
+        problems.append(Problem(_("date dans le futur"), field="request_date"))
     if problems:
-        raise UserError("The registration is incomplete or invalid.", problems)
+        raise UserError(_("L'inscription est incomplète ou invalide."), problems)
     ext = clean_extension(extension)
     with transaction.atomic():
         person = Person(
@@ -248,8 +252,8 @@ def do_register_person(
         seal(person, data, ext)
         if Person.objects.filter(commune_code=commune, dedup_key=person.dedup_key).exists():
             raise UserError(
-                "This person is already registered (same name and birth date).",
-                [Problem("duplicate", field="last_name")],
+                _("Cette personne est déjà inscrite (mêmes nom, prénoms et date de naissance)."),
+                [Problem(_("doublon"), field="last_name")],
             )
         person.save()
         if proof is not None:
@@ -280,7 +284,7 @@ def do_update_person(public_id: str, raw: dict, *, extension: dict | None = None
         merged = {**current, **{k: v for k, v in raw.items() if k in current}}
         data, problems = clean_person(merged, source=person.source)
         if problems:
-            raise UserError("The record is invalid.", problems)
+            raise UserError(_("La fiche est invalide."), problems)
         ext = (
             clean_extension({**decrypt_extension(person), **(extension or {})})
             if extension is not None
@@ -424,13 +428,14 @@ def do_mark_ack(public_id: str, *, step: str, actor: Actor) -> Person:
         elif step == "received":
             if person.ack_sent_at is None:
                 raise UserError(
-                    "The acknowledgement has not been sent yet.", [Problem("not sent", field="ack")]
+                    _("Accusé de réception : il n'a pas encore été envoyé."),
+                    [Problem(_("non envoyé"), field="ack")],
                 )
             person.ack_received_at = now
             if person.consent == Consent.AWAITING:
                 person.consent = Consent.TACIT
         else:
-            raise UserError(f"Unknown acknowledgement step {step!r}.")
+            raise UserError(_("Accusé de réception : étape inconnue."))
         person.save()
         audit(
             actor,

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -43,8 +44,30 @@ def _commune_names(user) -> dict[str, str]:
     return {c.code: c.name for c in communes_for_user(user)}
 
 
+# Fields of the registry's errors that are not record fields (FIELD_LABELS has those).
+FIELD_NAMES = {
+    "source": gettext_lazy("Origine de la demande"),
+    "request_date": gettext_lazy("Date de la demande"),
+    "proof": gettext_lazy("Justificatif"),
+    "lon/lat": gettext_lazy("Position"),
+    "floor": gettext_lazy("Étage"),
+    "signer": gettext_lazy("Signataire"),
+    "user": gettext_lazy("Agent"),
+    "ack": gettext_lazy("Accusé de réception"),
+}
+
+
 def _error(request, exc: UserError) -> None:
-    messages.error(request, str(exc))
+    """The error in French: what is wrong, then each problem under its line and its field's label."""
+    parts = [exc.message]
+    for p in exc.problems[: UserError.MAX_SHOWN]:
+        where = []
+        if p.line is not None:
+            where.append(_("ligne %(n)d") % {"n": p.line})
+        if p.field:
+            where.append(str(FIELD_LABELS.get(p.field) or FIELD_NAMES.get(p.field) or p.field))
+        parts.append(f"{', '.join(where)} : {p.message}" if where else p.message)
+    messages.error(request, " — ".join(parts))
 
 
 @never_cache
