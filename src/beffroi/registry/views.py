@@ -444,7 +444,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visit_outcomes() -> list[tuple[str, str]]:
-    return [(v, label) for v, label in Visit.Status.choices if v in outreach.VISIT_OUTCOMES]
+    return [(v, str(label)) for v, label in Visit.Status.choices if v in outreach.VISIT_OUTCOMES]
 
 
 @never_cache
