@@ -251,3 +251,44 @@ def template_texts(hazard: str, commune: str | None) -> dict:
         for lang, t in custom.texts.items():
             texts.setdefault(lang, {}).update({k: v for k, v in t.items() if v})
     return texts
+
+
+def alert_areas(commune: str, *, user: Any) -> list[dict]:
+    """The published alerts of a commune, newest first, for another app to target the same area (the
+    registry limits a call campaign to it): id, a label without personal data, whether it is an
+    exercise, and the area of its latest published message as a GeoJSON geometry (drawn shape
+    clipped to the communes, or the communes' outline). A published area is public information, so
+    any user of the commune may read it (a CCAS agent holds no alerts permission); drafts and
+    cancelled alerts are left out."""
+    from beffroi.alerts.area import area_geojson
+
+    allowed = user_communes(user)
+    if ALL_COMMUNES not in allowed and commune not in allowed:
+        return []
+    out = []
+    rows = Alert.objects.filter(cancelled=False, commune=commune).order_by("-created_at")[:50]
+    for alert in rows:
+        published = alert.published_versions().last()
+        if published is None or not published.area:
+            continue
+        try:
+            geometry = area_geojson(published.area)
+        except Exception:  # noqa: BLE001 - an area that no longer validates is simply not offered
+            log.debug("alerts: area of alert %s unusable", alert.pk, exc_info=True)
+            continue
+        headline = published.text("fr").get("headline") or alert.hazard
+        out.append(
+            {
+                "id": alert.pk,
+                "label": f"n° {alert.pk} — {headline}"[:200],
+                "exercise": alert.is_exercise,
+                "geometry": geometry,
+            }
+        )
+    return out
+
+
+def alert_area(alert_id: int, commune: str, *, user: Any) -> dict | None:
+    """One of ``alert_areas``, or None when the alert is unknown, cancelled, unpublished, of another
+    commune or outside the user's communes."""
+    return next((a for a in alert_areas(commune, user=user) if a["id"] == alert_id), None)
