@@ -147,7 +147,8 @@ HEADER_ALIASES = {
     "isole e": "lives_alone",
     "etage": "floor",
 }
-_PHONE_WORDS = ("tel", "telephone", "tel fixe", "fixe", "numero", "n", "no", "num", "portable", "mobile", "gsm")
+# « N° » and « numéro » alone are as often the house number as the phone: not enough to say "phone".
+_PHONE_WORDS = ("tel", "telephone", "fixe", "portable", "mobile", "gsm")
 _MOBILE_WORDS = ("portable", "mobile", "gsm", "cellulaire", "port")
 # Columns a CCAS file often has that R121-4 does not allow: named in the report, never read.
 _NOT_ALLOWED = (
@@ -226,6 +227,8 @@ def recognise_header(title: str) -> tuple[str | None, str]:
         return ("home_care_service_phone" if phone_like else "home_care_service"), ""
     if any(stem in text for stem in _NOT_ALLOWED):
         return None, str(NOT_ALLOWED_NOTE)
+    if "adresse" in text or _padded_has(text, "rue", "voie"):
+        return "address", ""
     if _padded_has(text, *_MOBILE_WORDS):
         return "mobile", ""
     if phone_like:
@@ -241,8 +244,6 @@ def recognise_header(title: str) -> tuple[str | None, str]:
         for stem in ("qualite", "categorie", "critere", "motif", "situation", "statut", "eligibilite", "type")
     ):
         return "category", ""
-    if "adresse" in text or _padded_has(text, "rue", "voie"):
-        return "address", ""
     return None, str(UNKNOWN_NOTE)
 
 
