@@ -425,11 +425,11 @@ def _columns(
     for index, title in enumerate(header):
         auto, note = recognise_header(title)
         target = (chosen or {}).get(index) or explicit.get(fold(title)) or ""
-        recognised = False
         if target == IGNORE:
             target, note = "", (note if note == str(NOT_ALLOWED_NOTE) else str(CHOSEN_NOTE))
         elif not target and auto:
-            target, recognised = auto, True
+            target = auto
+        recognised = bool(target) and target == auto  # said "recognised" even once posted back
         if target in ("lives_alone", "floor") and not extension:
             target, note = "", str(NOT_ALLOWED_NOTE)
         if target and target not in TARGETS:
@@ -571,9 +571,7 @@ def prepare(
                 requester_readings, title_of["source"], raw_source, line, code=str(source), problem=why
             )
             if requester:
-                reading.meaning = str(Source(source).label) + (
-                    f" — {requester.capacity}" if requester.capacity else ""
-                ) + (f" ({requester.name})" if requester.name else "")
+                reading.meaning = _requester_label(source, requester.capacity, requester.name)
         if why:
             row_problems.append(("source", why, raw_source))
         elif source == Source.THIRD_PARTY:
@@ -702,11 +700,17 @@ def prepare(
     return report, ready
 
 
+def _requester_label(source: str, capacity: str, name: str) -> str:
+    """« Son représentant légal : tuteur, UDAF 92 »; a transmission says only who sent it."""
+    label = str(Source(source).label)
+    if source in (Source.DEPARTEMENT, Source.CARSAT):
+        return label
+    detail = ", ".join(x for x in (capacity, name) if x)
+    return _("%(who)s : %(detail)s") % {"who": label, "detail": detail} if detail else label
+
+
 def _clear_row(line: int, data, source: str, request_date: date, today: date) -> dict:
-    requester = str(Source(source).label)
-    if data.third_party_capacity or data.third_party_name:
-        detail = ", ".join(x for x in (data.third_party_capacity, data.third_party_name) if x)
-        requester = f"{requester} ({detail})"
+    requester = _requester_label(source, data.third_party_capacity, data.third_party_name)
     return {
         "line": line,
         "last_name": data.last_name,
