@@ -151,12 +151,60 @@ def layout_2(tmp_path):
         "Nom du tiers",
     ]
     rows = [
-        ["02/06/2025", "Vermicelle", "Anatole", "1939-07-14", "7 rue du Colibri", "92500", "Rueil-Malmaison",
-         "65 ans et +", "0147000001", "", "Fils Vermicelle", "0600000001", "ADMR", "0147000009", "fils", "Paul Vermicelle"],
-        ["03/06/2025", "Tartinette", "Odile", "1970-01-02", "9 rue du Colibri", "92500", "Rueil-Malmaison",
-         "PH", "", "07 00 00 00 02", "", "", "", "", "Lui-même", ""],
-        ["04/06/2025", "Chaudron", "Basile", "1958-05-05", "11 rue du Colibri", "92500", "Rueil-Malmaison",
-         "60+ inapte", "01 47 00 00 03", "", "", "", "", "", "curatrice (ATMP 92)", ""],
+        [
+            "02/06/2025",
+            "Vermicelle",
+            "Anatole",
+            "1939-07-14",
+            "7 rue du Colibri",
+            "92500",
+            "Rueil-Malmaison",
+            "65 ans et +",
+            "0147000001",
+            "",
+            "Fils Vermicelle",
+            "0600000001",
+            "ADMR",
+            "0147000009",
+            "fils",
+            "Paul Vermicelle",
+        ],
+        [
+            "03/06/2025",
+            "Tartinette",
+            "Odile",
+            "1970-01-02",
+            "9 rue du Colibri",
+            "92500",
+            "Rueil-Malmaison",
+            "PH",
+            "",
+            "07 00 00 00 02",
+            "",
+            "",
+            "",
+            "",
+            "Lui-même",
+            "",
+        ],
+        [
+            "04/06/2025",
+            "Chaudron",
+            "Basile",
+            "1958-05-05",
+            "11 rue du Colibri",
+            "92500",
+            "Rueil-Malmaison",
+            "60+ inapte",
+            "01 47 00 00 03",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "curatrice (ATMP 92)",
+            "",
+        ],
     ]
     return _csv(tmp_path / "inscrits.csv", header, rows, encoding="utf-8", delimiter=",")
 
@@ -178,10 +226,32 @@ def layout_3(tmp_path):
         "Remarques",
     ]
     rows = [
-        ["Éléonore", "Hélène", "14/03/1938", "5 place de l'Église, 92500 Rueil-Malmaison", "âgée",
-         "01 47 11 11 11", "", "Neveu : M. Crémieux 06 22 22 22 22", "", "CCAS", "sourde, parler fort"],
-        ["Lefèvre", "François", "01/12/1950", "2 chemin des Prés, 92500 Rueil-Malmaison", "RQTH",
-         "01 47 11 11 12", "06 33 33 33 33", "", "Aides & Présence", "L'intéressé(e)", ""],
+        [
+            "Éléonore",
+            "Hélène",
+            "14/03/1938",
+            "5 place de l'Église, 92500 Rueil-Malmaison",
+            "âgée",
+            "01 47 11 11 11",
+            "",
+            "Neveu : M. Crémieux 06 22 22 22 22",
+            "",
+            "CCAS",
+            "sourde, parler fort",
+        ],
+        [
+            "Lefèvre",
+            "François",
+            "01/12/1950",
+            "2 chemin des Prés, 92500 Rueil-Malmaison",
+            "RQTH",
+            "01 47 11 11 12",
+            "06 33 33 33 33",
+            "",
+            "Aides & Présence",
+            "L'intéressé(e)",
+            "",
+        ],
     ]
     return _csv(tmp_path / "export-logiciel.csv", header, rows, encoding="cp1252", delimiter=";")
 
@@ -300,7 +370,9 @@ def test_layout_1_xlsx_imports_in_one_go_with_every_phone_and_contact(territory,
         "Personne de plus de 60 ans reconnue inapte au travail": "age_60_unfit",
         "65+": "age_65",
     }
-    by_name = {access.decrypt_person(p).last_name: (p, access.decrypt_person(p)) for p in Person.objects.all()}
+    by_name = {
+        access.decrypt_person(p).last_name: (p, access.decrypt_person(p)) for p in Person.objects.all()
+    }
     person, data = by_name["QUIBBLEWORTH"]
     assert (data.phone, data.mobile) == ("01 47 08 11 22", "06 12 34 56 78")
     assert (data.emergency_contact, data.emergency_contact_phone) == ("Mme Fictive (fille)", "06 11 22 33 44")
@@ -328,7 +400,9 @@ def test_layout_2_utf8_csv_other_order_and_split_address(territory, layout_2):
     assert person.request_date == date(2025, 6, 2) and person.source == "third_party"
     assert (data.third_party_name, data.third_party_capacity) == ("Paul Vermicelle", "fils")
     assert data.home_care_service_phone == "01 47 00 00 09"
-    assert people["Tartinette"][1].category == "disabled" and people["Tartinette"][1].phone == "07 00 00 00 02"
+    assert (
+        people["Tartinette"][1].category == "disabled" and people["Tartinette"][1].phone == "07 00 00 00 02"
+    )
     assert people["Chaudron"][0].source == "legal_rep" and people["Chaudron"][1].category == "age_60_unfit"
 
 
@@ -336,7 +410,9 @@ def test_layout_3_latin1_semicolons(territory, layout_3):
     report = import_file(layout_3, "92063", actor=CLI, proofs_on_paper=True)
     assert report.imported == 2
     assert [c.title for c in report.column_list if not c.target] == ["Remarques"]
-    people = {access.decrypt_person(p).first_names: (p, access.decrypt_person(p)) for p in Person.objects.all()}
+    people = {
+        access.decrypt_person(p).first_names: (p, access.decrypt_person(p)) for p in Person.objects.all()
+    }
     person, data = people["Hélène"]
     assert data.last_name == "Éléonore" and data.birth_date == "1938-03-14"
     assert data.emergency_contact == "Neveu : M. Crémieux 06 22 22 22 22"
@@ -366,8 +442,10 @@ def test_ambiguous_values_are_named_by_line_column_and_value_and_nothing_is_kept
     assert any(
         line.startswith("Ligne 3, colonne « Qualité », valeur « 60+ » : qualité ambiguë") for line in lines
     ), lines
-    assert any(line.startswith("Ligne 4, colonne « Demandeur », valeur « martien » : demandeur non reconnu")
-               for line in lines), lines
+    assert any(
+        line.startswith("Ligne 4, colonne « Demandeur », valeur « martien » : demandeur non reconnu")
+        for line in lines
+    ), lines
     assert any(line.startswith("Ligne 5, colonne « Portable », valeur « 06 12 » : numéro") for line in lines)
     assert Person.objects.count() == 0
     assert exc.value.report is not None and {r.value for r in exc.value.report.categories} >= {"60+"}
@@ -392,7 +470,9 @@ def test_a_third_party_without_a_name_is_refused_with_the_way_to_fix_it(territor
     path = _xlsx(tmp_path / "registre.xlsx", LAYOUT_1_HEADER, rows)
     with pytest.raises(ImportRejected) as exc:
         import_file(path, "92063", actor=CLI, proofs_on_paper=True)
-    assert any("Ligne 5, colonne « Demandeur »" in describe(p) and "nom" in p.message for p in exc.value.problems)
+    assert any(
+        "Ligne 5, colonne « Demandeur »" in describe(p) and "nom" in p.message for p in exc.value.problems
+    )
 
 
 def test_a_column_can_be_ignored_or_redirected_by_choice(territory, layout_1):
@@ -415,7 +495,9 @@ def test_ignoring_the_only_phone_of_a_person_is_refused(territory, layout_1):
 
 
 def test_cli_french_error_and_exit_2(territory, tmp_path, capsys):
-    path = _xlsx(tmp_path / "r.xlsx", ["Nom", "Prénom", "Naissance", "Adresse"], [["A", "B", "01/01/1930", "x"]])
+    path = _xlsx(
+        tmp_path / "r.xlsx", ["Nom", "Prénom", "Naissance", "Adresse"], [["A", "B", "01/01/1930", "x"]]
+    )
     assert cli(["registry", "import", str(path), "--commune", "92063"]) == 2
     err = capsys.readouterr().err
     assert "aucune colonne pour « Qualité au titre de laquelle la personne est inscrite »" in err
@@ -424,7 +506,10 @@ def test_cli_french_error_and_exit_2(territory, tmp_path, capsys):
 
 
 def test_cli_shows_readings_and_ignored_columns_masked(territory, layout_1, capsys):
-    assert cli(["registry", "import", str(layout_1), "--commune", "92063", "--proofs-on-paper", "--dry-run"]) == 0
+    assert (
+        cli(["registry", "import", str(layout_1), "--commune", "92063", "--proofs-on-paper", "--dry-run"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Médecin traitant" in out and "R121-4" in out
     assert "Qualités lues" in out and "QUIBBLEWORTH" not in out

@@ -121,9 +121,7 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
         if required and not value:
             problems.append(Problem(str(_("obligatoire")), field=name))
         if len(value) > limit:
-            problems.append(
-                Problem(str(_("plus de %(n)d caractères")) % {"n": limit}, field=name)
-            )
+            problems.append(Problem(str(_("plus de %(n)d caractères")) % {"n": limit}, field=name))
         return value
 
     last_name, first_names = text("last_name", limit=100), text("first_names", limit=100)
@@ -263,12 +261,12 @@ def do_register_person(
     data, problems = clean_person(raw, source=source)
     if source == Source.THIRD_PARTY and proof is None:
         problems.append(
-            Problem("a third-party request must be in writing: attach the written proof", field="proof")
+            Problem(str(_("une demande par un tiers est écrite : joignez la demande écrite")), field="proof")
         )
     if request_date > timezone.localdate():
-        problems.append(Problem("in the future", field="request_date"))
+        problems.append(Problem(str(_("date dans le futur")), field="request_date"))
     if problems:
-        raise UserError("The registration is incomplete or invalid.", problems)
+        raise UserError(str(_("L'inscription est incomplète ou invalide.")), problems)
     ext = clean_extension(extension)
     with transaction.atomic():
         person = Person(
@@ -277,8 +275,8 @@ def do_register_person(
         seal(person, data, ext)
         if Person.objects.filter(commune_code=commune, dedup_key=person.dedup_key).exists():
             raise UserError(
-                "This person is already registered (same name and birth date).",
-                [Problem("duplicate", field="last_name")],
+                str(_("Cette personne est déjà inscrite (même nom et même date de naissance).")),
+                [Problem(str(_("doublon")), field="last_name")],
             )
         person.save()
         if proof is not None:

@@ -210,7 +210,14 @@ def recognise_header(title: str) -> tuple[str | None, str]:
         return "third_party_capacity", ""
     if any(
         stem in text
-        for stem in ("origine", "demande faite par", "inscrit par", "inscrite par", "a la demande", "demande par")
+        for stem in (
+            "origine",
+            "demande faite par",
+            "inscrit par",
+            "inscrite par",
+            "a la demande",
+            "demande par",
+        )
     ):
         return "source", ""
     if "date" in text and any(stem in text for stem in ("demande", "inscription", "signalement")):
@@ -221,8 +228,17 @@ def recognise_header(title: str) -> tuple[str | None, str]:
         return "birth_date", ""
     if any(
         stem in text
-        for stem in ("service", "saad", "ssiad", "aide a domicile", "intervenant", "auxiliaire", "aide menagere",
-                     "prestataire", "aide soignant")
+        for stem in (
+            "service",
+            "saad",
+            "ssiad",
+            "aide a domicile",
+            "intervenant",
+            "auxiliaire",
+            "aide menagere",
+            "prestataire",
+            "aide soignant",
+        )
     ):
         return ("home_care_service_phone" if phone_like else "home_care_service"), ""
     if any(stem in text for stem in _NOT_ALLOWED):
@@ -396,7 +412,11 @@ def parse_mapping(items: list[str] | dict[str, str] | None) -> dict[str, str]:
         if target not in TARGETS and target != IGNORE:
             raise ImportRejected(
                 _("Correspondance « %(m)s » : champ « %(t)s » inconnu.") % {"m": item, "t": target},
-                [Problem(_("champs : %(f)s") % {"f": ", ".join(sorted(TARGETS | {IGNORE}))}, field="mapping")],
+                [
+                    Problem(
+                        _("champs : %(f)s") % {"f": ", ".join(sorted(TARGETS | {IGNORE}))}, field="mapping"
+                    )
+                ],
             )
         mapping[fold(column)] = target
     return mapping
@@ -443,7 +463,10 @@ def _columns(
         if column.target in seen:
             problems.append(
                 ImportProblem(
-                    _("les colonnes « %(a)s » et « %(b)s » vont toutes deux dans « %(f)s » : choisissez-en une")
+                    _(
+                        "les colonnes « %(a)s » et « %(b)s » vont toutes deux dans « %(f)s » : "
+                        "choisissez-en une"
+                    )
                     % {"a": seen[column.target].title, "b": column.title, "f": column.label},
                     file=name,
                     line=1,
@@ -542,7 +565,7 @@ def prepare(
 
         # The category, as the agent confirmed it (or as read from the wording).
         raw_category = values.get("category", "")
-        key = words(raw_category)
+        key = words(str(raw_category))
         if key in chosen_categories:
             category, why, was_chosen = chosen_categories[key], "", True
         else:
@@ -629,16 +652,24 @@ def prepare(
         if data.lon is not None:
             report.addresses_located += 1
         if not person_problems:
-            dedup = crypto.blind_index(dedup_text(data.last_name, data.first_names, data.birth_date), ring=ring)
+            dedup = crypto.blind_index(
+                dedup_text(data.last_name, data.first_names, data.birth_date), ring=ring
+            )
             if dedup in seen:
                 row_problems.append(
-                    ("last_name", _("doublon de la ligne %(n)d (même nom et date de naissance)") % {"n": seen[dedup]},
-                     values.get("last_name")),
+                    (
+                        "last_name",
+                        _("doublon de la ligne %(n)d (même nom et date de naissance)") % {"n": seen[dedup]},
+                        values.get("last_name"),
+                    ),
                 )
             elif dedup in existing:
                 row_problems.append(
-                    ("last_name", _("déjà inscrite au registre (même nom et date de naissance)"),
-                     values.get("last_name")),
+                    (
+                        "last_name",
+                        _("déjà inscrite au registre (même nom et date de naissance)"),
+                        values.get("last_name"),
+                    ),
                 )
             seen.setdefault(dedup, line)
         for target, message, value in row_problems:

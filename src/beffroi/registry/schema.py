@@ -198,8 +198,10 @@ def interpret_category(value) -> tuple[str | None, str]:
     if len(found) == 1:
         return found.pop(), ""
     if len(found) > 1:
-        labels = " / ".join(f"« {Category(c).label} »" for c in sorted(found))
-        return None, str(_("qualité ambiguë : plusieurs critères possibles (%(labels)s)")) % {"labels": labels}
+        named = " / ".join(f"« {Category(c).label} »" for c in sorted(found))
+        return None, str(_("qualité ambiguë : plusieurs critères possibles (%(labels)s)")) % {
+            "labels": named
+        }
     if _has(text, "60") or _contains(text, "60 ans", "soixante"):
         return None, str(
             _(
@@ -208,8 +210,10 @@ def interpret_category(value) -> tuple[str | None, str]:
             )
         )
     return None, str(
-        _("qualité non reconnue : attendu 65 ans et plus (65+), plus de 60 ans inapte au travail (60+ inapte) "
-          "ou adulte handicapé (handicap, AAH…)")
+        _(
+            "qualité non reconnue : attendu 65 ans et plus (65+), plus de 60 ans inapte au travail "
+            "(60+ inapte) ou adulte handicapé (handicap, AAH…)"
+        )
     )
 
 
@@ -277,8 +281,10 @@ _DEPARTEMENT_WORDS = ("apa", "pch", "cd", "cd92", "cd78", "cd94")
 _CARSAT_WORDS = ("carsat", "cnav", "cramif")
 _SERVICE_KINDS = (
     (("ssiad",), _("service de soins infirmiers à domicile")),
-    (("spasad", "saad", "aide a domicile", "service d aide", "auxiliaire de vie", "aide menagere"),
-     _("service d'aide à domicile")),
+    (
+        ("spasad", "saad", "aide a domicile", "service d aide", "auxiliaire de vie", "aide menagere"),
+        _("service d'aide à domicile"),
+    ),
     (("ccas", "cias"), _("centre communal d'action sociale")),
     (("clic",), _("centre local d'information et de coordination")),
     (("assistante sociale", "assistant social", "service social", "travailleur social"), _("service social")),

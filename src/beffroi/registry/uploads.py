@@ -55,7 +55,11 @@ def stash(request, commune: str, filename: str, content: bytes) -> Stashed:
 
 def load(request, commune: str, token: str) -> Stashed | None:
     entry = request.session.get(SESSION_KEY)
-    if not entry or entry.get("commune") != commune or not secrets.compare_digest(entry["token"], token or ""):
+    if (
+        not entry
+        or entry.get("commune") != commune
+        or not secrets.compare_digest(entry["token"], token or "")
+    ):
         return None
     if time.time() - entry["at"] > TTL:
         discard(request)
@@ -75,7 +79,9 @@ def discard(request) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
-def fingerprint(token: str, columns: dict[int, str], categories: dict[str, str], proofs_on_paper: bool) -> str:
+def fingerprint(
+    token: str, columns: dict[int, str], categories: dict[str, str], proofs_on_paper: bool
+) -> str:
     """What the agent saw in the last clean preview; importing needs exactly these choices."""
     blob = json.dumps(
         [token, sorted(columns.items()), sorted(categories.items()), proofs_on_paper], ensure_ascii=False

@@ -23,9 +23,6 @@ from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_commu
 from beffroi.crisis.selectors import active_crises
 from beffroi.registry import access, actions, crypto, exports, outreach, routes, uploads
 from beffroi.registry.disclosure import setting, small_label
-from beffroi.registry.models import CallAssignment, Campaign, Nomination, Visit, VisitRoute
-from beffroi.registry.models.outreach import Hazard, Outcome
-from beffroi.registry.models.people import Category, Source
 from beffroi.registry.importer import (
     IGNORE,
     ImportRejected,
@@ -34,6 +31,9 @@ from beffroi.registry.importer import (
     recognise_header,
     target_choices,
 )
+from beffroi.registry.models import CallAssignment, Campaign, Nomination, Visit, VisitRoute
+from beffroi.registry.models.outreach import Hazard, Outcome
+from beffroi.registry.models.people import Category, Source
 from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS, fold, pcs_extension_enabled
 from beffroi.registry.selectors import counts_by_commune
 from beffroi.territory.selectors import communes_for_user
