@@ -547,6 +547,9 @@ def test_web_preview_in_clear_confirm_then_import(agent, client, layout_1):
     assert "Médecin traitant" in html and "non prévue par l&#x27;article R121-4" in html
     assert "Personne âgée de 65 ans et plus" in html and "Confirmer et importer 4 personnes" in html
     assert Person.objects.count() == 0
+    data = {**_form_choices(html), "proofs_on_paper": "1", "action": "preview"}
+    html = client.post(_page(client), data).content.decode()  # checked again: nothing changes
+    assert html.count("reconnue d'après l'en-tête") == 11 and "votre choix" not in html
     data = {**_form_choices(html), "proofs_on_paper": "1", "action": "import"}
     response = client.post(_page(client), data)
     assert response.status_code == 302 and Person.objects.count() == 4

@@ -199,9 +199,7 @@ def interpret_category(value) -> tuple[str | None, str]:
         return found.pop(), ""
     if len(found) > 1:
         named = " / ".join(f"« {Category(c).label} »" for c in sorted(found))
-        return None, str(_("qualité ambiguë : plusieurs critères possibles (%(labels)s)")) % {
-            "labels": named
-        }
+        return None, str(_("qualité ambiguë : plusieurs critères possibles (%(labels)s)")) % {"labels": named}
     if _has(text, "60") or _contains(text, "60 ans", "soixante"):
         return None, str(
             _(

@@ -284,7 +284,10 @@ def import_view(request: HttpRequest, commune: str) -> HttpResponse:
         if stashed is None:
             messages.error(request, _("Choisissez le fichier à importer (l'aperçu précédent a expiré)."))
             return render(request, "registry/import.html", context, status=400)
-    headers_posted = int(request.POST.get("columns") or 0) if upload is None else 0
+    try:
+        headers_posted = int(request.POST.get("columns") or 0) if upload is None else 0
+    except ValueError:
+        raise SuspiciousOperation("not a number") from None
     columns, categories = _posted_choices(request.POST, min(headers_posted, 500))
     wants_import = request.POST.get("action") == "import" and upload is None
     kept = uploads.kept_mapping(request, commune)
