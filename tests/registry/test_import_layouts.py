@@ -707,3 +707,22 @@ def test_a_caller_cannot_edit_contacts(nominate, client, layout_1):
     )
     assert response.status_code == 403
     assert Person.objects.get(pk=person.pk).payload == before
+
+
+def test_phone_numbers_typed_as_numbers_in_excel_keep_their_leading_zero(territory, tmp_path):
+    header = ["Nom", "Prénom", "Né(e) le", "Adresse", "Qualité", "Tél. fixe", "Tél. personne à prévenir"]
+    rows = [["Vermicelle", "Anatole", date(1939, 7, 14), "7 rue du Colibri", "65+", 147000001, 611223344]]
+    import_file(_xlsx(tmp_path / "r.xlsx", header, rows), "92063", actor=CLI)
+    data = access.decrypt_person(Person.objects.get())
+    assert (data.phone, data.emergency_contact_phone) == ("01 47 00 00 01", "06 11 22 33 44")
+
+
+def test_cli_reads_an_ambiguous_wording_as_told(territory, tmp_path, capsys):
+    header = ["Nom", "Prénom", "Né(e) le", "Adresse", "Qualité", "Téléphone"]
+    rows = [["Chaudron", "Basile", "05/05/1958", "11 rue du Colibri", "60+", "0147000003"]]
+    path = _xlsx(tmp_path / "r.xlsx", header, rows)
+    assert cli(["registry", "import", str(path), "--commune", "92063"]) == 2
+    assert "Ligne 2, colonne « Qualité », valeur « 60+ » : qualité ambiguë" in capsys.readouterr().err
+    assert cli(["registry", "import", str(path), "--commune", "92063", "--category", "60+=age_60_unfit"]) == 0
+    assert access.decrypt_person(Person.objects.get()).category == "age_60_unfit"
+    assert cli(["registry", "import", str(path), "--commune", "92063", "--category", "60+=vieux"]) == 2

@@ -25,6 +25,14 @@ def register(subparsers) -> None:
         metavar="COLUMN=field",
         help="Map a column header to a field, or to 'ignore' (repeatable)",
     )
+    p.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        metavar="VALUE=category",
+        help="Read a category wording as age_65, age_60_unfit or disabled (repeatable), "
+        "e.g. '60+=age_60_unfit'",
+    )
     p.add_argument("--dry-run", action="store_true", help="Validate and preview, import nothing")
     p.add_argument(
         "--proofs-on-paper",
@@ -83,6 +91,20 @@ def cmd_import(args) -> int:
     if not args.file.exists():
         print(f"beffroi : {args.file} : fichier introuvable.", file=sys.stderr)
         return 2
+    from beffroi.registry.models.people import Category
+    from beffroi.registry.schema import words
+
+    categories = {}
+    for item in args.category:
+        value, _sep, category = item.rpartition("=")
+        if not _sep or category.strip() not in Category.values:
+            print(
+                f"beffroi : --category « {item} » : VALEUR=qualité attendu, qualité parmi "
+                f"{', '.join(Category.values)}.",
+                file=sys.stderr,
+            )
+            return 2
+        categories[words(value)] = category.strip()
     console = Console()
     try:
         with Progress(console=console, transient=True) as progress:
@@ -92,6 +114,7 @@ def cmd_import(args) -> int:
                 args.commune,
                 actor=SystemActor("cli"),
                 mapping=args.mapping,
+                categories=categories,
                 dry_run=args.dry_run,
                 proofs_on_paper=args.proofs_on_paper,
                 progress=lambda: progress.advance(task),

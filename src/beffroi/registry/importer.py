@@ -422,6 +422,17 @@ def parse_mapping(items: list[str] | dict[str, str] | None) -> dict[str, str]:
     return mapping
 
 
+PHONE_TARGETS = ("phone", "mobile", "emergency_contact_phone", "home_care_service_phone")
+
+
+def _phone_cell(value) -> str | object:
+    """A number typed in a spreadsheet cell loses its leading 0 (0147081122 → 147081122): put it back."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        digits = str(int(value))
+        return "0" + digits if len(digits) == 9 else digits
+    return _cell(value)
+
+
 def _cell(value) -> str | object:
     if value is None:
         return ""
@@ -557,7 +568,10 @@ def prepare(
     requester_readings: dict[str, Reading] = {}
     today = today or timezone.localdate()
     for line, row in enumerate(rows[1:], start=2):
-        values = {target: _cell(row[i]) if i < len(row) else "" for target, i in index_of.items()}
+        values = {
+            target: ((_phone_cell if target in PHONE_TARGETS else _cell)(row[i]) if i < len(row) else "")
+            for target, i in index_of.items()
+        }
         if not any(str(v).strip() for v in values.values()):
             continue
         report.rows += 1
