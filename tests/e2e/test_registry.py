@@ -233,4 +233,20 @@ def test_nominated_agent_imports_a_realistic_xlsx_in_one_attempt(
     assert "3 personnes importées" in page.content()
     assert Person.objects.count() == 3
     assert sorted(Person.objects.values_list("source", flat=True)) == ["departement", "legal_rep", "self"]
+
+    # Point 4: the phones and the emergency contact are edited on the record's page, on a phone too.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("link", name="ZANZIBARRE Théodule").click()
+    page.get_by_label("Personne à prévenir en cas d'urgence").fill("M. Neveu Fictif")
+    page.get_by_label("Téléphone de la personne à prévenir").fill("06 98 76 54 32")
+    page.get_by_role("button", name="Enregistrer les téléphones et contacts").click()
+    page.get_by_text("Téléphones et contacts enregistrés.").wait_for()
+    screenshot("registry-person-contacts-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    from beffroi.registry.access import decrypt_person
+
+    data = decrypt_person(
+        next(p for p in Person.objects.all() if decrypt_person(p).last_name == "ZANZIBARRE")
+    )
+    assert (data.emergency_contact, data.emergency_contact_phone) == ("M. Neveu Fictif", "06 98 76 54 32")
     assert not page.js_errors

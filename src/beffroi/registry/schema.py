@@ -90,6 +90,11 @@ class PersonData:
     def full_name(self) -> str:
         return f"{self.last_name.upper()} {self.first_names}"
 
+    @property
+    def birth_date_shown(self) -> str:
+        """JJ/MM/AAAA, as French forms and CCAS files write it (the payload keeps ISO)."""
+        return date.fromisoformat(self.birth_date).strftime("%d/%m/%Y") if self.birth_date else ""
+
     def age(self, today: date | None = None) -> int:
         return age_from(date.fromisoformat(self.birth_date), today)
 
