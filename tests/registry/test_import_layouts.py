@@ -726,3 +726,16 @@ def test_cli_reads_an_ambiguous_wording_as_told(territory, tmp_path, capsys):
     assert cli(["registry", "import", str(path), "--commune", "92063", "--category", "60+=age_60_unfit"]) == 0
     assert access.decrypt_person(Person.objects.get()).category == "age_60_unfit"
     assert cli(["registry", "import", str(path), "--commune", "92063", "--category", "60+=vieux"]) == 2
+
+
+def test_callers_and_route_sheets_get_the_emergency_contacts_phone(agent, nominate, layout_1):
+    from beffroi.registry import outreach
+
+    from .conftest import verified
+
+    import_file(layout_1, "92063", actor=CLI, proofs_on_paper=True)
+    caller = verified(nominate(scope="caller"))
+    campaign = outreach.do_start_campaign("92063", hazard="canicule", callers=[caller], actor=verified(agent))
+    rows = {r.name: r for r in access.caller_share(caller, campaign)}
+    assert rows["QUIBBLEWORTH Ambroisine"].emergency_contact == "Mme Fictive (fille) · 06 11 22 33 44"
+    assert rows["ZANZIBARRE Théodule"].emergency_contact == ""

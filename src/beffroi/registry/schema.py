@@ -91,6 +91,11 @@ class PersonData:
         return f"{self.last_name.upper()} {self.first_names}"
 
     @property
+    def emergency_contact_line(self) -> str:
+        """The contact with her number, as callers and route sheets show it."""
+        return " · ".join(x for x in (self.emergency_contact, self.emergency_contact_phone) if x)
+
+    @property
     def birth_date_shown(self) -> str:
         """JJ/MM/AAAA, as French forms and CCAS files write it (the payload keeps ISO)."""
         return date.fromisoformat(self.birth_date).strftime("%d/%m/%Y") if self.birth_date else ""
