@@ -250,3 +250,42 @@ def test_nominated_agent_imports_a_realistic_xlsx_in_one_attempt(
     )
     assert (data.emergency_contact, data.emergency_contact_phone) == ("M. Neveu Fictif", "06 98 76 54 32")
     assert not page.js_errors
+
+
+def test_an_ambiguous_wording_is_resolved_on_the_page_without_editing_the_file(
+    page, screenshot, make_user, registry_key, tmp_path
+):
+    import openpyxl
+
+    agent = make_user("agent_ccas", ["92063"], username="agent", totp=True)
+    do_nominate(agent, "92063", decision_date=date(2026, 1, 5), signer="Le maire", actor=SystemActor("cli"))
+    book = openpyxl.Workbook()
+    book.active.append(["Nom", "Prénom", "Date de naissance", "Adresse", "Catégorie", "Téléphone", "Autre"])
+    book.active.append(
+        ["CHAUDRON", "Basile", "05/05/1958", "11 rue du Colibri", "60+", "01 47 00 00 03", "x"]
+    )
+    path = tmp_path / "registre.xlsx"
+    book.save(path)
+
+    _login_totp(page, agent)
+    page.goto("/registre/commune/92063/import/")
+    page.get_by_label("Fichier").set_input_files(str(path))
+    page.get_by_role("button", name="Vérifier (aperçu)").click()
+    page.wait_for_load_state("load")
+    problems = page.locator("#import-problems").inner_text()
+    assert "Ligne 2, colonne « Catégorie », valeur « 60+ » : qualité ambiguë" in problems
+    assert page.get_by_role("button", name="Confirmer et importer 1 personne").count() == 0
+    screenshot("registry-import-ambiguous")
+    # The agent chooses the category and a column, checks again: the choices stay, the file too.
+    page.locator("#import-categories").get_by_label("« 60+ »").select_option("age_60_unfit")
+    page.get_by_label("Autre").select_option("ignore")
+    page.get_by_role("button", name="Vérifier à nouveau").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#import-problems").count() == 0
+    assert page.locator("#import-categories").get_by_label("« 60+ »").input_value() == "age_60_unfit"
+    page.get_by_role("button", name="Confirmer et importer 1 personne").click()
+    page.wait_for_load_state("load")
+    assert "1 personne importée." in page.content()
+    assert Person.objects.count() == 1
+    # The refused attempt answered 422 (bad input), which the browser notes; nothing else went wrong.
+    assert [e for e in page.js_errors if "status of 422" not in e] == []

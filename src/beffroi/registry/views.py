@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -344,7 +345,11 @@ def import_view(request: HttpRequest, commune: str) -> HttpResponse:
             )
     if report is not None and not report.dry_run and status == 200:
         uploads.discard(request)
-        messages.success(request, _("%(n)d personnes importées.") % {"n": report.imported})
+        messages.success(
+            request,
+            ngettext("%(n)d personne importée.", "%(n)d personnes importées.", report.imported)
+            % {"n": report.imported},
+        )
         return redirect("registry:people", commune=commune)
     context.update(
         {
