@@ -257,7 +257,8 @@ def recognise_header(title: str) -> tuple[str | None, str]:
         return "last_name", ""
     if any(
         stem in text
-        for stem in ("qualite", "categorie", "critere", "motif", "situation", "statut", "eligibilite", "type")
+        # not « situation », « statut » or « type »: as often family situation or housing as the criterion
+        for stem in ("qualite", "categorie", "critere", "motif", "eligibilite")
     ):
         return "category", ""
     return None, str(UNKNOWN_NOTE)
