@@ -325,13 +325,13 @@ def import_view(request: HttpRequest, commune: str) -> HttpResponse:
         status = 422
     if report is not None:
         # Keep what the agent chose over what the headers alone give, for their next file.
-        kept.update(
-            {
-                fold(c.title): (c.target or IGNORE)
-                for c in report.column_list
-                if c.title and (c.target or None) != recognise_header(c.title)[0]
-            }
-        )
+        for c in report.column_list:
+            if not c.title:
+                continue
+            if (c.target or None) != recognise_header(c.title)[0]:
+                kept[fold(c.title)] = c.target or IGNORE
+            else:
+                kept.pop(fold(c.title), None)  # back to what the header gives: nothing to remember
         uploads.keep_mapping(request, commune, kept)
         if status == 200 and report.dry_run:
             uploads.mark_previewed(
