@@ -117,6 +117,7 @@ def run_serve(args) -> int:
 def _serve_embedded(host: str, port: int) -> int:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     from beffroi.public.site import build_site
 
@@ -135,7 +136,7 @@ def _serve_embedded(host: str, port: int) -> int:
         # Two Rust threads carry the HTTP work beside Python's: on a 2-core machine this doubled the
         # rate of the citizen page (from about half nginx's to nginx's, bench_public).
         runtime_threads=2,
-        log_level="warning",
+        log_level=LogLevels.warning,
     ).serve()
     return 0
 

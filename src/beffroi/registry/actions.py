@@ -115,8 +115,19 @@ def do_revoke_nomination(nomination: Nomination, *, actor: Actor) -> None:
 # --- validation ---------------------------------------------------------------------------------
 
 
+CONTACT_FIELDS = (
+    "phone",
+    "mobile",
+    "home_care_service",
+    "home_care_service_phone",
+    "emergency_contact",
+    "emergency_contact_phone",
+)
+_OPTIONAL_PHONES = ("mobile", "home_care_service_phone", "emergency_contact_phone")
+
+
 def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[PersonData, list[Problem]]:
-    """Validate raw values into a PersonData; problems name the field."""
+    """Validate raw values into a PersonData; problems name the field (messages in French)."""
     problems: list[Problem] = []
 
     def text(name, required=True, limit=200):
@@ -144,11 +155,27 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
             check_eligibility(category, born, today)
         except ValueError as exc:
             problems.append(Problem(str(exc), field="category"))
+    phones: dict[str, str] = {}
+    for name in _OPTIONAL_PHONES:
+        phones[name] = ""
+        if str(raw.get(name) or "").strip():
+            try:
+                phones[name] = normalise_phone(raw.get(name))
+            except ValueError as exc:
+                problems.append(Problem(str(exc), field=name))
     phone = ""
-    try:
-        phone = normalise_phone(raw.get("phone"))
-    except ValueError as exc:
-        problems.append(Problem(str(exc), field="phone"))
+    if str(raw.get("phone") or "").strip():
+        try:
+            phone = normalise_phone(raw.get("phone"))
+        except ValueError as exc:
+            problems.append(Problem(str(exc), field="phone"))
+    elif phones["mobile"]:
+        # Campaigns and routes call ``phone``: a person reachable only on a mobile has it as main number.
+        phone, phones["mobile"] = phones["mobile"], ""
+    elif "mobile" not in {p.field for p in problems}:
+        problems.append(Problem(str(_("au moins un numéro de téléphone (fixe ou portable)")), field="phone"))
+    if phones["mobile"] == phone:
+        phones["mobile"] = ""
     third_name = text("third_party_name", required=source == Source.THIRD_PARTY, limit=150)
     third_capacity = text("third_party_capacity", required=source == Source.THIRD_PARTY, limit=100)
     lon = raw.get("lon")
@@ -170,8 +197,11 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
         category=category,
         address=address,
         phone=phone,
+        mobile=phones["mobile"],
         home_care_service=text("home_care_service", required=False),
+        home_care_service_phone=phones["home_care_service_phone"],
         emergency_contact=text("emergency_contact", required=False),
+        emergency_contact_phone=phones["emergency_contact_phone"],
         third_party_name=third_name,
         third_party_capacity=third_capacity,
         lon=lon,
@@ -300,15 +330,16 @@ def do_update_person(public_id: str, raw: dict, *, extension: dict | None = None
             if extension is not None
             else (decrypt_extension(person) if pcs_extension_enabled() else {})
         )
+        changed = sorted(k for k, v in data.to_dict().items() if current.get(k) != v)
         seal(person, data, ext)
         person.save()
-        audit(
+        audit(  # which fields changed, never their values
             actor,
             "registry.update",
             object_type="registry.person",
             object_id=public_id,
             commune=person.commune_code,
-            detail={"fields": sorted(k for k in raw if k in current)},
+            detail={"fields": changed},
         )
     return person
 

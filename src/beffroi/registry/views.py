@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -24,12 +24,20 @@ from beffroi.core.errors import UserError
 from beffroi.core.maps import map_config
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.crisis.selectors import active_crises
-from beffroi.registry import access, actions, exports, outreach, routes
+from beffroi.registry import access, actions, crypto, exports, outreach, routes, uploads
 from beffroi.registry.disclosure import setting, small_label
+from beffroi.registry.importer import (
+    IGNORE,
+    ImportRejected,
+    describe,
+    import_file,
+    recognise_header,
+    target_choices,
+)
 from beffroi.registry.models import CallAssignment, Campaign, Nomination, Visit, VisitRoute
 from beffroi.registry.models.outreach import Hazard, Outcome
 from beffroi.registry.models.people import Category, Source
-from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS, pcs_extension_enabled
+from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS, fold, pcs_extension_enabled
 from beffroi.registry.selectors import counts_by_commune
 from beffroi.territory.selectors import boundaries_feature_collection, communes, communes_for_user
 
@@ -196,6 +204,11 @@ def person_action(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         if what in ("letter", "sent", "received"):
             actions.do_mark_ack(public_id, step=what, actor=request.user)
+        elif what == "update_contacts":
+            # Only the fields the form sent: a missing one is left as it is, never emptied.
+            raw = {f: request.POST[f] for f in actions.CONTACT_FIELDS if f in request.POST}
+            actions.do_update_person(public_id, raw, actor=request.user)
+            messages.success(request, _("Téléphones et contacts enregistrés."))
         elif what == "move_within":
             actions.do_record_move(
                 public_id,
@@ -242,33 +255,127 @@ def subject_export(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
+def _posted_choices(post, report_columns: int) -> tuple[dict[int, str], dict[str, str]]:
+    """The column and category choices of the import form (``col-<i>``, ``catkey-<n>``/``cat-<n>``)."""
+    columns = {}
+    for i in range(report_columns):
+        value = post.get(f"col-{i}")
+        if value is not None:
+            columns[i] = value
+    categories = {}
+    for name, key in post.items():
+        if name.startswith("catkey-"):
+            value = post.get("cat-" + name.removeprefix("catkey-"), "")
+            if value in Category.values:
+                categories[key] = value
+    return columns, categories
+
+
 @never_cache
 def import_view(request: HttpRequest, commune: str) -> HttpResponse:
-    from beffroi.registry.importer import import_file
-
-    access.check_reader(request.user, commune)
+    access.check_reader(request.user, commune)  # nominated manager with a TOTP-verified session
     require(request.user, "registry.add_person", commune)
+    context: dict = {
+        "commune": commune,
+        "report": None,
+        "problems": [],
+        "categories": Category.choices,
+        "ignore": IGNORE,
+    }
+    if request.method != "POST":
+        uploads.discard(request)
+        return render(request, "registry/import.html", context)
+    proofs_on_paper = bool(request.POST.get("proofs_on_paper"))
+    upload = request.FILES.get("file")
+    stashed = None
+    status = 200
+    if upload is not None:
+        content = upload.read(uploads.MAX_BYTES + 1)
+        if len(content) > uploads.MAX_BYTES:
+            messages.error(request, _("Le fichier dépasse 5 Mo."))
+            return render(request, "registry/import.html", context, status=413)
+        stashed = uploads.stash(request, commune, Path(upload.name or "import").name, content)
+    else:
+        stashed = uploads.load(request, commune, request.POST.get("token", ""))
+        if stashed is None:
+            messages.error(request, _("Choisissez le fichier à importer (l'aperçu précédent a expiré)."))
+            return render(request, "registry/import.html", context, status=400)
+    try:
+        headers_posted = int(request.POST.get("columns") or 0) if upload is None else 0
+    except ValueError:
+        raise SuspiciousOperation("not a number") from None
+    columns, categories = _posted_choices(request.POST, min(headers_posted, 500))
+    wants_import = request.POST.get("action") == "import" and upload is None
+    kept = uploads.kept_mapping(request, commune)
+    choice = uploads.fingerprint(stashed.token, columns, categories, proofs_on_paper)
+    confirmed = wants_import and stashed.previewed == choice
+    if wants_import and not confirmed:
+        messages.error(
+            request, _("Les choix ont changé depuis l'aperçu : vérifiez le nouvel aperçu, puis confirmez.")
+        )
     report = None
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES.get("file")
-        assert upload is not None  # checked just above
-        mapping = [m for m in request.POST.get("mapping", "").splitlines() if m.strip()]
-        try:
-            report = import_file(
-                Path(Path(upload.name or "import").name),
-                commune,
-                actor=request.user,
-                mapping=mapping,
-                content=upload.read(),
-                dry_run=request.POST.get("action") != "import",
-                proofs_on_paper=bool(request.POST.get("proofs_on_paper")),
+    try:
+        report = import_file(
+            Path(stashed.filename),
+            commune,
+            actor=request.user,
+            mapping=kept if upload is not None else None,
+            columns=columns or None,
+            categories=categories,
+            content=stashed.content,
+            dry_run=not confirmed,
+            proofs_on_paper=proofs_on_paper,
+        )
+    except ImportRejected as exc:
+        report = exc.report
+        context["problems"] = [describe(p) for p in exc.problems[:100]]
+        context["problem_total"] = exc.total or len(exc.problems)
+        context["problem_title"] = exc.message
+        status = 422
+    except crypto.RegistryKeyError:
+        raise  # the registry's French 503 page (middleware): nothing was read or written
+    except UserError as exc:
+        context["problems"] = [describe(p) for p in exc.problems[:100]]
+        context["problem_title"] = exc.message
+        status = 422
+    if report is not None:
+        # Keep what the agent chose over what the headers alone give, for their next file.
+        for c in report.column_list:
+            if not c.title:
+                continue
+            if (c.target or None) != recognise_header(c.title)[0]:
+                kept[fold(c.title)] = c.target or IGNORE
+            else:
+                kept.pop(fold(c.title), None)  # back to what the header gives: nothing to remember
+        uploads.keep_mapping(request, commune, kept)
+        if status == 200 and report.dry_run:
+            uploads.mark_previewed(
+                request,
+                uploads.fingerprint(
+                    stashed.token,
+                    {c.index: c.target or IGNORE for c in report.column_list},
+                    {r.key: r.code for r in report.categories if r.code},
+                    proofs_on_paper,
+                ),
             )
-        except UserError as exc:
-            _error(request, exc)
-        else:
-            if not report.dry_run:
-                messages.success(request, _("%(n)d personnes importées.") % {"n": report.imported})
-    return render(request, "registry/import.html", {"commune": commune, "report": report})
+    if report is not None and not report.dry_run and status == 200:
+        uploads.discard(request)
+        messages.success(
+            request,
+            ngettext("%(n)d personne importée.", "%(n)d personnes importées.", report.imported)
+            % {"n": report.imported},
+        )
+        return redirect("registry:people", commune=commune)
+    context.update(
+        {
+            "report": report,
+            "token": stashed.token,
+            "filename": stashed.filename,
+            "proofs_on_paper": proofs_on_paper,
+            "targets": target_choices(),
+        }
+    )
+    return render(request, "registry/import.html", context, status=status)
 
 
 @never_cache
