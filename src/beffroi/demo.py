@@ -104,5 +104,6 @@ def _print_example() -> None:
     if example is not None:
         console.print(
             f"Alerte d'EXERCICE publiée en exemple : /alertes/{example.pk}/ (cockpit), "
-            f"/public/exercice/alertes/{example.pk}.html (page publique), /public/cap/exercise.atom (index CAP)."
+            f"/public/exercice/alertes/{example.pk}.html (page publique), "
+            "/public/cap/exercise.atom (index CAP)."
         )

@@ -39,7 +39,9 @@ def test_demo_publishes_one_exercise_alert_as_two_demo_accounts_would(
     assert actions["alerts.draft"] == "communication" and actions["alerts.submit"] == "communication"
     assert actions["alerts.approve"] == "maire" and actions["alerts.publish"] == "maire"
     # An exercise never reaches a subscriber: only its test recipient.
-    assert list(Delivery.objects.values_list("recipient", flat=True)) == ["communication@demo.beffroi.invalid"]
+    assert list(Delivery.objects.values_list("recipient", flat=True)) == [
+        "communication@demo.beffroi.invalid"
+    ]
     assert not Delivery.objects.filter(subscriber=resident).exists()
     assert "<status>Exercise</status>" in version.xml and cap.validate(version.xml) == []
 

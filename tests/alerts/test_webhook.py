@@ -63,7 +63,9 @@ def mock_partner(monkeypatch):
         return httpx.Response(status, headers=headers)
 
     monkeypatch.setattr(
-        webhook, "_client", lambda: httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False)
+        webhook,
+        "_client",
+        lambda: httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False),
     )
     return seen, statuses
 
@@ -144,7 +146,11 @@ def test_webhook_redirect_is_not_followed(composer, mayor, territory, resolves, 
 
 
 def test_redirect_from_an_allowed_local_partner_is_not_followed(
-    composer, mayor, territory, http_server, settings  # noqa: F811
+    composer,
+    mayor,
+    territory,
+    http_server,  # noqa: F811 - the fixture imported above
+    settings,
 ):
     port = http_server.server_address[1]
     settings.WEBHOOK_ALLOW_HOSTS = [f"127.0.0.1:{port}"]
