@@ -11,14 +11,15 @@
   var data = JSON.parse(document.getElementById("alert-map-data").textContent);
   var T = data.strings;
   var form = document.getElementById("alert-form");
+  // Shown before the map is made: Leaflet measures its container to fit the communes.
+  var section = document.getElementById("area-map-section");
+  if (section) { section.hidden = false; }
   var base = window.BeffroiMap.create(element, data);
   var map = base.map;
   var alerted = L.geoJSON(null, {
     style: { color: "#b3261e", weight: 2, fillColor: "#e06055", fillOpacity: 0.3 },
     interactive: false, pmIgnore: true
   }).addTo(map);
-  var section = document.getElementById("area-map-section");
-  if (section) { section.hidden = false; }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -92,13 +93,18 @@
 
   var pending = null;
   var lastBody = null;
+  var sequence = 0;
   function fetchEstimate(body) {
+    var mine = ++sequence;
     panel.dataset.state = "computing";
     var request = body
       ? fetch(data.estimateUrl, { method: "POST", body: body, credentials: "same-origin" })
       : fetch(data.estimateUrl, { credentials: "same-origin" });
     request.then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
-      .then(function (res) { if (res.ok) { render(res.body); } else { showError(res.body); } })
+      .then(function (res) {
+        if (mine !== sequence) { return; }  // a newer area was asked for meanwhile
+        if (res.ok) { render(res.body); } else { showError(res.body); }
+      })
       .catch(function (err) { showError({ detail: String(err) }); });
   }
 
@@ -126,13 +132,14 @@
     return parts.join("|");
   }
   function schedule() {
+    var key = areaKey();
+    if (key === lastBody) { return; }  // same area: no new query (the registry counts each one)
     clearTimeout(pending);
+    sequence++;  // an answer still on its way is for the previous area: it is dropped
+    panel.dataset.state = "pending";  // the figures shown are those of the previous area
     pending = setTimeout(function () {
-      var key = areaKey();
-      if (key === lastBody) { return; }  // same area: no new query (the registry counts each one)
-      lastBody = key;
-      var body = new FormData(form);
-      fetchEstimate(body);
+      lastBody = areaKey();
+      fetchEstimate(new FormData(form));
     }, 600);
   }
 
@@ -173,7 +180,7 @@
     drawText: false, cutPolygon: false, rotateMode: false, drawPolygon: true, drawCircle: true,
     editMode: true, dragMode: true, removalMode: true
   });
-  map.pm.setGlobalOptions({ allowSelfIntersection: false, layerGroup: drawn });
+  map.pm.setGlobalOptions({ allowSelfIntersection: false, layerGroup: drawn, snappable: false });
   map.on("pm:create", function (e) { adopt(e.layer); writeFields(); });
   map.on("pm:remove", function (e) { drawn.removeLayer(e.layer); writeFields(); });
 
