@@ -182,3 +182,27 @@ def test_cap_enumerations_are_shown_in_french_and_stay_cap_in_the_xml(client_for
     assert "Observée (en cours)" in page
     compose = client_for("communication", [RUEIL]).get("/alertes/nouvelle/").content.decode()
     assert '<option value="Severe">Sévère (danger important)</option>' in compose
+
+
+def test_composing_from_a_crisis_preselects_its_commune_and_links_it(client_for, make_user, territory):
+    from beffroi.crisis.actions import do_open_crisis
+
+    crisis = do_open_crisis(
+        hazard="inondation",
+        communes=[GARCHES],
+        level=2,
+        exercise=True,
+        title="Crue à Garches",
+        actor=make_user("maire", [GARCHES]),
+    )
+    c = client_for("cellule_crise", [RUEIL, GARCHES])
+    crisis_page = c.get(f"/crise/{crisis.pk}/").content.decode()
+    assert f"/alertes/nouvelle/?crise={crisis.pk}" in crisis_page
+    page = c.get(f"/alertes/nouvelle/?crise={crisis.pk}").content.decode()
+    boxes = [chunk.split(">")[0] for chunk in page.split('name="communes"')[1:]]
+    checked = [box for box in boxes if "checked" in box]
+    assert len(boxes) == 2 and len(checked) == 1 and f'value="{GARCHES}"' in checked[0]
+    assert f'<option value="{crisis.pk}" selected>' in page
+    assert '<option value="Exercise" selected>' in page  # an exercise crisis drafts an exercise
+    # The list of the user's crises ticks their communes when one is chosen in the page.
+    assert f'"{crisis.pk}": ["{GARCHES}"]' in page

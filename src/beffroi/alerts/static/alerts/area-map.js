@@ -10,6 +10,8 @@
   if (!element || !panel || typeof L === "undefined" || !window.BeffroiMap) { return; }
   var data = JSON.parse(document.getElementById("alert-map-data").textContent);
   var T = data.strings;
+  var LANG = document.documentElement.lang || "fr";
+  var SEP = LANG.slice(0, 2) === "fr" ? " : " : ": ";  // French typography puts a space before the colon
   var form = document.getElementById("alert-form");
   // Shown before the map is made: Leaflet measures its container to fit the communes.
   var section = document.getElementById("area-map-section");
@@ -29,15 +31,15 @@
   }
   function fmt(value) {
     if (value === null || value === undefined) { return T.unknown; }
-    return typeof value === "number" ? value.toLocaleString(document.documentElement.lang || "fr") : String(value);
+    return typeof value === "number" ? value.toLocaleString(LANG) : String(value);
   }
   function sourceLine(layer) {
     if (!layer || !layer.sources || !layer.sources.length) { return null; }
     var text = layer.sources.map(function (s) {
-      var when = s.updated_at ? " (" + T.updated + " " + new Date(s.updated_at).toLocaleDateString(document.documentElement.lang || "fr") + ")" : "";
+      var when = s.updated_at ? " (" + T.updated + " " + new Date(s.updated_at).toLocaleDateString(LANG) + ")" : "";
       return s.title + when + (s.synthetic ? " — " + T.synthetic : "");
     }).join(" ; ");
-    return el("p", { "class": "source" }, T.source + " : " + text);
+    return el("p", { "class": "source" }, T.source + SEP + text);
   }
   function row(tbody, key, label, value, detail) {
     var tr = el("tr", { "data-figure": key });
@@ -52,21 +54,21 @@
     alerted.clearLayers();
     if (result.area) { alerted.addData(result.area); }
     var nodes = [];
-    nodes.push(el("p", { "class": "area-info" }, T.area + " : " + fmt(result.km2) + " " + T.km2 + " · " + result.communes.join(", ")));
+    nodes.push(el("p", { "class": "area-info" }, T.area + SEP + fmt(result.km2) + " " + T.km2 + " · " + result.communes.join(", ")));
     var table = el("table", { "class": "table figures", id: "estimate-figures" });
     var tbody = el("tbody");
     var r = result.residents;
-    var over = r && r.over_75 !== undefined && r.over_75 !== null ? el("span", { "class": "muted" }, T.over75 + " : " + fmt(r.over_75)) : null;
+    var over = r && r.over_75 !== undefined && r.over_75 !== null ? el("span", { "class": "muted" }, T.over75 + SEP + fmt(r.over_75)) : null;
     row(tbody, "residents", T.residents, r ? r.total : null, over);
     row(tbody, "addresses", T.addresses, result.addresses ? result.addresses.total : null);
     var s = result.subscribers;
     var channels = s ? el("span", { "class": "muted" }, Object.keys(s.by_channel).map(function (c) {
-      return (T.channels[c] || c) + " : " + fmt(s.by_channel[c]);
+      return (T.channels[c] || c) + SEP + fmt(s.by_channel[c]);
     }).join(" · ")) : null;
     row(tbody, "subscribers", T.subscribers, s ? s.total : null, channels);
     var f = result.facilities;
     var types = f && f.by_type ? el("span", { "class": "muted" }, Object.keys(f.by_type).map(function (k) {
-      return (T.types[k] || k) + " : " + fmt(f.by_type[k]);
+      return (T.types[k] || k) + SEP + fmt(f.by_type[k]);
     }).join(" · ")) : null;
     row(tbody, "facilities", T.facilities, f ? f.total : null, types);
     var reg = result.registry;
@@ -87,7 +89,7 @@
     alerted.clearLayers();
     panel.dataset.state = "error";
     var box = el("div", { "class": "error", role: "alert" });
-    box.appendChild(el("p", {}, T.error + " : " + (body.detail || "")));
+    box.appendChild(el("p", {}, T.error + SEP + (body.detail || "")));
     panel.replaceChildren(box);
   }
 
@@ -173,7 +175,7 @@
     layer.on("pm:edit pm:dragend pm:update", writeFields);
   }
 
-  map.pm.setLang((document.documentElement.lang || "fr").slice(0, 2) === "en" ? "en" : "fr");
+  map.pm.setLang(LANG.slice(0, 2) === "en" ? "en" : "fr");
   map.pm.addControls({
     position: "topleft",
     drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawRectangle: true,
