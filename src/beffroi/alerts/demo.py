@@ -111,6 +111,9 @@ def publish_example():
         source=EXAMPLE_SOURCE,
         actor=author,
     )
-    version = do_submit(alert.latest(), actor=author)
+    draft = alert.latest()
+    if draft is None:  # do_draft_alert always writes message n°1
+        raise RuntimeError("demo: the drafted alert has no message")
+    version = do_submit(draft, actor=author)
     version = do_approve(version, digest=version.digest(), actor=_confirmed_session(mayor))
     return do_publish(version, actor=mayor)
