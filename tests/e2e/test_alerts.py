@@ -403,3 +403,30 @@ def test_area_drawn_on_the_map_estimate_approval_and_everyone_reached(
         ends = [m for m in _mails_to(smtp, address) if "FIN D'ALERTE" in m["subject"]]
         assert ends and "Les quais rouvrent" in ends[0]["body"], address
     assert page.js_errors == []
+
+
+def test_area_typed_with_the_keyboard_is_drawn_and_estimated(page, make_user, servers):
+    from beffroi.crossing import demo as crossing_demo
+
+    crossing_demo.load(["92063", "92033", "94052"])
+    composer = make_user("communication", ["92063"])
+    login(page, composer.username, PASSWORD)
+    page.goto("/alertes/nouvelle/?alea=inondation")
+    toggle = page.get_by_role("button", name="Saisir la zone au clavier (GeoJSON, cercle)")
+    assert page.get_by_label("Cercle : latitude").is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.get_by_label("Cercle : latitude").fill("48.87")
+    page.get_by_label("Cercle : longitude").fill("2.18")
+    page.get_by_label("Cercle : rayon (km)").fill("0.8")
+    page.get_by_label("Cercle : rayon (km)").press("Tab")  # change event: the map and the estimate follow
+    page.wait_for_function(
+        "() => document.getElementById('area-estimate').dataset.state === 'done'"
+        " && document.querySelector('#area-estimate .area-info').textContent.includes('2,0')"
+    )
+    circles = page.evaluate(
+        "() => { let n = 0; document.getElementById('alert-map').leafletMap.eachLayer("
+        "l => { if (l instanceof L.Circle) n++; }); return n; }"
+    )
+    assert circles == 1
+    assert page.js_errors == []

@@ -118,11 +118,21 @@
 
   // --- composer ------------------------------------------------------------------------------------
   var field = function (name) { return form.querySelector("[name=" + name + "]"); };
-  (data.areaFields || []).forEach(function (name) {
+  var fallbacks = (data.areaFields || []).map(function (name) {
     var input = field(name);
-    var wrapper = input && input.closest(".area-fallback");
-    if (wrapper) { wrapper.hidden = true; }  // the map fills them
-  });
+    return input && input.closest(".area-fallback");
+  }).filter(Boolean);
+  fallbacks.forEach(function (wrapper) { wrapper.hidden = true; });  // the map fills them
+  // The keyboard alternative to drawing: the same fields, shown on demand (typed values are read
+  // back on submit; the map shows them after the next page load).
+  var toggle = document.getElementById("area-fields-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      fallbacks.forEach(function (wrapper) { wrapper.hidden = !open; });
+    });
+  }
   var help = document.getElementById("area-help");
   var drawn = L.featureGroup().addTo(map);
 
@@ -186,17 +196,21 @@
   map.on("pm:create", function (e) { adopt(e.layer); writeFields(); });
   map.on("pm:remove", function (e) { drawn.removeLayer(e.layer); writeFields(); });
 
-  // A stored area (editing a draft, or the server sent the form back): put it on the map.
-  var initialPolygon = field("polygon").value.trim();
-  if (initialPolygon) {
-    try {
-      L.geoJSON(JSON.parse(initialPolygon)).eachLayer(adopt);
-    } catch (err) { /* the server reports the bad GeoJSON beside the field */ }
+  // The fields on the map: a stored area (editing a draft, the form sent back), or typed values.
+  function loadFields() {
+    drawn.clearLayers();
+    var polygon = field("polygon").value.trim();
+    if (polygon) {
+      try {
+        L.geoJSON(JSON.parse(polygon)).eachLayer(adopt);
+      } catch (err) { /* the estimate and the server say what is wrong with it */ }
+    }
+    var lat = parseFloat(field("circle_lat").value), lon = parseFloat(field("circle_lon").value);
+    var radius = parseFloat(field("circle_radius_km").value);
+    if (!isNaN(lat) && !isNaN(lon) && radius > 0) { adopt(L.circle([lat, lon], { radius: radius * 1000 })); }
+    if (drawn.getLayers().length) { map.fitBounds(drawn.getBounds(), { padding: [30, 30] }); }
   }
-  var lat = parseFloat(field("circle_lat").value), lon = parseFloat(field("circle_lon").value);
-  var radius = parseFloat(field("circle_radius_km").value);
-  if (!isNaN(lat) && !isNaN(lon) && radius > 0) { adopt(L.circle([lat, lon], { radius: radius * 1000 })); }
-  if (drawn.getLayers().length) { map.fitBounds(drawn.getBounds(), { padding: [30, 30] }); }
+  loadFields();
 
   var zoneSelect = document.getElementById("zone-select");
   if (zoneSelect) {
@@ -235,7 +249,9 @@
   }
 
   form.addEventListener("change", function (e) {
-    if (e.target && ["communes", "hazard", "status"].indexOf(e.target.name) >= 0) { schedule(); }
+    if (!e.target) { return; }
+    if ((data.areaFields || []).indexOf(e.target.name) >= 0) { loadFields(); }
+    if (["communes", "hazard", "status"].concat(data.areaFields || []).indexOf(e.target.name) >= 0) { schedule(); }
   });
   panel.replaceChildren(el("p", { "class": "muted" }, T.empty));
   schedule();
