@@ -49,7 +49,8 @@
     var communes = L.geoJSON(boundaries, {
       style: function () { return { color: "#123c69", weight: 2, fillColor: "#5b8cc0", fillOpacity: opts.fillOpacity || 0.15 }; },
       interactive: !!opts.onEachFeature,
-      onEachFeature: opts.onEachFeature
+      onEachFeature: opts.onEachFeature,
+      pmIgnore: true  // Leaflet-Geoman (alerts' composer) never edits the communes' outlines
     }).addTo(map);
     if (boundaries && boundaries.features && boundaries.features.length) {
       map.fitBounds(communes.getBounds(), { padding: [20, 20] });
