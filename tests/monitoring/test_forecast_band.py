@@ -1,0 +1,109 @@
+"""Source forecasts with their band and issue time: stored, linked to the observed series, first for
+the time to threshold, for the zones at the forecast peak and for the chart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from beffroi.core.actors import SystemActor
+from beffroi.core.errors import UserError
+from beffroi.monitoring.actions import do_ingest_points
+from beffroi.monitoring.models import Observation
+from beffroi.monitoring.selectors import forecast_peak, snapshot
+
+from .conftest import points
+
+POLLER = SystemActor("poll_sources")
+VIGI = "vigicrues:F664000104:H"
+
+
+def vigicrues_forecast(start, values, *, issued, spread=0.2):
+    return [
+        {
+            "series": VIGI,
+            "at": start + timedelta(hours=6 * i),
+            "value": v,
+            "low": round(v - spread, 3),
+            "high": round(v + spread, 3),
+            "issued_at": issued,
+            "unit": "m",
+            "kind": "forecast",
+        }
+        for i, v in enumerate(values)
+    ]
+
+
+@pytest.fixture
+def linked(marne):
+    marne.forecast_series = VIGI
+    marne.save()
+    return marne
+
+
+def test_a_vigicrues_forecast_reaches_the_hubeau_indicator_with_its_band(linked):
+    now = timezone.now()
+    do_ingest_points(points(linked.series, [1.5, 1.5, 1.5, 1.5]), source="hubeau", actor=POLLER)
+    stored = do_ingest_points(
+        vigicrues_forecast(now + timedelta(hours=1), [1.7, 1.9, 2.1, 2.4], issued=now),
+        source="vc",
+        actor=POLLER,
+    )
+    assert stored == 4
+    rows = Observation.objects.filter(indicator=linked, kind="forecast").order_by("at")
+    assert [(r.value, r.low, r.high) for r in rows][2] == (2.1, 1.9, 2.3)
+    snap = snapshot(linked, now=now)
+    assert len(snap["forecast_band"]) == 4 and snap["forecast_band"][0][1:] == [1.5, 1.9]
+    assert snap["forecast_issued_at"] is not None and snap["trend"] == []
+    eta = snap["next_threshold"]
+    # the median crosses 2.0 (Veille) at the third point (+13 h), the high bound at the second (+7 h)
+    assert (
+        eta["basis"] == "forecast" and eta["label"] == "Veille" and eta["hours"] == pytest.approx(13, abs=0.1)
+    )
+    assert eta["earliest_hours"] == pytest.approx(7, abs=0.1)
+
+
+def test_the_forecast_beats_the_linear_trend(linked):
+    now = timezone.now()
+    # a steep rise: the straight line alone would reach 2.0 within the hour
+    do_ingest_points(points(linked.series, [1.0, 1.2, 1.4, 1.6, 1.8]), source="hubeau", actor=POLLER)
+    do_ingest_points(
+        vigicrues_forecast(now + timedelta(hours=1), [1.85, 1.9, 2.05], issued=now, spread=0.01),
+        source="vc",
+        actor=POLLER,
+    )
+    eta = snapshot(linked, now=now)["next_threshold"]
+    assert eta["basis"] == "forecast" and eta["hours"] == pytest.approx(13, abs=0.1)
+
+
+def test_a_new_issue_replaces_the_previous_forecast(linked):
+    now = timezone.now()
+    first = now + timedelta(hours=1)
+    do_ingest_points(vigicrues_forecast(first, [2.7, 2.9, 3.1, 3.4], issued=now), source="vc", actor=POLLER)
+    later = now + timedelta(hours=3)
+    do_ingest_points(vigicrues_forecast(first, [2.6, 2.7], issued=later), source="vc", actor=POLLER)
+    rows = list(Observation.objects.filter(indicator=linked, kind="forecast").order_by("at"))
+    assert [r.value for r in rows] == [2.6, 2.7]  # the old +13 h and +19 h points are gone
+    assert all(r.issued_at == later for r in rows)
+
+
+def test_a_band_out_of_order_is_refused_and_nothing_is_kept(linked):
+    now = timezone.now()
+    bad = vigicrues_forecast(now + timedelta(hours=1), [2.7, 2.9], issued=now)
+    bad[1]["low"] = 3.5
+    with pytest.raises(UserError) as exc:
+        do_ingest_points(bad, source="vc", actor=POLLER, strict=True)
+    assert exc.value.problems[0].field == "points[1].low"
+    assert not Observation.objects.filter(indicator=linked).exists()
+
+
+def test_the_zone_at_the_forecast_peak_follows_the_vigicrues_forecast(linked):
+    now = timezone.now()
+    do_ingest_points(points(linked.series, [3.5]), source="hubeau", actor=POLLER)
+    do_ingest_points(
+        vigicrues_forecast(now + timedelta(hours=2), [3.9, 4.6, 4.2], issued=now), source="vc", actor=POLLER
+    )
+    at, peak, basis = forecast_peak(linked, now=now)
+    assert peak == 4.6 and basis == "forecast" and at == now + timedelta(hours=8)
