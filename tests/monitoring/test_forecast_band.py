@@ -107,3 +107,23 @@ def test_the_zone_at_the_forecast_peak_follows_the_vigicrues_forecast(linked):
     )
     at, peak, basis = forecast_peak(linked, now=now)
     assert peak == 4.6 and basis == "forecast" and at == now + timedelta(hours=8)
+
+
+def test_the_demo_marne_forecast_is_a_vigicrues_forecast_with_its_band(
+    territory, django_capture_on_commit_callbacks
+):
+    from beffroi.monitoring import demo
+    from beffroi.monitoring.models import Indicator
+
+    with django_capture_on_commit_callbacks(execute=False):
+        demo.load(["94052"])
+    marne = Indicator.objects.get(key="marne-gournay")
+    assert marne.forecast_series == VIGI
+    snap = snapshot(marne)
+    assert len(snap["forecast"]) == 24 and len(snap["forecast_band"]) == 24
+    issued = timezone.datetime.fromisoformat(snap["forecast_issued_at"])
+    assert timedelta(minutes=40) <= timezone.now() - issued <= timedelta(hours=1)
+    assert all(
+        lo <= v <= hi for (_a, v), (_b, lo, hi) in zip(snap["forecast"], snap["forecast_band"], strict=True)
+    )
+    assert snap["next_threshold"]["basis"] == "forecast"

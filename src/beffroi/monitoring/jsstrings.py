@@ -25,7 +25,7 @@ def strings() -> dict[str, str]:
         "high": _("Haut"),
         "forecastLow": _("Prévision basse"),
         "forecastHigh": _("Prévision haute"),
-        "bandNote": _("Pointillés : prévision de la source (médiane) ; bande bleue : fourchette basse–haute."),
+        "bandNote": _("Pointillés : prévision de la source (médiane) ; bande : fourchette basse–haute."),
         "forecastNote": _("Pointillés : prévision de la source."),
         "issuedAt": _("Émise le {at}."),
         "trendNote": _("Pointillés violets : projection ({method}), bande : intervalle à 95 %."),
