@@ -201,6 +201,33 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 STATION_OPTIONS = {("vigicrues-hydro", "stations"), ("hubeau", "stations")}
 
 
+def _option_texts() -> dict[str, tuple[str, str]]:
+    """French label and help of the common options (the connectors document them in English for the
+    command line); another option shows its name and the connector's help."""
+    return {
+        "stations": (
+            _("Stations"),
+            _("codes Sandre des stations, séparés par des virgules (ex. F664000104)"),
+        ),
+        "grandeurs": (_("Grandeurs"), _("H (hauteurs), Q (débits) ou H,Q")),
+        "forecasts": (
+            _("Prévisions"),
+            _("true (par défaut) pour lire aussi les prévisions publiées, false sinon"),
+        ),
+        "territories": (
+            _("Territoires"),
+            _("codes des territoires Vigicrues (SPC), séparés par des virgules (ex. 7)"),
+        ),
+        "sections": (
+            _("Tronçons"),
+            _("codes des tronçons Vigicrues, séparés par des virgules (ex. IF5,IF17)"),
+        ),
+        "departments": (_("Départements"), _("codes des départements, séparés par des virgules (ex. 92,94)")),
+        "communes": (_("Communes"), _("codes INSEE des communes, séparés par des virgules")),
+        "max_stations": (_("Stations au plus"), _("arrêt de sécurité (400 par défaut)")),
+    }
+
+
 def source_new(request: HttpRequest) -> HttpResponse:
     """Choose a kind, then fill its options (one field each); ``do_add_source`` checks them all."""
     require(request.user, "sources.manage_sources")
@@ -227,10 +254,12 @@ def source_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Source « %(name)s » ajoutée.") % {"name": src.name})
             return redirect("sources:source", name=src.name)
+    texts = _option_texts()
     fields = [
         {
             "name": opt,
-            "help": help_text,
+            "label": texts.get(opt, (opt, ""))[0],
+            "help": texts.get(opt, ("", help_text))[1],
             "value": values.get(opt, ""),
             "required": opt in cls.required,
             "picker": (kind, opt) in STATION_OPTIONS,
@@ -243,7 +272,8 @@ def source_new(request: HttpRequest) -> HttpResponse:
         "sources/source_new.html",
         {
             "kind": kind,
-            "cls": cls,
+            "kind_title": cls.title,
+            "kind_licence": cls.licence,
             "fields": fields,
             "name": name,
             "title": title,
