@@ -127,3 +127,24 @@ def test_the_demo_marne_forecast_is_a_vigicrues_forecast_with_its_band(
         lo <= v <= hi for (_a, v), (_b, lo, hi) in zip(snap["forecast"], snap["forecast_band"], strict=True)
     )
     assert snap["next_threshold"]["basis"] == "forecast"
+
+
+def test_a_forecast_reaching_a_higher_level_raises_one_anticipation_proposal(linked):
+    from beffroi.monitoring.models import Proposal
+
+    now = timezone.now()
+    do_ingest_points(points(linked.series, [1.5, 1.5]), source="hubeau", actor=POLLER)
+    forecast = vigicrues_forecast(now + timedelta(hours=1), [1.8, 2.4, 3.2, 3.0], issued=now)
+    do_ingest_points(forecast, source="vc", actor=POLLER)
+    proposal = Proposal.objects.get(status="pending")
+    # the highest level the forecast reaches (Vigilance, 3.0, at +13 h), with the peak and its band
+    assert proposal.level == 2 and proposal.action == "log_entry"
+    assert proposal.title.startswith("Anticiper : Hauteur de la Marne à Gournay prévu au niveau Vigilance")
+    assert "pic 3.2 m" in proposal.text and "Fourchette au pic : 3 à 3.4 m" in proposal.text
+    assert proposal.payload["anticipated_level"] == 2 and proposal.payload["issued_at"]
+    # the same forecast again: no second proposal while the first waits for a decision
+    do_ingest_points(forecast, source="vc", actor=POLLER)
+    assert Proposal.objects.filter(status="pending").count() == 1
+    # the level rising to Veille does not make the anticipation out of date
+    do_ingest_points(points(linked.series, [2.2, 2.3, 2.3, 2.3, 2.3, 2.3]), source="hubeau", actor=POLLER)
+    assert Proposal.objects.get(pk=proposal.pk).status == "pending"
