@@ -174,6 +174,16 @@ JSON_CASES = [
     ),
     Case("vigicrues-sections", {}, [("vigicrues/InfoVigiCru.geojson", f"{BASE}/InfoVigiCru.geojson")]),
     Case(
+        "vigicrues",
+        {"departments": "75,94"},
+        [
+            (
+                "vigicrues/InfoVigiCru_national_departements.jsonld",
+                f"{BASE}/InfoVigiCru.jsonld?TypEntVigiCru=4",
+            )
+        ],
+    ),
+    Case(
         "vigicrues-hydro",
         {"stations": "F664000104"},
         [

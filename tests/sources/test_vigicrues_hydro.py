@@ -134,3 +134,25 @@ def test_catalogue_with_too_many_stations_stops(server, make_source):
         actor=POLLER,
     )
     assert run.status == Run.Status.FAILED and "more than max_stations=2" in run.error
+
+
+def test_national_synthesis_by_department(server, make_source, ingested):
+    server.route(
+        "/InfoVigiCru.jsonld",
+        "vigicrues/InfoVigiCru_national_departements.jsonld",
+        query={"TypEntVigiCru": "4"},
+    )
+    run = run_source(make_source("vigicrues", departments="75,78,94,51", base_url=server.url), actor=POLLER)
+    assert run.status == Run.Status.OK, run.error
+    levels = {p["series"]: p["value"] for p in ingested[0][1]}
+    assert levels == {
+        "vigicrues:A00:level": 3.0,
+        "vigicrues:dep-75:level": 3.0,
+        "vigicrues:dep-78:level": 2.0,
+    }
+    assert any("département 94 is not in the national synthesis" in n for n in run.report["notes"])
+    assert "'?' is not a number" in run.report["problems"][0]  # 51 listed with an unreadable level
+    all_deps = run_source(
+        make_source("vigicrues", name="vc-all", departments="all", base_url=server.url), actor=POLLER
+    )
+    assert all_deps.status == Run.Status.OK and len(ingested[1][1]) == 1 + 7

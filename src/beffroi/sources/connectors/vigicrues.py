@@ -35,12 +35,13 @@ class Vigicrues(Connector):
     options = {
         "territories": "territory (SPC) codes, comma-separated (TypEntVigiCru=5), e.g. 7",
         "sections": "river section codes, comma-separated (TypEntVigiCru=8), e.g. IF5,IF17",
+        "departments": "national synthesis by département (TypEntVigiCru=4): codes to keep (92,94) or all",
     }
 
     @classmethod
     def validate_config(cls, config):
         clean = super().validate_config(config)
-        if not clean.get("territories") and not clean.get("sections"):
+        if not clean.get("territories") and not clean.get("sections") and not clean.get("departments"):
             raise UserError(
                 "A vigicrues source needs territories or sections.", [Problem("required", field="sections")]
             )
@@ -56,11 +57,15 @@ class Vigicrues(Connector):
                         params={"CdEntVigiCru": code, "TypEntVigiCru": typ},
                     )
                 )
+        if self.list_option("departments"):
+            # one national answer (A00) lists every département with flood vigilance
+            pages.append(self.get(f"{self.base_url}/InfoVigiCru.jsonld", params={"TypEntVigiCru": "4"}))
         return pages
 
     def parse(self, payloads):
         parsed = Parsed()
         records = []
+        departments = {d.zfill(2) if d.isdigit() else d for d in self.list_option("departments")}
         for page in payloads:
             body = self.json_of(page)
             info = body.get("vic:InfoVigiCru") if isinstance(body, dict) else None
@@ -92,6 +97,8 @@ class Vigicrues(Connector):
                     RowProblem(page.url, f"no valid date ({info.get('vic:DtHrInfoVigiCru')!r})")
                 )
                 continue
+            if _param(page.url, "TypEntVigiCru") == "4":
+                entries = _by_department(entries, departments, parsed)
             for code, typ, level_text, label in entries:
                 level = as_int(level_text)
                 if level is None:
@@ -130,6 +137,22 @@ class Vigicrues(Connector):
 
             parsed.table = records_table(records)
         return parsed
+
+
+def _by_department(entries, wanted: set[str], parsed: Parsed):
+    """The national synthesis: the national level (A00) and the wanted départements, coded
+    ``dep-<code>`` (territory and département codes overlap: territory 25, département 25)."""
+    kept = [e for e in entries if e[0] == "A00"]
+    listed = set()
+    for code, typ, level, label in entries:
+        if str(typ) != "4" or not code:
+            continue
+        listed.add(code)
+        if "all" in wanted or code in wanted:
+            kept.append((f"dep-{code}", typ, level, label or code))
+    for code in sorted(wanted - listed - {"all"}):
+        parsed.notes.append(f"département {code} is not in the national synthesis (no flood vigilance there)")
+    return kept
 
 
 def _param(url: str, name: str) -> str:
