@@ -148,3 +148,31 @@ def test_a_forecast_reaching_a_higher_level_raises_one_anticipation_proposal(lin
     # the level rising to Veille does not make the anticipation out of date
     do_ingest_points(points(linked.series, [2.2, 2.3, 2.3, 2.3, 2.3, 2.3]), source="hubeau", actor=POLLER)
     assert Proposal.objects.get(pk=proposal.pk).status == "pending"
+
+
+def test_without_a_forecast_the_robust_rate_of_rise_is_used_and_named(marne):
+    now = timezone.now()
+    values = [1.0 + 0.05 * i for i in range(12)]
+    values[-2] = 2.5  # one spike just before now: least squares tilts, Theil–Sen does not
+    do_ingest_points(points(marne.series, values), source="hubeau", actor=POLLER)
+    snap = snapshot(marne, now=now)
+    assert snap["trend_method"] == "theil-sen" and snap["next_threshold"]["basis"] == "trend"
+    assert snap["trend_slope_per_hour"] == pytest.approx(0.3, abs=0.01)  # 0.05 per 10 minutes
+
+
+def test_theil_sen_and_damped_trend_on_a_clean_line():
+    from datetime import UTC, datetime
+
+    from beffroi.monitoring.anticipation import damped_trend, linear_trend, theil_sen_trend
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    line = [(start + timedelta(minutes=15 * i), 2.0 + 0.1 * i) for i in range(48)]
+    assert theil_sen_trend(line).slope_per_hour == pytest.approx(0.4)
+    assert linear_trend(line).slope_per_hour == pytest.approx(0.4)
+    fit = damped_trend(line)
+    assert fit.slope_per_hour == pytest.approx(0.4, rel=0.05)
+    # damped: the projection slows, so it reaches a far threshold later than the straight line would
+    straight = line[-1][0] + timedelta(hours=(8.0 - line[-1][1]) / 0.4)
+    when = fit.crossing(8.0, 1, max_horizon=timedelta(days=3))
+    assert when is None or when > straight
+    assert theil_sen_trend(line[:2]) is None and damped_trend(line[:3]) is None

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 from beffroi.crossing import selectors as crossing
 from beffroi.monitoring import contributed_layers
-from beffroi.monitoring.anticipation import linear_trend, time_to_threshold
+from beffroi.monitoring.anticipation import TREND_METHOD, projection, time_to_threshold
 from beffroi.monitoring.models import Indicator, IndicatorState, Observation, Proposal
 from beffroi.sources import selectors as sources
 
@@ -103,7 +103,7 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
     forecast = [(at, v) for at, v, _lo, _hi, _iss in rows]
     band = [(at, lo, hi) for at, _v, lo, hi, _iss in rows if lo is not None and hi is not None]
     issued = max((iss for *_x, iss in rows if iss is not None), default=None)
-    trend = linear_trend(observed) if not forecast else None
+    trend = projection(observed) if not forecast else None
     next_t = next((t for t in thresholds if t.level > state.level), None)
     eta = None
     if next_t is not None:
@@ -162,7 +162,7 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
             else []
         ),
         "trend_slope_per_hour": round(trend.slope_per_hour, 5) if trend else None,
-        "trend_method": "linear" if trend else None,
+        "trend_method": TREND_METHOD if trend else None,
         "next_threshold": eta,
     }
 
@@ -203,7 +203,7 @@ def forecast_peak(indicator: Indicator, *, now: datetime | None = None) -> tuple
         peak_at, peak = max(forecast, key=lambda p: p[1])
         basis = "forecast"
     else:
-        trend = linear_trend(series(indicator, since=now - HISTORY))
+        trend = projection(series(indicator, since=now - HISTORY))
         if trend is None:
             return None
         peak_at, peak = max(((at, y) for at, y, _lo, _hi in trend.points), key=lambda p: p[1])

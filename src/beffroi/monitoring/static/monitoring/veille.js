@@ -264,7 +264,8 @@
     card.querySelector(".age").textContent = ageText(s);
     var eta = card.querySelector(".eta");
     if (s.next_threshold) {
-      var basis = s.next_threshold.basis === "forecast" ? t("basisForecast") : t("basisTrend");
+      var basis = s.next_threshold.basis === "forecast" ? t("basisForecast")
+        : t("basisTrend", { method: t("method_" + (s.trend_method || "linear")) });
       eta.textContent = t("eta", { label: s.next_threshold.label, at: timeFmt.format(new Date(s.next_threshold.at)),
         hours: fmt.format(s.next_threshold.hours), basis: basis });
       if (s.next_threshold.earliest_at) {
