@@ -58,3 +58,11 @@ def test_the_form_adds_a_source_and_names_a_bad_field(client, make_user, setting
         {"kind": "vigicrues-hydro", "name": "vc-marne", "opt_stations": "F664000104", "opt_grandeurs": "H"},
     )
     assert ok.status_code == 302 and Source.objects.get(name="vc-marne").config["stations"] == "F664000104"
+
+
+def test_the_form_in_english(client, make_user):
+    client.force_login(make_user("cellule_crise"))
+    page = client.get("/donnees/sources/nouvelle/", {"kind": "vigicrues-hydro"}, HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Add a live source" in text and "Search a station by commune or river" in text
+    assert "Sandre station codes, comma-separated" in text
