@@ -565,16 +565,16 @@ class VigicruesCatalogue(Connector):
                             territory_of[s] = code
                             section_labels.setdefault(s, label)
             elif "TronEntVigiCru" in page.url:
-                for s in _entity_block(body, "TronEntVigiCru"):
-                    code = as_code(s.get("vic:CdEntVigiCru"))
+                for sec in _entity_block(body, "TronEntVigiCru"):
+                    code = as_code(sec.get("vic:CdEntVigiCru"))
                     if not code:
                         continue
-                    if as_text(s.get("vic:LbEntVigiCru")):
-                        section_labels[code] = as_text(s.get("vic:LbEntVigiCru"))
-                    parent = obj(s.get("vic:aNPlusUn"))
+                    if as_text(sec.get("vic:LbEntVigiCru")):
+                        section_labels[code] = as_text(sec.get("vic:LbEntVigiCru"))
+                    parent = obj(sec.get("vic:aNPlusUn"))
                     if as_code(parent.get("vic:CdEntVigiCru")):
                         territory_of.setdefault(code, as_code(parent.get("vic:CdEntVigiCru")) or "")
-                    for station, _label in _children(s, "7"):
+                    for station, _label in _children(sec, "7"):
                         section_of.setdefault(station, (code, section_labels.get(code, "")))
             elif "StaEntVigiCru" in page.url:
                 found = _entity_block(body, "StaEntVigiCru")
