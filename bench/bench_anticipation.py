@@ -1,21 +1,25 @@
 """Anticipation without a source forecast: the error of the predicted time to threshold of the
-straight line (least squares on 6 h, the method in use) against a robust rate of rise (Theil–Sen on
-6 h) and Holt's damped trend (12 h), on the same series and the same cut times.
+straight line (least squares on 6 h, the previous method) against a robust rate of rise (Theil–Sen
+on 6 h, the method now in use) and Holt's damped trend (12 h), on the same series and cut times.
 
 The series are flood hydrographs generated here with a seeded generator (rising limb of a gamma-like
 hydrograph, 10-minute steps, centimetre quantisation, sensor noise, rare spikes and missing points):
 no recorded hydrograph is kept in the project. For each series the threshold is crossed on the
 rising limb; the series is cut 1, 3, 6, 9 and 12 hours before the crossing and each method predicts
-when it will come. Figure: the median absolute error in hours, a prediction of « no crossing within
-72 h » counting as an infinite error (so the median also says how often a method misses).
+when it will come. ``BENCH_ANTICIPATION_DIR=<folder of at,value CSV files>`` runs the same
+comparison on recorded series instead (see ``recorded``). Figure: the median absolute error in
+hours, a prediction of « no crossing within 72 h » counting as an infinite error (so the median
+also says how often a method misses).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
 import statistics
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from beffroi.monitoring.anticipation import damped_trend, linear_trend, theil_sen_trend, time_to_threshold
 from bench.common import write_result
@@ -64,11 +68,40 @@ def predict(method: str, seen, threshold: float, now: datetime):
     return found[0] if found else None
 
 
-def run(spikes: float):
+def recorded(folder: Path):
+    """Series recorded by the sources app: CSV files of ``at,value`` (ISO 8601 with offset, one
+    series each; e.g. a Hub'Eau or Vigicrues point table exported from the catalogue, filtered to
+    one series). Thresholds at a half and three quarters of the first rise; the true crossing is
+    the first recorded value at or above it."""
+    import csv
+
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [(datetime.fromisoformat(r["at"]), float(r["value"])) for r in csv.DictReader(handle)]
+        rows.sort()
+        if len(rows) < 100:
+            continue
+        peak_i = max(range(len(rows)), key=lambda i: rows[i][1])
+        low = min(v for _, v in rows[: peak_i + 1])
+        for frac in (0.5, 0.75):
+            threshold = low + frac * (rows[peak_i][1] - low)
+            crossing = next(at for at, v in rows if v >= threshold)
+            yield rows, threshold, crossing
+
+
+def cases(spikes: float):
+    folder = os.environ.get("BENCH_ANTICIPATION_DIR")
+    if folder:
+        yield from recorded(Path(folder))
+        return
     rng = random.Random(20261202)
-    errors: dict[str, dict[int, list[float]]] = {m: {lead: [] for lead in LEADS} for m in METHODS}
     for _ in range(SERIES):
-        points, threshold, crossing = hydrograph(rng, spikes)
+        yield hydrograph(rng, spikes)
+
+
+def run(spikes: float):
+    errors: dict[str, dict[int, list[float]]] = {m: {lead: [] for lead in LEADS} for m in METHODS}
+    for points, threshold, crossing in cases(spikes):
         for lead in LEADS:
             now = crossing - timedelta(hours=lead)
             seen = [p for p in points if p[0] <= now]
@@ -90,7 +123,12 @@ def _h(value: float) -> float | None:
 
 
 def main() -> None:
-    for label, spikes in (("", 0.01), ("_glitchy", 0.04)):
+    runs = (
+        (("_recorded", 0.0),)
+        if os.environ.get("BENCH_ANTICIPATION_DIR")
+        else (("", 0.01), ("_glitchy", 0.04))
+    )
+    for label, spikes in runs:
         errors = run(spikes)
         flat = {m: [x for lead in LEADS for x in errors[m][lead]] for m in METHODS}
         med = {m: statistics.median(e) for m, e in flat.items()}
