@@ -313,7 +313,7 @@ class VigicruesHydro(Connector):
             body = self.json_of(page)
             if _error_list(body) is not None:
                 message = _error_list(body)
-                if "previsions" in page.url:
+                if "prevision" in page.url:  # previsions.json or v1.1 prevision.json
                     parsed.notes.append(f"{_param(page.url, 'CdStationHydro')}: no forecast ({message})")
                 else:
                     parsed.problems.append(RowProblem(page.url, f"the service answered an error: {message}"))
