@@ -125,6 +125,7 @@ def test_pick_a_station_by_commune_and_see_its_forecast_band(page, make_user, se
         option = page.get_by_role("option", name="Gournay-sur-Marne (F664000104)")
         option.wait_for(timeout=10000)
         assert "Marne de Condé à Charenton" in option.inner_text()
+        page.wait_for_selector(".station-map[data-stations='2']", timeout=10000)  # both, on the map too
         screenshot("vigicrues-station-picker")
         option.click()
         assert page.locator("#opt_stations").input_value() == "F664000104"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import UserError
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import has_perm, require
 from beffroi.sources import actions, selectors, storage
 from beffroi.sources.exports import iter_dataset_csv
@@ -280,6 +281,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
             "error": error if status == 400 else "",
             "name_errors": [p.message for p in problems if p.field in ("name", "kind")],
             "other_errors": [p for p in problems if p.field not in set(cls.options) | {"name", "kind"}],
+            "picker_map": map_config(),
             "picker_strings": {
                 "added": _("Station {label} ({code}) ajoutée."),
                 "commune": _("commune {name}"),
@@ -288,6 +290,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
                 "found": _("{n} station(s) trouvée(s)"),
                 "none": _("Aucune station trouvée dans le catalogue Vigicrues."),
                 "failed": _("Recherche impossible pour le moment."),
+                "pick": _("Choisir cette station"),
             },
         },
         status=status,

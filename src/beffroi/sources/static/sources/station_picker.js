@@ -4,6 +4,8 @@
   "use strict";
   var stringsEl = document.getElementById("picker-strings");
   var S = stringsEl ? JSON.parse(stringsEl.textContent) : {};
+  var mapConfigEl = document.getElementById("map-config");
+  var mapConfig = mapConfigEl ? JSON.parse(mapConfigEl.textContent) : null;
   function t(key, vars) {
     var s = S[key] || key;
     Object.keys(vars || {}).forEach(function (k) { s = s.replace("{" + k + "}", vars[k]); });
@@ -15,6 +17,30 @@
     var status = picker.querySelector(".station-status");
     var target = document.getElementById(picker.dataset.target);
     var timer = null, active = -1, results = [];
+    // The stations found, on a map too: a click on one picks it (as choosing it in the list).
+    var mapEl = picker.querySelector(".station-map"), map = null, markers = null;
+    function drawMap() {
+      if (!mapEl || typeof L === "undefined") { return; }
+      var located = results.filter(function (st) { return st.lat !== null && st.lon !== null; });
+      if (!located.length) { return; }
+      mapEl.hidden = false;
+      if (!map) {
+        map = L.map(mapEl, { zoomSnap: 0.25 });
+        if (window.BeffroiBaseMap) { window.BeffroiBaseMap(map, mapConfig); }
+        markers = L.layerGroup().addTo(map);
+      }
+      markers.clearLayers();
+      located.forEach(function (st) {
+        var m = L.circleMarker([st.lat, st.lon], { radius: 8, color: "#123c69", weight: 2, fillOpacity: 0.7,
+          fillColor: st.forecast ? "#2f6fbf" : "#8a8a8a" });
+        m.bindTooltip(st.label + " (" + st.code + ")" + (st.river ? " — " + st.river : "") + " · " + t("pick"));
+        m.on("click", function () { choose(st); });
+        m.addTo(markers);
+      });
+      map.invalidateSize();
+      map.fitBounds(L.latLngBounds(located.map(function (st) { return [st.lat, st.lon]; })).pad(0.3), { maxZoom: 12 });
+      mapEl.dataset.stations = String(located.length);
+    }
 
     function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; }
     function choose(st) {
@@ -57,6 +83,7 @@
           results = body.stations || [];
           active = -1;
           render();
+          drawMap();
           status.textContent = results.length ? t("found", { n: results.length }) : t("none");
         })
         .catch(function () { status.textContent = t("failed"); });
