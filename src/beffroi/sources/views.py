@@ -285,6 +285,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
             "picker_strings": {
                 "added": _("Station {label} ({code}) ajoutée."),
                 "commune": _("commune {name}"),
+                "section": _("tronçon {code} « {label} »"),
                 "near": _("à {km} km"),
                 "forecast": _("avec prévisions"),
                 "found": _("{n} station(s) trouvée(s)"),

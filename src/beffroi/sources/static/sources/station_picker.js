@@ -53,7 +53,7 @@
     }
     function describe(st) {
       var parts = [st.label + " (" + st.code + ")"];
-      if (st.river) { parts.push(st.river); }
+      if (st.river) { parts.push(t("section", { label: st.river, code: st.section })); }
       if (st.commune_name || st.commune) { parts.push(t("commune", { name: st.commune_name || st.commune })); }
       if (st.distance_km !== null && st.distance_km !== undefined) { parts.push(t("near", { km: st.distance_km })); }
       if (st.forecast) { parts.push(t("forecast")); }
