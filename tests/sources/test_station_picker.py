@@ -61,8 +61,16 @@ def test_the_form_adds_a_source_and_names_a_bad_field(client, make_user, setting
 
 
 def test_the_form_in_english(client, make_user):
+    from django.utils import translation
+
     client.force_login(make_user("cellule_crise"))
-    page = client.get("/donnees/sources/nouvelle/", {"kind": "vigicrues-hydro"}, HTTP_ACCEPT_LANGUAGE="en")
+    try:
+        page = client.get(
+            "/donnees/sources/nouvelle/", {"kind": "vigicrues-hydro"}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    finally:
+        # the middleware leaves English active in this thread: later tests expect French messages
+        translation.activate("fr")
     text = page.content.decode()
     assert "Add a live source" in text and "Search a station by commune or river" in text
     assert "Sandre station codes, comma-separated" in text
