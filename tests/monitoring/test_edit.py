@@ -70,3 +70,17 @@ def test_unordered_thresholds_are_refused(client_for, marne):
 def test_reader_and_other_commune_cannot_edit(client_for, marne):
     assert client_for("lecteur").get(URL).status_code == 403
     assert client_for("cellule_crise", communes=["92063"]).get(URL).status_code == 403
+
+
+def test_the_forecast_series_is_set_from_the_edit_page(client_for, marne):
+    client = client_for("cellule_crise")
+    assert 'name="forecast_series"' in client.get(URL).content.decode()
+    levels = [{"name": "vigilance", "label": "Vigilance", "value": 3.2, "colour": "#f2c200"}]
+    bad = client.post(URL, dict(form_data(levels), forecast_series="vigicrues: F664000104"))
+    assert "ne contient pas d&#x27;espace" in bad.content.decode()
+    marne.refresh_from_db()
+    assert marne.forecast_series == ""
+    response = client.post(URL, dict(form_data(levels), forecast_series="vigicrues:F664000104:H"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    marne.refresh_from_db()
+    assert marne.forecast_series == "vigicrues:F664000104:H"

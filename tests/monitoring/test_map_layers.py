@@ -127,3 +127,26 @@ def test_the_dashboard_points_its_map_at_the_layers(demo_marne, client_for):
     assert config["strings"]["facilitiesLayer"] == "Équipements"
     page = response.content.decode()
     assert "zone inondée à la hauteur prévue (pointillés)" in page  # the legend says how it is drawn
+
+
+def test_the_forecast_zone_follows_a_new_vigicrues_issue(demo_marne, client_for):
+    from datetime import timedelta
+
+    now = timezone.now()
+    issue = [
+        {
+            "series": "vigicrues:F664000104:H",  # the demo indicator's forecast series
+            "at": now + timedelta(hours=h),
+            "value": v,
+            "low": v - 0.2,
+            "high": v + 0.3,
+            "issued_at": now,
+            "unit": "m",
+            "kind": "forecast",
+        }
+        for h, v in ((1, 3.6), (6, 4.5), (12, 5.1), (18, 4.8))
+    ]
+    do_ingest_points(issue, source="vigicrues", actor=SystemActor("poll_sources"))
+    zones = _zones(client_for("cellule_crise").get(URL))
+    props = zones[0]["properties"]
+    assert props["kind"] == "forecast" and props["level"] == 5.0 and props["value"] == 5.1

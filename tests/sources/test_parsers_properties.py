@@ -174,6 +174,46 @@ JSON_CASES = [
     ),
     Case("vigicrues-sections", {}, [("vigicrues/InfoVigiCru.geojson", f"{BASE}/InfoVigiCru.geojson")]),
     Case(
+        "vigicrues",
+        {"departments": "75,94"},
+        [
+            (
+                "vigicrues/InfoVigiCru_national_departements.jsonld",
+                f"{BASE}/InfoVigiCru.jsonld?TypEntVigiCru=4",
+            )
+        ],
+    ),
+    Case(
+        "vigicrues-hydro",
+        {"stations": "F664000104"},
+        [
+            (
+                "vigicrues/observations_F664000104_H.json",
+                f"{BASE}/observations.json?CdStationHydro=F664000104",
+            ),
+            ("vigicrues/previsions_F664000104_H.json", f"{BASE}/previsions.json?CdStationHydro=F664000104"),
+            (
+                "vigicrues/prevision_v11_F664000104_H.json",
+                f"{BASE}/previsions.json?CdStationHydro=F664000104",
+            ),
+            ("vigicrues/observations_F664000104_Q_simple.json", f"{BASE}/observations.json?GrdSerie=Q"),
+        ],
+        mutable=[0, 1, 2, 3],
+    ),
+    Case(
+        "vigicrues-catalogue",
+        {"territories": "7"},
+        [
+            ("vigicrues/TerEntVigiCru_7.jsonld", f"{BASE}/TerEntVigiCru.jsonld?CdEntVigiCru=7"),
+            ("vigicrues/TronEntVigiCru_IF17.jsonld", f"{BASE}/TronEntVigiCru.jsonld?CdEntVigiCru=IF17"),
+            (
+                "vigicrues/StaEntVigiCru_F664000104.jsonld",
+                f"{BASE}/StaEntVigiCru.jsonld?CdEntVigiCru=F664000104",
+            ),
+        ],
+        mutable=[0, 1, 2],
+    ),
+    Case(
         "meteofrance",
         {"departments": "92"},
         [("meteofrance/cartevigilance_encours.json", f"{BASE}/cartevigilance/encours")],
@@ -338,6 +378,8 @@ FETCH_CASES = [
     ),
     (Case("atmo", {"communes": "92063"}, []), "atmo/login.json", 200),
     (Case("vigicrues", {"sections": "IF5"}, []), "vigicrues/InfoVigiCru_section.jsonld", 200),
+    (Case("vigicrues-catalogue", {"territories": "7"}, []), "vigicrues/TerEntVigiCru_7.jsonld", 200),
+    (Case("vigicrues-catalogue", {"territories": "7"}, []), "vigicrues/TronEntVigiCru_IF17.jsonld", 200),
     (Case("meteofrance", {"departments": "92"}, []), "meteofrance/cartevigilance_encours.json", 200),
 ]
 

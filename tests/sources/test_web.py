@@ -163,7 +163,8 @@ def test_demo_sources_show_their_real_state_offline(client_for, monkeypatch, set
     load(["92063", "92033", "94052"])
     load(["92063", "92033", "94052"])  # idempotent
     sources = {s.name: s for s in selectors.sources()}
-    assert len(sources) == 6 and all(s.freshness == "failing" for s in sources.values())
+    assert len(sources) == 9 and all(s.freshness == "failing" for s in sources.values())
+    assert "no network" in sources["vigicrues-catalogue"].last_error
     assert "no network" in sources["hubeau-seine-marne"].last_error
     assert "BEFFROI_METEOFRANCE_API_KEY" in sources["meteofrance-vigilance"].last_error
     assert client_for("maire").get(reverse("sources:index")).status_code == 200

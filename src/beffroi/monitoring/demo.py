@@ -87,6 +87,10 @@ INDICATORS = [
         "peak": 3.35,
         "rise": 0.95,
         "zones_dataset": "flood-zones-marne",
+        "forecast_series": "vigicrues:F664000104:H",
+        # The forecast comes as Vigicrues publishes it (previsions.json: median, low, high, issue
+        # time), read by the vigicrues-hydro connector's parser, moved to the demo's present.
+        "vigicrues_forecast": "demo_vigicrues_F664000104_H.json",
     },
     {
         "key": "seine-chatou",
@@ -201,6 +205,27 @@ def _step_series(spec, now, *, hourly: bool):
     return obs, forecast
 
 
+def vigicrues_forecast_points(name: str, now: datetime) -> list[dict]:
+    """The forecast points of a Vigicrues ``previsions.json`` answer kept with the demo, parsed as the
+    connector parses the live service, every time moved so that it was issued 45 minutes ago."""
+    from pathlib import Path
+
+    from beffroi.sources.connectors.http import Fetched
+    from beffroi.sources.connectors.vigicrues import VigicruesHydro
+
+    content = (Path(__file__).parent / name).read_bytes()
+    page = Fetched(url="demo:previsions.json", status=200, headers={}, content=content)
+    parsed = VigicruesHydro({"stations": "F664000104"}).parse([page])
+    forecast = [p for p in parsed.points if p["kind"] == "forecast"]
+    if not forecast:
+        return []
+    shift = now - timedelta(minutes=45) - forecast[0]["issued_at"]
+    for point in forecast:
+        point["at"] += shift
+        point["issued_at"] += shift
+    return forecast
+
+
 def load(commune_codes) -> list[str]:
     """Create the demo indicators of these communes with their history; keeps what exists."""
     created = []
@@ -211,7 +236,11 @@ def load(commune_codes) -> list[str]:
             continue
         if Indicator.objects.filter(key=spec["key"]).exists():
             continue
-        fields = {k: v for k, v in spec.items() if k not in ("shape", "base", "peak", "levels", "rise")}
+        fields = {
+            k: v
+            for k, v in spec.items()
+            if k not in ("shape", "base", "peak", "levels", "rise", "vigicrues_forecast")
+        }
         indicator = do_save_indicator(
             **fields,
             demo=True,
@@ -226,10 +255,13 @@ def load(commune_codes) -> list[str]:
             {"series": indicator.series, "at": at, "value": v, "unit": indicator.unit, "kind": "observation"}
             for at, v in obs
         ]
-        points += [
-            {"series": indicator.series, "at": at, "value": v, "unit": indicator.unit, "kind": "forecast"}
-            for at, v in forecast
-        ]
+        if spec.get("vigicrues_forecast"):
+            points += vigicrues_forecast_points(spec["vigicrues_forecast"], now)
+        else:
+            points += [
+                {"series": indicator.series, "at": at, "value": v, "unit": indicator.unit, "kind": "forecast"}
+                for at, v in forecast
+            ]
         do_ingest_points(points, source="demo", actor=SystemActor("demo"))
         created.append(indicator.key)
     return created

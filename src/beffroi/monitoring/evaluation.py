@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import transaction
@@ -20,6 +20,7 @@ from beffroi.monitoring.models import (
     Indicator,
     IndicatorState,
     LevelChange,
+    Observation,
     Proposal,
     Threshold,
 )
@@ -90,6 +91,8 @@ def _evaluate(
             value=last.value,
             **{"from": first.from_level, "to": last.to_level},
         )
+    if forecasts:
+        _anticipate(indicator, state, thresholds)
     if fresh or forecasts:
         publish_event(
             "observation",
@@ -115,6 +118,83 @@ def _evaluate(
         )
 
 
+ANTICIPATION_HORIZON = timedelta(hours=72)
+
+
+def _anticipate(indicator: Indicator, state: IndicatorState, thresholds: list[Threshold]) -> Proposal | None:
+    """When the source's forecast reaches a level above the current one, propose to note it in the
+    main courante before it happens (once per level while the proposal waits for a decision)."""
+    now = timezone.now()
+    rows = list(
+        Observation.objects.filter(
+            indicator=indicator,
+            kind=Observation.Kind.FORECAST,
+            at__gte=now,
+            at__lte=now + ANTICIPATION_HORIZON,
+        )
+        .order_by("at")
+        .values_list("at", "value", "low", "high", "issued_at")
+    )
+    sign = indicator.sign
+    reached = [
+        (t, next(r for r in rows if r[1] * sign >= t.value * sign))
+        for t in thresholds
+        if t.level > state.level and any(r[1] * sign >= t.value * sign for r in rows)
+    ]
+    if not reached:
+        return None
+    threshold, (at, value, low, high, issued) = max(reached, key=lambda tr: tr[0].level)
+    if Proposal.objects.filter(
+        indicator=indicator, status=Proposal.Status.PENDING, payload__anticipated_level=threshold.level
+    ).exists():
+        return None
+    peak_at, peak, peak_low, peak_high, _issued = max(rows, key=lambda r: r[1] * sign)
+    title, text = plan.anticipation_texts(
+        indicator=indicator,
+        level_label=threshold.label,
+        at=at,
+        peak=peak,
+        peak_at=peak_at,
+        band=(peak_low, peak_high),
+        issued=issued,
+    )
+    proposal = Proposal.objects.create(
+        indicator=indicator,
+        commune=indicator.commune,
+        hazard=indicator.hazard,
+        level=threshold.level,
+        level_label=threshold.label,
+        action=Proposal.Action.LOG_ENTRY,
+        title=title,
+        text=text,
+        payload={
+            "anticipated_level": threshold.level,
+            "forecast_at": at.isoformat(),
+            "value": value,
+            "peak": peak,
+            "peak_at": peak_at.isoformat(),
+            "low": peak_low,
+            "high": peak_high,
+            "issued_at": issued.isoformat() if issued else None,
+            "unit": indicator.unit,
+        },
+    )
+    audit.record(
+        MONITOR,
+        "monitoring.proposal_created",
+        proposal,
+        commune=indicator.commune,
+        detail={
+            "action": proposal.action,
+            "level": threshold.level,
+            "indicator": indicator.key,
+            "basis": "forecast",
+        },
+    )
+    publish_event("proposal", communes=[proposal.commune], **proposal_event(proposal))
+    return proposal
+
+
 def _schedule_public_page(indicator_pk: int) -> None:
     try:
         from beffroi.monitoring.tasks import write_public_indicator
@@ -137,8 +217,11 @@ def _raise_proposals(
 ) -> list[Proposal]:
     rising = to_level > from_level
     label = level_label(by_level, to_level)
-    # Proposals made for a higher level than where the indicator now stands are out of date.
+    # Proposals made for a higher level than where the indicator now stands are out of date; while
+    # it rises, those anticipating a forecast level still stand.
     stale = Proposal.objects.filter(indicator=indicator, status=Proposal.Status.PENDING, level__gt=to_level)
+    if rising:
+        stale = stale.exclude(payload__has_key="anticipated_level")
     for proposal in stale:
         proposal.status = Proposal.Status.SUPERSEDED
         proposal.decided_at = timezone.now()

@@ -26,6 +26,21 @@ class IndicatorForm(forms.Form):
     zones_dataset = forms.CharField(
         label=_("Zones par hauteur (jeu de données du module Croisements)"), max_length=120, required=False
     )
+    forecast_series = forms.CharField(
+        label=_("Série de prévision (facultatif)"),
+        max_length=120,
+        required=False,
+        help_text=_(
+            "Prévisions d'une autre série valant pour cet indicateur, ex. vigicrues:F664000104:H "
+            "pour une station suivie par Hub'Eau."
+        ),
+    )
+
+    def clean_forecast_series(self) -> str:
+        series = self.cleaned_data.get("forecast_series", "").strip()
+        if any(c.isspace() for c in series):
+            raise forms.ValidationError(_("Un identifiant de série ne contient pas d'espace."))
+        return series
 
 
 class ThresholdForm(forms.Form):
@@ -130,6 +145,7 @@ class NewIndicatorForm(IndicatorForm):
         "latitude",
         "longitude",
         "zones_dataset",
+        "forecast_series",
     ]
 
     def __init__(self, *args, communes: list[tuple[str, str]], **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -43,6 +44,11 @@ CONVERSIONS = {
 }
 
 
+def _factor(unit: str, target: str) -> float | None:
+    a, b = unit.lower().replace("³", "3"), target.lower().replace("³", "3")
+    return 1.0 if a == b else CONVERSIONS.get((a, b))
+
+
 def max_age() -> timedelta:
     return timedelta(days=int(getattr(settings, "MONITORING_MAX_AGE_DAYS", 35)))
 
@@ -59,8 +65,20 @@ def _parse_at(raw) -> datetime | None:
     return None
 
 
+class Row(NamedTuple):
+    indicator: Indicator
+    at: datetime
+    value: float
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    issued_at: datetime | None = None
+
+
 def validate_points(points, *, strict: bool, now: datetime | None = None):
-    """Check a batch; return ``(rows, skipped)`` with rows = (indicator, at, value, kind).
+    """Check a batch; return ``(rows, skipped)`` with rows = ``Row(indicator, at, value, kind, low,
+    high, issued_at)``; a forecast point goes to every indicator following its series or naming it
+    as forecast series.
 
     Raises ``UserError`` listing every problem (field ``points[i].x``) when any point is bad: a batch
     is stored entirely or not at all. Unknown series are a problem when ``strict``, else skipped.
@@ -71,13 +89,22 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
         raise UserError("points must be a list", [Problem("expected a list of points", field="points")])
     series = {p.get("series") for p in points if isinstance(p, dict) and isinstance(p.get("series"), str)}
     indicators = {i.series: i for i in Indicator.objects.filter(series__in=series)}
+    # Forecasts published under another series (Vigicrues for a station Hub'Eau observes) go to the
+    # indicators that name that series as their forecast series, as well.
+    forecast_for: dict[str, list[Indicator]] = {}
+    for ind in Indicator.objects.filter(forecast_series__in=series):
+        forecast_for.setdefault(ind.forecast_series, []).append(ind)
     rows, problems, skipped = [], [], 0
     for n, point in enumerate(points):
         where = f"points[{n}]"
         if not isinstance(point, dict):
             problems.append(Problem("a point must be an object", field=where))
             continue
-        indicator = indicators.get(str(point.get("series")))
+        kind = point.get("kind") or Observation.Kind.OBSERVATION
+        targets = [indicators[k] for k in [str(point.get("series"))] if k in indicators]
+        if kind == Observation.Kind.FORECAST:
+            targets += [i for i in forecast_for.get(str(point.get("series")), []) if i not in targets]
+        indicator = targets[0] if targets else None
         if indicator is None:
             if strict:
                 problems.append(
@@ -90,12 +117,40 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             problems.append(Problem(f"value must be a finite number, got {value!r}", field=f"{where}.value"))
             continue
+        band, bad_band = {}, False
+        for name in ("low", "high"):
+            bound = point.get(name)
+            if bound is None:
+                continue
+            if isinstance(bound, bool) or not isinstance(bound, int | float) or not math.isfinite(bound):
+                problems.append(
+                    Problem(f"{name} must be a finite number, got {bound!r}", field=f"{where}.{name}")
+                )
+                bad_band = True
+            else:
+                band[name] = float(bound)
+        if bad_band:
+            continue
+        if band.get("low", value) > value or band.get("high", value) < value:
+            problems.append(Problem("low <= value <= high is required", field=f"{where}.low"))
+            continue
+        issued = None
+        if point.get("issued_at") is not None:
+            issued = _parse_at(point.get("issued_at"))
+            if issued is None:
+                problems.append(
+                    Problem(
+                        "issued_at must be an ISO 8601 date-time with a time zone", field=f"{where}.issued_at"
+                    )
+                )
+                continue
         unit = str(point.get("unit") or "").strip()
+        factor = 1.0
         if unit.lower() != indicator.unit.lower():
-            factor = CONVERSIONS.get(
+            found = CONVERSIONS.get(
                 (unit.lower().replace("³", "3"), indicator.unit.lower().replace("³", "3"))
             )
-            if factor is None:
+            if found is None:
                 problems.append(
                     Problem(
                         f"unit {unit!r} does not match the indicator's unit {indicator.unit!r}",
@@ -103,8 +158,7 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
                     )
                 )
                 continue
-            value = value * factor
-        kind = point.get("kind") or Observation.Kind.OBSERVATION
+            factor = found
         if kind not in Observation.Kind.values:
             problems.append(
                 Problem(f"kind must be 'observation' or 'forecast', got {kind!r}", field=f"{where}.kind")
@@ -125,7 +179,23 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
                 )
             )
             continue
-        rows.append((indicator, at, float(value), kind))
+        low, high = band.get("low"), band.get("high")
+        for target in targets:
+            # each indicator following the series may keep it in its own unit
+            f = factor if target is indicator else _factor(unit, target.unit)
+            if f is None:
+                continue
+            rows.append(
+                Row(
+                    target,
+                    at,
+                    float(value) * f,
+                    kind,
+                    low * f if low is not None else None,
+                    high * f if high is not None else None,
+                    issued,
+                )
+            )
     if problems:
         raise UserError(
             f"{len(problems)} invalid point(s); nothing was stored",
@@ -144,34 +214,53 @@ def do_ingest_points(points, *, source: str, actor: Actor, strict: bool = False)
     """
     rows, skipped = validate_points(points, strict=strict)
     if not allowed_system(actor, INGESTERS):
-        for commune in sorted({ind.commune for ind, *_ in rows}):
+        for commune in sorted({row.indicator.commune for row in rows}):
             require(actor, "monitoring.add_observation", commune)
     if not rows:
         return 0
     now = timezone.now()
-    unique: dict[tuple[int, str, datetime], tuple] = {}
-    for indicator, at, value, kind in rows:
-        unique[(indicator.pk, kind, at)] = (indicator, at, value, kind)
+    unique: dict[tuple[int, str, datetime], Row] = {}
+    for row in rows:
+        unique[(row.indicator.pk, row.kind, row.at)] = row
     by_indicator: dict[int, Indicator] = {}
     with transaction.atomic():
+        # A new issue of a forecast replaces the previous one from its first time on: a later
+        # forecast that the new issue no longer contains must not linger on the chart.
+        first_new: dict[int, datetime] = {}
+        for (pk, kind, at), row in unique.items():
+            if kind == Observation.Kind.FORECAST and row.issued_at is not None:
+                first_new[pk] = min(at, first_new.get(pk, at))
+        for pk, since in first_new.items():
+            keep = [at for (p, k, at) in unique if p == pk and k == Observation.Kind.FORECAST]
+            Observation.objects.filter(
+                indicator_id=pk, kind=Observation.Kind.FORECAST, at__gte=since
+            ).exclude(at__in=keep).delete()
         Observation.objects.bulk_create(
             [
                 Observation(
-                    indicator=ind, at=at, value=value, kind=kind, source=source[:120], received_at=now
+                    indicator=r.indicator,
+                    at=r.at,
+                    value=r.value,
+                    kind=r.kind,
+                    source=source[:120],
+                    received_at=now,
+                    low=r.low,
+                    high=r.high,
+                    issued_at=r.issued_at,
                 )
-                for ind, at, value, kind in unique.values()
+                for r in unique.values()
             ],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["indicator", "kind", "at"],
-            update_fields=["value", "source", "received_at"],
+            update_fields=["value", "source", "received_at", "low", "high", "issued_at"],
         )
         observed: dict[int, list[tuple[datetime, float]]] = {}
         forecast_counts: dict[int, int] = {}
-        for (pk, kind, at), (ind, _a, value, _k) in unique.items():
-            by_indicator[pk] = ind
+        for (pk, kind, at), row in unique.items():
+            by_indicator[pk] = row.indicator
             if kind == Observation.Kind.OBSERVATION:
-                observed.setdefault(pk, []).append((at, value))
+                observed.setdefault(pk, []).append((at, row.value))
             else:
                 forecast_counts[pk] = forecast_counts.get(pk, 0) + 1
         for pk, indicator in by_indicator.items():

@@ -53,6 +53,16 @@ class Indicator(models.Model):
         blank=True,
         help_text=_("Jeu de zones par niveau (app croisements) lié à cette station, ex. flood-zones-marne."),
     )
+    forecast_series = models.CharField(
+        _("série de prévision"),
+        max_length=120,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Série dont les prévisions valent pour cet indicateur, ex. vigicrues:F664000104:H "
+            "pour une station suivie par Hub'Eau."
+        ),
+    )
     demo = models.BooleanField(_("données de démonstration"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -79,6 +89,10 @@ class Observation(models.Model):
     kind = models.CharField(max_length=11, choices=Kind.choices, default=Kind.OBSERVATION)
     source = models.CharField(max_length=120, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
+    # A forecast's band (where the source publishes one) and when it was issued.
+    low = models.FloatField(null=True, blank=True)
+    high = models.FloatField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at"]

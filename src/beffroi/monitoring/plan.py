@@ -99,3 +99,36 @@ def proposal_texts(
         }, f"{indicator.label} : {level_label}."
     template = MESSAGES.get(indicator.hazard, GENERIC_MESSAGE)
     return _("Préparer un message aux habitants (%(level)s)") % {"level": level_label}, template.format(**ctx)
+
+
+def anticipation_texts(
+    *, indicator, level_label: str, at, peak: float, peak_at, band, issued
+) -> tuple[str, str]:
+    """(title, text) of the proposal made when the source's forecast reaches a higher level."""
+    from beffroi.core.timeutil import to_paris
+
+    low, high = band
+    title = _("Anticiper : %(label)s prévu au niveau %(level)s vers %(at)s") % {
+        "label": indicator.label,
+        "level": level_label,
+        "at": f"{to_paris(at):%d/%m %H:%M}",
+    }
+    text = _(
+        "Prévision (%(source)s) : niveau %(level)s vers %(at)s, pic %(peak)s %(unit)s vers %(peak_at)s."
+    ) % {
+        "source": indicator.source,
+        "level": level_label,
+        "at": f"{to_paris(at):%d/%m %H:%M}",
+        "peak": f"{peak:g}",
+        "unit": indicator.unit,
+        "peak_at": f"{to_paris(peak_at):%d/%m %H:%M}",
+    }
+    if low is not None and high is not None:
+        text += " " + _("Fourchette au pic : %(low)s à %(high)s %(unit)s.") % {
+            "low": f"{low:g}",
+            "high": f"{high:g}",
+            "unit": indicator.unit,
+        }
+    if issued is not None:
+        text += " " + _("Prévision émise le %(at)s.") % {"at": f"{to_paris(issued):%d/%m %H:%M}"}
+    return title, text

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 from beffroi.crossing import selectors as crossing
 from beffroi.monitoring import contributed_layers
-from beffroi.monitoring.anticipation import linear_trend, time_to_threshold
+from beffroi.monitoring.anticipation import TREND_METHOD, projection, time_to_threshold
 from beffroi.monitoring.models import Indicator, IndicatorState, Observation, Proposal
 from beffroi.sources import selectors as sources
 
@@ -72,6 +72,18 @@ def series(
     return list(qs.order_by("at").values_list("at", "value"))
 
 
+def forecast_rows(
+    indicator: Indicator, *, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[datetime, float, float | None, float | None, datetime | None]]:
+    """The indicator's forecast as ``(at, median, low, high, issued_at)``, oldest first."""
+    qs = Observation.objects.filter(indicator=indicator, kind=Observation.Kind.FORECAST)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lte=until)
+    return list(qs.order_by("at").values_list("at", "value", "low", "high", "issued_at"))
+
+
 def _state(indicator: Indicator) -> IndicatorState:
     try:
         return indicator.state
@@ -87,8 +99,11 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
     by_level = {t.level: t for t in thresholds}
     last = state.last_at or now
     observed = series(indicator, since=last - history)
-    forecast = series(indicator, since=last - timedelta(hours=1), kind=Observation.Kind.FORECAST)
-    trend = linear_trend(observed) if not forecast else None
+    rows = forecast_rows(indicator, since=last - timedelta(hours=1))
+    forecast = [(at, v) for at, v, _lo, _hi, _iss in rows]
+    band = [(at, lo, hi) for at, _v, lo, hi, _iss in rows if lo is not None and hi is not None]
+    issued = max((iss for *_x, iss in rows if iss is not None), default=None)
+    trend = projection(observed) if not forecast else None
     next_t = next((t for t in thresholds if t.level > state.level), None)
     eta = None
     if next_t is not None:
@@ -103,6 +118,12 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
                 "label": next_t.label,
                 "hours": round((found[0] - now).total_seconds() / 3600, 1),
             }
+            # The pessimistic side of the band says how soon the threshold could come at the earliest.
+            bound = [(at, hi if indicator.sign > 0 else lo) for at, lo, hi in band]
+            earliest = time_to_threshold(now, state.last_value, next_t.value, indicator.sign, forecast=bound)
+            if earliest is not None and earliest[0] < found[0]:
+                eta["earliest_at"] = earliest[0].isoformat()
+                eta["earliest_hours"] = round((earliest[0] - now).total_seconds() / 3600, 1)
     level = by_level.get(state.level)
     stale = state.stale or state.is_stale(now)  # the stored flag: set by the staleness check
     return {
@@ -133,12 +154,15 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
         "thresholds": [t.as_dict() for t in thresholds],
         "observations": [[at.isoformat(), v] for at, v in observed],
         "forecast": [[at.isoformat(), v] for at, v in forecast],
+        "forecast_band": [[at.isoformat(), lo, hi] for at, lo, hi in band],
+        "forecast_issued_at": issued.isoformat() if issued else None,
         "trend": (
             [[at.isoformat(), round(y, 4), round(lo, 4), round(hi, 4)] for at, y, lo, hi in trend.points]
             if trend
             else []
         ),
         "trend_slope_per_hour": round(trend.slope_per_hour, 5) if trend else None,
+        "trend_method": TREND_METHOD if trend else None,
         "next_threshold": eta,
     }
 
@@ -179,7 +203,7 @@ def forecast_peak(indicator: Indicator, *, now: datetime | None = None) -> tuple
         peak_at, peak = max(forecast, key=lambda p: p[1])
         basis = "forecast"
     else:
-        trend = linear_trend(series(indicator, since=now - HISTORY))
+        trend = projection(series(indicator, since=now - HISTORY))
         if trend is None:
             return None
         peak_at, peak = max(((at, y) for at, y, _lo, _hi in trend.points), key=lambda p: p[1])

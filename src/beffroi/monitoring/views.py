@@ -144,6 +144,7 @@ def _save_indicator(request: HttpRequest, form, levels, *, fixed: Callable[[dict
             stale_after=timedelta(minutes=data["stale_minutes"]),
             public=data["public"],
             zones_dataset=data["zones_dataset"],
+            forecast_series=data.get("forecast_series", ""),
             thresholds=thresholds_from(levels),
             actor=request.user,
             **fixed(data),
@@ -212,6 +213,7 @@ def edit_indicator(request: HttpRequest, key: str) -> HttpResponse:
                 "stale_minutes": int(indicator.stale_after.total_seconds() // 60),
                 "public": indicator.public,
                 "zones_dataset": indicator.zones_dataset,
+                "forecast_series": indicator.forecast_series,
             }
         )
         levels = level_formset(initial=[t.as_dict() for t in indicator.thresholds.all()])

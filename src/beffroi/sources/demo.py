@@ -30,6 +30,27 @@ DEMO_SOURCES = [
         900,
         "Vigicrues — Seine à Paris, Marne, Seine yvelinoise",
     ),
+    (
+        "vigicrues-marne-gournay",
+        "vigicrues-hydro",
+        {"stations": "F664000104", "grandeurs": "H,Q"},
+        900,
+        "Vigicrues — Marne à Gournay : hauteurs, débits et prévisions",
+    ),
+    (
+        "vigicrues-catalogue",
+        "vigicrues-catalogue",
+        {"territories": "7"},
+        86400,
+        "Vigicrues — catalogue Seine moyenne-Yonne-Loing (stations, tronçons)",
+    ),
+    (
+        "vigicrues-departements",
+        "vigicrues",
+        {"departments": "78,92,94"},
+        900,
+        "Vigicrues — synthèse nationale, départements 78, 92 et 94",
+    ),
     ("meteoalarm-idf", "meteoalarm", {"departments": "92,94"}, 900, "MeteoAlarm — vigilance météo 92 et 94"),
     (
         "meteofrance-vigilance",

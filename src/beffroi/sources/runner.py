@@ -27,6 +27,10 @@ def points_table(points: list[dict]) -> pa.Table:
             "value": pa.array([p["value"] for p in points], pa.float64()),
             "unit": pa.array([p["unit"] for p in points], pa.string()),
             "kind": pa.array([p.get("kind", "observation") for p in points], pa.string()),
+            # a forecast's band and issue time (null for observations and bare forecasts)
+            "low": pa.array([p.get("low") for p in points], pa.float64()),
+            "high": pa.array([p.get("high") for p in points], pa.float64()),
+            "issued_at": pa.array([p.get("issued_at") for p in points], pa.timestamp("us", tz="UTC")),
         }
     )
 

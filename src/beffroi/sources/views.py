@@ -6,12 +6,13 @@ import secrets
 from pathlib import Path
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import UserError
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import has_perm, require
 from beffroi.sources import actions, scoping, selectors, storage
 from beffroi.sources.exports import iter_dataset_csv
@@ -214,3 +215,134 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "sources/confirm.html", {"info": info, "names": names, "rows": rows, "token": token}
     )
+
+
+# --- Adding a source, with the Vigicrues station picker -----------------------------------------
+
+# Options holding Sandre station codes: the picker searches the Vigicrues catalogue for them.
+STATION_OPTIONS = {("vigicrues-hydro", "stations"), ("hubeau", "stations")}
+
+
+def _option_texts() -> dict[str, tuple[str, str]]:
+    """French label and help of the common options (the connectors document them in English for the
+    command line); another option shows its name and the connector's help."""
+    return {
+        "stations": (
+            _("Stations"),
+            _("codes Sandre des stations, séparés par des virgules (ex. F664000104)"),
+        ),
+        "grandeurs": (_("Grandeurs"), _("H (hauteurs), Q (débits) ou H,Q")),
+        "forecasts": (
+            _("Prévisions"),
+            _("true (par défaut) pour lire aussi les prévisions publiées, false sinon"),
+        ),
+        "territories": (
+            _("Territoires"),
+            _("codes des territoires Vigicrues (SPC), séparés par des virgules (ex. 7)"),
+        ),
+        "sections": (
+            _("Tronçons"),
+            _("codes des tronçons Vigicrues, séparés par des virgules (ex. IF5,IF17)"),
+        ),
+        "departments": (_("Départements"), _("codes des départements, séparés par des virgules (ex. 92,94)")),
+        "communes": (_("Communes"), _("codes INSEE des communes, séparés par des virgules")),
+        "max_stations": (_("Stations au plus"), _("arrêt de sécurité (400 par défaut)")),
+    }
+
+
+def source_new(request: HttpRequest) -> HttpResponse:
+    """Choose a kind, then fill its options (one field each); ``do_add_source`` checks them all."""
+    require(request.user, "sources.manage_sources")
+    from beffroi.sources.connectors.base import registry
+
+    kinds = registry()
+    kind = request.POST.get("kind") or request.GET.get("kind") or ""
+    cls = kinds.get(kind)
+    if cls is None:
+        choices = sorted(((k, c.title) for k, c in kinds.items()), key=lambda kc: kc[1])
+        return render(request, "sources/source_new.html", {"choices": choices, "kind": None})
+    values = {name: request.POST.get(f"opt_{name}", "").strip() for name in cls.options}
+    name = request.POST.get("name", "").strip()
+    title = request.POST.get("title", "").strip()
+    problems, status = [], 200
+    if request.method == "POST":
+        try:
+            src = actions.do_add_source(
+                name, kind, config={k: v for k, v in values.items() if v}, title=title, actor=request.user
+            )
+        except UserError as exc:
+            problems, status = exc.problems or [], 400
+            error = str(exc).splitlines()[0]
+        else:
+            messages.success(request, _("Source « %(name)s » ajoutée.") % {"name": src.name})
+            return redirect("sources:source", name=src.name)
+    texts = _option_texts()
+    fields = [
+        {
+            "name": opt,
+            "label": texts.get(opt, (opt, ""))[0],
+            "help": texts.get(opt, ("", help_text))[1],
+            "value": values.get(opt, ""),
+            "required": opt in cls.required,
+            "picker": (kind, opt) in STATION_OPTIONS,
+            "errors": [p.message for p in problems if p.field == opt],
+        }
+        for opt, help_text in cls.options.items()
+    ]
+    return render(
+        request,
+        "sources/source_new.html",
+        {
+            "kind": kind,
+            "kind_title": cls.title,
+            "kind_licence": cls.licence,
+            "fields": fields,
+            "name": name,
+            "title": title,
+            "error": error if status == 400 else "",
+            "name_errors": [p.message for p in problems if p.field in ("name", "kind")],
+            "other_errors": [p for p in problems if p.field not in set(cls.options) | {"name", "kind"}],
+            "picker_map": map_config(),
+            "picker_strings": {
+                "added": _("Station {label} ({code}) ajoutée."),
+                "commune": _("commune {name}"),
+                "section": _("tronçon {code} « {label} »"),
+                "near": _("à {km} km"),
+                "forecast": _("avec prévisions"),
+                "found": _("{n} station(s) trouvée(s)"),
+                "none": _("Aucune station trouvée dans le catalogue Vigicrues."),
+                "failed": _("Recherche impossible pour le moment."),
+                "pick": _("Choisir cette station"),
+            },
+        },
+        status=status,
+    )
+
+
+def vigicrues_stations(request: HttpRequest) -> JsonResponse:
+    """Stations of the Vigicrues catalogue matching ``q`` (station, commune, river), for the picker."""
+    require(request.user, "sources.view_dataset")
+    query = request.GET.get("q", "")[:80]
+    if len(query.strip()) < 2:
+        return JsonResponse({"error": _("Tapez au moins deux lettres."), "stations": []}, status=400)
+    from beffroi.sources.stations import search_stations
+
+    return JsonResponse({"stations": search_stations(query, communes=_territory_communes())})
+
+
+def _territory_communes() -> dict[str, tuple[str, tuple[float, float] | None]]:
+    import shapely
+    from shapely.geometry import shape
+
+    from beffroi.territory.selectors import communes
+
+    out: dict[str, tuple[str, tuple[float, float] | None]] = {}
+    for commune in communes():
+        centre = None
+        try:
+            point = shape(commune.boundary).centroid
+            centre = (point.x, point.y) if not point.is_empty else None
+        except (shapely.errors.ShapelyError, TypeError, ValueError, KeyError, AttributeError):
+            centre = None
+        out[commune.code] = (commune.name, centre)
+    return out

@@ -32,6 +32,9 @@ class PointIn(StrictIn):
     value: Any = Field(None, description="a finite number")
     unit: str = Field("", max_length=20)
     kind: Literal["observation", "forecast"] = "observation"
+    low: Any = Field(None, description="a forecast's low bound (optional)")
+    high: Any = Field(None, description="a forecast's high bound (optional)")
+    issued_at: Any = Field(None, description="when the forecast was issued (ISO 8601, optional)")
 
 
 class ObservationsIn(StrictIn):
@@ -89,7 +92,10 @@ class IndicatorOut(Schema):
     thresholds: list[ThresholdOut]
     observations: list[list[Any]]
     forecast: list[list[Any]]
+    forecast_band: list[list[Any]] = []
+    forecast_issued_at: str | None = None
     trend: list[list[Any]]
+    trend_method: str | None = None
     trend_slope_per_hour: float | None
     next_threshold: dict[str, Any] | None
 

@@ -13,6 +13,7 @@ from beffroi.sources.connectors.errors import PayloadError, RowProblem
 from beffroi.sources.connectors.values import (
     as_code,
     as_datetime,
+    as_float,
     as_int,
     as_text,
     geometry_of,
@@ -34,12 +35,13 @@ class Vigicrues(Connector):
     options = {
         "territories": "territory (SPC) codes, comma-separated (TypEntVigiCru=5), e.g. 7",
         "sections": "river section codes, comma-separated (TypEntVigiCru=8), e.g. IF5,IF17",
+        "departments": "national synthesis by département (TypEntVigiCru=4): codes to keep (92,94) or all",
     }
 
     @classmethod
     def validate_config(cls, config):
         clean = super().validate_config(config)
-        if not clean.get("territories") and not clean.get("sections"):
+        if not clean.get("territories") and not clean.get("sections") and not clean.get("departments"):
             raise UserError(
                 "A vigicrues source needs territories or sections.", [Problem("required", field="sections")]
             )
@@ -55,11 +57,15 @@ class Vigicrues(Connector):
                         params={"CdEntVigiCru": code, "TypEntVigiCru": typ},
                     )
                 )
+        if self.list_option("departments"):
+            # one national answer (A00) lists every département with flood vigilance
+            pages.append(self.get(f"{self.base_url}/InfoVigiCru.jsonld", params={"TypEntVigiCru": "4"}))
         return pages
 
     def parse(self, payloads):
         parsed = Parsed()
         records = []
+        departments = {d.zfill(2) if d.isdigit() else d for d in self.list_option("departments")}
         for page in payloads:
             body = self.json_of(page)
             info = body.get("vic:InfoVigiCru") if isinstance(body, dict) else None
@@ -91,6 +97,8 @@ class Vigicrues(Connector):
                     RowProblem(page.url, f"no valid date ({info.get('vic:DtHrInfoVigiCru')!r})")
                 )
                 continue
+            if _param(page.url, "TypEntVigiCru") == "4":
+                entries = _by_department(entries, departments, parsed)
             for code, typ, level_text, label in entries:
                 level = as_int(level_text)
                 if level is None:
@@ -129,6 +137,22 @@ class Vigicrues(Connector):
 
             parsed.table = records_table(records)
         return parsed
+
+
+def _by_department(entries, wanted: set[str], parsed: Parsed):
+    """The national synthesis: the national level (A00) and the wanted départements, coded
+    ``dep-<code>`` (territory and département codes overlap: territory 25, département 25)."""
+    kept = [e for e in entries if e[0] == "A00"]
+    listed = set()
+    for code, typ, level, label in entries:
+        if str(typ) != "4" or not code:
+            continue
+        listed.add(code)
+        if "all" in wanted or code in wanted:
+            kept.append((f"dep-{code}", typ, level, label or code))
+    for code in sorted(wanted - listed - {"all"}):
+        parsed.notes.append(f"département {code} is not in the national synthesis (no flood vigilance there)")
+    return kept
 
 
 def _param(url: str, name: str) -> str:
@@ -212,4 +236,398 @@ class VigicruesSections(Connector):
         if records:
             parsed.table = records_table(records).append_column("geometry", pa.array(geometries, pa.binary()))
             parsed.geometry_column = "geometry"
+        return parsed
+
+
+# --- Observations and forecasts per station ---------------------------------------------------
+
+HYDRO_UNITS = {"H": "m", "Q": "m3/s"}  # Vigicrues publishes metres and m³/s (Hub'Eau: mm and l/s)
+
+
+class VigicruesHydro(Connector):
+    """Heights (H) and flows (Q) observed at a station, and the forecast Vigicrues publishes for it.
+
+    ``observations.json?CdStationHydro=<code>&GrdSerie=H|Q&FormatDate=iso`` answers
+    ``{"Serie": {"CdStationHydro", "GrdSerie", "ObssHydro": [...]}}`` where each observation is
+    ``[date, value]`` or ``{"DtObsHydro", "ResObsHydro"}``; ``previsions.json?…&GrdSimul=H|Q`` answers
+    ``{"Simul": {"GrdSimul", "DtProdSimul", "Prevs": [{"DtPrev", "ResMinPrev", "ResMoyPrev",
+    "ResMaxPrev"}]}}`` (the v1.1 route names the station ``CdEntVigiCru``). Quirks: an HTTP 200 body
+    may be an error list ``[{"error_msg": …}]`` (a station without forecast, say: a note, not a
+    failure); dates come as ISO text or epoch milliseconds; low or high may be null (the median is
+    kept alone).
+    """
+
+    kind = "vigicrues-hydro"
+    title = "Vigicrues — hauteurs, débits et prévisions par station"
+    default_base_url = "https://www.vigicrues.gouv.fr/services"
+    default_period = 900
+    live = True
+    licence = "Licence Ouverte / Etalab 2.0 — © VIGICRUES"
+    options = {
+        "stations": "station codes (Sandre, as Hub'Eau), comma-separated, e.g. F664000104",
+        "grandeurs": "H, Q or H,Q (default H)",
+        "forecasts": "true (default) to read the published forecasts too",
+    }
+    required = ("stations",)
+
+    @classmethod
+    def default_title(cls, config):
+        return f"Vigicrues {config.get('stations', '')}"
+
+    @classmethod
+    def validate_config(cls, config):
+        clean = super().validate_config(config)
+        bad = [g for g in _split(clean.get("grandeurs", "H")) if g not in HYDRO_UNITS]
+        if bad:
+            raise UserError(
+                f"Unknown grandeur {bad[0]!r}: H (heights) or Q (flows).",
+                [Problem("H or Q", field="grandeurs")],
+            )
+        return clean
+
+    def fetch(self):
+        pages = []
+        grandeurs = self.list_option("grandeurs") or ["H"]
+        forecasts = str(self.config.get("forecasts", "true")).lower() != "false"
+        for code in self.list_option("stations"):
+            for grandeur in grandeurs:
+                pages.append(
+                    self.get(
+                        f"{self.base_url}/observations.json",
+                        params={"CdStationHydro": code, "GrdSerie": grandeur, "FormatDate": "iso"},
+                    )
+                )
+                if forecasts:
+                    pages.append(
+                        self.get(
+                            f"{self.base_url}/previsions.json",
+                            params={"CdStationHydro": code, "GrdSimul": grandeur, "FormatDate": "iso"},
+                        )
+                    )
+        return pages
+
+    def parse(self, payloads):
+        parsed = Parsed()
+        seen: set[tuple[str, str, object]] = set()
+        for page in payloads:
+            body = self.json_of(page)
+            if _error_list(body) is not None:
+                message = _error_list(body)
+                if "prevision" in page.url:  # previsions.json or v1.1 prevision.json
+                    parsed.notes.append(f"{_param(page.url, 'CdStationHydro')}: no forecast ({message})")
+                else:
+                    parsed.problems.append(RowProblem(page.url, f"the service answered an error: {message}"))
+                continue
+            if not isinstance(body, dict):
+                raise PayloadError(f"{page.url}: expected a JSON object, got {type_name(body)}")
+            if "Simul" in body:
+                self._forecast(page.url, body["Simul"], parsed, seen)
+            elif "Serie" in body:
+                self._observations(page.url, body["Serie"], parsed, seen)
+            else:
+                raise PayloadError(f"{page.url}: neither 'Serie' nor 'Simul' in the answer")
+        parsed.points.sort(key=lambda p: (p["series"], p["kind"], p["at"]))
+        return parsed
+
+    def _station(self, url: str, block: dict) -> str | None:
+        return (
+            as_code(block.get("CdStationHydro"))
+            or as_code(block.get("CdEntVigiCru"))
+            or as_code(_param(url, "CdStationHydro"))
+            or as_code(_param(url, "CdEntVigiCru"))
+        )
+
+    def _grandeur(self, url: str, value, param: str) -> str | None:
+        grandeur = as_code(value) or as_code(_param(url, param))
+        return grandeur if grandeur in HYDRO_UNITS else None
+
+    def _observations(self, url: str, serie, parsed: Parsed, seen: set) -> None:
+        if not isinstance(serie, dict):
+            raise PayloadError(f"{url}: 'Serie' should be an object, got {type_name(serie)}")
+        code = self._station(url, serie)
+        grandeur = self._grandeur(url, serie.get("GrdSerie"), "GrdSerie")
+        if not code or grandeur is None:
+            raise PayloadError(f"{url}: no station code or quantity (H/Q) in 'Serie'")
+        rows = serie.get("ObssHydro")
+        if rows is None:
+            rows = []
+        if not isinstance(rows, list):
+            raise PayloadError(f"{url}: 'ObssHydro' should be a list, got {type_name(rows)}")
+        series = f"vigicrues:{code}:{grandeur}"
+        for n, row in enumerate(rows, start=1):
+            if isinstance(row, list) and len(row) >= 2:
+                raw_at, raw_value = row[0], row[1]
+            elif isinstance(row, dict):
+                raw_at, raw_value = row.get("DtObsHydro"), row.get("ResObsHydro")
+            else:
+                parsed.problems.append(
+                    RowProblem(f"{series} {n}", f"unreadable observation ({type_name(row)})")
+                )
+                continue
+            at, value = as_datetime(raw_at), as_float(raw_value)
+            if at is None or value is None:
+                parsed.problems.append(
+                    RowProblem(f"{series} {n}", f"no date or value ({raw_at!r}, {raw_value!r})")
+                )
+                continue
+            if (series, "observation", at) in seen:
+                continue
+            seen.add((series, "observation", at))
+            parsed.points.append(
+                {
+                    "series": series,
+                    "at": at,
+                    "value": value,
+                    "unit": HYDRO_UNITS[grandeur],
+                    "kind": "observation",
+                }
+            )
+
+    def _forecast(self, url: str, simul, parsed: Parsed, seen: set) -> None:
+        if not isinstance(simul, dict):
+            raise PayloadError(f"{url}: 'Simul' should be an object, got {type_name(simul)}")
+        code = self._station(url, simul)
+        grandeur = self._grandeur(url, simul.get("GrdSimul"), "GrdSimul")
+        if not code or grandeur is None:
+            raise PayloadError(f"{url}: no station code or quantity (H/Q) in 'Simul'")
+        series = f"vigicrues:{code}:{grandeur}"
+        issued = as_datetime(simul.get("DtProdSimul"))
+        prevs = simul.get("Prevs")
+        if prevs is None or prevs == []:
+            parsed.notes.append(f"{series}: no forecast published")
+            return
+        if not isinstance(prevs, list):
+            raise PayloadError(f"{url}: 'Prevs' should be a list, got {type_name(prevs)}")
+        if issued is None:
+            # Without its issue time a forecast cannot replace the previous one safely: say so.
+            parsed.problems.append(
+                RowProblem(series, f"forecast without a valid DtProdSimul ({simul.get('DtProdSimul')!r})")
+            )
+        for n, prev in enumerate(prevs, start=1):
+            if not isinstance(prev, dict):
+                parsed.problems.append(
+                    RowProblem(f"{series} forecast {n}", f"expected an object, got {type_name(prev)}")
+                )
+                continue
+            at = as_datetime(prev.get("DtPrev"))
+            median = as_float(prev.get("ResMoyPrev"))
+            low, high = as_float(prev.get("ResMinPrev")), as_float(prev.get("ResMaxPrev"))
+            if at is None or median is None:
+                parsed.problems.append(
+                    RowProblem(f"{series} forecast {n}", f"no date or median ({prev.get('DtPrev')!r})")
+                )
+                continue
+            if (low is not None and low > median) or (high is not None and high < median):
+                parsed.problems.append(
+                    RowProblem(
+                        f"{series} forecast {n}", f"low {low} / median {median} / high {high} out of order"
+                    )
+                )
+                continue
+            if (series, "forecast", at) in seen:
+                continue
+            seen.add((series, "forecast", at))
+            point = {
+                "series": series,
+                "at": at,
+                "value": median,
+                "unit": HYDRO_UNITS[grandeur],
+                "kind": "forecast",
+            }
+            if low is not None:
+                point["low"] = low
+            if high is not None:
+                point["high"] = high
+            if issued is not None:
+                point["issued_at"] = issued
+            parsed.points.append(point)
+
+
+def _split(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def _error_list(body) -> str | None:
+    """The message of a Vigicrues error body (``[{"error_msg": "…"}]``, sent with HTTP 200), if it is one."""
+    if isinstance(body, list) and body and isinstance(body[0], dict) and "error_msg" in body[0]:
+        return as_text(body[0].get("error_msg")) or "error"
+    return None
+
+
+# --- Catalogues: territories → sections → stations ---------------------------------------------
+
+
+def _member(item: dict, name: str):
+    """``vic:<name>``, or ``vic.<name>`` as some territory answers spell the members of their list."""
+    value = item.get(f"vic:{name}")
+    return item.get(f"vic.{name}") if value is None else value
+
+
+def _entity_block(body, key: str) -> list[dict]:
+    """The entities a catalogue answer lists under ``vic:<key>`` (one object or a list), others dropped."""
+    if not isinstance(body, dict):
+        return []
+    value = body.get(f"vic:{key}")
+    if isinstance(value, dict):
+        value = [value]
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _children(entity: dict, typ: str) -> list[tuple[str, str]]:
+    """(code, label) of an entity's ``vic:aNMoinsUn`` members of type ``typ`` (5/8/7)."""
+    value = entity.get("vic:aNMoinsUn")
+    if isinstance(value, dict):
+        value = [value]
+    out = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        code = as_code(_member(item, "CdEntVigiCru"))
+        if code and as_code(_member(item, "TypEntVigiCru")) in (typ, None):
+            out.append((code, as_text(_member(item, "LbEntVigiCru"))))
+    return out
+
+
+class VigicruesCatalogue(Connector):
+    """The territory → section → station catalogue (JSON-LD services/1), refreshed daily: a layer of
+    stations with their commune (INSEE), vigilance section and territory, for the station picker.
+
+    ``TerEntVigiCru.jsonld?CdEntVigiCru=<t>&TypEntVigiCru=5`` lists a territory's sections,
+    ``TronEntVigiCru.jsonld?…&TypEntVigiCru=8`` a section's stations and
+    ``StaEntVigiCru.jsonld?…&TypEntVigiCru=7`` one station with ``hyd:estSitueeSur`` (its commune) and
+    its Lambert-93 coordinates. Quirks: members of a territory's list may be spelt ``vic.CdEntVigiCru``;
+    empty codes (``ARenseigner``) are left out; a station without coordinates is kept without geometry.
+    """
+
+    kind = "vigicrues-catalogue"
+    title = "Vigicrues — catalogue des territoires, tronçons et stations"
+    default_base_url = "https://www.vigicrues.gouv.fr/services/1"
+    default_period = 86400
+    licence = "Licence Ouverte / Etalab 2.0 — © VIGICRUES"
+    options = {
+        "territories": "territory (SPC) codes, comma-separated, e.g. 7 (Seine moyenne-Yonne-Loing)",
+        "max_stations": "safety stop (default 400 stations)",
+    }
+    required = ("territories",)
+
+    @classmethod
+    def default_title(cls, config):
+        return f"Catalogue Vigicrues (territoires {config.get('territories', '')})"
+
+    def _get(self, name: str, code: str, typ: str):
+        return self.get(f"{self.base_url}/{name}.jsonld", params={"CdEntVigiCru": code, "TypEntVigiCru": typ})
+
+    def fetch(self):
+        limit = int(self.config.get("max_stations", 400))
+        pages, sections, stations = [], [], []
+        for territory in self.list_option("territories"):
+            page = self._get("TerEntVigiCru", territory, "5")
+            pages.append(page)
+            for entity in _entity_block(self.json_of(page), "TerEntVigiCru"):
+                sections += [c for c, _ in _children(entity, "8") if c not in sections]
+        for section in sections:
+            page = self._get("TronEntVigiCru", section, "8")
+            pages.append(page)
+            for entity in _entity_block(self.json_of(page), "TronEntVigiCru"):
+                stations += [c for c, _ in _children(entity, "7") if c not in stations]
+        if len(stations) > limit:
+            raise PayloadError(
+                f"{len(stations)} stations (more than max_stations={limit}): name fewer territories"
+            )
+        for station in stations:
+            pages.append(self._get("StaEntVigiCru", station, "7"))
+        return pages
+
+    def parse(self, payloads):
+        import pyarrow as pa
+        import shapely
+
+        from beffroi.sources.connectors.values import records_table
+
+        parsed = Parsed()
+        territories: dict[str, str] = {}
+        section_of: dict[str, tuple[str, str]] = {}  # station -> (section, label)
+        territory_of: dict[str, str] = {}  # section -> territory
+        section_labels: dict[str, str] = {}
+        stations: list[dict] = []
+        for page in payloads:
+            body = self.json_of(page)
+            if not isinstance(body, dict):
+                raise PayloadError(f"{page.url}: expected a JSON-LD object, got {type_name(body)}")
+            if "TerEntVigiCru" in page.url:
+                for t in _entity_block(body, "TerEntVigiCru"):
+                    code = as_code(t.get("vic:CdEntVigiCru"))
+                    if code:
+                        territories[code] = as_text(t.get("vic:LbEntVigiCru"))
+                        for s, label in _children(t, "8"):
+                            territory_of[s] = code
+                            section_labels.setdefault(s, label)
+            elif "TronEntVigiCru" in page.url:
+                for sec in _entity_block(body, "TronEntVigiCru"):
+                    code = as_code(sec.get("vic:CdEntVigiCru"))
+                    if not code:
+                        continue
+                    if as_text(sec.get("vic:LbEntVigiCru")):
+                        section_labels[code] = as_text(sec.get("vic:LbEntVigiCru"))
+                    parent = obj(sec.get("vic:aNPlusUn"))
+                    if as_code(parent.get("vic:CdEntVigiCru")):
+                        territory_of.setdefault(code, as_code(parent.get("vic:CdEntVigiCru")) or "")
+                    for station, _label in _children(sec, "7"):
+                        section_of.setdefault(station, (code, section_labels.get(code, "")))
+            elif "StaEntVigiCru" in page.url:
+                found = _entity_block(body, "StaEntVigiCru")
+                if not found:
+                    parsed.problems.append(RowProblem(page.url, "no vic:StaEntVigiCru in the answer"))
+                stations += found
+            else:
+                raise PayloadError(f"{page.url}: not a Vigicrues catalogue answer")
+        records, geometries = [], []
+        transform = None
+        for n, st in enumerate(stations, start=1):
+            code = as_code(st.get("vic:CdEntVigiCru"))
+            if not code:
+                parsed.problems.append(RowProblem(f"station {n}", "no code"))
+                continue
+            hydro = obj(st.get("vic:correspondA"))
+            commune = as_code(obj(hydro.get("hyd:estSitueeSur")).get("com:CdCommune")) or ""
+            parent = obj(st.get("vic:aNPlusUn"))
+            section = as_code(parent.get("vic:CdEntVigiCru")) or section_of.get(code, ("", ""))[0]
+            territory = territory_of.get(section) or as_code(
+                obj(parent.get("vic:aNPlusUn")).get("vic:CdEntVigiCru")
+            )
+            x, y = (
+                as_float(hydro.get("hyd:CoordXStationHydro")),
+                as_float(hydro.get("hyd:CoordYStationHydro")),
+            )
+            geometry = None
+            if x is not None and y is not None and 0 < x < 1.3e6 and 6e6 < y < 7.2e6:
+                if transform is None:
+                    from pyproj import Transformer
+
+                    # Vigicrues gives metropolitan stations in Lambert-93 (EPSG:2154)
+                    transform = Transformer.from_crs(2154, 4326, always_xy=True)
+                lon, lat = transform.transform(x, y)
+                geometry = shapely.to_wkb(shapely.Point(round(lon, 6), round(lat, 6)))
+            records.append(
+                {
+                    "code": code,
+                    "label": as_text(st.get("vic:LbEntVigiCru")) or as_text(hydro.get("hyd:LbStationHydro")),
+                    "commune": commune,
+                    "section": section or "",
+                    "section_label": section_labels.get(section or "", "")
+                    or section_of.get(code, ("", ""))[1],
+                    "territory": territory or "",
+                    "territory_label": territories.get(territory or "", ""),
+                    "forecast": as_text(obj(st.get("VigilanceCrues")).get("StationPrevision"))
+                    in ("t", "true", "1"),
+                    "status": as_text(st.get("vic:StEntVigiCru")),
+                }
+            )
+            geometries.append(geometry)
+        if not records:
+            raise PayloadError("the catalogue lists no station: check the territory codes")
+        parsed.table = records_table(records).append_column("geometry", pa.array(geometries, pa.binary()))
+        parsed.geometry_column = "geometry"
         return parsed

@@ -167,14 +167,16 @@
   // --- Charts -------------------------------------------------------------------------------------
   function chartData(s) {
     var rows = {};
-    function put(t, idx, v) { (rows[t] = rows[t] || [null, null, null, null, null])[idx] = v; }
+    function put(t, idx, v) { (rows[t] = rows[t] || [null, null, null, null, null, null, null])[idx] = v; }
     s.observations.forEach(function (p) { put(ts(p[0]), 0, p[1]); });
     if (s.forecast.length && s.observations.length) { var last = s.observations[s.observations.length - 1]; put(ts(last[0]), 1, last[1]); }
     s.forecast.forEach(function (p) { put(ts(p[0]), 1, p[1]); });
     s.trend.forEach(function (p) { var t = ts(p[0]); put(t, 2, p[1]); put(t, 3, p[2]); put(t, 4, p[3]); });
+    // The source's own forecast band (low–high, Vigicrues' ResMinPrev–ResMaxPrev), shaded.
+    (s.forecast_band || []).forEach(function (p) { var t = ts(p[0]); put(t, 5, p[1]); put(t, 6, p[2]); });
     var xs = Object.keys(rows).map(Number).sort(function (a, b) { return a - b; });
-    var out = [xs, [], [], [], [], []];
-    xs.forEach(function (x) { for (var i = 0; i < 5; i++) { out[i + 1].push(rows[x][i]); } });
+    var out = [xs, [], [], [], [], [], [], []];
+    xs.forEach(function (x) { for (var i = 0; i < 7; i++) { out[i + 1].push(rows[x][i]); } });
     return out;
   }
 
@@ -225,14 +227,27 @@
         { label: t("forecastSeries"), stroke: "#123c69", width: 2, dash: [4, 4], spanGaps: true },
         { label: t("trendSeries"), stroke: "#7a4ea3", width: 1.5, dash: [2, 3], spanGaps: true },
         { label: t("low"), stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true },
-        { label: t("high"), stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true }
+        { label: t("high"), stroke: "rgba(122,78,163,0.3)", width: 0.5, spanGaps: true },
+        { label: t("forecastLow"), stroke: "rgba(18,60,105,0.35)", width: 0.5, spanGaps: true },
+        { label: t("forecastHigh"), stroke: "rgba(18,60,105,0.35)", width: 0.5, spanGaps: true }
       ],
-      bands: [{ series: [5, 4], fill: "rgba(122,78,163,0.15)" }],
+      bands: [{ series: [5, 4], fill: "rgba(122,78,163,0.15)" }, { series: [7, 6], fill: "rgba(18,60,105,0.18)" }],
       hooks: { draw: [thresholdHook(s)] }
     };
     charts[s.key] = new uPlot(opts, chartData(s), el);
     el.setAttribute("data-points", String(s.observations.length));
     el.setAttribute("data-last", s.value === null ? "" : String(s.value));
+    el.setAttribute("data-forecast-band", String((s.forecast_band || []).length));
+    // Say what the dashed line and the shading are: the source's forecast (with its issue time) or
+    // the projection, named by its method.
+    var note = card.querySelector(".chart-note");
+    if (!note) { note = document.createElement("p"); note.className = "chart-note"; el.insertAdjacentElement("afterend", note); }
+    if (s.forecast.length) {
+      note.textContent = (s.forecast_band || []).length ? t("bandNote") : t("forecastNote");
+      if (s.forecast_issued_at) { note.textContent += " " + t("issuedAt", { at: timeFmt.format(new Date(s.forecast_issued_at)) }); }
+    } else if (s.trend.length) {
+      note.textContent = t("trendNote", { method: t("method_" + (s.trend_method || "linear")) });
+    } else { note.textContent = ""; }
   }
 
   // --- Cards --------------------------------------------------------------------------------------
@@ -249,9 +264,13 @@
     card.querySelector(".age").textContent = ageText(s);
     var eta = card.querySelector(".eta");
     if (s.next_threshold) {
-      var basis = s.next_threshold.basis === "forecast" ? t("basisForecast") : t("basisTrend");
+      var basis = s.next_threshold.basis === "forecast" ? t("basisForecast")
+        : t("basisTrend", { method: t("method_" + (s.trend_method || "linear")) });
       eta.textContent = t("eta", { label: s.next_threshold.label, at: timeFmt.format(new Date(s.next_threshold.at)),
         hours: fmt.format(s.next_threshold.hours), basis: basis });
+      if (s.next_threshold.earliest_at) {
+        eta.textContent += " " + t("etaEarliest", { at: timeFmt.format(new Date(s.next_threshold.earliest_at)) });
+      }
     } else {
       eta.textContent = s.thresholds.length && s.level >= s.thresholds.length ? t("maxLevel") : t("noCrossing");
     }
