@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import feedparser
@@ -80,3 +81,43 @@ def test_expired_alert_leaves_the_index(people, public_root):
     AlertVersion.objects.filter(alert=alert).update(expires=timezone.now() - timedelta(minutes=1))
     assert build_site()["active"] == 0
     assert cap.validate((public_root / "cap" / f"{alert.latest().identifier}.xml").read_bytes()) == []
+
+
+def test_the_site_has_an_english_version_of_each_page_linked_by_hreflang(people, public_root, settings):
+    settings.PUBLIC_URL = "https://alertes.example.fr"
+    composer, mayor = people
+    bilingual = draft(
+        composer,
+        texts={
+            "fr": {
+                "headline": "Crue de la Seine",
+                "description": "La Seine déborde.",
+                "instruction": "Montez.",
+            },
+            "en": {
+                "headline": "Seine flood",
+                "description": "The Seine floods.",
+                "instruction": "Go upstairs.",
+            },
+        },
+    )
+    publish_real(bilingual, composer, mayor)
+    french_only = draft(composer, texts={"fr": {"headline": "Coupure d'eau", "description": "d"}})
+    publish_real(french_only, composer, mayor)
+    build_site()
+    index_en = (public_root / "en" / "index.html").read_text()
+    assert '<html lang="en">' in index_en and "Current alerts" in index_en
+    assert (
+        '<article class="alert' in index_en and "Seine flood" in index_en and "The Seine floods." in index_en
+    )
+    assert "This message was written in French only." in index_en  # the water cut has no English text
+    assert 'hreflang="fr" href="https://alertes.example.fr/public/index.html"' in index_en
+    assert 'hreflang="en" href="https://alertes.example.fr/public/en/index.html"' in index_en
+    assert f'href="/public/en/alertes/{bilingual.pk}.html"' in index_en
+    page_en = (public_root / "en" / "alertes" / f"{bilingual.pk}.html").read_text()
+    assert "Seine flood" in page_en
+    assert re.search(r"Latest message: \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d \(Paris time\)", page_en), page_en
+    assert f'href="/public/alertes/{bilingual.pk}.html" hreflang="fr"' in page_en  # « Français »
+    index_fr = (public_root / "index.html").read_text()
+    assert '<html lang="fr">' in index_fr and 'href="/public/en/index.html" hreflang="en"' in index_fr
+    assert "Alertes en cours" in index_fr and "Current alerts" not in index_fr

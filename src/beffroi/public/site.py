@@ -33,6 +33,9 @@ from beffroi.territory.selectors import communes
 log = logging.getLogger(__name__)
 
 CSS = Path(__file__).parent / "site.css"
+# The citizen pages in each interface language: French at the root, English under en/ (the feeds,
+# the CAP files and the subscription form are shared). Each page names the other with hreflang.
+SITE_LANGUAGES = (("fr", ""), ("en", "en/"))
 
 
 def write_atomic(path: Path, data: bytes | str) -> bool:
@@ -131,14 +134,19 @@ def _commune_names(version: AlertVersion) -> list[str]:
     return commune_names(list(version.area.get("communes") or [version.alert.commune]))
 
 
-def _context(version: AlertVersion) -> dict:
+def _context(version: AlertVersion, lang: str = "fr") -> dict:
     prefix = "exercice/" if version.alert.is_exercise else ""
+    texts = {code: version.text(code) for code in version.languages}
+    # The page's language when the alert was written in it, else French (said on the page).
+    text_lang = lang if (texts.get(lang) or {}).get("headline") else "fr"
     return {
         "commune_names": _commune_names(version),
         "version": version,
         "alert": version.alert,
-        "headline": render.headline(version, "fr"),
-        "texts": {lang: version.text(lang) for lang in version.languages},
+        "headline": render.headline(version, text_lang),
+        "texts": texts,
+        "text": texts.get(text_lang) or {},
+        "text_lang": text_lang,
         "cap_url": f"{prefix}cap/{version.identifier}.xml",
         "page_url": f"{prefix}alertes/{version.alert_id}.html",
         "prefix": prefix,
@@ -150,68 +158,93 @@ def build_site(root: Path | None = None) -> dict:
 
     root = Path(root or settings.PUBLIC_ROOT)
     now = timezone.now()
+    active = active_public_versions()
+    counts: dict = {}
+    for lang, folder in SITE_LANGUAGES:
+        with translation.override(lang):
+            counts = _build_pages(root, root / folder, lang, folder, active, now)
     with translation.override("fr"):
-        active = active_public_versions()
-        all_communes = list(communes())
-        codes = [c.code for c in all_communes]
-        shelters = _shelters(codes)
-        context = {
-            "alerts": [_context(v) for v in active],
-            "now": now,
-            "shelters": shelters,
-            "dicrim": _dicrim(),
-            # Written by the monitoring app once an indicator is public; linked only when it exists.
-            "indicators": (root / "indicateurs" / "index.html").is_file(),
-            "communes": all_communes,
-            "territory_names": [c.name for c in all_communes],
-            "hazards": [(v["label"], v["fr"][2]) for k, v in HAZARDS.items() if v["fr"][2]],
-            "map": svg_map(
-                _map_communes(all_communes, active), [(render.headline(v), v.area) for v in active]
-            ),
-        }
-        write_atomic(root / "site.css", CSS.read_bytes())
-        for name in ("push.js", "sw.js"):
-            write_atomic(root / name, (CSS.parent / name).read_bytes())
-        write_atomic(root / "index.html", render_to_string("public/index.html", context))
-        pages = cap_files = 0
-        for alert in Alert.objects.all():
-            versions = list(alert.published_versions())
-            if not versions:
-                continue
-            folder = root / "cap" if alert.status == Alert.Status.ACTUAL else root / "exercice" / "cap"
-            for v in versions:
-                target = folder / f"{v.identifier}.xml"
-                if not target.exists():
-                    write_atomic(target, v.xml.encode())
-                cap_files += 1
-            # Exercise/test pages live apart (for the exercise's recipients), never linked from the index.
-            latest = versions[-1]
-            write_atomic(
-                root / ("exercice/alertes" if alert.is_exercise else "alertes") / f"{alert.pk}.html",
-                render_to_string(
-                    "public/alert.html",
-                    {
-                        **_context(latest),
-                        "history": versions,
-                        "now": now,
-                        "ended": alert.cancelled,
-                        "expired": latest.expires <= now or alert.cancelled,
-                        "territory_names": _commune_names(latest),
-                        "map": svg_map(
-                            [
-                                c
-                                for c in all_communes
-                                if c.code in (latest.area.get("communes") or [alert.commune])
-                            ],
-                            [(render.headline(latest), latest.area)],
-                        ),
-                    },
-                ),
-            )
-            pages += 0 if alert.is_exercise else 1
         feeds = write_feeds(root, active, recent_public_versions())
         feeds |= write_cap_indexes(root)
-    return {"active": len(active), "pages": pages, "cap": cap_files, **feeds}
+    return {**counts, **feeds}
+
+
+def _page(lang: str, folder: str, path: str) -> dict:
+    """What every page of the site needs to link within its language and to its other versions."""
+    return {
+        "page_lang": lang,
+        "page_root": f"/public/{folder}",
+        "alternates": [(code, f"/public/{other}{path}") for code, other in SITE_LANGUAGES],
+        "other_languages": [
+            (code, f"/public/{other}{path}") for code, other in SITE_LANGUAGES if code != lang
+        ],
+        "public_url": settings.PUBLIC_URL.rstrip("/"),
+    }
+
+
+def _build_pages(root: Path, pages_root: Path, lang: str, folder: str, active, now) -> dict:
+    """The index and the alert pages of one language (the CAP files are written once, in French)."""
+    all_communes = list(communes())
+    codes = [c.code for c in all_communes]
+    shelters = _shelters(codes)
+    context = {
+        **_page(lang, folder, "index.html"),
+        "alerts": [_context(v, lang) for v in active],
+        "now": now,
+        "shelters": shelters,
+        "dicrim": _dicrim(),
+        # Written by the monitoring app once an indicator is public; linked only when it exists.
+        "indicators": (root / "indicateurs" / "index.html").is_file(),
+        "communes": all_communes,
+        "territory_names": [c.name for c in all_communes],
+        "hazards": [
+            (v["label"], (v.get(lang) or v["fr"])[2]) for v in HAZARDS.values() if (v.get(lang) or v["fr"])[2]
+        ],
+        "map": svg_map(_map_communes(all_communes, active), [(render.headline(v), v.area) for v in active]),
+    }
+    write_atomic(root / "site.css", CSS.read_bytes())
+    for name in ("push.js", "sw.js"):
+        write_atomic(root / name, (CSS.parent / name).read_bytes())
+    write_atomic(pages_root / "index.html", render_to_string("public/index.html", context))
+    pages = cap_files = 0
+    for alert in Alert.objects.all():
+        versions = list(alert.published_versions())
+        if not versions:
+            continue
+        folder = root / "cap" if alert.status == Alert.Status.ACTUAL else root / "exercice" / "cap"
+        for v in versions:
+            target = folder / f"{v.identifier}.xml"
+            if not target.exists():
+                write_atomic(target, v.xml.encode())
+            cap_files += 1
+        # Exercise/test pages live apart (for the exercise's recipients), never linked from the index.
+        latest = versions[-1]
+        relative = ("exercice/alertes" if alert.is_exercise else "alertes") + f"/{alert.pk}.html"
+        write_atomic(
+            pages_root / relative,
+            render_to_string(
+                "public/alert.html",
+                {
+                    **_page(lang, folder, relative),
+                    **_context(latest, lang),
+                    "history": versions,
+                    "now": now,
+                    "ended": alert.cancelled,
+                    "expired": latest.expires <= now or alert.cancelled,
+                    "territory_names": _commune_names(latest),
+                    "map": svg_map(
+                        [
+                            c
+                            for c in all_communes
+                            if c.code in (latest.area.get("communes") or [alert.commune])
+                        ],
+                        [(render.headline(latest), latest.area)],
+                    ),
+                },
+            ),
+        )
+        pages += 0 if alert.is_exercise else 1
+    return {"active": len(active), "pages": pages, "cap": cap_files}
 
 
 def _author() -> dict:
