@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.crisis import actions_means as am
 from beffroi.crisis import selectors
-from beffroi.crisis.forms import TaskForm
 from beffroi.crisis.models import (
     Contact,
     Need,
@@ -23,10 +23,9 @@ from beffroi.crisis.models import (
     ResourceLoan,
     Shelter,
     ShelterEntry,
-    Task,
 )
 from beffroi.crisis.models.crisis import LEVELS, Hazard
-from beffroi.crisis.views import _context, _htmx
+from beffroi.crisis.views import _htmx
 from beffroi.territory.selectors import communes_for_user
 
 
@@ -40,54 +39,17 @@ def _check_commune(user, commune: str) -> None:
         raise PermissionDenied("commune")
 
 
-# --- tasks ---------------------------------------------------------------------------------
-@require_POST
-def add_task(request: HttpRequest, pk: int) -> HttpResponse:
-    crisis = selectors.get_crisis_for_user(request.user, pk)
-    form = TaskForm(request.POST, prefix="task")
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            entry = (
-                selectors.entries(crisis).filter(seq=d["source_entry"]).first() if d["source_entry"] else None
-            )
-            am.do_create_task(
-                crisis,
-                title=d["title"],
-                assignee_label=d["assignee_label"],
-                priority=d["priority"],
-                deadline=d["deadline"],
-                source_entry=entry,
-                actor=request.user,
-            )
-        except UserError as exc:
-            messages.error(request, str(exc))
-    else:
-        messages.error(request, form.errors.as_text())
-    return redirect("crisis:detail", pk=pk)
-
-
-@require_POST
-def task_status(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
-    crisis = selectors.get_crisis_for_user(request.user, pk)
-    task = get_object_or_404(Task, crisis=crisis, pk=task_id)
-    try:
-        am.do_set_task_status(task, status=request.POST.get("status", ""), actor=request.user)
-    except UserError as exc:
-        messages.error(request, str(exc))
-    if _htmx(request):
-        response = render(request, "crisis/detail.html#tasks", _context(request, crisis))
-        response["HX-Trigger"] = "journal-changed"  # the main courante shows the new entry at once
-        return response
-    return redirect("crisis:detail", pk=pk)
-
-
 @require_POST
 def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
     sheet = get_object_or_404(ReflexSheet, pk=request.POST.get("sheet") or 0)
     try:
-        run = am.do_start_reflex_sheet(crisis, sheet, actor=request.user)
+        run = am.do_start_reflex_sheet(
+            crisis,
+            sheet,
+            actor=request.user,
+            url=request.build_absolute_uri(reverse("crisis:detail", args=[pk])),
+        )
         messages.success(
             request, f"Fiche « {run.sheet_title} » déclenchée : {run.tasks.count()} tâches créées."
         )
