@@ -350,7 +350,9 @@ def do_add_staffing(
     if not (name or "").strip():
         raise UserError("A name is required.", [Problem("required", field="name")])
     member = _user(user)
-    if member is not None and not any(has_perm(member, "crisis.view_task", commune=c) for c in crisis.communes):
+    if member is not None and not any(
+        has_perm(member, "crisis.view_task", commune=c) for c in crisis.communes
+    ):
         # the cell's tasks are sent to this account: it must be able to open them
         raise UserError(
             "Ce compte ne voit pas les tâches de cette crise (aucune de ses communes).",
