@@ -75,25 +75,32 @@ class HandoverForm(forms.Form):
         field.queryset = users
 
 
+class PersonField(forms.ModelChoiceField):
+    """An account, shown as « Full Name (username) »; its choices are set by the form (``users``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=get_user_model().objects.none(), **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name().strip()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
 class _PeopleForm(forms.Form):
-    """A form with an optional account chosen among the crisis's people (``users``)."""
+    """A form with optional accounts chosen among the crisis's people (``users``)."""
 
     def _set_users(self, name: str, users) -> None:
         field = self.fields[name]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = users if users is not None else get_user_model().objects.none()
-        field.label_from_instance = lambda u: (
-            f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name().strip() else u.get_username()
-        )
+        if users is not None:
+            field.queryset = users
 
 
 class StaffingForm(_PeopleForm):
     cell = forms.ChoiceField(label=_("Cellule"), choices=Staffing.Cell.choices)
     name = forms.CharField(label=_("Nom"), max_length=200)
     contact = forms.CharField(label=_("Contact (téléphone, radio)"), max_length=200, required=False)
-    user: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Compte Beffroi (reçoit les tâches de la cellule)"), queryset=None, required=False
-    )
+    user = PersonField(label=_("Compte Beffroi (reçoit les tâches de la cellule)"), required=False)
 
     def __init__(self, *args, users=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,9 +112,7 @@ _CELL_CHOICES = [("", _("— aucune —")), *Staffing.Cell.choices]
 
 class TaskForm(_PeopleForm):
     title = forms.CharField(label=_("Tâche"), max_length=300)
-    assignee: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Attribuée au compte"), queryset=None, required=False
-    )
+    assignee = PersonField(label=_("Attribuée au compte"), required=False)
     cell = forms.ChoiceField(label=_("Attribuée à la cellule du PCC"), choices=_CELL_CHOICES, required=False)
     assignee_label = forms.CharField(
         label=_("Ou à un service, une personne sans compte"), max_length=150, required=False
@@ -124,9 +129,7 @@ class TaskForm(_PeopleForm):
 
 
 class AssignTaskForm(_PeopleForm):
-    assignee: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Compte"), queryset=None, required=False
-    )
+    assignee = PersonField(label=_("Compte"), required=False)
     cell = forms.ChoiceField(label=_("Cellule du PCC"), choices=_CELL_CHOICES, required=False)
     deadline = ParisDateTimeField(label=_("Échéance"), required=False)
 
