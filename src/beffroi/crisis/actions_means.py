@@ -17,6 +17,7 @@ from beffroi.core.permissions import require
 from beffroi.core.signals import public_content_changed
 from beffroi.core.timeutil import utcnow
 from beffroi.crisis.actions import _append, do_append_entry
+from beffroi.crisis.actions_requests import available
 from beffroi.crisis.actions_tasks import (  # noqa: F401  (re-exported: callers import them from here)
     do_assign_task,
     do_create_task,
@@ -113,6 +114,13 @@ def do_lend_resource(
             raise UserError(
                 f"{resource.name} is not available ({resource.get_status_display()}).",
                 [Problem("not available", field="resource")],
+            )
+        if available(resource) < resource.quantity:
+            # part of it is committed to a crisis or lent for a request: lend what is left by a request
+            raise UserError(
+                f"{resource.name} : {available(resource)} sur {resource.quantity} disponible(s) ; "
+                "une partie est engagée ou prêtée.",
+                [Problem("partly engaged", field="resource")],
             )
         loan = ResourceLoan.objects.create(
             resource=resource,

@@ -302,7 +302,9 @@ def do_assign_task(
             [Problem("required", field="assignee")],
         )
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("crisis", "assignee").get(pk=task.pk)
+        task = (
+            Task.objects.select_for_update(of=("self",)).select_related("crisis", "assignee").get(pk=task.pk)
+        )
         _open(task.crisis)
         if not task.is_open:
             raise UserError(

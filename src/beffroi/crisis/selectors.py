@@ -14,12 +14,15 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.core.timeutil import utcnow
 from beffroi.crisis.models import (
+    POOL,
+    Commitment,
     Contact,
     Crisis,
     LogChain,
     LogEntry,
     ReflexSheet,
     Resource,
+    ResourceRequest,
     Shelter,
     ShelterEntry,
     Staffing,
@@ -147,7 +150,25 @@ def directory(communes: list[str]) -> QuerySet:
 
 
 def resources(communes: list[str]) -> QuerySet:
-    return Resource.objects.filter(Q(commune__in=communes) | Q(held_by__in=communes))
+    """These communes' resources, those lent to them, and the intercommunal pool's."""
+    return Resource.objects.filter(Q(commune__in=communes) | Q(held_by__in=communes) | Q(commune=POOL))
+
+
+def open_commitments(communes: list[str]) -> QuerySet:
+    """Quantities of these communes' (and the pool's) resources engaged in a crisis, not released."""
+    return (
+        Commitment.objects.filter(released_at__isnull=True)
+        .filter(Q(resource__commune__in=communes) | Q(resource__commune=POOL))
+        .select_related("resource", "crisis")
+    )
+
+
+def resource_requests(communes: list[str], *, limit: int = 100) -> list[ResourceRequest]:
+    """Requests for means made by these communes, or asked of them or of the pool, newest first."""
+    qs = ResourceRequest.objects.filter(
+        Q(from_commune__in=communes) | Q(to_commune__in=communes) | Q(to_commune=POOL)
+    ).select_related("crisis", "resource")
+    return list(qs[:limit])
 
 
 def shelters(communes: list[str]) -> QuerySet:

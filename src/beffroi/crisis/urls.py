@@ -32,6 +32,15 @@ urlpatterns = [
     path("moyens/ajouter/", views_means.add_resource, name="add_resource"),
     path("moyens/<int:resource_id>/pret/", views_means.lend_resource, name="lend_resource"),
     path("moyens/pret/<int:loan_id>/retour/", views_means.return_resource, name="return_resource"),
+    path("moyens/<int:resource_id>/engager/", views_means.commit_resource, name="commit_resource"),
+    path(
+        "moyens/engagement/<int:commitment_id>/fin/",
+        views_means.release_commitment,
+        name="release_commitment",
+    ),
+    path("moyens/demandes/", views_means.request_resource, name="request_resource"),
+    path("moyens/demandes/<int:request_id>/reponse/", views_means.answer_request, name="answer_request"),
+    path("moyens/demandes/<int:request_id>/retour/", views_means.return_request, name="return_request"),
     path(
         "hebergements/<int:shelter_id>/occupation/", views_means.shelter_occupancy, name="shelter_occupancy"
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,19 +14,24 @@ from django.views.decorators.http import require_POST
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.crisis import actions_means as am
+from beffroi.crisis import actions_requests as ar
 from beffroi.crisis import selectors
+from beffroi.crisis.forms import ParisDateTimeField
 from beffroi.crisis.models import (
+    POOL,
+    Commitment,
     Contact,
     Need,
     ReflexSheet,
     Resource,
     ResourceLoan,
+    ResourceRequest,
     Shelter,
     ShelterEntry,
 )
 from beffroi.crisis.models.crisis import LEVELS, Hazard
 from beffroi.crisis.views import _htmx
-from beffroi.territory.selectors import communes_for_user
+from beffroi.territory.selectors import communes, communes_for_user
 
 
 def _codes(user) -> list[str]:
@@ -175,16 +180,23 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 # --- resources and shelters ----------------------------------------------------------------
-def resources(request: HttpRequest, *, shelters_only: bool = False) -> HttpResponse:
+def resources(request: HttpRequest, *, shelters_only: bool = False, status: int = 200) -> HttpResponse:
     require(request.user, "crisis.view_resource")
     codes = _codes(request.user)
+    stock = list(selectors.resources(codes))
+    for r in stock:
+        r.left = ar.available(r)  # type: ignore[attr-defined]
     context = {
-        "resources": selectors.resources(codes),
+        "resources": stock,
+        "commitments": selectors.open_commitments(codes),
+        "requests": selectors.resource_requests(codes),
+        "pool": POOL,
         "shelters": selectors.shelters(codes),
         "loans": ResourceLoan.objects.filter(returned_at__isnull=True, from_commune__in=codes).select_related(
             "resource"
         ),
         "communes": communes_for_user(request.user),
+        "territory": communes(),
         "active": selectors.active_crises(request.user),
         "can_edit": has_perm(request.user, "crisis.change_resource"),
         "can_shelter": has_perm(request.user, "crisis.change_shelter"),
@@ -194,7 +206,112 @@ def resources(request: HttpRequest, *, shelters_only: bool = False) -> HttpRespo
     }
     if shelters_only or (_htmx(request) and request.GET.get("partial") == "shelters"):
         return render(request, "crisis/resources.html#shelters", context)
-    return render(request, "crisis/resources.html", context)
+    return render(request, "crisis/resources.html", context, status=status)
+
+
+# --- means with quantities: commitments and requests between communes -----------------------
+def _int(request: HttpRequest, name: str, label: str) -> int:
+    raw = (request.POST.get(name) or "").strip()
+    if not raw.isdigit():
+        raise UserError(f"{label} : un nombre entier.", [Problem("not a number", field=name)])
+    return int(raw)
+
+
+def _time(request: HttpRequest, name: str):
+    raw = (request.POST.get(name) or "").strip()
+    if not raw:
+        return None
+    field = ParisDateTimeField()
+    try:
+        return field.clean(raw)
+    except ValidationError:
+        raise UserError(
+            "Date et heure attendues (AAAA-MM-JJTHH:MM).", [Problem("bad time", field=name)]
+        ) from None
+
+
+def _means_step(request: HttpRequest, step) -> HttpResponse:
+    """Run one step; a refusal or a bad value comes back on the page, with the reason, as a 400."""
+    try:
+        step()
+    except UserError as exc:
+        messages.error(request, str(exc).replace("\n", " "))
+        return resources(request, status=400)
+    return redirect("crisis:resources")
+
+
+@require_POST
+def commit_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
+    resource = get_object_or_404(Resource, pk=resource_id)
+    crisis = selectors.get_crisis_for_user(request.user, int(request.POST.get("crisis") or 0))
+    return _means_step(
+        request,
+        lambda: ar.do_commit_resource(
+            resource,
+            crisis,
+            quantity=_int(request, "quantity", "Quantité"),
+            place=request.POST.get("place", ""),
+            until=_time(request, "until"),
+            actor=request.user,
+        ),
+    )
+
+
+@require_POST
+def release_commitment(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = get_object_or_404(Commitment, pk=commitment_id, released_at__isnull=True)
+    return _means_step(request, lambda: ar.do_release_commitment(commitment, actor=request.user))
+
+
+@require_POST
+def request_resource(request: HttpRequest) -> HttpResponse:
+    crisis = None
+    if request.POST.get("crisis"):
+        crisis = selectors.get_crisis_for_user(request.user, int(request.POST["crisis"]))
+    return _means_step(
+        request,
+        lambda: ar.do_request_resource(
+            from_commune=request.POST.get("from_commune", ""),
+            to_commune=request.POST.get("to_commune", ""),
+            kind=request.POST.get("kind", ""),
+            label=request.POST.get("label", ""),
+            quantity=_int(request, "quantity", "Quantité"),
+            unit=request.POST.get("unit", ""),
+            place=request.POST.get("place", ""),
+            until=_time(request, "until"),
+            note=request.POST.get("note", ""),
+            crisis=crisis,
+            actor=request.user,
+        ),
+    )
+
+
+@require_POST
+def answer_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    asked = get_object_or_404(ResourceRequest, pk=request_id)
+    decision = request.POST.get("decision", "")
+    resource = (
+        Resource.objects.filter(pk=request.POST.get("resource") or 0).first()
+        if decision != "refused"
+        else None
+    )
+    return _means_step(
+        request,
+        lambda: ar.do_answer_request(
+            asked,
+            decision=decision,
+            resource=resource,
+            quantity=_int(request, "quantity", "Quantité accordée") if decision == "partial" else 0,
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        ),
+    )
+
+
+@require_POST
+def return_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    asked = get_object_or_404(ResourceRequest, pk=request_id)
+    return _means_step(request, lambda: ar.do_return_request(asked, actor=request.user))
 
 
 @require_POST
