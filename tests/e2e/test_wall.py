@@ -161,6 +161,15 @@ def test_wall_screen_during_the_flood_exercise(browser, live_server, flood_exerc
     assert "Vigicrues" in page.locator("#wall-sources").inner_text()
     _shoot(page, "wall-flood")
     assert _overflowing(page) == []
+    # high contrast and the parts named for a screen reader (WCAG 2.1 AA)
+    page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+    )
+    serious = [
+        (v["id"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert result["passes"] and serious == [], serious
 
     # A new main courante entry appears live, alone: the other parts are not re-fetched.
     before = page.locator("#wall-updated").inner_text()
