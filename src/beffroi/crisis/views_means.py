@@ -184,8 +184,11 @@ def resources(request: HttpRequest, *, shelters_only: bool = False, status: int 
     require(request.user, "crisis.view_resource")
     codes = _codes(request.user)
     stock = list(selectors.resources(codes))
+    active = selectors.active_crises(request.user)
     for r in stock:
         r.left = ar.available(r)  # type: ignore[attr-defined]
+        # the crises it may be committed to: those of its commune (any, for the pool's)
+        r.crises = [c for c in active if not r.commune or r.commune in c.communes]  # type: ignore[attr-defined]
     context = {
         "resources": stock,
         "commitments": selectors.open_commitments(codes),
@@ -197,7 +200,7 @@ def resources(request: HttpRequest, *, shelters_only: bool = False, status: int 
         ),
         "communes": communes_for_user(request.user),
         "territory": communes(),
-        "active": selectors.active_crises(request.user),
+        "active": active,
         "can_edit": has_perm(request.user, "crisis.change_resource"),
         "can_shelter": has_perm(request.user, "crisis.change_shelter"),
         "can_register": has_perm(request.user, "crisis.view_shelterentry"),
