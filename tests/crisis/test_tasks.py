@@ -220,6 +220,7 @@ def test_reflex_sheet_tasks_go_to_the_cells_their_sheet_names(
     # one message for the two tasks of the one person staffing « Services techniques »
     assert [m.to for m in mailoutbox] == [["tech@nogent.test"]]
     assert "2 tâches" in mailoutbox[0].subject and "Poser les barrières" in mailoutbox[0].body
+    assert f"http://localhost:8000/crise/{crisis.pk}/" in mailoutbox[0].body  # BEFFROI_PUBLIC_URL
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,10 @@ import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor, SystemActor
@@ -160,6 +162,8 @@ def _notify(crisis: Crisis, tasks: list[Task], *, actor: Actor, url: str = "") -
         for user in recipients(task):
             by_user.setdefault(user.pk, (user, []))[1].append(task)
     prefix = "[EXERCICE] " if crisis.exercise else ""
+    # A task made by a job or a proposal has no request to take the address from: the configured one.
+    url = url or settings.PUBLIC_URL + reverse("crisis:detail", args=[crisis.pk])
     for user, theirs in by_user.values():
         if len(theirs) == 1:
             subject = prefix + _("[Beffroi] Tâche attribuée : %(title)s") % {"title": theirs[0].title}
@@ -186,8 +190,7 @@ def _notify(crisis: Crisis, tasks: list[Task], *, actor: Actor, url: str = "") -
             )
             if task.details:
                 lines.append("  " + task.details)
-        if url:
-            lines += ["", _("Ouvrir la crise : %(url)s") % {"url": url}]
+        lines += ["", _("Ouvrir la crise : %(url)s") % {"url": url}]
         try:
             # A savepoint: a failed enqueue is logged and the task stays assigned (shown live).
             with transaction.atomic():
