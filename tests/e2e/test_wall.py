@@ -18,7 +18,7 @@ from beffroi.core.actors import SystemActor
 from beffroi.core.timeutil import utcnow
 from beffroi.crisis import demo as crisis_demo
 from beffroi.crisis import scenario
-from beffroi.crisis.actions import do_add_staffing, do_append_entry
+from beffroi.crisis.actions import do_add_staffing, do_append_entry, do_close_crisis, do_open_crisis
 from beffroi.crisis.actions_means import do_open_shelter, do_register_arrival, do_set_occupancy
 from beffroi.crisis.actions_tasks import do_create_task, do_start_reflex_sheet
 from beffroi.crisis.exercise import apply_due, do_start_exercise
@@ -232,5 +232,32 @@ def test_wall_screen_in_english_and_on_a_phone(browser, live_server, flood_exerc
     page.wait_for_selector("#wall-status[data-state='live']", timeout=15000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(Path(settings.DATA_DIR) / "screenshots" / "wall-flood-390.png"), full_page=True)
+    assert not errors, errors
+    context.close()
+
+
+def test_the_wall_without_a_number_shows_a_crisis_when_it_opens(browser, live_server, make_user):
+    cell = make_user("cellule_crise", DEMO)
+    mayor = make_user("maire", DEMO)
+    context, page, errors = _tv(browser, live_server, cell)
+    page.goto("/mur/")
+    page.wait_for_selector("#wall-status[data-state='live']", timeout=15000)
+    assert "Aucune crise ouverte" in page.locator("#wall-header").inner_text()
+    crisis = do_open_crisis(
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=False,
+        title="Crue de la Marne",
+        actor=mayor,
+    )
+    page.wait_for_selector(f"#wall-root[data-crisis='{crisis.pk}']", timeout=10000)
+    assert "Crue de la Marne" in page.locator("#wall-header").inner_text()
+    page.wait_for_selector("#wall-status[data-state='live']", timeout=15000)  # a new connection
+    entry_text = "Premier point de situation"
+    do_append_entry(crisis, text=entry_text, category="info", source="phone", actor=cell)
+    page.locator("#wall-journal .entry", has_text=entry_text).wait_for(timeout=10000)
+    do_close_crisis(crisis, summary="Décrue", actor=mayor)
+    page.wait_for_selector("#wall-root[data-crisis='']", timeout=10000)
     assert not errors, errors
     context.close()
