@@ -22,8 +22,9 @@ $(STAMP_PY): pyproject.toml
 
 $(STAMP_JS): package.json
 	npm install --no-audit --no-fund --silent
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/htmx $(VENDOR)/uplot $(VENDOR)/axe
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/geoman $(VENDOR)/htmx $(VENDOR)/uplot $(VENDOR)/axe
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css $(VENDOR)/geoman/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/htmx-ext-sse/dist/sse.min.js $(VENDOR)/htmx/ 2>/dev/null || cp node_modules/htmx-ext-sse/sse.js $(VENDOR)/htmx/sse.min.js
 	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(VENDOR)/uplot/

@@ -52,9 +52,11 @@ def _outbox_child(data_dir: str, n: int) -> None:
     from beffroi.alerts.models import AlertVersion, Delivery, Subscriber
 
     call_command("migrate", verbosity=0)
+    from beffroi.core.actors import SystemActor
     from beffroi.territory.actions import do_add_communes
 
-    do_add_communes(["92063"], actor=None)  # the alert's area is clipped to the commune's outline
+    # the alert's area is clipped to the commune's outline
+    do_add_communes(["92063"], actor=SystemActor("cli"))
     rng = random.Random(7)
     now = timezone.now()
     # Subscribers spread over a 20 x 20 km box around Rueil; the alert area is a ~4 x 4 km rectangle.
@@ -81,7 +83,9 @@ def _outbox_child(data_dir: str, n: int) -> None:
     area = {
         "polygon": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
     }
-    alert = actions.do_draft_alert(hazard="inondation", communes=["92063"], area=area, actor=None)
+    alert = actions.do_draft_alert(
+        hazard="inondation", communes=["92063"], area=area, actor=SystemActor("demo")
+    )
     version = alert.latest()
     version.state = AlertVersion.State.PUBLISHED
     version.save()
@@ -234,10 +238,14 @@ def _prepare_site(data_dir: str) -> None:
         "import os,django;os.environ.setdefault('DJANGO_SETTINGS_MODULE','beffroi.settings');django.setup();"
         "from django.core.management import call_command;call_command('migrate',verbosity=0);"
         "from beffroi.territory.actions import do_add_communes;"
-        "do_add_communes(['92063','92033','94052'],actor=None);"
+        "from beffroi.core.actors import SystemActor;"
+        "do_add_communes(['92063','92033','94052'],actor=SystemActor('cli'));"
+        "from beffroi.accounts.actions import do_create_user;"
+        "u=do_create_user('bench',role='maire',communes=['92063'],password='bench-Pass-1234',"
+        "actor=SystemActor('cli'),validate=False);"
         "from beffroi.alerts import actions;"
-        "a=actions.do_draft_alert(hazard='inondation',communes=['92063'],actor=None);"
-        "v=a.latest();v.state='approved';v.approved_digest=v.digest();v.save();actions.do_publish(v,actor=None);"
+        "a=actions.do_draft_alert(hazard='inondation',communes=['92063'],actor=SystemActor('demo'));"
+        "v=a.latest();v.state='approved';v.approved_digest=v.digest();v.save();actions.do_publish(v,actor=u);"
         "from beffroi.public.site import build_site;print(build_site())"
     )
     subprocess.run(

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # System packages the test suite needs beyond pip and npm: Chromium (Playwright's end-to-end tests
-# drive /usr/bin/chromium), poppler's pdftoppm (printed documents rendered to PNG) and DejaVu fonts.
+# drive /usr/bin/chromium), poppler's pdftoppm (printed documents rendered to PNG), DejaVu fonts and
+# gettext (the translation test extracts the messages with makemessages, which runs xgettext).
 # Installs Debian's packages with apt-get as root, or through `sudo -n` where that works; otherwise
 # stops at once with the one command to run. Used by `make test` and by .ci/run.
 set -euo pipefail
 
-PACKAGES="chromium poppler-utils fonts-dejavu-core"
+PACKAGES="chromium poppler-utils fonts-dejavu-core gettext"
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v pdftoppm >/dev/null 2>&1 || missing="$missing pdftoppm"
+command -v xgettext >/dev/null 2>&1 || missing="$missing xgettext"
 [ -z "$missing" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

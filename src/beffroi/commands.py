@@ -115,19 +115,29 @@ def run_serve(args) -> int:
 
 
 def _serve_embedded(host: str, port: int) -> int:
-    import uvicorn
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
 
-    from beffroi.core.tasks_runtime import start_consumer_thread
     from beffroi.public.site import build_site
 
     # The feeds carry absolute links: rewrite them for the address served now.
     build_site()
-    consumer = start_consumer_thread()
     print(f"Beffroi sert sur http://{host}:{port}/ (Ctrl+C pour arrêter)", flush=True)
-    try:
-        uvicorn.run("beffroi.asgi:application", host=host, port=port, workers=1, log_level="warning")
-    finally:
-        consumer.stop()
+    # granian (Rust HTTP, one worker process): the citizen pages hold a surge at several times
+    # uvicorn's rate (bench/bench_public.py). The worker runs the task consumer too
+    # (asgi_embedded.py), so tasks and live streams share one process as before.
+    Granian(
+        "beffroi.asgi_embedded:application",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        # Two Rust threads carry the HTTP work beside Python's: on a 2-core machine this doubled the
+        # rate of the citizen page (from about half nginx's to nginx's, bench_public).
+        runtime_threads=2,
+        log_level=LogLevels.warning,
+    ).serve()
     return 0
 
 

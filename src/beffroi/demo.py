@@ -92,3 +92,18 @@ def set_up_demo() -> None:
         )
     else:
         console.print(f"Comptes de démonstration déjà créés : voir {accounts_file()}.")
+    _print_example()
+
+
+def _print_example() -> None:
+    """Where the published Exercise example is (made by the alerts app's demo loader)."""
+    from beffroi.alerts.demo import EXAMPLE_SOURCE
+    from beffroi.alerts.models import Alert
+
+    example = Alert.objects.filter(source=EXAMPLE_SOURCE).first()
+    if example is not None:
+        console.print(
+            f"Alerte d'EXERCICE publiée en exemple : /alertes/{example.pk}/ (cockpit), "
+            f"/public/exercice/alertes/{example.pk}.html (page publique), "
+            "/public/cap/exercise.atom (index CAP)."
+        )

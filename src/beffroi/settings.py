@@ -324,6 +324,8 @@ PUSH_SERVICE_HOSTS = env_list(
     "BEFFROI_PUSH_HOSTS",
     ["fcm.googleapis.com", "updates.push.services.mozilla.com", "*.push.apple.com", "*.notify.windows.com"],
 )
+# Partner webhooks on the town's own network (host or host:port): exempt from the public-address rule.
+WEBHOOK_ALLOW_HOSTS = env_list("BEFFROI_WEBHOOK_ALLOW_HOSTS", [])
 DEFAULT_FROM_EMAIL = env_str("BEFFROI_EMAIL_FROM", "beffroi@localhost")
 if EMAIL_URL:
     globals().update(email_settings_from_url(EMAIL_URL))

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from beffroi.accounts.views import language_view
 from beffroi.api.urls import api
 from beffroi.core.urls import private, public
 from beffroi.web.views import healthz
@@ -48,6 +49,8 @@ urlpatterns = [
     path("accounts/", include("beffroi.accounts.urls")),
     path("api/", public(api.urls)),
     path("admin/", private(admin.site.urls)),
+    # The header's FR / EN switch (remembered on the staff profile); Django's set_language beside it.
+    public(path("i18n/langue/", language_view, name="language")),
     path("i18n/", public(include("django.conf.urls.i18n"))),
     path("live/", include("beffroi.web.live_urls")),  # the SSE stream (public interface)
     *_domain_routes(),

@@ -211,3 +211,39 @@ def test_commune_outlines_are_simplified_together_within_the_cap_limits():
         for text in texts:
             pairs = text.split()
             assert pairs[0] == pairs[-1] and 4 <= len(pairs) <= MAX_VERTICES + 1
+
+
+def _square_at(lon, lat, size=0.004):
+    return [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+
+
+def test_zone_in_several_parts_is_kept_as_a_multipolygon_and_its_holes_are_filled():
+    hole = [[2.181, 48.871], [2.182, 48.871], [2.182, 48.872], [2.181, 48.872], [2.181, 48.871]]
+    zone = {
+        "type": "MultiPolygon",
+        "coordinates": [[_square_at(2.18, 48.87), hole], [_square_at(2.20, 48.87)]],
+    }
+    clean, warnings = validate_polygon(zone)
+    assert clean["type"] == "MultiPolygon" and len(clean["coordinates"]) == 2
+    assert all(len(part) == 1 for part in clean["coordinates"])  # outer rings only
+    assert any("trous" in w for w in warnings)
+    touching = {
+        "type": "MultiPolygon",
+        "coordinates": [[_square_at(2.18, 48.87)], [_square_at(2.183, 48.87)]],
+    }
+    merged, _w = validate_polygon(touching)
+    assert merged["type"] == "Polygon"  # overlapping parts become one outline
+
+
+def test_zone_parts_are_each_checked():
+    swapped = [[lat, lon] for lon, lat in _square_at(2.20, 48.87)]
+    with pytest.raises(UserError, match="latitude, longitude"):
+        validate_polygon({"type": "MultiPolygon", "coordinates": [[_square_at(2.18, 48.87)], [swapped]]})
+    many = {
+        "type": "MultiPolygon",
+        "coordinates": [[_square_at(2.1 + i * 0.01, 48.87, 0.002)] for i in range(21)],
+    }
+    with pytest.raises(UserError, match="21 parties"):
+        validate_polygon(many)
+    with pytest.raises(UserError, match="coordonnées"):
+        validate_polygon({"type": "MultiPolygon", "coordinates": []})

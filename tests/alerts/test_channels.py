@@ -42,7 +42,9 @@ def http_server():
     server.server_close()
 
 
-def test_signed_webhook_to_partner(composer, mayor, http_server, territory):
+def test_signed_webhook_to_partner(composer, mayor, http_server, territory, settings):
+    # A partner on the town's network: listed by the operator, exempt from the public-address rule.
+    settings.WEBHOOK_ALLOW_HOSTS = [f"127.0.0.1:{http_server.server_address[1]}"]
     now = timezone.now()
     Subscriber.objects.create(
         channel="webhook",

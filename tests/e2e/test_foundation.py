@@ -47,3 +47,26 @@ def test_login_page_in_english(browser, live_server):
     page.goto("/accounts/login/")
     assert page.get_by_role("heading", name="Log in to Beffroi").count() == 1
     context.close()
+
+
+def test_the_header_switches_to_english_and_stays_usable_at_390_px(browser, live_server, make_user):
+    user = make_user("cellule_crise")
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    login(page, user.username, PASSWORD)
+    page.wait_for_selector("#territory-map")
+    with page.expect_navigation():
+        page.get_by_role("button", name="EN").click()
+    assert page.get_by_role("button", name="Log out").count() == 1
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    from pathlib import Path
+
+    from django.conf import settings
+
+    directory = Path(settings.DATA_DIR) / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(directory / "dashboard-en-390.png"), full_page=False)
+    context.close()

@@ -93,6 +93,9 @@ def urls(world):
         ("get", reverse("registry:nominations"), DPO, False),
         ("post", reverse("registry:person_action", args=[p.public_id]), MANAGER, False),
         ("post", reverse("registry:campaign_action", args=[c.pk]), MANAGER, False),
+        ("get", reverse("registry:route", args=[c.pk, r.pk]), MANAGER, True),
+        ("post", reverse("registry:visit_outcome", args=[c.pk, r.visits.first().pk]), MANAGER, False),
+        ("post", reverse("registry:place", args=[c.pk, p.public_id]), MANAGER, False),
         ("get", "/api/registry/counts", ALL, False),
         ("post", "/api/registry/count-in-area", ALL, False),
         ("get", f"/api/registry/campaigns/{c.pk}/progress", ALL - {"agent_other_commune"}, False),
@@ -101,7 +104,12 @@ def urls(world):
     ]
 
 
-POST_BODIES = {"person_action": {"action": "sent"}, "campaign_action": {"action": "summary"}}
+POST_BODIES = {
+    "fiche": {"action": "sent"},
+    "visite": {"status": "absent", "note": "volets fermés"},
+    "localiser": {"how": "map", "lon": "2.181", "lat": "48.876"},
+    "campagne": {"action": "summary"},
+}
 AREA = {
     "area": {
         "type": "Polygon",
@@ -125,7 +133,7 @@ def test_authorization_matrix(role, world, client):
         elif url.startswith("/api/"):
             response = client.post(url, json.dumps(AREA), content_type="application/json")
         else:
-            body = POST_BODIES["person_action" if "fiche" in url else "campaign_action"]
+            body = next(b for key, b in POST_BODIES.items() if f"/{key}" in url)
             response = client.post(url, body)
         ok = response.status_code in (200, 302)
         expected = role in allowed

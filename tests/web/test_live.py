@@ -35,7 +35,19 @@ def _alert(commune: str, alert: int) -> None:
 
 
 def _campaign(commune: str, pk: int) -> None:
-    counts = dict.fromkeys(("total", "to_call", "reached", "escalated", "needs_help", "visits_to_do"), 0)
+    counts = dict.fromkeys(
+        (
+            "total",
+            "to_call",
+            "reached",
+            "escalated",
+            "needs_help",
+            "visits_to_do",
+            "visits_absent",
+            "visits_refused",
+        ),
+        0,
+    )
     publish_event("campaign.progress", communes=[commune], campaign=pk, crisis="", visits_done=0, **counts)
 
 

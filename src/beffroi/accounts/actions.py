@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -142,6 +143,24 @@ def normalise_phone(value: str, field: str) -> str:
         message = _("Numéro de téléphone invalide (exemple : 06 12 34 56 78 ou +33 6 12 34 56 78).")
         raise UserError(message, [Problem(message, field=field)])
     return digits
+
+
+def do_set_language(user, language: str, *, actor) -> StaffProfile:
+    """The interface language a staff member chose, remembered for their next sessions."""
+    if getattr(actor, "pk", None) != user.pk:
+        require(actor, "accounts.change_staffprofile")
+    if language not in dict(settings.LANGUAGES):
+        raise UserError(
+            _("Langue inconnue : %(language)s.") % {"language": language[:8]},
+            [Problem(_("langue attendue : fr ou en"), field="language")],
+        )
+    with transaction.atomic():
+        profile, _created = StaffProfile.objects.select_for_update().get_or_create(user=user)
+        if profile.language != language:
+            profile.language = language
+            profile.save(update_fields=["language", "updated_at"])
+            record(actor, "user.language", user, detail={"language": language})
+    return profile
 
 
 def do_update_staff_profile(user, *, mobile: str, phone: str, actor) -> StaffProfile:

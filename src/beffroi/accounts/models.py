@@ -57,6 +57,8 @@ class StaffProfile(models.Model):
     )
     mobile = models.CharField(_("mobile (SMS)"), max_length=16, blank=True)
     phone = models.CharField(_("téléphone"), max_length=16, blank=True)
+    # The interface language chosen in the header, applied again at each login (blank: the browser's).
+    language = models.CharField(_("langue"), max_length=8, blank=True, choices=settings.LANGUAGES)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,21 +7,27 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
 
-from beffroi.accounts.actions import do_confirm_totp_device, do_create_totp_device
+from beffroi.accounts.actions import do_confirm_totp_device, do_create_totp_device, do_set_language
 from beffroi.accounts.forms import LoginForm, OtpForm
+from beffroi.accounts.models import StaffProfile
 from beffroi.accounts.roles import requires_totp
 from beffroi.core.audit import record
 from beffroi.core.errors import UserError
+from beffroi.core.request_context import client_ip
 
 PENDING = "beffroi_otp_pending_user"
 NEXT = "beffroi_login_next"
@@ -57,7 +63,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:otp")
             login(request, user)
             record(user, "auth.login")
-            return redirect(next_url)
+            return _with_language(redirect(next_url), user)
     return render(
         request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")}
     )
@@ -92,13 +98,57 @@ def otp_view(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             otp_login(request, device)
             record(user, "auth.login", detail={"otp": True})
-            return redirect(next_url)
+            return _with_language(redirect(next_url), user)
         record(user, "auth.otp_failed")
         error = _("Code incorrect ou expiré.")
     context = {"form": form, "error": error, "enrolling": enrolling}
     if enrolling:
         context.update(qr=_qr_svg(device.config_url), secret=base64.b32encode(device.bin_key).decode())
     return render(request, "accounts/otp.html", context)
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> HttpResponse:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.LANGUAGE_COOKIE_SECURE or settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _with_language(response: HttpResponse, user) -> HttpResponse:
+    """At login, the language the user chose earlier (on any machine) becomes this browser's."""
+    language = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
+    return _set_language_cookie(response, language) if language else response
+
+
+@login_not_required
+@require_POST
+def language_view(request: HttpRequest) -> HttpResponse:
+    """The header's FR / EN switch: a cookie for this browser, and the user's profile when logged in.
+
+    Open to anonymous visitors (the login page has the switch too); it writes nothing on the server
+    for them, and is rate-limited per client like the other public forms."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(_("Langue inconnue : choisissez fr ou en."))
+    if is_ratelimited(
+        request,
+        group="language",
+        key=lambda _g, _r: client_ip(request) or "unknown",
+        rate="60/m",
+        method=ALL,
+        increment=True,
+    ):
+        return HttpResponse(_("Trop de demandes : réessayez dans une minute."), status=429)
+    if request.user.is_authenticated:
+        do_set_language(request.user, language, actor=request.user)
+    translation.activate(language)
+    return _set_language_cookie(redirect(_safe_next(request, request.POST.get("next"))), language)
 
 
 @require_POST

@@ -6,7 +6,8 @@ shape (polygon, circle) *replaces* their outline and is clipped to their union; 
 area is the communes' outline. Broken polygons are refused (unclosed, self-intersecting, in
 [latitude, longitude] order, outside France, larger than ``MAX_AREA_KM2``, outside the alert's
 communes); polygons with too many vertices for CAP consumers are simplified, and the caller gets a
-warning saying so.
+warning saying so. ``polygon`` may be a MultiPolygon: a zone taken from a dataset (e.g. a flood zone)
+in several parts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.territory.selectors import communes
 
 MAX_VERTICES = 100
+MAX_PARTS = 20  # a zone from a dataset in several parts; each becomes a CAP <polygon>
 MAX_AREA_KM2 = 2000.0
 MAX_RADIUS_KM = 50.0
 CIRCLE_SEGMENTS = 64  # the polygon's area is within 0.2 % of the circle's
@@ -138,25 +140,11 @@ def simplify_for_cap(polygon: Polygon, *, max_points: int = MAX_VERTICES) -> tup
     return orient(outline, 1.0), tolerance
 
 
-def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
-    """Return (clean GeoJSON Polygon, warnings) or raise UserError saying what is wrong."""
-    warnings: list[str] = []
-    if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "Feature"):
-        raise _refuse(_("La zone dessinée doit être un polygone GeoJSON (type Polygon)."))
-    if geojson["type"] == "Feature":
-        geojson = geojson.get("geometry") or {}
-        if geojson.get("type") != "Polygon":
-            raise _refuse(_("La zone dessinée doit être un polygone GeoJSON (type Polygon)."))
-    rings = geojson.get("coordinates")
-    if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
+def _ring(coordinates: Any) -> list[tuple[float, float]]:
+    if not isinstance(coordinates, list) or not coordinates or not isinstance(coordinates[0], list):
         raise _refuse(_("Le polygone n'a pas de coordonnées."))
-    if len(rings) > 1:
-        raise _refuse(
-            _("Les polygones à trous ne sont pas acceptés : dessinez seulement le contour extérieur.")
-        )
-    ring = rings[0]
     try:
-        ring = [(float(p[0]), float(p[1])) for p in ring]
+        ring = [(float(p[0]), float(p[1])) for p in coordinates[0]]
     except (TypeError, ValueError, IndexError):
         raise _refuse(
             _("Les coordonnées du polygone doivent être des paires [longitude, latitude].")
@@ -167,18 +155,16 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
         )
     if ring[0] != ring[-1]:
         raise _refuse(_("Le polygone n'est pas fermé : son dernier point doit répéter le premier."))
+    return ring
+
+
+def _checked_part(ring: list[tuple[float, float]], warnings: list[str]) -> Polygon:
     check_in_france(ring, _("Polygone"))
     polygon = Polygon(ring)
     if not polygon.is_valid:
         where = re.search(r"\[([-\d.]+) ([-\d.]+)\]", explain_validity(polygon))
         near = f" [{float(where[1]):.5f}, {float(where[2]):.5f}]" if where else ""
         raise _refuse(_("Le polygone se croise lui-même%(near)s : redessinez-le.") % {"near": near})
-    size = area_km2(polygon)
-    if size > MAX_AREA_KM2:
-        raise _refuse(
-            _("Le polygone couvre environ %(size)s km², plus que les %(max)s km² permis.")
-            % {"size": f"{size:,.0f}".replace(",", " "), "max": f"{MAX_AREA_KM2:,.0f}".replace(",", " ")}
-        )
     if len(ring) - 1 > MAX_VERTICES:
         simple, tolerance = simplify_for_cap(polygon)
         warnings.append(
@@ -194,13 +180,59 @@ def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
             }
         )
         polygon = simple
-    if not polygon.exterior.is_ccw:
-        polygon = Polygon(list(polygon.exterior.coords)[::-1])
-    clean = {
-        "type": "Polygon",
-        "coordinates": [[[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]],
-    }
-    return clean, warnings
+    return orient(polygon, 1.0)
+
+
+def _coordinates(polygon: Polygon) -> list:
+    return [[[round(x, 6), round(y, 6)] for x, y in polygon.exterior.coords]]
+
+
+def validate_polygon(geojson: Any) -> tuple[dict, list[str]]:
+    """Return (clean GeoJSON Polygon or MultiPolygon, warnings) or raise UserError saying what is wrong.
+
+    A MultiPolygon is a zone taken from a dataset (a flood zone in several parts): its parts are
+    checked one by one and merged where they touch; holes are filled (a CAP polygon has none, so
+    the alert covers them too), with a warning.
+    """
+    kinds = ("Polygon", "MultiPolygon")
+    refused = _("La zone dessinée doit être un polygone GeoJSON (type Polygon ou MultiPolygon).")
+    if not isinstance(geojson, dict) or geojson.get("type") not in (*kinds, "Feature"):
+        raise _refuse(refused)
+    if geojson["type"] == "Feature":
+        geojson = geojson.get("geometry") or {}
+        if geojson.get("type") not in kinds:
+            raise _refuse(refused)
+    coordinates = geojson.get("coordinates")
+    if geojson["type"] == "Polygon":
+        if isinstance(coordinates, list) and len(coordinates) > 1:
+            raise _refuse(
+                _("Les polygones à trous ne sont pas acceptés : dessinez seulement le contour extérieur.")
+            )
+        members = [coordinates]
+    else:
+        if not isinstance(coordinates, list) or not coordinates:
+            raise _refuse(_("Le polygone n'a pas de coordonnées."))
+        if len(coordinates) > MAX_PARTS:
+            raise _refuse(
+                _("La zone a %(n)s parties, plus que les %(max)s permises : simplifiez-la.")
+                % {"n": len(coordinates), "max": MAX_PARTS}
+            )
+        members = coordinates
+    warnings: list[str] = []
+    parts = [_checked_part(_ring(member), warnings) for member in members]
+    if geojson["type"] == "MultiPolygon" and any(isinstance(m, list) and len(m) > 1 for m in members):
+        warnings.append(_("Les trous de la zone ont été comblés : un polygone CAP n'en a pas."))
+    merged = parts[0] if len(parts) == 1 else unary_union(parts)
+    size = area_km2(merged)
+    if size > MAX_AREA_KM2:
+        raise _refuse(
+            _("Le polygone couvre environ %(size)s km², plus que les %(max)s km² permis.")
+            % {"size": f"{size:,.0f}".replace(",", " "), "max": f"{MAX_AREA_KM2:,.0f}".replace(",", " ")}
+        )
+    outlines = [orient(Polygon(p.exterior.coords), 1.0) for p in _polygons(merged)]
+    if len(outlines) == 1:
+        return {"type": "Polygon", "coordinates": _coordinates(outlines[0])}, warnings
+    return {"type": "MultiPolygon", "coordinates": [_coordinates(p) for p in outlines]}, warnings
 
 
 def validate_area(area: Any, *, allowed_communes: list[str] | None = None) -> tuple[dict, list[str]]:

@@ -282,3 +282,116 @@ def template_texts(hazard: str, commune: str | None) -> dict:
         for lang, t in custom.texts.items():
             texts.setdefault(lang, {}).update({k: v for k, v in t.items() if v})
     return texts
+
+
+def alert_areas(commune: str, *, user: Any) -> list[dict]:
+    """The published alerts of a commune, newest first, for another app to target the same area (the
+    registry limits a call campaign to it): id, a label without personal data, whether it is an
+    exercise, and the area of its latest published message as a GeoJSON geometry (drawn shape
+    clipped to the communes, or the communes' outline). A published area is public information, so
+    any user of the commune may read it (a CCAS agent holds no alerts permission); drafts and
+    cancelled alerts are left out."""
+    from beffroi.alerts.area import area_geojson
+
+    allowed = user_communes(user)
+    if ALL_COMMUNES not in allowed and commune not in allowed:
+        return []
+    out = []
+    rows = Alert.objects.filter(cancelled=False, commune=commune).order_by("-created_at")[:50]
+    for alert in rows:
+        published = alert.published_versions().last()
+        if published is None or not published.area:
+            continue
+        try:
+            geometry = area_geojson(published.area)
+        except Exception:  # noqa: BLE001 - an area that no longer validates is simply not offered
+            log.debug("alerts: area of alert %s unusable", alert.pk, exc_info=True)
+            continue
+        headline = published.text("fr").get("headline") or alert.hazard
+        out.append(
+            {
+                "id": alert.pk,
+                "label": f"n° {alert.pk} — {headline}"[:200],
+                "exercise": alert.is_exercise,
+                "geometry": geometry,
+            }
+        )
+    return out
+
+
+def alert_area(alert_id: int, commune: str, *, user: Any) -> dict | None:
+    """One of ``alert_areas``, or None when the alert is unknown, cancelled, unpublished, of another
+    commune or outside the user's communes."""
+    return next((a for a in alert_areas(commune, user=user) if a["id"] == alert_id), None)
+
+
+# --- the estimate shown beside the area while composing and before approving ----------------------
+
+ESTIMATE_LAYERS = ("residents", "addresses", "facilities", "registry")
+
+
+def area_estimate(area: dict, *, hazard: str, status: str, user: Any) -> dict:
+    """Who and what the (validated) area holds, for the composer's and the approver's map.
+
+    ``area`` comes from ``area.validate_area`` (its communes already checked against the user's).
+    Residents, addresses and facilities come from the crossing app's exposure, each with its source
+    and date; registered people are the count the registry's disclosure control releases (a number,
+    « moins de 5 » or « non communiqué » with the reason), never computed here; subscribers per
+    channel are those the targeting would select now for this hazard (the same code as publication).
+    A figure the user may not see, or that no dataset holds, is ``None``.
+    """
+    from shapely.geometry import mapping
+
+    from beffroi.alerts.area import area_geometry, area_km2
+    from beffroi.alerts.targeting import subscribers_in_area
+
+    geometry = area_geometry(area)
+    geojson = mapping(geometry)
+    out: dict[str, Any] = {
+        "area": geojson,
+        "km2": round(area_km2(geometry), 3),
+        "communes": list(area.get("communes") or []),
+        "residents": None,
+        "addresses": None,
+        "facilities": None,
+        "registry": None,
+        "subscribers": None,
+        "exercise": status != Alert.Status.ACTUAL,
+    }
+    version = AlertVersion(alert=Alert(hazard=hazard, status=status), area=area)
+    if has_perm(user, "alerts.view_alert"):
+        by_channel: dict[str, int] = {}
+        for channel, *_rest in subscribers_in_area(version):
+            by_channel[channel] = by_channel.get(channel, 0) + 1
+        out["subscribers"] = {
+            "by_channel": {c: by_channel.get(c, 0) for c in ("email", "sms", "webpush")},
+            "total": sum(by_channel.values()),
+            "test_recipients_only": out["exercise"],
+        }
+    try:
+        result = crossing_selectors.exposure(geojson, list(ESTIMATE_LAYERS), user=user, repair=True)
+    except PermissionDenied:
+        return out
+    except Exception:  # noqa: BLE001 - no dataset or an area the engine refuses: figures stay unknown
+        log.debug("alerts: exposure unavailable for the estimate", exc_info=True)
+        return out
+    for layer in result.get("layers", []):
+        key = layer.get("layer")
+        if key not in ESTIMATE_LAYERS:
+            continue
+        sources = [
+            {"title": s.get("title", ""), "updated_at": s.get("updated_at"), "synthetic": s.get("synthetic")}
+            for s in layer.get("sources", [])
+        ]
+        figures = layer.get("figures", {})
+        total = figures.get("total")
+        entry: dict[str, Any] = {"title": layer.get("title", ""), "total": total, "sources": sources}
+        if key == "facilities":
+            entry["by_type"] = {k: v for k, v in figures.items() if k != "total"}
+        if key == "residents":
+            entry["over_75"] = figures.get("75+")
+        if key == "registry":
+            # The released figure as the registry gave it, and why when it is not a number.
+            entry["method"] = layer.get("method", "")
+        out[key] = entry
+    return out

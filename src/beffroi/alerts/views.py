@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beffroi.alerts import actions, selectors
 from beffroi.alerts import render as channel_render
+from beffroi.alerts.area import validate_area
 from beffroi.alerts.forms import AlertForm
 from beffroi.alerts.fralert import request_text
 from beffroi.alerts.models import Alert, AlertVersion
-from beffroi.core.errors import UserError
+from beffroi.core.errors import Problem, UserError
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import has_perm, require
 from beffroi.crisis.selectors import active_crises
-from beffroi.territory.selectors import communes_for_user
+from beffroi.crossing import selectors as crossing_selectors
+from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
+
+log = logging.getLogger(__name__)
+# The form fields the composer's map fills (shown as the fallback when scripts do not run).
+AREA_FIELDS = ("polygon", "circle_lat", "circle_lon", "circle_radius_km")
 
 
 def _alert(request: HttpRequest, pk: int) -> Alert:
@@ -138,6 +149,157 @@ def preview(request: HttpRequest) -> JsonResponse:
     return JsonResponse(channel_render.previews(version))
 
 
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _posted_area(request, allowed: list[str]) -> dict:
+    """The area fields of the compose form, as ``validate_area`` takes them (communes not checked)."""
+    raw = (request.POST.get("polygon") or "").strip()
+    try:
+        polygon = json.loads(raw) if raw else None
+    except ValueError:
+        raise UserError(
+            _("Le polygone doit être du GeoJSON."),
+            [Problem(_("Le polygone doit être du GeoJSON."), "polygon")],
+        ) from None
+    lat, lon = _float(request.POST.get("circle_lat")), _float(request.POST.get("circle_lon"))
+    radius = _float(request.POST.get("circle_radius_km"))
+    circle = {"lat": lat, "lon": lon, "radius_km": radius} if None not in (lat, lon) and radius else None
+    return {
+        "polygon": polygon,
+        "circle": circle,
+        "communes": request.POST.getlist("communes") or allowed[:1],
+        "description": "",
+    }
+
+
+def _estimate_answer(request, area: dict, *, hazard: str, status: str, allowed: list[str]) -> JsonResponse:
+    outside = [c for c in area.get("communes") or [] if c not in allowed]
+    if outside:
+        return JsonResponse(
+            {"detail": _("Communes hors des vôtres : %(codes)s.") % {"codes": ", ".join(outside)}}, status=403
+        )
+    try:
+        clean, warnings = validate_area(area, allowed_communes=list(area["communes"]))
+    except UserError as exc:
+        return JsonResponse(
+            {"detail": str(exc.message), "problems": [p.message for p in exc.problems]}, status=400
+        )
+    status = status if status in Alert.Status.values else Alert.Status.ACTUAL
+    estimate = selectors.area_estimate(clean, hazard=hazard, status=status, user=request.user)
+    return JsonResponse({**estimate, "warnings": warnings})
+
+
+@require_POST
+def estimate(request: HttpRequest) -> JsonResponse:
+    """What the area being composed holds (residents, addresses, subscribers per channel, facilities,
+    registered people as released by the registry): the figures beside the composer's map."""
+    require(request.user, "alerts.add_alert")
+    allowed = [c.code for c in communes_for_user(request.user)]
+    try:
+        area = _posted_area(request, allowed)
+    except UserError as exc:
+        return JsonResponse({"detail": str(exc.message)}, status=400)
+    return _estimate_answer(
+        request,
+        area,
+        hazard=request.POST.get("hazard", "autre"),
+        status=request.POST.get("status", "Actual"),
+        allowed=allowed,
+    )
+
+
+def version_estimate(request: HttpRequest, pk: int) -> JsonResponse:
+    """The same figures for the message's stored area (the approver's page)."""
+    alert = _alert(request, pk)
+    version = _latest(alert)
+    allowed = [c.code for c in communes_for_user(request.user)]
+    return _estimate_answer(
+        request, dict(version.area), hazard=alert.hazard, status=alert.status, allowed=allowed
+    )
+
+
+def zone(request: HttpRequest) -> JsonResponse:
+    """The zone of a zones-per-level dataset (e.g. the flood zone at one water height), clipped to the
+    user's communes: the composer loads it into the drawn area."""
+    require(request.user, "alerts.add_alert")
+    try:
+        level = float(request.GET.get("level", ""))
+    except ValueError:
+        return JsonResponse({"detail": _("Niveau inconnu.")}, status=400)
+    try:
+        feature = crossing_selectors.zone_at_level(request.GET.get("dataset", ""), level, user=request.user)
+    except PermissionDenied:
+        return JsonResponse({"detail": _("Zones non accessibles.")}, status=403)
+    if feature is None:
+        return JsonResponse({"detail": _("Cette zone n'atteint aucune de vos communes.")}, status=404)
+    return JsonResponse(feature)
+
+
+def _zone_choices(user) -> list[dict]:
+    """Zones-per-level datasets and their levels, for the composer's select (empty without access)."""
+    if not has_perm(user, "crossing.view_exposure"):
+        return []
+    try:
+        return crossing_selectors.hazard_zone_choices(user=user)
+    except Exception:  # noqa: BLE001 - a dataset that cannot be read offers no zone, the page still works
+        log.warning("alerts: zones-per-level datasets unreadable", exc_info=True)
+        return []
+
+
+def _map_data(request, version: AlertVersion | None = None) -> dict:
+    communes = communes_for_user(request.user)
+    return {
+        "boundaries": boundaries_feature_collection(list(communes)),
+        **map_config(),
+        "estimateUrl": reverse("alerts:estimate_version", args=[version.alert_id])
+        if version is not None
+        else reverse("alerts:estimate"),
+        "zoneUrl": reverse("alerts:zone"),
+        "strings": _map_strings(),
+    }
+
+
+def _map_strings() -> dict:
+    return {
+        "area": _("Zone alertée"),
+        "km2": _("km²"),
+        "residents": _("Habitants estimés"),
+        "over75": _("dont 75 ans et plus"),
+        "addresses": _("Adresses"),
+        "subscribers": _("Abonnés qui recevraient le message"),
+        "channels": {"email": _("e-mail"), "sms": _("SMS"), "webpush": _("notification")},
+        "exercise": _(
+            "Exercice ou test : seuls les destinataires de test reçoivent le message ; "
+            "les abonnés de la zone sont donnés pour information."
+        ),
+        "facilities": _("Établissements sensibles"),
+        "types": {
+            "ecole": _("écoles"),
+            "creche": _("crèches"),
+            "ehpad": _("EHPAD"),
+            "sante": _("santé"),
+            "gymnase": _("gymnases"),
+        },
+        "registry": _("Personnes du registre (nombre communiqué)"),
+        "unknown": _("non disponible"),
+        "source": _("Source"),
+        "synthetic": _("synthétique"),
+        "updated": _("mis à jour le"),
+        "computing": _("Estimation en cours…"),
+        "error": _("Zone refusée"),
+        "empty": _("Cochez une commune ou dessinez une zone pour voir l'estimation."),
+        "warnings": _("Remarques"),
+        "zoneLoaded": _("Zone chargée dans la zone dessinée : vous pouvez la modifier sur la carte."),
+        "oneCircle": _("Un seul cercle par alerte : le nouveau remplace l'ancien."),
+        "onePolygon": _("Un seul polygone par alerte : le nouveau remplace l'ancien."),
+    }
+
+
 def _open_crises(request) -> list:
     """Open crises of the user's communes that the user may write in (the alert is logged there)."""
 
@@ -184,7 +346,23 @@ def compose(request: HttpRequest) -> HttpResponse:
             for k, v in t.items():
                 initial[f"{lang}_{k}"] = v
         form = AlertForm(initial=initial, communes=communes, crises=crises)
-    return render(request, "alerts/compose.html", {"form": form, "title": _("Nouvelle alerte")})
+    return render(
+        request,
+        "alerts/compose.html",
+        {
+            "form": form,
+            "title": _("Nouvelle alerte"),
+            **_compose_map_context(request),
+            # Choosing a crisis in the list ticks its communes (among the user's).
+            "crisis_communes": {str(c.pk): list(c.communes) for c in crises},
+        },
+    )
+
+
+def _compose_map_context(request) -> dict:
+    data = _map_data(request)
+    data["areaFields"] = list(AREA_FIELDS)
+    return {"map_data": data, "zones": _zone_choices(request.user), "area_fields": AREA_FIELDS}
 
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -209,7 +387,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         if version.msg_type == AlertVersion.MsgType.CANCEL
         else _("Modifier le message")
     )
-    return render(request, "alerts/compose.html", {"form": form, "alert": alert, "title": title})
+    return render(
+        request,
+        "alerts/compose.html",
+        {"form": form, "alert": alert, "title": title, **_compose_map_context(request)},
+    )
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -239,6 +421,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             and version.state == "published"
             and not alert.cancelled,
             "verified": bool(getattr(user, "is_verified", lambda: False)()),
+            "map_data": _map_data(request, version),
         },
     )
 

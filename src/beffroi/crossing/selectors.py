@@ -125,6 +125,19 @@ def hazard_datasets(datasets: list | None = None) -> list:
     return by_role(catalogue() if datasets is None else datasets).get("zones", [])
 
 
+def hazard_zone_choices(*, user, datasets: list | None = None) -> list[dict]:
+    """Each level of each zones-per-level dataset (``dataset``, ``title``, ``level``, ``label``), for a
+    list to pick a zone from; ``zone_at_level`` gives the zone itself."""
+    from beffroi.crossing.profile import zone_levels
+
+    require(user, "crossing.view_exposure")
+    return [
+        {"dataset": info.name, "title": info.title, "level": level, "label": label}
+        for info in hazard_datasets(datasets)
+        for level, label, _geom in zone_levels(info)
+    ]
+
+
 def scenario(
     dataset: str, *, user, datasets: list | None = None, area: Any = None, repair: bool = False
 ) -> dict:

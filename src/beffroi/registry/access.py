@@ -111,6 +111,21 @@ def decrypt_person(person: Person, ring=None) -> PersonData:
     )
 
 
+def note_aad(kind: str, pk: int) -> str:
+    """Authenticated data of a call or visit note: the row it belongs to (a note cannot be moved)."""
+    return f"registry.note:{kind}:{pk}"
+
+
+def decrypt_note(row, kind: str, ring=None) -> str:
+    if not row.note:
+        return ""
+    return str(
+        crypto.decrypt_json(row.note, key_id=row.note_key_id, aad=note_aad(kind, row.pk), ring=ring).get(
+            "note", ""
+        )
+    )
+
+
 def decrypt_extension(person: Person, ring=None) -> dict:
     if not person.extension:
         return {}
@@ -539,17 +554,24 @@ class CallRow:
     last_outcome: str
     next_call_at: object
     due: bool
+    located: bool = True
+    notes: list[str] = field(default_factory=list)  # the call notes, oldest first
 
 
 def caller_share(user, campaign: Campaign) -> list[CallRow]:
     """The caller's own share of a campaign, with minimal fields."""
     check_reader(user, campaign.commune_code, scope=CALLER)
-    assignments = list(CallAssignment.objects.filter(campaign=campaign, caller=user).select_related("person"))
+    assignments = list(
+        CallAssignment.objects.filter(campaign=campaign, caller=user)
+        .select_related("person")
+        .prefetch_related("attempt_set")
+    )
     now = timezone.now()
     ring = crypto.keyring()
     rows = []
     for a in assignments:
         data = decrypt_person(a.person, ring)
+        notes = [n for n in (decrypt_note(t, "callattempt", ring) for t in a.attempt_set.all()) if n]
         due = a.status == CallAssignment.Status.TO_CALL and (a.next_call_at is None or a.next_call_at <= now)
         rows.append(
             CallRow(
@@ -557,12 +579,14 @@ def caller_share(user, campaign: Campaign) -> list[CallRow]:
                 data.full_name,
                 data.phone,
                 data.age(),
-                data.emergency_contact,
+                data.emergency_contact_line,
                 a.status,
                 a.attempts,
                 a.last_outcome,
                 a.next_call_at,
                 due,
+                located=data.lon is not None and data.lat is not None,
+                notes=notes,
             )
         )
     rows.sort(key=lambda r: (not r.due, r.status != CallAssignment.Status.TO_CALL, r.next_call_at or now))
@@ -589,6 +613,35 @@ class VisitStop:
     reason: str
     lon: float | None
     lat: float | None
+    public_id: str = ""
+    status: str = "to_visit"
+    status_label: str = ""
+    note: str = ""
+    routed: bool = False
+
+    @property
+    def located(self) -> bool:
+        return self.lon is not None and self.lat is not None
+
+
+def _stop(v: Visit, ring) -> VisitStop:
+    d = decrypt_person(v.person, ring)
+    return VisitStop(
+        v.pk,
+        v.route_order,
+        d.full_name,
+        d.address,
+        d.phone,
+        d.emergency_contact_line,
+        v.get_reason_display(),
+        d.lon,
+        d.lat,
+        public_id=v.person.public_id,
+        status=v.status,
+        status_label=v.get_status_display(),
+        note=decrypt_note(v, "visit", ring),
+        routed=v.route_id is not None,
+    )
 
 
 def visit_stops(user, campaign: Campaign, *, route: VisitRoute | None = None, reason: str) -> list[VisitStop]:
@@ -597,22 +650,7 @@ def visit_stops(user, campaign: Campaign, *, route: VisitRoute | None = None, re
     if route is not None:
         visits = visits.filter(route=route).order_by("route_order")
     ring = crypto.keyring()
-    stops = []
-    for v in visits:
-        d = decrypt_person(v.person, ring)
-        stops.append(
-            VisitStop(
-                v.pk,
-                v.route_order,
-                d.full_name,
-                d.address,
-                d.phone,
-                d.emergency_contact,
-                v.get_reason_display(),
-                d.lon,
-                d.lat,
-            )
-        )
+    stops = [_stop(v, ring) for v in visits]
     log_access(
         user,
         "visit_list",
@@ -623,6 +661,101 @@ def visit_stops(user, campaign: Campaign, *, route: VisitRoute | None = None, re
         campaign=campaign,
     )
     return stops
+
+
+def missing_from_routes(user, campaign: Campaign, *, reason: str) -> list[VisitStop]:
+    """The visits still to do that are on no route of the campaign: their address is not located,
+    or they were located or asked after the routes were computed. A printed route names them."""
+    check_reader(user, campaign.commune_code)
+    visits = list(
+        Visit.objects.filter(campaign=campaign, status=Visit.Status.TO_VISIT, route__isnull=True)
+        .select_related("person")
+        .order_by("created_at", "id")
+    )
+    ring = crypto.keyring()
+    stops = [_stop(v, ring) for v in visits]
+    log_access(
+        user,
+        "visit_missing",
+        campaign.commune_code,
+        [v.person.public_id for v in visits],
+        reason=reason,
+        crisis_id=campaign.crisis_id,
+        campaign=campaign,
+    )
+    return stops
+
+
+@dataclass
+class ToLocate:
+    """A person of a campaign whose address is not located: listed at the top of the pages."""
+
+    public_id: str
+    name: str
+    address: str
+    phone: str
+    called: bool  # in the call list (else only asked a visit)
+    visit_id: int | None
+    visit_status: str
+
+
+def to_locate(user, campaign: Campaign, *, reason: str) -> list[ToLocate]:
+    """People of the campaign (called or to visit) whose address could not be located. A manager
+    sees them all; a caller only those of their own share."""
+    nomination = check_reader(user, campaign.commune_code, scope=CALLER)
+    manager = nomination.scope == MANAGER
+    # A located address always has a counting cell (disclosure.cell_of), so only rows without one
+    # are decrypted: the list stays cheap on a large campaign. Each is still checked after decryption.
+    mine = CallAssignment.objects.filter(campaign=campaign)
+    if not manager:
+        mine = mine.filter(caller=user)
+    called = set(mine.values_list("person_id", flat=True))
+    people: dict[int, Person] = {
+        a.person_id: a.person for a in mine.filter(person__cell="").select_related("person")
+    }
+    visits = {}
+    for v in Visit.objects.filter(campaign=campaign, person__cell="").select_related("person"):
+        if manager or v.person_id in called:
+            visits[v.person_id] = v
+            people.setdefault(v.person_id, v.person)
+    ring = crypto.keyring()
+    out = []
+    for pid, person in people.items():
+        data = decrypt_person(person, ring)
+        if data.lon is not None and data.lat is not None:
+            continue
+        visit = visits.get(pid)
+        out.append(
+            ToLocate(
+                person.public_id,
+                data.full_name,
+                data.address,
+                data.phone,
+                pid in called,
+                visit.pk if visit else None,
+                visit.status if visit else "",
+            )
+        )
+    out.sort(key=lambda t: t.name.lower())
+    log_access(
+        user,
+        "to_locate",
+        campaign.commune_code,
+        [t.public_id for t in out],
+        reason=reason,
+        crisis_id=campaign.crisis_id,
+        campaign=campaign,
+    )
+    return out
+
+
+def in_campaign(user, campaign: Campaign, public_id: str) -> bool:
+    """Whether the person is called or visited in the campaign (no personal data read)."""
+    check_reader(user, campaign.commune_code)
+    return (
+        CallAssignment.objects.filter(campaign=campaign, person__public_id=public_id).exists()
+        or Visit.objects.filter(campaign=campaign, person__public_id=public_id).exists()
+    )
 
 
 def visit_points(

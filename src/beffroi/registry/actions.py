@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
 
 from beffroi.core.actors import Actor, user_or_none
 from beffroi.core.audit import actor_label
@@ -16,9 +17,10 @@ from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import allowed_system, require, require_verified
 from beffroi.registry import crypto
-from beffroi.registry.access import aad_for, check_reader, decrypt_extension, decrypt_person
+from beffroi.registry.access import aad_for, check_reader, decrypt_extension, decrypt_person, note_aad
+from beffroi.registry.addresses import load_index
 from beffroi.registry.disclosure import cell_of
-from beffroi.registry.models import KeyVerifier, Move, Nomination, Person, Proof
+from beffroi.registry.models import CallAttempt, KeyVerifier, Move, Nomination, Person, Proof, Visit
 from beffroi.registry.models.people import Category, Consent, Source
 from beffroi.registry.schema import (
     EXTENSION_FIELDS,
@@ -30,6 +32,7 @@ from beffroi.registry.schema import (
     parse_date,
     pcs_extension_enabled,
 )
+from beffroi.territory.selectors import communes
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 
@@ -69,12 +72,12 @@ def do_nominate(
     _require_second_factor(actor)
     if not user.has_perm("registry.view_person"):
         raise UserError(
-            _("Seuls les agents du CCAS (rôle agent_ccas) peuvent être habilités au registre."),
+            _("Agent : seuls les agents du CCAS (rôle agent_ccas) peuvent être nommés au registre."),
             [Problem(_("le rôle n'est pas agent_ccas"), field="user")],
         )
     if not signer.strip():
         raise UserError(
-            _("La nomination doit indiquer le signataire de la décision du maire."),
+            _("Signataire : la nomination indique le signataire de la décision du maire."),
             [Problem(_("obligatoire"), field="signer")],
         )
     with transaction.atomic():
@@ -112,16 +115,27 @@ def do_revoke_nomination(nomination: Nomination, *, actor: Actor) -> None:
 # --- validation ---------------------------------------------------------------------------------
 
 
+CONTACT_FIELDS = (
+    "phone",
+    "mobile",
+    "home_care_service",
+    "home_care_service_phone",
+    "emergency_contact",
+    "emergency_contact_phone",
+)
+_OPTIONAL_PHONES = ("mobile", "home_care_service_phone", "emergency_contact_phone")
+
+
 def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[PersonData, list[Problem]]:
-    """Validate raw values into a PersonData; problems name the field."""
+    """Validate raw values into a PersonData; problems name the field (messages in French)."""
     problems: list[Problem] = []
 
     def text(name, required=True, limit=200):
         value = str(raw.get(name) or "").strip()
         if required and not value:
-            problems.append(Problem("required", field=name))
+            problems.append(Problem(_("obligatoire"), field=name))
         if len(value) > limit:
-            problems.append(Problem(f"longer than {limit} characters", field=name))
+            problems.append(Problem(_("%(n)d caractères au plus") % {"n": limit}, field=name))
         return value
 
     last_name, first_names = text("last_name", limit=100), text("first_names", limit=100)
@@ -141,11 +155,27 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
             check_eligibility(category, born, today)
         except ValueError as exc:
             problems.append(Problem(str(exc), field="category"))
+    phones: dict[str, str] = {}
+    for name in _OPTIONAL_PHONES:
+        phones[name] = ""
+        if str(raw.get(name) or "").strip():
+            try:
+                phones[name] = normalise_phone(raw.get(name))
+            except ValueError as exc:
+                problems.append(Problem(str(exc), field=name))
     phone = ""
-    try:
-        phone = normalise_phone(raw.get("phone"))
-    except ValueError as exc:
-        problems.append(Problem(str(exc), field="phone"))
+    if str(raw.get("phone") or "").strip():
+        try:
+            phone = normalise_phone(raw.get("phone"))
+        except ValueError as exc:
+            problems.append(Problem(str(exc), field="phone"))
+    elif phones["mobile"]:
+        # Campaigns and routes call ``phone``: a person reachable only on a mobile has it as main number.
+        phone, phones["mobile"] = phones["mobile"], ""
+    elif "mobile" not in {p.field for p in problems}:
+        problems.append(Problem(str(_("au moins un numéro de téléphone (fixe ou portable)")), field="phone"))
+    if phones["mobile"] == phone:
+        phones["mobile"] = ""
     third_name = text("third_party_name", required=source == Source.THIRD_PARTY, limit=150)
     third_capacity = text("third_party_capacity", required=source == Source.THIRD_PARTY, limit=100)
     lon = raw.get("lon")
@@ -158,7 +188,7 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
         ):
             raise ValueError
     except (TypeError, ValueError):
-        problems.append(Problem("invalid coordinates", field="lon/lat"))
+        problems.append(Problem(_("coordonnées invalides"), field="lon/lat"))
         lon = lat = None
     data = PersonData(
         last_name=last_name,
@@ -167,8 +197,11 @@ def clean_person(raw: dict, *, source: str, today: date | None = None) -> tuple[
         category=category,
         address=address,
         phone=phone,
+        mobile=phones["mobile"],
         home_care_service=text("home_care_service", required=False),
+        home_care_service_phone=phones["home_care_service_phone"],
         emergency_contact=text("emergency_contact", required=False),
+        emergency_contact_phone=phones["emergency_contact_phone"],
         third_party_name=third_name,
         third_party_capacity=third_capacity,
         lon=lon,
@@ -188,7 +221,7 @@ def clean_extension(raw: dict | None) -> dict:
             ext["floor"] = int(raw["floor"])
         except (TypeError, ValueError):
             raise UserError(
-                "floor must be a whole number", [Problem("not a number", field="floor")]
+                _("Étage : nombre entier attendu."), [Problem(_("nombre entier attendu"), field="floor")]
             ) from None
     return {k: v for k, v in ext.items() if k in EXTENSION_FIELDS}
 
@@ -212,7 +245,7 @@ def seal(person: Person, data: PersonData, extension: dict | None, ring=None) ->
 def _attach_proof(person: Person, proof: tuple[str, str, bytes], ring=None) -> Proof:
     filename, content_type, content = proof
     if len(content) > MAX_PROOF_BYTES:
-        raise UserError("The written proof is larger than 5 MB.", [Problem("too large", field="proof")])
+        raise UserError(_("Justificatif : 5 Mo au plus."), [Problem(_("fichier trop gros"), field="proof")])
     record = Proof.objects.create(person=person, key_id="", content="")
     record.key_id, record.content = crypto.encrypt_json(
         {"filename": filename, "content_type": content_type, "data": base64.b64encode(content).decode()},
@@ -238,16 +271,19 @@ def do_register_person(
 ) -> Person:
     _check_writer(actor, commune, "registry.add_person", system=("cli", "demo"))
     if source not in Source.values:
-        raise UserError(f"Unknown source {source!r}.", [Problem("unknown", field="source")])
+        raise UserError(
+            _("Origine de la demande : choisissez une origine de la liste."),
+            [Problem(_("inconnue"), field="source")],
+        )
     data, problems = clean_person(raw, source=source)
     if source == Source.THIRD_PARTY and proof is None:
         problems.append(
-            Problem("a third-party request must be in writing: attach the written proof", field="proof")
+            Problem(_("une demande par un tiers est écrite : joignez la demande écrite"), field="proof")
         )
     if request_date > timezone.localdate():
-        problems.append(Problem("in the future", field="request_date"))
+        problems.append(Problem(_("date dans le futur"), field="request_date"))
     if problems:
-        raise UserError("The registration is incomplete or invalid.", problems)
+        raise UserError(_("L'inscription est incomplète ou invalide."), problems)
     ext = clean_extension(extension)
     with transaction.atomic():
         person = Person(
@@ -256,8 +292,8 @@ def do_register_person(
         seal(person, data, ext)
         if Person.objects.filter(commune_code=commune, dedup_key=person.dedup_key).exists():
             raise UserError(
-                "This person is already registered (same name and birth date).",
-                [Problem("duplicate", field="last_name")],
+                _("Cette personne est déjà inscrite (mêmes nom, prénoms et date de naissance)."),
+                [Problem(_("doublon"), field="last_name")],
             )
         person.save()
         if proof is not None:
@@ -288,21 +324,22 @@ def do_update_person(public_id: str, raw: dict, *, extension: dict | None = None
         merged = {**current, **{k: v for k, v in raw.items() if k in current}}
         data, problems = clean_person(merged, source=person.source)
         if problems:
-            raise UserError("The record is invalid.", problems)
+            raise UserError(_("La fiche est invalide."), problems)
         ext = (
             clean_extension({**decrypt_extension(person), **(extension or {})})
             if extension is not None
             else (decrypt_extension(person) if pcs_extension_enabled() else {})
         )
+        changed = sorted(k for k, v in data.to_dict().items() if current.get(k) != v)
         seal(person, data, ext)
         person.save()
-        audit(
+        audit(  # which fields changed, never their values
             actor,
             "registry.update",
             object_type="registry.person",
             object_id=public_id,
             commune=person.commune_code,
-            detail={"fields": sorted(k for k in raw if k in current)},
+            detail={"fields": changed},
         )
     return person
 
@@ -344,6 +381,81 @@ def do_record_move(
     return person
 
 
+def _in_commune(commune: str, lon: float, lat: float) -> bool:
+    """Whether the point is in the commune's outline (True when the territory has no outline)."""
+    for c in communes():
+        if c.code == commune and c.boundary:
+            geom = (
+                c.boundary.get("geometry", c.boundary) if c.boundary.get("type") == "Feature" else c.boundary
+            )
+            return bool(shape(geom).buffer(0.002).contains(Point(lon, lat)))  # ~200 m of slack at the edge
+    return True
+
+
+def do_locate_person(public_id: str, *, lon=None, lat=None, address: str | None = None, actor: Actor) -> dict:
+    """Place a person whose address was not located: a point clicked on the map (lon/lat), or a
+    corrected address found on the local address table (never a third-party geocoder); ``address``
+    None means the map. Updates the address, the coordinates and the counting cell together; audited
+    without the address."""
+    with transaction.atomic():
+        person = _person_for_write(public_id, actor, "registry.change_person")
+        data = decrypt_person(person)
+        if address is not None:
+            address = address.strip()
+            if not address:
+                message = _("Adresse corrigée : saisissez l'adresse (numéro, voie, code postal).")
+                raise UserError(message, [Problem(message, field="address")])
+            if len(address) > 200:
+                message = _("Adresse corrigée : 200 caractères au plus.")
+                raise UserError(message, [Problem(message, field="address")])
+            index = load_index(person.commune_code)
+            if index is None:
+                message = _(
+                    "Adresse corrigée : aucune base d'adresses locale n'est chargée pour cette commune ; "
+                    "placez la personne d'un clic sur la carte."
+                )
+                raise UserError(message, [Problem(message, field="address")])
+            found = index.locate(address)
+            if found is None:
+                message = _(
+                    "Adresse corrigée : « %(address)s » est introuvable dans la base d'adresses locale "
+                    "(numéro et voie exacts attendus) ; corrigez-la ou placez la personne sur la carte."
+                ) % {"address": address}
+                raise UserError(message, [Problem(message, field="address")])
+            new_lon, new_lat = found
+            method = "address"
+            data.address = address
+        else:
+            try:
+                new_lon, new_lat = float(str(lon).replace(",", ".")), float(str(lat).replace(",", "."))
+            except (TypeError, ValueError):
+                message = _(
+                    "Position : cliquez sur la carte, ou saisissez la longitude et la latitude (nombres)."
+                )
+                raise UserError(message, [Problem(message, field="lon/lat")]) from None
+            if not (-180 <= new_lon <= 180 and -90 <= new_lat <= 90) or not _in_commune(
+                person.commune_code, new_lon, new_lat
+            ):
+                message = _(
+                    "Position : le point [%(lon)s, %(lat)s] est hors de la commune ; cliquez dans la commune."
+                ) % {"lon": f"{new_lon:.5f}", "lat": f"{new_lat:.5f}"}
+                raise UserError(message, [Problem(message, field="lon/lat")])
+            method = "map"
+        data.lon, data.lat = round(new_lon, 6), round(new_lat, 6)
+        ext = decrypt_extension(person) if pcs_extension_enabled() else {}
+        seal(person, data, ext)  # the counting cell follows the new coordinates
+        person.save()
+        audit(
+            actor,
+            "registry.locate",
+            object_type="registry.person",
+            object_id=public_id,
+            commune=person.commune_code,
+            detail={"method": method},
+        )
+    return {"lon": data.lon, "lat": data.lat, "method": method}
+
+
 def do_mark_ack(public_id: str, *, step: str, actor: Actor) -> Person:
     """Acknowledgement steps: 'letter' (generated), 'sent', 'received' (sets tacit agreement)."""
     with transaction.atomic():
@@ -357,13 +469,14 @@ def do_mark_ack(public_id: str, *, step: str, actor: Actor) -> Person:
         elif step == "received":
             if person.ack_sent_at is None:
                 raise UserError(
-                    "The acknowledgement has not been sent yet.", [Problem("not sent", field="ack")]
+                    _("Accusé de réception : il n'a pas encore été envoyé."),
+                    [Problem(_("non envoyé"), field="ack")],
                 )
             person.ack_received_at = now
             if person.consent == Consent.AWAITING:
                 person.consent = Consent.TACIT
         else:
-            raise UserError(f"Unknown acknowledgement step {step!r}.")
+            raise UserError(_("Accusé de réception : étape inconnue."))
         person.save()
         audit(
             actor,
@@ -441,6 +554,19 @@ def do_rotate_key(*, new_file_key: bool = False, actor: Actor, progress=None) ->
             count += 1
             if progress:
                 progress()
+        for model, kind in ((CallAttempt, "callattempt"), (Visit, "visit")):
+            # Call and visit notes are encrypted like the records: re-sealed under the current key.
+            for row in (
+                model.objects.select_for_update().exclude(note="").exclude(note_key_id=ring.current_id)
+            ):
+                aad = note_aad(kind, row.pk)
+                try:
+                    content = crypto.decrypt_json(row.note, key_id=row.note_key_id, aad=aad, ring=ring)
+                except crypto.RegistryKeyError:
+                    skipped.append(f"{kind}:{row.pk}")
+                    continue
+                row.note_key_id, row.note = crypto.encrypt_json(content, aad=aad, ring=ring)
+                row.save(update_fields=["note_key_id", "note"])
         audit(
             actor,
             "registry.rotate_key",
@@ -450,8 +576,11 @@ def do_rotate_key(*, new_file_key: bool = False, actor: Actor, progress=None) ->
         )
     crypto.forget_verified()
     if ring.origin != "env":
-        used = set(Person.objects.values_list("key_id", flat=True)) | set(
-            Proof.objects.values_list("key_id", flat=True)
+        used = (
+            set(Person.objects.values_list("key_id", flat=True))
+            | set(Proof.objects.values_list("key_id", flat=True))
+            | set(CallAttempt.objects.exclude(note="").values_list("note_key_id", flat=True))
+            | set(Visit.objects.exclude(note="").values_list("note_key_id", flat=True))
         )
         crypto.prune_file_keys(used | {ring.current_id})
     return {"key_id": ring.current_id, "re_encrypted": count, "unknown_key": skipped}

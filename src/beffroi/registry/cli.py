@@ -23,7 +23,15 @@ def register(subparsers) -> None:
         action="append",
         default=[],
         metavar="COLUMN=field",
-        help="Map a column header to a field (repeatable)",
+        help="Map a column header to a field, or to 'ignore' (repeatable)",
+    )
+    p.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        metavar="VALUE=category",
+        help="Read a category wording as age_65, age_60_unfit or disabled (repeatable), "
+        "e.g. '60+=age_60_unfit'",
     )
     p.add_argument("--dry-run", action="store_true", help="Validate and preview, import nothing")
     p.add_argument(
@@ -78,22 +86,44 @@ def cmd_import(args) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from beffroi.registry.importer import import_file
+    from beffroi.registry.importer import french_lines, import_file
 
     if not args.file.exists():
-        raise UserError(f"{args.file}: no such file.", [Problem("not found", file=str(args.file))])
+        print(f"beffroi : {args.file} : fichier introuvable.", file=sys.stderr)
+        return 2
+    from beffroi.registry.models.people import Category
+    from beffroi.registry.schema import words
+
+    categories = {}
+    for item in args.category:
+        value, _sep, category = item.rpartition("=")
+        if not _sep or category.strip() not in Category.values:
+            print(
+                f"beffroi : --category « {item} » : VALEUR=qualité attendu, qualité parmi "
+                f"{', '.join(Category.values)}.",
+                file=sys.stderr,
+            )
+            return 2
+        categories[words(value)] = category.strip()
     console = Console()
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Chiffrement et import…", total=None)
-        report = import_file(
-            args.file,
-            args.commune,
-            actor=SystemActor("cli"),
-            mapping=args.mapping,
-            dry_run=args.dry_run,
-            proofs_on_paper=args.proofs_on_paper,
-            progress=lambda: progress.advance(task),
-        )
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Chiffrement et import…", total=None)
+            report = import_file(
+                args.file,
+                args.commune,
+                actor=SystemActor("cli"),
+                mapping=args.mapping,
+                categories=categories,
+                dry_run=args.dry_run,
+                proofs_on_paper=args.proofs_on_paper,
+                progress=lambda: progress.advance(task),
+            )
+    except UserError as exc:
+        # In French, naming line, column and value; nothing was written (one transaction).
+        print("beffroi : " + "\n".join(french_lines(exc)), file=sys.stderr)
+        return 2
+    # The terminal's scrollback and logs are not the nominated agent's screen: names stay masked here.
     table = Table(title=f"{'Aperçu (rien importé)' if report.dry_run else 'Import'} — {report.file}")
     for column in ("ligne", "nom", "prénoms", "âge", "origine", "localisée"):
         table.add_column(column)
@@ -107,12 +137,20 @@ def cmd_import(args) -> int:
             "oui" if row["localisée"] else "non",
         )
     console.print(table)
-    console.print(f"Colonnes reconnues : {', '.join(f'{k} → {v}' for k, v in report.columns.items())}")
-    if report.ignored_columns:
+    console.print(
+        "Colonnes importées : " + ", ".join(f"{c.title} → {c.label}" for c in report.column_list if c.target)
+    )
+    ignored = [c for c in report.column_list if not c.target and c.title]
+    if ignored:
         console.print(
-            f"Colonnes ignorées (non prévues par l'article R121-4, jamais enregistrées) : "
-            f"{', '.join(report.ignored_columns)}"
+            "Colonnes ignorées (jamais enregistrées) : " + "; ".join(f"{c.title} ({c.note})" for c in ignored)
         )
+    for title, readings in (("Qualités lues", report.categories), ("Demandeurs lus", report.requesters)):
+        if readings:
+            console.print(
+                f"{title} : "
+                + "; ".join(f"« {r.value or '(vide)'} » → {r.meaning} ({len(r.lines)})" for r in readings)
+            )
     if report.address_layer:
         console.print(
             f"Adresses localisées : {report.addresses_located}/{report.rows} "

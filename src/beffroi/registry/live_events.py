@@ -18,6 +18,8 @@ register_event(
         "needs_help": int,
         "visits_to_do": int,
         "visits_done": int,
+        "visits_absent": int,
+        "visits_refused": int,
     },
     description="Progress of a call campaign (counts of people by status).",
 )

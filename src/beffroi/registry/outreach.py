@@ -6,6 +6,7 @@ summary without names in the crisis's main courante.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -14,60 +15,122 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from beffroi.alerts import selectors as alerts_selectors
+from beffroi.alerts.area import validate_polygon
 from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
 from beffroi.crisis.actions import do_append_entry
-from beffroi.registry import access
+from beffroi.registry import access, actions, crypto
 from beffroi.registry.models import CallAssignment, CallAttempt, Campaign, Nomination, Visit
 from beffroi.registry.models.outreach import Hazard, Outcome
+from beffroi.territory.selectors import communes
 
 log = logging.getLogger(__name__)
 
-SCRIPTS: dict[str, list[str]] = {
+# The greeting names the agent and the commune's CCAS (never a login such as « ccas »); the rest of
+# each script is the hazard's. Spoken in the UI's language: the English catalogue has them too.
+GREETING = gettext_lazy("Bonjour, je suis %(agent)s, du %(ccas)s.")
+GREETING_NO_NAME = gettext_lazy("Bonjour, je vous appelle de la part du %(ccas)s.")
+SCRIPTS: dict[str, list] = {
     Hazard.HEATWAVE: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Vous êtes inscrit·e au registre des personnes vulnérables ; "  # noqa: E501
-        "nous appelons tout le monde à cause de la canicule.",
-        "Comment allez-vous ? Avez-vous chaud chez vous ?",
-        "Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez normalement.",
-        "Fermez volets et fenêtres le jour, aérez la nuit ; passez quelques heures dans un lieu frais.",
-        "Quelqu'un passe-t-il vous voir ? Avez-vous besoin de courses, de médicaments, d'une visite ?",
-        "En cas de malaise, appelez le 15. Canicule info service : 0 800 06 66 66 (gratuit).",
+        gettext_lazy(
+            "Vous êtes inscrit·e au registre des personnes vulnérables ; nous appelons tout le monde à "
+            "cause de la canicule."
+        ),
+        gettext_lazy("Comment allez-vous ? Avez-vous chaud chez vous ?"),
+        gettext_lazy("Buvez de l'eau régulièrement sans attendre d'avoir soif ; mangez normalement."),
+        gettext_lazy(
+            "Fermez volets et fenêtres le jour, aérez la nuit ; passez quelques heures dans un lieu frais."
+        ),
+        gettext_lazy(
+            "Quelqu'un passe-t-il vous voir ? Avez-vous besoin de courses, de médicaments, d'une visite ?"
+        ),
+        gettext_lazy("En cas de malaise, appelez le 15. Canicule info service : 0 800 06 66 66 (gratuit)."),
     ],
     Hazard.COLD: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Nous appelons les personnes inscrites à cause du grand froid.",  # noqa: E501
-        "Votre logement est-il chauffé ? Avez-vous de quoi manger et vos médicaments ?",
-        "Ne bouchez pas les aérations ; n'utilisez pas de chauffage d'appoint en continu (monoxyde de carbone).",  # noqa: E501
-        "Avez-vous besoin d'une visite ? En cas d'urgence, appelez le 15 ou le 112.",
+        gettext_lazy("Nous appelons les personnes inscrites à cause du grand froid."),
+        gettext_lazy("Votre logement est-il chauffé ? Avez-vous de quoi manger et vos médicaments ?"),
+        gettext_lazy(
+            "Ne bouchez pas les aérations ; n'utilisez pas de chauffage d'appoint en continu (monoxyde de "
+            "carbone)."
+        ),
+        gettext_lazy("Avez-vous besoin d'une visite ? En cas d'urgence, appelez le 15 ou le 112."),
     ],
     Hazard.FLOOD: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Une inondation menace votre quartier.",
-        "Êtes-vous chez vous ? À quel étage ? Pouvez-vous monter à l'étage si l'eau arrive ?",
-        "Coupez l'électricité et le gaz si l'eau entre ; ne descendez pas dans les caves ou parkings.",
-        "Avez-vous besoin d'aide pour partir ou d'une visite ? En cas de danger, appelez le 18 ou le 112.",
+        gettext_lazy("Une inondation menace votre quartier."),
+        gettext_lazy("Êtes-vous chez vous ? À quel étage ? Pouvez-vous monter à l'étage si l'eau arrive ?"),
+        gettext_lazy(
+            "Coupez l'électricité et le gaz si l'eau entre ; ne descendez pas dans les caves ou parkings."
+        ),
+        gettext_lazy(
+            "Avez-vous besoin d'aide pour partir ou d'une visite ? En cas de danger, appelez le 18 ou le 112."
+        ),
     ],
     Hazard.EPIDEMIC: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Nous prenons des nouvelles pendant l'épidémie.",
-        "Comment allez-vous ? Avez-vous vos médicaments, vos courses ?",
-        "Quelqu'un peut-il vous aider ? Avez-vous besoin d'une visite ou d'un portage ?",
+        gettext_lazy("Nous prenons des nouvelles pendant l'épidémie."),
+        gettext_lazy("Comment allez-vous ? Avez-vous vos médicaments, vos courses ?"),
+        gettext_lazy("Quelqu'un peut-il vous aider ? Avez-vous besoin d'une visite ou d'un portage ?"),
     ],
     Hazard.POWER: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Une coupure touche votre quartier.",
-        "Avez-vous un appareil médical qui dépend de l'électricité ? Avez-vous de l'eau ?",
-        "Avez-vous besoin d'une visite ou d'un hébergement temporaire ?",
+        gettext_lazy("Une coupure touche votre quartier."),
+        gettext_lazy("Avez-vous un appareil médical qui dépend de l'électricité ? Avez-vous de l'eau ?"),
+        gettext_lazy("Avez-vous besoin d'une visite ou d'un hébergement temporaire ?"),
     ],
     Hazard.OTHER: [
-        "Bonjour, je suis {agent}, de la mairie (CCAS). Nous appelons les personnes inscrites au registre.",
-        "Comment allez-vous ? Avez-vous besoin de quelque chose ou d'une visite ?",
+        gettext_lazy("Nous appelons les personnes inscrites au registre."),
+        gettext_lazy("Comment allez-vous ? Avez-vous besoin de quelque chose ou d'une visite ?"),
     ],
 }
+NOTE_MAX = 1000
 
 
-def script_for(hazard: str, agent: str) -> list[str]:
-    return [line.format(agent=agent) for line in SCRIPTS.get(hazard, SCRIPTS[Hazard.OTHER])]
+def ccas_name(commune: str) -> str:
+    """« CCAS de Rueil-Malmaison », « CCAS du Vésinet », « CCAS des Lilas », « CCAS de l'Haÿ-les-Roses »."""
+    name = next((c.name for c in communes() if c.code == commune), commune)
+    # One message per article, so that each language writes it its own way.
+    if name.startswith("Le "):
+        return _("CCAS du %(rest)s") % {"rest": name[3:]}
+    if name.startswith("Les "):
+        return _("CCAS des %(rest)s") % {"rest": name[4:]}
+    if name.startswith("La "):
+        return _("CCAS de la %(rest)s") % {"rest": name[3:]}
+    if name.startswith(("L'", "L’")):
+        return _("CCAS de l'%(rest)s") % {"rest": name[2:]}
+    return _("CCAS de %(name)s") % {"name": name}
+
+
+def agent_name(user) -> str:
+    """The caller's full name as their account gives it; empty when the account has none."""
+    full = (user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return full
+
+
+def script_for(hazard: str, agent: str, commune: str) -> list[str]:
+    """The call script: a greeting naming the agent and the CCAS, then the hazard's lines."""
+    ccas = ccas_name(commune)
+    greeting = GREETING % {"agent": agent, "ccas": ccas} if agent else GREETING_NO_NAME % {"ccas": ccas}
+    return [str(greeting)] + [str(line) for line in SCRIPTS.get(hazard, SCRIPTS[Hazard.OTHER])]
+
+
+def clean_note(note: str | None) -> str:
+    text = (note or "").strip()
+    if len(text) > NOTE_MAX:
+        message = _("Note : %(n)d caractères au plus (%(len)d saisis).") % {"n": NOTE_MAX, "len": len(text)}
+        raise UserError(message, [Problem(message, field="note")])
+    return text
+
+
+def _seal_note(row, text: str, kind: str) -> None:
+    """Encrypt a note on a saved row (its id is in the authenticated data, so a note cannot be moved)."""
+    if not text:
+        row.note_key_id, row.note = "", ""
+        return
+    row.note_key_id, row.note = crypto.encrypt_json({"note": text}, aad=access.note_aad(kind, row.pk))
 
 
 def _progress_event(campaign: Campaign) -> dict:
@@ -109,6 +172,8 @@ def progress(campaign: Campaign) -> dict:
         "needs_help": by_outcome.get(Outcome.NEEDS_HELP, 0),
         "visits_to_do": visits.get(Visit.Status.TO_VISIT, 0),
         "visits_done": visits.get(Visit.Status.DONE, 0),
+        "visits_absent": visits.get(Visit.Status.ABSENT, 0),
+        "visits_refused": visits.get(Visit.Status.REFUSED, 0),
     }
 
 
@@ -117,10 +182,57 @@ def _callers_ok(callers, commune: str) -> None:
     for caller in callers:
         if not caller.has_perm("registry.view_person") or access.nomination_for(caller, commune) is None:
             problems.append(
-                Problem(f"{caller.username} is not nominated to the registry of {commune}", field="callers")
+                Problem(
+                    _("%(user)s n'est pas nommé·e au registre de %(commune)s.")
+                    % {"user": caller.get_full_name() or caller.username, "commune": commune},
+                    field="callers",
+                )
             )
     if problems:
-        raise UserError("Every caller must be a CCAS agent nominated by the mayor.", problems)
+        raise UserError(
+            _("Appelants : chaque appelant doit être un agent du CCAS nommé par le maire."), problems
+        )
+
+
+def _refuse(message: str, field: str) -> UserError:
+    return UserError(message, [Problem(message, field=field)])
+
+
+def campaign_area(commune: str, *, actor: Actor, area=None, alert_id=None) -> tuple[dict | None, str]:
+    """The campaign's area and its label: a polygon drawn on the map (GeoJSON, as a dict or text)
+    or the area of one of the commune's published alerts (read through the alerts' selectors)."""
+    if alert_id not in (None, ""):
+        try:
+            number = int(alert_id)
+        except (TypeError, ValueError):
+            raise _refuse(_("Alerte : numéro d'alerte invalide."), "alert") from None
+        found = alerts_selectors.alert_area(number, commune, user=actor)
+        if found is None:
+            raise _refuse(
+                _("Alerte : l'alerte n° %(n)d n'est pas une alerte publiée de cette commune.")
+                % {"n": number},
+                "alert",
+            )
+        return found["geometry"], found["label"]
+    if area in (None, "", {}):
+        return None, ""
+    if isinstance(area, str):
+        try:
+            area = json.loads(area)
+        except ValueError:
+            raise _refuse(
+                _("Zone : le texte n'est pas du GeoJSON (un polygone, coordonnées [longitude, latitude])."),
+                "area",
+            ) from None
+    if isinstance(area, dict) and area.get("type") == "FeatureCollection":
+        features = area.get("features") or []
+        area = features[0] if len(features) == 1 else area
+    try:
+        polygon, _warnings = validate_polygon(area)
+    except UserError as exc:
+        # The alerts' checks say what is wrong in French; the field here is the campaign's area.
+        raise _refuse(_("Zone : %(detail)s") % {"detail": exc.message}, "area") from None
+    return polygon, str(_("Zone dessinée sur la carte"))
 
 
 def do_start_campaign(
@@ -130,22 +242,27 @@ def do_start_campaign(
     callers: list,
     actor: Actor,
     title: str = "",
-    area: dict | None = None,
+    area: dict | str | None = None,
+    alert_id: int | str | None = None,
     crisis_id: str = "",
     recall_delay_minutes: int = 60,
     max_failed_calls: int = 3,
 ) -> Campaign:
+    """Split the commune's prioritised list among the callers. With an area (drawn, or an alert's),
+    only people located in it are called, and people whose address is not located are kept: they
+    cannot be ruled out, and the campaign page lists them « à localiser »."""
     require(actor, "registry.add_campaign", commune)
     access.check_reader(actor, commune)
     if hazard not in Hazard.values:
-        raise UserError(f"Unknown hazard {hazard!r}.", [Problem("unknown", field="hazard")])
+        raise _refuse(_("Aléa : choisissez un aléa de la liste."), "hazard")
     if not callers:
-        raise UserError("A campaign needs at least one caller.", [Problem("empty", field="callers")])
+        raise _refuse(_("Appelants : cochez au moins un appelant."), "callers")
     if max_failed_calls < 1:
-        raise UserError(
-            "max_failed_calls must be at least 1.", [Problem("too small", field="max_failed_calls")]
-        )
+        raise _refuse(_("Visite après combien d'appels sans réponse : au moins 1."), "max_failed_calls")
+    if recall_delay_minutes < 1:
+        raise _refuse(_("Rappel après (minutes) : au moins 1."), "recall_delay_minutes")
     _callers_ok(callers, commune)
+    area, area_label = campaign_area(commune, actor=actor, area=area, alert_id=alert_id)
     callers = sorted(set(callers), key=lambda u: u.pk)
     with transaction.atomic():
         campaign = Campaign.objects.create(
@@ -153,6 +270,8 @@ def do_start_campaign(
             hazard=hazard,
             crisis_id=str(crisis_id or ""),
             area=area,
+            alert_id=int(alert_id) if alert_id not in (None, "") else None,
+            area_label=area_label,
             title=title
             or _("Campagne %(hazard)s du %(date)s")
             % {"hazard": Hazard(hazard).label, "date": timezone.localtime().strftime("%d/%m/%Y %H:%M")},
@@ -185,17 +304,25 @@ def do_start_campaign(
             "registry.campaign_start",
             campaign,
             commune=commune,
-            detail={"hazard": hazard, "people": len(targets), "callers": [c.username for c in callers]},
+            detail={
+                "hazard": hazard,
+                "people": len(targets),
+                "not_located": sum(1 for t in targets if t.in_zone is None),
+                "area": "alert" if campaign.alert_id else ("drawn" if area else ""),
+                "alert": campaign.alert_id,
+                "callers": [c.username for c in callers],
+            },
         )
         publish_event("campaign.progress", **_progress_event(campaign))  # sent after the commit
     return campaign
 
 
-def do_record_outcome(assignment_id: int, outcome: str, *, actor: Actor) -> CallAssignment:
-    """One click per outcome. No answer → re-call after the delay, visit after N failures;
-    wrong number or needs help → a visit at once."""
+def do_record_outcome(assignment_id: int, outcome: str, *, note: str = "", actor: Actor) -> CallAssignment:
+    """One click per outcome, with an optional note. No answer → re-call after the delay, visit after
+    N failures; wrong number or needs help → a visit at once."""
     if outcome not in Outcome.values:
-        raise UserError(f"Unknown outcome {outcome!r}.", [Problem("unknown", field="outcome")])
+        raise _refuse(_("Résultat de l'appel : choisissez un des boutons."), "outcome")
+    note = clean_note(note)
     with transaction.atomic():
         a = (
             CallAssignment.objects.select_for_update()
@@ -211,9 +338,12 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor: Actor) -> Call
         if a.caller_id != actor.pk and nomination.scope != Nomination.Scope.MANAGER:
             raise PermissionDenied("not your share")
         if campaign.status != Campaign.Status.OPEN:
-            raise UserError("The campaign is closed.")
+            raise _refuse(_("La campagne est close : plus aucun résultat ne peut être noté."), "campaign")
         now = timezone.now()
-        CallAttempt.objects.create(assignment=a, caller=user_or_none(actor), outcome=outcome)
+        attempt = CallAttempt.objects.create(assignment=a, caller=user_or_none(actor), outcome=outcome)
+        if note:
+            _seal_note(attempt, note, "callattempt")
+            attempt.save(update_fields=["note_key_id", "note"])
         a.attempts += 1
         a.last_outcome = outcome
         a.next_call_at = None
@@ -245,31 +375,89 @@ def do_record_outcome(assignment_id: int, outcome: str, *, actor: Actor) -> Call
             object_type="registry.callassignment",
             object_id=str(a.pk),
             commune=campaign.commune_code,
-            detail={"outcome": outcome, "attempt": a.attempts, "visit": bool(visit_reason)},
+            detail={
+                "outcome": outcome,
+                "attempt": a.attempts,
+                "visit": bool(visit_reason),
+                "note": bool(note),  # whether there is one, never its text
+            },
         )
         publish_event("campaign.progress", **_progress_event(campaign))  # sent after the commit
     return a
 
 
-def do_mark_visit_done(visit_id: int, *, actor: Actor) -> Visit:
+VISIT_OUTCOMES = (Visit.Status.DONE, Visit.Status.ABSENT, Visit.Status.REFUSED)
+
+
+def do_record_visit(visit_id: int, status: str, *, note: str = "", actor: Actor) -> Visit:
+    """The team's outcome at the door: visited, absent or refused, with an optional note. It can be
+    corrected (the last outcome counts; the audit keeps each one)."""
+    if status not in VISIT_OUTCOMES:
+        raise _refuse(_("Résultat de la visite : visité, absent ou refus."), "status")
+    note = clean_note(note)
     with transaction.atomic():
         visit = Visit.objects.select_for_update().select_related("campaign").filter(pk=visit_id).first()
         if visit is None:
             raise PermissionDenied("unknown visit")
         require(actor, "registry.change_campaign", visit.campaign.commune_code)
         access.check_reader(actor, visit.campaign.commune_code)
-        visit.status = Visit.Status.DONE
+        if visit.campaign.status != Campaign.Status.OPEN:
+            raise _refuse(_("La campagne est close : plus aucun résultat ne peut être noté."), "campaign")
+        previous = visit.status
+        visit.status = status
         visit.done_at = timezone.now()
-        visit.save(update_fields=["status", "done_at"])
+        visit.visited_by = user_or_none(actor)
+        _seal_note(visit, note, "visit")
+        visit.save(update_fields=["status", "done_at", "visited_by", "note_key_id", "note"])
         audit(
             actor,
-            "registry.visit_done",
+            "registry.visit_outcome",
             object_type="registry.visit",
             object_id=str(visit.pk),
             commune=visit.campaign.commune_code,
+            detail={"status": status, "previous": previous, "note": bool(note)},
         )
         publish_event("campaign.progress", **_progress_event(visit.campaign))  # sent after the commit
     return visit
+
+
+def do_mark_visit_done(visit_id: int, *, actor: Actor) -> Visit:
+    return do_record_visit(visit_id, Visit.Status.DONE, actor=actor)
+
+
+def do_place_person(
+    campaign: Campaign, public_id: str, *, lon=None, lat=None, address: str | None = None, actor: Actor
+) -> dict:
+    """Place a person « à localiser » of the campaign (a click on the map, or a corrected address
+    geocoded on the local address table), then apply the campaign's area: someone now located
+    outside it and not called yet leaves the call list (the campaign is limited to the area);
+    anyone already called, or with a visit asked, stays. One transaction, audited."""
+    require(actor, "registry.change_campaign", campaign.commune_code)
+    access.check_reader(actor, campaign.commune_code)
+    with transaction.atomic():
+        if not access.in_campaign(actor, campaign, public_id):
+            raise PermissionDenied("not in this campaign")
+        placed = actions.do_locate_person(public_id, lon=lon, lat=lat, address=address, actor=actor)
+        inside = None
+        removed = False
+        if campaign.area:
+            inside = bool(access.points_in_area(campaign.area, [(1, placed["lon"], placed["lat"])]))
+            if not inside:
+                removed = bool(
+                    CallAssignment.objects.filter(campaign=campaign, person__public_id=public_id, attempts=0)
+                    .exclude(person__in=Visit.objects.filter(campaign=campaign).values("person"))
+                    .delete()[0]
+                )
+        audit(
+            actor,
+            "registry.campaign_place",
+            campaign,
+            commune=campaign.commune_code,
+            detail={"person": public_id, "method": placed["method"], "in_area": inside, "removed": removed},
+        )
+        if removed:
+            publish_event("campaign.progress", **_progress_event(campaign))  # sent after the commit
+    return {**placed, "in_area": inside, "removed": removed}
 
 
 def summary_text(campaign: Campaign) -> str:
@@ -277,15 +465,17 @@ def summary_text(campaign: Campaign) -> str:
     return _(
         "Registre des personnes vulnérables — %(title)s : %(total)d personnes à appeler, %(reached)d jointes "
         "(dont %(help)d ayant besoin d'aide), %(to_call)d restant à appeler, %(visits)d visites demandées "
-        "(%(done)d faites)."
+        "(%(done)d faites, %(absent)d personnes absentes, %(refused)d refus)."
     ) % {
         "title": campaign.title,
         "total": p["total"],
         "reached": p["reached"],
         "help": p["needs_help"],
         "to_call": p["to_call"],
-        "visits": p["visits_to_do"] + p["visits_done"],
+        "visits": p["visits_to_do"] + p["visits_done"] + p["visits_absent"] + p["visits_refused"],
         "done": p["visits_done"],
+        "absent": p["visits_absent"],
+        "refused": p["visits_refused"],
     }
 
 

@@ -2,7 +2,8 @@
 
 Distances are straight-line (haversine) in metres, turned into travel times at an urban speed; each visit
 has a fixed service time. Teams start and end at the depot (the commune's centre, or the visits' centroid).
-Visits whose address is not located are left out of the routes and listed apart.
+Visits whose address is not located are left out of the routes; the route pages and every printed
+sheet name them (``access.missing_from_routes``), so nobody is left off without a word.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import record as audit
@@ -60,7 +62,8 @@ def solve(
     import vroom
 
     if teams < 1:
-        raise UserError("At least one team is needed.", [Problem("must be ≥ 1", field="teams")])
+        message = _("Nombre d'équipes : au moins 1.")
+        raise UserError(message, [Problem(message, field="teams")])
     if not jobs:
         return [], []
     coords = [depot] + [(lon, lat) for _id, lon, lat in jobs]
@@ -117,13 +120,15 @@ def do_plan_routes(campaign: Campaign, *, teams: int, actor: Actor) -> list[Visi
         Visit.objects.filter(campaign=campaign, status=Visit.Status.TO_VISIT).select_related("person")
     )
     if not visits:
-        raise UserError("There is no visit to plan.", [Problem("no visit", field="visits")])
+        message = _("Aucune visite à faire : il n'y a pas de tournée à calculer.")
+        raise UserError(message, [Problem(message, field="visits")])
     points = access.visit_points(actor, campaign, visits)
     located: list[tuple[int, float, float]] = [
         (vid, lon, lat) for vid, lon, lat in points if lon is not None and lat is not None
     ]
     if not located:
-        raise UserError("No visit has a located address.", [Problem("not located", field="address")])
+        message = _("Aucune visite n'a d'adresse localisée : placez d'abord les personnes « à localiser ».")
+        raise UserError(message, [Problem(message, field="address")])
     depot = depot_for(campaign.commune_code, [(lon, lat) for _v, lon, lat in located])
     planned, _unassigned = solve(depot, located, teams)
     plan = secrets.token_hex(4)

@@ -18,6 +18,9 @@ urlpatterns = [
     path("campagne/<int:pk>/", views.campaign, name="campaign"),
     path("campagne/<int:pk>/action/", views.campaign_action, name="campaign_action"),
     path("campagne/<int:pk>/appel/<int:assignment>/", views.outcome, name="outcome"),
+    path("campagne/<int:pk>/tournee/<int:route>/", views.route, name="route"),
+    path("campagne/<int:pk>/visite/<int:visit>/", views.visit_outcome, name="visit_outcome"),
+    path("campagne/<int:pk>/localiser/<str:public_id>/", views.place, name="place"),
     path("acces/", views.access_log, name="access_log"),
     path("nominations/", views.nominations, name="nominations"),
 ]

@@ -15,20 +15,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from beffroi.alerts import selectors as alerts_selectors
 from beffroi.core.errors import UserError
+from beffroi.core.maps import map_config
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.crisis.selectors import active_crises
-from beffroi.registry import access, actions, exports, outreach, routes
+from beffroi.registry import access, actions, crypto, exports, outreach, routes, uploads
 from beffroi.registry.disclosure import setting, small_label
+from beffroi.registry.importer import (
+    IGNORE,
+    ImportRejected,
+    describe,
+    import_file,
+    recognise_header,
+    target_choices,
+)
 from beffroi.registry.models import CallAssignment, Campaign, Nomination, Visit, VisitRoute
 from beffroi.registry.models.outreach import Hazard, Outcome
 from beffroi.registry.models.people import Category, Source
-from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS, pcs_extension_enabled
+from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS, fold, pcs_extension_enabled
 from beffroi.registry.selectors import counts_by_commune
-from beffroi.territory.selectors import communes_for_user
+from beffroi.territory.selectors import boundaries_feature_collection, communes, communes_for_user
 
 
 def _communes(user) -> list[str]:
@@ -41,8 +52,30 @@ def _commune_names(user) -> dict[str, str]:
     return {c.code: c.name for c in communes_for_user(user)}
 
 
+# Fields of the registry's errors that are not record fields (FIELD_LABELS has those).
+FIELD_NAMES = {
+    "source": gettext_lazy("Origine de la demande"),
+    "request_date": gettext_lazy("Date de la demande"),
+    "proof": gettext_lazy("Justificatif"),
+    "lon/lat": gettext_lazy("Position"),
+    "floor": gettext_lazy("Étage"),
+    "signer": gettext_lazy("Signataire"),
+    "user": gettext_lazy("Agent"),
+    "ack": gettext_lazy("Accusé de réception"),
+}
+
+
 def _error(request, exc: UserError) -> None:
-    messages.error(request, str(exc))
+    """The error in French: what is wrong, then each problem under its line and its field's label."""
+    parts = [exc.message]
+    for p in exc.problems[: UserError.MAX_SHOWN]:
+        where = []
+        if p.line is not None:
+            where.append(_("ligne %(n)d") % {"n": p.line})
+        if p.field:
+            where.append(str(FIELD_LABELS.get(p.field) or FIELD_NAMES.get(p.field) or p.field))
+        parts.append(f"{', '.join(where)} : {p.message}" if where else p.message)
+    messages.error(request, " — ".join(parts))
 
 
 @never_cache
@@ -101,10 +134,6 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         raise SuspiciousOperation("not a number") from None
-
-
-def _agent_name(user) -> str:
-    return user.get_full_name() or user.username
 
 
 def _raw_from_post(post) -> dict:
@@ -175,6 +204,11 @@ def person_action(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         if what in ("letter", "sent", "received"):
             actions.do_mark_ack(public_id, step=what, actor=request.user)
+        elif what == "update_contacts":
+            # Only the fields the form sent: a missing one is left as it is, never emptied.
+            raw = {f: request.POST[f] for f in actions.CONTACT_FIELDS if f in request.POST}
+            actions.do_update_person(public_id, raw, actor=request.user)
+            messages.success(request, _("Téléphones et contacts enregistrés."))
         elif what == "move_within":
             actions.do_record_move(
                 public_id,
@@ -221,33 +255,127 @@ def subject_export(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
+def _posted_choices(post, report_columns: int) -> tuple[dict[int, str], dict[str, str]]:
+    """The column and category choices of the import form (``col-<i>``, ``catkey-<n>``/``cat-<n>``)."""
+    columns = {}
+    for i in range(report_columns):
+        value = post.get(f"col-{i}")
+        if value is not None:
+            columns[i] = value
+    categories = {}
+    for name, key in post.items():
+        if name.startswith("catkey-"):
+            value = post.get("cat-" + name.removeprefix("catkey-"), "")
+            if value in Category.values:
+                categories[key] = value
+    return columns, categories
+
+
 @never_cache
 def import_view(request: HttpRequest, commune: str) -> HttpResponse:
-    from beffroi.registry.importer import import_file
-
-    access.check_reader(request.user, commune)
+    access.check_reader(request.user, commune)  # nominated manager with a TOTP-verified session
     require(request.user, "registry.add_person", commune)
+    context: dict = {
+        "commune": commune,
+        "report": None,
+        "problems": [],
+        "categories": Category.choices,
+        "ignore": IGNORE,
+    }
+    if request.method != "POST":
+        uploads.discard(request)
+        return render(request, "registry/import.html", context)
+    proofs_on_paper = bool(request.POST.get("proofs_on_paper"))
+    upload = request.FILES.get("file")
+    stashed = None
+    status = 200
+    if upload is not None:
+        content = upload.read(uploads.MAX_BYTES + 1)
+        if len(content) > uploads.MAX_BYTES:
+            messages.error(request, _("Le fichier dépasse 5 Mo."))
+            return render(request, "registry/import.html", context, status=413)
+        stashed = uploads.stash(request, commune, Path(upload.name or "import").name, content)
+    else:
+        stashed = uploads.load(request, commune, request.POST.get("token", ""))
+        if stashed is None:
+            messages.error(request, _("Choisissez le fichier à importer (l'aperçu précédent a expiré)."))
+            return render(request, "registry/import.html", context, status=400)
+    try:
+        headers_posted = int(request.POST.get("columns") or 0) if upload is None else 0
+    except ValueError:
+        raise SuspiciousOperation("not a number") from None
+    columns, categories = _posted_choices(request.POST, min(headers_posted, 500))
+    wants_import = request.POST.get("action") == "import" and upload is None
+    kept = uploads.kept_mapping(request, commune)
+    choice = uploads.fingerprint(stashed.token, columns, categories, proofs_on_paper)
+    confirmed = wants_import and stashed.previewed == choice
+    if wants_import and not confirmed:
+        messages.error(
+            request, _("Les choix ont changé depuis l'aperçu : vérifiez le nouvel aperçu, puis confirmez.")
+        )
     report = None
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES.get("file")
-        assert upload is not None  # checked just above
-        mapping = [m for m in request.POST.get("mapping", "").splitlines() if m.strip()]
-        try:
-            report = import_file(
-                Path(Path(upload.name or "import").name),
-                commune,
-                actor=request.user,
-                mapping=mapping,
-                content=upload.read(),
-                dry_run=request.POST.get("action") != "import",
-                proofs_on_paper=bool(request.POST.get("proofs_on_paper")),
+    try:
+        report = import_file(
+            Path(stashed.filename),
+            commune,
+            actor=request.user,
+            mapping=kept if upload is not None else None,
+            columns=columns or None,
+            categories=categories,
+            content=stashed.content,
+            dry_run=not confirmed,
+            proofs_on_paper=proofs_on_paper,
+        )
+    except ImportRejected as exc:
+        report = exc.report
+        context["problems"] = [describe(p) for p in exc.problems[:100]]
+        context["problem_total"] = exc.total or len(exc.problems)
+        context["problem_title"] = exc.message
+        status = 422
+    except crypto.RegistryKeyError:
+        raise  # the registry's French 503 page (middleware): nothing was read or written
+    except UserError as exc:
+        context["problems"] = [describe(p) for p in exc.problems[:100]]
+        context["problem_title"] = exc.message
+        status = 422
+    if report is not None:
+        # Keep what the agent chose over what the headers alone give, for their next file.
+        for c in report.column_list:
+            if not c.title:
+                continue
+            if (c.target or None) != recognise_header(c.title)[0]:
+                kept[fold(c.title)] = c.target or IGNORE
+            else:
+                kept.pop(fold(c.title), None)  # back to what the header gives: nothing to remember
+        uploads.keep_mapping(request, commune, kept)
+        if status == 200 and report.dry_run:
+            uploads.mark_previewed(
+                request,
+                uploads.fingerprint(
+                    stashed.token,
+                    {c.index: c.target or IGNORE for c in report.column_list},
+                    {r.key: r.code for r in report.categories if r.code},
+                    proofs_on_paper,
+                ),
             )
-        except UserError as exc:
-            _error(request, exc)
-        else:
-            if not report.dry_run:
-                messages.success(request, _("%(n)d personnes importées.") % {"n": report.imported})
-    return render(request, "registry/import.html", {"commune": commune, "report": report})
+    if report is not None and not report.dry_run and status == 200:
+        uploads.discard(request)
+        messages.success(
+            request,
+            ngettext("%(n)d personne importée.", "%(n)d personnes importées.", report.imported)
+            % {"n": report.imported},
+        )
+        return redirect("registry:people", commune=commune)
+    context.update(
+        {
+            "report": report,
+            "token": stashed.token,
+            "filename": stashed.filename,
+            "proofs_on_paper": proofs_on_paper,
+            "targets": target_choices(),
+        }
+    )
+    return render(request, "registry/import.html", context, status=status)
 
 
 @never_cache
@@ -285,8 +413,22 @@ def export_prefect(request: HttpRequest, commune: str) -> HttpResponse:
 # --- campaigns ----------------------------------------------------------------------------------
 
 
+def _say(request, exc: UserError) -> None:
+    """A French message for the user: what is wrong, then each problem (they name their field)."""
+    details = [p.message for p in exc.problems if p.message and p.message != exc.message]
+    messages.error(request, " ".join([exc.message, *details]))
+
+
 def _active_crises(user, commune):
     return [c for c in active_crises() if commune in (c.communes or [])]
+
+
+def _map_config(commune: str, **extra) -> dict:
+    return {
+        "boundaries": boundaries_feature_collection([c for c in communes() if c.code == commune]),
+        **map_config(),
+        **extra,
+    }
 
 
 @never_cache
@@ -296,9 +438,15 @@ def campaign_new(request: HttpRequest, commune: str) -> HttpResponse:
     nominated = Nomination.objects.filter(commune_code=commune, revoked_at__isnull=True).select_related(
         "user"
     )
+    alerts = alerts_selectors.alert_areas(commune, user=request.user)
+    values = {"zone": "commune", "area": "", "alert": "", "recall_delay_minutes": 60, "max_failed_calls": 3}
+    chosen: list[str] = []
     if request.method == "POST":
         User = get_user_model()
         callers = list(User.objects.filter(pk__in=request.POST.getlist("callers")))
+        zone = request.POST.get("zone", "commune")
+        values = {k: request.POST.get(k, v) for k, v in values.items()}
+        chosen = request.POST.getlist("callers")
         try:
             campaign = outreach.do_start_campaign(
                 commune,
@@ -306,11 +454,13 @@ def campaign_new(request: HttpRequest, commune: str) -> HttpResponse:
                 callers=callers,
                 actor=request.user,
                 crisis_id=request.POST.get("crisis", ""),
-                recall_delay_minutes=int(request.POST.get("recall_delay_minutes") or 60),
-                max_failed_calls=int(request.POST.get("max_failed_calls") or 3),
+                area=request.POST.get("area") if zone == "drawn" else None,
+                alert_id=request.POST.get("alert") if zone == "alert" else None,
+                recall_delay_minutes=_whole(request.POST.get("recall_delay_minutes"), 60, "recall"),
+                max_failed_calls=_whole(request.POST.get("max_failed_calls"), 3, "failed"),
             )
-        except (UserError, ValueError) as exc:
-            messages.error(request, str(exc))
+        except UserError as exc:
+            _say(request, exc)
         else:
             return redirect("registry:campaign", pk=campaign.pk)
     return render(
@@ -318,11 +468,58 @@ def campaign_new(request: HttpRequest, commune: str) -> HttpResponse:
         "registry/campaign_new.html",
         {
             "commune": commune,
+            "commune_name": _commune_names(request.user).get(commune, commune),
             "hazards": Hazard.choices,
             "nominated": nominated,
             "crises": _active_crises(request.user, commune),
+            "alerts": alerts,
+            "values": values,
+            "chosen": chosen,
+            "map_data": _map_config(
+                commune, alerts={str(a["id"]): a["geometry"] for a in alerts}, mode="draw"
+            ),
+            "map_strings": _map_strings(),
         },
+        status=400 if request.method == "POST" else 200,
     )
+
+
+def _whole(value, default: int, what: str) -> int:
+    labels = {
+        "recall": _("Rappel après (minutes)"),
+        "failed": _("Visite après combien d'appels sans réponse"),
+    }
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        message = _("%(field)s : nombre entier attendu.") % {"field": labels[what]}
+        raise UserError(message) from None
+
+
+def _map_strings() -> dict:
+    return {
+        "drawHelp": _(
+            "Cliquez sur la carte pour poser les sommets ; « Fermer le polygone » termine la zone."
+        ),
+        "closed": _("Zone dessinée : elle limite la campagne."),
+        "pickHelp": _("Cliquez sur la carte à l'endroit où vit la personne, puis « Placer ici »."),
+        "picked": _("Point choisi :"),
+        "area": _("Zone de la campagne"),
+    }
+
+
+def _back(request, pk: int) -> HttpResponse:
+    """Back to the campaign page, or to the route page the form came from."""
+    route = request.POST.get("route")
+    if route and route.isdigit() and VisitRoute.objects.filter(pk=int(route), campaign_id=pk).exists():
+        return redirect("registry:route", pk=pk, route=int(route))
+    return redirect("registry:campaign", pk=pk)
+
+
+def _campaign_map(c: Campaign, to_locate) -> dict:
+    return _map_config(c.commune_code, area=c.area, mode="place" if to_locate else "view")
 
 
 @never_cache
@@ -331,28 +528,116 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     access.check_reader(request.user, c.commune_code, scope=access.CALLER)
     share = access.caller_share(request.user, c)
     manager = access.can_read(request.user, c.commune_code)
+    to_locate = access.to_locate(request.user, c, reason=_("personnes à localiser"))
+    agent = outreach.agent_name(request.user)
     context = {
         "c": c,
         "share": share,
         "outcomes": Outcome.choices,
         "progress": outreach.progress(c),
-        "script": outreach.script_for(c.hazard, _agent_name(request.user)),
+        "script": outreach.script_for(c.hazard, agent, c.commune_code),
+        "no_agent_name": not agent,
         "manager": manager,
+        "to_locate": to_locate,
+        "map_data": _campaign_map(c, to_locate if manager else []),
+        "map_strings": _map_strings(),
     }
     if manager:
+        context["visit_outcomes"] = _visit_outcomes()
         context["stops"] = access.visit_stops(request.user, c, reason=_("suivi des visites"))
         context["routes"] = VisitRoute.objects.filter(campaign=c).order_by("team")
     return render(request, "registry/campaign.html", context)
+
+
+def _visit_outcomes() -> list[tuple[str, str]]:
+    return [(v, str(label)) for v, label in Visit.Status.choices if v in outreach.VISIT_OUTCOMES]
+
+
+@never_cache
+def route(request: HttpRequest, pk: int, route: int) -> HttpResponse:
+    """One team's round on a phone: who is missing first, then each stop with its outcome buttons."""
+    c = get_object_or_404(Campaign, pk=pk)
+    visit_route = get_object_or_404(VisitRoute, pk=route, campaign=c)
+    stops = access.visit_stops(request.user, c, route=visit_route, reason=_("tournée sur le terrain"))
+    to_locate = [
+        t for t in access.to_locate(request.user, c, reason=_("personnes à localiser")) if t.visit_id
+    ]
+    missing = [
+        s for s in access.missing_from_routes(request.user, c, reason=_("visites hors tournée")) if s.located
+    ]
+    return render(
+        request,
+        "registry/campaign_route.html",
+        {
+            "c": c,
+            "route": visit_route,
+            "stops": stops,
+            "to_locate": to_locate,
+            "unrouted": missing,
+            "visit_outcomes": [
+                (v, label) for v, label in Visit.Status.choices if v in outreach.VISIT_OUTCOMES
+            ],
+            "map_data": _campaign_map(c, to_locate),
+            "map_strings": _map_strings(),
+        },
+    )
 
 
 @require_POST
 def outcome(request: HttpRequest, pk: int, assignment: int) -> HttpResponse:
     a = get_object_or_404(CallAssignment, pk=assignment, campaign_id=pk)
     try:
-        outreach.do_record_outcome(a.pk, request.POST.get("outcome", ""), actor=request.user)
+        outreach.do_record_outcome(
+            a.pk, request.POST.get("outcome", ""), note=request.POST.get("note", ""), actor=request.user
+        )
     except UserError as exc:
-        _error(request, exc)
+        _say(request, exc)
     return redirect("registry:campaign", pk=pk)
+
+
+@require_POST
+def visit_outcome(request: HttpRequest, pk: int, visit: int) -> HttpResponse:
+    v = get_object_or_404(Visit, pk=visit, campaign_id=pk)
+    try:
+        outreach.do_record_visit(
+            v.pk, request.POST.get("status", ""), note=request.POST.get("note", ""), actor=request.user
+        )
+    except UserError as exc:
+        _say(request, exc)
+    else:
+        messages.success(request, _("Résultat de la visite enregistré."))
+    return _back(request, pk)
+
+
+@require_POST
+def place(request: HttpRequest, pk: int, public_id: str) -> HttpResponse:
+    c = get_object_or_404(Campaign, pk=pk)
+    try:
+        result = outreach.do_place_person(
+            c,
+            public_id,
+            lon=request.POST.get("lon"),
+            lat=request.POST.get("lat"),
+            address=request.POST.get("address", "") if request.POST.get("how") == "address" else None,
+            actor=request.user,
+        )
+    except UserError as exc:
+        _say(request, exc)
+    else:
+        if result["removed"]:
+            messages.success(
+                request,
+                _("Personne localisée hors de la zone de la campagne : retirée de la liste d'appels."),
+            )
+        elif Visit.objects.filter(campaign=c, person__public_id=public_id, route__isnull=True).exists() and (
+            VisitRoute.objects.filter(campaign=c).exists()
+        ):
+            messages.success(
+                request, _("Personne localisée. Recalculez les tournées pour l'ajouter à une tournée.")
+            )
+        else:
+            messages.success(request, _("Personne localisée."))
+    return _back(request, pk)
 
 
 @require_POST
@@ -361,7 +646,7 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
     what = request.POST.get("action")
     try:
         if what == "routes":
-            routes.do_plan_routes(c, teams=int(request.POST.get("teams") or 1), actor=request.user)
+            routes.do_plan_routes(c, teams=_int(request.POST.get("teams") or "1"), actor=request.user)
             messages.success(request, _("Tournées calculées."))
         elif what == "summary":
             if outreach.do_post_summary(c, actor=request.user):
@@ -374,8 +659,8 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
             outreach.do_mark_visit_done(_int(request.POST.get("visit")), actor=request.user)
         else:
             raise PermissionDenied("unknown action")
-    except (UserError, ValueError) as exc:
-        messages.error(request, str(exc))
+    except UserError as exc:
+        _say(request, exc)
     return redirect("registry:campaign", pk=pk)
 
 

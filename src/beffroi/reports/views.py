@@ -64,14 +64,22 @@ def log_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 def route_print(request: HttpRequest, pk: int, route: int) -> HttpResponse:
-    """A visit round as an A4 sheet; the stops come from the registry's gatekeeper (a logged read)."""
+    """A visit round as an A4 sheet; the stops come from the registry's gatekeeper (a logged read).
+
+    Never printed without saying who is missing: the visits of the campaign on no route (address not
+    located, or located after the routes were computed) are named on the sheet, or their absence said."""
     campaign, visit_route = registry_selectors.campaign_route(pk, route)
     stops = registry_access.visit_stops(
         request.user, campaign, route=visit_route, reason=_("impression d'une tournée")
     )
+    missing = registry_access.missing_from_routes(
+        request.user, campaign, reason=_("impression d'une tournée : visites hors tournée")
+    )
     if request.GET.get("format") == "html":
-        return HttpResponse(render_route_html(campaign, visit_route, stops))
-    response = HttpResponse(render_route_pdf(campaign, visit_route, stops), content_type="application/pdf")
+        return HttpResponse(render_route_html(campaign, visit_route, stops, missing))
+    response = HttpResponse(
+        render_route_pdf(campaign, visit_route, stops, missing), content_type="application/pdf"
+    )
     response["Content-Disposition"] = (
         f'inline; filename="tournee-{campaign.pk}-equipe-{visit_route.team}.pdf"'
     )

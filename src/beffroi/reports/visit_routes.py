@@ -34,11 +34,13 @@ def route_map_svg(stops) -> dict:
     return {"points": points, "path": path, "width": SVG_W, "height": SVG_H}
 
 
-def _context(campaign, route, stops) -> dict:
+def _context(campaign, route, stops, missing) -> dict:
     return {
         "campaign": campaign,
         "route": route,
         "stops": stops,
+        "not_located": [s for s in missing if not s.located],
+        "unrouted": [s for s in missing if s.located],
         "map": route_map_svg(stops),
         "printed_at": timezone.localtime(),
         "km": round(route.distance_m / 1000, 1),
@@ -46,11 +48,12 @@ def _context(campaign, route, stops) -> dict:
     }
 
 
-def render_route_html(campaign, route, stops) -> str:
-    return render_to_string("reports/visit_route.html", _context(campaign, route, stops))
+def render_route_html(campaign, route, stops, missing) -> str:
+    """``missing``: the campaign's visits on no route (``registry.access.missing_from_routes``)."""
+    return render_to_string("reports/visit_route.html", _context(campaign, route, stops, missing))
 
 
-def render_route_pdf(campaign, route, stops) -> bytes:
+def render_route_pdf(campaign, route, stops, missing) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=render_route_html(campaign, route, stops)).write_pdf()
+    return HTML(string=render_route_html(campaign, route, stops, missing)).write_pdf()

@@ -17,7 +17,7 @@ from beffroi.core.actors import Actor
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import require
-from beffroi.sources import storage
+from beffroi.sources import scoping, storage
 from beffroi.sources.models import Dataset, Run, Source
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -52,6 +52,8 @@ def _register(
     """Point the catalogue at a Parquet file already in place; remove the file if this fails."""
     old_file = ""
     try:
+        found, commune_column = scoping.coverage(storage.absolute(relative), schema, geometry_column)
+        communes, territory_wide = scoping.stored_scope(actor, found)
         with transaction.atomic():
             existing = Dataset.objects.select_for_update().filter(name=name).first()
             if existing is not None and not replace:
@@ -71,6 +73,10 @@ def _register(
             dataset.row_count = row_count
             dataset.columns = storage.describe_columns(schema)
             dataset.raw_sha256 = raw_sha256
+            dataset.communes = communes
+            dataset.commune_column = commune_column
+            if existing is None or not existing.territory_wide:  # an administrator's mark stays
+                dataset.territory_wide = territory_wide
             dataset.updated_at = now
             if source is not None:
                 dataset.source = source
@@ -79,7 +85,14 @@ def _register(
                 actor,
                 action,
                 dataset,
-                detail={"name": name, "rows": row_count, "origin": origin, "replaced": existing is not None},
+                detail={
+                    "name": name,
+                    "rows": row_count,
+                    "origin": origin,
+                    "replaced": existing is not None,
+                    "communes": communes,
+                    "territory_wide": dataset.territory_wide,
+                },
             )
             if old_file and old_file != relative:
                 transaction.on_commit(lambda: storage.remove(old_file))
@@ -165,6 +178,17 @@ def do_store_parquet_dataset(
         source=source,
         action=action,
     )
+
+
+def do_set_territory_wide(dataset: Dataset, territory_wide: bool, *, actor: Actor) -> Dataset:
+    """An administrator shows a dataset whole to every commune (or cuts it to each one's rows again)."""
+    require(actor, "sources.mark_territory_wide", system=("cli",))
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        dataset.territory_wide = territory_wide
+        dataset.save(update_fields=["territory_wide"])
+        record(actor, "sources.territory_wide", dataset, detail={"territory_wide": territory_wide})
+    return dataset
 
 
 def do_delete_dataset(name: str, *, actor: Actor) -> None:

@@ -32,14 +32,19 @@ def dataset_csv(parquet_path, *, limit: int | None = None, separator: str = ";")
     return to_csv(names, rows, separator=separator)
 
 
-def iter_dataset_csv(parquet_path, *, separator: str = ";", geometry_column: str | None = None):
-    """Stream a dataset as CSV, batch by batch (large exports do not time out or fill memory)."""
+def iter_dataset_csv(
+    parquet_path, *, separator: str = ";", geometry_column: str | None = None, row_filter=None
+):
+    """Stream a dataset as CSV, batch by batch (large exports do not time out or fill memory),
+    keeping the rows ``row_filter`` keeps (sources/scoping.py: the reader's communes)."""
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(parquet_path)
     names = pf.schema_arrow.names
     yield to_csv(names, [], separator=separator)
     for batch in pf.iter_batches(batch_size=5000):
+        if row_filter is not None:
+            batch = row_filter(batch)
         rows = batch.to_pylist()
         yield to_csv_rows(
             ([_cell(r[n], n == geometry_column) for n in names] for r in rows), separator=separator

@@ -84,12 +84,20 @@ class Dataset(models.Model):
     columns = models.JSONField(default=list, blank=True, help_text="[{name, type}]")
     raw_sha256 = models.CharField(max_length=64, blank=True)
     expected_period_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Which communes the rows concern, and how rows are cut for a user of some of them
+    # (sources/scoping.py); territory-wide datasets are shown whole (an administrator's decision).
+    communes = models.JSONField(default=list, blank=True)
+    commune_column = models.CharField(max_length=80, blank=True)
+    territory_wide = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name"]
-        permissions = [("import_dataset", "Can import files into the dataset catalogue")]
+        permissions = [
+            ("import_dataset", "Can import files into the dataset catalogue"),
+            ("mark_territory_wide", "Can show a dataset whole to every commune"),
+        ]
 
     def __str__(self) -> str:
         return self.name

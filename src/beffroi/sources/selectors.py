@@ -119,8 +119,8 @@ def failing_sources() -> list[Source]:
     return failing
 
 
-def preview(dataset_obj: Dataset, n: int = 20) -> tuple[list[str], list[list]]:
-    """First rows of a dataset for display (geometry shown as its type)."""
+def preview(dataset_obj: Dataset, n: int = 20, *, row_filter=None) -> tuple[list[str], list[list]]:
+    """First rows of a dataset for display (geometry shown as its type), cut by ``row_filter``."""
     import pyarrow.parquet as pq
 
     path = storage.absolute(dataset_obj.parquet_file)
@@ -128,11 +128,15 @@ def preview(dataset_obj: Dataset, n: int = 20) -> tuple[list[str], list[list]]:
         return [], []
     pf = pq.ParquetFile(path)
     names = pf.schema_arrow.names
-    batch = next(pf.iter_batches(batch_size=n), None)
-    if batch is None:
-        return names, []
+    kept: list[dict] = []
+    for batch in pf.iter_batches(batch_size=max(n, 5000)):
+        if row_filter is not None:
+            batch = row_filter(batch)
+        kept.extend(batch.slice(0, n - len(kept)).to_pylist())
+        if len(kept) >= n:
+            break
     out = []
-    for r in batch.to_pylist():
+    for r in kept:
         row = []
         for k in names:
             v = r[k]

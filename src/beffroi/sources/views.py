@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import UserError
 from beffroi.core.permissions import has_perm, require
-from beffroi.sources import actions, selectors, storage
+from beffroi.sources import actions, scoping, selectors, storage
 from beffroi.sources.exports import iter_dataset_csv
 from beffroi.sources.forms import UploadForm
 from beffroi.sources.imports import Staged, adopt, stage_file
@@ -29,7 +29,7 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "sources/index.html",
         {
-            "datasets": selectors.datasets(),
+            "datasets": scoping.visible(selectors.datasets(), request.user),
             "sources": selectors.sources(),
             "form": UploadForm() if can_import else None,
             "can_manage": has_perm(request.user, "sources.manage_sources"),
@@ -37,23 +37,44 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
+def _visible_dataset(request: HttpRequest, name: str):
     require(request.user, "sources.view_dataset")
     dataset = selectors.dataset(name)
-    if dataset is None:
-        raise Http404
-    names, rows = selectors.preview(dataset, 20)
-    return render(request, "sources/dataset.html", {"dataset": dataset, "names": names, "rows": rows})
+    if dataset is None or not scoping.can_see(dataset, request.user):
+        raise Http404  # another commune's dataset: not even its name is confirmed
+    return dataset
+
+
+def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
+    dataset = _visible_dataset(request, name)
+    cut = scoping.row_filter(dataset, request.user)
+    if request.method == "POST":
+        dataset = actions.do_set_territory_wide(
+            dataset, request.POST.get("territory_wide") == "1", actor=request.user
+        )
+        messages.success(request, _("Diffusion du jeu de données enregistrée."))
+        return redirect("sources:dataset", name=dataset.name)
+    names, rows = selectors.preview(dataset, 20, row_filter=cut)
+    return render(
+        request,
+        "sources/dataset.html",
+        {
+            "dataset": dataset,
+            "names": names,
+            "rows": rows,
+            "cut": cut is not None,
+            "can_mark": has_perm(request.user, "sources.mark_territory_wide"),
+        },
+    )
 
 
 def dataset_export(request: HttpRequest, name: str) -> StreamingHttpResponse:
-    require(request.user, "sources.view_dataset")
-    dataset = selectors.dataset(name)
-    if dataset is None:
-        raise Http404
+    dataset = _visible_dataset(request, name)
     response = StreamingHttpResponse(
         iter_dataset_csv(
-            storage.absolute(dataset.parquet_file), geometry_column=dataset.geometry_column or None
+            storage.absolute(dataset.parquet_file),
+            geometry_column=dataset.geometry_column or None,
+            row_filter=scoping.row_filter(dataset, request.user),
         ),
         content_type="text/csv; charset=utf-8",
     )

@@ -26,6 +26,7 @@ class AreaIn(StrictIn):
 
 class OutcomeIn(StrictIn):
     outcome: Literal["ok", "help", "no_answer", "wrong_number"]
+    note: str = Field(default="", max_length=1000, description="the caller's note (kept encrypted)")
 
 
 class CountOut(Schema):
@@ -43,6 +44,8 @@ class ProgressOut(Schema):
     needs_help: int
     visits_to_do: int
     visits_done: int
+    visits_absent: int = 0
+    visits_refused: int = 0
 
 
 class CallOut(Schema):
@@ -118,7 +121,7 @@ def my_calls(request, campaign_id: int):
 def record_outcome(request, assignment_id: int, body: OutcomeIn):
     if not registry_selectors.assignment_exists(assignment_id):
         raise Http404("assignment")
-    a = outreach.do_record_outcome(assignment_id, body.outcome, actor=request.user)
+    a = outreach.do_record_outcome(assignment_id, body.outcome, note=body.note, actor=request.user)
     return {"status": a.status, "attempts": a.attempts}
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from beffroi.api.errors import responses
 from beffroi.core.permissions import require
-from beffroi.sources import actions, selectors
+from beffroi.sources import actions, scoping, selectors
 from beffroi.sources.models import Dataset, Source
 
 router = Router(tags=["sources"])
@@ -31,6 +32,8 @@ class DatasetOut(Schema):
     synthetic: bool
     geometry_column: str
     columns: list[ColumnOut]
+    communes: list[str]
+    territory_wide: bool
 
 
 class SourceOut(Schema):
@@ -59,13 +62,16 @@ class RunOut(Schema):
 @router.get("/datasets", response=responses(list[DatasetOut], 403))
 def list_datasets(request):
     require(request.user, "sources.view_dataset")
-    return selectors.datasets()
+    return scoping.visible(selectors.datasets(), request.user)
 
 
 @router.get("/datasets/{name}", response=responses(DatasetOut, 403, 404))
 def get_dataset(request, name: str):
     require(request.user, "sources.view_dataset")
-    return get_object_or_404(Dataset, name=name)
+    dataset = get_object_or_404(Dataset, name=name)
+    if not scoping.can_see(dataset, request.user):
+        raise Http404  # another commune's dataset
+    return dataset
 
 
 @router.get("/sources", response=responses(list[SourceOut], 403))

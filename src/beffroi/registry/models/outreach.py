@@ -26,6 +26,9 @@ class Campaign(models.Model):
     title = models.CharField(_("intitulé"), max_length=200)  # never a person's name
     crisis_id = models.CharField(max_length=40, blank=True)
     area = models.JSONField(null=True, blank=True)  # GeoJSON geometry of the hazard zone, if any
+    # Where the area comes from: drawn on the map, or an alert of the commune (its number kept).
+    alert_id = models.PositiveIntegerField(_("alerte"), null=True, blank=True)
+    area_label = models.CharField(_("zone"), max_length=200, blank=True)  # never a person's name
     recall_delay_minutes = models.PositiveIntegerField(_("délai avant rappel (minutes)"), default=60)
     max_failed_calls = models.PositiveIntegerField(_("appels sans réponse avant visite"), default=3)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -84,7 +87,13 @@ class CallAttempt(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    # The caller's note, encrypted like the record (it may say how the person is): key id + token.
+    note_key_id = models.CharField(max_length=8, blank=True)
+    note = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"tentative {self.pk} ({self.outcome})"
@@ -94,6 +103,8 @@ class Visit(models.Model):
     class Status(models.TextChoices):
         TO_VISIT = "to_visit", _("À visiter")
         DONE = "done", _("Visité")
+        ABSENT = "absent", _("Absent")
+        REFUSED = "refused", _("Visite refusée")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="visits")
     person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
@@ -104,7 +115,13 @@ class Visit(models.Model):
     )
     route_order = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)  # when the outcome (done, absent, refused) was set
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The team's note, encrypted like the record: key id + token.
+    note_key_id = models.CharField(max_length=8, blank=True)
+    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -36,3 +36,28 @@
     return layer;
   };
 })();
+
+// A map with the communes' outlines over that background, for pages that draw their own layers on
+// top (campaign areas, alert areas): returns the map and the outlines' layer.
+(function () {
+  "use strict";
+  window.Beffroi = window.Beffroi || {};
+  window.Beffroi.baseMap = function (element, boundaries, config, options) {
+    var opts = options || {};
+    var map = L.map(element, { zoomSnap: 0.25, keyboard: true, doubleClickZoom: opts.doubleClickZoom !== false });
+    window.BeffroiBaseMap(map, config);
+    var communes = L.geoJSON(boundaries, {
+      style: function () { return { color: "#123c69", weight: 2, fillColor: "#5b8cc0", fillOpacity: opts.fillOpacity || 0.15 }; },
+      interactive: !!opts.onEachFeature,
+      onEachFeature: opts.onEachFeature,
+      pmIgnore: true  // Leaflet-Geoman (alerts' composer) never edits the communes' outlines
+    }).addTo(map);
+    if (boundaries && boundaries.features && boundaries.features.length) {
+      map.fitBounds(communes.getBounds(), { padding: [20, 20] });
+    } else {
+      map.setView([46.6, 2.4], 5);
+    }
+    element.leafletMap = map;  // for tests and keyboard helpers
+    return { map: map, communes: communes };
+  };
+})();
