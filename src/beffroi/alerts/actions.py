@@ -625,7 +625,7 @@ def do_notify_staff(users, subject: str, text: str, *, actor: Actor) -> int:
     from beffroi.alerts.channels import sms as sms_channel
     from beffroi.alerts.models import StaffMessage
 
-    require(actor, "alerts.add_alert", system=("monitoring",))
+    require(actor, "alerts.add_alert", system=("monitoring", "crisis"))
     users = list(users)
     subject, text = clean(subject, multiline=False)[:200], clean(text)
     sms_ready = sms_channel.configured()

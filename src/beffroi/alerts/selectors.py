@@ -192,6 +192,37 @@ def alerts_for_user(user: Any):
     return qs.prefetch_related("versions")
 
 
+def alerts_in_force(user: Any, *, communes: list[str], crisis_id: int | None = None) -> list[dict]:
+    """Messages in force in these communes, newest first: the latest published message of each
+    alert, not ended and not expired. Real alerts; and, for a crisis, its own (an exercise's are
+    Exercise messages, shown on its wall screen only)."""
+    now = timezone.now()
+    wanted = set(communes)
+    qs = alerts_for_user(user).filter(cancelled=False)
+    qs = (
+        qs.filter(Q(status=Alert.Status.ACTUAL) | Q(crisis_id=crisis_id))
+        if crisis_id
+        else qs.filter(status=Alert.Status.ACTUAL)
+    )
+    out = []
+    for alert in qs.order_by("-created_at")[:100]:
+        latest = alert.published_versions().last()
+        if latest is None or latest.expires <= now or not wanted & set(alert.communes()):
+            continue
+        out.append(
+            {
+                "id": alert.pk,
+                "headline": latest.text("fr").get("headline") or alert.hazard,
+                "severity": latest.severity,
+                "msgType": latest.msg_type,
+                "sent": latest.sent,
+                "expires": latest.expires,
+                "exercise": alert.status != Alert.Status.ACTUAL,
+            }
+        )
+    return out
+
+
 def active_public_versions() -> list[AlertVersion]:
     """Latest published message of each real, not cancelled, not expired incident (for the public site)."""
     now = timezone.now()

@@ -25,6 +25,7 @@ SYSTEM_ACTOR_KINDS: dict[str, str] = {
     "recompute_crossings": "the periodic refresh of saved crossings",
     "public": "a citizen on the public site, proven by an e-mailed token",
     "outreach": "the registry's outreach campaign posting its summary to the main courante",
+    "crisis": "the crisis app's own notices: the people a task is assigned to told of it (e-mail, SMS)",
     "alerts": "the alerts app logging a publication in its crisis's main courante",
     "outbox": "the outbox dispatcher, e.g. dropping a push subscription its service says is gone",
     "retention": "scheduled deletion of personal data past its retention period",

@@ -349,6 +349,15 @@ def do_add_staffing(
         raise UserError(f"Unknown PCC cell {cell!r}.", [Problem("unknown cell", field="cell")])
     if not (name or "").strip():
         raise UserError("A name is required.", [Problem("required", field="name")])
+    member = _user(user)
+    if member is not None and not any(
+        has_perm(member, "crisis.view_task", commune=c) for c in crisis.communes
+    ):
+        # the cell's tasks are sent to this account: it must be able to open them
+        raise UserError(
+            "Ce compte ne voit pas les tâches de cette crise (aucune de ses communes).",
+            [Problem("not a member of the crisis", field="user")],
+        )
     with transaction.atomic():
         _open(crisis)
         staff = Staffing.objects.create(
@@ -356,7 +365,7 @@ def do_add_staffing(
             cell=cell,
             name=name.strip(),
             contact=contact.strip(),
-            user=_user(user),
+            user=member,
             started_at=utcnow(),
         )
         record(actor, "crisis.staffing.add", staff, commune=crisis.communes[0], detail={"cell": cell})

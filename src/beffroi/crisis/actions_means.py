@@ -1,9 +1,9 @@
-"""Writes on tasks, reflex sheets, the directory, resources, loans and shelters."""
+"""Writes on the directory, resources, loans and shelters (tasks and reflex sheets: ``actions_tasks``,
+re-exported here for the callers that import them from this module)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,230 +16,26 @@ from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
 from beffroi.core.signals import public_content_changed
 from beffroi.core.timeutil import utcnow
-from beffroi.crisis.actions import _append, _crisis, _open, _require_in_crisis, _user, do_append_entry
+from beffroi.crisis.actions import _append, do_append_entry
+from beffroi.crisis.actions_requests import available
+from beffroi.crisis.actions_tasks import (  # noqa: F401  (re-exported: callers import them from here)
+    do_assign_task,
+    do_create_task,
+    do_save_reflex_sheet,
+    do_set_task_status,
+    do_start_reflex_sheet,
+)
 from beffroi.crisis.models import (
     Contact,
     Crisis,
-    LogEntry,
     Need,
-    ReflexItem,
-    ReflexRun,
-    ReflexSheet,
     Resource,
     ResourceLoan,
     Shelter,
     ShelterEntry,
-    Task,
 )
-from beffroi.crisis.models.crisis import LEVELS, Hazard
 from beffroi.crisis.models.log import Category, Source
 from beffroi.territory.selectors import territory_codes
-
-
-# --- tasks ---------------------------------------------------------------------------------
-def do_create_task(
-    crisis: Crisis | int,
-    *,
-    title: str,
-    actor: Actor,
-    assignee: Any = None,
-    assignee_label: str = "",
-    priority: int = Task.Priority.NORMAL,
-    deadline=None,
-    source_entry: LogEntry | None = None,
-    details: str = "",
-) -> Task:
-    crisis = _crisis(crisis)
-    _require_in_crisis(actor, "crisis.add_task", crisis)
-    if not (title or "").strip():
-        raise UserError("A task needs a title.", [Problem("required", field="title")])
-    if priority not in Task.Priority.values:
-        raise UserError(
-            "Priority is 1 (haute), 2 (normale) or 3 (basse).", [Problem("bad value", field="priority")]
-        )
-    if source_entry is not None and source_entry.crisis_id != crisis.pk:
-        raise UserError(
-            "The linked entry is not in this crisis.", [Problem("other crisis", field="source_entry")]
-        )
-    with transaction.atomic():
-        _open(crisis)
-        task = Task.objects.create(
-            crisis=crisis,
-            title=title.strip(),
-            details=details,
-            assignee=_user(assignee),
-            assignee_label=assignee_label or (actor_label(assignee) if assignee else ""),
-            priority=priority,
-            deadline=deadline,
-            created_at=utcnow(),
-            created_by=actor_label(actor),
-            source_entry=source_entry,
-        )
-        record(actor, "crisis.task.create", task, commune=crisis.communes[0])
-        _append(
-            crisis,
-            text=f"Tâche créée : {task.title}"
-            + (f" → {task.assignee_label}" if task.assignee_label else "")
-            + (f" (suite à l'entrée n°{source_entry.seq})" if source_entry else ""),
-            category=Category.ACTION,
-            source=Source.CELL,
-            actor=actor,
-            task=task,
-        )
-        publish_event(
-            "task",
-            communes=crisis.communes,
-            crisis=crisis.pk,
-            task=task.pk,
-            status=task.status,
-            reflex_run=None,
-        )
-    return task
-
-
-def do_set_task_status(task: Task, *, status: str, actor: Actor, note: str = "") -> Task:
-    _require_in_crisis(actor, "crisis.change_task", task.crisis)
-    if status not in Task.Status.values:
-        raise UserError(f"Unknown status {status!r}.", [Problem("unknown status", field="status")])
-    with transaction.atomic():
-        task = Task.objects.select_for_update().get(pk=task.pk)
-        _open(task.crisis)
-        if task.status == status:
-            return task
-        old = task.get_status_display()
-        task.status = status
-        task.done_at = utcnow() if status in (Task.Status.DONE, Task.Status.CANCELLED) else None
-        task.save(update_fields=["status", "done_at"])
-        record(actor, "crisis.task.status", task, commune=task.crisis.communes[0], detail={"status": status})
-        _append(
-            task.crisis,
-            text=f"Tâche « {task.title} » : {old} → {task.get_status_display()}. {note}".strip(),
-            category=Category.ACTION,
-            source=Source.CELL,
-            actor=actor,
-            task=task,
-        )
-        publish_event(
-            "task",
-            communes=task.crisis.communes,
-            crisis=task.crisis_id,
-            task=task.pk,
-            status=status,
-            reflex_run=None,
-        )
-    return task
-
-
-# --- reflex sheets -------------------------------------------------------------------------
-def do_save_reflex_sheet(
-    *,
-    actor: Actor,
-    sheet: ReflexSheet | None = None,
-    commune: str = "",
-    hazard: str,
-    level: int,
-    title: str,
-    objective: str = "",
-    items: list[dict],
-) -> ReflexSheet:
-    """Create or edit a reflex sheet (bumps its version).
-
-    ``items``: [{title, cell, within_minutes, priority}].
-    """
-    require(
-        actor,
-        "crisis.change_reflexsheet" if sheet else "crisis.add_reflexsheet",
-        commune=commune or None,
-        system=("demo",),
-    )
-    problems = []
-    if hazard not in Hazard.values:
-        problems.append(Problem(f"unknown hazard {hazard!r}", field="hazard"))
-    if level not in LEVELS:
-        problems.append(Problem("level 1 to 4", field="level"))
-    if not (title or "").strip():
-        problems.append(Problem("required", field="title"))
-    for i, item in enumerate(items, 1):
-        if not str(item.get("title", "")).strip():
-            problems.append(Problem(f"action {i} has no title", field="items"))
-    if problems:
-        raise UserError("Cannot save the reflex sheet.", problems)
-    with transaction.atomic():
-        if sheet is None:
-            sheet = ReflexSheet(version=1)
-        else:
-            sheet.version += 1
-        sheet.commune, sheet.hazard, sheet.level = commune, hazard, level
-        sheet.title, sheet.objective = title.strip(), objective
-        sheet.updated_at, sheet.updated_by = utcnow(), actor_label(actor)
-        sheet.save()
-        sheet.items.all().delete()
-        ReflexItem.objects.bulk_create(
-            [
-                ReflexItem(
-                    sheet=sheet,
-                    order=i,
-                    title=str(it["title"]).strip(),
-                    cell=it.get("cell", ""),
-                    within_minutes=it.get("within_minutes"),
-                    priority=int(it.get("priority") or 2),
-                )
-                for i, it in enumerate(items, 1)
-            ]
-        )
-        record(actor, "crisis.reflexsheet.save", sheet, commune=commune, detail={"version": sheet.version})
-    return sheet
-
-
-def do_start_reflex_sheet(crisis: Crisis | int, sheet: ReflexSheet, *, actor: Actor) -> ReflexRun:
-    """Start a reflex sheet in a crisis: each of its actions becomes a task with its deadline."""
-    crisis = _crisis(crisis)
-    _require_in_crisis(actor, "crisis.add_reflexrun", crisis)
-    if sheet.commune and sheet.commune not in crisis.communes:
-        raise UserError(
-            "This reflex sheet belongs to another commune.", [Problem("other commune", field="sheet")]
-        )
-    with transaction.atomic():
-        _open(crisis)
-        now = utcnow()
-        run = ReflexRun.objects.create(
-            crisis=crisis,
-            sheet=sheet,
-            sheet_title=sheet.title,
-            sheet_version=sheet.version,
-            started_at=now,
-            started_by=actor_label(actor),
-        )
-        entry = _append(
-            crisis,
-            text=f"Fiche réflexe déclenchée : {sheet.title} (v{sheet.version}, "
-            f"{sheet.items.count()} actions).",
-            category=Category.DECISION,
-            source=Source.CELL,
-            actor=actor,
-        )
-        Task.objects.bulk_create(
-            [
-                Task(
-                    crisis=crisis,
-                    title=item.title,
-                    assignee_label=item.cell,
-                    priority=item.priority,
-                    deadline=now + timedelta(minutes=item.within_minutes) if item.within_minutes else None,
-                    created_at=now,
-                    created_by=actor_label(actor),
-                    source_entry=entry,
-                    reflex_run=run,
-                )
-                for item in sheet.items.all()
-            ]
-        )
-        record(actor, "crisis.reflexsheet.start", run, commune=crisis.communes[0], detail={"sheet": sheet.pk})
-        publish_event(
-            "task", communes=crisis.communes, crisis=crisis.pk, task=None, status=None, reflex_run=run.pk
-        )
-    return run
-
 
 # --- directory -----------------------------------------------------------------------------
 CONTACT_FIELDS = (
@@ -318,6 +114,13 @@ def do_lend_resource(
             raise UserError(
                 f"{resource.name} is not available ({resource.get_status_display()}).",
                 [Problem("not available", field="resource")],
+            )
+        if available(resource) < resource.quantity:
+            # part of it is committed to a crisis or lent for a request: lend what is left by a request
+            raise UserError(
+                f"{resource.name} : {available(resource)} sur {resource.quantity} disponible(s) ; "
+                "une partie est engagée ou prêtée.",
+                [Problem("partly engaged", field="resource")],
             )
         loan = ResourceLoan.objects.create(
             resource=resource,

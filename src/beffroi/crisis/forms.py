@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.core.timeutil import PARIS
@@ -74,19 +75,64 @@ class HandoverForm(forms.Form):
         field.queryset = users
 
 
-class StaffingForm(forms.Form):
+class PersonField(forms.ModelChoiceField):
+    """An account, shown as « Full Name (username) »; its choices are set by the form (``users``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=get_user_model().objects.none(), **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name().strip()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
+class _PeopleForm(forms.Form):
+    """A form with optional accounts chosen among the crisis's people (``users``)."""
+
+    def _set_users(self, name: str, users) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        if users is not None:
+            field.queryset = users
+
+
+class StaffingForm(_PeopleForm):
     cell = forms.ChoiceField(label=_("Cellule"), choices=Staffing.Cell.choices)
     name = forms.CharField(label=_("Nom"), max_length=200)
     contact = forms.CharField(label=_("Contact (téléphone, radio)"), max_length=200, required=False)
+    user = PersonField(label=_("Compte Beffroi (reçoit les tâches de la cellule)"), required=False)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_users("user", users)
 
 
-class TaskForm(forms.Form):
+_CELL_CHOICES = [("", _("— aucune —")), *Staffing.Cell.choices]
+
+
+class TaskForm(_PeopleForm):
     title = forms.CharField(label=_("Tâche"), max_length=300)
+    assignee = PersonField(label=_("Attribuée au compte"), required=False)
+    cell = forms.ChoiceField(label=_("Attribuée à la cellule du PCC"), choices=_CELL_CHOICES, required=False)
     assignee_label = forms.CharField(
-        label=_("Attribuée à (service ou personne)"), max_length=150, required=False
+        label=_("Ou à un service, une personne sans compte"), max_length=150, required=False
     )
     priority = forms.TypedChoiceField(
         label=_("Priorité"), choices=Task.Priority.choices, coerce=int, initial=Task.Priority.NORMAL
     )
     deadline = ParisDateTimeField(label=_("Échéance"), required=False)
     source_entry = forms.IntegerField(label=_("Liée à l'entrée n°"), required=False, min_value=1)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_users("assignee", users)
+
+
+class AssignTaskForm(_PeopleForm):
+    assignee = PersonField(label=_("Compte"), required=False)
+    cell = forms.ChoiceField(label=_("Cellule du PCC"), choices=_CELL_CHOICES, required=False)
+    deadline = ParisDateTimeField(label=_("Échéance"), required=False)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_users("assignee", users)

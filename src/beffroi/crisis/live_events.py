@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from beffroi.core.events import register_event
 
 _CRISIS_FIELDS = {"crisis": int, "title": str, "hazard": str, "level": int, "exercise": bool, "status": str}
@@ -36,6 +38,20 @@ register_event(
     permission="crisis.view_task",
     fields={"crisis": int, "task": int | None, "status": str | None, "reflex_run": int | None},
     description="A task was created or changed status (task), or a reflex sheet created tasks (reflex_run).",
+)
+register_event(
+    "task.assigned",
+    topic="crisis",
+    permission="crisis.view_task",
+    fields={
+        "crisis": int,
+        "task": int,
+        "title": str,
+        "owner": str,  # « Name (cell) », as the task lists show it
+        "cell": str,  # the PCC cell's code, "" for an account only
+        "due": datetime | None,
+    },
+    description="A task was assigned to an account or a PCC cell (its people are also e-mailed).",
 )
 register_event(
     "shelter",

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from beffroi.core.audit import record
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
+from beffroi.core.timeutil import utcnow
 from beffroi.crisis.models import (
+    POOL,
+    Commitment,
     Contact,
     Crisis,
     LogChain,
     LogEntry,
     ReflexSheet,
     Resource,
+    ResourceRequest,
     Shelter,
     ShelterEntry,
+    Staffing,
     Task,
 )
 from beffroi.crisis.models.log import GENESIS, format_head
@@ -89,6 +96,46 @@ def tasks(crisis: Crisis, *, open_only: bool = False) -> QuerySet:
     return qs
 
 
+def overdue_tasks(crisis: Crisis, *, now: datetime | None = None) -> QuerySet:
+    """Open tasks whose due time has passed (computed now: no job flags them)."""
+    return tasks(crisis, open_only=True).filter(deadline__lt=now or utcnow())
+
+
+def open_tasks_by_owner(crisis: Crisis, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open tasks grouped by who they are for (the wall screen, the crisis page), the groups with
+    overdue tasks first; in each group the overdue, then by priority and due time."""
+    now = now or utcnow()
+    groups: dict[str, dict[str, Any]] = {}
+    for task in tasks(crisis, open_only=True):
+        owner = task.owner_label or _("Non attribuée")
+        group = groups.setdefault(owner, {"owner": owner, "tasks": [], "overdue": 0})
+        task.late = task.is_overdue(now)  # type: ignore[attr-defined]
+        group["tasks"].append(task)
+        group["overdue"] += int(task.late)  # type: ignore[attr-defined]
+    far = now.replace(year=now.year + 100)
+    for group in groups.values():
+        group["tasks"].sort(key=lambda t: (not t.late, t.priority, t.deadline or far, t.pk))
+    return sorted(groups.values(), key=lambda g: (-g["overdue"], -len(g["tasks"]), g["owner"]))
+
+
+def tasks_for_user(crisis: Crisis, user: Any) -> list[Task]:
+    """Open tasks of the crisis for this person: assigned to their account, or to a PCC cell they
+    staff in this crisis now; overdue first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cells = list(
+        Staffing.objects.filter(crisis=crisis, user=user, ended_at__isnull=True).values_list(
+            "cell", flat=True
+        )
+    )
+    now = utcnow()
+    found = list(tasks(crisis, open_only=True).filter(Q(assignee=user) | Q(cell__in=cells, cell__gt="")))
+    for task in found:
+        task.late = task.is_overdue(now)  # type: ignore[attr-defined]
+    far = now.replace(year=now.year + 100)
+    return sorted(found, key=lambda t: (not t.late, t.deadline or far, t.priority, t.pk))  # type: ignore[attr-defined]
+
+
 def reflex_sheets(communes: list[str] | None = None, hazard: str | None = None) -> QuerySet:
     qs = ReflexSheet.objects.prefetch_related("items")
     if communes is not None:
@@ -103,7 +150,25 @@ def directory(communes: list[str]) -> QuerySet:
 
 
 def resources(communes: list[str]) -> QuerySet:
-    return Resource.objects.filter(Q(commune__in=communes) | Q(held_by__in=communes))
+    """These communes' resources, those lent to them, and the intercommunal pool's."""
+    return Resource.objects.filter(Q(commune__in=communes) | Q(held_by__in=communes) | Q(commune=POOL))
+
+
+def open_commitments(communes: list[str]) -> QuerySet:
+    """Quantities of these communes' (and the pool's) resources engaged in a crisis, not released."""
+    return (
+        Commitment.objects.filter(released_at__isnull=True)
+        .filter(Q(resource__commune__in=communes) | Q(resource__commune=POOL))
+        .select_related("resource", "crisis")
+    )
+
+
+def resource_requests(communes: list[str], *, limit: int = 100) -> list[ResourceRequest]:
+    """Requests for means made by these communes, or asked of them or of the pool, newest first."""
+    qs = ResourceRequest.objects.filter(
+        Q(from_commune__in=communes) | Q(to_commune__in=communes) | Q(to_commune=POOL)
+    ).select_related("crisis", "resource")
+    return list(qs[:limit])
 
 
 def shelters(communes: list[str]) -> QuerySet:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beffroi.crisis import views, views_exercise, views_means
+from beffroi.crisis import views, views_exercise, views_means, views_tasks
 
 app_name = "crisis"
 
@@ -18,8 +18,10 @@ urlpatterns = [
     path("<int:pk>/cloture/", views.close, name="close"),
     path("<int:pk>/pcc/", views.add_staffing, name="add_staffing"),
     path("<int:pk>/pcc/<int:staff_id>/fin/", views.end_staffing, name="end_staffing"),
-    path("<int:pk>/taches/", views_means.add_task, name="add_task"),
-    path("<int:pk>/taches/<int:task_id>/statut/", views_means.task_status, name="task_status"),
+    path("<int:pk>/taches/", views_tasks.add_task, name="add_task"),
+    path("<int:pk>/taches/miennes/", views_tasks.my_tasks, name="my_tasks"),
+    path("<int:pk>/taches/<int:task_id>/statut/", views_tasks.task_status, name="task_status"),
+    path("<int:pk>/taches/<int:task_id>/attribuer/", views_tasks.assign_task, name="assign_task"),
     path("<int:pk>/fiche-reflexe/", views_means.start_sheet, name="start_sheet"),
     path("<int:pk>/exercice/tic/", views_exercise.tick, name="exercise_tick"),
     path("fiches-reflexes/", views_means.sheets, name="sheets"),
@@ -30,6 +32,15 @@ urlpatterns = [
     path("moyens/ajouter/", views_means.add_resource, name="add_resource"),
     path("moyens/<int:resource_id>/pret/", views_means.lend_resource, name="lend_resource"),
     path("moyens/pret/<int:loan_id>/retour/", views_means.return_resource, name="return_resource"),
+    path("moyens/<int:resource_id>/engager/", views_means.commit_resource, name="commit_resource"),
+    path(
+        "moyens/engagement/<int:commitment_id>/fin/",
+        views_means.release_commitment,
+        name="release_commitment",
+    ),
+    path("moyens/demandes/", views_means.request_resource, name="request_resource"),
+    path("moyens/demandes/<int:request_id>/reponse/", views_means.answer_request, name="answer_request"),
+    path("moyens/demandes/<int:request_id>/retour/", views_means.return_request, name="return_request"),
     path(
         "hebergements/<int:shelter_id>/occupation/", views_means.shelter_occupancy, name="shelter_occupancy"
     ),

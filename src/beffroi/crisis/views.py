@@ -24,6 +24,7 @@ from beffroi.core.spreadsheet import neutralise_row
 from beffroi.crisis import actions, selectors
 from beffroi.crisis.chain import attachment_problem
 from beffroi.crisis.forms import (
+    AssignTaskForm,
     CloseForm,
     EntryForm,
     EscalateForm,
@@ -156,6 +157,16 @@ def request_open(request: HttpRequest) -> HttpResponse:
     return redirect("crisis:index")
 
 
+def crisis_people(crisis):
+    """Active accounts of the crisis's communes: who a task, a PCC post or a handover may name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, commune_memberships__commune_code__in=crisis.communes)
+        .distinct()
+        .order_by("username")
+    )
+
+
 def _context(request: HttpRequest, crisis, **extra) -> dict:
     user = request.user
     in_crisis = bool(set(crisis.communes) & user_communes(user)) or "*" in user_communes(user)
@@ -170,9 +181,7 @@ def _context(request: HttpRequest, crisis, **extra) -> dict:
         ),
         "tasks": crisis.is_open and in_crisis and has_perm(user, "crisis.change_task"),
     }
-    users = get_user_model().objects.filter(
-        is_active=True, commune_memberships__commune_code__in=crisis.communes
-    )
+    users = crisis_people(crisis)
     context = {
         "crisis": crisis,
         "communes_names": selectors.crisis_communes_names(crisis),
@@ -187,9 +196,11 @@ def _context(request: HttpRequest, crisis, **extra) -> dict:
         "entry_form": EntryForm(),
         "escalate_form": EscalateForm(initial={"level": min(crisis.level + 1, 4)}, prefix="level"),
         "close_form": CloseForm(prefix="close"),
-        "handover_form": HandoverForm(users=users.distinct().order_by("username"), prefix="handover"),
-        "staffing_form": StaffingForm(prefix="staff"),
-        "task_form": TaskForm(prefix="task"),
+        "handover_form": HandoverForm(users=users, prefix="handover"),
+        "staffing_form": StaffingForm(users=users, prefix="staff"),
+        "task_form": TaskForm(users=users, prefix="task"),
+        "assign_form": AssignTaskForm(users=users, prefix="assign"),
+        "my_tasks": selectors.tasks_for_user(crisis, user),
         "exercise_run": getattr(crisis, "exercise_run", None) if crisis.exercise else None,
         "boundaries": boundaries_feature_collection([c for c in communes() if c.code in crisis.communes]),
         "map_config": map_config(),
@@ -400,31 +411,28 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, commune_memberships__commune_code__in=crisis.communes)
-        .distinct()
-    )
     return _post_action(
         request,
         pk,
         HandoverForm,
         lambda c, d: actions.do_handover(c, incoming=d["incoming"], summary=d["summary"], actor=request.user),
         "handover",
-        users=users,
+        users=crisis_people(crisis),
     )
 
 
 @require_POST
 def add_staffing(request: HttpRequest, pk: int) -> HttpResponse:
+    crisis = selectors.get_crisis_for_user(request.user, pk)
     return _post_action(
         request,
         pk,
         StaffingForm,
         lambda c, d: actions.do_add_staffing(
-            c, cell=d["cell"], name=d["name"], contact=d["contact"], actor=request.user
+            c, cell=d["cell"], name=d["name"], contact=d["contact"], user=d["user"], actor=request.user
         ),
         "staff",
+        users=crisis_people(crisis),
     )
 
 

@@ -5,29 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, require, user_communes
 from beffroi.crisis import actions_means as am
+from beffroi.crisis import actions_requests as ar
 from beffroi.crisis import selectors
-from beffroi.crisis.forms import TaskForm
+from beffroi.crisis.forms import ParisDateTimeField
 from beffroi.crisis.models import (
+    POOL,
+    Commitment,
     Contact,
     Need,
     ReflexSheet,
     Resource,
     ResourceLoan,
+    ResourceRequest,
     Shelter,
     ShelterEntry,
-    Task,
 )
 from beffroi.crisis.models.crisis import LEVELS, Hazard
-from beffroi.crisis.views import _context, _htmx
-from beffroi.territory.selectors import communes_for_user
+from beffroi.crisis.views import _htmx
+from beffroi.territory.selectors import communes, communes_for_user
 
 
 def _codes(user) -> list[str]:
@@ -40,54 +44,17 @@ def _check_commune(user, commune: str) -> None:
         raise PermissionDenied("commune")
 
 
-# --- tasks ---------------------------------------------------------------------------------
-@require_POST
-def add_task(request: HttpRequest, pk: int) -> HttpResponse:
-    crisis = selectors.get_crisis_for_user(request.user, pk)
-    form = TaskForm(request.POST, prefix="task")
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            entry = (
-                selectors.entries(crisis).filter(seq=d["source_entry"]).first() if d["source_entry"] else None
-            )
-            am.do_create_task(
-                crisis,
-                title=d["title"],
-                assignee_label=d["assignee_label"],
-                priority=d["priority"],
-                deadline=d["deadline"],
-                source_entry=entry,
-                actor=request.user,
-            )
-        except UserError as exc:
-            messages.error(request, str(exc))
-    else:
-        messages.error(request, form.errors.as_text())
-    return redirect("crisis:detail", pk=pk)
-
-
-@require_POST
-def task_status(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
-    crisis = selectors.get_crisis_for_user(request.user, pk)
-    task = get_object_or_404(Task, crisis=crisis, pk=task_id)
-    try:
-        am.do_set_task_status(task, status=request.POST.get("status", ""), actor=request.user)
-    except UserError as exc:
-        messages.error(request, str(exc))
-    if _htmx(request):
-        response = render(request, "crisis/detail.html#tasks", _context(request, crisis))
-        response["HX-Trigger"] = "journal-changed"  # the main courante shows the new entry at once
-        return response
-    return redirect("crisis:detail", pk=pk)
-
-
 @require_POST
 def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
     sheet = get_object_or_404(ReflexSheet, pk=request.POST.get("sheet") or 0)
     try:
-        run = am.do_start_reflex_sheet(crisis, sheet, actor=request.user)
+        run = am.do_start_reflex_sheet(
+            crisis,
+            sheet,
+            actor=request.user,
+            url=request.build_absolute_uri(reverse("crisis:detail", args=[pk])),
+        )
         messages.success(
             request, f"Fiche « {run.sheet_title} » déclenchée : {run.tasks.count()} tâches créées."
         )
@@ -213,17 +180,27 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 # --- resources and shelters ----------------------------------------------------------------
-def resources(request: HttpRequest, *, shelters_only: bool = False) -> HttpResponse:
+def resources(request: HttpRequest, *, shelters_only: bool = False, status: int = 200) -> HttpResponse:
     require(request.user, "crisis.view_resource")
     codes = _codes(request.user)
+    stock = list(selectors.resources(codes))
+    active = selectors.active_crises(request.user)
+    for r in stock:
+        r.left = ar.available(r)  # type: ignore[attr-defined]
+        # the crises it may be committed to: those of its commune (any, for the pool's)
+        r.crises = [c for c in active if not r.commune or r.commune in c.communes]  # type: ignore[attr-defined]
     context = {
-        "resources": selectors.resources(codes),
+        "resources": stock,
+        "commitments": selectors.open_commitments(codes),
+        "requests": selectors.resource_requests(codes),
+        "pool": POOL,
         "shelters": selectors.shelters(codes),
         "loans": ResourceLoan.objects.filter(returned_at__isnull=True, from_commune__in=codes).select_related(
             "resource"
         ),
         "communes": communes_for_user(request.user),
-        "active": selectors.active_crises(request.user),
+        "territory": communes(),
+        "active": active,
         "can_edit": has_perm(request.user, "crisis.change_resource"),
         "can_shelter": has_perm(request.user, "crisis.change_shelter"),
         "can_register": has_perm(request.user, "crisis.view_shelterentry"),
@@ -232,7 +209,112 @@ def resources(request: HttpRequest, *, shelters_only: bool = False) -> HttpRespo
     }
     if shelters_only or (_htmx(request) and request.GET.get("partial") == "shelters"):
         return render(request, "crisis/resources.html#shelters", context)
-    return render(request, "crisis/resources.html", context)
+    return render(request, "crisis/resources.html", context, status=status)
+
+
+# --- means with quantities: commitments and requests between communes -----------------------
+def _int(request: HttpRequest, name: str, label: str) -> int:
+    raw = (request.POST.get(name) or "").strip()
+    if not raw.isdigit():
+        raise UserError(f"{label} : un nombre entier.", [Problem("not a number", field=name)])
+    return int(raw)
+
+
+def _time(request: HttpRequest, name: str):
+    raw = (request.POST.get(name) or "").strip()
+    if not raw:
+        return None
+    field = ParisDateTimeField()
+    try:
+        return field.clean(raw)
+    except ValidationError:
+        raise UserError(
+            "Date et heure attendues (AAAA-MM-JJTHH:MM).", [Problem("bad time", field=name)]
+        ) from None
+
+
+def _means_step(request: HttpRequest, step) -> HttpResponse:
+    """Run one step; a refusal or a bad value comes back on the page, with the reason, as a 400."""
+    try:
+        step()
+    except UserError as exc:
+        messages.error(request, str(exc).replace("\n", " "))
+        return resources(request, status=400)
+    return redirect("crisis:resources")
+
+
+@require_POST
+def commit_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
+    resource = get_object_or_404(Resource, pk=resource_id)
+    crisis = selectors.get_crisis_for_user(request.user, int(request.POST.get("crisis") or 0))
+    return _means_step(
+        request,
+        lambda: ar.do_commit_resource(
+            resource,
+            crisis,
+            quantity=_int(request, "quantity", "Quantité"),
+            place=request.POST.get("place", ""),
+            until=_time(request, "until"),
+            actor=request.user,
+        ),
+    )
+
+
+@require_POST
+def release_commitment(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    commitment = get_object_or_404(Commitment, pk=commitment_id, released_at__isnull=True)
+    return _means_step(request, lambda: ar.do_release_commitment(commitment, actor=request.user))
+
+
+@require_POST
+def request_resource(request: HttpRequest) -> HttpResponse:
+    crisis = None
+    if request.POST.get("crisis"):
+        crisis = selectors.get_crisis_for_user(request.user, int(request.POST["crisis"]))
+    return _means_step(
+        request,
+        lambda: ar.do_request_resource(
+            from_commune=request.POST.get("from_commune", ""),
+            to_commune=request.POST.get("to_commune", ""),
+            kind=request.POST.get("kind", ""),
+            label=request.POST.get("label", ""),
+            quantity=_int(request, "quantity", "Quantité"),
+            unit=request.POST.get("unit", ""),
+            place=request.POST.get("place", ""),
+            until=_time(request, "until"),
+            note=request.POST.get("note", ""),
+            crisis=crisis,
+            actor=request.user,
+        ),
+    )
+
+
+@require_POST
+def answer_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    asked = get_object_or_404(ResourceRequest, pk=request_id)
+    decision = request.POST.get("decision", "")
+    resource = (
+        Resource.objects.filter(pk=request.POST.get("resource") or 0).first()
+        if decision != "refused"
+        else None
+    )
+    return _means_step(
+        request,
+        lambda: ar.do_answer_request(
+            asked,
+            decision=decision,
+            resource=resource,
+            quantity=_int(request, "quantity", "Quantité accordée") if decision == "partial" else 0,
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        ),
+    )
+
+
+@require_POST
+def return_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    asked = get_object_or_404(ResourceRequest, pk=request_id)
+    return _means_step(request, lambda: ar.do_return_request(asked, actor=request.user))
 
 
 @require_POST

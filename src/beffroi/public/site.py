@@ -211,9 +211,9 @@ def _build_pages(root: Path, pages_root: Path, lang: str, folder: str, active, n
         versions = list(alert.published_versions())
         if not versions:
             continue
-        folder = root / "cap" if alert.status == Alert.Status.ACTUAL else root / "exercice" / "cap"
+        cap_folder = root / "cap" if alert.status == Alert.Status.ACTUAL else root / "exercice" / "cap"
         for v in versions:
-            target = folder / f"{v.identifier}.xml"
+            target = cap_folder / f"{v.identifier}.xml"
             if not target.exists():
                 write_atomic(target, v.xml.encode())
             cap_files += 1

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -17,7 +19,9 @@ from beffroi.accounts.roles import explain_refusal, is_permission_name
 from beffroi.core.maps import map_config
 from beffroi.core.permissions import require
 from beffroi.core.selectors import audit_events
+from beffroi.crisis.selectors import get_crisis_for_user
 from beffroi.territory.selectors import boundaries_feature_collection, communes_for_user
+from beffroi.web import wall as wall_data
 from beffroi.web.situation import situation_for
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "situation": situation_for(request.user),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def wall(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The wall screen; ``?part=<name>`` answers one part (what the page re-fetches on an event)."""
+    require(request.user, "crisis.view_crisis")
+    crisis = (
+        get_crisis_for_user(request.user, pk) if pk is not None else wall_data.followed_crisis(request.user)
+    )
+    part = request.GET.get("part")
+    if part is not None and part not in wall_data.PARTS:
+        return HttpResponse(
+            _("Partie inconnue « %(part)s » (parties : %(parts)s).")
+            % {"part": part, "parts": ", ".join(wall_data.PARTS)},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    parts = (part,) if part else wall_data.PARTS
+    context = wall_data.wall(request.user, crisis, parts=parts)
+    # Parts re-read the crisis shown; a wall without a number re-reads what it follows when a
+    # crisis opens or closes (``follow_url``).
+    context["part_url"] = reverse("web:wall_crisis", args=[crisis.pk]) if crisis else reverse("web:wall")
+    context["follow_url"] = reverse("web:wall") if pk is None else ""
+    context["wall_strings"] = {
+        "live": _("En direct"),
+        "lostShort": _("Connexion perdue"),
+        "lost": _("Connexion perdue depuis %(since)s : l'écran n'est plus à jour. Reconnexion en cours…"),
+    }
+    template = f"web/wall.html#{part}" if part else "web/wall.html"
+    return render(request, template, context)
 
 
 def audit_log(request: HttpRequest) -> HttpResponse:

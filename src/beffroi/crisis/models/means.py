@@ -51,7 +51,7 @@ class Resource(models.Model):
         LENT = "prete", _("Prêté")
         UNAVAILABLE = "indisponible", _("Indisponible")
 
-    commune = models.CharField(_("commune propriétaire"), max_length=5)
+    commune = models.CharField(_("commune propriétaire (vide : mutualisation)"), max_length=5, blank=True)
     name = models.CharField(_("désignation"), max_length=200)
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     quantity = models.PositiveIntegerField(_("quantité"), default=1)
@@ -68,6 +68,80 @@ class Resource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The intercommunal pool: the territory's shared stock, owned by no commune (``Resource.commune``
+# and ``ResourceRequest.to_commune`` empty).
+POOL = ""
+
+
+class Commitment(models.Model):
+    """A quantity of a resource engaged in a crisis: where, until when; released when it is back."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="commitments")
+    crisis = models.ForeignKey("crisis.Crisis", on_delete=models.PROTECT, related_name="commitments")
+    quantity = models.PositiveIntegerField(_("quantité"))
+    place = models.CharField(_("où"), max_length=200)
+    until = models.DateTimeField(_("jusqu'à"), null=True, blank=True)
+    committed_at = models.DateTimeField()
+    committed_by = models.CharField(max_length=150)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-committed_at"]
+        verbose_name = _("engagement de moyens")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.resource_id} → {self.crisis_id}"
+
+
+class ResourceRequest(models.Model):
+    """A request for means from one commune to another or to the intercommunal pool, its answer
+    (accepted, partly, refused) and the return of what was lent."""
+
+    class Status(models.TextChoices):
+        PENDING = "en_attente", _("En attente")
+        ACCEPTED = "acceptee", _("Acceptée")
+        PARTIAL = "partielle", _("Acceptée en partie")
+        REFUSED = "refusee", _("Refusée")
+        RETURNED = "rendue", _("Rendue")
+
+    from_commune = models.CharField(_("commune demandeuse"), max_length=5)
+    to_commune = models.CharField(_("commune sollicitée (vide : mutualisation)"), max_length=5, blank=True)
+    crisis = models.ForeignKey(
+        "crisis.Crisis", null=True, blank=True, on_delete=models.PROTECT, related_name="resource_requests"
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=Resource.Kind.choices)
+    label = models.CharField(_("besoin"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantité demandée"))
+    unit = models.CharField(_("unité"), max_length=30, blank=True)
+    place = models.CharField(_("où"), max_length=200, blank=True)
+    until = models.DateTimeField(_("jusqu'à"), null=True, blank=True)
+    note = models.CharField(_("précisions"), max_length=300, blank=True)
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField()
+    requested_by = models.CharField(max_length=150)
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    granted = models.PositiveIntegerField(_("quantité accordée"), default=0)
+    answer_note = models.CharField(_("réponse"), max_length=300, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.CharField(max_length=150, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("demande de moyens")
+
+    def __str__(self) -> str:
+        return f"{self.from_commune} → {self.to_commune or 'pool'}: {self.quantity} {self.label}"
+
+    @property
+    def lent(self) -> bool:
+        """What was granted is out of its owner's stock until returned."""
+        return self.status in (self.Status.ACCEPTED, self.Status.PARTIAL) and self.returned_at is None
 
 
 class ResourceLoan(models.Model):

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from beffroi.core.timeutil import utcnow
-from beffroi.crisis.models.crisis import LEVELS, Crisis, Hazard
+from beffroi.crisis.models.crisis import LEVELS, Crisis, Hazard, Staffing
 
 
 class ReflexSheet(models.Model):
@@ -83,6 +83,12 @@ class Task(models.Model):
         related_name="+",
         verbose_name=_("attribuée à"),
     )
+    # A task reaches people: an account (``assignee``), or the PCC cell whose members staffing it
+    # in this crisis are told; ``assignee_label`` is the free-text owner (another service) or the
+    # name shown.
+    cell = models.CharField(
+        _("cellule du PCC"), max_length=30, choices=Staffing.Cell.choices, blank=True, default=""
+    )
     assignee_label = models.CharField(_("service / personne"), max_length=150, blank=True)
     priority = models.PositiveSmallIntegerField(
         _("priorité"), choices=Priority.choices, default=Priority.NORMAL
@@ -114,6 +120,25 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.TODO, self.Status.DOING)
+
+    def is_overdue(self, now=None) -> bool:
+        """Overdue: its due time has passed and it is neither done nor cancelled (read time, no job)."""
+        return self.is_open and self.deadline is not None and self.deadline < (now or utcnow())
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    @property
+    def owner_label(self) -> str:
+        """Who it is for, as shown: « Name (cell) », the account, the cell, or the free text."""
+        person = ""
+        if self.assignee_id is not None and self.assignee is not None:
+            person = self.assignee.get_full_name().strip() or self.assignee.get_username()
+        cell = self.get_cell_display() if self.cell else ""
+        if person and cell:
+            return f"{person} ({cell})"
+        return person or cell or self.assignee_label
 
     def delay(self):
         """How late the task was (or is) against its deadline; None without a deadline."""
