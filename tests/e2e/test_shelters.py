@@ -40,7 +40,7 @@ def test_open_a_shelter_register_arrivals_and_the_public_page_follows(page, make
         page.get_by_label("Nombre de personnes").fill(size)
         page.get_by_label("Téléphone de contact").fill("06 00 00 00 00")
         for need in needs:
-            page.get_by_label(need).check()
+            page.get_by_label(need, exact=True).check()
         page.get_by_role("button", name="Enregistrer l'arrivée").click()
         page.get_by_text(f"Arrivée enregistrée : {name}.").wait_for()
     assert page.locator(".register-summary .count").inner_text() == "8"
