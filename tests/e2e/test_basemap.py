@@ -7,54 +7,32 @@ so the test sees that Leaflet asked for Web Mercator tiles and placed them under
 
 from __future__ import annotations
 
-import io
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import ImageDraw
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
+from tests.tiles import png, tile_service
 
 
-def _tile(label: str) -> bytes:
-    image = Image.new("RGB", (256, 256), (236, 232, 222))
-    draw = ImageDraw.Draw(image)
-    for step in range(0, 256, 32):
-        draw.line([(step, 0), (step, 255)], fill=(250, 250, 250), width=3)  # "streets"
-        draw.line([(0, step), (255, step)], fill=(250, 250, 250), width=3)
-    draw.rectangle([0, 0, 255, 255], outline=(180, 170, 150))
-    draw.text((8, 8), label, fill=(90, 90, 90))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+def _tile(path: str) -> bytes:
+    def draw(image):
+        pen = ImageDraw.Draw(image)
+        for step in range(0, 256, 32):
+            pen.line([(step, 0), (step, 255)], fill=(250, 250, 250), width=3)  # "streets"
+            pen.line([(0, step), (255, step)], fill=(250, 250, 250), width=3)
+        pen.rectangle([0, 0, 255, 255], outline=(180, 170, 150))
+        pen.text((8, 8), path.strip("/").removesuffix(".png"), fill=(90, 90, 90))
+
+    return png(draw)
 
 
 @pytest.fixture
 def tile_server():
-    requested: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            requested.append(self.path)
-            body = _tile(self.path.strip("/").removesuffix(".png"))
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", requested
-    server.shutdown()
-    server.server_close()
+    with tile_service(_tile) as (origin, requested, _state):
+        yield origin, requested
 
 
 def _allow_tiles_from(settings, origin: str) -> None:

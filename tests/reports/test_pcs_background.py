@@ -3,10 +3,7 @@ the next build; otherwise they say they are printed without one."""
 
 from __future__ import annotations
 
-import io
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -15,42 +12,15 @@ from PIL import Image
 from beffroi.crisis.demo import load
 from beffroi.reports import basemap, builders
 from beffroi.reports.pdf import render_pdf
+from tests.tiles import png, tile_service
 
 pytestmark = pytest.mark.django_db
 
 
-def _png(colour) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (256, 256), colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def tiles():
-    asked: list[str] = []
-    state = {"up": True}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            asked.append(self.path)
-            if not state["up"]:
-                self.send_error(503)
-                return
-            body = _png((40, 160, 60))
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png", asked, state
-    server.shutdown()
-    server.server_close()
+    with tile_service(lambda _path: png(colour=(40, 160, 60))) as (origin, asked, state):
+        yield origin + "/{z}/{x}/{y}.png", asked, state
 
 
 def test_tiles_cover_the_commune_within_the_cap():

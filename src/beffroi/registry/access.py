@@ -649,11 +649,15 @@ def visit_stops(user, campaign: Campaign, *, route: VisitRoute | None = None, re
     visits = Visit.objects.filter(campaign=campaign).select_related("person")
     if route is not None:
         visits = visits.filter(route=route).order_by("route_order")
+    return _logged_stops(user, campaign, list(visits), "visit_list", reason)
+
+
+def _logged_stops(user, campaign: Campaign, visits: list[Visit], action: str, reason: str) -> list[VisitStop]:
     ring = crypto.keyring()
     stops = [_stop(v, ring) for v in visits]
     log_access(
         user,
-        "visit_list",
+        action,
         campaign.commune_code,
         [v.person.public_id for v in visits],
         reason=reason,
@@ -672,18 +676,7 @@ def missing_from_routes(user, campaign: Campaign, *, reason: str) -> list[VisitS
         .select_related("person")
         .order_by("created_at", "id")
     )
-    ring = crypto.keyring()
-    stops = [_stop(v, ring) for v in visits]
-    log_access(
-        user,
-        "visit_missing",
-        campaign.commune_code,
-        [v.person.public_id for v in visits],
-        reason=reason,
-        crisis_id=campaign.crisis_id,
-        campaign=campaign,
-    )
-    return stops
+    return _logged_stops(user, campaign, visits, "visit_missing", reason)
 
 
 @dataclass
