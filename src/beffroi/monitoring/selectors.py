@@ -84,6 +84,20 @@ def forecast_rows(
     return list(qs.order_by("at").values_list("at", "value", "low", "high", "issued_at"))
 
 
+def daily_forecast_day(forecast: list[tuple[datetime, float]], at: datetime) -> str | None:
+    """The local day (ISO) a threshold is expected on, for a forecast given per day (the ATMO
+    index for tomorrow, the next-day vigilance map: one value at each day's local midnight); ``None``
+    for an hourly forecast (Vigicrues), whose time of day means something."""
+    local = timezone.localtime(at)
+    if (local.hour, local.minute, local.second) != (0, 0, 0):
+        return None
+    # DST days are 23 or 25 hours long: any two points closer than 23 h make it sub-daily
+    times = sorted(a for a, _v in forecast)
+    if any(b - a < timedelta(hours=23) for a, b in zip(times, times[1:], strict=False)):
+        return None
+    return local.date().isoformat()
+
+
 def _state(indicator: Indicator) -> IndicatorState:
     try:
         return indicator.state
@@ -118,6 +132,11 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
                 "label": next_t.label,
                 "hours": round((found[0] - now).total_seconds() / 3600, 1),
             }
+            day = daily_forecast_day(forecast, found[0]) if found[1] == "forecast" else None
+            if day is not None:
+                # « seuil prévu demain » rather than an hour that is only the start of the day
+                eta["day"] = day
+                eta["days_ahead"] = (datetime.fromisoformat(day).date() - timezone.localtime(now).date()).days
             # The pessimistic side of the band says how soon the threshold could come at the earliest.
             bound = [(at, hi if indicator.sign > 0 else lo) for at, lo, hi in band]
             earliest = time_to_threshold(now, state.last_value, next_t.value, indicator.sign, forecast=bound)
