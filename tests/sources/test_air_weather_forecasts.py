@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from beffroi.core.actors import SystemActor
 from beffroi.sources.connectors import atmo as atmo_module
+from beffroi.sources.connectors.http import Fetched
+from beffroi.sources.connectors.values import as_datetime
 from beffroi.sources.models import Run
 from beffroi.sources.runner import run_source
 
@@ -181,3 +186,54 @@ def test_source_page_says_in_french_that_the_key_is_missing(client_for, make_sou
     settings.SOURCE_API_KEYS = {"BEFFROI_METEOFRANCE_API_KEY": "k"}
     page = client_for("lecteur").get(reverse("sources:source", args=["vigilance"])).content.decode()
     assert "manquante" not in page
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+days = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
+updates = st.one_of(
+    st.none(),
+    st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
+    st.datetimes(timezones=st.just(UTC)).map(lambda d: d.strftime("%Y-%m-%d %H:%M:%S+00")),
+    st.sampled_from(["", "hier", 0, True]),
+)
+
+
+@hypothesis_settings(max_examples=100, deadline=None)
+@given(
+    records=st.lists(
+        st.tuples(
+            days, st.integers(min_value=-1, max_value=3), st.integers(min_value=1, max_value=6), updates
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_atmo_forecast_iff_date_ech_after_date_dif(records):
+    """Whatever the days and update times, a point is a forecast exactly when its date_ech is after
+    its date_dif, it stands at that day's midnight in Paris, and a forecast carries an issue time
+    (date_maj when it reads, else the diffusion day)."""
+    features = []
+    for n, (dif, ahead, qual, maj) in enumerate(records):
+        props = {
+            "code_zone": f"9{n:04d}",
+            "date_dif": dif.isoformat(),
+            "date_ech": (dif + timedelta(days=ahead)).isoformat(),
+            "code_qual": qual,
+        }
+        if maj is not None:
+            props["date_maj"] = maj
+        features.append({"type": "Feature", "geometry": None, "properties": props})
+    body = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    conn = atmo_module.Atmo({"communes": "92063"}, source_name="t")
+    parsed = conn.parse([Fetched(url="https://source.test/atmo", status=200, headers={}, content=body)])
+    assert len(parsed.points) == len(records) and not parsed.problems
+    for point, (dif, ahead, _qual, maj) in zip(parsed.points, records, strict=True):
+        ech = dif + timedelta(days=ahead)
+        assert point["kind"] == ("forecast" if ahead > 0 else "observation")
+        assert point["at"] == datetime.combine(ech, time(), atmo_module.PARIS)
+        if ahead > 0:
+            expected = as_datetime(maj) or datetime.combine(dif, time(), atmo_module.PARIS)
+            assert point["issued_at"] == expected
+        else:
+            assert "issued_at" not in point
