@@ -238,6 +238,7 @@
     el.setAttribute("data-points", String(s.observations.length));
     el.setAttribute("data-last", s.value === null ? "" : String(s.value));
     el.setAttribute("data-forecast-band", String((s.forecast_band || []).length));
+    el.setAttribute("data-forecast", String(s.forecast.length));
     // Say what the dashed line and the shading are: the source's forecast (with its issue time) or
     // the projection, named by its method.
     var note = card.querySelector(".chart-note");
