@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from beffroi.core.actors import SystemActor
 from beffroi.monitoring.actions import do_ingest_points, do_save_indicator
-from beffroi.monitoring.models import Indicator, Observation
+from beffroi.monitoring.models import Indicator, Observation, Proposal
 from beffroi.monitoring.selectors import daily_forecast_day, snapshot
 from beffroi.sources.actions import do_add_source
 from beffroi.sources.models import Run
@@ -84,6 +84,10 @@ def test_atmo_index_threshold_reached_tomorrow(territory, server, settings):
     eta = s["next_threshold"]
     assert eta["basis"] == "forecast" and eta["label"] == "Mauvais"
     assert eta["day"] == (today + timedelta(days=1)).isoformat() and eta["days_ahead"] == 1
+    # the plan's proposal says « demain », not the midnight the value is dated at
+    proposal = Proposal.objects.get(indicator=indicator)
+    assert proposal.title == "Anticiper : Indice ATMO à Rueil-Malmaison prévu au niveau Mauvais demain"
+    assert proposal.text.startswith("Prévision (Atmo France) : niveau Mauvais demain, pic 4 indice demain.")
 
 
 def test_next_day_vigilance_orange_tomorrow(territory, server, settings):

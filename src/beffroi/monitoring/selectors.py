@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 from beffroi.crossing import selectors as crossing
 from beffroi.monitoring import contributed_layers
-from beffroi.monitoring.anticipation import TREND_METHOD, projection, time_to_threshold
+from beffroi.monitoring.anticipation import TREND_METHOD, daily_forecast_day, projection, time_to_threshold
 from beffroi.monitoring.models import Indicator, IndicatorState, Observation, Proposal
 from beffroi.sources import selectors as sources
 
@@ -82,20 +82,6 @@ def forecast_rows(
     if until is not None:
         qs = qs.filter(at__lte=until)
     return list(qs.order_by("at").values_list("at", "value", "low", "high", "issued_at"))
-
-
-def daily_forecast_day(forecast: list[tuple[datetime, float]], at: datetime) -> str | None:
-    """The local day (ISO) a threshold is expected on, for a forecast given per day (the ATMO
-    index for tomorrow, the next-day vigilance map: one value at each day's local midnight); ``None``
-    for an hourly forecast (Vigicrues), whose time of day means something."""
-    local = timezone.localtime(at)
-    if (local.hour, local.minute, local.second) != (0, 0, 0):
-        return None
-    # DST days are 23 or 25 hours long: any two points closer than 23 h make it sub-daily
-    times = sorted(a for a, _v in forecast)
-    if any(b - a < timedelta(hours=23) for a, b in zip(times, times[1:], strict=False)):
-        return None
-    return local.date().isoformat()
 
 
 def _state(indicator: Indicator) -> IndicatorState:
