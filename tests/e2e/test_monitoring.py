@@ -267,3 +267,13 @@ def test_atmo_index_for_tomorrow_and_the_registry_count_at_the_forecast_height(
     )
     screenshot("monitoring-atmo-tomorrow")
     assert not page.js_errors, page.js_errors
+    # in English, on a phone
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/veille/")
+    page.wait_for_selector("#live-status[data-state='live']", timeout=10000)
+    eta = page.locator("#ind-atmo-rueil .eta").inner_text()
+    assert eta == "Threshold “Mauvais” expected tomorrow (according to the source's forecast)", eta
+    page.locator("#ind-atmo-rueil").scroll_into_view_if_needed()
+    screenshot("monitoring-atmo-tomorrow-en-390")
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
