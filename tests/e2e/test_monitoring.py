@@ -276,4 +276,6 @@ def test_atmo_index_for_tomorrow_and_the_registry_count_at_the_forecast_height(
     assert eta == "Threshold “Mauvais” expected tomorrow (according to the source's forecast)", eta
     page.locator("#ind-atmo-rueil").scroll_into_view_if_needed()
     screenshot("monitoring-atmo-tomorrow-en-390")
+    # nothing wider than the phone (the cards' 420 px minimum used to push the map out)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
