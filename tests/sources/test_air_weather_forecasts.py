@@ -237,3 +237,11 @@ def test_atmo_forecast_iff_date_ech_after_date_dif(records):
             assert point["issued_at"] == expected
         else:
             assert "issued_at" not in point
+
+
+def test_atmo_before_the_day_is_published_is_an_empty_run(server, make_source, settings, ingested):
+    """Atmo France publishes at 14:00: a morning answer may hold no feature yet; not a failure."""
+    settings.SOURCE_API_KEYS = {"BEFFROI_ATMO_USERNAME": "u", "BEFFROI_ATMO_PASSWORD": "p"}
+    atmo_routes(server, b'{"type": "FeatureCollection", "features": []}')
+    run = run_source(make_source("atmo", communes="92063", base_url=server.url), actor=POLLER)
+    assert run.status == Run.Status.OK and run.rows == 0 and ingested == []
