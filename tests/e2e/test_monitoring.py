@@ -189,3 +189,93 @@ def test_demo_dashboard_and_public_page(page, live_server, make_user, screenshot
         "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
     )
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
+def test_atmo_index_for_tomorrow_and_the_registry_count_at_the_forecast_height(
+    page, live_server, make_user, screenshot, monkeypatch
+):
+    """An ATMO threshold reached tomorrow reads « prévu demain » with the forecast on the chart; the
+    registry's released count at the forecast height is its label (« moins de 5 »), never « NaN »."""
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from beffroi.crossing import selectors as crossing
+
+    indicator, user, _token = _setup(make_user)
+    indicator.zones_dataset = "flood-zones-marne"
+    indicator.save()
+    levels = [
+        {
+            "level": 3.0,
+            "label": "Marne à 3 m",
+            "summary": {"residents": 1200, "75+": 140, "registry": "moins de 5"},
+        },
+    ]
+    monkeypatch.setattr(
+        crossing,
+        "scenario",
+        lambda dataset, *, user, datasets=None: {
+            "dataset": dataset,
+            "title": "Zones (test)",
+            "levels": levels,
+        },
+    )
+    paris = ZoneInfo("Europe/Paris")
+    today = timezone.localtime(timezone.now(), paris).date()
+    midnight = [datetime.combine(today + timedelta(days=d), time(), paris).astimezone(UTC) for d in (0, 1)]
+    atmo = do_save_indicator(
+        key="atmo-rueil",
+        label="Indice ATMO à Rueil-Malmaison",
+        unit="indice",
+        source="Atmo France (test)",
+        series="atmo:92063:index",
+        commune="92063",
+        hazard="pollution",
+        latitude=48.877,
+        longitude=2.18,
+        thresholds=[{"level": 1, "name": "mauvais", "label": "Mauvais", "value": 4, "colour": "#ff5050"}],
+        actor=SystemActor("cli"),
+    )
+    do_ingest_points(
+        [
+            {"series": atmo.series, "at": midnight[0], "value": 3, "unit": "indice"},
+            {
+                "series": atmo.series,
+                "at": midnight[1],
+                "value": 4,
+                "unit": "indice",
+                "kind": "forecast",
+                "issued_at": midnight[0] + timedelta(hours=10),
+            },
+        ],
+        source="atmo",
+        actor=SystemActor("poll_sources"),
+    )
+    login(page, user.username, PASSWORD)
+    page.goto("/veille/")
+    page.wait_for_selector("#live-status[data-state='live']", timeout=10000)
+    eta = page.locator("#ind-atmo-rueil .eta").inner_text()
+    assert eta == "Seuil « Mauvais » prévu demain (selon la prévision de la source)", eta
+    assert page.locator("#ind-atmo-rueil .chart").get_attribute("data-forecast") == "1"
+    assert "Pointillés : prévision de la source." in page.locator("#ind-atmo-rueil .chart-note").inner_text()
+    page.wait_for_selector("#ind-marne-gournay .exposure[data-zone]", timeout=15000)
+    exposure = page.locator("#ind-marne-gournay .exposure").inner_text()
+    assert "NaN" not in exposure
+    assert (
+        "1 200 habitants" in exposure.replace("\u202f", " ")
+        and "moins de 5 personnes du registre" in exposure
+    )
+    screenshot("monitoring-atmo-tomorrow")
+    assert not page.js_errors, page.js_errors
+    # in English, on a phone
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/veille/")
+    page.wait_for_selector("#live-status[data-state='live']", timeout=10000)
+    eta = page.locator("#ind-atmo-rueil .eta").inner_text()
+    assert eta == "Threshold “Mauvais” expected tomorrow (according to the source's forecast)", eta
+    page.locator("#ind-atmo-rueil").scroll_into_view_if_needed()
+    screenshot("monitoring-atmo-tomorrow-en-390")
+    # nothing wider than the phone (the cards' 420 px minimum used to push the map out)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])

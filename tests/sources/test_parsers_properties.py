@@ -220,6 +220,16 @@ JSON_CASES = [
     ),
     Case("atmo", {"communes": "92063"}, [("atmo/indices_atmo.geojson", f"{BASE}/api/v2/data/indices/atmo")]),
     Case(
+        "atmo",
+        {"communes": "92063,94052,92033"},
+        [("atmo/indices_atmo_j1.geojson", f"{BASE}/api/v2/data/indices/atmo")],
+    ),
+    Case(
+        "meteofrance",
+        {"departments": "94,13"},
+        [("meteofrance/cartevigilance_j1.json", f"{BASE}/cartevigilance/encours")],
+    ),
+    Case(
         "airparif",
         {"communes": "92063"},
         [("airparif/prevision_commune.json", f"{BASE}/indices/prevision/commune?insee=92063")],
@@ -381,6 +391,7 @@ FETCH_CASES = [
     (Case("vigicrues-catalogue", {"territories": "7"}, []), "vigicrues/TerEntVigiCru_7.jsonld", 200),
     (Case("vigicrues-catalogue", {"territories": "7"}, []), "vigicrues/TronEntVigiCru_IF17.jsonld", 200),
     (Case("meteofrance", {"departments": "92"}, []), "meteofrance/cartevigilance_encours.json", 200),
+    (Case("meteofrance", {"departments": "94"}, []), "meteofrance/cartevigilance_j1.json", 200),
 ]
 
 

@@ -132,6 +132,22 @@ def time_to_threshold(
     return None
 
 
+def daily_forecast_day(forecast: list[tuple[datetime, float]], at: datetime) -> str | None:
+    """The local day (ISO) a threshold is expected on, for a forecast given per day (the ATMO
+    index for tomorrow, the next-day vigilance map: one value at each day's local midnight); ``None``
+    for an hourly forecast (Vigicrues), whose time of day means something."""
+    from django.utils import timezone
+
+    local = timezone.localtime(at)
+    if (local.hour, local.minute, local.second) != (0, 0, 0):
+        return None
+    # DST days are 23 or 25 hours long: any two points closer than 23 h make it sub-daily
+    times = sorted(a for a, _v in forecast)
+    if any(b - a < timedelta(hours=23) for a, b in zip(times, times[1:], strict=False)):
+        return None
+    return local.date().isoformat()
+
+
 # --- Better-founded projections for series without a forecast (bench/bench_anticipation.py) -------
 
 

@@ -16,6 +16,7 @@ from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
 from beffroi.core.signals import public_content_changed
 from beffroi.monitoring import levels, plan
+from beffroi.monitoring.anticipation import daily_forecast_day
 from beffroi.monitoring.models import (
     Indicator,
     IndicatorState,
@@ -157,6 +158,7 @@ def _anticipate(indicator: Indicator, state: IndicatorState, thresholds: list[Th
         peak_at=peak_at,
         band=(peak_low, peak_high),
         issued=issued,
+        daily=daily_forecast_day([(r[0], r[1]) for r in rows], at) is not None,
     )
     proposal = Proposal.objects.create(
         indicator=indicator,

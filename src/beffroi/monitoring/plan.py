@@ -7,6 +7,7 @@ first level above normal (veille), 4 the highest (crise).
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 OPEN, ESCALATE, REFLEX, LOG, MESSAGE = (
@@ -102,26 +103,36 @@ def proposal_texts(
 
 
 def anticipation_texts(
-    *, indicator, level_label: str, at, peak: float, peak_at, band, issued
+    *, indicator, level_label: str, at, peak: float, peak_at, band, issued, daily: bool = False
 ) -> tuple[str, str]:
-    """(title, text) of the proposal made when the source's forecast reaches a higher level."""
+    """(title, text) of the proposal made when the source's forecast reaches a higher level;
+    ``daily`` for a forecast given per day (ATMO index, next-day vigilance map): « demain », not
+    the midnight its value is dated at."""
     from beffroi.core.timeutil import to_paris
 
+    def when(moment) -> str:
+        if not daily:
+            return _("vers %(at)s") % {"at": f"{to_paris(moment):%d/%m %H:%M}"}
+        ahead = (to_paris(moment).date() - to_paris(timezone.now()).date()).days
+        if ahead == 0:
+            return _("aujourd'hui")
+        if ahead == 1:
+            return _("demain")
+        return _("le %(day)s") % {"day": f"{to_paris(moment):%d/%m}"}
+
     low, high = band
-    title = _("Anticiper : %(label)s prévu au niveau %(level)s vers %(at)s") % {
+    title = _("Anticiper : %(label)s prévu au niveau %(level)s %(when)s") % {
         "label": indicator.label,
         "level": level_label,
-        "at": f"{to_paris(at):%d/%m %H:%M}",
+        "when": when(at),
     }
-    text = _(
-        "Prévision (%(source)s) : niveau %(level)s vers %(at)s, pic %(peak)s %(unit)s vers %(peak_at)s."
-    ) % {
+    text = _("Prévision (%(source)s) : niveau %(level)s %(when)s, pic %(peak)s %(unit)s %(peak_when)s.") % {
         "source": indicator.source,
         "level": level_label,
-        "at": f"{to_paris(at):%d/%m %H:%M}",
+        "when": when(at),
         "peak": f"{peak:g}",
         "unit": indicator.unit,
-        "peak_at": f"{to_paris(peak_at):%d/%m %H:%M}",
+        "peak_when": when(peak_at),
     }
     if low is not None and high is not None:
         text += " " + _("Fourchette au pic : %(low)s à %(high)s %(unit)s.") % {

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from beffroi.core.permissions import ALL_COMMUNES, has_perm, user_communes
 from beffroi.crossing import selectors as crossing
 from beffroi.monitoring import contributed_layers
-from beffroi.monitoring.anticipation import TREND_METHOD, projection, time_to_threshold
+from beffroi.monitoring.anticipation import TREND_METHOD, daily_forecast_day, projection, time_to_threshold
 from beffroi.monitoring.models import Indicator, IndicatorState, Observation, Proposal
 from beffroi.sources import selectors as sources
 
@@ -118,6 +118,11 @@ def snapshot(indicator: Indicator, *, now: datetime | None = None, history: time
                 "label": next_t.label,
                 "hours": round((found[0] - now).total_seconds() / 3600, 1),
             }
+            day = daily_forecast_day(forecast, found[0]) if found[1] == "forecast" else None
+            if day is not None:
+                # « seuil prévu demain » rather than an hour that is only the start of the day
+                eta["day"] = day
+                eta["days_ahead"] = (datetime.fromisoformat(day).date() - timezone.localtime(now).date()).days
             # The pessimistic side of the band says how soon the threshold could come at the earliest.
             bound = [(at, hi if indicator.sign > 0 else lo) for at, lo, hi in band]
             earliest = time_to_threshold(now, state.last_value, next_t.value, indicator.sign, forecast=bound)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +17,7 @@ from beffroi.core.errors import UserError
 from beffroi.core.maps import map_config
 from beffroi.core.permissions import has_perm, require
 from beffroi.sources import actions, scoping, selectors, storage
+from beffroi.sources.connectors import get_connector_class
 from beffroi.sources.exports import iter_dataset_csv
 from beffroi.sources.forms import UploadForm
 from beffroi.sources.imports import Staged, adopt, stage_file
@@ -96,8 +99,21 @@ def source_detail(request: HttpRequest, name: str) -> HttpResponse:
             "runs": selectors.recent_runs(src, 20),
             "dataset": selectors.dataset(src.name),
             "can_manage": has_perm(request.user, "sources.manage_sources"),
+            **_missing_keys(src),
         },
     )
+
+
+def _missing_keys(src) -> dict:
+    """The keys a keyed source lacks, to say so in French before its runs fail (their errors are
+    the connector's English text), with the address where to get them."""
+    try:
+        cls = get_connector_class(src.kind)
+    except UserError:  # a kind no longer installed: its runs say it
+        return {}
+    missing = [env for env in cls.key_env if not settings.SOURCE_API_KEYS.get(env)]
+    found = re.search(r"https?://[^\s)]+", cls.key_help or "")
+    return {"missing_keys": missing, "key_signup": found.group(0).rstrip(".,") if found else ""}
 
 
 @require_POST

@@ -63,7 +63,8 @@ class ThresholdOut(Schema):
 
 class IndicatorOut(Schema):
     """One indicator's state. Series are ``[iso time, value]`` pairs; ``trend`` rows add the
-    lower and upper bounds; ``next_threshold`` is when the next level would be reached, if ever."""
+    lower and upper bounds; ``next_threshold`` is when the next level would be reached, if ever
+    (with ``day`` and ``days_ahead`` for a forecast given per day, e.g. the ATMO index for tomorrow)."""
 
     key: str
     label: str

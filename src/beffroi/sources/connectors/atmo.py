@@ -4,11 +4,16 @@ Atmo France: ``POST /api/login`` with ``BEFFROI_ATMO_USERNAME``/``BEFFROI_ATMO_P
 ``GET /api/v2/data/indices/atmo?format=geojson&date=…&code_zone=…``; properties ``code_qual`` 1–6 and
 sub-indices ``code_no2``, ``code_o3``, ``code_pm10``, ``code_pm25``, ``code_so2``.
 Airparif: ``GET /indices/prevision/commune?insee=…`` with ``BEFFROI_AIRPARIF_API_KEY``.
+
+The AASQA publish each day (``date_dif``) the index of that day and their forecast for the next
+(``date_ech`` = J+1), updated at ``date_maj``: a record whose ``date_ech`` is after its ``date_dif``
+is a forecast point of the same series, issued at ``date_maj``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
@@ -23,6 +28,30 @@ from beffroi.sources.connectors.values import (
 )
 
 SUBINDICES = ("no2", "so2", "o3", "pm10", "pm25")
+
+# The index is per French civil day: a bare date is that day's midnight in Paris, so that a
+# forecast for tomorrow reads as « demain » on the dashboard whatever the server's zone.
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def as_day(value) -> datetime | None:
+    """``date_ech`` / ``date_dif``: a day ``YYYY-MM-DD`` (→ its midnight in Paris, in UTC), or a
+    date-time / epoch milliseconds as other sources give them (ArcGIS copies use epoch ms)."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return datetime.combine(day, time(), PARIS).astimezone(UTC)
+    return as_datetime(value)
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(PARIS).date()
 
 
 class Atmo(Connector):
@@ -51,7 +80,8 @@ class Atmo(Connector):
             )
         params = {
             "format": "geojson",
-            "date": date.today().isoformat(),
+            # the diffusion day: its answer holds today's index and the forecast for tomorrow
+            "date": paris_today().isoformat(),
             "code_zone": ",".join(self.list_option("communes")),
             "with_geom": "false",
         }
@@ -70,29 +100,36 @@ class Atmo(Connector):
         if not isinstance(features, list):
             raise PayloadError(f"{payloads[0].url}: no GeoJSON features in the answer")
         records = []
+        today = paris_today()
         for n, feature in enumerate(objects(features, "features", parsed), start=1):
             p = obj(feature.get("properties"))
             zone, at, index = (
                 as_code(p.get("code_zone")) or "",
-                as_datetime(p.get("date_ech")),
+                as_day(p.get("date_ech")),
                 as_float(p.get("code_qual")),
             )
             if not zone or at is None or index is None:
                 parsed.problems.append(RowProblem(f"feature {n}", "missing code_zone, date_ech or code_qual"))
                 continue
-            parsed.points.append(
-                {
-                    "series": f"atmo:{zone}:index",
-                    "at": at,
-                    "value": index,
-                    "unit": "indice",
-                    "kind": "observation",
-                }
-            )
+            diffused = as_day(p.get("date_dif"))
+            updated = as_datetime(p.get("date_maj"))
+            # Without date_dif, the day of the run tells what is still to come.
+            forecast = local_day(at) > (local_day(diffused) if diffused is not None else today)
+            point: dict = {"at": at, "unit": "indice", "kind": "forecast" if forecast else "observation"}
+            if forecast:
+                # A forecast's issue time lets the next issue replace it (monitoring/ingestion.py);
+                # the update time when given, else the diffusion day.
+                issued = updated or diffused
+                if issued is not None:
+                    point["issued_at"] = issued
+            parsed.points.append(dict(point, series=f"atmo:{zone}:index", value=index))
             rec = {
                 "code_zone": zone,
                 "lib_zone": as_text(p.get("lib_zone")),
                 "date_ech": at,
+                "echeance": "J+1" if forecast else "J",
+                "date_dif": diffused,
+                "date_maj": updated,
                 "code_qual": index,
                 "lib_qual": as_text(p.get("lib_qual")),
             }
@@ -100,15 +137,7 @@ class Atmo(Connector):
                 v = as_float(p.get(f"code_{sub}"))
                 rec[f"code_{sub}"] = v
                 if v is not None:
-                    parsed.points.append(
-                        {
-                            "series": f"atmo:{zone}:{sub}",
-                            "at": at,
-                            "value": v,
-                            "unit": "indice",
-                            "kind": "observation",
-                        }
-                    )
+                    parsed.points.append(dict(point, series=f"atmo:{zone}:{sub}", value=v))
             records.append(rec)
         if records:
             parsed.table = records_table(records)
@@ -155,7 +184,7 @@ class Airparif(Connector):
             raise PayloadError(f"{payloads[0].url}: unexpected answer")
         records = []
         for n, r in enumerate(items, start=1):
-            zone, at = as_code(r.get("insee")) or "", as_datetime(r.get("date"))
+            zone, at = as_code(r.get("insee")) or "", as_day(r.get("date"))
             value = as_float(r.get("indice", r.get("niveau")))
             if not zone or at is None or value is None:
                 parsed.problems.append(RowProblem(f"record {n}", "missing insee, date or indice"))
@@ -166,7 +195,7 @@ class Airparif(Connector):
                     "at": at,
                     "value": value,
                     "unit": "indice",
-                    "kind": "forecast" if at.date() > date.today() else "observation",
+                    "kind": "forecast" if local_day(at) > paris_today() else "observation",
                 }
             )
             records.append({"insee": zone, "date": at, "indice": value})

@@ -2,6 +2,10 @@
 
 ``GET /public/DPVigilance/v1/cartevigilance/encours`` with header ``apikey``; the key is read from
 ``BEFFROI_METEOFRANCE_API_KEY`` (free account on https://portail-api.meteofrance.fr).
+
+The map has two periods: ``echeance`` ``J`` (today, an observation of the colour in force) and
+``J1`` (the next-day map, a forecast point of the same series at the start of its validity, issued
+at the bulletin's ``update_time``, else at ``meta.product_datetime``).
 """
 
 from __future__ import annotations
@@ -59,10 +63,18 @@ class MeteoFrance(Connector):
         if not isinstance(product, dict) or not isinstance(product.get("periods"), list):
             raise PayloadError(f"{payloads[0].url}: no product.periods in the answer")
         wanted = set(self.list_option("departments"))
+        meta = obj(body.get("meta"))
+        issued = as_datetime(product.get("update_time")) or as_datetime(meta.get("product_datetime"))
         records = []
         for n, period in enumerate(objects(product["periods"], "product.periods", parsed), start=1):
             echeance = as_text(period.get("echeance"))
             begin = as_datetime(period.get("begin_validity_time"))
+            if echeance not in ("J", "J1"):
+                # another period name would be a change of the service: say it, keep the others
+                parsed.problems.append(
+                    RowProblem(f"period {n}", f"unknown echeance {period.get('echeance')!r}")
+                )
+                continue
             kind = "observation" if echeance == "J" else "forecast"
             domains = objects(obj(period.get("timelaps")).get("domain_ids"), f"period {n} domain_ids", parsed)
             for domain in domains:
@@ -72,7 +84,7 @@ class MeteoFrance(Connector):
                 for item in objects(domain.get("phenomenon_items"), f"{dep} phenomenon_items", parsed):
                     pid = as_code(item.get("phenomenon_id")) or ""
                     colour = as_int(item.get("phenomenon_max_color_id"))
-                    if colour is None:
+                    if colour is None or not 1 <= colour <= 4:  # vert, jaune, orange, rouge
                         parsed.problems.append(
                             RowProblem(f"{dep} {pid}", f"no colour ({item.get('phenomenon_max_color_id')!r})")
                         )
@@ -81,15 +93,16 @@ class MeteoFrance(Connector):
                     if begin is None:
                         parsed.problems.append(RowProblem(f"{dep} {pid}", "no validity time"))
                         continue
-                    parsed.points.append(
-                        {
-                            "series": f"meteo:{dep}:{hazard}",
-                            "at": begin,
-                            "value": float(colour),
-                            "unit": "niveau",
-                            "kind": kind,
-                        }
-                    )
+                    point = {
+                        "series": f"meteo:{dep}:{hazard}",
+                        "at": begin,
+                        "value": float(colour),
+                        "unit": "niveau",
+                        "kind": kind,
+                    }
+                    if kind == "forecast" and issued is not None:
+                        point["issued_at"] = issued
+                    parsed.points.append(point)
                     records.append(
                         {
                             "departement": dep,
@@ -98,6 +111,7 @@ class MeteoFrance(Connector):
                             "echeance": echeance,
                             "begin": begin,
                             "end": as_datetime(period.get("end_validity_time")),
+                            "update_time": issued,
                         }
                     )
         if records:

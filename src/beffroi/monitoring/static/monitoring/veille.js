@@ -238,6 +238,7 @@
     el.setAttribute("data-points", String(s.observations.length));
     el.setAttribute("data-last", s.value === null ? "" : String(s.value));
     el.setAttribute("data-forecast-band", String((s.forecast_band || []).length));
+    el.setAttribute("data-forecast", String(s.forecast.length));
     // Say what the dashed line and the shading are: the source's forecast (with its issue time) or
     // the projection, named by its method.
     var note = card.querySelector(".chart-note");
@@ -266,8 +267,16 @@
     if (s.next_threshold) {
       var basis = s.next_threshold.basis === "forecast" ? t("basisForecast")
         : t("basisTrend", { method: t("method_" + (s.trend_method || "linear")) });
-      eta.textContent = t("eta", { label: s.next_threshold.label, at: timeFmt.format(new Date(s.next_threshold.at)),
-        hours: fmt.format(s.next_threshold.hours), basis: basis });
+      var nt = s.next_threshold;
+      if (nt.day) {
+        // A forecast per day (ATMO index, next-day vigilance map): the day, not the hour of its start.
+        eta.textContent = nt.days_ahead === 1 ? t("etaTomorrow", { label: nt.label, basis: basis })
+          : nt.days_ahead === 0 ? t("etaToday", { label: nt.label, basis: basis })
+          : t("etaDay", { label: nt.label, day: dayFmt.format(new Date(nt.day + "T12:00:00")), basis: basis });
+      } else {
+        eta.textContent = t("eta", { label: nt.label, at: timeFmt.format(new Date(nt.at)),
+          hours: fmt.format(nt.hours), basis: basis });
+      }
       if (s.next_threshold.earliest_at) {
         eta.textContent += " " + t("etaEarliest", { at: timeFmt.format(new Date(s.next_threshold.earliest_at)) });
       }
@@ -278,6 +287,13 @@
 
   // What will be in the water at the forecast peak (stations linked to zones per water height).
   var SUMMARY = { residents: t("residents"), addresses: t("addresses"), facilities: t("facilities"), registry: t("registry") };
+  // A released count is a number, or the registry's label when it may not be given (« moins de 5 »,
+  // « non communiqué »): formatting the label as a number gave « NaN ».
+  function count(v) {
+    if (typeof v === "number") { return fmt.format(v); }
+    if (typeof v === "string" && v.trim() !== "") { return /^\d+$/.test(v) ? fmt.format(Number(v)) : v; }
+    return t("notReleased");
+  }
   function refreshExposure(s) {
     var card = document.getElementById("ind-" + s.key);
     var el = card && card.querySelector(".exposure");
@@ -289,8 +305,8 @@
       if (!x.zone) {
         el.textContent = head + t("noZone") + (x.first_level !== null ? " (" + t("firstZone", { level: fmt.format(x.first_level) + " " + x.unit }) + ")." : ".");
       } else {
-        var parts = Object.keys(x.zone.summary).filter(function (k) { return x.zone.summary[k] !== null && x.zone.summary[k] !== undefined; })
-          .map(function (k) { return k === "75+" ? t("over75", { n: fmt.format(x.zone.summary[k]) }) : fmt.format(x.zone.summary[k]) + " " + (SUMMARY[k] || k); });
+        var parts = Object.keys(x.zone.summary).filter(function (k) { return k === "registry" || (x.zone.summary[k] !== null && x.zone.summary[k] !== undefined); })
+          .map(function (k) { return k === "75+" ? t("over75", { n: count(x.zone.summary[k]) }) : count(x.zone.summary[k]) + " " + (SUMMARY[k] || k); });
         el.textContent = head + t("zone", { label: x.zone.label }) + " — " + (parts.join(", ") || t("nothingCounted")) + ". " + t("source", { source: x.title || x.dataset }) + ".";
       }
       el.dataset.zone = x.zone ? String(x.zone.level) : "";
