@@ -11,6 +11,7 @@ import socket
 
 import pytest
 from PIL import ImageDraw
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
@@ -50,7 +51,7 @@ def test_the_dashboard_map_draws_the_communes_over_the_tiles_with_their_attribut
     _allow_tiles_from(settings, origin)
     login(page, make_user("cellule_crise").username, PASSWORD)
     page.wait_for_selector("#territory-map[data-background='tiles']")
-    page.wait_for_function("document.querySelectorAll('#territory-map img.leaflet-tile-loaded').length >= 4")
+    expect(page.locator("#territory-map img.leaflet-tile-loaded").nth(3)).to_be_attached()
     assert page.locator(".leaflet-control-attribution", has_text="© Tuiles de test").count() == 1
     assert page.locator(".map-offline-notice").count() == 0
     assert page.locator("#territory-map path.leaflet-interactive").count() == 3

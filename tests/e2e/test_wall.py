@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from beffroi.alerts import actions as alert_actions
 from beffroi.core.actors import SystemActor
@@ -184,9 +185,9 @@ def test_wall_screen_during_the_flood_exercise(browser, live_server, flood_exerc
     page.locator(f"#wall-journal .entry[data-seq='{entry.seq}']").wait_for(timeout=10000)
     assert "péniche a été mise en sécurité" in page.locator("#wall-journal .entry").first.inner_text()
     assert page.locator("#wall-indicators[data-kept='1']").count() == 1
-    page.wait_for_function(
-        f"document.getElementById('wall-updated').textContent !== {before!r}", timeout=5000
-    )
+    # A locator assertion, not wait_for_function: polling a string predicate needs eval, which the
+    # page's CSP (no 'unsafe-eval') refuses when the first check does not already hold.
+    expect(page.locator("#wall-updated")).not_to_have_text(before, timeout=5000)
 
     # The connection drops (the server ends the stream, as a proxy's timeout would, and the
     # browser's reconnections fail): the wall says so and greys its data, then recovers and re-reads
