@@ -24,9 +24,11 @@ class Counter:
         self.lock = threading.Lock()
         self.raw = collections.Counter()  # key -> receipts
         self.messages: dict[str, dict] = {}
+        self.stamps: list[float] = []  # time.monotonic() of each receipt, for rate checks
 
     def add(self, key: str, message: dict) -> bool:
         with self.lock:
+            self.stamps.append(time.monotonic())
             self.raw[key] += 1
             first = key not in self.messages
             if first:

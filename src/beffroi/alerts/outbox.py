@@ -280,9 +280,9 @@ def _outcome(send, arg) -> object:
 def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[str, int]:
     """Claim one batch, send it concurrently (``alerts/sending.py``) and record each outcome.
 
-    Outcomes are written as they arrive, a few at a time, so a SIGKILL repeats only the messages
-    in flight or answered since the last write (at most the channels' concurrency plus one write's
-    worth). While the batch is out, the lease of the rows still outstanding is renewed every third
+    Outcomes are written as they arrive, a few at a time; a channel sends on only while fewer than
+    twice its concurrency of its rows await their write, so a SIGKILL repeats at most that many
+    messages per channel (``BEFFROI_<CHANNEL>_CONCURRENCY`` × 2). While the batch is out, the lease of the rows still outstanding is renewed every third
     of it: a killed worker's rows are claimable again within ``OUTBOX_LEASE_SECONDS``, and rows a
     stalled worker lost to another are no longer sent by it.
     """
@@ -316,7 +316,8 @@ def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[s
     results: queue.Queue = queue.Queue()
     cancelled: set[int] = set()
     outstanding = {row_id for _channel, row_id, _payload in items}
-    future = engine().run(items, lambda row_id, outcome: results.put((row_id, outcome)), cancelled)
+    sender = engine()
+    future = sender.run(items, lambda row_id, outcome: results.put((row_id, outcome)), cancelled)
     beat = lease().total_seconds() / 3
     next_beat = time.monotonic() + beat
     while outstanding:
@@ -331,6 +332,7 @@ def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[s
         outstanding -= {row_id for row_id, _outcome in arrived}
         if done:
             _record(worker, done, counts)
+            sender.written([row.pk for row, _outcome in done])
         if outstanding and future.done() and results.empty():
             # The engine stopped without an outcome for these rows: they wait out their lease.
             log.error("alerts: sending stopped with %s rows outstanding: %r", len(outstanding), future.exception())

@@ -55,14 +55,16 @@ class RateLimiter:
 class Lane:
     config: Hashable
     transport: Any
-    semaphore: asyncio.Semaphore
+    semaphore: asyncio.Semaphore  # requests in flight
+    window: asyncio.Semaphore  # rows sent or in flight whose outcome the outbox has not written yet
     limiter: RateLimiter
 
 
 class Engine:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.lanes: dict[str, Lane] = {}  # touched only on the loop's thread
+        self.lanes: dict[str, Lane] = {}  # touched only on the loop's thread, like `unwritten`
+        self.unwritten: dict[int, Lane] = {}  # row id -> the lane whose window it holds
         self.thread = threading.Thread(target=self.loop.run_forever, name="beffroi-outbox", daemon=True)
         self.thread.start()
 
@@ -86,7 +88,11 @@ class Engine:
         if lane is not None:  # the settings changed: the old connections go
             await lane.transport.aclose()
         concurrency, rate = config[1]
-        lane = Lane(config, module.transport(), asyncio.Semaphore(concurrency), RateLimiter(rate))
+        transport = module.transport()
+        # Twice the concurrency: sending goes on while the outbox writes the last outcomes, and a
+        # SIGKILL still repeats at most this many rows of the lane.
+        window = 2 * concurrency * getattr(transport, "batch_size", 1)
+        lane = Lane(config, transport, asyncio.Semaphore(concurrency), asyncio.Semaphore(window), RateLimiter(rate))
         self.lanes[channel] = lane
         return lane
 
@@ -109,6 +115,16 @@ class Engine:
             tasks += [asyncio.create_task(self._send(lane, group, report, cancelled)) for group in groups]
         await asyncio.gather(*tasks)
 
+    def written(self, row_ids: list[int]) -> None:
+        """The outbox wrote these rows' outcomes: their places in the window are free again."""
+        self.loop.call_soon_threadsafe(self._free, row_ids)
+
+    def _free(self, row_ids: list[int]) -> None:
+        for row_id in row_ids:
+            lane = self.unwritten.pop(row_id, None)
+            if lane is not None:
+                lane.window.release()
+
     async def _send(self, lane: Lane, group, report, cancelled) -> None:
         async with lane.semaphore:
             for row_id, _payload in group:
@@ -117,6 +133,9 @@ class Engine:
             group = [row for row in group if row[0] not in cancelled]
             if not group:
                 return
+            for row_id, _payload in group:
+                await lane.window.acquire()
+                self.unwritten[row_id] = lane
             await lane.limiter.acquire()
             outcomes: list[Any]
             try:
