@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from beffroi.alerts.models import AlertVersion, Delivery, StaffMessage, Subscriber
@@ -234,20 +234,27 @@ def _record(worker: str, outcomes: list[tuple[Delivery, object]], counts: dict[s
 
     gone: list[tuple[Delivery, str]] = []
     now = timezone.now()
+    delivered = [(row, outcome) for row, outcome in outcomes if not isinstance(outcome, BaseException)]
     with transaction.atomic():
+        if delivered:
+            # One statement for every delivered row: the provider's id is picked per row by a CASE.
+            Delivery.objects.filter(pk__in=[row.pk for row, _id in delivered], claimed_by=worker).update(
+                state=Delivery.State.DELIVERED,
+                attempts=F("attempts") + 1,
+                provider_id=Case(
+                    *(When(pk=row.pk, then=Value(str(outcome or "")[:200])) for row, outcome in delivered),
+                    default=Value(""),
+                ),
+                delivered_at=now,
+                last_error="",
+            )
+            counts["delivered"] += len(delivered)
         for row, outcome in outcomes:
+            if not isinstance(outcome, BaseException):
+                continue
             mine = Delivery.objects.filter(pk=row.pk, claimed_by=worker)
             attempts = row.attempts + 1
-            if not isinstance(outcome, BaseException):
-                mine.update(
-                    state=Delivery.State.DELIVERED,
-                    attempts=attempts,
-                    provider_id=str(outcome or "")[:200],
-                    delivered_at=now,
-                    last_error="",
-                )
-                counts["delivered"] += 1
-            elif isinstance(outcome, TemporaryError):
+            if isinstance(outcome, TemporaryError):
                 done = attempts >= MAX_ATTEMPTS
                 mine.update(
                     state=Delivery.State.FAILED if done else Delivery.State.PENDING,
