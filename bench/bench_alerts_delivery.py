@@ -22,6 +22,7 @@ restarted): it reports the extra delay, the messages lost (must be 0) and the re
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import multiprocessing
 import os
@@ -64,8 +65,9 @@ batch = []
 for i in range(n):
     lon, lat = 2.18 + (i % 100) * 0.0001, 48.86 + (i // 100) * 0.00001
     email = i % 2 == 1
-    batch.append(Subscriber(channel="email" if email else "sms", address=f"r{i}@example.org" if email else f"+336{i:08d}",
-                            token=f"t{i}", lon=lon, lat=lat, commune="92063", confirmed_at=now, consent_at=now))
+    address = f"r{i}@example.org" if email else f"+336{i:08d}"
+    batch.append(Subscriber(channel="email" if email else "sms", address=address, token=f"t{i}",
+                            lon=lon, lat=lat, commune="92063", confirmed_at=now, consent_at=now))
     if len(batch) == 5000:
         Subscriber.objects.bulk_create(batch); batch = []
 Subscriber.objects.bulk_create(batch)
@@ -98,7 +100,8 @@ from beffroi.alerts.channels import email, sms
 from beffroi.alerts.models import Delivery
 out = {"email": [], "sms": []}
 p = sms.provider()
-for row in Delivery.objects.filter(version__alert_id=int(sys.argv[1])).select_related("version__alert", "subscriber"):
+rows = Delivery.objects.filter(version__alert_id=int(sys.argv[1]))
+for row in rows.select_related("version__alert", "subscriber"):
     if row.channel == "email":
         mail = email.prepare(row)
         out["email"].append((mail.from_email, mail.to, mail.message().as_bytes()))
@@ -171,7 +174,7 @@ def _sinks(conn) -> None:
         loop = asyncio.get_running_loop()
         handler = _MailHandler(tally)
         smtp = await loop.create_server(lambda: SMTP(handler, hostname="127.0.0.1"), "127.0.0.1", 0)
-        http = await asyncio.start_server(lambda r, w: _gateway_connection(r, w, tally), "127.0.0.1", 0)
+        http = await asyncio.start_server(functools.partial(_gateway_connection, tally=tally), "127.0.0.1", 0)
         conn.send((smtp.sockets[0].getsockname()[1], http.sockets[0].getsockname()[1]))
         while True:
             if await loop.run_in_executor(None, conn.poll, 0.2):
@@ -183,7 +186,7 @@ def _sinks(conn) -> None:
                     handler.tally = tally
                     http.close()
                     http = await asyncio.start_server(
-                        lambda r, w: _gateway_connection(r, w, tally), "127.0.0.1", 0
+                        functools.partial(_gateway_connection, tally=tally), "127.0.0.1", 0
                     )
                     conn.send(http.sockets[0].getsockname()[1])
                 else:
@@ -250,7 +253,9 @@ async def _raw_sms(requests, port: int, concurrency: int) -> None:
             url, body, headers = request
             url = f"http://127.0.0.1:{port}" + url[url.index("/v3/") :]
             async with gate:
-                response = await client.post(url, content=body, headers={"Content-Type": "application/json", **headers})
+                response = await client.post(
+                    url, content=body, headers={"Content-Type": "application/json", **headers}
+                )
                 response.raise_for_status()
 
         await asyncio.gather(*(one(r) for r in requests))
@@ -345,7 +350,13 @@ def run_beffroi(env: dict, sinks: Sinks, *, kill_every: float = 0.0) -> dict:
         for w in workers:
             w.send_signal(signal.SIGKILL)
             w.wait()
-    return {"alert": alert_id, "queued": queued, "seconds": stats["last"] - start, "stats": stats, "kills": kills}
+    return {
+        "alert": alert_id,
+        "queued": queued,
+        "seconds": stats["last"] - start,
+        "stats": stats,
+        "kills": kills,
+    }
 
 
 def _lanes() -> tuple[int, int]:
@@ -362,7 +373,9 @@ def main() -> None:
     sinks = Sinks()
     try:
         env = _env(data_dir, sinks)
-        subprocess.run([sys.executable, "-c", SEED, str(N)], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", SEED, str(N)], cwd=ROOT, env=env, check=True, capture_output=True
+        )
         ours = run_beffroi(env, sinks)
         assert ours["queued"] == N, ours
         rendered = Path(data_dir) / "rendered.pickle"
@@ -392,9 +405,17 @@ def main() -> None:
         }
         baseline_label = "raw smtplib + httpx clients, same messages, processes and concurrency, no outbox"
         write_result(
-            "alerts_delivery_seconds", ours["seconds"], "s", baseline_label, raw_s, higher_is_better=False, **common
+            "alerts_delivery_seconds",
+            ours["seconds"],
+            "s",
+            baseline_label,
+            raw_s,
+            higher_is_better=False,
+            **common,
         )
-        write_result("alerts_delivery_rate", N / ours["seconds"], "msg/s", baseline_label, N / raw_s, **common)
+        write_result(
+            "alerts_delivery_rate", N / ours["seconds"], "msg/s", baseline_label, N / raw_s, **common
+        )
         if KILL:
             # A fresh database and the same recipients, one worker SIGKILLed every 5 s.
             sinks.reset()
@@ -402,7 +423,11 @@ def main() -> None:
             try:
                 kill_env = _env(kill_dir, sinks)
                 subprocess.run(
-                    [sys.executable, "-c", SEED, str(N)], cwd=ROOT, env=kill_env, check=True, capture_output=True
+                    [sys.executable, "-c", SEED, str(N)],
+                    cwd=ROOT,
+                    env=kill_env,
+                    check=True,
+                    capture_output=True,
                 )
                 killed = run_beffroi(kill_env, sinks, kill_every=5.0)
             finally:

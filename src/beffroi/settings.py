@@ -359,7 +359,10 @@ OUTBOX_CHANNELS = {
         "concurrency": env_int("BEFFROI_EMAIL_CONNECTIONS", 4),
         "rate": env_float("BEFFROI_EMAIL_RATE", 0.0),
     },
-    "sms": {"concurrency": env_int("BEFFROI_SMS_CONCURRENCY", 16), "rate": env_float("BEFFROI_SMS_RATE", 0.0)},
+    "sms": {
+        "concurrency": env_int("BEFFROI_SMS_CONCURRENCY", 16),
+        "rate": env_float("BEFFROI_SMS_RATE", 0.0),
+    },
     "webhook": {
         "concurrency": env_int("BEFFROI_WEBHOOK_CONCURRENCY", 8),
         "rate": env_float("BEFFROI_WEBHOOK_RATE", 0.0),

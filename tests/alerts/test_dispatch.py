@@ -13,8 +13,8 @@ from django.utils import timezone
 from beffroi.alerts import outbox, tasks
 from beffroi.alerts.models import Delivery, StaffMessage, Subscriber
 from beffroi.alerts.outbox import dispatch_all, enqueue_staff
-from beffroi.alerts.sending import RateLimiter
 from beffroi.alerts.selectors import reach_report
+from beffroi.alerts.sending import RateLimiter
 
 from .conftest import RUEIL, draft, publish_real
 from .servers import BrevoServer, OVHServer, SMTPServer
@@ -101,7 +101,9 @@ def test_sms_rate_limit_holds_over_every_window(composer, mayor, territory, brev
     assert most_in_any_window(brevo.counter.stamps, 0.5) <= 11
 
 
-def test_sms_without_rate_limit_goes_out_concurrently(composer, mayor, territory, brevo, settings, held_dispatch):
+def test_sms_without_rate_limit_goes_out_concurrently(
+    composer, mayor, territory, brevo, settings, held_dispatch
+):
     """The counterpart of the test above: unlimited, the same 50 SMS do not wait for one another."""
     settings.OUTBOX_CHANNELS = {**settings.OUTBOX_CHANNELS, "sms": {"concurrency": 16, "rate": 0.0}}
     _sms_subscribers(50)
@@ -167,7 +169,9 @@ def test_email_connections_carry_many_messages(composer, mayor, territory, setti
     settings.OUTBOX_CHANNELS = {**settings.OUTBOX_CHANNELS, "email": {"concurrency": 3, "rate": 0.0}}
     now = timezone.now()
     Subscriber.objects.bulk_create(
-        Subscriber(channel="email", address=f"c{i}@example.org", commune=RUEIL, token=f"c{i}", confirmed_at=now)
+        Subscriber(
+            channel="email", address=f"c{i}@example.org", commune=RUEIL, token=f"c{i}", confirmed_at=now
+        )
         for i in range(60)
     )
     try:
@@ -191,7 +195,9 @@ def test_four_workers_on_postgresql_never_claim_a_row_twice(make_user, settings,
     n = 400
     now = timezone.now()
     Subscriber.objects.bulk_create(
-        Subscriber(channel="email", address=f"w{i}@example.org", commune=RUEIL, token=f"w{i}", confirmed_at=now)
+        Subscriber(
+            channel="email", address=f"w{i}@example.org", commune=RUEIL, token=f"w{i}", confirmed_at=now
+        )
         for i in range(n)
     )
     monkeypatch.setattr(tasks, "dispatch_outbox", lambda: None)

@@ -174,7 +174,8 @@ def test_fanout_survives_sigkill_exactly_once(tmp_path):
     print(
         f"\nfault test: {N} recipients, {kills} SIGKILLs; e-mail unique {smtp.counter.unique} "
         f"(raw repeats {smtp.counter.duplicates}), SMS unique {sms.counter.unique} "
-        f"(repeated SMS {sms.counter.duplicates}; at most {IN_FLIGHT} in flight a worker); reach {report['delivered']}; "
+        f"(repeated SMS {sms.counter.duplicates}; at most {IN_FLIGHT} in flight a worker); "
+        f"reach {report['delivered']}; "
         f"delivered when each kill hit: {progress}"
     )
     assert sum(1 for p in progress if 0 < p < N) >= min(2, KILLS), "kills must hit during the fan-out"

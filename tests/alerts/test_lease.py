@@ -108,7 +108,11 @@ def test_killed_workers_batch_is_claimed_again_within_one_lease(tmp_path):
         smtp.hold.clear()
         time.sleep(max(0.0, killed["latest_lease"] - killed["now"]) + 0.2)
         out = subprocess.run(
-            [BEFFROI, "alerts", "dispatch", "--worker", "second"], env=env, check=True, capture_output=True, text=True
+            [BEFFROI, "alerts", "dispatch", "--worker", "second"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         totals = json.loads(out.strip().splitlines()[-1])
         after = _state(env)

@@ -37,8 +37,6 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
-
-
 # What a publication stages before moving it into the outbox in one statement. Plain types valid on
 # SQLite and PostgreSQL: the outbox's own columns check lengths and references as the rows move in.
 _STAGE = "alerts_outbox_stage"
@@ -270,7 +268,10 @@ def _record(worker: str, outcomes: list[tuple[Delivery, object]], counts: dict[s
                 else:
                     log.warning("alerts: delivery %s failed: %s", row.pk, outcome)
                 mine.update(
-                    state=Delivery.State.FAILED, attempts=attempts, last_error=str(outcome)[:500], claimed_by=""
+                    state=Delivery.State.FAILED,
+                    attempts=attempts,
+                    last_error=str(outcome)[:500],
+                    claimed_by="",
                 )
                 counts["failed"] += 1
     for row, reason in gone:
@@ -289,9 +290,10 @@ def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[s
 
     Outcomes are written as they arrive, a few at a time; a channel sends on only while fewer than
     twice its concurrency of its rows await their write, so a SIGKILL repeats at most that many
-    messages per channel (``BEFFROI_<CHANNEL>_CONCURRENCY`` × 2). While the batch is out, the lease of the rows still outstanding is renewed every third
-    of it: a killed worker's rows are claimable again within ``OUTBOX_LEASE_SECONDS``, and rows a
-    stalled worker lost to another are no longer sent by it.
+    messages per channel (``BEFFROI_<CHANNEL>_CONCURRENCY`` × 2). While the batch is out, the
+    lease of the rows still outstanding is renewed every third of it: a killed worker's rows are
+    claimable again within ``OUTBOX_LEASE_SECONDS``, and rows a stalled worker lost to another are
+    no longer sent by it.
     """
     import queue
 
@@ -342,7 +344,9 @@ def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[s
             sender.written([row.pk for row, _outcome in done])
         if outstanding and future.done() and results.empty():
             # The engine stopped without an outcome for these rows: they wait out their lease.
-            log.error("alerts: sending stopped with %s rows outstanding: %r", len(outstanding), future.exception())
+            log.error(
+                "alerts: sending stopped with %s rows outstanding: %r", len(outstanding), future.exception()
+            )
             break
         if outstanding and time.monotonic() >= next_beat:
             cancelled |= renew(worker, outstanding)

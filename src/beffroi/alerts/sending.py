@@ -92,7 +92,9 @@ class Engine:
         # Twice the concurrency: sending goes on while the outbox writes the last outcomes, and a
         # SIGKILL still repeats at most this many rows of the lane.
         window = 2 * concurrency * getattr(transport, "batch_size", 1)
-        lane = Lane(config, transport, asyncio.Semaphore(concurrency), asyncio.Semaphore(window), RateLimiter(rate))
+        lane = Lane(
+            config, transport, asyncio.Semaphore(concurrency), asyncio.Semaphore(window), RateLimiter(rate)
+        )
         self.lanes[channel] = lane
         return lane
 
@@ -165,7 +167,9 @@ class ThreadTransport:
     """A blocking send run on ``concurrency`` threads of its own (SMTP, and the guarded HTTP channels
     whose SSRF check resolves names): each thread keeps its connection between messages."""
 
-    def __init__(self, send: Callable[[Any], str], concurrency: int, *, close: Callable[[], None] | None = None):
+    def __init__(
+        self, send: Callable[[Any], str], concurrency: int, *, close: Callable[[], None] | None = None
+    ):
         from concurrent.futures import ThreadPoolExecutor
 
         self._send = send

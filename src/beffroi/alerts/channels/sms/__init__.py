@@ -226,7 +226,9 @@ def _ovh_outcomes(answer: dict, phones: list[str]) -> list[str | Exception]:
     outcomes: list[str | Exception] = []
     for phone in phones:
         if phone in invalid or not ids:
-            outcomes.append(RuntimeError(f"OVHcloud refused the number (invalidReceivers: {sorted(invalid)})"))
+            outcomes.append(
+                RuntimeError(f"OVHcloud refused the number (invalidReceivers: {sorted(invalid)})")
+            )
         else:
             outcomes.append(by_phone.get(phone) or ",".join(ids)[:200])
     return outcomes
