@@ -184,7 +184,7 @@ def _sinks(conn) -> None:
                 if command == "reset":
                     tally = _Tally()
                     handler.tally = tally
-                    http.close()
+                    # The old gateway stays open (its late connections count into the old tally).
                     http = await asyncio.start_server(
                         functools.partial(_gateway_connection, tally=tally), "127.0.0.1", 0
                     )
@@ -314,16 +314,13 @@ def _env(data_dir: str, sinks: Sinks) -> dict:
     return env
 
 
-def _workers(env: dict) -> list[subprocess.Popen]:
+def _worker(env: dict) -> subprocess.Popen:
     cmd = [BEFFROI, "alerts", "dispatch", "--loop", "--interval", "0.05"]
-    return [
-        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(WORKERS)
-    ]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run_beffroi(env: dict, sinks: Sinks, *, kill_every: float = 0.0) -> dict:
-    workers = _workers(env)
+    workers = [_worker(env) for _ in range(WORKERS)]
     time.sleep(3)  # the workers are up and polling, as in production
     out = subprocess.run(
         [sys.executable, "-c", PUBLISH], cwd=ROOT, env=env, check=True, capture_output=True, text=True
@@ -341,7 +338,7 @@ def run_beffroi(env: dict, sinks: Sinks, *, kill_every: float = 0.0) -> dict:
                 victim = kills % len(workers)
                 workers[victim].send_signal(signal.SIGKILL)
                 workers[victim].wait()
-                workers[victim] = _workers({**env})[0] if WORKERS else workers[victim]
+                workers[victim] = _worker(env)
                 kills += 1
                 next_kill = time.time() + kill_every
             time.sleep(0.05)

@@ -103,6 +103,7 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
 
 class SMTPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
+    request_queue_size = 128
     allow_reuse_address = True
 
     def __init__(self):
@@ -221,6 +222,7 @@ class _OVHHandler(_ProviderHandler):
 
 class _Provider(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # workers open many connections at once (the default backlog is 5)
 
     def __init__(self, handler, fail_numbers=()):
         super().__init__(("127.0.0.1", 0), handler)
