@@ -30,6 +30,7 @@ from beffroi.core.actors import SystemActor
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
+GATHER_SECONDS = 0.01
 
 
 def lease() -> timedelta:
@@ -333,8 +334,14 @@ def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[s
         arrived = []
         try:
             arrived.append(results.get(timeout=min(beat, 0.5)))
-            while True:
-                arrived.append(results.get_nowait())
+            # Gather what else arrives within a few milliseconds: one write (one commit) for many
+            # rows costs about what a write for one does.
+            gather_until = time.monotonic() + GATHER_SECONDS
+            while len(arrived) < len(outstanding):
+                left = gather_until - time.monotonic()
+                if left <= 0:
+                    break
+                arrived.append(results.get(timeout=left))
         except queue.Empty:
             pass
         done = [(by_id[row_id], outcome) for row_id, outcome in arrived if outcome is not LOST]
