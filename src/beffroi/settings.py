@@ -21,6 +21,7 @@ from beffroi.core.env import (
     email_settings_from_url,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_required,
@@ -347,7 +348,30 @@ SMS_SUBSCRIPTIONS = env_bool("BEFFROI_SMS_SUBSCRIPTIONS", True)
 VAPID_PRIVATE_KEY = env_str("BEFFROI_VAPID_PRIVATE_KEY") or ""
 VAPID_SUBJECT = env_str("BEFFROI_VAPID_SUBJECT") or "mailto:mairie@beffroi.invalid"
 SOCIAL_URLS = env_list("BEFFROI_SOCIAL_URLS", [])
-OUTBOX_LEASE_SECONDS = env_int("BEFFROI_OUTBOX_LEASE_SECONDS", 30)
+# A worker holds the rows it claimed for this long and renews the lease every third of it while it
+# sends them: a killed worker's rows are claimed again by another within this many seconds.
+OUTBOX_LEASE_SECONDS = env_int("BEFFROI_OUTBOX_LEASE_SECONDS", 10)
+OUTBOX_BATCH = env_int("BEFFROI_OUTBOX_BATCH", 500)  # rows one worker claims at a time
+# Per channel and per worker process: messages (requests) in flight at once, and at most `rate`
+# requests per second (0 = no limit; set it to the provider's contract divided by the workers).
+OUTBOX_CHANNELS = {
+    "email": {
+        "concurrency": env_int("BEFFROI_EMAIL_CONNECTIONS", 4),
+        "rate": env_float("BEFFROI_EMAIL_RATE", 0.0),
+    },
+    "sms": {
+        "concurrency": env_int("BEFFROI_SMS_CONCURRENCY", 16),
+        "rate": env_float("BEFFROI_SMS_RATE", 0.0),
+    },
+    "webhook": {
+        "concurrency": env_int("BEFFROI_WEBHOOK_CONCURRENCY", 8),
+        "rate": env_float("BEFFROI_WEBHOOK_RATE", 0.0),
+    },
+    "webpush": {
+        "concurrency": env_int("BEFFROI_PUSH_CONCURRENCY", 16),
+        "rate": env_float("BEFFROI_PUSH_RATE", 0.0),
+    },
+}
 
 # Public sources and file imports
 SOURCES_ALLOW_HOSTS = env_list("BEFFROI_SOURCES_ALLOW_HOSTS", [])

@@ -24,9 +24,11 @@ class Counter:
         self.lock = threading.Lock()
         self.raw = collections.Counter()  # key -> receipts
         self.messages: dict[str, dict] = {}
+        self.stamps: list[float] = []  # time.monotonic() of each receipt, for rate checks
 
     def add(self, key: str, message: dict) -> bool:
         with self.lock:
+            self.stamps.append(time.monotonic())
             self.raw[key] += 1
             first = key not in self.messages
             if first:
@@ -101,6 +103,7 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
 
 class SMTPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
+    request_queue_size = 128
     allow_reuse_address = True
 
     def __init__(self):
@@ -219,6 +222,7 @@ class _OVHHandler(_ProviderHandler):
 
 class _Provider(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # workers open many connections at once (the default backlog is 5)
 
     def __init__(self, handler, fail_numbers=()):
         super().__init__(("127.0.0.1", 0), handler)

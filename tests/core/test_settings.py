@@ -12,6 +12,7 @@ from beffroi.core.env import (
     email_settings_from_url,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
 )
@@ -63,6 +64,15 @@ def test_typed_readers_parse_values():
     assert env_choice("C", "embedded", ("embedded", "server"), environ=environ) == "server"
     with pytest.raises(ConfigurationError, match="A must be an integer"):
         env_int("A", 0, environ={"A": "douze"})
+
+
+def test_rates_are_positive_numbers_named_when_wrong():
+    assert env_float("R", 0.0, environ={"R": "2.5"}) == 2.5
+    assert env_float("R", 7.0, environ={}) == 7.0
+    with pytest.raises(ConfigurationError, match="BEFFROI_SMS_RATE must be a number"):
+        env_float("BEFFROI_SMS_RATE", 0.0, environ={"BEFFROI_SMS_RATE": "vite"})
+    with pytest.raises(ConfigurationError, match="BEFFROI_SMS_RATE must be a positive number"):
+        env_float("BEFFROI_SMS_RATE", 0.0, environ={"BEFFROI_SMS_RATE": "-1"})
 
 
 def test_email_url_becomes_smtp_settings():

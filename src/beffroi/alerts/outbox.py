@@ -2,8 +2,11 @@
 
 Claiming works the same on SQLite and PostgreSQL: a worker picks candidate ids, then
 ``UPDATE ... SET claimed_by=me WHERE id IN (...) AND state='pending' AND (lease expired)``; only rows
-it won are sent. A crashed worker's rows become claimable again when their lease expires. Each row
-is marked delivered right after its send, so a crash can repeat at most the in-flight row. The
+it won are sent. A crashed worker's rows become claimable again when their lease expires; a live
+worker renews the lease of what it is still sending (a heartbeat every third of the lease), so the
+lease can be short (``OUTBOX_LEASE_SECONDS``, 10 s). The batch goes out concurrently, per channel
+(``alerts/sending.py``), and each outcome is recorded as it arrives, so a crash repeats at most the
+messages in flight (the channels' concurrency) and those answered since the last write. The
 idempotency key travels as the SMTP Message-ID (a mailbox can drop the repeat); the SMS providers
 (OVHcloud, Brevo) take no such key, so a worker killed between a provider's answer and the
 record sends that one SMS again. Staff messages (``StaffMessage``) use the same rows and workers.
@@ -12,12 +15,13 @@ record sends that one SMS again. Staff messages (``StaffMessage``) use the same 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from beffroi.alerts.models import AlertVersion, Delivery, StaffMessage, Subscriber
@@ -26,14 +30,12 @@ from beffroi.core.actors import SystemActor
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
+GATHER_SECONDS = 0.01
 
 
 def lease() -> timedelta:
     """How long a worker holds a claimed message (settings.OUTBOX_LEASE_SECONDS), read at each claim."""
     return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-
-
-BATCH = 200
 
 
 # What a publication stages before moving it into the outbox in one statement. Plain types valid on
@@ -181,12 +183,24 @@ def _claimable(now):
     )
 
 
-def claim(worker: str, limit: int = BATCH) -> list[Delivery]:
+def claim(worker: str, limit: int | None = None) -> list[Delivery]:
+    """Take up to ``limit`` claimable rows for ``worker``: only the rows its conditional UPDATE won.
+
+    On PostgreSQL the candidates are read ``FOR UPDATE SKIP LOCKED``, so that concurrent workers
+    pick different rows instead of racing for the same ones (SQLite ignores it: its IMMEDIATE
+    transaction already lets one worker at a time in). The conditional UPDATE stays what
+    guarantees that no row is taken twice.
+    """
     now = timezone.now()
-    ids = list(Delivery.objects.filter(_claimable(now)).order_by("pk").values_list("pk", flat=True)[:limit])
-    if not ids:
-        return []
     with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(_claimable(now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[: limit or settings.OUTBOX_BATCH]
+        )
+        if not ids:
+            return []
         Delivery.objects.filter(_claimable(now), pk__in=ids).update(
             state=Delivery.State.SENDING, claimed_by=worker, lease_until=now + lease()
         )
@@ -201,58 +215,149 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts * 5, 3600))
 
 
-def dispatch_once(worker: str | None = None, limit: int = BATCH) -> dict[str, int]:
-    """Claim and send one batch; returns counts by outcome."""
-    from beffroi.alerts.channels import RecipientGone, TemporaryError, get_channel
+def renew(worker: str, ids: set[int]) -> set[int]:
+    """Extend the lease of the rows ``worker`` still holds among ``ids``; return those it lost."""
+    held = Delivery.objects.filter(pk__in=ids, claimed_by=worker, state=Delivery.State.SENDING)
+    if held.update(lease_until=timezone.now() + lease()) == len(ids):
+        return set()
+    return ids - set(held.values_list("pk", flat=True))
+
+
+def _record(worker: str, outcomes: list[tuple[Delivery, object]], counts: dict[str, int]) -> None:
+    """Write the outcomes of sent rows, in one transaction (one commit for many rows).
+
+    Each write is conditional on the row still being this worker's: a row another worker took back
+    after a lost lease is recorded by that worker.
+    """
+    from beffroi.alerts.channels import RecipientGone, TemporaryError
+
+    gone: list[tuple[Delivery, str]] = []
+    now = timezone.now()
+    delivered = [(row, outcome) for row, outcome in outcomes if not isinstance(outcome, BaseException)]
+    with transaction.atomic():
+        if delivered:
+            # One statement for every delivered row: the provider's id is picked per row by a CASE.
+            Delivery.objects.filter(pk__in=[row.pk for row, _id in delivered], claimed_by=worker).update(
+                state=Delivery.State.DELIVERED,
+                attempts=F("attempts") + 1,
+                provider_id=Case(
+                    *(When(pk=row.pk, then=Value(str(outcome or "")[:200])) for row, outcome in delivered),
+                    default=Value(""),
+                ),
+                delivered_at=now,
+                last_error="",
+            )
+            counts["delivered"] += len(delivered)
+        for row, outcome in outcomes:
+            if not isinstance(outcome, BaseException):
+                continue
+            mine = Delivery.objects.filter(pk=row.pk, claimed_by=worker)
+            attempts = row.attempts + 1
+            if isinstance(outcome, TemporaryError):
+                done = attempts >= MAX_ATTEMPTS
+                mine.update(
+                    state=Delivery.State.FAILED if done else Delivery.State.PENDING,
+                    attempts=attempts,
+                    last_error=str(outcome)[:500],
+                    next_attempt_at=now + backoff(attempts),
+                    claimed_by="",
+                )
+                counts["failed" if done else "retry"] += 1
+            else:  # RecipientGone, or permanent: the gateway refused this recipient
+                if isinstance(outcome, RecipientGone):
+                    gone.append((row, str(outcome)))
+                else:
+                    log.warning("alerts: delivery %s failed: %s", row.pk, outcome)
+                mine.update(
+                    state=Delivery.State.FAILED,
+                    attempts=attempts,
+                    last_error=str(outcome)[:500],
+                    claimed_by="",
+                )
+                counts["failed"] += 1
+    for row, reason in gone:
+        _gone(row, reason)
+
+
+def _outcome(send, arg) -> object:
+    try:
+        return send(arg)
+    except Exception as exc:  # classified by _record
+        return exc
+
+
+def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[str, int]:
+    """Claim one batch, send it concurrently (``alerts/sending.py``) and record each outcome.
+
+    Outcomes are written as they arrive, a few at a time; a channel sends on only while fewer than
+    twice its concurrency of its rows await their write, so a SIGKILL repeats at most that many
+    messages per channel (``BEFFROI_<CHANNEL>_CONCURRENCY`` × 2). While the batch is out, the
+    lease of the rows still outstanding is renewed every third of it: a killed worker's rows are
+    claimable again within ``OUTBOX_LEASE_SECONDS``, and rows a stalled worker lost to another are
+    no longer sent by it.
+    """
+    import queue
+
+    from beffroi.alerts.channels import get_channel
+    from beffroi.alerts.sending import LOST, engine
 
     worker = worker or uuid.uuid4().hex[:12]
     counts = {"delivered": 0, "failed": 0, "retry": 0}
-    for row in claim(worker, limit):
-        # Renew the lease when half of it is gone: a slow batch never sends a row another worker
-        # took back (the renewal fails once the row changed hands).
-        now = timezone.now()
-        if row.lease_until is None or row.lease_until - now < lease() / 2:
-            row.lease_until = now + lease()
-            if not Delivery.objects.filter(pk=row.pk, claimed_by=worker, state=Delivery.State.SENDING).update(
-                lease_until=row.lease_until
-            ):
-                continue
-        attempts = row.attempts + 1
+    rows = claim(worker, limit)
+    by_id = {row.pk: row for row in rows}
+    items: list[tuple[str, int, object]] = []
+    one_by_one: list[tuple[Delivery, object]] = []
+    for row in rows:
+        channel = get_channel(row.channel)
+        prepare = getattr(channel, "prepare", None)
+        if prepare is None:  # a channel without a transport: sent here, one row at a time
+            one_by_one.append((row, _outcome(channel.send, row)))
+            continue
+        payload = _outcome(prepare, row)
+        if isinstance(payload, BaseException):
+            one_by_one.append((row, payload))
+        else:
+            items.append((row.channel, row.pk, payload))
+    if one_by_one:
+        _record(worker, one_by_one, counts)
+    if not items:
+        return counts
+
+    results: queue.Queue = queue.Queue()
+    cancelled: set[int] = set()
+    outstanding = {row_id for _channel, row_id, _payload in items}
+    sender = engine()
+    future = sender.run(items, lambda row_id, outcome: results.put((row_id, outcome)), cancelled)
+    beat = lease().total_seconds() / 3
+    next_beat = time.monotonic() + beat
+    while outstanding:
+        arrived = []
         try:
-            provider_id = get_channel(row.channel).send(row) or ""
-        except TemporaryError as exc:
-            done = attempts >= MAX_ATTEMPTS
-            Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
-                state=Delivery.State.FAILED if done else Delivery.State.PENDING,
-                attempts=attempts,
-                last_error=str(exc)[:500],
-                next_attempt_at=now + backoff(attempts),
-                claimed_by="",
+            arrived.append(results.get(timeout=min(beat, 0.5)))
+            # Gather what else arrives within a few milliseconds: one write (one commit) for many
+            # rows costs about what a write for one does.
+            gather_until = time.monotonic() + GATHER_SECONDS
+            while len(arrived) < len(outstanding):
+                left = gather_until - time.monotonic()
+                if left <= 0:
+                    break
+                arrived.append(results.get(timeout=left))
+        except queue.Empty:
+            pass
+        done = [(by_id[row_id], outcome) for row_id, outcome in arrived if outcome is not LOST]
+        outstanding -= {row_id for row_id, _outcome in arrived}
+        if done:
+            _record(worker, done, counts)
+            sender.written([row.pk for row, _outcome in done])
+        if outstanding and future.done() and results.empty():
+            # The engine stopped without an outcome for these rows: they wait out their lease.
+            log.error(
+                "alerts: sending stopped with %s rows outstanding: %r", len(outstanding), future.exception()
             )
-            counts["failed" if done else "retry"] += 1
-            continue
-        except RecipientGone as exc:
-            Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
-                state=Delivery.State.FAILED, attempts=attempts, last_error=str(exc)[:500], claimed_by=""
-            )
-            _gone(row, str(exc))
-            counts["failed"] += 1
-            continue
-        except Exception as exc:  # permanent: the gateway refused this recipient
-            log.warning("alerts: delivery %s failed: %s", row.pk, exc, exc_info=True)
-            Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
-                state=Delivery.State.FAILED, attempts=attempts, last_error=str(exc)[:500], claimed_by=""
-            )
-            counts["failed"] += 1
-            continue
-        Delivery.objects.filter(pk=row.pk, claimed_by=worker).update(
-            state=Delivery.State.DELIVERED,
-            attempts=attempts,
-            provider_id=str(provider_id)[:200],
-            delivered_at=timezone.now(),
-            last_error="",
-        )
-        counts["delivered"] += 1
+            break
+        if outstanding and time.monotonic() >= next_beat:
+            cancelled |= renew(worker, outstanding)
+            next_beat = time.monotonic() + beat
     return counts
 
 

@@ -55,6 +55,20 @@ def env_int(name: str, default: int, *, environ: Mapping[str, str] | None = None
         raise ConfigurationError(f"{name} must be an integer, got {value!r}.") from None
 
 
+def env_float(name: str, default: float, *, environ: Mapping[str, str] | None = None) -> float:
+    """A number (``2.5``); refused when negative, since every such setting is a rate or a duration."""
+    value = env_str(name, environ=environ)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {value!r}.") from None
+    if number < 0 or number != number:
+        raise ConfigurationError(f"{name} must be a positive number or 0, got {value!r}.")
+    return number
+
+
 def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None = None) -> list[str]:
     value = env_str(name, environ=environ)
     if value is None:

@@ -1,4 +1,10 @@
-"""E-mail through Django's mail (SMTP configured by ``BEFFROI_EMAIL_URL``)."""
+"""E-mail through Django's mail (SMTP configured by ``BEFFROI_EMAIL_URL``).
+
+The outbox's transport keeps ``BEFFROI_EMAIL_CONNECTIONS`` SMTP connections open, one per sending
+thread, each carrying message after message (Django's backend closes a connection after each call
+unless it was opened beforehand, which is what ``_connection`` does). Each citizen gets a message
+of their own: the unsubscribe link and the Message-ID (the idempotency key) are theirs.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +21,24 @@ from beffroi.alerts.channels import TemporaryError
 _local = threading.local()
 
 
+_opened: list = []  # every connection the transport's threads opened, closed with it
+
+
 def _connection():
     conn = getattr(_local, "conn", None)
     if conn is None:
         conn = get_connection(fail_silently=False)
+        conn.open()  # opened here, so that send_messages keeps it for the next message
         _local.conn = conn
+        _opened.append(conn)
     return conn
 
 
 def _reset():
     conn = getattr(_local, "conn", None)
     _local.conn = None
+    if conn in _opened:
+        _opened.remove(conn)
     if conn is not None:
         with contextlib.suppress(Exception):  # a broken connection is being discarded
             conn.close()
@@ -44,20 +57,32 @@ def message(to: str, subject: str, body: str, *, key: str, unsubscribe: str = ""
     )
 
 
-def send(delivery) -> str:
+def prepare(delivery) -> EmailMessage:
     if delivery.staff_message_id:  # a page to on-call staff: their own words, no unsubscribe link
         subject, body, unsubscribe = delivery.staff_message.subject, delivery.staff_message.text, ""
     else:
         subject, body = render.email(delivery.version, delivery.language, delivery.subscriber)
         unsubscribe = render.unsubscribe_url(delivery.subscriber)
-    mail = message(delivery.recipient, subject, body, key=delivery.idempotency_key, unsubscribe=unsubscribe)
+    return message(delivery.recipient, subject, body, key=delivery.idempotency_key, unsubscribe=unsubscribe)
+
+
+def send(delivery) -> str:
+    return send_prepared(prepare(delivery))
+
+
+def send_prepared(mail: EmailMessage, *, again: bool = True) -> str:
+    reused = getattr(_local, "conn", None) is not None
     try:
         _connection().send_messages([mail])
     except smtplib.SMTPRecipientsRefused as exc:
         raise RuntimeError(f"SMTP refused recipient: {exc.recipients}") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        _reset()
+        if reused and again:  # an idle connection the server dropped: this message goes on a fresh one
+            return send_prepared(mail, again=False)
+        raise TemporaryError(f"SMTP: {exc}") from None
     except (
         TimeoutError,
-        smtplib.SMTPServerDisconnected,
         smtplib.SMTPConnectError,
         ConnectionError,
         OSError,
@@ -69,4 +94,22 @@ def send(delivery) -> str:
         if 400 <= exc.smtp_code < 500:
             raise TemporaryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
         raise RuntimeError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
-    return f"<{delivery.idempotency_key}@beffroi>"
+    return str(mail.extra_headers["Message-ID"])
+
+
+def transport_config() -> tuple:
+    return (settings.EMAIL_BACKEND, getattr(settings, "EMAIL_HOST", ""), getattr(settings, "EMAIL_PORT", 0))
+
+
+def _close_all() -> None:
+    while _opened:
+        conn = _opened.pop()
+        with contextlib.suppress(Exception):  # closing connections that may already be broken
+            conn.close()
+
+
+def transport():
+    from beffroi.alerts.channels import lane_settings
+    from beffroi.alerts.sending import ThreadTransport
+
+    return ThreadTransport(send_prepared, lane_settings("email")[0], close=_close_all)

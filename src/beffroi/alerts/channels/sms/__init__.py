@@ -192,11 +192,12 @@ def _ovh_time(p: Provider) -> int:
     return int(time.time() + delta)
 
 
-def _send_ovh(p: Provider, phone: str, text: str) -> str:
+def _ovh_request(p: Provider, phones: list[str], text: str, timestamp: str) -> tuple[str, bytes, dict]:
+    """One SMS job for every number in ``phones`` (OVHcloud takes a list of receivers per job)."""
     url = f"{p.base}/sms/{p.service}/jobs"
     job: dict = {
         "message": text,
-        "receivers": [phone],
+        "receivers": phones,
         "noStopClause": True,  # a safety alert is not a commercial message
         "priority": "high",
         "validityPeriod": 2880,
@@ -207,22 +208,42 @@ def _send_ovh(p: Provider, phone: str, text: str) -> str:
     else:
         job["senderForResponse"] = True
     body = json.dumps(job, ensure_ascii=False, separators=(",", ":"))
-    timestamp = str(_ovh_time(p))
     headers = {
         "X-Ovh-Application": p.app_key,
         "X-Ovh-Consumer": p.consumer_key,
         "X-Ovh-Timestamp": timestamp,
         "X-Ovh-Signature": ovh_signature(p.app_secret, p.consumer_key, "POST", url, body, timestamp),
     }
-    answer = _post(p, url, body.encode(), headers).json()
-    if phone in (answer.get("invalidReceivers") or []) or not answer.get("ids"):
-        raise RuntimeError(
-            f"OVHcloud refused the number (invalidReceivers: {answer.get('invalidReceivers')})"
-        )
-    return ",".join(str(i) for i in answer["ids"])
+    return url, body.encode(), headers
 
 
-def _send_brevo(p: Provider, phone: str, text: str) -> str:
+def _ovh_outcomes(answer: dict, phones: list[str]) -> list[str | Exception]:
+    """One outcome per number of a job: its SMS id, or the refusal for a number OVHcloud listed invalid."""
+    invalid = set(answer.get("invalidReceivers") or [])
+    ids = [str(i) for i in answer.get("ids") or []]
+    valid = [phone for phone in phones if phone not in invalid]
+    by_phone = dict(zip(valid, ids, strict=True)) if len(ids) == len(valid) else {}
+    outcomes: list[str | Exception] = []
+    for phone in phones:
+        if phone in invalid or not ids:
+            outcomes.append(
+                RuntimeError(f"OVHcloud refused the number (invalidReceivers: {sorted(invalid)})")
+            )
+        else:
+            outcomes.append(by_phone.get(phone) or ",".join(ids)[:200])
+    return outcomes
+
+
+def _send_ovh(p: Provider, phone: str, text: str) -> str:
+    url, body, headers = _ovh_request(p, [phone], text, str(_ovh_time(p)))
+    outcome = _ovh_outcomes(_post(p, url, body, headers).json(), [phone])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def _brevo_request(p: Provider, phone: str, text: str) -> tuple[str, bytes, dict]:
+    """Brevo's transactional SMS takes one recipient per request."""
     payload = {
         "sender": p.sender,
         "recipient": phone.lstrip("+"),
@@ -232,13 +253,19 @@ def _send_brevo(p: Provider, phone: str, text: str) -> str:
         "unicodeEnabled": sms_segments(text)[1] != "GSM-7",
     }
     body = json.dumps(payload, ensure_ascii=False).encode()
-    response = _post(
-        p, f"{p.base}/v3/transactionalSMS/send", body, {"api-key": p.api_key, "Accept": "application/json"}
-    )
+    return f"{p.base}/v3/transactionalSMS/send", body, {"api-key": p.api_key, "Accept": "application/json"}
+
+
+def _brevo_id(response: httpx.Response) -> str:
     try:
         return str(response.json().get("messageId") or "")
     except ValueError:
         return ""
+
+
+def _send_brevo(p: Provider, phone: str, text: str) -> str:
+    url, body, headers = _brevo_request(p, phone, text)
+    return _brevo_id(_post(p, url, body, headers))
 
 
 def _send_apprise(p: Provider, phone: str, text: str) -> str:
@@ -261,10 +288,114 @@ def send_text(phone: str, text: str, *, key: str) -> str:
     return sender(p, phone, text) or key
 
 
-def send(delivery) -> str:
+def prepare(delivery) -> tuple[str, str, str]:
+    """(number, text, idempotency key) of one SMS."""
     if delivery.staff_message_id:
         message = delivery.staff_message
         text = f"{message.subject}\n{message.text}"[:459]
     else:
         text = render.sms(delivery.version, delivery.language, delivery.subscriber)
-    return send_text(delivery.recipient, text, key=delivery.idempotency_key)
+    return delivery.recipient, text, delivery.idempotency_key
+
+
+def send(delivery) -> str:
+    phone, text, key = prepare(delivery)
+    return send_text(phone, text, key=key)
+
+
+def transport_config() -> tuple:
+    return (
+        settings.SMS_URL,
+        getattr(settings, "SMS_OVH_BASE_URL", ""),
+        getattr(settings, "SMS_BREVO_BASE_URL", ""),
+    )
+
+
+def transport() -> _Transport | _BatchTransport:
+    try:
+        p = provider()
+    except ImproperlyConfigured as exc:
+        return _Transport(None, str(exc))
+    if p is not None and p.kind == "ovh":
+        return _BatchTransport(p, "")
+    return _Transport(p, "")
+
+
+class _Transport:
+    """Concurrent SMS on one ``httpx.AsyncClient`` (keep-alive connections shared by the requests)."""
+
+    def __init__(self, p: Provider | None, problem: str):
+        from beffroi.alerts.channels import lane_settings
+
+        self.p, self.problem = p, problem
+        size = lane_settings("sms")[0]
+        self.client = httpx.AsyncClient(
+            timeout=TIMEOUT,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+        )
+
+    def _provider(self) -> Provider:
+        if self.p is None:
+            raise RuntimeError(self.problem or "no SMS provider configured (BEFFROI_SMS_URL)")
+        return self.p
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        p = self._provider()
+        try:
+            response = await self.client.post(
+                url, content=body, headers={"Content-Type": "application/json", **headers}
+            )
+        except httpx.HTTPError as exc:
+            raise TemporaryError(f"{p.label} SMS: {exc.__class__.__name__}") from None
+        _raise_for_status(p, response)
+        return response
+
+    async def send(self, payload: tuple[str, str, str]) -> str:
+        import asyncio
+
+        p = self._provider()
+        phone, text, key = payload
+        if p.kind == "brevo":
+            return _brevo_id(await self._post(*_brevo_request(p, phone, text))) or key
+        # apprise is blocking: on a thread, so that the loop keeps the other channels going
+        return await asyncio.to_thread(_send_apprise, p, phone, text) or key
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class _BatchTransport(_Transport):
+    """OVHcloud: the numbers that get the same text go in one job (up to ``batch_size`` receivers).
+
+    Each citizen's SMS carries their own unsubscribe link, so their texts differ and go one job each;
+    staff pages and messages without a personal link share a job.
+    """
+
+    batch_size = 500
+
+    def batch_key(self, payload: tuple[str, str, str]) -> str:
+        return payload[1]
+
+    async def _time(self, p: Provider) -> int:
+        delta = _ovh_clock.get(p.base)
+        if delta is None:
+            try:
+                response = await self.client.get(f"{p.base}/auth/time")
+            except httpx.HTTPError as exc:
+                raise TemporaryError(f"OVHcloud time: {exc.__class__.__name__}") from None
+            _raise_for_status(p, response)
+            try:
+                delta = int(response.text.strip()) - time.time()
+            except ValueError:
+                raise TemporaryError(f"OVHcloud time: unexpected answer {response.text[:50]!r}") from None
+            _ovh_clock[p.base] = delta
+        return int(time.time() + delta)
+
+    async def send_batch(self, payloads: list[tuple[str, str, str]]) -> list[str | Exception]:
+        p = self._provider()
+        phones = [phone for phone, _text, _key in payloads]
+        timestamp = str(await self._time(p))
+        answer = (await self._post(*_ovh_request(p, phones, payloads[0][1], timestamp))).json()
+        return _ovh_outcomes(answer, phones)

@@ -95,16 +95,39 @@ def target(url: str) -> tuple[str, dict[str, str], dict]:
     return checked, {"Host": host_header}, {"sni_hostname": host}
 
 
-def send(delivery) -> str:
+def prepare(delivery) -> tuple[str, bytes, dict[str, str]]:
+    """(partner URL, signed body, headers); the URL is checked by the guard at the send itself."""
     body = json.dumps(payload(delivery.version), ensure_ascii=False, sort_keys=True).encode()
     secret = (delivery.subscriber.push_keys or {}).get("secret", "") if delivery.subscriber else ""
-    url, extra, extensions = target(delivery.recipient)
     headers = {
         "Content-Type": "application/json",
         "X-Beffroi-Signature": signature(secret, body),
         "Idempotency-Key": delivery.idempotency_key,
-        **extra,
     }
+    return delivery.recipient, body, headers
+
+
+def send(delivery) -> str:
+    return send_prepared(prepare(delivery))
+
+
+def transport_config() -> tuple:
+    return (tuple(settings.WEBHOOK_ALLOW_HOSTS),)
+
+
+def transport():
+    """The guard resolves the partner's name (blocking) right before each POST: both run on the
+    transport's threads, ``BEFFROI_WEBHOOK_CONCURRENCY`` at once."""
+    from beffroi.alerts.channels import lane_settings
+    from beffroi.alerts.sending import ThreadTransport
+
+    return ThreadTransport(send_prepared, lane_settings("webhook")[0])
+
+
+def send_prepared(prepared: tuple[str, bytes, dict[str, str]]) -> str:
+    recipient, body, signed = prepared
+    url, extra, extensions = target(recipient)
+    headers = {**signed, **extra}
     try:
         with _client() as client:
             response = client.post(url, content=body, headers=headers, extensions=extensions)

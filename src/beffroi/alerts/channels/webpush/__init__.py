@@ -158,6 +158,28 @@ def post(endpoint: str, keys: dict, payload: dict, *, ttl: int = 3600, urgency: 
     return response.headers.get("location", "")[:200] or str(status)
 
 
-def send(delivery) -> str:
+def prepare(delivery) -> tuple[str, dict, dict]:
     keys = delivery.subscriber.push_keys if delivery.subscriber else {}
-    return post(delivery.recipient, keys, render.push(delivery.version, delivery.language))
+    return delivery.recipient, keys, render.push(delivery.version, delivery.language)
+
+
+def send(delivery) -> str:
+    return send_prepared(prepare(delivery))
+
+
+def send_prepared(prepared: tuple[str, dict, dict]) -> str:
+    endpoint, keys, payload = prepared
+    return post(endpoint, keys, payload)
+
+
+def transport_config() -> tuple:
+    return (settings.VAPID_PRIVATE_KEY, tuple(settings.PUSH_SERVICE_HOSTS))
+
+
+def transport():
+    """Encryption, the guard's resolution and the POST are blocking: they run on the transport's
+    threads, ``BEFFROI_PUSH_CONCURRENCY`` at once."""
+    from beffroi.alerts.channels import lane_settings
+    from beffroi.alerts.sending import ThreadTransport
+
+    return ThreadTransport(send_prepared, lane_settings("webpush")[0])

@@ -1,0 +1,185 @@
+"""The outbox's sending engine: one asyncio loop per worker process, one lane per channel.
+
+The outbox (database side) claims rows, asks each channel to ``prepare(delivery)`` its payload in
+the worker's main thread (rendering may read the database), then hands the payloads to this
+engine, which sends them on its own thread: each channel's transport (``channels/<name>``,
+``transport()``) runs at most ``concurrency`` requests at once and starts at most ``rate`` per
+second. A transport that takes many receivers per request (OVHcloud's SMS jobs) offers
+``batch_key(payload)``; payloads with the same key go out in one call of ``send_batch``. Each
+outcome (a provider id, or the exception) is reported as soon as it is known, so the outbox records
+it while the rest of the batch is in flight.
+
+Kept by hand rather than with a task library: it is a hundred lines, and what matters here (a
+rate per channel, cancelling rows whose lease was lost, reporting each outcome at once) is what
+generic pools do not offer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+LOST = object()  # reported for a row not sent because the worker lost its lease
+
+
+class RateLimiter:
+    """At most ``rate`` starts per second, evenly spaced (0 = no limit).
+
+    Starts are spaced by 1/rate, so any window of W seconds holds at most W * rate + 1 of them.
+    ``clock`` and ``sleep`` are injectable so that the spacing can be checked on a fake clock.
+    """
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic, sleep=asyncio.sleep):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self.next = 0.0
+
+    async def acquire(self) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        at = max(now, self.next)
+        # Booked before sleeping: concurrent callers queue up one interval apart.
+        self.next = at + self.interval
+        if at > now:
+            await self.sleep(at - now)
+
+
+@dataclass
+class Lane:
+    config: Hashable
+    transport: Any
+    semaphore: asyncio.Semaphore  # requests in flight
+    window: asyncio.Semaphore  # rows sent or in flight whose outcome the outbox has not written yet
+    limiter: RateLimiter
+
+
+class Engine:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.lanes: dict[str, Lane] = {}  # touched only on the loop's thread, like `unwritten`
+        self.unwritten: dict[int, Lane] = {}  # row id -> the lane whose window it holds
+        self.thread = threading.Thread(target=self.loop.run_forever, name="beffroi-outbox", daemon=True)
+        self.thread.start()
+
+    def run(
+        self,
+        items: list[tuple[str, int, Any]],
+        report: Callable[[int, Any], None],
+        cancelled: set[int],
+    ) -> Future:
+        """Send ``items`` (channel, row id, payload); ``report(row id, outcome)`` is called for each."""
+        return asyncio.run_coroutine_threadsafe(self._run(items, report, cancelled), self.loop)
+
+    async def _lane(self, channel: str) -> Lane:
+        from beffroi.alerts.channels import get_channel, lane_settings
+
+        module = get_channel(channel)
+        config = (module.transport_config(), lane_settings(channel))
+        lane = self.lanes.get(channel)
+        if lane is not None and lane.config == config:
+            return lane
+        if lane is not None:  # the settings changed: the old connections go
+            await lane.transport.aclose()
+        concurrency, rate = config[1]
+        transport = module.transport()
+        # Twice the concurrency: sending goes on while the outbox writes the last outcomes, and a
+        # SIGKILL still repeats at most this many rows of the lane.
+        window = 2 * concurrency * getattr(transport, "batch_size", 1)
+        lane = Lane(
+            config, transport, asyncio.Semaphore(concurrency), asyncio.Semaphore(window), RateLimiter(rate)
+        )
+        self.lanes[channel] = lane
+        return lane
+
+    async def _run(self, items, report, cancelled) -> None:
+        by_channel: dict[str, list[tuple[int, Any]]] = {}
+        for channel, row_id, payload in items:
+            by_channel.setdefault(channel, []).append((row_id, payload))
+        tasks = []
+        for channel, rows in by_channel.items():
+            lane = await self._lane(channel)
+            key = getattr(lane.transport, "batch_key", None)
+            if key is None:
+                groups = [[row] for row in rows]
+            else:
+                buckets: dict[Hashable, list[tuple[int, Any]]] = {}
+                for row in rows:
+                    buckets.setdefault(key(row[1]), []).append(row)
+                size = lane.transport.batch_size
+                groups = [b[i : i + size] for b in buckets.values() for i in range(0, len(b), size)]
+            tasks += [asyncio.create_task(self._send(lane, group, report, cancelled)) for group in groups]
+        await asyncio.gather(*tasks)
+
+    def written(self, row_ids: list[int]) -> None:
+        """The outbox wrote these rows' outcomes: their places in the window are free again."""
+        self.loop.call_soon_threadsafe(self._free, row_ids)
+
+    def _free(self, row_ids: list[int]) -> None:
+        for row_id in row_ids:
+            lane = self.unwritten.pop(row_id, None)
+            if lane is not None:
+                lane.window.release()
+
+    async def _send(self, lane: Lane, group, report, cancelled) -> None:
+        async with lane.semaphore:
+            for row_id, _payload in group:
+                if row_id in cancelled:
+                    report(row_id, LOST)
+            group = [row for row in group if row[0] not in cancelled]
+            if not group:
+                return
+            for row_id, _payload in group:
+                await lane.window.acquire()
+                self.unwritten[row_id] = lane
+            await lane.limiter.acquire()
+            outcomes: list[Any]
+            try:
+                if hasattr(lane.transport, "batch_key"):
+                    outcomes = list(await lane.transport.send_batch([p for _, p in group]))
+                else:
+                    outcomes = [await lane.transport.send(group[0][1])]
+            except Exception as exc:  # the whole request failed: every row in it shares the outcome
+                outcomes = [exc] * len(group)
+            for (row_id, _payload), outcome in zip(group, outcomes, strict=True):
+                report(row_id, outcome)
+
+
+_engine: Engine | None = None
+_lock = threading.Lock()
+
+
+def engine() -> Engine:
+    global _engine
+    with _lock:
+        if _engine is None:
+            _engine = Engine()
+        return _engine
+
+
+class ThreadTransport:
+    """A blocking send run on ``concurrency`` threads of its own (SMTP, and the guarded HTTP channels
+    whose SSRF check resolves names): each thread keeps its connection between messages."""
+
+    def __init__(
+        self, send: Callable[[Any], str], concurrency: int, *, close: Callable[[], None] | None = None
+    ):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._send = send
+        self._close = close
+        self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="beffroi-send")
+
+    async def send(self, payload) -> str:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, self._send, payload)
+
+    async def aclose(self) -> None:
+        self.pool.shutdown(wait=False)
+        if self._close is not None:
+            self._close()

@@ -1,0 +1,241 @@
+"""Concurrent dispatch: rate limits per channel, OVHcloud jobs with many receivers, four workers sharing
+the outbox on PostgreSQL without claiming a row twice. Local servers on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from beffroi.alerts import outbox, tasks
+from beffroi.alerts.models import Delivery, StaffMessage, Subscriber
+from beffroi.alerts.outbox import dispatch_all, enqueue_staff
+from beffroi.alerts.selectors import reach_report
+from beffroi.alerts.sending import RateLimiter
+
+from .conftest import RUEIL, draft, publish_real
+from .servers import BrevoServer, OVHServer, SMTPServer
+
+
+def most_in_any_window(stamps: list[float], window: float) -> int:
+    """The largest number of ``stamps`` inside any interval of ``window`` seconds."""
+    stamps = sorted(stamps)
+    best, first = 0, 0
+    for last, stamp in enumerate(stamps):
+        while stamp - stamps[first] >= window:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+def test_rate_limiter_spaces_starts_on_a_fake_clock():
+    clock = {"now": 100.0}
+    starts: list[float] = []
+
+    async def fake_sleep(seconds):
+        clock["now"] += seconds
+
+    async def main():
+        limiter = RateLimiter(50, clock=lambda: clock["now"], sleep=fake_sleep)
+
+        async def one():
+            await limiter.acquire()
+            starts.append(clock["now"])
+
+        # 1,000 callers at once, as a batch hands the lane a thousand payloads.
+        await asyncio.gather(*(one() for _ in range(1000)))
+
+    asyncio.run(main())
+    assert len(starts) == 1000
+    assert most_in_any_window(starts, 1.0) <= 51
+    assert most_in_any_window(starts, 0.1) <= 6
+    # and the limiter does not starve either: 1,000 starts span ~20 fake seconds at 50/s
+    assert 19.0 <= max(starts) - min(starts) <= 20.0
+
+
+def test_unlimited_lane_does_not_wait():
+    async def never(_seconds):
+        raise AssertionError("an unlimited lane slept")
+
+    async def main():
+        limiter = RateLimiter(0, sleep=never)
+        for _ in range(100):
+            await limiter.acquire()
+
+    asyncio.run(main())
+
+
+def _sms_subscribers(n: int, prefix: str = "+336100") -> None:
+    now = timezone.now()
+    Subscriber.objects.bulk_create(
+        Subscriber(channel="sms", address=f"{prefix}{i:05d}", commune=RUEIL, token=f"r{i}", confirmed_at=now)
+        for i in range(n)
+    )
+
+
+@pytest.fixture
+def brevo(settings):
+    server = BrevoServer()
+    settings.SMS_URL, settings.SMS_BREVO_BASE_URL = server.url, server.base
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def held_dispatch(monkeypatch):
+    """Publication queues the rows without dispatching them (the test dispatches)."""
+    monkeypatch.setattr(tasks, "dispatch_outbox", lambda: None)
+
+
+def test_sms_rate_limit_holds_over_every_window(composer, mayor, territory, brevo, settings, held_dispatch):
+    settings.OUTBOX_CHANNELS = {**settings.OUTBOX_CHANNELS, "sms": {"concurrency": 16, "rate": 20.0}}
+    _sms_subscribers(50)
+    publish_real(draft(composer), composer, mayor)
+    totals = dispatch_all()
+    assert totals["delivered"] == 50 and brevo.counter.unique == 50
+    # 16 requests may be in flight, but no more than 20 start in any second (+1 at the window's edge).
+    assert most_in_any_window(brevo.counter.stamps, 1.0) <= 21
+    assert most_in_any_window(brevo.counter.stamps, 0.5) <= 11
+
+
+def test_sms_without_rate_limit_goes_out_concurrently(
+    composer, mayor, territory, brevo, settings, held_dispatch
+):
+    """The counterpart of the test above: unlimited, the same 50 SMS do not wait for one another."""
+    settings.OUTBOX_CHANNELS = {**settings.OUTBOX_CHANNELS, "sms": {"concurrency": 16, "rate": 0.0}}
+    _sms_subscribers(50)
+    publish_real(draft(composer), composer, mayor)
+    assert dispatch_all()["delivered"] == 50
+    assert most_in_any_window(brevo.counter.stamps, 1.0) > 21
+
+
+def test_ovh_takes_one_job_for_every_number_that_gets_the_same_text(territory, settings):
+    server = OVHServer()
+    settings.SMS_URL, settings.SMS_OVH_BASE_URL = server.url, server.base + "/1.0"
+    from beffroi.alerts.channels import sms
+
+    sms._ovh_clock.clear()
+    server.invalid_receivers = set()
+    try:
+        message = StaffMessage.objects.create(subject="Crue", text="Seuil de vigilance orange atteint")
+        numbers = [f"+3361200000{i}" for i in range(7)]
+        assert enqueue_staff(message, [("sms", n) for n in numbers]) == 7
+        assert dispatch_all()["delivered"] == 7
+    finally:
+        server.stop()
+    assert len(server.requests) == 1 and sorted(server.requests[0]["receivers"]) == numbers
+    assert server.counter.unique == 7
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
+
+
+def test_citizens_sms_on_ovh_go_one_job_each_since_each_carries_its_own_link(
+    composer, mayor, territory, settings, held_dispatch
+):
+    server = OVHServer()
+    settings.SMS_URL, settings.SMS_OVH_BASE_URL = server.url, server.base + "/1.0"
+    from beffroi.alerts.channels import sms
+
+    sms._ovh_clock.clear()
+    try:
+        _sms_subscribers(5)
+        publish_real(draft(composer), composer, mayor)
+        assert dispatch_all()["delivered"] == 5
+    finally:
+        server.stop()
+    assert [len(r["receivers"]) for r in server.requests] == [1] * 5
+
+
+def _smtp(settings, server: SMTPServer) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.server_address[1]
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
+def test_email_connections_carry_many_messages(composer, mayor, territory, settings, held_dispatch):
+    server = SMTPServer()
+    connections_opened: list = []
+    handle = server.RequestHandlerClass.handle
+
+    def counted(self):
+        connections_opened.append(1)
+        return handle(self)
+
+    server.RequestHandlerClass = type("Counted", (server.RequestHandlerClass,), {"handle": counted})
+    _smtp(settings, server)
+    settings.OUTBOX_CHANNELS = {**settings.OUTBOX_CHANNELS, "email": {"concurrency": 3, "rate": 0.0}}
+    now = timezone.now()
+    Subscriber.objects.bulk_create(
+        Subscriber(
+            channel="email", address=f"c{i}@example.org", commune=RUEIL, token=f"c{i}", confirmed_at=now
+        )
+        for i in range(60)
+    )
+    try:
+        publish_real(draft(composer), composer, mayor)
+        assert dispatch_all()["delivered"] == 60
+    finally:
+        server.stop()
+    assert server.counter.unique == 60 and server.counter.duplicates == 0
+    assert len(connections_opened) <= 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_on_postgresql_never_claim_a_row_twice(make_user, settings, monkeypatch):
+    assert connection.vendor == "postgresql"
+    server = SMTPServer()
+    _smtp(settings, server)
+    settings.OUTBOX_BATCH = 20  # many claims each, so that the workers meet on the same rows
+    composer = make_user("communication", [RUEIL])
+    mayor = make_user("maire", [RUEIL], totp=True)
+    n = 400
+    now = timezone.now()
+    Subscriber.objects.bulk_create(
+        Subscriber(
+            channel="email", address=f"w{i}@example.org", commune=RUEIL, token=f"w{i}", confirmed_at=now
+        )
+        for i in range(n)
+    )
+    monkeypatch.setattr(tasks, "dispatch_outbox", lambda: None)
+    version = publish_real(draft(composer), composer, mayor)
+
+    claimed: list[tuple[str, list[int]]] = []
+    lock = threading.Lock()
+    claim = outbox.claim
+
+    def recorded(worker, limit=None):
+        rows = claim(worker, limit)
+        with lock:
+            claimed.append((worker, [row.pk for row in rows]))
+        return rows
+
+    monkeypatch.setattr(outbox, "claim", recorded)
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            dispatch_all(f"worker-{i}")
+        except BaseException as exc:  # reported to the test thread
+            errors.append(exc)
+        finally:
+            connections.close_all()  # each thread had its own PostgreSQL connection
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.stop()
+    assert not errors, errors[:3]
+    every_claim = [pk for _worker, pks in claimed for pk in pks]
+    assert len(every_claim) == len(set(every_claim)) == n, "a row was claimed twice, or never"
+    assert len({worker for worker, pks in claimed if pks}) >= 2, "the workers did share the outbox"
+    assert server.counter.unique == n and server.counter.duplicates == 0
+    report = reach_report(version.alert_id)
+    assert report["delivered"] == n and report["pending"] == 0
