@@ -15,6 +15,7 @@ from beffroi.alerts.models import Delivery, StaffMessage, Subscriber
 from beffroi.alerts.outbox import dispatch_all, enqueue_staff
 from beffroi.alerts.selectors import reach_report
 from beffroi.alerts.sending import RateLimiter
+from tests.conftest import run_async
 
 from .conftest import RUEIL, draft, publish_real
 from .servers import BrevoServer, OVHServer, SMTPServer
@@ -48,7 +49,7 @@ def test_rate_limiter_spaces_starts_on_a_fake_clock():
         # 1,000 callers at once, as a batch hands the lane a thousand payloads.
         await asyncio.gather(*(one() for _ in range(1000)))
 
-    asyncio.run(main())
+    run_async(main())  # in a thread: Playwright's session loop may be running in this one
     assert len(starts) == 1000
     assert most_in_any_window(starts, 1.0) <= 51
     assert most_in_any_window(starts, 0.1) <= 6
@@ -65,7 +66,7 @@ def test_unlimited_lane_does_not_wait():
         for _ in range(100):
             await limiter.acquire()
 
-    asyncio.run(main())
+    run_async(main())  # in a thread: Playwright's session loop may be running in this one
 
 
 def _sms_subscribers(n: int, prefix: str = "+336100") -> None:
