@@ -154,19 +154,53 @@ def _context(version: AlertVersion, lang: str = "fr") -> dict:
 
 
 def build_site(root: Path | None = None) -> dict:
-    """(Re)write every public file; returns counts. Safe to call at any time."""
+    """(Re)write every public file; returns counts. Safe to call at any time.
+
+    What does not depend on the language (the territory, shelters, alerts and their versions, the
+    maps, the CAP files, the assets) is read and written once; each language renders its pages."""
 
     root = Path(root or settings.PUBLIC_ROOT)
     now = timezone.now()
     active = active_public_versions()
-    counts: dict = {}
+    all_communes = list(communes())
+    published = [(a, list(a.published_versions())) for a in Alert.objects.all()]
+    published = [(a, versions) for a, versions in published if versions]
+    write_atomic(root / "site.css", CSS.read_bytes())
+    for name in ("push.js", "sw.js"):
+        write_atomic(root / name, (CSS.parent / name).read_bytes())
+    cap_files = 0
+    for alert, versions in published:
+        cap_folder = root / "cap" if alert.status == Alert.Status.ACTUAL else root / "exercice" / "cap"
+        for v in versions:
+            target = cap_folder / f"{v.identifier}.xml"
+            if not target.exists():
+                write_atomic(target, v.xml.encode())
+            cap_files += 1
+    shared = {
+        "now": now,
+        "shelters": _shelters([c.code for c in all_communes]),
+        "dicrim": _dicrim(),
+        # Written by the monitoring app once an indicator is public; linked only when it exists.
+        "indicators": (root / "indicateurs" / "index.html").is_file(),
+        "communes": all_communes,
+        "territory_names": [c.name for c in all_communes],
+        "map": svg_map(_map_communes(all_communes, active), [(render.headline(v), v.area) for v in active]),
+    }
+    maps = {
+        alert.pk: svg_map(
+            [c for c in all_communes if c.code in (versions[-1].area.get("communes") or [alert.commune])],
+            [(render.headline(versions[-1]), versions[-1].area)],
+        )
+        for alert, versions in published
+    }
+    pages = 0
     for lang, folder in SITE_LANGUAGES:
         with translation.override(lang):
-            counts = _build_pages(root, root / folder, lang, folder, active, now)
+            pages = _build_pages(root / folder, lang, folder, active, published, shared, maps)
     with translation.override("fr"):
         feeds = write_feeds(root, active, recent_public_versions())
         feeds |= write_cap_indexes(root)
-    return {**counts, **feeds}
+    return {"active": len(active), "pages": pages, "cap": cap_files, **feeds}
 
 
 def _page(lang: str, folder: str, path: str) -> dict:
@@ -182,41 +216,19 @@ def _page(lang: str, folder: str, path: str) -> dict:
     }
 
 
-def _build_pages(root: Path, pages_root: Path, lang: str, folder: str, active, now) -> dict:
-    """The index and the alert pages of one language (the CAP files are written once, in French)."""
-    all_communes = list(communes())
-    codes = [c.code for c in all_communes]
-    shelters = _shelters(codes)
+def _build_pages(pages_root: Path, lang: str, folder: str, active, published, shared, maps) -> int:
+    """The index and the alert pages of one language; returns the count of real alert pages."""
     context = {
+        **shared,
         **_page(lang, folder, "index.html"),
         "alerts": [_context(v, lang) for v in active],
-        "now": now,
-        "shelters": shelters,
-        "dicrim": _dicrim(),
-        # Written by the monitoring app once an indicator is public; linked only when it exists.
-        "indicators": (root / "indicateurs" / "index.html").is_file(),
-        "communes": all_communes,
-        "territory_names": [c.name for c in all_communes],
         "hazards": [
             (v["label"], (v.get(lang) or v["fr"])[2]) for v in HAZARDS.values() if (v.get(lang) or v["fr"])[2]
         ],
-        "map": svg_map(_map_communes(all_communes, active), [(render.headline(v), v.area) for v in active]),
     }
-    write_atomic(root / "site.css", CSS.read_bytes())
-    for name in ("push.js", "sw.js"):
-        write_atomic(root / name, (CSS.parent / name).read_bytes())
     write_atomic(pages_root / "index.html", render_to_string("public/index.html", context))
-    pages = cap_files = 0
-    for alert in Alert.objects.all():
-        versions = list(alert.published_versions())
-        if not versions:
-            continue
-        cap_folder = root / "cap" if alert.status == Alert.Status.ACTUAL else root / "exercice" / "cap"
-        for v in versions:
-            target = cap_folder / f"{v.identifier}.xml"
-            if not target.exists():
-                write_atomic(target, v.xml.encode())
-            cap_files += 1
+    pages = 0
+    for alert, versions in published:
         # Exercise/test pages live apart (for the exercise's recipients), never linked from the index.
         latest = versions[-1]
         relative = ("exercice/alertes" if alert.is_exercise else "alertes") + f"/{alert.pk}.html"
@@ -228,23 +240,16 @@ def _build_pages(root: Path, pages_root: Path, lang: str, folder: str, active, n
                     **_page(lang, folder, relative),
                     **_context(latest, lang),
                     "history": versions,
-                    "now": now,
+                    "now": shared["now"],
                     "ended": alert.cancelled,
-                    "expired": latest.expires <= now or alert.cancelled,
+                    "expired": latest.expires <= shared["now"] or alert.cancelled,
                     "territory_names": _commune_names(latest),
-                    "map": svg_map(
-                        [
-                            c
-                            for c in all_communes
-                            if c.code in (latest.area.get("communes") or [alert.commune])
-                        ],
-                        [(render.headline(latest), latest.area)],
-                    ),
+                    "map": maps[alert.pk],
                 },
             ),
         )
         pages += 0 if alert.is_exercise else 1
-    return {"active": len(active), "pages": pages, "cap": cap_files}
+    return pages
 
 
 def _author() -> dict:

@@ -286,17 +286,14 @@ def score_targets(
     """Priority: not reached yet, in the hazard zone (unknown location counts as possibly in),
     age, then living alone and floor when the PCS extension is on. Highest score first.
 
-    ``people`` is a queryset of ``Person`` (or a list of them). Scoring needs only the birth date
+    ``people`` is a queryset of ``Person``. Scoring needs only the birth date
     and the location of each record: rows are read as tuples and each payload is decrypted to a
     plain dict, without building model instances or ``PersonData`` (at 20,000 people those two
     cost more than the decryption itself)."""
     ring = ring or crypto.keyring()
     today = today or timezone.localdate()
     extension = pcs_extension_enabled()
-    if isinstance(people, list):
-        rows = [(p.pk, p.public_id, p.payload, p.key_id, p.extension) for p in people]
-    else:
-        rows = list(people.order_by().values_list(*_SCORING_COLUMNS))
+    rows = list(people.order_by().values_list(*_SCORING_COLUMNS))
     decoded = []
     for pk, public_id, payload, key_id, sealed_extension in rows:
         aad = f"registry.person:{public_id}"
