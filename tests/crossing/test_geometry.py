@@ -75,7 +75,7 @@ def test_feature_collection_areas_are_merged():
 
 
 def test_unclosed_ring_is_refused_with_a_clear_message():
-    with pytest.raises(UserError, match="not closed"):
+    with pytest.raises(UserError, match="n'est pas fermé"):
         parse_area({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]})
 
 
@@ -88,17 +88,17 @@ def test_too_many_vertices_is_refused():
         for i in range(n)
     ]
     ring.append(ring[0])
-    with pytest.raises(UserError, match="limit is 10000"):
+    with pytest.raises(UserError, match="la limite est 10000"):
         parse_area({"type": "Polygon", "coordinates": [ring]})
 
 
 def test_self_intersecting_area_is_refused_unless_repair_is_asked():
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
-    with pytest.raises(UserError, match="not a valid polygon"):
+    with pytest.raises(UserError, match="pas un polygone valide"):
         parse_area(bowtie)
     area = parse_area(bowtie, repair=True)
     assert area.repaired and area.geometry.is_valid
-    assert "make_valid" in area.notes[0]
+    assert "réparée" in area.notes[0]
     assert area.geometry.area == pytest.approx(0.5)
     # The helper other apps use repairs on its own.
     assert points_in_area(bowtie, [("left", 0.1, 0.5), ("top", 0.5, 0.9)]) == {"left"}

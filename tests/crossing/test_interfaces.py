@@ -68,7 +68,7 @@ def test_api_cli_and_selector_give_the_same_figures(catalogue, client_for, tmp_p
 
 def test_area_is_limited_to_the_users_communes(catalogue, make_user):
     garches_only = make_user("lecteur", communes=["92033"])
-    with pytest.raises(UserError, match="outside"):
+    with pytest.raises(UserError, match="hors de"):
         exposure(AREA, None, user=garches_only)
     everyone = make_user("lecteur")
     result = exposure(AREA, ["addresses"], user=everyone)
@@ -79,10 +79,10 @@ def test_bad_areas_get_a_clear_400_and_cli_exit_2(catalogue, client_for, tmp_pat
     client = client_for("lecteur")
     unclosed = {"type": "Polygon", "coordinates": [[[2.17, 48.86], [2.2, 48.86], [2.2, 48.88]]]}
     response = client.post("/api/crossing/exposure", {"area": unclosed}, content_type="application/json")
-    assert response.status_code == 400 and "closed" in response.json()["detail"]
+    assert response.status_code == 400 and "anneau fermé" in response.json()["detail"]
     far = {"type": "Polygon", "coordinates": [[[5, 45], [5.1, 45], [5.1, 45.1], [5, 45]]]}
     response = client.post("/api/crossing/exposure", {"area": far}, content_type="application/json")
-    assert response.status_code == 400 and "outside" in response.json()["detail"]
+    assert response.status_code == 400 and "hors de" in response.json()["detail"]
     bowtie = {
         "type": "Polygon",
         "coordinates": [[[2.17, 48.86], [2.2, 48.88], [2.2, 48.86], [2.17, 48.88], [2.17, 48.86]]],

@@ -85,14 +85,22 @@ class AlertForm(forms.Form):
         groups.choices = [(key, role.label) for key, role in ROLES.items()]
         for lang in LANGUAGES:
             label = LANGUAGE_LABELS[lang]
+            # Each text field says its language (screen readers, spell checkers, our language test).
             self.fields[f"{lang}_headline"] = forms.CharField(
-                label=_("Titre – %s") % label, max_length=140, required=lang == "fr"
+                label=_("Titre – %s") % label,
+                max_length=140,
+                required=lang == "fr",
+                widget=forms.TextInput(attrs={"lang": lang}),
             )
             self.fields[f"{lang}_description"] = forms.CharField(
-                label=_("Description – %s") % label, required=False, widget=forms.Textarea(attrs={"rows": 3})
+                label=_("Description – %s") % label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3, "lang": lang}),
             )
             self.fields[f"{lang}_instruction"] = forms.CharField(
-                label=_("Consignes – %s") % label, required=False, widget=forms.Textarea(attrs={"rows": 3})
+                label=_("Consignes – %s") % label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3, "lang": lang}),
             )
         if not self.is_bound and "onset" not in self.initial:
             now = timezone.localtime().replace(second=0, microsecond=0)

@@ -6,7 +6,7 @@ time) and the CAP severity, urgency and certainty in French words.
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from beffroi.alerts.hazards import hazard_choices
 from beffroi.alerts.text import clean, cut, strip_markup
@@ -43,6 +43,12 @@ def french_datetime(value) -> str:
 
 
 def request_text(version) -> str:
+    """The request to the préfecture, in French whatever the reader's language (it is sent as is)."""
+    with translation.override("fr"):
+        return _request_text(version)
+
+
+def _request_text(version) -> str:
     alert = version.alert
     fr = version.text("fr")
     area = version.area.get("description") or ", ".join(version.area.get("communes") or [])

@@ -93,7 +93,7 @@ class AlertVersion(models.Model):
     URGENCY_CHOICES = [
         ("Immediate", _("Immédiate (agir tout de suite)")),
         ("Expected", _("Attendue (agir dans l'heure)")),
-        ("Future", _("Future (agir bientôt)")),
+        ("Future", _("À venir (agir bientôt)")),
         ("Past", _("Passée (plus d'action nécessaire)")),
         ("Unknown", _("Inconnue")),
     ]

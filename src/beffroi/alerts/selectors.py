@@ -258,10 +258,23 @@ def recent_public_versions(limit: int = 50) -> list[AlertVersion]:
     )
 
 
-def subscriber_counts() -> dict:
-    active = Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
-    return dict(active.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")) | {
-        "unconfirmed": Subscriber.objects.filter(confirmed_at__isnull=True).count()
+def subscriber_counts(user: Any) -> dict:
+    """Confirmed subscribers per channel label, and those still to confirm, in the user's communes
+    only (an administrator sees the whole territory)."""
+    communes = user_communes(user)
+    mine = Subscriber.objects.filter(unsubscribed_at__isnull=True)
+    if ALL_COMMUNES not in communes:
+        mine = mine.filter(commune__in=communes)
+    by_channel = dict(
+        mine.filter(confirmed_at__isnull=False)
+        .values_list("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    labels = dict(Subscriber.Channel.choices)
+    return {
+        "confirmed": [(labels[c], by_channel.get(c, 0)) for c in labels],
+        "unconfirmed": mine.filter(confirmed_at__isnull=True).count(),
     }
 
 

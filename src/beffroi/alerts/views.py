@@ -63,7 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "pending": selectors.pending_approvals(request.user)
             if has_perm(request.user, "alerts.approve_alert")
             else [],
-            "subscribers": selectors.subscriber_counts()
+            "subscribers": selectors.subscriber_counts(request.user)
             if has_perm(request.user, "alerts.view_subscriber")
             else None,
         },

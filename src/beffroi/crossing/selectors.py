@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext as _
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import ALL_COMMUNES, require, user_communes
@@ -64,7 +65,7 @@ def prepare_area(
         if buffer_m
         else parse_area(area_geojson, repair=repair)
     )
-    return restrict_to(area, _user_boundaries(user), label="your communes")
+    return restrict_to(area, _user_boundaries(user), label=_("vos communes"))
 
 
 def exposure(
@@ -157,7 +158,7 @@ def scenario(
     extras = {k: v for k, v in count_layers_for(user).items() if k == "registry"}
     if area is None:
         levels = scenario_levels(
-            info, lambda a: restrict_to(a, boundaries, label="your communes"), pool, extras
+            info, lambda a: restrict_to(a, boundaries, label=_("vos communes")), pool, extras
         )
     else:
         drawn, _communes = prepare_area(area, user=user, repair=repair)
@@ -167,7 +168,7 @@ def scenario(
             polys = [p for p in getattr(part, "geoms", [part]) if p.geom_type in ("Polygon", "MultiPolygon")]
             if not polys or shapely.union_all(polys).area == 0:
                 raise UserError("The zone does not reach the area at this level.")
-            return restrict_to(Area(shapely.union_all(polys)), boundaries, label="your communes")
+            return restrict_to(Area(shapely.union_all(polys)), boundaries, label=_("vos communes"))
 
         levels = scenario_levels(info, clip, pool, extras, empty_as_zero=True)
     return {
@@ -385,7 +386,7 @@ def zone_at_level(dataset: str, value: float, *, user, datasets: list | None = N
         zone, _communes = restrict_to(
             Area(shapely.union_all([g for _lv, _label, g in reached])),
             _user_boundaries(user),
-            label="your communes",
+            label=_("vos communes"),
         )
     except UserError:  # outside the user's communes (or none known): nothing of theirs is reached
         return None

@@ -107,6 +107,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     weights = weights_from(request.GET)
     result = selectors.territorial_profile(user=request.user, weights=weights)
     communes = sorted(communes_for_user(request.user), key=lambda c: c.code)
+    labels = _strings()["figureLabels"]
+    for row in result["communes"]:
+        row["facilities_title"] = " ; ".join(
+            f"{labels.get(kind, kind)} {n}" for kind, n in row.get("facilities_by_type", {}).items()
+        )
     return render(
         request,
         "crossing/profile.html",

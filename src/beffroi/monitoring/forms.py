@@ -114,7 +114,8 @@ class NewIndicatorForm(IndicatorForm):
         label=_("Identifiant de série"),
         max_length=120,
         help_text=_(
-            "Clé des observations envoyées par la source, ex. hubeau:F664000104:H ou vigicrues:IF17:level."
+            "Clé des observations envoyées par la source (source:station:grandeur), ex. "
+            "hubeau:F664000104:H pour la hauteur d'une station Hub'Eau."
         ),
         widget=forms.TextInput(attrs={"list": "known-series", "autocomplete": "off", "spellcheck": "false"}),
     )

@@ -7,7 +7,8 @@ first level above normal (veille), 4 the highest (crise).
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 OPEN, ESCALATE, REFLEX, LOG, MESSAGE = (
@@ -64,7 +65,15 @@ def actions_for(hazard: str, level: int) -> list[tuple[str, str]]:
 def proposal_texts(
     action: str, arg: str, *, indicator, level_label: str, value: float, rising: bool
 ) -> tuple[str, str]:
-    """(title, text) of a proposal, in French (the language of the crisis cell)."""
+    """(title, text) of a proposal, stored in the territory's language (French by default, that of
+    the crisis cell and its main courante) whoever's request or which worker evaluated it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _texts(action, arg, indicator=indicator, level_label=level_label, value=value, rising=rising)
+
+
+def _texts(
+    action: str, arg: str, *, indicator, level_label: str, value: float, rising: bool
+) -> tuple[str, str]:
     v = f"{value:g}"
     ctx = {
         "label": indicator.label,
@@ -102,11 +111,17 @@ def proposal_texts(
     return _("Préparer un message aux habitants (%(level)s)") % {"level": level_label}, template.format(**ctx)
 
 
-def anticipation_texts(
+def anticipation_texts(**kwargs) -> tuple[str, str]:
+    """(title, text) of the proposal made when the source's forecast reaches a higher level, stored
+    in the territory's language like every proposal."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _anticipation_texts(**kwargs)
+
+
+def _anticipation_texts(
     *, indicator, level_label: str, at, peak: float, peak_at, band, issued, daily: bool = False
 ) -> tuple[str, str]:
-    """(title, text) of the proposal made when the source's forecast reaches a higher level;
-    ``daily`` for a forecast given per day (ATMO index, next-day vigilance map): « demain », not
+    """``daily`` for a forecast given per day (ATMO index, next-day vigilance map): « demain », not
     the midnight its value is dated at."""
     from beffroi.core.timeutil import to_paris
 

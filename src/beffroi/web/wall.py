@@ -20,6 +20,7 @@ from beffroi.core.permissions import has_perm
 from beffroi.crisis import selectors as crisis_selectors
 from beffroi.crisis.models import Crisis
 from beffroi.monitoring import selectors as monitoring
+from beffroi.monitoring.units import unit_label
 from beffroi.sources import selectors as sources
 from beffroi.sources.situation import failing_for
 from beffroi.territory.selectors import communes_for_user
@@ -92,7 +93,7 @@ def _trend(snap: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "arrow": arrow,
         "word": word,
-        "rate": _("%(v)s %(unit)s/h") % {"v": sign + _number(slope), "unit": snap["unit"]},
+        "rate": _("%(v)s %(unit)s/h") % {"v": sign + _number(slope), "unit": unit_label(snap["unit"])},
     }
 
 
@@ -105,7 +106,7 @@ def _next(snap: dict[str, Any], now: datetime) -> dict[str, Any]:
     if not eta:
         return {
             "text": _("%(label)s (%(value)s %(unit)s) : pas atteint d'après la tendance")
-            % {"label": target["label"], "value": _number(target["value"]), "unit": snap["unit"]},
+            % {"label": target["label"], "value": _number(target["value"]), "unit": unit_label(snap["unit"])},
             "soon": False,
         }
     at = datetime.fromisoformat(eta["at"])
@@ -115,7 +116,7 @@ def _next(snap: dict[str, Any], now: datetime) -> dict[str, Any]:
         % {
             "label": eta["label"],
             "value": _number(target["value"]),
-            "unit": snap["unit"],
+            "unit": unit_label(snap["unit"]),
             "in": _duration(at - now),
             "at": timezone.localtime(at).strftime("%H:%M"),
             "basis": basis,
@@ -137,7 +138,7 @@ def indicators(user: Any, communes: list[str], now: datetime, hazard: str = "") 
                 "key": snap["key"],
                 "label": snap["label"],
                 "value": _number(snap["value"]),
-                "unit": snap["unit"],
+                "unit": unit_label(snap["unit"]),
                 "level": snap["level"],
                 "level_label": snap["level_label"],
                 "colour": snap["colour"],
