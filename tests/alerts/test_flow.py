@@ -173,7 +173,20 @@ def test_count_subscribers_in_area_for_crossing(composer, subscribers):
         "type": "Polygon",
         "coordinates": [[[2.18, 48.86], [2.19, 48.86], [2.19, 48.88], [2.18, 48.88], [2.18, 48.86]]],
     }
-    assert count_subscribers_in_area(square, user=composer) == 1  # "gone" unsubscribed, "out" elsewhere
+    # The point inside and the subscriber known by Rueil only (an alert over this square reaches
+    # both); "gone" unsubscribed, "out" elsewhere.
+    assert count_subscribers_in_area(square, user=composer) == 2
+
+
+def test_the_crossing_counts_only_subscribers_of_the_reader_s_communes(make_user, subscribers):
+    from beffroi.alerts.selectors import count_subscribers_in_area
+
+    rueil = {
+        "type": "Polygon",
+        "coordinates": [[[2.18, 48.86], [2.19, 48.86], [2.19, 48.88], [2.18, 48.88], [2.18, 48.86]]],
+    }
+    garches_reader = make_user("communication", ["92033"])
+    assert count_subscribers_in_area(rueil, user=garches_reader) == 0
 
 
 def test_publication_is_written_in_the_crisis_log(

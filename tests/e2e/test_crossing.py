@@ -22,6 +22,7 @@ def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot)
     page.goto("/croisements/")
     page.wait_for_selector("#crossing-map .leaflet-interactive")
     assert page.get_by_text("Données synthétiques").count() >= 1
+    page.locator("#crossing-map").scroll_into_view_if_needed()
     box = page.locator("#crossing-map").bounding_box()
     page.get_by_role("button", name="Dessiner un polygone").click()
     # A square in the centre of Rueil-Malmaison, clicked where Leaflet shows it.
@@ -81,6 +82,8 @@ def test_draw_an_area_and_read_the_panel(page, make_user, demo_data, screenshot)
 
     saved = SavedCrossing.objects.get(name="Centre de Rueil")
     assert next(x for x in saved.result["layers"] if x["layer"] == "residents")["figures"]["total"] == shown
+    # The saved crossings' table shows it without reloading the page.
+    expect(page.locator("#saved-table tbody")).to_contain_text("Centre de Rueil", timeout=15000)
 
     # Flood scenario: move the slider to the highest level.
     slider = page.locator("#scenario-level")
@@ -102,7 +105,7 @@ def test_circle_and_bad_area_message(page, make_user, demo_data):
     login(page, user.username, PASSWORD)
     page.goto("/croisements/")
     page.wait_for_selector("#crossing-map .leaflet-interactive")
-    page.get_by_label("Commune entière").select_option("94052")
+    page.get_by_label("Commune entière").select_option("92063")  # the map zooms to Rueil-Malmaison
     page.wait_for_selector("#exposure-panel[data-state='done']", timeout=15000)
     residents = page.locator("section[data-layer='residents'] tr[data-figure='total'] td").inner_text()
     assert int("".join(ch for ch in residents if ch.isdigit())) > 30000
@@ -110,6 +113,7 @@ def test_circle_and_bad_area_message(page, make_user, demo_data):
     # 200 m on each side of a line across Rueil-Malmaison.
     page.get_by_label("Rayon ou largeur du tampon (m)").fill("200")
     page.get_by_role("button", name="Tampon autour d'une ligne").click()
+    page.locator("#crossing-map").scroll_into_view_if_needed()
     box = page.locator("#crossing-map").bounding_box()
     points = page.evaluate(
         "(pts) => pts.map(([lon, lat]) => { const p = document.getElementById('crossing-map').leafletMap"
@@ -121,7 +125,7 @@ def test_circle_and_bad_area_message(page, make_user, demo_data):
     page.get_by_role("button", name="Fermer la zone").click()
     page.wait_for_selector("#exposure-panel[data-state='done'] .area-info")
     info = page.locator("#exposure-panel .area-info").inner_text()
-    assert "Buffer of 200 m" in page.locator("#exposure-panel .notes").inner_text(), info
+    assert "Tampon de 200 m" in page.locator("#exposure-panel .notes").inner_text(), info
     assert page.js_errors == []
 
 
@@ -144,4 +148,27 @@ def test_profile_table_and_csv(page, make_user, demo_data, screenshot):
 
     content = Path(download.value.path()).read_text(encoding="utf-8")
     assert content.startswith("code,name,population")
+    assert page.js_errors == []
+
+
+def test_choosing_a_commune_zooms_to_it_and_the_legend_names_the_shapes(page, make_user, demo_data):
+    from playwright.sync_api import expect
+
+    user = make_user("cellule_crise")
+    login(page, user.username, PASSWORD)
+    page.goto("/croisements/")
+    page.wait_for_selector("#crossing-map .leaflet-interactive")
+    before = page.evaluate("document.getElementById('crossing-map').leafletMap.getZoom()")
+    page.locator("#commune-area").select_option("94052")
+    expect(page.locator("#exposure-panel")).to_have_attribute("data-state", "done", timeout=15000)
+    after = page.evaluate("document.getElementById('crossing-map').leafletMap.getZoom()")
+    centre = page.evaluate(
+        "(() => { const c = document.getElementById('crossing-map').leafletMap.getCenter(); "
+        "return [c.lng, c.lat]; })()"
+    )
+    assert after > before
+    assert 2.46 < centre[0] < 2.50 and 48.82 < centre[1] < 48.85  # Nogent-sur-Marne
+    legend = page.locator("#crossing-legend")
+    for name in ("Contours de vos communes", "Zone croisée", "Croisements enregistrés", "Zone d'aléa"):
+        expect(legend).to_contain_text(name)
     assert page.js_errors == []

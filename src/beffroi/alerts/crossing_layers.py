@@ -27,7 +27,7 @@ def subscribers_count_layer(area: Area, user: Any) -> dict | None:
         "sources": [
             {
                 "dataset": "alerts",
-                "title": "Abonnements aux alertes",
+                "title": _("Abonnements aux alertes"),
                 "updated_at": timezone.now().isoformat(),
                 "synthetic": False,
                 "licence": "",

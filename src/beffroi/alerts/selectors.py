@@ -127,17 +127,21 @@ def _area_counts(version: AlertVersion, user: Any) -> dict:
 
 
 def count_subscribers_in_area(area_geojson: dict, *, user: Any) -> int:
-    """Active subscribers whose address lies in the area (for the crossing app's exposure)."""
+    """Active subscribers an alert over this area would reach (for the crossing app's exposure):
+    the same selection as publication — address points in the area, and subscribers known by their
+    commune only in the communes the area touches — within the user's communes, any hazard."""
     if not has_perm(user, "alerts.view_alert"):
         raise PermissionDenied("alerts.view_alert")
-    from beffroi.alerts.targeting import _in_area
+    from beffroi.alerts.targeting import ANY_HAZARD, subscribers_in_area
+    from beffroi.territory.selectors import territory_codes
 
-    points = list(
-        Subscriber.objects.filter(
-            confirmed_at__isnull=False, unsubscribed_at__isnull=True, lon__isnull=False
-        ).values_list("pk", "lon", "lat")
-    )
-    return len(_in_area(area_geojson, points)) if points else 0
+    communes = user_communes(user)
+    codes = sorted(territory_codes() if ALL_COMMUNES in communes else communes)
+    if not codes:
+        return 0
+    area = {"communes": codes, "polygon": area_geojson}
+    version = AlertVersion(alert=Alert(hazard=ANY_HAZARD, status=Alert.Status.ACTUAL), area=area)
+    return len(subscribers_in_area(version))
 
 
 def alerts_for_crisis(crisis_id: int) -> list[dict]:

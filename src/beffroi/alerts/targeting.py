@@ -33,6 +33,9 @@ def social_urls() -> list[str]:
     return list(settings.SOCIAL_URLS)
 
 
+ANY_HAZARD = "*"  # a count for any alert (the crossing's figure), whatever the topics followed
+
+
 def _topic_filter(hazard: str) -> Callable[[str | None], bool]:
     """Whether a subscriber's topics, as the JSON text stored, include the hazard (empty: all hazards).
 
@@ -45,7 +48,7 @@ def _topic_filter(hazard: str) -> Callable[[str | None], bool]:
         answer = known.get(text)
         if answer is None:
             topics = json.loads(text) if text else None
-            answer = known[text] = not topics or hazard in topics
+            answer = known[text] = not topics or hazard == ANY_HAZARD or hazard in topics
         return answer
 
     return wanted

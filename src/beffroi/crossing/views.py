@@ -36,6 +36,8 @@ def _strings() -> dict[str, Any]:
         "communes": _("Communes"),
         "computing": _("Calcul en cours…"),
         "error": _("Erreur"),
+        # The separator before a value: « Surface : 2 km² » in French, "Area: 2 km²" in English.
+        "colon": _(" : "),
         "clickFirst": _("Cliquez sur la carte pour placer les sommets (au moins 3)."),
         "clickCentre": _("Cliquez sur la carte pour placer le centre du cercle."),
         "closed": _("Zone fermée."),
@@ -127,6 +129,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "labels": {
                     "communes": _("Indice de vulnérabilité par commune"),
                     "iris": _("Part des 75 ans et plus par IRIS (%)"),
+                    "colon": _(" : "),
+                    "inhabitants": _("hab."),
                 },
                 **map_config(),
             },

@@ -21,12 +21,11 @@
   else { map.setView([48.85, 2.35], 11); }
 
   element.leafletMap = map;  // for tests and keyboard helpers
-  if (data.saved && data.saved.features.length) {
-    L.geoJSON(data.saved, {
-      style: function () { return { color: "#1b7f3b", weight: 2, dashArray: "6 4", fillOpacity: 0.05 }; },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); }
-    }).addTo(map);
-  }
+  var savedLayer = L.geoJSON(null, {
+    style: function () { return { color: "#1b7f3b", weight: 2, dashArray: "6 4", fillOpacity: 0.05 }; },
+    onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); }
+  }).addTo(map);
+  if (data.saved && data.saved.features.length) { savedLayer.addData(data.saved); }
   var drawing = L.layerGroup().addTo(map);
   var lastArea = null;
   var saveForm = document.getElementById("save-crossing");
@@ -40,8 +39,9 @@
     if (text !== undefined && text !== null) { node.textContent = String(text); }
     return node;
   }
+  var locale = document.documentElement.lang || "fr";
   function fmt(value) {
-    return typeof value === "number" ? value.toLocaleString("fr-FR") : String(value);
+    return typeof value === "number" ? value.toLocaleString(locale) : String(value);
   }
   function label(key) { return (T.figureLabels && T.figureLabels[key]) || key; }
 
@@ -110,7 +110,8 @@
     var feature = data.boundaries.features.find(function (f) { return f.properties.code === code; });
     if (!feature) { return; }
     resetDrawing();
-    L.geoJSON(feature, { style: { color: "#b3261e", weight: 2, fillOpacity: 0.1 } }).addTo(drawing);
+    var chosen = L.geoJSON(feature, { style: { color: "#b3261e", weight: 2, fillOpacity: 0.1 } }).addTo(drawing);
+    map.fitBounds(chosen.getBounds(), { padding: [20, 20] });
     compute({ area: feature.geometry });
   });
 
@@ -139,17 +140,17 @@
   function showError(body) {
     panel.dataset.state = "error";
     var box = el("div", { "class": "error", role: "alert" });
-    box.appendChild(el("p", {}, T.error + " : " + (body.detail || "")));
+    box.appendChild(el("p", {}, T.error + T.colon + (body.detail || "")));
     (body.problems || []).forEach(function (p) { box.appendChild(el("p", {}, p)); });
     panel.replaceChildren(box);
   }
 
   function sourcesLine(sources) {
     var p = el("p", { "class": "source" });
-    p.appendChild(document.createTextNode(T.sources + " : "));
+    p.appendChild(document.createTextNode(T.sources + T.colon));
     sources.forEach(function (s, i) {
       if (i) { p.appendChild(document.createTextNode(" ; ")); }
-      var when = s.updated_at ? " (" + T.updated + " " + new Date(s.updated_at).toLocaleString("fr-FR") + ")" : "";
+      var when = s.updated_at ? " (" + T.updated + " " + new Date(s.updated_at).toLocaleString(locale) + ")" : "";
       p.appendChild(document.createTextNode(s.title + when));
       if (s.synthetic) { p.appendChild(document.createTextNode(" ")); p.appendChild(el("strong", { "class": "badge-synthetic" }, T.synthetic)); }
     });
@@ -180,7 +181,7 @@
     download.href = URL.createObjectURL(new Blob([exposureCsv(result)], { type: "text/csv" }));
     nodes.push(download);
     var info = el("p", { "class": "area-info" });
-    info.textContent = T.area + " : " + fmt(result.area.km2) + " km² · " + T.communes + " : " + result.area.communes.join(", ");
+    info.textContent = T.area + T.colon + fmt(result.area.km2) + " km² · " + T.communes + T.colon + result.area.communes.join(", ");
     nodes.push(info);
     if (result.area.notes.length) {
       var notes = el("ul", { "class": "notes", "aria-label": T.notes });
@@ -211,7 +212,7 @@
         more.appendChild(list);
         section.appendChild(more);
       }
-      var method = el("p", { "class": "method" }); method.textContent = T.method + " : " + layer.method;
+      var method = el("p", { "class": "method" }); method.textContent = T.method + T.colon + layer.method;
       section.appendChild(method);
       section.appendChild(sourcesLine(layer.sources));
       nodes.push(section);
@@ -224,9 +225,27 @@
       e.preventDefault();
       if (!lastArea) { return; }
       var status = document.getElementById("save-status");
-      post(data.savedUrl, { name: document.getElementById("save-name").value, area: lastArea.area })
-        .then(function (res) { status.textContent = res.ok ? T.saved : (T.error + " : " + (res.body.detail || "")); });
+      var name = document.getElementById("save-name").value;
+      post(data.savedUrl, { name: name, area: lastArea.area })
+        .then(function (res) {
+          status.textContent = res.ok ? T.saved : (T.error + T.colon + (res.body.detail || ""));
+          if (res.ok) {
+            savedLayer.addData({ type: "Feature", geometry: lastArea.area, properties: { name: name } });
+            refreshSavedTable();
+          }
+        });
     });
+  }
+
+  // The saved crossings' table as the server renders it (figures, dates in the reader's language).
+  function refreshSavedTable() {
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("#saved-table tbody");
+        var current = document.querySelector("#saved-table tbody");
+        if (fresh && current) { current.replaceWith(fresh); }
+      });
   }
 
   // --- scenario: slide the hazard level ---------------------------------------------------------

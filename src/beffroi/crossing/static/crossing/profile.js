@@ -33,7 +33,7 @@
       return { color: "#333", weight: 1, fillColor: COLOURS[Math.min(4, Math.floor(v / 20))], fillOpacity: 0.8 };
     },
     onEachFeature: function (f, l) {
-      l.bindTooltip(f.properties.name + " : " + (data.index[f.properties.code] || 0), { permanent: true, direction: "center", className: "commune-label" });
+      l.bindTooltip(f.properties.name + data.labels.colon + (data.index[f.properties.code] || 0), { permanent: true, direction: "center", className: "commune-label" });
     }
   }).addTo(map);
   // Second choropleth: share of 75+ per IRIS, classes of 3 points from 6 %.
@@ -45,7 +45,7 @@
     },
     onEachFeature: function (f, l) {
       var p = f.properties;
-      l.bindTooltip(p.iris_code + " : " + p.population + " hab., 75+ " + (p.share_75_plus === null ? "—" : p.share_75_plus + " %"));
+      l.bindTooltip(p.iris_code + data.labels.colon + p.population + " " + data.labels.inhabitants + ", 75+ " + (p.share_75_plus === null ? "—" : p.share_75_plus + " %"));
     }
   });
   var overlays = {};
