@@ -199,3 +199,44 @@ def test_cli_add_and_run(server, capsys):
     assert beffroi(["sources", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out.split("\n", 1)[1])
     assert listed["sources"][0]["freshness"] == "fresh"
+
+
+def test_latitude_and_longitude_columns_become_points_and_the_preview_says_so(client_for):
+    client = client_for("cellule_crise")
+    text = (
+        "Nom;Latitude;Longitude\n"
+        "Gymnase Watteau;48,8370;2,4830\n"
+        "École du Centre;48,8770;2,1790\n"
+        "Sans adresse;;\n"
+    )
+    response = client.post(
+        reverse("sources:upload"),
+        {"file": _csv(text, name="equipements.csv"), "dataset": "eq", "licence": "LO"},
+    )
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert (
+        "<code>Longitude</code> (longitude) et <code>Latitude</code> (latitude) deviennent des points" in html
+    )
+    assert "2 lignes localisées, 1 sans coordonnées" in html
+    client.post(response["Location"], {"action": "confirm"})
+    dataset = selectors.get_dataset("eq")
+    assert dataset.geometry_column == "geometry"
+    import pyarrow.parquet as pq
+    import shapely
+
+    table = pq.read_table(dataset.parquet_path)
+    points = [shapely.from_wkb(g) if g else None for g in table.column("geometry").to_pylist()]
+    assert (points[0].x, points[0].y) == (2.483, 48.837) and points[2] is None
+    assert table.column("Latitude").to_pylist()[:2] == [48.837, 48.877]  # the columns are kept
+
+
+def test_projected_x_y_columns_make_no_geometry_and_the_preview_says_why(client_for):
+    client = client_for("cellule_crise")
+    text = "nom,x,y\nMairie,643210.5,6862345.2\n"
+    response = client.post(
+        reverse("sources:upload"), {"file": _csv(text, name="l93.csv"), "dataset": "l93", "licence": "LO"}
+    )
+    html = client.get(response["Location"]).content.decode()
+    assert "hors des bornes longitude/latitude" in html and "Reprojetez" in html
+    assert "Aucune géométrie" in html

@@ -170,6 +170,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         "encoding": staged.encoding,
         "separator": staged.separator,
         "notes": staged.notes,
+        "geometry_from": staged.geometry_from,
         "dataset": form.cleaned_data["dataset"],
         "title": form.cleaned_data["title"],
         "licence": form.cleaned_data["licence"],
@@ -194,6 +195,7 @@ def _pending(request, token) -> tuple[dict, Staged]:
         encoding=info["encoding"],
         separator=info["separator"],
         notes=info["notes"],
+        geometry_from=info.get("geometry_from"),
     )
     return info, staged
 

@@ -43,6 +43,9 @@ class Staged:
     encoding: str | None = None
     separator: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The table's columns that became the geometry (longitude, latitude); None when the geometry is
+    # the file's own (GeoJSON, Shapefile…) or there is none.
+    geometry_from: list[str] | None = None
 
     def preview(self, n: int = 10) -> tuple[list[str], list[list]]:
         pf = pq.ParquetFile(self.path)
@@ -166,6 +169,16 @@ def stage_file(
             from beffroi.sources.imports.geo import load_gdal
 
             info = load_gdal(path, label, limits, target, repair, zipped=fmt == "shapefile")
+        geometry_from = None
+        if fmt in ("csv", "xlsx"):
+            from beffroi.sources.imports.points import add_points
+
+            info["notes"] = list(info.get("notes", []))
+            found = add_points(target, info["notes"])
+            if found is not None:
+                info["geometry_column"] = "geometry"
+                info["types"] = {**info["types"], "geometry": "geometry"}
+                geometry_from = found.geometry_from
         digest = storage.store_raw_file(path)
     except BaseException:
         target.unlink(missing_ok=True)
@@ -184,6 +197,7 @@ def stage_file(
         encoding=encoding,
         separator=separator,
         notes=info.get("notes", []),
+        geometry_from=geometry_from,
     )
 
 
