@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -53,6 +54,12 @@ def test_public_page_regenerated_on_new_value(marne, public_root, django_capture
             actor=SystemActor("poll_sources"),
         )
     assert "3,40 m" in (public_root / "indicateurs" / "marne-gournay.html").read_text()
+    # The same page in English, each version pointing at the other (hreflang).
+    english = (public_root / "en" / "indicateurs" / "marne-gournay.html").read_text()
+    assert '<html lang="en">' in english and "3.40 m" in english and "Page updated on" in english
+    assert re.search(r'hreflang="fr" href="[^"]*/public/indicateurs/marne-gournay.html"', english)
+    french = (public_root / "indicateurs" / "marne-gournay.html").read_text()
+    assert 'hreflang="en"' in french and "/public/en/indicateurs/marne-gournay.html" in french
 
 
 def test_private_indicator_not_published(territory, public_root):

@@ -23,8 +23,24 @@ from beffroi.monitoring.selectors import public_indicators, snapshot
 WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 640, 240, 56, 12, 12, 28
 
 
-def root() -> Path:
-    return Path(settings.PUBLIC_ROOT) / "indicateurs"
+# The public site's languages and their folders (the same as the alerts' pages).
+LANGUAGES = (("fr", ""), ("en", "en/"))
+
+
+def root(folder: str = "") -> Path:
+    return Path(settings.PUBLIC_ROOT) / folder / "indicateurs"
+
+
+def _language(lang: str, name: str) -> dict:
+    """The page's language and the links to its other versions (hreflang)."""
+    return {
+        "page_lang": lang,
+        "alternates": [(code, f"/public/{other}indicateurs/{name}") for code, other in LANGUAGES],
+        "other_languages": [
+            (code, f"/public/{other}indicateurs/{name}") for code, other in LANGUAGES if code != lang
+        ],
+        "public_url": settings.PUBLIC_URL.rstrip("/"),
+    }
 
 
 def _write(path: Path, text: str) -> None:
@@ -109,26 +125,33 @@ def _context(indicator: Indicator, now: datetime) -> dict:
 
 
 def write_indicator_pages(indicator_pk: int | None = None) -> list[Path]:
-    """Regenerate one indicator's page (and the index), or all of them when ``indicator_pk`` is None."""
+    """Regenerate one indicator's page (and the index), or all of them when ``indicator_pk`` is None,
+    in French (``/public/indicateurs/``) and in English (``/public/en/indicateurs/``)."""
     now = timezone.now()
     written = []
-    with translation.override("fr"):
-        all_public = list(public_indicators())
-        targets = [i for i in all_public if indicator_pk is None or i.pk == indicator_pk]
-        for indicator in targets:
-            path = root() / f"{indicator.key}.html"
-            _write(path, render_to_string("monitoring/public/indicator.html", _context(indicator, now)))
-            written.append(path)
-        index = [_context(i, now) for i in all_public]
-        _write(
-            root() / "index.html",
-            render_to_string("monitoring/public/index.html", {"items": index, "generated": to_paris(now)}),
-        )
-        _write(root() / "indicateurs.css", render_to_string("monitoring/public/indicateurs.css"))
-        written.append(root() / "index.html")
+    all_public = list(public_indicators())
+    targets = [i for i in all_public if indicator_pk is None or i.pk == indicator_pk]
+    keep = {f"{i.key}.html" for i in all_public} | {"index.html", "indicateurs.css"}
+    for lang, folder in LANGUAGES:
+        folder_root = root(folder)
+        with translation.override(lang):
+            for indicator in targets:
+                path = folder_root / f"{indicator.key}.html"
+                context = _context(indicator, now) | _language(lang, f"{indicator.key}.html")
+                _write(path, render_to_string("monitoring/public/indicator.html", context))
+                written.append(path)
+            index = [_context(i, now) for i in all_public]
+            _write(
+                folder_root / "index.html",
+                render_to_string(
+                    "monitoring/public/index.html",
+                    {"items": index, "generated": to_paris(now)} | _language(lang, "index.html"),
+                ),
+            )
+            _write(folder_root / "indicateurs.css", render_to_string("monitoring/public/indicateurs.css"))
+            written.append(folder_root / "index.html")
         # An indicator no longer public must not stay online.
-        keep = {f"{i.key}.html" for i in all_public} | {"index.html", "indicateurs.css"}
-        for stale in root().glob("*.html"):
+        for stale in folder_root.glob("*.html"):
             if stale.name not in keep:
                 stale.unlink()
     return written
