@@ -108,10 +108,10 @@ def do_open_crisis(
             commune=communes[0],
             detail={"hazard": hazard, "communes": communes, "level": level, "exercise": bool(exercise)},
         )
-        kind = "Exercice" if exercise else "Crise"
+        opened = "Exercice ouvert" if exercise else "Crise ouverte"
         _append(
             crisis,
-            text=f"{kind} ouvert(e) : {crisis.title}. Aléa {crisis.get_hazard_display()}, "
+            text=f"{opened} : {crisis.title}. Aléa {crisis.get_hazard_display()}, "
             f"niveau {crisis.level_label}, communes {', '.join(communes)}.",
             category=Category.DECISION,
             source=Source.SYSTEM,

@@ -51,6 +51,11 @@ CONTACT_FIELDS = (
 )
 
 
+def quantity_text(resource) -> str:
+    """« 40 lits » with a unit, « 40 » without (never « 40  »)."""
+    return f"{resource.quantity} {resource.unit}".strip()
+
+
 def do_save_contact(*, commune: str, actor: Actor, contact: Contact | None = None, **fields) -> Contact:
     require(
         actor, "crisis.change_contact" if contact else "crisis.add_contact", commune=commune, system=("demo",)
@@ -143,7 +148,7 @@ def do_lend_resource(
         if crisis is not None and crisis.is_open:
             _append(
                 crisis,
-                text=f"Mutualisation : {resource.name} ({resource.quantity} {resource.unit}) prêté par "
+                text=f"Mutualisation : {resource.name} ({quantity_text(resource)}) prêté par "
                 f"{resource.commune} à {to_commune}. {note}".strip(),
                 category=Category.ACTION,
                 source=Source.CELL,

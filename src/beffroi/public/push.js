@@ -1,4 +1,4 @@
-// Web push subscription for the public site: no third party, the browser's own push service.
+// Web push subscription for the public site (its messages come translated in #push-status's data-*): no third party, the browser's own push service.
 // The subscription is posted with the page's CSRF token; the server then sends a confirmation
 // notification to this device, and only a tap on it activates the subscription.
 (function () {
@@ -13,7 +13,7 @@
     return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
   }
   document.getElementById("push-button").addEventListener("click", function () {
-    status.textContent = "Activation en cours…";
+    status.textContent = status.dataset.working;
     navigator.serviceWorker.register("/public/sw.js").then(function (reg) {
       return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.dataset.key) });
     }).then(function (sub) {
@@ -25,8 +25,8 @@
       });
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        status.textContent = data.message || (r.ok ? "Demande enregistrée." : "L'abonnement a échoué.");
+        status.textContent = data.message || (r.ok ? status.dataset.done : status.dataset.failed);
       });
-    }).catch(function () { status.textContent = "Notifications refusées ou indisponibles sur cet appareil."; });
+    }).catch(function () { status.textContent = status.dataset.refused; });
   });
 })();

@@ -5,6 +5,11 @@
   var out = document.getElementById("live-preview");
   if (!form || !out) { return; }
   var timer = null;
+  // The labels come translated from the page (data-* of #live-preview), "%(name)s" filled here.
+  var T = out.dataset;
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, k) { return String(values[k]); });
+  }
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -19,13 +24,14 @@
       var p = data[lang];
       out.appendChild(el("h3", lang.toUpperCase()));
       var dl = el("dl");
-      dl.appendChild(el("dt", "SMS : " + p.sms_length + " caractères, " + p.sms_segments + " SMS (" + p.sms_encoding + ")"));
+      dl.setAttribute("lang", lang);
+      dl.appendChild(el("dt", fill(T.sms, { length: p.sms_length, segments: p.sms_segments, encoding: p.sms_encoding })));
       var dd = el("dd"); dd.appendChild(el("pre", p.sms)); dl.appendChild(dd);
-      dl.appendChild(el("dt", "E-mail : " + p.email_subject));
+      dl.appendChild(el("dt", fill(T.email, { subject: p.email_subject })));
       dd = el("dd"); dd.appendChild(el("pre", p.email_body)); dl.appendChild(dd);
-      dl.appendChild(el("dt", "Notification"));
+      dl.appendChild(el("dt", T.push));
       dl.appendChild(el("dd", p.push.title + " – " + p.push.body));
-      dl.appendChild(el("dt", "Réseaux sociaux"));
+      dl.appendChild(el("dt", T.social));
       dd = el("dd"); dd.appendChild(el("pre", p.social)); dl.appendChild(dd);
       out.appendChild(dl);
     });
