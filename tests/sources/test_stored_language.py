@@ -87,5 +87,8 @@ def test_a_bad_option_is_answered_in_the_reader_s_language():
 
     with translation.override("en"), pytest.raises(UserError, match="Invalid options for a hubeau source"):
         do_add_source("x", "hubeau", config={"colour": "red"}, actor=SystemActor("cli"))
-    with translation.override("fr"), pytest.raises(UserError, match="Options invalides pour une source hubeau"):
+    with (
+        translation.override("fr"),
+        pytest.raises(UserError, match="Options invalides pour une source hubeau"),
+    ):
         do_add_source("x", "hubeau", config={"colour": "red"}, actor=SystemActor("cli"))
