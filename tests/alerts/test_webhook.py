@@ -109,7 +109,7 @@ def test_webhook_resolving_to_a_private_address_gets_nothing(
     publish_real(draft(composer), composer, mayor)
     dispatch_all()
     row = Delivery.objects.get()
-    assert row.state == "failed" and "non-public" in row.last_error
+    assert row.state == "failed" and "non publique" in row.last_error
     assert no_connection == []
 
 

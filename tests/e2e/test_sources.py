@@ -24,7 +24,7 @@ def test_catalogue_and_upload_with_preview(page, screenshot, make_user, settings
     src = do_add_source("hubeau-marne", "hubeau", config={"stations": "F664000104"}, actor=SystemActor("cli"))
     Source.objects.filter(pk=src.pk).update(
         consecutive_failures=1,
-        last_error="no network: cannot resolve hubeau.eaufrance.fr (Name or service not known)",
+        last_error="pas de réseau : impossible de résoudre hubeau.eaufrance.fr (Name or service not known)",
     )
     user = make_user("cellule_crise")
     login(page, user.username, PASSWORD)

@@ -86,7 +86,7 @@ def flood_exercise(make_user, settings, tmp_path):
         kind="vigicrues",
         title="Vigicrues — Seine à Paris, Marne, Seine yvelinoise",
         consecutive_failures=4,
-        last_error="no network",
+        last_error="pas de réseau",
         last_run_at=utcnow() - timedelta(hours=2),
     )
     return crisis, cell

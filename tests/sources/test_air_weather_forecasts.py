@@ -115,7 +115,7 @@ def test_atmo_bad_date_ech_is_a_row_problem(server, make_source, settings, inges
     atmo_routes(server, json.dumps(doc).encode())
     run = run_source(make_source("atmo", communes="92063", base_url=server.url), actor=POLLER)
     assert run.status == Run.Status.OK and run.report["problem_count"] == 1
-    assert "feature 2" in run.report["problems"][0]
+    assert "entité 2" in run.report["problems"][0]
 
 
 # --- Météo-France -------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_vigilance_unknown_period_and_colour_are_row_problems(server, make_sourc
     run = run_source(make_source("meteofrance", departments="94", base_url=server.url), actor=POLLER)
     assert run.status == Run.Status.OK, run.error
     problems = " | ".join(run.report["problems"])
-    assert "unknown echeance 'J2'" in problems and "94 2" in problems and run.report["problem_count"] == 2
+    assert "echeance inconnue 'J2'" in problems and "94 2" in problems and run.report["problem_count"] == 2
     points = by_key(ingested[0][1])
     assert ("meteo:94:pluie-inondation", "forecast") not in points
     assert points[("meteo:94:crues", "forecast")]["value"] == 3.0

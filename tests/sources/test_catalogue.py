@@ -93,13 +93,21 @@ def test_freshness_against_the_expected_period(age_hours, failing, expected):
 def test_failed_runs_back_off_and_mark_the_source_failing():
     src = Source.objects.create(name="s", kind="hubeau", period_seconds=600)
     do_record_run(
-        src, status="failed", started_at=timezone.now(), error="no network", actor=SystemActor("poll_sources")
+        src,
+        status="failed",
+        started_at=timezone.now(),
+        error="pas de réseau",
+        actor=SystemActor("poll_sources"),
     )
     do_record_run(
-        src, status="failed", started_at=timezone.now(), error="no network", actor=SystemActor("poll_sources")
+        src,
+        status="failed",
+        started_at=timezone.now(),
+        error="pas de réseau",
+        actor=SystemActor("poll_sources"),
     )
     src.refresh_from_db()
-    assert src.freshness == Freshness.FAILING and src.last_error == "no network"
+    assert src.freshness == Freshness.FAILING and src.last_error == "pas de réseau"
     assert src.next_run_at - src.last_run_at >= timedelta(seconds=1200) * 0.9  # 2 periods, less jitter
     do_record_run(src, status="ok", started_at=timezone.now(), rows=4, actor=SystemActor("poll_sources"))
     src.refresh_from_db()

@@ -56,8 +56,8 @@ def test_hubeau_follows_the_cursor_on_206_and_converts_units(server, make_source
     flows = {p["series"]: p["value"] for p in points if p["unit"] == "m3/s"}
     assert flows["hubeau:F6640001:Q"] == pytest.approx(147.629)  # site-level row: code_station null
     assert flows["hubeau:F664000104:Q"] == pytest.approx(-0.12)  # negative flow kept
-    assert any("negative flow" in n for n in run.report["notes"])
-    assert run.report["problem_count"] == 1 and "no value" in run.report["problems"][0]
+    assert any("débit négatif" in n for n in run.report["notes"])
+    assert run.report["problem_count"] == 1 and "aucune valeur" in run.report["problems"][0]
     assert len(run.payloads) == 3 and len(selectors.get_dataset("hubeau").parquet_path.name) > 0
     src.refresh_from_db()
     assert src.freshness == Freshness.FRESH
@@ -87,7 +87,7 @@ def test_hubeau_truncated_json_is_a_payload_error(server, make_source):
         make_source("hubeau", stations="X", grandeurs="H", base_url=server.url),
         actor=SystemActor("poll_sources"),
     )
-    assert run.status == Run.Status.FAILED and "not valid JSON" in run.error
+    assert run.status == Run.Status.FAILED and "pas du JSON valide" in run.error
     assert run.payloads, "the bad payload is kept for replay"
 
 
@@ -108,7 +108,7 @@ def test_timeout_fails_the_run(server, make_source):
         make_source("hubeau", stations="X", grandeurs="H", base_url=server.url, timeout="0.3", retries="2"),
         actor=SystemActor("poll_sources"),
     )
-    assert run.status == Run.Status.FAILED and run.error.startswith("timeout")
+    assert run.status == Run.Status.FAILED and run.error.startswith("délai dépassé")
 
 
 def test_response_over_the_size_cap_is_refused(server, make_source, settings):
@@ -118,7 +118,7 @@ def test_response_over_the_size_cap_is_refused(server, make_source, settings):
         make_source("hubeau", stations="X", grandeurs="H", base_url=server.url),
         actor=SystemActor("poll_sources"),
     )
-    assert run.status == Run.Status.FAILED and "cap" in run.error
+    assert run.status == Run.Status.FAILED and "au-delà de la limite" in run.error
 
 
 def test_dry_run_stores_nothing(server, make_source, ingested):
@@ -149,7 +149,7 @@ def test_vigicrues_levels_per_territory_and_section(server, make_source, ingeste
     assert levels["vigicrues:IF5:level"] in (
         2.0,
     )  # strings as numbers; section answer without porteSurLEntite
-    assert "vigicrues:IF18:level" not in levels and "'?' is not a number" in run.report["problems"][0]
+    assert "vigicrues:IF18:level" not in levels and "'?' n'est pas un nombre" in run.report["problems"][0]
     table = {r["code"]: r for r in rows("vigicrues")}
     assert table["IF17"]["colour"] == "orange"
     at = ingested[0][1][0]["at"]
@@ -161,7 +161,7 @@ def test_vigicrues_html_maintenance_page_is_a_payload_error(server, make_source)
     run = run_source(
         make_source("vigicrues", sections="IF5", base_url=server.url), actor=SystemActor("poll_sources")
     )
-    assert run.status == Run.Status.FAILED and "not valid JSON" in run.error
+    assert run.status == Run.Status.FAILED and "pas du JSON valide" in run.error
 
 
 def test_vigicrues_redirect_is_followed(server, make_source, ingested):
@@ -299,7 +299,7 @@ def test_georisques_error_envelope(server, make_source):
     run = run_source(
         make_source("georisques", communes="00000", base_url=server.url), actor=SystemActor("poll_sources")
     )
-    assert run.status == Run.Status.FAILED and "no 'data' list" in run.error
+    assert run.status == Run.Status.FAILED and "pas de liste 'data'" in run.error
 
 
 # --- weather warnings -----------------------------------------------------------------------

@@ -58,8 +58,8 @@ def test_disruptions_are_stored_one_row_per_message_with_french_text(server, mak
     assert works["valid_from"] == datetime(2026, 11, 28, 5, 0, tzinfo=UTC) and works["severity"] == "slight"
     assert data["RATP:InfoMessage::81240:LOC"]["message"] is None  # kept without text
     assert run.report["problem_count"] == 2
-    assert any("no InfoMessageIdentifier" in p for p in run.report["problems"])
-    assert any("no message text" in p for p in run.report["problems"])
+    assert any("pas d'InfoMessageIdentifier" in p for p in run.report["problems"])
+    assert any("pas de texte de message" in p for p in run.report["problems"])
     assert len(run.payloads) == 1, "the raw answer is kept for replay"
     src.refresh_from_db()
     assert src.freshness == Freshness.FRESH
@@ -133,9 +133,9 @@ def test_stop_monitoring_stores_next_departures(server, make_source, key):
     assert late["departure_status"] == "delayed"
     problems = run.report["problems"]
     assert run.report["problem_count"] == 2
-    assert any("missing MonitoringRef or LineRef" in p for p in problems)
+    assert any("MonitoringRef ou LineRef manquant" in p for p in problems)
     assert any("STIF:StopPoint:Q:99999999: est inconnu" in p for p in problems)  # the other stop still counts
-    assert any("1 visit(s) with no departure time" in n for n in run.report["notes"])
+    assert any("1 passage(s) sans heure de départ" in n for n in run.report["notes"])
 
 
 def test_stop_monitoring_keeps_only_the_configured_lines(server, make_source, key):
@@ -192,7 +192,7 @@ def test_quota_exceeded_says_so(server, make_source, key):
         actor=SystemActor("poll_sources"),
     )
     assert run.status == Run.Status.FAILED
-    assert "quota exceeded (HTTP 429)" in run.error and "--period" in run.error
+    assert "quota PRIM dépassé (HTTP 429)" in run.error and "--period" in run.error
     assert run.error.startswith("IDFM PRIM general-message")
 
 
@@ -202,17 +202,23 @@ def test_malformed_json_is_a_clear_error_naming_the_source(server, make_source, 
         make_source("idfm", name="perturbations", base_url=server.url), actor=SystemActor("poll_sources")
     )
     assert run.status == Run.Status.FAILED
-    assert run.error.startswith("IDFM PRIM general-message:") and "not valid JSON" in run.error
+    assert run.error.startswith("IDFM PRIM general-message :") and "pas du JSON valide" in run.error
     assert "Traceback" not in run.error and run.payloads, "the bad payload is kept for replay"
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("unexpected.json", "no Siri.ServiceDelivery"),
-        ('{"Siri": {"ServiceDelivery": {"GeneralMessageDelivery": "oops"}}}', "not a list of deliveries"),
-        ('{"Siri": {"ServiceDelivery": {"GeneralMessageDelivery": [{"InfoMessage": 3}]}}}', "not a list"),
-        ("[1, 2]", "no Siri.ServiceDelivery"),
+        ("unexpected.json", "pas de Siri.ServiceDelivery"),
+        (
+            '{"Siri": {"ServiceDelivery": {"GeneralMessageDelivery": "oops"}}}',
+            "n'est pas une liste de livraisons",
+        ),
+        (
+            '{"Siri": {"ServiceDelivery": {"GeneralMessageDelivery": [{"InfoMessage": 3}]}}}',
+            "n'est pas une liste",
+        ),
+        ("[1, 2]", "pas de Siri.ServiceDelivery"),
     ],
 )
 def test_unexpected_shape_is_a_clear_error(server, make_source, key, body, expected):
@@ -232,7 +238,7 @@ def test_http_error_fails_the_run_with_the_status(server, make_source, key):
     src = make_source("idfm", name="perturbations", retries="2", base_url=server.url)
     run = run_source(src, actor=SystemActor("poll_sources"))
     assert run.status == Run.Status.FAILED
-    assert run.error.startswith("IDFM PRIM general-message: HTTP 502") and len(server.requests) == 2
+    assert run.error.startswith("IDFM PRIM general-message : HTTP 502") and len(server.requests) == 2
     src.refresh_from_db()
     assert src.freshness == Freshness.FAILING and src.last_error == run.error
 
@@ -241,9 +247,9 @@ def test_http_error_fails_the_run_with_the_status(server, make_source, key):
 
 
 def test_options_are_checked_when_the_source_is_added():
-    with pytest.raises(UserError, match="mode must be"):
+    with pytest.raises(UserError, match="doit être"):
         do_add_source("x", "idfm", config={"mode": "estimated-timetable"}, actor=SystemActor("cli"))
-    with pytest.raises(UserError, match="needs stops"):
+    with pytest.raises(UserError, match="demande des arrêts"):
         do_add_source("x", "idfm", config={"mode": "stop-monitoring"}, actor=SystemActor("cli"))
     src = do_add_source("x", "idfm", config={"LineRef": "STIF:Line::C01742:"}, actor=SystemActor("cli"))
     assert src.config == {"lines": "STIF:Line::C01742:", "mode": "general-message"}

@@ -476,9 +476,9 @@ def test_datagouv_download_fixture_parses():
 def test_a_station_list_answered_as_a_bare_list_says_so():
     case = Case("hubeau-stations", {"departments": "92"}, [])
     conn = connector(case, http=FakeHttp(b'[{"code_station": "F664000104"}]'))
-    with pytest.raises(PayloadError, match="expected a JSON object, got a list"):
+    with pytest.raises(PayloadError, match="objet JSON attendu, reçu une liste"):
         conn.fetch()
-    with pytest.raises(PayloadError, match="no 'data' list"):
+    with pytest.raises(PayloadError, match="pas de liste 'data'"):
         parser(case).parse(
             [Fetched(url=f"{BASE}/referentiel/stations", status=200, headers={}, content=b"[]")]
         )

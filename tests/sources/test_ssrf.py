@@ -52,7 +52,7 @@ def test_unresolvable_host_reads_as_no_network(monkeypatch):
         raise socket.gaierror(-3, "Temporary failure in name resolution")
 
     monkeypatch.setattr(socket, "getaddrinfo", fail)
-    with pytest.raises(NoNetwork, match="no network"):
+    with pytest.raises(NoNetwork, match="pas de réseau"):
         check_url("https://hubeau.eaufrance.fr/api")
 
 
@@ -73,5 +73,5 @@ def test_a_redirect_to_a_private_address_is_refused(server, make_source):
     run = run_source(
         make_source("vigicrues", sections="IF5", base_url=server.url), actor=SystemActor("poll_sources")
     )
-    assert run.status == Run.Status.FAILED and "non-public address" in run.error
+    assert run.status == Run.Status.FAILED and "adresse non publique" in run.error
     assert [r[1] for r in server.requests] == ["/InfoVigiCru.jsonld"]

@@ -53,8 +53,8 @@ def test_heights_flows_and_forecast_with_its_band_and_issue_time(server, make_so
     assert "low" not in forecast[3] and "high" not in forecast[3]  # median alone where no band
     assert all(p["issued_at"] == datetime(2026, 11, 28, 11, 15, tzinfo=UTC) for p in forecast)
     problems = " | ".join(run.report["problems"])
-    assert "out of order" in problems and "no date or value" in problems
-    assert any("no forecast" in n for n in run.report["notes"])  # Q: the error list is a note
+    assert "dans le désordre" in problems and "date ou valeur manquante" in problems
+    assert any("pas de prévision" in n for n in run.report["notes"])  # Q: the error list is a note
     table = pq.read_table(selectors.get_dataset(src.name).parquet_path).to_pylist()
     stored = [r for r in table if r["kind"] == "forecast"]
     assert stored[0]["low"] == 3.50 and stored[0]["issued_at"] is not None
@@ -74,7 +74,7 @@ def test_an_error_body_for_observations_is_reported(server, make_source, ingeste
     run = run_source(
         make_source("vigicrues-hydro", stations="X", forecasts="false", base_url=server.url), actor=POLLER
     )
-    assert run.status == Run.Status.OK and "the service answered an error" in run.report["problems"][0]
+    assert run.status == Run.Status.OK and "le service a répondu par une erreur" in run.report["problems"][0]
 
 
 def test_an_answer_of_another_service_is_a_payload_error(server, make_source):
@@ -82,7 +82,7 @@ def test_an_answer_of_another_service_is_a_payload_error(server, make_source):
     run = run_source(
         make_source("vigicrues-hydro", stations="X", forecasts="false", base_url=server.url), actor=POLLER
     )
-    assert run.status == Run.Status.FAILED and "neither 'Serie' nor 'Simul'" in run.error
+    assert run.status == Run.Status.FAILED and "ni 'Serie' ni 'Simul'" in run.error
 
 
 def test_grandeur_must_be_h_or_q(make_source):
@@ -133,7 +133,7 @@ def test_catalogue_with_too_many_stations_stops(server, make_source):
         make_source("vigicrues-catalogue", territories="7", max_stations="2", base_url=server.url),
         actor=POLLER,
     )
-    assert run.status == Run.Status.FAILED and "more than max_stations=2" in run.error
+    assert run.status == Run.Status.FAILED and "plus que max_stations=2" in run.error
 
 
 def test_national_synthesis_by_department(server, make_source, ingested):
@@ -150,8 +150,8 @@ def test_national_synthesis_by_department(server, make_source, ingested):
         "vigicrues:dep-75:level": 3.0,
         "vigicrues:dep-78:level": 2.0,
     }
-    assert any("département 94 is not in the national synthesis" in n for n in run.report["notes"])
-    assert "'?' is not a number" in run.report["problems"][0]  # 51 listed with an unreadable level
+    assert any("le département 94 n'est pas dans la synthèse nationale" in n for n in run.report["notes"])
+    assert "'?' n'est pas un nombre" in run.report["problems"][0]  # 51 listed with an unreadable level
     all_deps = run_source(
         make_source("vigicrues", name="vc-all", departments="all", base_url=server.url), actor=POLLER
     )

@@ -33,12 +33,12 @@ def test_catalogue_lists_datasets_and_sources_with_freshness(client_for):
     )
     src = do_add_source("hub", "hubeau", config={"stations": "F664000104"}, actor=SystemActor("cli"))
     Source.objects.filter(pk=src.pk).update(
-        consecutive_failures=2, last_error="no network: cannot resolve hubeau.eaufrance.fr"
+        consecutive_failures=2, last_error="pas de réseau : impossible de résoudre hubeau.eaufrance.fr"
     )
     page = client_for("lecteur").get(reverse("sources:index"))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Population IRIS" in html and "LO 2.0" in html and "en échec" in html and "no network" in html
+    assert "Population IRIS" in html and "LO 2.0" in html and "en échec" in html and "pas de réseau" in html
     assert "Importer un fichier" not in html  # a reader cannot import
     assert client_for("lecteur").get(reverse("sources:dataset", args=["pop"])).status_code == 200
     assert client_for("lecteur").get(reverse("sources:source", args=["hub"])).status_code == 200
@@ -164,8 +164,8 @@ def test_demo_sources_show_their_real_state_offline(client_for, monkeypatch, set
     load(["92063", "92033", "94052"])  # idempotent
     sources = {s.name: s for s in selectors.sources()}
     assert len(sources) == 9 and all(s.freshness == "failing" for s in sources.values())
-    assert "no network" in sources["vigicrues-catalogue"].last_error
-    assert "no network" in sources["hubeau-seine-marne"].last_error
+    assert "pas de réseau" in sources["vigicrues-catalogue"].last_error
+    assert "pas de réseau" in sources["hubeau-seine-marne"].last_error
     assert "BEFFROI_METEOFRANCE_API_KEY" in sources["meteofrance-vigilance"].last_error
     assert client_for("maire").get(reverse("sources:index")).status_code == 200
     assert client_for("maire").get(reverse("sources:source", args=["hubeau-seine-marne"])).status_code == 200

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import record
@@ -25,10 +26,15 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 def check_name(name: str, what: str = "dataset") -> str:
     if not NAME_RE.match(name or ""):
-        raise UserError(
-            f"{name!r} is not a valid {what} name: use 1-80 lower-case letters, digits, '-' or '_'.",
-            [Problem("invalid name", field="name")],
+        message = (
+            _("%(name)r n'est pas un nom de source valide : 1 à 80 minuscules, chiffres, « - » ou « _ ».")
+            if what == "source"
+            else _(
+                "%(name)r n'est pas un nom de jeu de données valide : 1 à 80 minuscules, chiffres, "
+                "« - » ou « _ »."
+            )
         )
+        raise UserError(message % {"name": name}, [Problem(_("nom invalide"), field="name")])
     return name
 
 
@@ -58,8 +64,9 @@ def _register(
             existing = Dataset.objects.select_for_update().filter(name=name).first()
             if existing is not None and not replace:
                 raise UserError(
-                    f"Dataset {name!r} already exists; add --replace to replace it.",
-                    [Problem("dataset exists", field="dataset")],
+                    _("Le jeu de données %(name)r existe déjà ; ajoutez --replace pour le remplacer.")
+                    % {"name": name},
+                    [Problem(_("jeu de données existant"), field="dataset")],
                 )
             now = timezone.now()
             dataset = existing or Dataset(name=name, created_at=now)
@@ -118,8 +125,8 @@ def do_store_dataframe_dataset(
     check_name(name)
     if geometry_column and geometry_column not in table.column_names:
         raise UserError(
-            f"Geometry column {geometry_column!r} is not in the table.",
-            [Problem("missing", field=geometry_column)],
+            _("La colonne de géométrie %(column)r n'est pas dans la table.") % {"column": geometry_column},
+            [Problem(_("colonne absente"), field=geometry_column)],
         )
     relative = storage.write_parquet(name, table)
     return _register(
@@ -158,8 +165,9 @@ def do_store_parquet_dataset(
     if not replace and Dataset.objects.filter(name=name).exists():
         Path(parquet).unlink(missing_ok=True)
         raise UserError(
-            f"Dataset {name!r} already exists; add --replace to replace it.",
-            [Problem("dataset exists", field="dataset")],
+            _("Le jeu de données %(name)r existe déjà ; ajoutez --replace pour le remplacer.")
+            % {"name": name},
+            [Problem(_("jeu de données existant"), field="dataset")],
         )
     relative = storage.adopt_parquet(name, Path(parquet))
     return _register(
@@ -196,7 +204,7 @@ def do_delete_dataset(name: str, *, actor: Actor) -> None:
     with transaction.atomic():
         dataset = Dataset.objects.filter(name=name).first()
         if dataset is None:
-            raise UserError(f"No dataset named {name!r}.")
+            raise UserError(_("Aucun jeu de données nommé %(name)r.") % {"name": name})
         relative = dataset.parquet_file
         record(actor, "sources.delete_dataset", dataset, detail={"name": name})
         dataset.delete()
@@ -226,10 +234,13 @@ def do_add_source(
     with transaction.atomic():
         existing = Source.objects.filter(name=name).first()
         if existing and not replace:
-            raise UserError(f"Source {name!r} already exists.", [Problem("source exists", field="name")])
+            raise UserError(
+                _("La source %(name)r existe déjà.") % {"name": name},
+                [Problem(_("source existante"), field="name")],
+            )
         src = existing or Source(name=name)
         src.kind = kind
-        src.title = title or cls.default_title(clean)
+        src.title = title or cls.stored_title(clean)
         src.config = clean
         src.period_seconds = period_seconds or cls.default_period
         src.enabled = enabled

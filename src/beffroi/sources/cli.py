@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.table import Table
 
@@ -200,7 +201,10 @@ def show_command(args) -> int:
     d = selectors.dataset(args.name)
     s = selectors.source(args.name)
     if d is None and s is None:
-        raise UserError(f"No dataset or source named {args.name!r} (see: beffroi sources list).")
+        raise UserError(
+            _("Aucun jeu de données ni source nommé %(name)r (voir : beffroi sources list).")
+            % {"name": args.name}
+        )
     if d is not None:
         print(f"Dataset {d.name} — {d.title}")
         print(f"  origin: {d.origin}\n  licence: {d.licence or '?'}\n  rows: {d.row_count}")
@@ -230,7 +234,7 @@ def _options(pairs: list[str]) -> dict:
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise UserError(f"Option {pair!r} is not KEY=VALUE.")
+            raise UserError(_("L'option %(option)r n'est pas de la forme CLÉ=VALEUR.") % {"option": pair})
         k, v = pair.split("=", 1)
         out[k.strip()] = v.strip()
     return out
@@ -260,10 +264,12 @@ def run_command(args) -> int:
     elif args.name:
         src = selectors.source(args.name)
         if src is None:
-            raise UserError(f"No source named {args.name!r} (see: beffroi sources list).")
+            raise UserError(
+                _("Aucune source nommée %(name)r (voir : beffroi sources list).") % {"name": args.name}
+            )
         targets = [src]
     else:
-        raise UserError("Give a source name or --all.")
+        raise UserError(_("Donnez le nom d'une source ou --all."))
     failures = 0
     for src in targets:
         run = run_source(src, actor=SystemActor("cli"), dry_run=args.dry_run)

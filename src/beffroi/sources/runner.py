@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import pyarrow as pa
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor, SystemActor
 from beffroi.sources import sinks, storage
@@ -83,7 +85,17 @@ def store(src: Source, parsed: Parsed) -> list[str]:
 
 
 def run_source(src: Source, *, actor: Actor, dry_run: bool = False, connector=None) -> Run:
-    """Fetch, parse and store one source; ``actor`` (who asked for the run) is named on its record."""
+    """Fetch, parse and store one source; ``actor`` (who asked for the run) is named on its record.
+
+    The run's error, problems and notes are stored text shown to the whole crisis cell: they are
+    written in the territory's language (``settings.LANGUAGE_CODE``), whoever asked for the run and
+    in whatever language their page is.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _run(src, actor=actor, dry_run=dry_run, connector=connector)
+
+
+def _run(src: Source, *, actor: Actor, dry_run: bool, connector) -> Run:
     from beffroi.sources.actions import do_record_run
 
     started = timezone.now()
@@ -121,7 +133,8 @@ def run_source(src: Source, *, actor: Actor, dry_run: bool = False, connector=No
         return _failed(src, started, str(exc), conn, dry_run, actor)
     except Exception as exc:  # a bug or an unexpected payload must not stop other sources
         log.exception("source %s failed", src.name)
-        return _failed(src, started, f"internal error: {type(exc).__name__}: {exc}", conn, dry_run, actor)
+        message = _("erreur interne : %(type)s : %(error)s") % {"type": type(exc).__name__, "error": exc}
+        return _failed(src, started, message, conn, dry_run, actor)
     finally:
         if parsed is not None and parsed.staged is not None:
             parsed.staged.discard()

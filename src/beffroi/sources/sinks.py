@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 ObservationSink = Callable[..., int]
 
 OBSERVATION_SINKS: list[ObservationSink] = []
@@ -24,8 +27,10 @@ def register_observation_sink(sink: ObservationSink) -> None:
 def push_points(points: list[dict], source_name: str, *, actor: Any) -> str:
     """Hand the points to every registered sink; say what happened (for the run report)."""
     if not points:
-        return "no observation to push"
+        return _("aucune observation à transmettre")
     if not OBSERVATION_SINKS:
-        return "no observation sink registered: observations kept in the dataset only"
+        return _("aucun destinataire des observations : elles restent dans le jeu de données seulement")
     count = sum(sink(points, source=source_name, actor=actor) for sink in OBSERVATION_SINKS)
-    return f"{count} observation(s) pushed to monitoring"
+    return ngettext(
+        "%(n)d observation transmise à la veille", "%(n)d observations transmises à la veille", count
+    ) % {"n": count}

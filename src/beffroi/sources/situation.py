@@ -33,19 +33,26 @@ def failing_for(since: datetime | None, now: datetime | None = None) -> str:
     return _("en échec depuis moins d'une heure")
 
 
-def failing_line(src: Source, now: datetime | None = None) -> str:
-    """One line for a failing source: its name, since when, how many runs in a row, its last error."""
-    text = _("%(source)s : %(failing)s (%(runs)s)") % {
+def failing_head(src: Source, now: datetime | None = None) -> str:
+    """A failing source's name, since when and how many runs in a row (in the reader's language)."""
+    return _("%(source)s : %(failing)s (%(runs)s)") % {
         "source": src.title or src.name,
         "failing": failing_for(failing_since(src), now),
         "runs": ngettext("%(n)d échec de suite", "%(n)d échecs de suite", src.consecutive_failures)
         % {"n": src.consecutive_failures},
     }
+
+
+def failing_error(src: Source) -> str:
+    """Its last error, shortened for a card (stored in the territory's language, see the runner)."""
+    return Truncator(src.last_error).chars(ERROR_CHARS) if src.last_error else ""
+
+
+def failing_line(src: Source, now: datetime | None = None) -> str:
+    """One line for a failing source: its name, since when, how many runs in a row, its last error."""
+    text = failing_head(src, now)
     if src.last_error:
-        text = _("%(line)s — %(error)s") % {
-            "line": text,
-            "error": Truncator(src.last_error).chars(ERROR_CHARS),
-        }
+        text = _("%(line)s — %(error)s") % {"line": text, "error": failing_error(src)}
     return text
 
 
@@ -56,7 +63,15 @@ def summary(user: Any) -> list[dict]:
     now = timezone.now()
     # every failing source is listed: the count and the list come from the same query, so a
     # source counted is a source shown (the card used to stop at five)
-    lines = [{"text": failing_line(s, now), "url": reverse("sources:source", args=[s.name])} for s in failing]
+    # the error is apart: the dashboard marks it with the territory's language (lang="fr")
+    lines = [
+        {
+            "text": failing_head(s, now),
+            "error": failing_error(s),
+            "url": reverse("sources:source", args=[s.name]),
+        }
+        for s in failing
+    ]
     return [
         {
             "order": 60,

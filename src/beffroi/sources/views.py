@@ -105,14 +105,14 @@ def source_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _missing_keys(src) -> dict:
-    """The keys a keyed source lacks, to say so in French before its runs fail (their errors are
-    the connector's English text), with the address where to get them."""
+    """The keys a keyed source lacks, to say so before its runs fail, with the address where to
+    get them."""
     try:
         cls = get_connector_class(src.kind)
     except UserError:  # a kind no longer installed: its runs say it
         return {}
     missing = [env for env in cls.key_env if not settings.SOURCE_API_KEYS.get(env)]
-    found = re.search(r"https?://[^\s)]+", cls.key_help or "")
+    found = re.search(r"https?://[^\s)]+", str(cls.key_help or ""))
     return {"missing_keys": missing, "key_signup": found.group(0).rstrip(".,") if found else ""}
 
 
@@ -277,7 +277,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind") or request.GET.get("kind") or ""
     cls = kinds.get(kind)
     if cls is None:
-        choices = sorted(((k, c.title) for k, c in kinds.items()), key=lambda kc: kc[1])
+        choices = sorted(((k, str(c.title)) for k, c in kinds.items()), key=lambda kc: kc[1])
         return render(request, "sources/source_new.html", {"choices": choices, "kind": None})
     values = {name: request.POST.get(f"opt_{name}", "").strip() for name in cls.options}
     name = request.POST.get("name", "").strip()
@@ -312,7 +312,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
         "sources/source_new.html",
         {
             "kind": kind,
-            "kind_title": cls.title,
+            "kind_title": str(cls.title),
             "kind_licence": cls.licence,
             "fields": fields,
             "name": name,

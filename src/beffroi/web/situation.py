@@ -7,6 +7,9 @@ that domain)::
     {"order": 10, "title": "Crises ouvertes", "value": 2, "tone": "danger" | "warning" | "ok" | "muted",
      "url": "/crise/", "lines": [{"text": "…", "url": "/crise/3/" or None}, ...]}
 
+A line may add ``"error"``: stored text in the territory's language (``settings.LANGUAGE_CODE``), shown
+after the text and marked with that language.
+
 A failing contributor is logged and left out: the home page must open during a crisis.
 """
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from beffroi.core.errors import Problem, UserError
 
 _REGISTRY: dict[str, str] = {}
@@ -13,7 +15,8 @@ def get_connector_class(kind: str):
     classes = registry()
     if kind not in classes:
         raise UserError(
-            f"Unknown source kind {kind!r}. Known kinds: {', '.join(sorted(classes))}.",
-            [Problem("unknown kind", field="kind")],
+            _("Type de source inconnu : %(kind)r. Types connus : %(known)s.")
+            % {"kind": kind, "known": ", ".join(sorted(classes))},
+            [Problem(_("type inconnu"), field="kind")],
         )
     return classes[kind]

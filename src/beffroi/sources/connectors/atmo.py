@@ -15,6 +15,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
 from beffroi.sources.connectors.values import (
@@ -56,7 +59,7 @@ def local_day(at: datetime) -> date:
 
 class Atmo(Connector):
     kind = "atmo"
-    title = "Atmo France — indice ATMO"
+    title = gettext_lazy("Atmo France — indice ATMO")
     default_base_url = "https://admindata.atmo-france.org"
     default_period = 3 * 3600
     live = True
@@ -64,7 +67,9 @@ class Atmo(Connector):
     options = {"communes": "INSEE codes, comma-separated"}
     required = ("communes",)
     key_env = ("BEFFROI_ATMO_USERNAME", "BEFFROI_ATMO_PASSWORD")
-    key_help = "Create an account at https://admindata.atmo-france.org to get them."
+    key_help = gettext_lazy(
+        "Identifiants à obtenir en créant un compte sur https://admindata.atmo-france.org."
+    )
 
     def fetch(self):
         user = self.credential("BEFFROI_ATMO_USERNAME")
@@ -75,8 +80,11 @@ class Atmo(Connector):
         if not token or not isinstance(token, str):
             # a refused login is an HTTP 401 (FetchError); a 200 without a token is a bad answer
             raise PayloadError(
-                f"{login.url}: the Atmo France login answer has no token; "
-                "check BEFFROI_ATMO_USERNAME and BEFFROI_ATMO_PASSWORD"
+                _(
+                    "%(url)s : la réponse de connexion d'Atmo France n'a pas de jeton ; "
+                    "vérifiez BEFFROI_ATMO_USERNAME et BEFFROI_ATMO_PASSWORD"
+                )
+                % {"url": login.url}
             )
         params = {
             "format": "geojson",
@@ -98,7 +106,9 @@ class Atmo(Connector):
         body = self.json_of(payloads[0])
         features = body.get("features") if isinstance(body, dict) else None
         if not isinstance(features, list):
-            raise PayloadError(f"{payloads[0].url}: no GeoJSON features in the answer")
+            raise PayloadError(
+                _("%(url)s : aucune entité GeoJSON dans la réponse") % {"url": payloads[0].url}
+            )
         records = []
         today = paris_today()
         for n, feature in enumerate(objects(features, "features", parsed), start=1):
@@ -109,7 +119,9 @@ class Atmo(Connector):
                 as_float(p.get("code_qual")),
             )
             if not zone or at is None or index is None:
-                parsed.problems.append(RowProblem(f"feature {n}", "missing code_zone, date_ech or code_qual"))
+                parsed.problems.append(
+                    RowProblem(_("entité %(n)d") % {"n": n}, _("code_zone, date_ech ou code_qual manquant"))
+                )
                 continue
             diffused = as_day(p.get("date_dif"))
             updated = as_datetime(p.get("date_maj"))
@@ -146,7 +158,7 @@ class Atmo(Connector):
 
 class Airparif(Connector):
     kind = "airparif"
-    title = "Airparif — indice par commune"
+    title = gettext_lazy("Airparif — indice par commune")
     default_base_url = "https://api.airparif.asso.fr"
     default_period = 3 * 3600
     live = True
@@ -154,7 +166,7 @@ class Airparif(Connector):
     options = {"communes": "INSEE codes, comma-separated"}
     required = ("communes",)
     key_env = ("BEFFROI_AIRPARIF_API_KEY",)
-    key_help = "Ask Airparif for an API key (https://www.airparif.fr/contact)."
+    key_help = gettext_lazy("Clé d'API à demander à Airparif (https://www.airparif.fr/contact).")
 
     def fetch(self):
         key = self.credential("BEFFROI_AIRPARIF_API_KEY")
@@ -181,13 +193,15 @@ class Airparif(Connector):
         elif isinstance(body, list):
             items = [r for r in body if isinstance(r, dict)]
         else:
-            raise PayloadError(f"{payloads[0].url}: unexpected answer")
+            raise PayloadError(_("%(url)s : réponse inattendue") % {"url": payloads[0].url})
         records = []
         for n, r in enumerate(items, start=1):
             zone, at = as_code(r.get("insee")) or "", as_day(r.get("date"))
             value = as_float(r.get("indice", r.get("niveau")))
             if not zone or at is None or value is None:
-                parsed.problems.append(RowProblem(f"record {n}", "missing insee, date or indice"))
+                parsed.problems.append(
+                    RowProblem(_("enregistrement %(n)d") % {"n": n}, _("insee, date ou indice manquant"))
+                )
                 continue
             parsed.points.append(
                 {

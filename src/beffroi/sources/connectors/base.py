@@ -10,14 +10,19 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.errors import MissingKey, PayloadError, RowProblem
 from beffroi.sources.connectors.http import Fetched, HttpClient
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CONNECTOR_MODULES = (  # each module may define several kinds
     "hubeau",
@@ -64,14 +69,14 @@ class Parsed:
 
 class Connector:
     kind: ClassVar[str] = ""
-    title: ClassVar[str] = ""
+    title: ClassVar[StrOrPromise] = ""  # gettext_lazy: the kind's name in the reader's language
     licence: ClassVar[str] = "Licence Ouverte / Etalab 2.0"
     default_base_url: ClassVar[str] = ""
     default_period: ClassVar[int] = 3600
     options: ClassVar[dict[str, str]] = {}  # option -> help
     required: ClassVar[tuple[str, ...]] = ()
     key_env: ClassVar[tuple[str, ...]] = ()  # environment variables holding the credentials
-    key_help: ClassVar[str] = ""
+    key_help: ClassVar[StrOrPromise] = ""  # gettext_lazy: where to get the key
     live: ClassVar[bool] = False  # pushes observations to monitoring
 
     def __init__(self, config: dict[str, Any], *, source_name: str = "", http: HttpClient | None = None):
@@ -90,19 +95,29 @@ class Connector:
         known = set(cls.options) | {"base_url", "timeout", "backoff", "retries"}
         unknown = sorted(set(config) - known)
         problems = [
-            Problem(f"unknown option for {cls.kind} (known: {', '.join(sorted(known))})", field=k)
+            Problem(
+                _("option inconnue pour %(kind)s (options connues : %(known)s)")
+                % {"kind": cls.kind, "known": ", ".join(sorted(known))},
+                field=k,
+            )
             for k in unknown
         ]
-        problems += [
-            Problem(f"required: {cls.options.get(k, '')}", field=k) for k in cls.required if not config.get(k)
-        ]
+        problems += [Problem(_("option obligatoire"), field=k) for k in cls.required if not config.get(k)]
         if problems:
-            raise UserError(f"Invalid options for a {cls.kind} source.", problems)
+            raise UserError(_("Options invalides pour une source %(kind)s.") % {"kind": cls.kind}, problems)
         return {k: v for k, v in config.items() if v not in (None, "")}
 
     @classmethod
     def default_title(cls, config: dict[str, Any]) -> str:
-        return cls.title
+        """The title a new source gets when none is given (stored: in the territory's language)."""
+        return str(cls.title)
+
+    @classmethod
+    def stored_title(cls, config: dict[str, Any]) -> str:
+        """``default_title`` as stored in the catalogue: a ``str`` in ``settings.LANGUAGE_CODE``,
+        whoever (English reader or not) added the source."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(cls.default_title(config))
 
     @classmethod
     def origin_for(cls, config: dict[str, Any]) -> str:
@@ -127,7 +142,8 @@ class Connector:
     def credential(self, env: str) -> str:
         value = settings.SOURCE_API_KEYS.get(env, "")
         if not value:
-            raise MissingKey(f"missing API key: set {env} in the environment. {self.key_help}".strip())
+            message = _("clé d'API manquante : définissez %(env)s dans l'environnement.") % {"env": env}
+            raise MissingKey(f"{message} {self.key_help}".strip())
         return value
 
     # --- HTTP with provenance -----------------------------------------------------------------
@@ -148,7 +164,8 @@ class Connector:
         except (ValueError, RecursionError) as exc:
             snippet = fetched.content[:80].decode("utf-8", "replace")
             raise PayloadError(
-                f"{fetched.url}: the answer is not valid JSON ({exc}); it starts with {snippet!r}"
+                _("%(url)s : la réponse n'est pas du JSON valide (%(error)s) ; elle commence par %(start)r")
+                % {"url": fetched.url, "error": exc, "start": snippet}
             ) from None
 
     # --- the three steps ----------------------------------------------------------------------

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.base import Connector, Parsed
@@ -36,7 +38,7 @@ FORMATS = {
 
 class DataGouv(Connector):
     kind = "datagouv"
-    title = "data.gouv.fr"
+    title = gettext_lazy("data.gouv.fr")
     default_base_url = "https://www.data.gouv.fr"
     default_period = 86400
     options = {
@@ -54,12 +56,20 @@ class DataGouv(Connector):
         mode = clean.setdefault("mode", "metadata")
         if mode not in ("metadata", "download", "tabular"):
             raise UserError(
-                "mode must be metadata, download or tabular.", [Problem("bad mode", field="mode")]
+                _("Le mode doit être metadata, download ou tabular (reçu %(mode)r).") % {"mode": mode},
+                [Problem(_("mode inconnu"), field="mode")],
             )
         if mode == "metadata" and not clean.get("dataset"):
-            raise UserError("The metadata mode needs a dataset.", [Problem("required", field="dataset")])
+            raise UserError(
+                _("Le mode metadata demande un jeu de données (option dataset)."),
+                [Problem(_("option obligatoire"), field="dataset")],
+            )
         if mode in ("download", "tabular") and not clean.get("resource"):
-            raise UserError(f"The {mode} mode needs a resource id.", [Problem("required", field="resource")])
+            raise UserError(
+                _("Le mode %(mode)s demande l'identifiant d'une ressource (option resource).")
+                % {"mode": mode},
+                [Problem(_("option obligatoire"), field="resource")],
+            )
         return clean
 
     @classmethod
@@ -87,12 +97,12 @@ class DataGouv(Connector):
                 or not isinstance(resource.get("url"), str)
                 or not resource["url"]
             ):
-                raise PayloadError(f"{meta.url}: no resource.url in the answer")
+                raise PayloadError(_("%(url)s : pas de resource.url dans la réponse") % {"url": meta.url})
             return [meta, self.get(resource["url"])]
         pages = []
         url = f"{self.tabular_url}/api/resources/{self.config['resource']}/data/"
         params: dict[str, Any] | None = {"page_size": int(self.config.get("page_size", 50)), "page": 1}
-        for _ in range(int(self.config.get("max_pages", 200))):
+        for _attempt in range(int(self.config.get("max_pages", 200))):
             page = self.get(url, params=params)
             pages.append(page)
             links = member(self.json_of(page), "links", page.url, (dict, type(None)))
@@ -100,7 +110,10 @@ class DataGouv(Connector):
             if not nxt:
                 return pages
             url, params = nxt, None
-        raise PayloadError("too many tabular pages: raise max_pages or use the download mode")
+        raise PayloadError(
+            _("trop de pages tabulaires (max_pages %(n)d) : augmentez max_pages ou utilisez le mode download")
+            % {"n": int(self.config.get("max_pages", 200))}
+        )
 
     def parse(self, payloads):
         mode = self.config.get("mode", "metadata")
@@ -108,14 +121,23 @@ class DataGouv(Connector):
         if mode == "metadata":
             body = self.json_of(payloads[0])
             if not isinstance(body, dict) or not isinstance(body.get("resources"), list):
-                raise PayloadError(f"{payloads[0].url}: no resources list in the dataset metadata")
+                raise PayloadError(
+                    _("%(url)s : pas de liste resources dans les métadonnées du jeu de données")
+                    % {"url": payloads[0].url}
+                )
             keep = ("id", "title", "format", "url", "filesize", "mime", "last_modified", "type")
             rows = [{k: r.get(k) for k in keep} for r in objects(body["resources"], "resources", parsed)]
             if rows:
                 parsed.table = records_table(rows)
             licence = LICENCES.get(as_text(body.get("license")), as_text(body.get("license")))
             parsed.notes.append(
-                f"{as_text(body.get('title'))} — licence {licence}, updated {as_text(body.get('last_update')) or '?'}, frequency {as_text(body.get('frequency')) or '?'}"  # noqa: E501
+                _("%(title)s — licence %(licence)s, mis à jour %(updated)s, fréquence %(frequency)s")
+                % {
+                    "title": as_text(body.get("title")),
+                    "licence": licence,
+                    "updated": as_text(body.get("last_update")) or "?",
+                    "frequency": as_text(body.get("frequency")) or "?",
+                }
             )
             return parsed
         if mode == "download":
@@ -126,7 +148,9 @@ class DataGouv(Connector):
                 or not isinstance(resource.get("url"), str)
                 or len(payloads) < 2
             ):
-                raise PayloadError(f"{payloads[0].url}: no resource.url in the answer")
+                raise PayloadError(
+                    _("%(url)s : pas de resource.url dans la réponse") % {"url": payloads[0].url}
+                )
             ext = (
                 FORMATS.get(as_text(resource.get("format")).lower())
                 or Path(resource["url"].split("?")[0]).suffix
@@ -140,18 +164,23 @@ class DataGouv(Connector):
                 tmp.write_bytes(payloads[1].content)
                 parsed.staged = stage_file(tmp, label=resource["url"])
             except UserError as exc:
-                raise PayloadError(f"the downloaded resource was refused: {exc}") from None
+                raise PayloadError(
+                    _("la ressource téléchargée a été refusée : %(error)s") % {"error": exc}
+                ) from None
             finally:
                 tmp.unlink(missing_ok=True)
             parsed.notes.append(
-                f"resource {as_text(resource.get('title'))} ({as_text(resource.get('format'))})"
+                _("ressource %(title)s (%(format)s)")
+                % {"title": as_text(resource.get("title")), "format": as_text(resource.get("format"))}
             )
             return parsed
         rows = []
         for page in payloads:
             body = self.json_of(page)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise PayloadError(f"{page.url}: no 'data' list in the tabular answer")
+                raise PayloadError(
+                    _("%(url)s : pas de liste 'data' dans la réponse tabulaire") % {"url": page.url}
+                )
             rows.extend(flatten(r) for r in objects(body["data"], f"{page.url} data", parsed))
         if rows:
             parsed.table = records_table(rows)

@@ -39,4 +39,4 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where} : {self.message}"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
@@ -23,7 +26,7 @@ ENDPOINTS = (
 
 class Georisques(Connector):
     kind = "georisques"
-    title = "Géorisques"
+    title = gettext_lazy("Géorisques")
     default_base_url = "https://www.georisques.gouv.fr/api/v1"
     default_period = 7 * 86400
     options = {
@@ -39,7 +42,8 @@ class Georisques(Connector):
         clean = super().validate_config(config)
         if clean.setdefault("endpoint", "gaspar/catnat") not in ENDPOINTS:
             raise UserError(
-                "Unknown Géorisques endpoint.", [Problem(f"known: {', '.join(ENDPOINTS)}", field="endpoint")]
+                _("Point d'accès Géorisques inconnu : %(endpoint)r.") % {"endpoint": clean["endpoint"]},
+                [Problem(_("connus : %(known)s") % {"known": ", ".join(ENDPOINTS)}, field="endpoint")],
             )
         return clean
 
@@ -57,12 +61,14 @@ class Georisques(Connector):
                 "page": 1,
                 "page_size": int(self.config.get("page_size", 100)),
             }
-            for _ in range(int(self.config.get("max_pages", 100))):
+            for _attempt in range(int(self.config.get("max_pages", 100))):
                 page = self.get(url, params=params)
                 pages.append(page)
                 body = self.json_of(page)
                 if not isinstance(body, dict):
-                    raise PayloadError(f"{page.url}: not a Géorisques envelope")
+                    raise PayloadError(
+                        _("%(url)s : ce n'est pas une enveloppe Géorisques") % {"url": page.url}
+                    )
                 current = as_int(body.get("page")) or as_int((params or {}).get("page")) or 1
                 total = as_int(body.get("total_pages")) or 1
                 nxt = member(body, "next", page.url)
@@ -78,7 +84,10 @@ class Georisques(Connector):
                 else:
                     break
             else:
-                raise PayloadError(f"{code}: more pages than max_pages")
+                raise PayloadError(
+                    _("%(code)s : plus de pages que max_pages (%(n)d)")
+                    % {"code": code, "n": int(self.config.get("max_pages", 100))}
+                )
         return pages
 
     def parse(self, payloads):
@@ -88,7 +97,8 @@ class Georisques(Connector):
             body = self.json_of(page)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise PayloadError(
-                    f"{page.url}: no 'data' list (response_code {body.get('response_code') if isinstance(body, dict) else '?'})"  # noqa: E501
+                    _("%(url)s : pas de liste 'data' (response_code %(code)s)")
+                    % {"url": page.url, "code": body.get("response_code") if isinstance(body, dict) else "?"}
                 )
             rows.extend(flatten(r) for r in body["data"] if isinstance(r, dict))
         if rows:

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from beffroi.sources.connectors.errors import BlockedURL, FetchError, NoNetwork
@@ -55,22 +56,24 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise NoNetwork(f"no network: cannot resolve {host} ({exc.strerror})") from None
+        raise NoNetwork(
+            _("pas de réseau : impossible de résoudre %(host)s (%(reason)s)")
+            % {"host": host, "reason": exc.strerror}
+        ) from None
     return [str(info[4][0]).split("%")[0] for info in infos]
 
 
-_HINT = " (add the host to BEFFROI_SOURCES_ALLOW_HOSTS if this is intended)"
-
-
-def check_host(host: str, port: int, *, url: str = "", hint: str = _HINT) -> list[str]:
+def check_host(host: str, port: int, *, url: str = "", hint: str | None = None) -> list[str]:
     """Resolve ``host`` and refuse it unless every address is public; returns the addresses.
 
     Also used by the alerts' web push channel, which has its own host allow-list but the same
-    address rule (and no exception list: ``hint=""``).
+    address rule (and no exception list: ``hint=""``). ``None`` names the sources' allow-list.
     """
+    if hint is None:
+        hint = _(" (ajoutez l'hôte à BEFFROI_SOURCES_ALLOW_HOSTS si c'est voulu)")
     addresses = resolve(host, port)
     if not addresses:
-        raise NoNetwork(f"no network: {host} has no address")
+        raise NoNetwork(_("pas de réseau : %(host)s n'a pas d'adresse") % {"host": host})
     for raw in addresses:
         address = ipaddress.ip_address(raw)
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
@@ -81,7 +84,8 @@ def check_host(host: str, port: int, *, url: str = "", hint: str = _HINT) -> lis
             or str(address) in ("169.254.169.254", "fd00:ec2::254")
         ):
             raise BlockedURL(
-                f"{url or host}: {host} resolves to the non-public address {address}; refused{hint}"
+                _("%(url)s : %(host)s pointe vers l'adresse non publique %(address)s ; refusé%(hint)s")
+                % {"url": url or host, "host": host, "address": address, "hint": hint}
             )
     return addresses
 
@@ -89,10 +93,10 @@ def check_host(host: str, port: int, *, url: str = "", hint: str = _HINT) -> lis
 def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise BlockedURL(f"{url}: only http and https URLs are fetched")
+        raise BlockedURL(_("%(url)s : seules les adresses http et https sont lues") % {"url": url})
     host = (parts.hostname or "").lower()
     if not host:
-        raise BlockedURL(f"{url}: no host")
+        raise BlockedURL(_("%(url)s : aucun hôte dans l'adresse") % {"url": url})
     allowed = _allowed_hosts()
     if host in allowed or f"{host}:{parts.port}" in allowed:
         return
@@ -201,17 +205,21 @@ class HttpClient:
         try:
             result = self._once(method, url, params=params, headers=headers, json=json, content=content)
         except TRANSIENT_ERRORS as exc:
-            kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "no network"
+            if isinstance(exc, httpx.TimeoutException):
+                message = _("délai dépassé : %(url)s n'a pas répondu après %(n)d tentative(s) (%(error)s)")
+            else:
+                message = _("pas de réseau : %(url)s n'a pas répondu après %(n)d tentative(s) (%(error)s)")
             raise _Transient(
-                NoNetwork(
-                    f"{kind}: {url} did not answer after {self.retries} attempt(s) ({type(exc).__name__})"
-                )
+                NoNetwork(message % {"url": url, "n": self.retries, "error": type(exc).__name__})
             ) from exc
         if result.status in accept:
             return result
         snippet = result.content[:200].decode("utf-8", "replace").strip()
+        where = {"status": result.status, "url": result.url, "body": snippet}
         error = FetchError(
-            f"HTTP {result.status} from {result.url}" + (f": {snippet}" if snippet else ""),
+            _("HTTP %(status)s de %(url)s : %(body)s") % where
+            if snippet
+            else _("HTTP %(status)s de %(url)s") % where,
             status=result.status,
         )
         if result.status == 429 or result.status >= 500:
@@ -234,15 +242,19 @@ class HttpClient:
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
                     raise FetchError(
-                        f"{url}: response of {declared} bytes is over the {self.max_bytes}-byte cap"
+                        _("%(url)s : réponse de %(size)s octets, au-delà de la limite de %(limit)s octets")
+                        % {"url": url, "size": declared, "limit": self.max_bytes}
                     )
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise FetchError(f"{url}: response is over the {self.max_bytes}-byte cap")
+                        raise FetchError(
+                            _("%(url)s : réponse au-delà de la limite de %(limit)s octets")
+                            % {"url": url, "limit": self.max_bytes}
+                        )
                     chunks.append(chunk)
                 return Fetched(
                     str(response.url), response.status_code, dict(response.headers), b"".join(chunks)
                 )
-        raise FetchError(f"{url}: too many redirects")
+        raise FetchError(_("%(url)s : trop de redirections") % {"url": url})

@@ -10,16 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
-from beffroi.sources.connectors.values import as_code, as_datetime, as_float, member, type_name
+from beffroi.sources.connectors.values import as_code, as_datetime, as_float, expected, member
 
 UNITS = {"H": ("m", 0.001), "Q": ("m3/s", 0.001)}
 
 
 class HubEau(Connector):
     kind = "hubeau"
-    title = "Hub'Eau hydrométrie — observations en temps réel"
+    title = gettext_lazy("Hub'Eau hydrométrie — observations en temps réel")
     default_base_url = "https://hubeau.eaufrance.fr/api/v2/hydrometrie"
     default_period = 600
     live = True
@@ -51,7 +54,7 @@ class HubEau(Connector):
                 "date_debut_obs": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "sort": "asc",
             }
-            for _ in range(max_pages):
+            for _attempt in range(max_pages):
                 page = self.get(url, params=params)
                 pages.append(page)
                 nxt = member(self.json_of(page), "next", page.url) if page.status == 206 else None
@@ -60,7 +63,8 @@ class HubEau(Connector):
                 url, params = nxt, None
             else:
                 raise PayloadError(
-                    f"more than {max_pages} pages for {grandeur}: narrow the stations or the period"
+                    _("plus de %(n)d pages pour %(grandeur)s : réduisez les stations ou la période")
+                    % {"n": max_pages, "grandeur": grandeur}
                 )
         return pages
 
@@ -70,22 +74,26 @@ class HubEau(Connector):
         for page in payloads:
             body = self.json_of(page)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise PayloadError(f"{page.url}: no 'data' list in the answer")
+                raise PayloadError(_("%(url)s : pas de liste 'data' dans la réponse") % {"url": page.url})
             for i, row in enumerate(body["data"]):
-                where = f"{page.url.split('?')[0]} row {i + 1}"
+                where = _("%(url)s ligne %(n)d") % {"url": page.url.split("?")[0], "n": i + 1}
                 if not isinstance(row, dict):
-                    parsed.problems.append(RowProblem(where, f"expected an object, got {type_name(row)}"))
+                    parsed.problems.append(RowProblem(where, expected(_("un objet"), row)))
                     continue
                 code = as_code(row.get("code_station")) or as_code(row.get("code_site"))
                 grandeur = row.get("grandeur_hydro")
                 at = as_datetime(row.get("date_obs"))
                 raw = as_float(row.get("resultat_obs"))
                 if not code or not isinstance(grandeur, str) or grandeur not in UNITS or at is None:
-                    parsed.problems.append(RowProblem(where, "missing station, quantity or date"))
+                    parsed.problems.append(RowProblem(where, _("station, grandeur ou date manquante")))
                     continue
                 if raw is None:
                     parsed.problems.append(
-                        RowProblem(where, f"{code} {grandeur}: no value at {row.get('date_obs')}")
+                        RowProblem(
+                            where,
+                            _("%(code)s %(grandeur)s : aucune valeur à %(at)s")
+                            % {"code": code, "grandeur": grandeur, "at": row.get("date_obs")},
+                        )
                     )
                     continue
                 unit, factor = UNITS[grandeur]
@@ -94,7 +102,10 @@ class HubEau(Connector):
                     continue
                 seen.add((series, at))
                 if grandeur == "Q" and raw < 0:
-                    parsed.notes.append(f"{code}: negative flow {raw} l/s at {at:%Y-%m-%d %H:%M} (kept)")
+                    parsed.notes.append(
+                        _("%(code)s : débit négatif de %(value)s l/s à %(at)s (conservé)")
+                        % {"code": code, "value": raw, "at": f"{at:%Y-%m-%d %H:%M}"}
+                    )
                 parsed.points.append(
                     {"series": series, "at": at, "value": raw * factor, "unit": unit, "kind": "observation"}
                 )
@@ -107,7 +118,7 @@ class HubEauStations(Connector):
     stations with their river, status and position, to choose which stations to follow."""
 
     kind = "hubeau-stations"
-    title = "Hub'Eau hydrométrie — référentiel des stations"
+    title = gettext_lazy("Hub'Eau hydrométrie — référentiel des stations")
     default_base_url = "https://hubeau.eaufrance.fr/api/v2/hydrometrie"
     default_period = 7 * 86400
     options = {
@@ -133,14 +144,14 @@ class HubEauStations(Connector):
             first["en_service"] = "true"
         params: dict[str, Any] | None = first
         pages = []
-        for _ in range(int(self.config.get("max_pages", 20))):
+        for _attempt in range(int(self.config.get("max_pages", 20))):
             page = self.get(url, params=params)
             pages.append(page)
             nxt = member(self.json_of(page), "next", page.url)
             if not nxt:
                 return pages
             url, params = nxt, None
-        raise PayloadError("too many pages of stations: narrow the départements")
+        raise PayloadError(_("trop de pages de stations : réduisez les départements"))
 
     def parse(self, payloads):
         import pyarrow as pa
@@ -164,16 +175,15 @@ class HubEauStations(Connector):
         for page in payloads:
             body = self.json_of(page)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise PayloadError(f"{page.url}: no 'data' list in the answer")
+                raise PayloadError(_("%(url)s : pas de liste 'data' dans la réponse") % {"url": page.url})
             for i, row in enumerate(body["data"]):
+                where = _("%(url)s ligne %(n)d") % {"url": page.url, "n": i + 1}
                 if not isinstance(row, dict):
-                    parsed.problems.append(
-                        RowProblem(f"{page.url} row {i + 1}", f"expected an object, got {type_name(row)}")
-                    )
+                    parsed.problems.append(RowProblem(where, expected(_("un objet"), row)))
                     continue
                 lon, lat = as_float(row.get("longitude_station")), as_float(row.get("latitude_station"))
                 if not as_code(row.get("code_station")) or lon is None or lat is None:
-                    parsed.problems.append(RowProblem(f"{page.url} row {i + 1}", "no code or position"))
+                    parsed.problems.append(RowProblem(where, _("code ou position manquant")))
                     continue
                 records.append({k: row.get(k) for k in keep})
                 geometries.append(shapely.to_wkb(shapely.Point(lon, lat)))

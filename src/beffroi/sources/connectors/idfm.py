@@ -23,6 +23,8 @@ import re
 from typing import Any
 
 import pyarrow as pa
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.base import Connector, Parsed
@@ -179,7 +181,7 @@ def delivery_error(delivery: dict) -> str | None:
             return next((t for t in map(find, node) if t), None)
         return None
 
-    return find(delivery.get("ErrorCondition")) or "the delivery has Status false and no error text"
+    return find(delivery.get("ErrorCondition")) or _("la livraison a Status false et aucun texte d'erreur")
 
 
 # --- the connector ------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def delivery_error(delivery: dict) -> str | None:
 
 class Idfm(Connector):
     kind = "idfm"
-    title = "Île-de-France Mobilités — temps réel (PRIM)"
+    title = gettext_lazy("Île-de-France Mobilités — temps réel (PRIM)")
     default_base_url = "https://prim.iledefrance-mobilites.fr/marketplace"
     default_period = 300
     licence = "Licence Mobilités — Île-de-France Mobilités (à vérifier)"
@@ -199,8 +201,8 @@ class Idfm(Connector):
         "stops": "stop references for stop-monitoring, comma-separated (STIF:StopPoint:Q:41178: or 41178)",
     }
     key_env = (KEY_ENV,)
-    key_help = (
-        "Create a free account on https://prim.iledefrance-mobilites.fr and generate an API token there."
+    key_help = gettext_lazy(
+        "Créez un compte gratuit sur https://prim.iledefrance-mobilites.fr et générez-y un jeton d'API."
     )
 
     @classmethod
@@ -212,12 +214,17 @@ class Idfm(Connector):
         mode = clean.setdefault("mode", "general-message")
         if mode not in MODES:
             raise UserError(
-                f"mode must be {' or '.join(MODES)} for an idfm source.", [Problem("bad mode", field="mode")]
+                _("Le mode d'une source idfm doit être %(modes)s (reçu %(mode)r).")
+                % {"modes": _(" ou ").join(MODES), "mode": mode},
+                [Problem(_("mode inconnu"), field="mode")],
             )
         if mode == "stop-monitoring" and not clean.get("stops"):
             raise UserError(
-                "The stop-monitoring mode needs stops (e.g. -o stops=STIF:StopPoint:Q:41178:).",
-                [Problem("required", field="stops")],
+                _(
+                    "Le mode stop-monitoring demande des arrêts "
+                    "(par exemple -o stops=STIF:StopPoint:Q:41178:)."
+                ),
+                [Problem(_("option obligatoire"), field="stops")],
             )
         return clean
 
@@ -242,12 +249,17 @@ class Idfm(Connector):
     # --- fetch ----------------------------------------------------------------------------------
     def fetch(self):
         if self.mode not in MODES:
-            raise SourceError(f"{self.label}: unknown mode (use {' or '.join(MODES)})")
+            raise SourceError(
+                _("%(source)s : mode inconnu (utilisez %(modes)s)")
+                % {"source": self.label, "modes": _(" ou ").join(MODES)}
+            )
         headers = {"apiKey": self.credential(KEY_ENV), "Accept": "application/json"}
         if self.mode == "stop-monitoring":
             stops = self._distinct("stops", stop_ref)
             if not stops:
-                raise SourceError(f"{self.label}: no stops configured (option stops)")
+                raise SourceError(
+                    _("%(source)s : aucun arrêt configuré (option stops)") % {"source": self.label}
+                )
             return [self._get("/stop-monitoring", {"MonitoringRef": ref}, headers) for ref in stops]
         lines = self._distinct("lines", line_ref)
         if not lines:
@@ -262,17 +274,18 @@ class Idfm(Connector):
 
     def _explain(self, exc: FetchError) -> str:
         if exc.status in (401, 403):
-            return (
-                f"{self.label}: PRIM refused the API key (HTTP {exc.status}); check {KEY_ENV} "
-                f"(wrong, expired or revoked token). {self.key_help}"
-            )
+            message = _(
+                "%(source)s : PRIM a refusé la clé d'API (HTTP %(status)s) ; vérifiez %(env)s "
+                "(jeton erroné, expiré ou révoqué)."
+            ) % {"source": self.label, "status": exc.status, "env": KEY_ENV}
+            return f"{message} {self.key_help}"
         if exc.status == 429:
-            return (
-                f"{self.label}: PRIM quota exceeded (HTTP 429). PRIM limits the requests per day "
-                "for each API and each key: poll less often (--period), follow fewer lines or stops, "
-                "or wait for the quota to reset."
-            )
-        return f"{self.label}: {exc}"
+            return _(
+                "%(source)s : quota PRIM dépassé (HTTP 429). PRIM limite les requêtes par jour pour "
+                "chaque API et chaque clé : interrogez moins souvent (--period), suivez moins de lignes "
+                "ou d'arrêts, ou attendez que le quota se renouvelle."
+            ) % {"source": self.label}
+        return _("%(source)s : %(error)s") % {"source": self.label, "error": exc}
 
     # --- parse ----------------------------------------------------------------------------------
     def parse(self, payloads):
@@ -284,14 +297,20 @@ class Idfm(Connector):
         try:
             body = self.json_of(fetched)
         except PayloadError as exc:
-            raise PayloadError(f"{self.label}: {exc}") from None
+            raise PayloadError(_("%(source)s : %(error)s") % {"source": self.label, "error": exc}) from None
         siri = body.get("Siri") if isinstance(body, dict) else None
         service = siri.get("ServiceDelivery") if isinstance(siri, dict) else None
         if not isinstance(service, dict):
-            raise PayloadError(f"{self.label}: no Siri.ServiceDelivery in the answer from {fetched.url}")
+            raise PayloadError(
+                _("%(source)s : pas de Siri.ServiceDelivery dans la réponse de %(url)s")
+                % {"source": self.label, "url": fetched.url}
+            )
         deliveries = as_list(service.get(key))
         if deliveries is None or not all(isinstance(d, dict) for d in deliveries):
-            raise PayloadError(f"{self.label}: {key} is not a list of deliveries in {fetched.url}")
+            raise PayloadError(
+                _("%(source)s : %(key)s n'est pas une liste de livraisons dans %(url)s")
+                % {"source": self.label, "key": key, "url": fetched.url}
+            )
         return deliveries
 
     def _items(self, payloads: list[Fetched], delivery_key: str, item_key: str, parsed: Parsed):
@@ -304,16 +323,24 @@ class Idfm(Connector):
             for delivery in self._deliveries(fetched, delivery_key):
                 error = delivery_error(delivery)
                 if error:
-                    errors.append(f"{where}: {error}")
-                    parsed.problems.append(RowProblem(where, f"PRIM answered with an error: {error}"))
+                    errors.append(f"{where} : {error}")
+                    parsed.problems.append(
+                        RowProblem(where, _("PRIM a répondu par une erreur : %(error)s") % {"error": error})
+                    )
                     continue
                 answered += 1
                 found = as_list(delivery.get(item_key))
                 if found is None:
-                    raise PayloadError(f"{self.label}: {item_key} is not a list in {where}")
+                    raise PayloadError(
+                        _("%(source)s : %(key)s n'est pas une liste dans %(url)s")
+                        % {"source": self.label, "key": item_key, "url": where}
+                    )
                 items += [(f"{where} {item_key} {n}", item) for n, item in enumerate(found, start=1)]
         if errors and not answered:
-            raise PayloadError(f"{self.label}: PRIM answered with an error — " + "; ".join(errors[:5]))
+            raise PayloadError(
+                _("%(source)s : PRIM a répondu par une erreur — %(errors)s")
+                % {"source": self.label, "errors": " ; ".join(errors[:5])}
+            )
         return items
 
     def _parse_general_message(self, payloads: list[Fetched]) -> Parsed:
@@ -322,11 +349,11 @@ class Idfm(Connector):
         seen: set[str] = set()
         for where, message in self._items(payloads, "GeneralMessageDelivery", "InfoMessage", parsed):
             if not isinstance(message, dict):
-                parsed.problems.append(RowProblem(where, "not an object"))
+                parsed.problems.append(RowProblem(where, _("ce n'est pas un objet")))
                 continue
             ident = scalar(message.get("InfoMessageIdentifier")) or scalar(message.get("ItemIdentifier"))
             if not ident:
-                parsed.problems.append(RowProblem(where, "no InfoMessageIdentifier"))
+                parsed.problems.append(RowProblem(where, _("pas d'InfoMessageIdentifier")))
                 continue
             if ident in seen:  # a message about several lines comes back once per line asked
                 continue
@@ -334,7 +361,11 @@ class Idfm(Connector):
             content = obj(message.get("Content"))
             full, short = messages_of(content)
             if not full:
-                parsed.problems.append(RowProblem(where, f"{ident}: no message text (kept without text)"))
+                parsed.problems.append(
+                    RowProblem(
+                        where, _("%(id)s : pas de texte de message (gardé sans texte)") % {"id": ident}
+                    )
+                )
             period = obj(message.get("ValidityPeriod") or content.get("ValidityPeriod"))
             records.append(
                 {
@@ -364,13 +395,13 @@ class Idfm(Connector):
         for where, visit in self._items(payloads, "StopMonitoringDelivery", "MonitoredStopVisit", parsed):
             journey = visit.get("MonitoredVehicleJourney") if isinstance(visit, dict) else None
             if not isinstance(journey, dict):
-                parsed.problems.append(RowProblem(where, "no MonitoredVehicleJourney"))
+                parsed.problems.append(RowProblem(where, _("pas de MonitoredVehicleJourney")))
                 continue
             call = obj(journey.get("MonitoredCall"))
             stop = scalar(visit.get("MonitoringRef")) or scalar(call.get("StopPointRef"))
             line = scalar(journey.get("LineRef"))
             if not stop or not line:
-                parsed.problems.append(RowProblem(where, "missing MonitoringRef or LineRef"))
+                parsed.problems.append(RowProblem(where, _("MonitoringRef ou LineRef manquant")))
                 continue
             if wanted_lines and line not in wanted_lines:
                 continue
@@ -397,7 +428,9 @@ class Idfm(Connector):
                 }
             )
         if arrivals_only:
-            parsed.notes.append(f"{arrivals_only} visit(s) with no departure time (terminus) skipped")
+            parsed.notes.append(
+                _("%(n)d passage(s) sans heure de départ (terminus) écarté(s)") % {"n": arrivals_only}
+            )
         records.sort(key=lambda r: (r["stop_ref"], r["expected_departure"] or r["aimed_departure"]))
         parsed.table = pa.Table.from_pylist(records, schema=STOP_MONITORING_SCHEMA)
         return parsed

@@ -8,6 +8,8 @@ entities and network access disabled.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml import etree
 
 from beffroi.sources.connectors.base import Connector, Parsed
@@ -44,16 +46,16 @@ HAZARDS = {
 def safe_xml(content: bytes, url: str):
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     if b"<!DOCTYPE" in content[:2048] or b"<!ENTITY" in content[:4096]:
-        raise PayloadError(f"{url}: the feed declares a DOCTYPE/entities; refused")
+        raise PayloadError(_("%(url)s : le flux déclare un DOCTYPE ou des entités ; refusé") % {"url": url})
     try:
         return etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
-        raise PayloadError(f"{url}: malformed XML ({exc})") from None
+        raise PayloadError(_("%(url)s : XML mal formé (%(error)s)") % {"url": url, "error": exc}) from None
 
 
 class MeteoAlarm(Connector):
     kind = "meteoalarm"
-    title = "MeteoAlarm — vigilance météo (CAP, France)"
+    title = gettext_lazy("MeteoAlarm — vigilance météo (CAP, France)")
     default_base_url = "https://feeds.meteoalarm.org/feeds/meteoalarm-legacy-atom-france"
     default_period = 900
     live = True
@@ -69,7 +71,10 @@ class MeteoAlarm(Connector):
         page = payloads[0]
         root = safe_xml(page.content, page.url)
         if root.tag != f"{{{NS['atom']}}}feed":
-            raise PayloadError(f"{page.url}: not an Atom feed (root {root.tag})")
+            raise PayloadError(
+                _("%(url)s : ce n'est pas un flux Atom (racine %(root)s)")
+                % {"url": page.url, "root": root.tag}
+            )
         wanted = {}
         for dep in self.list_option("departments"):
             wanted[dep] = dep
@@ -89,7 +94,12 @@ class MeteoAlarm(Connector):
             try:
                 level = int(level_text.split(";")[0])
             except (ValueError, AttributeError):
-                parsed.problems.append(RowProblem(f"entry {n}", f"no awareness_level ({level_text!r})"))
+                parsed.problems.append(
+                    RowProblem(
+                        _("entrée %(n)d") % {"n": n},
+                        _("pas d'awareness_level (%(value)r)") % {"value": level_text},
+                    )
+                )
                 continue
             hazard_code = (type_text or "").split(";")[0].strip()
             hazard = HAZARDS.get(hazard_code, _text(entry, "cap:event") or "inconnu")
@@ -97,7 +107,7 @@ class MeteoAlarm(Connector):
                 _text(entry, "cap:effective") or _text(entry, "cap:onset") or _text(entry, "atom:updated")
             )
             if at is None:
-                parsed.problems.append(RowProblem(f"entry {n}", "no valid date"))
+                parsed.problems.append(RowProblem(_("entrée %(n)d") % {"n": n}, _("aucune date valide")))
                 continue
             parsed.points.append(
                 {

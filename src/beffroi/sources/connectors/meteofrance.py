@@ -10,6 +10,9 @@ at the bulletin's ``update_time``, else at ``meta.product_datetime``).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
 from beffroi.sources.connectors.values import (
@@ -37,7 +40,7 @@ PHENOMENA = {
 
 class MeteoFrance(Connector):
     kind = "meteofrance"
-    title = "Météo-France — vigilance"
+    title = gettext_lazy("Météo-France — vigilance")
     default_base_url = "https://public-api.meteofrance.fr/public/DPVigilance/v1"
     default_period = 900
     live = True
@@ -45,7 +48,9 @@ class MeteoFrance(Connector):
     options = {"departments": "département codes, comma-separated (e.g. 92,94)"}
     required = ("departments",)
     key_env = ("BEFFROI_METEOFRANCE_API_KEY",)
-    key_help = "Get a key at https://portail-api.meteofrance.fr (API « Données Publiques Vigilance »)."
+    key_help = gettext_lazy(
+        "Clé à demander sur https://portail-api.meteofrance.fr (API « Données Publiques Vigilance »)."
+    )
 
     def fetch(self):
         key = self.credential("BEFFROI_METEOFRANCE_API_KEY")
@@ -61,7 +66,9 @@ class MeteoFrance(Connector):
         body = self.json_of(payloads[0])
         product = body.get("product") if isinstance(body, dict) else None
         if not isinstance(product, dict) or not isinstance(product.get("periods"), list):
-            raise PayloadError(f"{payloads[0].url}: no product.periods in the answer")
+            raise PayloadError(
+                _("%(url)s : pas de product.periods dans la réponse") % {"url": payloads[0].url}
+            )
         wanted = set(self.list_option("departments"))
         meta = obj(body.get("meta"))
         issued = as_datetime(product.get("update_time")) or as_datetime(meta.get("product_datetime"))
@@ -72,11 +79,18 @@ class MeteoFrance(Connector):
             if echeance not in ("J", "J1"):
                 # another period name would be a change of the service: say it, keep the others
                 parsed.problems.append(
-                    RowProblem(f"period {n}", f"unknown echeance {period.get('echeance')!r}")
+                    RowProblem(
+                        _("période %(n)d") % {"n": n},
+                        _("echeance inconnue %(value)r") % {"value": period.get("echeance")},
+                    )
                 )
                 continue
             kind = "observation" if echeance == "J" else "forecast"
-            domains = objects(obj(period.get("timelaps")).get("domain_ids"), f"period {n} domain_ids", parsed)
+            domains = objects(
+                obj(period.get("timelaps")).get("domain_ids"),
+                _("période %(n)d domain_ids") % {"n": n},
+                parsed,
+            )
             for domain in domains:
                 dep = as_code(domain.get("domain_id")) or ""
                 if dep not in wanted:
@@ -86,12 +100,16 @@ class MeteoFrance(Connector):
                     colour = as_int(item.get("phenomenon_max_color_id"))
                     if colour is None or not 1 <= colour <= 4:  # vert, jaune, orange, rouge
                         parsed.problems.append(
-                            RowProblem(f"{dep} {pid}", f"no colour ({item.get('phenomenon_max_color_id')!r})")
+                            RowProblem(
+                                f"{dep} {pid}",
+                                _("pas de couleur (%(value)r)")
+                                % {"value": item.get("phenomenon_max_color_id")},
+                            )
                         )
                         continue
                     hazard = PHENOMENA.get(pid, f"phenomene-{pid}")
                     if begin is None:
-                        parsed.problems.append(RowProblem(f"{dep} {pid}", "no validity time"))
+                        parsed.problems.append(RowProblem(f"{dep} {pid}", _("pas de début de validité")))
                         continue
                     point = {
                         "series": f"meteo:{dep}:{hazard}",

@@ -3,6 +3,9 @@ in all) or the exports endpoint (no limit) for large sets. ODSQL ``where``/``sel
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError
 from beffroi.sources.connectors.values import as_int, flatten, records_table
@@ -13,7 +16,7 @@ OFFSET_LIMIT = 10_000
 
 class Opendatasoft(Connector):
     kind = "opendatasoft"
-    title = "Opendatasoft"
+    title = gettext_lazy("Opendatasoft")
     default_base_url = "https://public.opendatasoft.com"
     default_period = 86400
     licence = ""
@@ -50,8 +53,11 @@ class Opendatasoft(Connector):
         while True:
             if len(pages) >= max_pages:
                 raise PayloadError(
-                    f"{base}/records: still below total_count after {max_pages} pages; the portal "
-                    "sends short pages (use mode=export)"
+                    _(
+                        "%(url)s : toujours sous total_count après %(n)d pages ; le portail envoie des "
+                        "pages incomplètes (utilisez mode=export)"
+                    )
+                    % {"url": f"{base}/records", "n": max_pages}
                 )
             page = self.get(f"{base}/records", params=self._params() | {"limit": PAGE, "offset": offset})
             pages.append(page)
@@ -64,7 +70,11 @@ class Opendatasoft(Connector):
                 return pages
             if offset + PAGE > OFFSET_LIMIT:
                 raise PayloadError(
-                    f"{total} records: over the records endpoint's {OFFSET_LIMIT} limit; use mode=export"
+                    _(
+                        "%(total)d enregistrements : au-delà de la limite de %(limit)d du point d'accès "
+                        "records ; utilisez mode=export"
+                    )
+                    % {"total": total, "limit": OFFSET_LIMIT}
                 )
 
     def parse(self, payloads):
@@ -74,12 +84,13 @@ class Opendatasoft(Connector):
             body = self.json_of(page)
             if self.config.get("mode") == "export":
                 if not isinstance(body, list):
-                    raise PayloadError(f"{page.url}: the JSON export is not a list")
+                    raise PayloadError(_("%(url)s : l'export JSON n'est pas une liste") % {"url": page.url})
                 results = body
             else:
                 if not isinstance(body, dict) or not isinstance(body.get("results"), list):
                     raise PayloadError(
-                        f"{page.url}: no 'results' list (error: {body.get('message') if isinstance(body, dict) else '?'})"  # noqa: E501
+                        _("%(url)s : pas de liste 'results' (erreur : %(error)s)")
+                        % {"url": page.url, "error": body.get("message") if isinstance(body, dict) else "?"}
                     )
                 results = body["results"]
             rows.extend(flatten(r) for r in results if isinstance(r, dict))

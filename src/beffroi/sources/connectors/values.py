@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext as _
+
 
 def as_datetime(value) -> datetime | None:
     """ISO 8601 (with Z, +01:00 or +0100) or epoch milliseconds → aware UTC datetime.
@@ -94,14 +96,14 @@ def objects(value, where: str, parsed) -> list[dict]:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        parsed.problems.append(RowProblem(where, f"expected a list, got {type_name(value)}"))
+        parsed.problems.append(RowProblem(where, expected(_("une liste"), value)))
         return []
     out = []
     for n, item in enumerate(value, start=1):
         if isinstance(item, dict):
             out.append(item)
         else:
-            parsed.problems.append(RowProblem(f"{where} {n}", f"expected an object, got {type_name(item)}"))
+            parsed.problems.append(RowProblem(f"{where} {n}", expected(_("un objet"), item)))
     return out
 
 
@@ -114,10 +116,15 @@ def member(body, key: str, url: str, kind: type | tuple[type, ...] = TEXT_OR_NUL
     from beffroi.sources.connectors.errors import PayloadError
 
     if not isinstance(body, dict):
-        raise PayloadError(f"{url}: expected a JSON object, got {type_name(body)}")
+        raise PayloadError(
+            _("%(url)s : objet JSON attendu, reçu %(got)s") % {"url": url, "got": type_name(body)}
+        )
     value = body.get(key)
     if not isinstance(value, kind):
-        raise PayloadError(f"{url}: '{key}' should be {_kind_name(kind)}, got {type_name(value)}")
+        raise PayloadError(
+            _("%(url)s : '%(key)s' devrait être %(kind)s, reçu %(got)s")
+            % {"url": url, "key": key, "kind": _kind_name(kind), "got": type_name(value)}
+        )
     return value
 
 
@@ -138,27 +145,38 @@ def geometry_of(value):
     return None if geom.is_empty else geom
 
 
+def expected(what: str, value) -> str:
+    """« attendu : un objet, reçu : une liste »: a row problem naming what came instead."""
+    return _("attendu : %(what)s, reçu : %(got)s") % {"what": what, "got": type_name(value)}
+
+
 def type_name(value) -> str:
-    """The JSON name of a value's type, for messages."""
+    """The JSON name of a value's type, for messages (in the active language)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "a boolean"
+        return _("un booléen")
     if isinstance(value, (int, float)):
-        return f"a number ({value!r})"
+        return _("un nombre (%(value)r)") % {"value": value}
     if isinstance(value, str):
-        return f"a string ({value[:40]!r})"
+        return _("un texte (%(value)r)") % {"value": value[:40]}
     if isinstance(value, list):
-        return "a list"
+        return _("une liste")
     if isinstance(value, dict):
-        return "an object"
+        return _("un objet")
     return type(value).__name__
 
 
 def _kind_name(kind) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {str: "a string", dict: "an object", list: "a list", int: "an integer", type(None): "null"}
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+    names = {
+        str: _("un texte"),
+        dict: _("un objet"),
+        list: _("une liste"),
+        int: _("un entier"),
+        type(None): "null",
+    }
+    return _(" ou ").join(names.get(k, k.__name__) for k in kinds)
 
 
 def flatten(record: dict, prefix: str = "") -> dict:

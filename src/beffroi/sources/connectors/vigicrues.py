@@ -7,6 +7,9 @@ strings ("2"); 1 vert, 2 jaune, 3 orange, 4 rouge. A territory answer lists its 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.connectors.base import Connector, Parsed
 from beffroi.sources.connectors.errors import PayloadError, RowProblem
@@ -16,6 +19,7 @@ from beffroi.sources.connectors.values import (
     as_float,
     as_int,
     as_text,
+    expected,
     geometry_of,
     obj,
     objects,
@@ -27,7 +31,7 @@ COLOURS = {1: "vert", 2: "jaune", 3: "orange", 4: "rouge"}
 
 class Vigicrues(Connector):
     kind = "vigicrues"
-    title = "Vigicrues — vigilance crues"
+    title = gettext_lazy("Vigicrues — vigilance crues")
     default_base_url = "https://www.vigicrues.gouv.fr/services/1"
     default_period = 900
     live = True
@@ -43,7 +47,8 @@ class Vigicrues(Connector):
         clean = super().validate_config(config)
         if not clean.get("territories") and not clean.get("sections") and not clean.get("departments"):
             raise UserError(
-                "A vigicrues source needs territories or sections.", [Problem("required", field="sections")]
+                _("Une source vigicrues demande des territoires, des tronçons ou des départements."),
+                [Problem(_("option obligatoire"), field="sections")],
             )
         return clean
 
@@ -70,7 +75,7 @@ class Vigicrues(Connector):
             body = self.json_of(page)
             info = body.get("vic:InfoVigiCru") if isinstance(body, dict) else None
             if not isinstance(info, dict):
-                raise PayloadError(f"{page.url}: no vic:InfoVigiCru in the answer")
+                raise PayloadError(_("%(url)s : pas de vic:InfoVigiCru dans la réponse") % {"url": page.url})
             requested = _param(page.url, "CdEntVigiCru")
             at = as_datetime(info.get("vic:DtHrInfoVigiCru"))
             entity = obj(info.get("vic:porteSurLEntite"))
@@ -94,7 +99,10 @@ class Vigicrues(Connector):
                 )
             if at is None:
                 parsed.problems.append(
-                    RowProblem(page.url, f"no valid date ({info.get('vic:DtHrInfoVigiCru')!r})")
+                    RowProblem(
+                        page.url,
+                        _("aucune date valide (%(value)r)") % {"value": info.get("vic:DtHrInfoVigiCru")},
+                    )
                 )
                 continue
             if _param(page.url, "TypEntVigiCru") == "4":
@@ -103,11 +111,16 @@ class Vigicrues(Connector):
                 level = as_int(level_text)
                 if level is None:
                     parsed.problems.append(
-                        RowProblem(f"{page.url} {code}", f"level {level_text!r} is not a number")
+                        RowProblem(
+                            f"{page.url} {code}",
+                            _("le niveau %(level)r n'est pas un nombre") % {"level": level_text},
+                        )
                     )
                     continue
                 if level not in COLOURS or not code:
-                    parsed.problems.append(RowProblem(f"{page.url} {code}", f"level {level} outside 1-4"))
+                    parsed.problems.append(
+                        RowProblem(f"{page.url} {code}", _("niveau %(level)s hors de 1-4") % {"level": level})
+                    )
                     continue
                 parsed.points.append(
                     {
@@ -151,7 +164,10 @@ def _by_department(entries, wanted: set[str], parsed: Parsed):
         if "all" in wanted or code in wanted:
             kept.append((f"dep-{code}", typ, level, label or code))
     for code in sorted(wanted - listed - {"all"}):
-        parsed.notes.append(f"département {code} is not in the national synthesis (no flood vigilance there)")
+        parsed.notes.append(
+            _("le département %(code)s n'est pas dans la synthèse nationale (pas de vigilance crues)")
+            % {"code": code}
+        )
     return kept
 
 
@@ -166,7 +182,7 @@ class VigicruesSections(Connector):
     layer. Quirk: ``NivInfViCr`` arrives as a number or as a string ("3")."""
 
     kind = "vigicrues-sections"
-    title = "Vigicrues — tronçons et niveaux de vigilance (carte)"
+    title = gettext_lazy("Vigicrues — tronçons et niveaux de vigilance (carte)")
     default_base_url = "https://www.vigicrues.gouv.fr/services"
     default_period = 1800
     live = True
@@ -186,14 +202,16 @@ class VigicruesSections(Connector):
         body = self.json_of(payloads[0])
         features = body.get("features") if isinstance(body, dict) else None
         if not isinstance(features, list):
-            raise PayloadError(f"{payloads[0].url}: no GeoJSON features in the answer")
+            raise PayloadError(
+                _("%(url)s : aucune entité GeoJSON dans la réponse") % {"url": payloads[0].url}
+            )
         at = as_datetime(body.get("DtHrInfoVigiCru"))
         wanted = set(self.list_option("sections"))
         records, geometries = [], []
         for n, feature in enumerate(features, start=1):
             if not isinstance(feature, dict):
                 parsed.problems.append(
-                    RowProblem(f"feature {n}", f"expected an object, got {type_name(feature)}")
+                    RowProblem(_("entité %(n)d") % {"n": n}, expected(_("un objet"), feature))
                 )
                 continue
             p = obj(feature.get("properties"))
@@ -205,13 +223,18 @@ class VigicruesSections(Connector):
             if level is None or geom is None:
                 parsed.problems.append(
                     RowProblem(
-                        f"feature {n} {code}",
-                        f"unreadable level ({p.get('NivInfViCr')!r}) or geometry",
+                        _("entité %(n)d %(code)s") % {"n": n, "code": code},
+                        _("niveau (%(level)r) ou géométrie illisible") % {"level": p.get("NivInfViCr")},
                     )
                 )
                 continue
             if level not in COLOURS or not code:
-                parsed.problems.append(RowProblem(f"feature {n} {code}", f"level {level} outside 1-4"))
+                parsed.problems.append(
+                    RowProblem(
+                        _("entité %(n)d %(code)s") % {"n": n, "code": code},
+                        _("niveau %(level)s hors de 1-4") % {"level": level},
+                    )
+                )
                 continue
             records.append(
                 {
@@ -258,7 +281,7 @@ class VigicruesHydro(Connector):
     """
 
     kind = "vigicrues-hydro"
-    title = "Vigicrues — hauteurs, débits et prévisions par station"
+    title = gettext_lazy("Vigicrues — hauteurs, débits et prévisions par station")
     default_base_url = "https://www.vigicrues.gouv.fr/services"
     default_period = 900
     live = True
@@ -280,8 +303,8 @@ class VigicruesHydro(Connector):
         bad = [g for g in _split(clean.get("grandeurs", "H")) if g not in HYDRO_UNITS]
         if bad:
             raise UserError(
-                f"Unknown grandeur {bad[0]!r}: H (heights) or Q (flows).",
-                [Problem("H or Q", field="grandeurs")],
+                _("Grandeur inconnue %(grandeur)r : H (hauteurs) ou Q (débits).") % {"grandeur": bad[0]},
+                [Problem(_("H ou Q"), field="grandeurs")],
             )
         return clean
 
@@ -314,18 +337,29 @@ class VigicruesHydro(Connector):
             if _error_list(body) is not None:
                 message = _error_list(body)
                 if "prevision" in page.url:  # previsions.json or v1.1 prevision.json
-                    parsed.notes.append(f"{_param(page.url, 'CdStationHydro')}: no forecast ({message})")
+                    parsed.notes.append(
+                        _("%(station)s : pas de prévision (%(message)s)")
+                        % {"station": _param(page.url, "CdStationHydro"), "message": message}
+                    )
                 else:
-                    parsed.problems.append(RowProblem(page.url, f"the service answered an error: {message}"))
+                    parsed.problems.append(
+                        RowProblem(
+                            page.url,
+                            _("le service a répondu par une erreur : %(message)s") % {"message": message},
+                        )
+                    )
                 continue
             if not isinstance(body, dict):
-                raise PayloadError(f"{page.url}: expected a JSON object, got {type_name(body)}")
+                raise PayloadError(
+                    _("%(url)s : objet JSON attendu, reçu %(got)s")
+                    % {"url": page.url, "got": type_name(body)}
+                )
             if "Simul" in body:
                 self._forecast(page.url, body["Simul"], parsed, seen)
             elif "Serie" in body:
                 self._observations(page.url, body["Serie"], parsed, seen)
             else:
-                raise PayloadError(f"{page.url}: neither 'Serie' nor 'Simul' in the answer")
+                raise PayloadError(_("%(url)s : ni 'Serie' ni 'Simul' dans la réponse") % {"url": page.url})
         parsed.points.sort(key=lambda p: (p["series"], p["kind"], p["at"]))
         return parsed
 
@@ -343,16 +377,19 @@ class VigicruesHydro(Connector):
 
     def _observations(self, url: str, serie, parsed: Parsed, seen: set) -> None:
         if not isinstance(serie, dict):
-            raise PayloadError(f"{url}: 'Serie' should be an object, got {type_name(serie)}")
+            raise PayloadError(_should_be(url, "Serie", _("un objet"), serie))
         code = self._station(url, serie)
         grandeur = self._grandeur(url, serie.get("GrdSerie"), "GrdSerie")
         if not code or grandeur is None:
-            raise PayloadError(f"{url}: no station code or quantity (H/Q) in 'Serie'")
+            raise PayloadError(
+                _("%(url)s : pas de code de station ou de grandeur (H/Q) dans '%(key)s'")
+                % {"url": url, "key": "Serie"}
+            )
         rows = serie.get("ObssHydro")
         if rows is None:
             rows = []
         if not isinstance(rows, list):
-            raise PayloadError(f"{url}: 'ObssHydro' should be a list, got {type_name(rows)}")
+            raise PayloadError(_should_be(url, "ObssHydro", _("une liste"), rows))
         series = f"vigicrues:{code}:{grandeur}"
         for n, row in enumerate(rows, start=1):
             if isinstance(row, list) and len(row) >= 2:
@@ -361,13 +398,19 @@ class VigicruesHydro(Connector):
                 raw_at, raw_value = row.get("DtObsHydro"), row.get("ResObsHydro")
             else:
                 parsed.problems.append(
-                    RowProblem(f"{series} {n}", f"unreadable observation ({type_name(row)})")
+                    RowProblem(
+                        f"{series} {n}", _("observation illisible (%(got)s)") % {"got": type_name(row)}
+                    )
                 )
                 continue
             at, value = as_datetime(raw_at), as_float(raw_value)
             if at is None or value is None:
                 parsed.problems.append(
-                    RowProblem(f"{series} {n}", f"no date or value ({raw_at!r}, {raw_value!r})")
+                    RowProblem(
+                        f"{series} {n}",
+                        _("date ou valeur manquante (%(at)r, %(value)r)")
+                        % {"at": raw_at, "value": raw_value},
+                    )
                 )
                 continue
             if (series, "observation", at) in seen:
@@ -385,42 +428,51 @@ class VigicruesHydro(Connector):
 
     def _forecast(self, url: str, simul, parsed: Parsed, seen: set) -> None:
         if not isinstance(simul, dict):
-            raise PayloadError(f"{url}: 'Simul' should be an object, got {type_name(simul)}")
+            raise PayloadError(_should_be(url, "Simul", _("un objet"), simul))
         code = self._station(url, simul)
         grandeur = self._grandeur(url, simul.get("GrdSimul"), "GrdSimul")
         if not code or grandeur is None:
-            raise PayloadError(f"{url}: no station code or quantity (H/Q) in 'Simul'")
+            raise PayloadError(
+                _("%(url)s : pas de code de station ou de grandeur (H/Q) dans '%(key)s'")
+                % {"url": url, "key": "Simul"}
+            )
         series = f"vigicrues:{code}:{grandeur}"
         issued = as_datetime(simul.get("DtProdSimul"))
         prevs = simul.get("Prevs")
         if prevs is None or prevs == []:
-            parsed.notes.append(f"{series}: no forecast published")
+            parsed.notes.append(_("%(series)s : aucune prévision publiée") % {"series": series})
             return
         if not isinstance(prevs, list):
-            raise PayloadError(f"{url}: 'Prevs' should be a list, got {type_name(prevs)}")
+            raise PayloadError(_should_be(url, "Prevs", _("une liste"), prevs))
         if issued is None:
             # Without its issue time a forecast cannot replace the previous one safely: say so.
             parsed.problems.append(
-                RowProblem(series, f"forecast without a valid DtProdSimul ({simul.get('DtProdSimul')!r})")
+                RowProblem(
+                    series,
+                    _("prévision sans DtProdSimul valide (%(value)r)") % {"value": simul.get("DtProdSimul")},
+                )
             )
         for n, prev in enumerate(prevs, start=1):
             if not isinstance(prev, dict):
-                parsed.problems.append(
-                    RowProblem(f"{series} forecast {n}", f"expected an object, got {type_name(prev)}")
-                )
+                parsed.problems.append(RowProblem(_forecast_where(series, n), expected(_("un objet"), prev)))
                 continue
             at = as_datetime(prev.get("DtPrev"))
             median = as_float(prev.get("ResMoyPrev"))
             low, high = as_float(prev.get("ResMinPrev")), as_float(prev.get("ResMaxPrev"))
             if at is None or median is None:
                 parsed.problems.append(
-                    RowProblem(f"{series} forecast {n}", f"no date or median ({prev.get('DtPrev')!r})")
+                    RowProblem(
+                        _forecast_where(series, n),
+                        _("date ou médiane manquante (%(value)r)") % {"value": prev.get("DtPrev")},
+                    )
                 )
                 continue
             if (low is not None and low > median) or (high is not None and high < median):
                 parsed.problems.append(
                     RowProblem(
-                        f"{series} forecast {n}", f"low {low} / median {median} / high {high} out of order"
+                        _forecast_where(series, n),
+                        _("basse %(low)s / médiane %(median)s / haute %(high)s dans le désordre")
+                        % {"low": low, "median": median, "high": high},
                     )
                 )
                 continue
@@ -443,6 +495,19 @@ class VigicruesHydro(Connector):
             parsed.points.append(point)
 
 
+def _should_be(url: str, key: str, what: str, value) -> str:
+    return _("%(url)s : '%(key)s' devrait être %(kind)s, reçu %(got)s") % {
+        "url": url,
+        "key": key,
+        "kind": what,
+        "got": type_name(value),
+    }
+
+
+def _forecast_where(series: str, n: int) -> str:
+    return _("%(series)s prévision %(n)d") % {"series": series, "n": n}
+
+
 def _split(value) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value]
@@ -452,7 +517,7 @@ def _split(value) -> list[str]:
 def _error_list(body) -> str | None:
     """The message of a Vigicrues error body (``[{"error_msg": "…"}]``, sent with HTTP 200), if it is one."""
     if isinstance(body, list) and body and isinstance(body[0], dict) and "error_msg" in body[0]:
-        return as_text(body[0].get("error_msg")) or "error"
+        return as_text(body[0].get("error_msg")) or _("erreur")
     return None
 
 
@@ -502,7 +567,7 @@ class VigicruesCatalogue(Connector):
     """
 
     kind = "vigicrues-catalogue"
-    title = "Vigicrues — catalogue des territoires, tronçons et stations"
+    title = gettext_lazy("Vigicrues — catalogue des territoires, tronçons et stations")
     default_base_url = "https://www.vigicrues.gouv.fr/services/1"
     default_period = 86400
     licence = "Licence Ouverte / Etalab 2.0 — © VIGICRUES"
@@ -526,15 +591,16 @@ class VigicruesCatalogue(Connector):
             page = self._get("TerEntVigiCru", territory, "5")
             pages.append(page)
             for entity in _entity_block(self.json_of(page), "TerEntVigiCru"):
-                sections += [c for c, _ in _children(entity, "8") if c not in sections]
+                sections += [c for c, _label in _children(entity, "8") if c not in sections]
         for section in sections:
             page = self._get("TronEntVigiCru", section, "8")
             pages.append(page)
             for entity in _entity_block(self.json_of(page), "TronEntVigiCru"):
-                stations += [c for c, _ in _children(entity, "7") if c not in stations]
+                stations += [c for c, _label in _children(entity, "7") if c not in stations]
         if len(stations) > limit:
             raise PayloadError(
-                f"{len(stations)} stations (more than max_stations={limit}): name fewer territories"
+                _("%(n)d stations (plus que max_stations=%(limit)d) : nommez moins de territoires")
+                % {"n": len(stations), "limit": limit}
             )
         for station in stations:
             pages.append(self._get("StaEntVigiCru", station, "7"))
@@ -555,7 +621,10 @@ class VigicruesCatalogue(Connector):
         for page in payloads:
             body = self.json_of(page)
             if not isinstance(body, dict):
-                raise PayloadError(f"{page.url}: expected a JSON-LD object, got {type_name(body)}")
+                raise PayloadError(
+                    _("%(url)s : objet JSON-LD attendu, reçu %(got)s")
+                    % {"url": page.url, "got": type_name(body)}
+                )
             if "TerEntVigiCru" in page.url:
                 for t in _entity_block(body, "TerEntVigiCru"):
                     code = as_code(t.get("vic:CdEntVigiCru"))
@@ -579,16 +648,20 @@ class VigicruesCatalogue(Connector):
             elif "StaEntVigiCru" in page.url:
                 found = _entity_block(body, "StaEntVigiCru")
                 if not found:
-                    parsed.problems.append(RowProblem(page.url, "no vic:StaEntVigiCru in the answer"))
+                    parsed.problems.append(
+                        RowProblem(page.url, _("pas de vic:StaEntVigiCru dans la réponse"))
+                    )
                 stations += found
             else:
-                raise PayloadError(f"{page.url}: not a Vigicrues catalogue answer")
+                raise PayloadError(
+                    _("%(url)s : ce n'est pas une réponse du catalogue Vigicrues") % {"url": page.url}
+                )
         records, geometries = [], []
         transform = None
         for n, st in enumerate(stations, start=1):
             code = as_code(st.get("vic:CdEntVigiCru"))
             if not code:
-                parsed.problems.append(RowProblem(f"station {n}", "no code"))
+                parsed.problems.append(RowProblem(_("station %(n)d") % {"n": n}, _("pas de code")))
                 continue
             hydro = obj(st.get("vic:correspondA"))
             commune = as_code(obj(hydro.get("hyd:estSitueeSur")).get("com:CdCommune")) or ""
@@ -627,7 +700,7 @@ class VigicruesCatalogue(Connector):
             )
             geometries.append(geometry)
         if not records:
-            raise PayloadError("the catalogue lists no station: check the territory codes")
+            raise PayloadError(_("le catalogue ne liste aucune station : vérifiez les codes de territoire"))
         parsed.table = records_table(records).append_column("geometry", pa.array(geometries, pa.binary()))
         parsed.geometry_column = "geometry"
         return parsed
