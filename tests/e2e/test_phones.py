@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -267,7 +267,7 @@ def cockpit_pages(data) -> tuple[list[tuple[str, str]], list[str]]:
     """(name, url) of every page to visit while logged in, and the patterns neither visited nor
     excluded (which fail the test)."""
     pages, unplaced = [], []
-    for name, route, pattern in url_patterns():
+    for name, route, _pattern in url_patterns():
         if name in EXCLUDED or route.startswith(tuple(EXCLUDED_PREFIXES)) or name in SPECIAL:
             continue
         wanted = re.findall(r"<(?:\w+:)?(\w+)>", route)
@@ -297,7 +297,8 @@ MEASURE = """(tap) => {
     const r = el.getBoundingClientRect();
     if (r.width <= 1 || r.height <= 1) return false;
     const style = getComputedStyle(el);
-    return style.visibility !== 'hidden' && style.display !== 'none' && !el.closest('[hidden], [aria-hidden=true]');
+    return style.visibility !== 'hidden' && style.display !== 'none'
+      && !el.closest('[hidden], [aria-hidden=true]');
   };
   // Inside a box that scrolls (or clips) sideways, an element does not widen the page.
   const scrolled = (el) => {
@@ -312,7 +313,8 @@ MEASURE = """(tap) => {
     for (const el of document.body.querySelectorAll('*')) {
       const r = el.getBoundingClientRect();
       const parent = el.parentElement && el.parentElement.getBoundingClientRect();
-      if (r.right > W + 0.5 && parent && parent.right <= W + 0.5 && !scrolled(el) && getComputedStyle(el).display !== 'none') {
+      if (r.right > W + 0.5 && parent && parent.right <= W + 0.5 && !scrolled(el)
+          && getComputedStyle(el).display !== 'none') {
         wide.push(describe(el) + ' (' + Math.round(r.right) + ' px)');
       } else if (r.right <= W + 0.5 && r.left + el.scrollWidth > W + 0.5 && !scrolled(el)
                  && getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1
@@ -431,6 +433,9 @@ def _visit(page, findings, who, name, url, expected=200) -> bool:
     return True
 
 
+CSV = "nom;commune;places\nGymnase Watteau;94052;120\nSalle des fêtes;92063;80\n"
+
+
 def _upload_preview(page) -> str | None:
     """The import preview needs a file uploaded in this session: upload a small CSV as the data
     index's form does, and answer the preview's URL (None when the role may not import)."""
@@ -446,7 +451,7 @@ def _upload_preview(page) -> str | None:
             "file": {
                 "name": "salles.csv",
                 "mimeType": "text/csv",
-                "buffer": "nom;commune;places\nGymnase Watteau;94052;120\nSalle des fêtes;92063;80\n".encode(),
+                "buffer": CSV.encode(),
             },
         },
         headers={"Referer": page.url},
