@@ -1,5 +1,5 @@
 """Every page of every role on a 390 × 844 phone (issue 15): nothing wider than the screen, and every
-button, field and navigation link big enough to tap (44 × 44 px).
+button, field, disclosure (``summary``) and navigation link big enough to tap (44 × 44 px).
 
 The pages come from Django's URL resolver: each pattern is visited, with its arguments filled from
 the demo's data (crisis, alerts, registry, campaign…), or named in ``EXCLUDED`` with the reason it is
@@ -325,7 +325,7 @@ MEASURE = """(tap) => {
   }
   const small = [];
   const targets = document.querySelectorAll(
-    'button, input:not([type=hidden]), select, textarea, [role=button], a.button, nav a, header a');
+    'button, input:not([type=hidden]), select, textarea, summary, [role=button], a.button, nav a, header a');
   for (const el of targets) {
     if (!shown(el)) continue;
     let r = el.getBoundingClientRect();
