@@ -374,11 +374,13 @@ class Findings:
         return "\n".join(lines)
 
 
-# The five main pages photographed in English at 390 px (after the header's EN switch), by role.
+# The five main pages (and the resources cards) photographed in English at 390 px, after the
+# header's EN switch, by role.
 ENGLISH = {
     "cellule": lambda data: [
         ("dashboard", reverse("web:dashboard")),
         ("crisis", reverse("crisis:detail", kwargs={"pk": data.crisis.pk})),
+        ("crisis-resources", reverse("crisis:resources")),
         ("alerts", reverse("alerts:index")),
         ("alerts-compose", reverse("alerts:compose")),
         ("monitoring", reverse("monitoring:index")),
