@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from beffroi.alerts.models import Alert
 from beffroi.alerts.selectors import alerts_for_user, pending_approvals
@@ -35,7 +36,12 @@ def summary(user: Any) -> list[dict]:
     if waiting:
         lines.append(
             {
-                "text": _("%(n)d message(s) en attente d'approbation") % {"n": waiting},
+                "text": ngettext(
+                    "%(n)d message en attente d'approbation",
+                    "%(n)d messages en attente d'approbation",
+                    waiting,
+                )
+                % {"n": waiting},
                 "url": reverse("alerts:index"),
             }
         )

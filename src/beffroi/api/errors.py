@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import ConfigDict
@@ -156,7 +157,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def _invalid(request, exc: ValidationError):
         problems = validation_problems(list(exc.errors))
-        detail = _("Requête refusée : %(n)s problème(s) dans les données envoyées.") % {"n": len(problems)}
+        detail = ngettext(
+            "Requête refusée : %(n)s problème dans les données envoyées.",
+            "Requête refusée : %(n)s problèmes dans les données envoyées.",
+            len(problems),
+        ) % {"n": len(problems)}
         return api.create_response(request, error_body(detail, problems), status=400)
 
     @api.exception_handler(AuthenticationError)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from beffroi.core.permissions import has_perm
 from beffroi.monitoring.selectors import indicators_for_user, proposals_for_user
@@ -32,12 +33,21 @@ def summary(user: Any) -> list[dict]:
     if pending:
         lines.append(
             {
-                "text": _("%(n)d proposition(s) à décider") % {"n": pending},
+                "text": ngettext("%(n)d proposition à décider", "%(n)d propositions à décider", pending)
+                % {"n": pending},
                 "url": reverse("monitoring:proposals"),
             }
         )
     if stale:
-        lines.append({"text": _("%(n)d indicateur(s) sans donnée récente") % {"n": stale}, "url": index})
+        lines.append(
+            {
+                "text": ngettext(
+                    "%(n)d indicateur sans donnée récente", "%(n)d indicateurs sans donnée récente", stale
+                )
+                % {"n": stale},
+                "url": index,
+            }
+        )
     if any(level >= 2 for level, _label, _name in raised):
         tone = "danger"
     else:

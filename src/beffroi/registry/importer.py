@@ -24,7 +24,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import record as audit
@@ -731,7 +731,12 @@ def prepare(
     report.requesters = sorted(requester_readings.values(), key=lambda r: r.lines[0])
     if problems:
         raise ImportRejected(
-            _("%(f)s : %(n)d problème(s) ; rien n'a été importé.") % {"f": name, "n": len(problems)},
+            ngettext(
+                "%(f)s : %(n)d problème ; rien n'a été importé.",
+                "%(f)s : %(n)d problèmes ; rien n'a été importé.",
+                len(problems),
+            )
+            % {"f": name, "n": len(problems)},
             problems,
             total=len(problems),
             report=report,

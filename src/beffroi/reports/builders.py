@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from beffroi.alerts import selectors as alert_selectors
 from beffroi.core.timeutil import to_paris, utcnow
@@ -210,7 +210,11 @@ def retex(crisis) -> dict[str, Any]:
         )
     if open_tasks:
         recommendations.append(
-            _("%(n)d tâche(s) encore ouverte(s) à la clôture : désigner un responsable du suivi.")
+            ngettext(
+                "%(n)d tâche encore ouverte à la clôture : désigner un responsable du suivi.",
+                "%(n)d tâches encore ouvertes à la clôture : désigner un responsable du suivi.",
+                len(open_tasks),
+            )
             % {"n": len(open_tasks)}
         )
     if figures["deferred"]:
