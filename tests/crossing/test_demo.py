@@ -7,7 +7,7 @@ def test_demo_registers_synthetic_datasets_once(territory):
     assert set(stored) == set(demo.TITLES)
     info = get_dataset("iris-population")
     assert info.synthetic and info.geometry_column == "geometry" and info.parquet_path.exists()
-    assert "synthétique" in info.title
+    assert "synthétique" not in info.title  # the pages add the « synthétique » badge: never twice
     assert demo.load(["92063", "92033", "94052"]) == []  # idempotent
 
 

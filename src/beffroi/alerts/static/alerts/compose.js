@@ -5,10 +5,10 @@
   var out = document.getElementById("live-preview");
   if (!form || !out) { return; }
   var timer = null;
-  // The labels come translated from the page (data-* of #live-preview), "%(name)s" filled here.
+  // The labels come translated from the page (data-* of #live-preview), "{name}" filled here.
   var T = out.dataset;
   function fill(text, values) {
-    return text.replace(/%\((\w+)\)s/g, function (_m, k) { return String(values[k]); });
+    return text.replace(/\{(\w+)\}/g, function (_m, k) { return String(values[k]); });
   }
 
   function el(tag, text, cls) {
