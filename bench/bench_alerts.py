@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import free_port as _free_port
 from bench.common import write_result
 
 SUBSCRIBERS = int(os.environ.get("BENCH_ALERTS_SUBSCRIBERS", "100000"))
@@ -152,11 +153,6 @@ def bench_outbox() -> None:
 
 # --- (b) requests per second of the public files ---------------------------------------------------
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _load(port: int, path: str, seconds: float, connections: int) -> int:

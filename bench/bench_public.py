@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import free_port as _free_port
 from bench.common import write_result
 
 SECONDS = int(os.environ.get("BENCH_PUBLIC_SECONDS", "5"))
@@ -55,11 +56,6 @@ http {{
 }}
 """
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tools() -> str | None:
