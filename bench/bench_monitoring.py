@@ -18,8 +18,9 @@ other, two figures:
 Clients are raw asyncio sockets in this process (frames matched with a regular expression, no JSON
 parsing: at 5,000 clients the client must not be what is measured); all on loopback, on this
 2-core machine shared with the servers, so the figures are noisy: read the ratios of one run.
-Ports come from ``BENCH_PORTS`` (``8630-8659``) when set (bench/common.py); Redis from
-``BENCH_REDIS_URL`` (default db 12, flushed before and after).
+``BENCH_SSE_MODES=embedded`` (or ``server``) runs one mode only. Ports come from ``BENCH_PORTS``
+(``8630-8659``) when set (bench/common.py); Redis from ``BENCH_REDIS_URL`` (default db 12, flushed
+before and after).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ CLIENTS = int(os.environ.get("BENCH_SSE_CLIENTS", "1000"))
 EVENTS = int(os.environ.get("BENCH_SSE_EVENTS", "100"))
 WARMUP = int(os.environ.get("BENCH_SSE_WARMUP", "5"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+MODES = os.environ.get("BENCH_SSE_MODES", "embedded,server").split(",")
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 VALUE = re.compile(rb'"value":\s*(\d+(?:\.\d+)?)')
@@ -372,7 +374,10 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, need)), hard))
     extra = {"clients": CLIENTS, "events": EVENTS}
     print(f"monitoring_sse: {CLIENTS} clients, {EVENTS} events (+{WARMUP} warm-up)", flush=True)
-    _report("embedded", _beffroi(server_mode=False), _baseline("granian"), "granian", **extra)
+    if "embedded" in MODES:
+        _report("embedded", _beffroi(server_mode=False), _baseline("granian"), "granian", **extra)
+    if "server" not in MODES:
+        return
     try:
         import redis
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,6 @@ from bench.common import write_result
 DURATION = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 ROOT = Path(__file__).resolve().parent.parent
-
 
 
 def _rps(url: str, cookies: dict[str, str] | None = None) -> float:

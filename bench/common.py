@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 OUT = Path(__file__).parent / "out"
+RESULTS: list[dict] = []  # every figure written by this process, for ``python -m bench``'s summary
 
 
 def write_result(
@@ -42,6 +43,7 @@ def write_result(
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    RESULTS.append(result)
     print(
         f"{name}: {value:,.2f} {unit} | baseline {baseline}: {baseline_value:,.2f} {unit} | ratio {ratio:.2f}"
         + "".join(f" | {k} {v}" for k, v in extra.items()),
