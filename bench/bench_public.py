@@ -92,11 +92,19 @@ async def _py_load(port: int, path: str, seconds: float, connections: int) -> in
             head = await reader.readuntil(b"\r\n\r\n")
             if not head.startswith(b"HTTP/1.1 200"):
                 raise RuntimeError(f"{path}: {head[:80]!r}")
-            length = 0
+            length, chunked = 0, False
             for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
+                lower = line.lower()
+                if lower.startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
-            await reader.readexactly(length)
+                elif lower.startswith(b"transfer-encoding:") and b"chunked" in lower:
+                    chunked = True
+            if chunked:
+                while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")  # the empty trailer
+            else:
+                await reader.readexactly(length)
             done += 1
         writer.close()
         return done
@@ -172,7 +180,7 @@ def main() -> None:
     )
     if missing:
         print(
-            f"bench_public: {', '.join(missing)} missing and not installable"
+            f"bench_public: {', '.join(missing)} missing (not installed here)"
             f" (apt-get install wrk nginx-light): load from {generator}, baseline {anchor_label};"
             " the ratios are not comparable with nginx + wrk",
             flush=True,
