@@ -239,8 +239,8 @@ def engine() -> Engine:
 
 
 class ThreadTransport:
-    """A blocking send run on ``concurrency`` threads of its own (SMTP, and the guarded HTTP channels
-    whose SSRF check resolves names): each thread keeps its connection between messages."""
+    """A blocking send run on ``concurrency`` threads of its own (SMTP): each thread keeps its
+    connection between messages."""
 
     def __init__(
         self, send: Callable[[Any], str], concurrency: int, *, close: Callable[[], None] | None = None
