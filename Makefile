@@ -51,7 +51,7 @@ e2e: setup system-deps
 
 bench: setup
 	mkdir -p bench/out
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 quality: setup
 	$(BIN)/ruff format --check src tests bench

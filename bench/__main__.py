@@ -1,4 +1,7 @@
-"""Run every benchmark (bench/bench_*.py, each with a ``main()``), or those named on the command line."""
+"""Run every benchmark (bench/bench_*.py, each with a ``main()``), or those named on the command line
+(``python -m bench alerts_delivery public monitoring``: the delivery, public-page and SSE figures), then
+print one summary line a figure: value, baseline (which one, and its value in the same run), ratio
+(> 1: Beffroi does better) and the JSON file under bench/out/ that holds it."""
 
 from __future__ import annotations
 
@@ -22,7 +25,23 @@ def main(names: list[str]) -> int:
         except Exception:
             traceback.print_exc()
             failed += 1
+    _summary()
     return 1 if failed else 0
+
+
+def _summary() -> None:
+    from bench.common import OUT, RESULTS
+
+    if not RESULTS:
+        return
+    print("\n== summary (ratio > 1: Beffroi does better than the baseline of the same run)", flush=True)
+    for r in RESULTS:
+        print(
+            f"{r['name']}: {r['value']:,.2f} {r['unit']} | baseline {r['baseline']}:"
+            f" {r['baseline_value']:,.2f} {r['unit']} | ratio {r['ratio']:.2f}"
+            f" | {(OUT / (r['name'] + '.json')).relative_to(OUT.parent.parent)}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

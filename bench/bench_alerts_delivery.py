@@ -15,8 +15,10 @@ sent by a minimal raw client with the same concurrency and no outbox: as many cl
 workers, each with its share of the messages, e-mail connections ``smtplib`` connections and one
 ``httpx.AsyncClient`` with the worker's SMS concurrency in flight.
 
-``BENCH_DELIVERY_KILL=1`` adds a third run of Beffroi with one worker SIGKILLed every 5 s (and
-restarted): it reports the extra delay, the messages lost (must be 0) and the repeats.
+``BENCH_DELIVERY_PROFILE=<folder>`` runs the workers under pyinstrument (``pip install pyinstrument``
+first) and writes one text report a worker there. ``BENCH_DELIVERY_KILL=1`` adds a third run of
+Beffroi with one worker SIGKILLed every 5 s (and restarted): it reports the extra delay, the messages
+lost (must be 0) and the repeats.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from bench.common import write_result
 N = int(os.environ.get("BENCH_DELIVERY_RECIPIENTS", "10000"))
 WORKERS = int(os.environ.get("BENCH_DELIVERY_WORKERS", "2"))
 KILL = os.environ.get("BENCH_DELIVERY_KILL", "") not in ("", "0")
+PROFILE = os.environ.get("BENCH_DELIVERY_PROFILE", "")  # a folder: the workers run under pyinstrument
 GATEWAY_DELAY = 0.020
 ROOT = Path(__file__).resolve().parent.parent
 BEFFROI = str(Path(sys.executable).with_name("beffroi"))
@@ -316,6 +319,21 @@ def _env(data_dir: str, sinks: Sinks) -> dict:
 
 def _worker(env: dict) -> subprocess.Popen:
     cmd = [BEFFROI, "alerts", "dispatch", "--loop", "--interval", "0.05"]
+    if PROFILE:
+        # pyinstrument (not a dependency: installed by whoever profiles) writes its report on SIGINT.
+        out = Path(PROFILE) / f"worker-{time.time_ns()}.txt"
+        cmd = [
+            sys.executable,
+            "-m",
+            "pyinstrument",
+            "-r",
+            "text",
+            "-o",
+            str(out),
+            "-m",
+            "beffroi.cli",
+            *cmd[1:],
+        ]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -345,8 +363,12 @@ def run_beffroi(env: dict, sinks: Sinks, *, kill_every: float = 0.0) -> dict:
         stats = sinks.stats()
     finally:
         for w in workers:
-            w.send_signal(signal.SIGKILL)
-            w.wait()
+            w.send_signal(signal.SIGINT if PROFILE else signal.SIGKILL)
+            try:
+                w.wait(60)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.wait()
     return {
         "alert": alert_id,
         "queued": queued,

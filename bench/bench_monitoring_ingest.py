@@ -33,15 +33,21 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from beffroi.accounts.actions import do_create_token, do_create_user
+    from beffroi.core.actors import SystemActor
     from beffroi.monitoring.actions import do_save_indicator
     from beffroi.monitoring.models import Indicator, LevelChange, Observation, Proposal
     from beffroi.territory.actions import do_add_communes
 
-    do_add_communes(["94052"], actor=None)
+    do_add_communes(["94052"], actor=SystemActor("cli"))
     user = do_create_user(
-        "ingest", role="cellule_crise", communes=["94052"], password="x" * 16, actor=None, validate=False
+        "ingest",
+        role="cellule_crise",
+        communes=["94052"],
+        password="x" * 16,
+        actor=SystemActor("cli"),
+        validate=False,
     )
-    token = do_create_token(user, "bench", actor=None)
+    token = do_create_token(user, "bench", actor=SystemActor("cli"))
     levels = [
         {
             "level": i,
@@ -62,7 +68,7 @@ def main() -> None:
             series=f"bench:{n}:H",
             commune="94052",
             thresholds=levels,
-            actor=None,
+            actor=SystemActor("cli"),
         )
 
     rng = random.Random(42)

@@ -6,7 +6,13 @@ alert gives a real ``/public/`` page and CAP file), ``beffroi serve --embedded``
 town would on one machine, and nginx (2 workers, sendfile, ETag) serves the same folder under the
 same paths. wrk (C, event loop) is the load generator: never the bottleneck of either server.
 ``BENCH_PUBLIC_SECONDS`` (default 5) and ``BENCH_PUBLIC_CONNECTIONS`` (default 64) set the load.
-When wrk or nginx is missing and cannot be installed with apt, the bench says so and reports nothing.
+When wrk or nginx is missing and cannot be installed with apt (``apt-get install wrk nginx-light``,
+tried when run as root unless ``BENCH_PUBLIC_INSTALL=0``), the bench still runs and says which
+baseline it used instead, in its output and in each JSON file (``load_generator``, ``baseline``,
+``comparable``): without wrk the load comes from
+Python asyncio clients (two processes: the client may be the bottleneck of both servers, ratios
+read high); without nginx the baseline is granian's own static-file mount (Rust, no Python) on the
+same files. Such ratios are not comparable with the nginx ones.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import free_port as _free_port
 from bench.common import write_result
 
 SECONDS = int(os.environ.get("BENCH_PUBLIC_SECONDS", "5"))
@@ -56,21 +62,71 @@ http {{
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _missing() -> list[str]:
+    return [t for t in ("wrk", "nginx") if not (shutil.which(t) or Path(f"/usr/sbin/{t}").exists())]
 
 
-def _tools() -> str | None:
-    """wrk and nginx, installed with apt when missing and possible; the reason when not."""
-    missing = [t for t in ("wrk", "nginx") if not (shutil.which(t) or Path(f"/usr/sbin/{t}").exists())]
-    if not missing:
-        return None
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk", "nginx-light"], capture_output=True)
-        missing = [t for t in ("wrk", "nginx") if not (shutil.which(t) or Path(f"/usr/sbin/{t}").exists())]
-    return f"missing {', '.join(missing)} (apt-get install wrk nginx-light)" if missing else None
+def _tools() -> list[str]:
+    """wrk and nginx, installed with apt when missing and possible; the names still missing."""
+    missing = _missing()
+    install = os.environ.get("BENCH_PUBLIC_INSTALL", "1") not in ("", "0")
+    if missing and install and os.geteuid() == 0 and shutil.which("apt-get"):
+        packages = ["wrk" if t == "wrk" else "nginx-light" for t in missing]
+        subprocess.run(["apt-get", "install", "-y", "-qq", *packages], capture_output=True)
+        missing = _missing()
+    return missing
+
+
+async def _py_load(port: int, path: str, seconds: float, connections: int) -> int:
+    """Keep-alive GETs on ``connections`` sockets for ``seconds``: the fallback when wrk is missing."""
+    import asyncio
+
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    stop = time.perf_counter() + seconds
+
+    async def one() -> int:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        done = 0
+        while time.perf_counter() < stop:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(f"{path}: {head[:80]!r}")
+            length, chunked = 0, False
+            for line in head.split(b"\r\n"):
+                lower = line.lower()
+                if lower.startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+                elif lower.startswith(b"transfer-encoding:") and b"chunked" in lower:
+                    chunked = True
+            if chunked:
+                while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")  # the empty trailer
+            else:
+                await reader.readexactly(length)
+            done += 1
+        writer.close()
+        return done
+
+    return sum(await asyncio.gather(*[one() for _ in range(connections)]))
+
+
+def _py_load_process(args) -> int:
+    import asyncio
+
+    return asyncio.run(_py_load(*args))
+
+
+def _python_rps(url: str) -> float:
+    import multiprocessing
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        start = time.perf_counter()
+        counts = pool.map(_py_load_process, [(parts.port, parts.path, SECONDS, CONNECTIONS // 2)] * 2)
+        return sum(counts) / (time.perf_counter() - start)
 
 
 def _wrk(url: str) -> float:
@@ -104,11 +160,31 @@ def _cap_path(public: Path) -> str | None:
     return "/public/" + files[0].relative_to(public).as_posix() if files else None
 
 
+def _granian_static(public: Path, port: int) -> subprocess.Popen:
+    """granian's Rust static-file mount on the public folder: the baseline when nginx is missing."""
+    app = Path(public).parent / "bench_empty_app.py"
+    app.write_text("async def app(scope, receive, send):\n    pass\n")
+    cmd = [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--workers", "2", "--static-path-route", "/public", "--static-path-mount", str(public)]
+    cmd += ["--log-level", "warning", "--working-dir", str(app.parent), "bench_empty_app:app"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
 def main() -> None:
-    reason = _tools()
-    if reason:
-        print(f"bench_public: skipped: {reason}", flush=True)
-        return
+    missing = _tools()
+    with_wrk, with_nginx = "wrk" not in missing, "nginx" not in missing
+    load = _wrk if with_wrk else _python_rps
+    generator = "wrk -t1" if with_wrk else "Python asyncio clients, 2 processes (wrk missing)"
+    anchor_label = (
+        "nginx on the same files" if with_nginx else "granian static mount on the same files (nginx missing)"
+    )
+    if missing:
+        print(
+            f"bench_public: {', '.join(missing)} missing (not installed here)"
+            f" (apt-get install wrk nginx-light): load from {generator}, baseline {anchor_label};"
+            " the ratios are not comparable with nginx + wrk",
+            flush=True,
+        )
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     with tempfile.TemporaryDirectory(prefix="bench-public-") as tmp:
         data = Path(tmp) / "data"
@@ -125,10 +201,14 @@ def main() -> None:
         )
         conf = Path(tmp) / "nginx.conf"
         public = data / "public"
-        # Started as root, nginx's workers would run as nobody, who cannot read the private data folder.
-        user = "user root;" if os.geteuid() == 0 else ""
-        conf.write_text(NGINX_CONF.format(user=user, dir=tmp, port=nginx_port, public=public))
-        subprocess.run([nginx, "-c", str(conf)], check=True)
+        anchor_server = None
+        if with_nginx:
+            # Started as root, nginx's workers would run as nobody, who cannot read the private data folder.
+            user = "user root;" if os.geteuid() == 0 else ""
+            conf.write_text(NGINX_CONF.format(user=user, dir=tmp, port=nginx_port, public=public))
+            subprocess.run([nginx, "-c", str(conf)], check=True)
+        else:
+            anchor_server = _granian_static(public, nginx_port)
         try:
             _wait(f"http://127.0.0.1:{port}/public/", server)
             pages = {"page": "/public/index.html"}
@@ -137,22 +217,30 @@ def main() -> None:
             else:
                 print("bench_public: the demo published no CAP file; only the page is measured", flush=True)
             for label, path in pages.items():
-                ours = _wrk(f"http://127.0.0.1:{port}{path}")
-                anchor = _wrk(f"http://127.0.0.1:{nginx_port}{path}")
+                if anchor_server is not None:
+                    _wait(f"http://127.0.0.1:{nginx_port}{path}", anchor_server)
+                ours = load(f"http://127.0.0.1:{port}{path}")
+                anchor = load(f"http://127.0.0.1:{nginx_port}{path}")
                 size = (public / path.removeprefix("/public/")).stat().st_size
                 write_result(
                     f"public_{label}_rps",
                     ours,
                     "req/s",
-                    "nginx on the same files",
+                    anchor_label,
                     anchor,
+                    load_generator=generator,
+                    comparable=with_wrk and with_nginx,
                     path=path,
                     bytes=size,
                     connections=CONNECTIONS,
                     seconds=SECONDS,
                 )
         finally:
-            subprocess.run([nginx, "-c", str(conf), "-s", "stop"], capture_output=True)
+            if with_nginx:
+                subprocess.run([nginx, "-c", str(conf), "-s", "stop"], capture_output=True)
+            if anchor_server is not None:
+                os.killpg(anchor_server.pid, signal.SIGKILL)
+                anchor_server.wait()
             os.killpg(server.pid, signal.SIGINT)
             try:
                 server.wait(timeout=15)

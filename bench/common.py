@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import resource
+import socket
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 OUT = Path(__file__).parent / "out"
+RESULTS: list[dict] = []  # every figure written by this process, for ``python -m bench``'s summary
 
 
 def write_result(
@@ -41,6 +43,7 @@ def write_result(
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    RESULTS.append(result)
     print(
         f"{name}: {value:,.2f} {unit} | baseline {baseline}: {baseline_value:,.2f} {unit} | ratio {ratio:.2f}"
         + "".join(f" | {k} {v}" for k, v in extra.items()),
@@ -68,3 +71,32 @@ def setup_django(data_dir: Path | None = None) -> None:
     import django
 
     django.setup()
+
+
+_handed_out: set[int] = set()
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a bench's server or sink.
+
+    ``BENCH_PORTS=8630-8659`` keeps every bench inside that range (a shared machine gives each
+    user their own ports); without it the system picks an ephemeral port. A port is handed out once
+    per process, so that two servers started one after the other never get the same one.
+    """
+    spec = os.environ.get("BENCH_PORTS", "").strip()
+    if not spec:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    low, _dash, high = spec.partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"BENCH_PORTS={spec}: no free port left in the range")

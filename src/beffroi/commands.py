@@ -114,6 +114,10 @@ def run_serve(args) -> int:
     return 0
 
 
+# Requests the embedded server holds at once, live streams included (granian's backpressure).
+EMBEDDED_MAX_REQUESTS = 10_000
+
+
 def _serve_embedded(host: str, port: int) -> int:
     from granian import Granian
     from granian.constants import Interfaces
@@ -136,6 +140,11 @@ def _serve_embedded(host: str, port: int) -> int:
         # Two Rust threads carry the HTTP work beside Python's: on a 2-core machine this doubled the
         # rate of the citizen page (from about half nginx's to nginx's, bench_public).
         runtime_threads=2,
+        # granian admits at most ``backpressure`` requests at once (by default its backlog, 1024): each
+        # open live stream (SSE) holds one, so a crisis with thousands of dashboards and displays
+        # open would queue every request behind them (bench_monitoring runs 5,000 streams).
+        backlog=4096,
+        backpressure=EMBEDDED_MAX_REQUESTS,
         log_level=LogLevels.warning,
     ).serve()
     return 0

@@ -16,12 +16,23 @@ from django.utils import timezone
 from beffroi.alerts.channels import webhook
 from beffroi.alerts.models import Delivery, Subscriber
 from beffroi.alerts.outbox import dispatch_all
+from beffroi.alerts.sending import engine
 from beffroi.sources.connectors import http as guard
 
 from .conftest import RUEIL, draft, publish_real
 from .test_channels import http_server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_lanes():
+    """Each test's transports are built from its own client factory (the engine keeps lanes)."""
+    engine().reset()
+    yield
+    engine().reset()
+
+
 URL = "https://panneaux.partner.example/hook?town=92063"
 
 
@@ -66,6 +77,12 @@ def mock_partner(monkeypatch):
         webhook,
         "_client",
         lambda: httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False),
+    )
+    # The outbox's lane (async, one client per host) answers from the same handler.
+    monkeypatch.setattr(
+        webhook,
+        "_async_client",
+        lambda size: httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=False),
     )
     return seen, statuses
 

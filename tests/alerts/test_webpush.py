@@ -20,6 +20,7 @@ from django.utils import timezone
 from beffroi.alerts.channels import webpush
 from beffroi.alerts.models import Delivery, Subscriber
 from beffroi.alerts.outbox import dispatch_all
+from beffroi.alerts.sending import engine
 from beffroi.alerts.subscriptions import normalise_address
 from beffroi.core.errors import UserError
 from beffroi.sources.connectors import http as guard
@@ -27,6 +28,16 @@ from beffroi.sources.connectors import http as guard
 from .conftest import RUEIL, draft, publish_real
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_lanes():
+    """Each test's transports are built from its own client factory (the engine keeps lanes)."""
+    engine().reset()
+    yield
+    engine().reset()
+
+
 ENDPOINT = "https://fcm.googleapis.com/fcm/send/abc123"
 
 
@@ -97,6 +108,12 @@ def mock_push(monkeypatch):
         webpush,
         "_client",
         lambda: httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False),
+    )
+    # The outbox's lane (async, one client per host) answers from the same handler.
+    monkeypatch.setattr(
+        webpush,
+        "_async_client",
+        lambda size: httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=False),
     )
     return seen, statuses
 

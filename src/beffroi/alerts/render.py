@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from beffroi.alerts.text import clean, cut, sms_segments, strip_markup
-from beffroi.territory.selectors import communes
+from beffroi.territory.selectors import commune_names
 
 SMS_MAX_SEGMENTS = 3
 SOCIAL_LIMITS = {"mastodon": 500, "mastodons": 500, "bluesky": 300, "bsky": 300, "twitter": 280, "x": 280}
@@ -47,11 +47,17 @@ def headline(version, lang: str = "fr") -> str:
 
 
 def subject_prefix(version) -> str:
-    """The e-mail subject's tag: the names of the alert's communes (not their codes)."""
+    """The e-mail subject's tag: the names of the alert's communes (not their codes).
 
-    codes = list((version.area or {}).get("communes") or [version.alert.commune])
-    names = {c.code: c.name for c in communes()}
-    return ", ".join(names.get(code, code) for code in codes)
+    Kept on the version object for its communes: the outbox hands every row of a batch the same
+    version object, so a fan-out asks the database once, not once per e-mail.
+    """
+    codes = tuple((version.area or {}).get("communes") or [version.alert.commune])
+    memo = version.__dict__.setdefault("_subject_prefix", {})
+    if codes not in memo:
+        names = commune_names(codes)
+        memo[codes] = ", ".join(names.get(code, code) for code in codes)
+    return memo[codes]
 
 
 def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:

@@ -4,7 +4,8 @@ The outbox (database side) claims rows, asks each channel to ``prepare(delivery)
 the worker's main thread (rendering may read the database), then hands the payloads to this
 engine, which sends them on its own thread: each channel's transport (``channels/<name>``,
 ``transport()``) runs at most ``concurrency`` requests at once and starts at most ``rate`` per
-second. A transport that takes many receivers per request (OVHcloud's SMS jobs) offers
+second (in server mode for all workers together: the slots are booked in Redis, ``SharedSlots``).
+A transport that takes many receivers per request (OVHcloud's SMS jobs) offers
 ``batch_key(payload)``; payloads with the same key go out in one call of ``send_batch``. Each
 outcome (a provider id, or the exception) is reported as soon as it is known, so the outbox records
 it while the rest of the batch is in flight.
@@ -17,6 +18,7 @@ generic pools do not offer.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -24,6 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+log = logging.getLogger(__name__)
 LOST = object()  # reported for a row not sent because the worker lost its lease
 
 
@@ -32,23 +35,81 @@ class RateLimiter:
 
     Starts are spaced by 1/rate, so any window of W seconds holds at most W * rate + 1 of them.
     ``clock`` and ``sleep`` are injectable so that the spacing can be checked on a fake clock.
+    With ``shared`` (a ``SharedSlots``), the slots are booked in one place for every worker of the
+    channel, so the rate holds for all of them together; if the shared store fails, this worker
+    falls back to spacing its own starts (and says so in the log).
     """
 
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic, sleep=asyncio.sleep):
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep=asyncio.sleep,
+        shared: SharedSlots | None = None,
+    ):
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.clock = clock
         self.sleep = sleep
+        self.shared = shared
         self.next = 0.0
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> float:
+        """Wait for this caller's start; returns it (on ``clock``), or 0.0 on an unlimited lane."""
         if not self.interval:
-            return
+            return 0.0
         now = self.clock()
         at = max(now, self.next)
+        if self.shared is not None:
+            try:
+                at = self.shared.book(now, self.interval)
+            except Exception as exc:  # noqa: BLE001 - Redis unreachable: go on alone, said in the log
+                log.warning("alerts: shared rate limit unavailable (%s); this worker spaces its own", exc)
         # Booked before sleeping: concurrent callers queue up one interval apart.
         self.next = at + self.interval
         if at > now:
             await self.sleep(at - now)
+        return at
+
+
+_BOOK_LUA = """
+local booked = tonumber(redis.call('GET', KEYS[1]) or '0')
+local at = math.max(tonumber(ARGV[1]), booked)
+redis.call('SET', KEYS[1], tostring(at + tonumber(ARGV[2])), 'PX', ARGV[3])
+return tostring(at)
+"""
+
+
+class SharedSlots:
+    """A channel's next free start, in Redis, for every worker (server mode).
+
+    ``book(now, interval)`` returns the start this caller gets (``now`` or later) and moves the next
+    free start one interval after it, in one Lua script (atomic across processes and hosts). The
+    clock is the wall clock (``time.time``), which the workers' hosts share through NTP. A call
+    costs one round trip to Redis (~0.1 ms on a local network): it is made only on rate-limited
+    lanes, whose providers allow tens to hundreds of requests per second.
+    """
+
+    def __init__(self, url: str, channel: str, *, client: Any = None):
+        import redis
+
+        self.redis = client if client is not None else redis.Redis.from_url(url, socket_timeout=2)
+        self.key = f"beffroi:outbox:rate:{channel}"
+        self.script = self.redis.register_script(_BOOK_LUA)
+
+    def book(self, now: float, interval: float) -> float:
+        # The key expires a minute after the last booked slot: an idle channel leaves nothing behind.
+        keep_ms = int((interval + 60) * 1000)
+        return float(self.script(keys=[self.key], args=[repr(now), repr(interval), keep_ms]))
+
+
+def limiter_for(channel: str, rate: float) -> RateLimiter:
+    """A lane's limiter: shared by every worker through Redis in server mode, per process otherwise."""
+    from django.conf import settings
+
+    if rate > 0 and settings.REDIS_URL:
+        return RateLimiter(rate, clock=time.time, shared=SharedSlots(settings.REDIS_URL, channel))
+    return RateLimiter(rate)
 
 
 @dataclass
@@ -93,7 +154,11 @@ class Engine:
         # SIGKILL still repeats at most this many rows of the lane.
         window = 2 * concurrency * getattr(transport, "batch_size", 1)
         lane = Lane(
-            config, transport, asyncio.Semaphore(concurrency), asyncio.Semaphore(window), RateLimiter(rate)
+            config,
+            transport,
+            asyncio.Semaphore(concurrency),
+            asyncio.Semaphore(window),
+            limiter_for(channel, rate),
         )
         self.lanes[channel] = lane
         return lane
@@ -116,6 +181,16 @@ class Engine:
                 groups = [b[i : i + size] for b in buckets.values() for i in range(0, len(b), size)]
             tasks += [asyncio.create_task(self._send(lane, group, report, cancelled)) for group in groups]
         await asyncio.gather(*tasks)
+
+    def reset(self) -> None:
+        """Close every lane's transport: the next batch builds them afresh (from the settings and the
+        channels' client factories as they are then)."""
+        asyncio.run_coroutine_threadsafe(self._reset(), self.loop).result(30)
+
+    async def _reset(self) -> None:
+        lanes, self.lanes = list(self.lanes.values()), {}
+        for lane in lanes:
+            await lane.transport.aclose()
 
     def written(self, row_ids: list[int]) -> None:
         """The outbox wrote these rows' outcomes: their places in the window are free again."""
@@ -164,8 +239,8 @@ def engine() -> Engine:
 
 
 class ThreadTransport:
-    """A blocking send run on ``concurrency`` threads of its own (SMTP, and the guarded HTTP channels
-    whose SSRF check resolves names): each thread keeps its connection between messages."""
+    """A blocking send run on ``concurrency`` threads of its own (SMTP): each thread keeps its
+    connection between messages."""
 
     def __init__(
         self, send: Callable[[Any], str], concurrency: int, *, close: Callable[[], None] | None = None
@@ -183,3 +258,41 @@ class ThreadTransport:
         self.pool.shutdown(wait=False)
         if self._close is not None:
             self._close()
+
+
+class HostClients:
+    """One ``httpx.AsyncClient`` per host name, for the channels that POST to a partner's or a push
+    service's address after the SSRF guard checked it (webhooks, web push).
+
+    The request goes to the checked address with the TLS name (``sni_hostname``) of the host, and
+    httpx pools connections by the address it connects to: two names served from one address would
+    share a connection whose certificate was checked for the first. A client per name keeps the
+    keep-alive connections (thousands of pushes to one push service) without that mix. At most
+    ``size`` names are kept; the least recently used one is closed.
+    """
+
+    def __init__(self, factory: Callable[[], Any], size: int = 64):
+        from collections import OrderedDict
+
+        self.factory = factory
+        self.size = size
+        self.clients: OrderedDict[Hashable, Any] = OrderedDict()
+        self.closing: set[asyncio.Task] = set()
+
+    def get(self, key: Hashable):
+        client = self.clients.get(key)
+        if client is None:
+            client = self.clients[key] = self.factory()
+            while len(self.clients) > self.size:
+                _key, old = self.clients.popitem(last=False)
+                task = asyncio.get_running_loop().create_task(old.aclose())
+                self.closing.add(task)
+                task.add_done_callback(self.closing.discard)
+        else:
+            self.clients.move_to_end(key)
+        return client
+
+    async def aclose(self) -> None:
+        clients, self.clients = list(self.clients.values()), type(self.clients)()
+        for client in clients:
+            await client.aclose()

@@ -16,6 +16,11 @@ def communes() -> list[Commune]:
     return list(Commune.objects.all())
 
 
+def commune_names(codes) -> dict[str, str]:
+    """Names of the given communes of the territory, by code (no boundaries read)."""
+    return dict(Commune.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
 def communes_for_user(user: Any) -> list[Commune]:
     allowed = user_communes(user)
     qs = Commune.objects.all()

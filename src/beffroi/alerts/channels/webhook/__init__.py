@@ -4,9 +4,11 @@ The partner chooses the URL the server POSTs to, so it passes the connectors' SS
 (``sources.connectors.http.check_host``: every address of the host must be public) at every send,
 and the request goes to the address that was checked (TLS still verifies the partner's name), never
 to a second resolution. Redirects are not followed (a 3xx is a permanent failure), the timeout is
-short. A partner on the town's own network is listed in ``settings.WEBHOOK_ALLOW_HOSTS``
-(``BEFFROI_WEBHOOK_ALLOW_HOSTS``, ``host`` or ``host:port``): the operator vouches for it, the
-address rule is skipped.
+short. The outbox sends them on one ``httpx.AsyncClient`` per partner host (``alerts/sending.py``,
+``HostClients``), ``BEFFROI_WEBHOOK_CONCURRENCY`` requests at once; the guard's resolution (blocking)
+runs on a thread right before each POST. A partner on the town's own network is listed in
+``settings.WEBHOOK_ALLOW_HOSTS`` (``BEFFROI_WEBHOOK_ALLOW_HOSTS``, ``host`` or ``host:port``): the
+operator vouches for it, the address rule is skipped.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ def payload(version) -> dict:
 
 def _client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+
+
+def _async_client(size: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False, limits=limits)
 
 
 def _allowed(host: str, port: int) -> bool:
@@ -115,13 +122,36 @@ def transport_config() -> tuple:
     return (tuple(settings.WEBHOOK_ALLOW_HOSTS),)
 
 
-def transport():
-    """The guard resolves the partner's name (blocking) right before each POST: both run on the
-    transport's threads, ``BEFFROI_WEBHOOK_CONCURRENCY`` at once."""
+def transport() -> _Transport:
     from beffroi.alerts.channels import lane_settings
-    from beffroi.alerts.sending import ThreadTransport
 
-    return ThreadTransport(send_prepared, lane_settings("webhook")[0])
+    return _Transport(lane_settings("webhook")[0])
+
+
+class _Transport:
+    """Concurrent webhooks: the guard on a thread, the POST on the partner host's async client."""
+
+    def __init__(self, concurrency: int):
+        from beffroi.alerts.sending import HostClients
+
+        self.clients = HostClients(lambda: _async_client(concurrency))
+
+    async def send(self, prepared: tuple[str, bytes, dict[str, str]]) -> str:
+        import asyncio
+
+        recipient, body, signed = prepared
+        url, extra, extensions = await asyncio.to_thread(target, recipient)
+        parts = urlsplit(recipient)
+        client = self.clients.get((parts.scheme, (parts.hostname or "").lower(), parts.port))
+        try:
+            headers = {**signed, **extra}
+            response = await client.post(url, content=body, headers=headers, extensions=extensions)
+        except httpx.HTTPError as exc:
+            raise TemporaryError(f"webhook: {exc.__class__.__name__}") from None
+        return _answer(response)
+
+    async def aclose(self) -> None:
+        await self.clients.aclose()
 
 
 def send_prepared(prepared: tuple[str, bytes, dict[str, str]]) -> str:
@@ -133,6 +163,10 @@ def send_prepared(prepared: tuple[str, bytes, dict[str, str]]) -> str:
             response = client.post(url, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
         raise TemporaryError(f"webhook: {exc.__class__.__name__}") from None
+    return _answer(response)
+
+
+def _answer(response: httpx.Response) -> str:
     status = response.status_code
     if 300 <= status < 400:
         raise RuntimeError(f"webhook answered a redirect (HTTP {status}), not followed")

@@ -100,8 +100,18 @@ def _client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
 
 
-def post(endpoint: str, keys: dict, payload: dict, *, ttl: int = 3600, urgency: str = "high") -> str:
-    """Encrypt ``payload`` for the browser and POST it to its (checked) push service."""
+def _async_client(size: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+    return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False, limits=limits)
+
+
+def _request(
+    endpoint: str, keys: dict, payload: dict, *, ttl: int = 3600, urgency: str = "high"
+) -> tuple[str, str, bytes, dict[str, str]]:
+    """(push service host, checked URL, encrypted body, headers) of one push, after the guard.
+
+    Blocking: the guard resolves the host, and the encryption and the VAPID signature cost CPU.
+    """
     from pywebpush import WebPusher
 
     vapid = _vapid()
@@ -141,11 +151,10 @@ def post(endpoint: str, keys: dict, payload: dict, *, ttl: int = 3600, urgency: 
     target = f"https://{'[' + address + ']' if ':' in address else address}{parts.path or '/'}"
     if parts.query:
         target += f"?{parts.query}"
-    try:
-        with _client() as client:
-            response = client.post(target, content=body, headers=headers, extensions={"sni_hostname": host})
-    except httpx.HTTPError as exc:
-        raise TemporaryError(f"web push: {exc.__class__.__name__}") from None
+    return host, target, body, headers
+
+
+def _answer(response: httpx.Response) -> str:
     status = response.status_code
     if status in (404, 410):
         raise RecipientGone(f"push subscription gone (HTTP {status})")
@@ -156,6 +165,17 @@ def post(endpoint: str, keys: dict, payload: dict, *, ttl: int = 3600, urgency: 
     if status >= 400:
         raise RuntimeError(f"push service refused the message (HTTP {status}): {response.text[:200]}")
     return response.headers.get("location", "")[:200] or str(status)
+
+
+def post(endpoint: str, keys: dict, payload: dict, *, ttl: int = 3600, urgency: str = "high") -> str:
+    """Encrypt ``payload`` for the browser and POST it to its (checked) push service."""
+    host, target, body, headers = _request(endpoint, keys, payload, ttl=ttl, urgency=urgency)
+    try:
+        with _client() as client:
+            response = client.post(target, content=body, headers=headers, extensions={"sni_hostname": host})
+    except httpx.HTTPError as exc:
+        raise TemporaryError(f"web push: {exc.__class__.__name__}") from None
+    return _answer(response)
 
 
 def prepare(delivery) -> tuple[str, dict, dict]:
@@ -176,10 +196,33 @@ def transport_config() -> tuple:
     return (settings.VAPID_PRIVATE_KEY, tuple(settings.PUSH_SERVICE_HOSTS))
 
 
-def transport():
-    """Encryption, the guard's resolution and the POST are blocking: they run on the transport's
-    threads, ``BEFFROI_PUSH_CONCURRENCY`` at once."""
+def transport() -> _Transport:
     from beffroi.alerts.channels import lane_settings
-    from beffroi.alerts.sending import ThreadTransport
 
-    return ThreadTransport(send_prepared, lane_settings("webpush")[0])
+    return _Transport(lane_settings("webpush")[0])
+
+
+class _Transport:
+    """Concurrent pushes: the guard, the encryption and the signature on a thread, the POST on the
+    push service's async client (its keep-alive connections carry push after push)."""
+
+    def __init__(self, concurrency: int):
+        from beffroi.alerts.sending import HostClients
+
+        self.clients = HostClients(lambda: _async_client(concurrency))
+
+    async def send(self, prepared: tuple[str, dict, dict]) -> str:
+        import asyncio
+
+        endpoint, keys, payload = prepared
+        host, target, body, headers = await asyncio.to_thread(_request, endpoint, keys, payload)
+        try:
+            response = await self.clients.get(host).post(
+                target, content=body, headers=headers, extensions={"sni_hostname": host}
+            )
+        except httpx.HTTPError as exc:
+            raise TemporaryError(f"web push: {exc.__class__.__name__}") from None
+        return _answer(response)
+
+    async def aclose(self) -> None:
+        await self.clients.aclose()
