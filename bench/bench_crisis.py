@@ -16,7 +16,10 @@ import threading
 import time
 from pathlib import Path
 
+from beffroi.core.actors import SystemActor
 from bench.common import setup_django, write_result
+
+CLI = SystemActor("cli")  # the operator running the bench at the shell
 
 ENTRIES = int(os.environ.get("BENCH_CRISIS_ENTRIES", "2000"))
 WRITERS = 20
@@ -60,12 +63,22 @@ def main() -> None:
     from beffroi.crisis.models import LogEntry
     from beffroi.territory.actions import do_add_communes
 
-    do_add_communes(["94052"], actor=None)
+    do_add_communes(["94052"], actor=CLI)
     chained = do_open_crisis(
-        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Bench chained", actor=None
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=True,
+        title="Bench chained",
+        actor=CLI,
     )
     plain = do_open_crisis(
-        hazard="inondation", communes=["94052"], level=3, exercise=True, title="Bench plain", actor=None
+        hazard="inondation",
+        communes=["94052"],
+        level=3,
+        exercise=True,
+        title="Bench plain",
+        actor=CLI,
     )
     text = "Appel riverain : eau dans la cave, rue de la Marne, demande de motopompe (writer {n}, {i})"
 
@@ -92,7 +105,11 @@ def main() -> None:
 
     def chained_append(n: int, i: int) -> None:
         do_append_entry(
-            chained.pk, text=text.format(n=n, i=i), category="info", source="telephone", actor=None
+            chained.pk,
+            text=text.format(n=n, i=i),
+            category="info",
+            source="telephone",
+            actor=CLI,
         )
 
     baseline_seconds = _threads(plain_insert)

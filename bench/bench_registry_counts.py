@@ -14,8 +14,11 @@ import sys
 import tempfile
 import time
 
+from beffroi.core.actors import SystemActor
 from bench.bench_registry import AREA, PEOPLE, _populate, _setup
 from bench.common import write_result
+
+CLI = SystemActor("cli")  # the operator running the bench at the shell
 
 
 def _decrypt_and_count() -> int:
@@ -46,7 +49,12 @@ def main() -> None:
             f"(populated {PEOPLE} encrypted records in {time.perf_counter() - start:.1f} s)", file=sys.stderr
         )
         user = do_create_user(
-            "bench-cellule", role="administrateur", communes=[], password="x" * 16, actor=None, validate=False
+            "bench-cellule",
+            role="administrateur",
+            communes=[],
+            password="x" * 16,
+            actor=CLI,
+            validate=False,
         )
         best = best_old = float("inf")
         released = old = None
