@@ -20,6 +20,7 @@ from beffroi.core.actors import SystemActor
 from bench.common import setup_django, write_result
 
 CLI = SystemActor("cli")  # the operator running the bench at the shell
+INJECT = SystemActor("exercise bench")  # its entries are an exercise's injects (both crises are exercises)
 
 ENTRIES = int(os.environ.get("BENCH_CRISIS_ENTRIES", "2000"))
 WRITERS = 20
@@ -109,7 +110,7 @@ def main() -> None:
             text=text.format(n=n, i=i),
             category="info",
             source="telephone",
-            actor=CLI,
+            actor=INJECT,
         )
 
     baseline_seconds = _threads(plain_insert)
