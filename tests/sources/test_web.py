@@ -199,3 +199,23 @@ def test_cli_add_and_run(server, capsys):
     assert beffroi(["sources", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out.split("\n", 1)[1])
     assert listed["sources"][0]["freshness"] == "fresh"
+
+
+def test_upload_of_an_unclosed_ring_is_refused_unless_repair_is_ticked(client_for):
+    client = client_for("cellule_crise")
+    ring = [[2.1, 48.8], [2.2, 48.8], [2.2, 48.9], [2.1, 48.9]]
+    doc = '{"type": "Polygon", "coordinates": [' + str(ring) + "]}"
+
+    def geojson():
+        return SimpleUploadedFile("zone.geojson", doc.encode(), content_type="application/geo+json")
+
+    refused = client.post(reverse("sources:upload"), {"file": geojson(), "dataset": "zone"})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and "feature 1" in html and "non fermé" in html
+    assert selectors.get_dataset("zone") is None
+    staged = client.post(reverse("sources:upload"), {"file": geojson(), "dataset": "zone", "repair": "on"})
+    assert staged.status_code == 302
+    preview = client.get(staged["Location"]).content.decode()
+    assert "1 anneau(x) non fermé(s) refermé(s)" in preview
+    done = client.post(staged["Location"], {"action": "confirm"})
+    assert done.status_code == 302 and selectors.get_dataset("zone").row_count == 1
