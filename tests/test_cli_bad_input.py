@@ -18,7 +18,11 @@ from beffroi.cli import build_parser, main
 UNCLOSED = {
     "type": "FeatureCollection",
     "features": [
-        {"type": "Feature", "properties": {"n": 1}, "geometry": {"type": "Point", "coordinates": [2.18, 48.84]}},
+        {
+            "type": "Feature",
+            "properties": {"n": 1},
+            "geometry": {"type": "Point", "coordinates": [2.18, 48.84]},
+        },
         {
             "type": "Feature",
             "properties": {"n": 2},
@@ -47,16 +51,58 @@ FILES = {
 # (command line, text the message must hold); {tmp} is the folder holding FILES.
 CASES: list[tuple[list[str], str]] = [
     (["territory", "add", "00000"], "00000"),
-    (["users", "create", "alice", "--role", "godzilla", "--commune", "92033", "--password-env", "BEFFROI_TEST_PW"], "godzilla"),
-    (["users", "create", "alice", "--role", "lecteur", "--commune", "00000", "--password-env", "BEFFROI_TEST_PW"], "00000"),
-    (["users", "create", "a" * 151, "--role", "lecteur", "--commune", "92033", "--password-env", "BEFFROI_TEST_PW"], "Identifiant"),
+    (
+        [
+            "users",
+            "create",
+            "alice",
+            "--role",
+            "godzilla",
+            "--commune",
+            "92033",
+            "--password-env",
+            "BEFFROI_TEST_PW",
+        ],
+        "godzilla",
+    ),
+    (
+        [
+            "users",
+            "create",
+            "alice",
+            "--role",
+            "lecteur",
+            "--commune",
+            "00000",
+            "--password-env",
+            "BEFFROI_TEST_PW",
+        ],
+        "00000",
+    ),
+    (
+        [
+            "users",
+            "create",
+            "a" * 151,
+            "--role",
+            "lecteur",
+            "--commune",
+            "92033",
+            "--password-env",
+            "BEFFROI_TEST_PW",
+        ],
+        "Identifiant",
+    ),
     (["tokens", "create", "--user", "nobody"], "nobody"),
     (["tokens", "create", "--user", "nobody", "--days", "abc"], "--days"),
     (["sources", "import", "{tmp}/missing.csv", "--dataset", "x"], "missing.csv"),
     (["sources", "import", "{tmp}/ragged.csv", "--dataset", "x"], "line 3"),
     (["sources", "import", "{tmp}/ragged.csv", "--dataset", "Pas Un Nom"], "Pas Un Nom"),
     (["sources", "import", "{tmp}/unclosed.geojson", "--dataset", "zones"], "feature 2"),
-    (["sources", "import", "{tmp}/ragged.csv", "--dataset", "x", "--schema", "{tmp}/missing.json"], "missing.json"),
+    (
+        ["sources", "import", "{tmp}/ragged.csv", "--dataset", "x", "--schema", "{tmp}/missing.json"],
+        "missing.json",
+    ),
     (["sources", "show", "inconnu"], "inconnu"),
     (["sources", "add", "godzilla", "--name", "x"], "godzilla"),
     (["sources", "add", "hubeau", "--name", "x", "--option", "sans-egal"], "sans-egal"),
@@ -87,14 +133,89 @@ CASES: list[tuple[list[str], str]] = [
     (["alerts", "dispatch", "--interval", "abc"], "--interval"),
     (["registry", "import", "{tmp}/missing.csv", "--commune", "92033"], "missing.csv"),
     (["registry", "import", "{tmp}/registry.csv", "--commune", "00000"], "00000"),
-    (["registry", "import", "{tmp}/registry.csv", "--commune", "92033", "--mapping", "sans-egal"], "sans-egal"),
+    (
+        ["registry", "import", "{tmp}/registry.csv", "--commune", "92033", "--mapping", "sans-egal"],
+        "sans-egal",
+    ),
     (["registry", "export-prefect", "--commune", "00000", "--reason", "x", "--out", "{tmp}/out"], "00000"),
-    (["registry", "open-export", "{tmp}/missing.sealed", "--out", "{tmp}/o", "--passphrase-file", "{tmp}/pass.txt"], "missing.sealed"),
-    (["registry", "open-export", "{tmp}/corrupt.sealed", "--out", "{tmp}/o", "--passphrase-file", "{tmp}/pass.txt"], "corrupt.sealed"),
-    (["registry", "open-export", "{tmp}/garbage.sealed", "--out", "{tmp}/o", "--passphrase-file", "{tmp}/pass.txt"], "garbage.sealed"),
-    (["registry", "open-export", "{tmp}/corrupt.sealed", "--out", "{tmp}/o", "--passphrase-file", "{tmp}/nope.txt"], "nope.txt"),
-    (["registry", "nominate", "--user", "nobody", "--commune", "92033", "--signer", "M", "--decision-date", "2026-01-05"], "nobody"),
-    (["registry", "nominate", "--user", "agent", "--commune", "92033", "--signer", "M", "--decision-date", "hier"], "--decision-date"),
+    (
+        [
+            "registry",
+            "open-export",
+            "{tmp}/missing.sealed",
+            "--out",
+            "{tmp}/o",
+            "--passphrase-file",
+            "{tmp}/pass.txt",
+        ],
+        "missing.sealed",
+    ),
+    (
+        [
+            "registry",
+            "open-export",
+            "{tmp}/corrupt.sealed",
+            "--out",
+            "{tmp}/o",
+            "--passphrase-file",
+            "{tmp}/pass.txt",
+        ],
+        "corrupt.sealed",
+    ),
+    (
+        [
+            "registry",
+            "open-export",
+            "{tmp}/garbage.sealed",
+            "--out",
+            "{tmp}/o",
+            "--passphrase-file",
+            "{tmp}/pass.txt",
+        ],
+        "garbage.sealed",
+    ),
+    (
+        [
+            "registry",
+            "open-export",
+            "{tmp}/corrupt.sealed",
+            "--out",
+            "{tmp}/o",
+            "--passphrase-file",
+            "{tmp}/nope.txt",
+        ],
+        "nope.txt",
+    ),
+    (
+        [
+            "registry",
+            "nominate",
+            "--user",
+            "nobody",
+            "--commune",
+            "92033",
+            "--signer",
+            "M",
+            "--decision-date",
+            "2026-01-05",
+        ],
+        "nobody",
+    ),
+    (
+        [
+            "registry",
+            "nominate",
+            "--user",
+            "agent",
+            "--commune",
+            "92033",
+            "--signer",
+            "M",
+            "--decision-date",
+            "hier",
+        ],
+        "--decision-date",
+    ),
     (["reports", "pcs", "--out", "{tmp}/pcs.pdf", "--commune", "00000"], "00000"),
     (["reports", "retex", "abc", "--out", "{tmp}/r.pdf"], "abc"),
     (["reports", "retex", "999999", "--out", "{tmp}/r.pdf"], "999999"),
@@ -155,13 +276,17 @@ def test_bad_input_exits_2_with_a_located_message_and_no_traceback(
 
     monkeypatch.setenv("BEFFROI_TEST_PW", "une phrase de passe assez longue")
     cli = SystemActor("cli")
-    do_create_user(
-        "agent", role="agent_ccas", communes=["92033"], password=None, actor=cli, validate=False
+    do_create_user("agent", role="agent_ccas", communes=["92033"], password=None, actor=cli, validate=False)
+    crisis = (
+        do_open_crisis(
+            hazard="inondation", communes=["92033"], level=2, exercise=True, title="Crue", actor=cli
+        )
+        if "{crisis}" in argv
+        else None
     )
-    crisis = do_open_crisis(
-        hazard="inondation", communes=["92033"], level=2, exercise=True, title="Crue", actor=cli
-    ) if "{crisis}" in argv else None
-    argv = [a.replace("{tmp}", str(bad_files)).replace("{crisis}", str(getattr(crisis, "pk", ""))) for a in argv]
+    argv = [
+        a.replace("{tmp}", str(bad_files)).replace("{crisis}", str(getattr(crisis, "pk", ""))) for a in argv
+    ]
     with caplog.at_level(logging.ERROR):
         code, err, _out = _run(argv, capsys)
     assert code == 2, (code, err, caplog.text)
@@ -170,7 +295,9 @@ def test_bad_input_exits_2_with_a_located_message_and_no_traceback(
 
 
 @pytest.mark.django_db
-def test_an_unclosed_ring_is_closed_with_repair_and_the_command_says_so(bad_files, territory, settings, capsys):
+def test_an_unclosed_ring_is_closed_with_repair_and_the_command_says_so(
+    bad_files, territory, settings, capsys
+):
     settings.DATASETS_DIR = bad_files / "data"
     argv = ["sources", "import", str(bad_files / "unclosed.geojson"), "--dataset", "zones", "--repair"]
     code, err, out = _run(argv, capsys)

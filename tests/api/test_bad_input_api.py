@@ -54,14 +54,21 @@ CASES = [
     # alerts
     Case("/api/alerts/", {**ALERT, "hazard": "godzilla"}, "hazard", label="unknown hazard"),
     Case("/api/alerts/", {**ALERT, "texts": "x"}, "texts", label="texts as a string"),
-    Case("/api/alerts/", {**ALERT, "texts": {"fr": {"headline": "x" * 141}}}, "texts.fr.headline", label="too long"),
+    Case(
+        "/api/alerts/",
+        {**ALERT, "texts": {"fr": {"headline": "x" * 141}}},
+        "texts.fr.headline",
+        label="too long",
+    ),
     Case("/api/alerts/", {**ALERT, "contact": "x" * 201}, "contact", label="too long"),
     Case("/api/alerts/", {**ALERT, "contact": NUL}, "", label="NUL"),
     Case("/api/alerts/", {**ALERT, "communes": ["abc"]}, "communes[0]", label="bad code"),
     Case("/api/alerts/", {**ALERT, "communes": [NOGENT]}, "", (403,), "foreign commune"),
     Case("/api/alerts/", {**ALERT, "crisis_id": "abc"}, "crisis_id", label="crisis=abc"),
     Case("/api/alerts/", {**ALERT, "crisis_id": 999999}, "crisis_id", label="unknown crisis"),
-    Case("/api/alerts/", {**ALERT, "crisis_id": "{foreign_crisis}"}, "crisis_id", (400, 403), "foreign crisis"),
+    Case(
+        "/api/alerts/", {**ALERT, "crisis_id": "{foreign_crisis}"}, "crisis_id", (400, 403), "foreign crisis"
+    ),
     Case("/api/alerts/", {**ALERT, "onset": "demain"}, "onset", label="bad date"),
     Case("/api/alerts/", [ALERT], "", label="a list, not an object"),
     # crisis: main courante
@@ -87,9 +94,24 @@ CASES = [
     Case("/api/crossing/saved/999999/recompute", None, "", MISSING, "unknown"),
     Case("/api/crossing/saved/abc/recompute", None, "saved_id", label="non-numeric"),
     # monitoring
-    Case("/api/observations", {"points": [{"series": "x" * 121, "at": "2026-12-01T10:00:00Z", "value": 1}]}, "points[0].series", label="too long"),
-    Case("/api/observations", {"points": [{"series": "s", "at": "hier", "value": 1, "unit": "m"}]}, "points[0].at", label="bad date"),
-    Case("/api/observations", {"points": [{"series": "s", "at": "2026-12-01T10:00:00Z", "value": "abc", "unit": "m"}]}, "points[0].value", label="wrong type"),
+    Case(
+        "/api/observations",
+        {"points": [{"series": "x" * 121, "at": "2026-12-01T10:00:00Z", "value": 1}]},
+        "points[0].series",
+        label="too long",
+    ),
+    Case(
+        "/api/observations",
+        {"points": [{"series": "s", "at": "hier", "value": 1, "unit": "m"}]},
+        "points[0].at",
+        label="bad date",
+    ),
+    Case(
+        "/api/observations",
+        {"points": [{"series": "s", "at": "2026-12-01T10:00:00Z", "value": "abc", "unit": "m"}]},
+        "points[0].value",
+        label="wrong type",
+    ),
     Case("/api/observations", {"points": "x"}, "points", label="wrong type"),
     Case("/api/proposals/999999/accept", {}, "", MISSING, "unknown"),
     Case("/api/proposals/abc/dismiss", {}, "proposal_id", label="non-numeric"),
@@ -98,7 +120,9 @@ CASES = [
     Case("/api/registry/count-in-area", {"area": "x"}, "area", label="wrong type"),
     Case("/api/registry/assignments/999999/outcome", {"outcome": "ok"}, "", MISSING, "unknown"),
     Case("/api/registry/assignments/1/outcome", {"outcome": "godzilla"}, "outcome", label="unknown"),
-    Case("/api/registry/assignments/1/outcome", {"outcome": "ok", "note": "x" * 1001}, "note", label="too long"),
+    Case(
+        "/api/registry/assignments/1/outcome", {"outcome": "ok", "note": "x" * 1001}, "note", label="too long"
+    ),
     # sources
     Case("/api/sources/sources/inconnu/run", None, "", (403, 404), "unknown"),
     Case("/api/sources/sources/inconnu/run?dry_run=peut-etre", None, "dry_run", label="wrong type"),

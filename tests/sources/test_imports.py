@@ -148,7 +148,10 @@ def test_unclosed_ring_is_refused_with_its_feature_number_or_closed_with_repair(
     closed = {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.2, 48.8], [2.2, 48.9], [2.1, 48.8]]]}
     unclosed = {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.2, 48.8], [2.2, 48.9], [2.1, 48.9]]]}
     multi = {"type": "MultiPolygon", "coordinates": [unclosed["coordinates"], unclosed["coordinates"]]}
-    features = [{"type": "Feature", "properties": {"n": i}, "geometry": g} for i, g in enumerate((closed, unclosed, multi))]
+    features = [
+        {"type": "Feature", "properties": {"n": i}, "geometry": g}
+        for i, g in enumerate((closed, unclosed, multi))
+    ]
     path = tmp_path / "zones.geojson"
     path.write_text(_fc(features))
     with pytest.raises(UserError) as refused:

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import base64
 import inspect
-import os
-from datetime import date, timedelta
 import json
+import os
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
-from django.utils import timezone
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from beffroi.accounts.roles import ROLES
 from beffroi.core.actors import SystemActor
@@ -163,8 +163,17 @@ CASES: list[Case] = [
         NOT_FOUND,
         "unknown crisis",
     ),
-    Case("crisis:lend_resource", {"to_commune": "00000"}, "to_commune", ("resource",), label="unknown commune"),
-    Case("crisis:lend_resource", {"to_commune": GARCHES}, "to_commune", ("foreign_resource",), (403,), "foreign"),
+    Case(
+        "crisis:lend_resource", {"to_commune": "00000"}, "to_commune", ("resource",), label="unknown commune"
+    ),
+    Case(
+        "crisis:lend_resource",
+        {"to_commune": GARCHES},
+        "to_commune",
+        ("foreign_resource",),
+        (403,),
+        "foreign",
+    ),
     Case(
         "crisis:commit_resource",
         {"crisis": "abc", "quantity": "1"},
@@ -181,12 +190,24 @@ CASES: list[Case] = [
         label="no crisis",
         names=("crise", "Quantité"),
     ),
-    Case("crisis:request_resource", {**REQUEST, "crisis": "abc"}, "crisis", label="crisis=abc", names=("crise",)),
+    Case(
+        "crisis:request_resource",
+        {**REQUEST, "crisis": "abc"},
+        "crisis",
+        label="crisis=abc",
+        names=("crise",),
+    ),
     Case("crisis:request_resource", {**REQUEST, "quantity": "abc"}, "quantity", names=("Quantité",)),
     *_bad_choice("crisis:request_resource", REQUEST, "kind", names=("type",)),
     *_bad_text("crisis:request_resource", REQUEST, "label", 200, names=("désignation", "libellé")),
     Case("crisis:request_resource", {**REQUEST, "from_commune": NOGENT}, "from_commune", statuses=(403,)),
-    *_bad_choice("crisis:answer_request", {"quantity": "1"}, "decision", args=("resource_request",), names=("décision", "réponse")),
+    *_bad_choice(
+        "crisis:answer_request",
+        {"quantity": "1"},
+        "decision",
+        args=("resource_request",),
+        names=("décision", "réponse"),
+    ),
     Case(
         "crisis:shelter_occupancy",
         {"occupancy": "abc"},
@@ -199,7 +220,14 @@ CASES: list[Case] = [
     *_bad_text(
         "crisis:shelter_state", {"action": "ouvrir"}, "note", 10_000, args=("shelter",), required=False
     ),
-    *_bad_text("crisis:shelter_register", {"household_size": "1"}, "name", 200, args=("register_shelter",), names=("nom",)),
+    *_bad_text(
+        "crisis:shelter_register",
+        {"household_size": "1"},
+        "name",
+        200,
+        args=("register_shelter",),
+        names=("nom",),
+    ),
     Case(
         "crisis:shelter_register",
         {"name": "M. X", "household_size": "abc"},
@@ -268,30 +296,89 @@ CASES += [
     *_bad_text("alerts:edit", ALERT, "fr_headline", 140, args=("alert",), names=("Titre",)),
     Case("alerts:edit", ALERT, "alert", ("foreign_alert",), NOT_FOUND, "foreign alert"),
     Case("alerts:submit", {}, "alert", ("foreign_alert",), NOT_FOUND, "foreign alert"),
-    Case("alerts:approve", {"digest": "0" * 64}, "digest", ("submitted_alert",), label="bad digest", names=("changé",)),
+    Case(
+        "alerts:approve",
+        {"digest": "0" * 64},
+        "digest",
+        ("submitted_alert",),
+        label="bad digest",
+        names=("changé",),
+    ),
     Case("alerts:approve", {}, "alert", ("foreign_alert",), NOT_FOUND, "foreign alert"),
-    Case("alerts:reject", {"reason": NUL}, "reason", ("submitted_alert",), label="NUL", names=("motif", "reason")),
-    Case("alerts:reject", {"reason": "x" * 2001}, "reason", ("submitted_alert",), label="too long", names=("motif", "reason")),
+    Case(
+        "alerts:reject",
+        {"reason": NUL},
+        "reason",
+        ("submitted_alert",),
+        label="NUL",
+        names=("motif", "reason"),
+    ),
+    Case(
+        "alerts:reject",
+        {"reason": "x" * 2001},
+        "reason",
+        ("submitted_alert",),
+        label="too long",
+        names=("motif", "reason"),
+    ),
     Case("alerts:publish", {}, "alert", ("alert",), label="draft not approved", names=("approuv",)),
     Case("alerts:update", {}, "alert", ("foreign_alert",), NOT_FOUND, "foreign alert"),
     Case("alerts:cancel", {}, "alert", ("alert",), label="never published", names=("publi",)),
-    Case("alerts:templates", {"commune": GARCHES, "hazard": "godzilla", "fr_headline": "x"}, "hazard", label="unknown choice", names=("Aléa",)),
-    Case("alerts:templates", {"commune": GARCHES, "hazard": "canicule", "fr_headline": ""}, "fr_headline", label="empty", names=("headline",)),
-    Case("alerts:templates", {"commune": NOGENT, "hazard": "canicule", "fr_headline": "x"}, "commune", statuses=(403,), label="foreign"),
+    Case(
+        "alerts:templates",
+        {"commune": GARCHES, "hazard": "godzilla", "fr_headline": "x"},
+        "hazard",
+        label="unknown choice",
+        names=("Aléa",),
+    ),
+    Case(
+        "alerts:templates",
+        {"commune": GARCHES, "hazard": "canicule", "fr_headline": ""},
+        "fr_headline",
+        label="empty",
+        names=("headline",),
+    ),
+    Case(
+        "alerts:templates",
+        {"commune": NOGENT, "hazard": "canicule", "fr_headline": "x"},
+        "commune",
+        statuses=(403,),
+        label="foreign",
+    ),
     Case("alerts:estimate", {"polygon": "{"}, "polygon", label="bad GeoJSON", names=("olygone",)),
     # --- monitoring --------------------------------------------------------------------------------
     *_bad_text("monitoring:new_indicator", INDICATOR, "label", 200, names=("Libellé",)),
     *_bad_choice("monitoring:new_indicator", INDICATOR, "hazard", names=("Aléa",)),
     *_bad_choice("monitoring:new_indicator", INDICATOR, "commune", value=NOGENT, names=("Commune",)),
-    Case("monitoring:new_indicator", {**INDICATOR, "stale_minutes": "abc"}, "stale_minutes", names=("Retard",)),
+    Case(
+        "monitoring:new_indicator", {**INDICATOR, "stale_minutes": "abc"}, "stale_minutes", names=("Retard",)
+    ),
     *_bad_choice("monitoring:edit_indicator", INDICATOR, "direction", args=("indicator",), names=("Sens",)),
     Case("monitoring:edit_indicator", INDICATOR, "key", ("foreign_indicator",), NOT_FOUND, "foreign"),
     Case("monitoring:accept", {}, "proposal", ("missing",), NOT_FOUND, "unknown proposal"),
     Case("monitoring:dismiss", {"note": NUL}, "proposal", ("missing",), NOT_FOUND, "unknown proposal"),
     # --- sources -----------------------------------------------------------------------------------
-    Case("sources:source_new", {"kind": "godzilla", "name": "x"}, "kind", label="unknown choice", names=("Type de source",)),
-    Case("sources:source_new", {"kind": "hubeau", "name": "x" * 81, "opt_stations": "F664000104"}, "name", label="too long", names=("nom",)),
-    Case("sources:source_new", {"kind": "hubeau", "name": NUL, "opt_stations": "F664000104"}, "name", label="NUL", names=("nom",)),
+    Case(
+        "sources:source_new",
+        {"kind": "godzilla", "name": "x"},
+        "kind",
+        label="unknown choice",
+        names=("Type de source",),
+    ),
+    Case(
+        "sources:source_new",
+        {"kind": "hubeau", "name": "x" * 81, "opt_stations": "F664000104"},
+        "name",
+        label="too long",
+        names=("nom",),
+    ),
+    Case(
+        "sources:source_new",
+        {"kind": "hubeau", "name": NUL, "opt_stations": "F664000104"},
+        "name",
+        label="NUL",
+        names=("nom",),
+    ),
     Case("sources:run", {}, "name", ("missing_name",), NOT_FOUND, "unknown source"),
     Case("sources:dataset", {"territory_wide": "1"}, "name", ("missing_name",), NOT_FOUND, "unknown dataset"),
     Case("sources:upload", UPLOAD, "file", label="no file", names=("Fichier",)),
@@ -299,12 +386,45 @@ CASES += [
     # --- registry ----------------------------------------------------------------------------------
     *_bad_text("registry:register", PERSON, "last_name", 150, args=("garches",), names=("Nom",)),
     Case("registry:register", PERSON, "commune", ("nogent",), (403,), "foreign commune"),
-    Case("registry:register", {**PERSON, "request_date": "demain"}, "request_date", ("garches",), names=("Date de la demande",)),
+    Case(
+        "registry:register",
+        {**PERSON, "request_date": "demain"},
+        "request_date",
+        ("garches",),
+        names=("Date de la demande",),
+    ),
     *_bad_choice("registry:campaign_new", CAMPAIGN, "hazard", args=("garches",), names=("Aléa",)),
-    Case("registry:campaign_new", {**CAMPAIGN, "crisis": "abc"}, "crisis", ("garches",), label="crisis=abc", names=("Crise",)),
-    Case("registry:campaign_new", {**CAMPAIGN, "crisis": "999999"}, "crisis", ("garches",), label="unknown crisis", names=("Crise",)),
-    Case("registry:campaign_new", {**CAMPAIGN, "crisis": "FOREIGN"}, "crisis", ("garches",), label="foreign crisis", names=("Crise",)),
-    Case("registry:campaign_new", {**CAMPAIGN, "recall_delay_minutes": "abc"}, "recall_delay_minutes", ("garches",), names=("Rappel",)),
+    Case(
+        "registry:campaign_new",
+        {**CAMPAIGN, "crisis": "abc"},
+        "crisis",
+        ("garches",),
+        label="crisis=abc",
+        names=("Crise",),
+    ),
+    Case(
+        "registry:campaign_new",
+        {**CAMPAIGN, "crisis": "999999"},
+        "crisis",
+        ("garches",),
+        label="unknown crisis",
+        names=("Crise",),
+    ),
+    Case(
+        "registry:campaign_new",
+        {**CAMPAIGN, "crisis": "FOREIGN"},
+        "crisis",
+        ("garches",),
+        label="foreign crisis",
+        names=("Crise",),
+    ),
+    Case(
+        "registry:campaign_new",
+        {**CAMPAIGN, "recall_delay_minutes": "abc"},
+        "recall_delay_minutes",
+        ("garches",),
+        names=("Rappel",),
+    ),
     # --- public site -------------------------------------------------------------------------------
     *_bad_text("public:subscribe", SUBSCRIBE, "address", 254, names=("Adresse",)),
     *_bad_choice("public:subscribe", SUBSCRIBE, "commune", value="00000", names=("Commune",)),
@@ -312,13 +432,54 @@ CASES += [
     *_bad_choice("public:subscribe", SUBSCRIBE, "topics", names=("Sujets",)),
     *_bad_choice("public:subscribe", SUBSCRIBE, "language", value="klingon", names=("Langue",)),
     *_bad_text("public:subscribe", SUBSCRIBE, "street", 200, names=("adresse",), required=False),
-    Case("public:subscribe_push", {}, "endpoint", label="endpoint too long", names=("notification", "envoi"),
-         json={**PUSH, "subscription": {**PUSH["subscription"], "endpoint": "https://fcm.googleapis.com/fcm/send/" + "x" * 3000}, "commune": GARCHES}),
-    Case("public:subscribe_push", {}, "commune", label="unknown commune", names=("Commune",), json={**PUSH, "commune": "00000"}),
-    Case("public:subscribe_push", {}, "subscription", label="wrong JSON type", names=("Abonnement",), json={"subscription": "x", "commune": GARCHES}),
-    Case("public:subscribe_push", {}, "keys", label="NUL in keys", names=("Abonnement", "nul", "envoi"),
-         json={"subscription": {"endpoint": "https://fcm.googleapis.com/fcm/send/y", "keys": {"p256dh": NUL, "auth": "a"}}, "commune": GARCHES}),
-    Case("public:unsubscribe", {}, "token", ("bad_token",), label="unknown token", names=("lien", "abonnement")),
+    Case(
+        "public:subscribe_push",
+        {},
+        "endpoint",
+        label="endpoint too long",
+        names=("notification", "envoi"),
+        json={
+            **PUSH,
+            "subscription": {
+                **PUSH["subscription"],
+                "endpoint": "https://fcm.googleapis.com/fcm/send/" + "x" * 3000,
+            },
+            "commune": GARCHES,
+        },
+    ),
+    Case(
+        "public:subscribe_push",
+        {},
+        "commune",
+        label="unknown commune",
+        names=("Commune",),
+        json={**PUSH, "commune": "00000"},
+    ),
+    Case(
+        "public:subscribe_push",
+        {},
+        "subscription",
+        label="wrong JSON type",
+        names=("Abonnement",),
+        json={"subscription": "x", "commune": GARCHES},
+    ),
+    Case(
+        "public:subscribe_push",
+        {},
+        "keys",
+        label="NUL in keys",
+        names=("Abonnement", "nul", "envoi"),
+        json={
+            "subscription": {
+                "endpoint": "https://fcm.googleapis.com/fcm/send/y",
+                "keys": {"p256dh": NUL, "auth": "a"},
+            },
+            "commune": GARCHES,
+        },
+    ),
+    Case(
+        "public:unsubscribe", {}, "token", ("bad_token",), label="unknown token", names=("lien", "abonnement")
+    ),
     # --- accounts ----------------------------------------------------------------------------------
     *_bad_text("accounts:profile", {}, "mobile", 30, names=("Mobile",), required=False),
     Case("accounts:profile", {"mobile": "pas un numéro"}, "mobile", label="not a number", names=("Mobile",)),
@@ -406,7 +567,14 @@ def world(make_user, territory, settings, tmp_path):
             thresholds=[],
             actor=SystemActor("cli"),
         ).key
-    do_nominate(user, GARCHES, decision_date=date(2026, 1, 5), signer="Le maire", scope="manager", actor=SystemActor("cli"))
+    do_nominate(
+        user,
+        GARCHES,
+        decision_date=date(2026, 1, 5),
+        signer="Le maire",
+        scope="manager",
+        actor=SystemActor("cli"),
+    )
     return {
         "garches": GARCHES,
         "nogent": NOGENT,

@@ -74,7 +74,7 @@ class ClientErrorsOnOneLine(logging.Filter):
                 if user is not None and getattr(user, "is_authenticated", False):
                     record.user = user.get_username()
                 # the request object itself is not a log field (its repr says the same, less well)
-                del record.request
+                delattr(record, "request")
             exc = record.exc_info[1] if record.exc_info else None
             if exc is not None:
                 record.reason = str(exc)[:200] or exc.__class__.__name__

@@ -88,9 +88,7 @@ def _check(sender, instance: models.Model, raw: bool = False, **kwargs) -> None:
         return
     problems = field_problems(instance)
     if problems:
-        raise UserError(
-            _("Données refusées : %(n)s champ(s) invalide(s).") % {"n": len(problems)}, problems
-        )
+        raise UserError(_("Données refusées : %(n)s champ(s) invalide(s).") % {"n": len(problems)}, problems)
 
 
 def connect() -> None:

@@ -63,7 +63,8 @@ def _scenario_path(value: str) -> Path:
     path = scenarios_dir() / name
     if not name or not name.endswith(".yaml") or not path.is_file():
         raise UserError(
-            _("Scénario : choisissez un des scénarios de la liste (reçu « %(name)s »).") % {"name": name[:60]},
+            _("Scénario : choisissez un des scénarios de la liste (reçu « %(name)s »).")
+            % {"name": name[:60]},
             [Problem(_("scénario inconnu"), field="scenario")],
         )
     return path

@@ -46,7 +46,8 @@ def _post_id(request: HttpRequest, name: str, label: str, *, required: bool = Tr
         return None
     if not raw.isdigit():
         raise UserError(
-            _("%(label)s : choisissez dans la liste (reçu « %(value)s »).") % {"label": label, "value": raw[:20]},
+            _("%(label)s : choisissez dans la liste (reçu « %(value)s »).")
+            % {"label": label, "value": raw[:20]},
             [Problem(_("identifiant attendu"), field=name)],
         )
     return int(raw)
@@ -62,7 +63,8 @@ def _note(request: HttpRequest, name: str = "note", label: str = "", max_length:
         )
     if len(value) > max_length:
         raise UserError(
-            _("%(label)s : %(n)s caractères, au plus %(max)s.") % {"label": label, "n": len(value), "max": max_length},
+            _("%(label)s : %(n)s caractères, au plus %(max)s.")
+            % {"label": label, "n": len(value), "max": max_length},
             [Problem("too long", field=name)],
         )
     return value
@@ -272,9 +274,13 @@ def _means_step(request: HttpRequest, step) -> HttpResponse:
     try:
         step()
     except UserError as exc:
-        messages.error(request, str(exc).replace("\n", " "))
-        return resources(request, status=400)
+        return _refused(request, exc)
     return redirect("crisis:resources")
+
+
+def _refused(request: HttpRequest, exc: UserError) -> HttpResponse:
+    messages.error(request, str(exc).replace("\n", " "))
+    return resources(request, status=400)
 
 
 @require_POST
@@ -283,8 +289,8 @@ def commit_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     try:
         crisis_id = _post_id(request, "crisis", _("Crise"))
     except UserError as exc:
-        return _means_step(request, lambda: _raise(exc))
-    crisis = selectors.get_crisis_for_user(request.user, crisis_id)
+        return _refused(request, exc)
+    crisis = selectors.get_crisis_for_user(request.user, crisis_id or 0)
     return _means_step(
         request,
         lambda: ar.do_commit_resource(
@@ -298,10 +304,6 @@ def commit_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     )
 
 
-def _raise(exc: Exception):
-    raise exc
-
-
 @require_POST
 def release_commitment(request: HttpRequest, commitment_id: int) -> HttpResponse:
     commitment = get_object_or_404(Commitment, pk=commitment_id, released_at__isnull=True)
@@ -313,7 +315,7 @@ def request_resource(request: HttpRequest) -> HttpResponse:
     try:
         crisis_id = _post_id(request, "crisis", _("Crise"), required=False)
     except UserError as exc:
-        return _means_step(request, lambda: _raise(exc))
+        return _refused(request, exc)
     crisis = selectors.get_crisis_for_user(request.user, crisis_id) if crisis_id else None
     return _means_step(
         request,
@@ -338,7 +340,9 @@ def answer_request(request: HttpRequest, request_id: int) -> HttpResponse:
     asked = get_object_or_404(ResourceRequest, pk=request_id)
     decision = request.POST.get("decision", "")
     resource = (
-        Resource.objects.filter(pk=int(raw) if (raw := request.POST.get("resource", "")).isdigit() else 0).first()
+        Resource.objects.filter(
+            pk=int(raw) if (raw := request.POST.get("resource", "")).isdigit() else 0
+        ).first()
         if decision != "refused"
         else None
     )
@@ -386,7 +390,7 @@ def lend_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     try:
         crisis_id = _post_id(request, "crisis", _("Crise"), required=False)
     except UserError as exc:
-        return _means_step(request, lambda: _raise(exc))
+        return _refused(request, exc)
     crisis = selectors.get_crisis_for_user(request.user, crisis_id) if crisis_id else None
     return _means_step(
         request,
@@ -447,7 +451,11 @@ def shelter_state(request: HttpRequest, shelter_id: int) -> HttpResponse:
             am.do_close_shelter(shelter, actor=request.user, note=_note(request))
             messages.success(request, f"{shelter.name} est fermé.")
         else:
-            messages.error(request, _("Action inconnue « %(action)s » (champ « action ») : ouvrir ou fermer.") % {"action": (action or "")[:20]})
+            messages.error(
+                request,
+                _("Action inconnue « %(action)s » (champ « action ») : ouvrir ou fermer.")
+                % {"action": (action or "")[:20]},
+            )
     except UserError as exc:
         messages.error(request, str(exc))
     if request.POST.get("next") == "register":

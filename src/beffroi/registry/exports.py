@@ -86,7 +86,9 @@ def open_sealed(blob: bytes, passphrase: str, *, label: str = "") -> tuple[dict,
     ``UserError`` naming ``label`` (the file), never a traceback."""
     where = f"{label} : " if label else ""
     if not blob.startswith(MAGIC) or len(blob) < 12:
-        message = _("%(where)sce n'est pas un export chiffré de Beffroi (BEFFROI-SEALED-1).") % {"where": where}
+        message = _("%(where)sce n'est pas un export chiffré de Beffroi (BEFFROI-SEALED-1).") % {
+            "where": where
+        }
         raise UserError(message, [Problem(message, file=label or None, field="file")])
     (length,) = struct.unpack(">I", blob[8:12])
     header_bytes = blob[12 : 12 + length]

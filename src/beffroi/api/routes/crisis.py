@@ -6,8 +6,8 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
-from beffroi.core.errors import UserError
 from beffroi.api.errors import StrictIn, responses
+from beffroi.core.errors import UserError
 from beffroi.core.permissions import require
 from beffroi.crisis import actions, selectors
 from beffroi.crisis.chain import verify

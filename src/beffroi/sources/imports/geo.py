@@ -16,8 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
-from shapely.geometry import shape
 from django.utils.translation import gettext as _
+from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from beffroi.core.errors import Problem, UserError
@@ -125,7 +125,11 @@ def _open_rings(geometry: dict) -> list[list]:
     coordinates = geometry.get("coordinates")
     if kind == "GeometryCollection":
         members = geometry.get("geometries")
-        return [r for g in members if isinstance(g, dict) for r in _open_rings(g)] if isinstance(members, list) else []
+        return (
+            [r for g in members if isinstance(g, dict) for r in _open_rings(g)]
+            if isinstance(members, list)
+            else []
+        )
     polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
     if not isinstance(polygons, list):
         return []
