@@ -243,6 +243,13 @@ NOT_WALKED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def django_already_set_up(monkeypatch):
+    """``main()`` would set Django up again, and with it the logging handlers, bound to the stream
+    pytest captures for this test only (closed afterwards: later log lines would fail)."""
+    monkeypatch.setattr("beffroi.cli._setup_django", lambda: None)
+
+
 @pytest.fixture
 def bad_files(tmp_path):
     for name, text in FILES.items():
