@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "beffroi.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "beffroi.registry.middleware.RegistryKeyMiddleware",
+    "beffroi.web.middleware.UserErrorMiddleware",
+    "beffroi.web.middleware.RefusalStatusMiddleware",
 ]
 
 ROOT_URLCONF = "beffroi.urls"

@@ -29,7 +29,7 @@ def test_compose_and_approve_through_pages(client_for, client, make_user, django
         "falc_headline": "",
     }
     refused = c.post("/alertes/nouvelle/", data)
-    assert refused.status_code == 200 and "balisage" in refused.content.decode()
+    assert refused.status_code == 400 and "balisage" in refused.content.decode()
     data["fr_headline"] = "Crue < forte >"
     response = c.post("/alertes/nouvelle/", data)
     assert response.status_code == 302, response.content[:500]

@@ -89,3 +89,19 @@ def test_a_403_is_one_line_without_traceback(captured, client_for):
     refusals = [line for line in _lines(captured) if line["logger"] == "django.request"]
     assert len(refusals) == 1 and "/audit/" in refusals[0]["event"]
     assert "Traceback" not in raw and "exception" not in refusals[0]
+
+
+def test_a_refusal_line_names_method_path_user_and_reason(captured, client_for, caplog):
+    client = client_for("lecteur", username="lea")
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.post("/crise/moyens/ajouter/", {"commune": "92063", "name": "x"}).status_code == 403
+    raw = captured.getvalue()
+    refusals = [line for line in _lines(captured) if line["logger"] == "django.request"]
+    assert len(refusals) == 1 and len(raw.strip().splitlines()) >= 1
+    line = refusals[0]
+    assert (line["method"], line["path"], line["user"]) == ("POST", "/crise/moyens/ajouter/", "lea")
+    assert line["reason"] == "crisis.add_resource" and line["status_code"] == 403
+    assert "Traceback" not in raw and "exception" not in line and "request" not in line
+    # what pytest's caplog holds is the same record: one line, no traceback
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert len(records) == 1 and records[0].exc_info is None and "\n" not in records[0].getMessage()

@@ -212,4 +212,5 @@ def test_typed_count_above_capacity_asks_then_accepts_the_confirmation(client_fo
     client.post(url, {"occupancy": "75", "confirm": "1"})
     shelter.refresh_from_db()
     assert shelter.occupancy == 75 and shelter.status == Shelter.Status.FULL
-    assert client.post(url, {"occupancy": "beaucoup"}).status_code == 302
+    # a count that is not a number is refused on the page, as a 400 (issue 15)
+    assert client.post(url, {"occupancy": "beaucoup"}).status_code == 400

@@ -100,11 +100,11 @@ def test_dashboard_links_to_the_page_only_for_those_who_may_create(client_for):
 def test_a_key_or_series_already_used_is_a_form_error_and_overwrites_nothing(client_for, marne):
     client = client_for("maire")
     response = client.post(URL, form_data(LEVELS, key="marne-gournay"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Un indicateur a déjà cette clé" in response.content.decode()
 
     response = client.post(URL, form_data(LEVELS, series="hubeau:F664000104:H"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Un indicateur suit déjà cette série" in response.content.decode()
 
     marne.refresh_from_db()
@@ -135,7 +135,7 @@ def test_the_action_refuses_to_create_over_an_existing_key(marne):
 def test_a_user_cannot_create_an_indicator_in_another_commune(client_for, make_user):
     client = client_for("cellule_crise", communes=["92063"])
     response = client.post(URL, form_data(LEVELS, commune="94052"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "94052 n’en fait pas partie" in response.content.decode()  # not one of the offered communes
     assert not Indicator.objects.exists()
     # Past the form, the action checks the commune again.
@@ -169,7 +169,7 @@ def test_a_post_without_csrf_token_is_refused(make_user):
 def test_levels_out_of_order_are_refused_as_on_the_edit_page(client_for):
     client = client_for("maire")
     response = client.post(URL, form_data([{"label": "Haut", "value": 4.0}, {"label": "Bas", "value": 3.0}]))
-    assert response.status_code == 200 and "must be beyond" in response.content.decode()
+    assert response.status_code == 400 and "must be beyond" in response.content.decode()
     assert not Indicator.objects.exists()
 
 

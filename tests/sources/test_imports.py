@@ -144,6 +144,27 @@ def test_invalid_geometry_is_repaired_only_when_asked(tmp_path):
     assert shapely.from_wkb(_rows("zone")[0]["geometry"]).is_valid
 
 
+def test_unclosed_ring_is_refused_with_its_feature_number_or_closed_with_repair(tmp_path):
+    closed = {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.2, 48.8], [2.2, 48.9], [2.1, 48.8]]]}
+    unclosed = {"type": "Polygon", "coordinates": [[[2.1, 48.8], [2.2, 48.8], [2.2, 48.9], [2.1, 48.9]]]}
+    multi = {"type": "MultiPolygon", "coordinates": [unclosed["coordinates"], unclosed["coordinates"]]}
+    features = [
+        {"type": "Feature", "properties": {"n": i}, "geometry": g}
+        for i, g in enumerate((closed, unclosed, multi))
+    ]
+    path = tmp_path / "zones.geojson"
+    path.write_text(_fc(features))
+    with pytest.raises(UserError) as refused:
+        import_file(path, "zones", actor=SystemActor("cli"))
+    text = str(refused.value)
+    assert "feature 2: 1 anneau(x) non fermé(s)" in text and "feature 3: 2 anneau(x)" in text
+    assert "feature 1" not in text and "--repair" in text
+    _, staged = import_file(path, "zones", repair=True, actor=SystemActor("cli"))
+    assert "3 anneau(x) non fermé(s) refermé(s) (dernier point ajouté, égal au premier)" in staged.notes
+    ring = shapely.from_wkb(_rows("zones")[1]["geometry"]).exterior.coords
+    assert ring[0] == ring[-1] and len(ring) == 5
+
+
 def _gdal_write(path, driver):
     from beffroi.sources.imports.duck import connect
 

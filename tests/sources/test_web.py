@@ -240,3 +240,23 @@ def test_projected_x_y_columns_make_no_geometry_and_the_preview_says_why(client_
     html = client.get(response["Location"]).content.decode()
     assert "hors des bornes longitude/latitude" in html and "Reprojetez" in html
     assert "Aucune géométrie" in html
+
+
+def test_upload_of_an_unclosed_ring_is_refused_unless_repair_is_ticked(client_for):
+    client = client_for("cellule_crise")
+    ring = [[2.1, 48.8], [2.2, 48.8], [2.2, 48.9], [2.1, 48.9]]
+    doc = '{"type": "Polygon", "coordinates": [' + str(ring) + "]}"
+
+    def geojson():
+        return SimpleUploadedFile("zone.geojson", doc.encode(), content_type="application/geo+json")
+
+    refused = client.post(reverse("sources:upload"), {"file": geojson(), "dataset": "zone"})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and "feature 1" in html and "non fermé" in html
+    assert selectors.get_dataset("zone") is None
+    staged = client.post(reverse("sources:upload"), {"file": geojson(), "dataset": "zone", "repair": "on"})
+    assert staged.status_code == 302
+    preview = client.get(staged["Location"]).content.decode()
+    assert "1 anneau(x) non fermé(s) refermé(s)" in preview
+    done = client.post(staged["Location"], {"action": "confirm"})
+    assert done.status_code == 302 and selectors.get_dataset("zone").row_count == 1

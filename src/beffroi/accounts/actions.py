@@ -35,6 +35,24 @@ def _check_role(role: str) -> None:
         )
 
 
+def _check_username(username: str) -> None:
+    """What Django's user form checks (column length, allowed characters), with a located message."""
+    field = User._meta.get_field("username")
+    problems = []
+    if not username or len(username) > (field.max_length or 150):
+        problems.append(_("%(n)s caractères, de 1 à %(max)s") % {"n": len(username), "max": field.max_length})
+    else:
+        try:
+            User.username_validator(username)
+        except ValidationError:
+            problems.append(_("lettres, chiffres et @ . + - _ seulement"))
+    if problems:
+        raise UserError(
+            _("Identifiant refusé : %(why)s.") % {"why": "; ".join(problems)},
+            [Problem(p, field="username") for p in problems],
+        )
+
+
 def do_create_user(
     username: str,
     *,
@@ -60,6 +78,7 @@ def do_create_user(
         )
     if not communes and role != "administrateur":
         raise UserError("A user needs at least one commune (--commune INSEE).")
+    _check_username(username)
     if User.objects.filter(username=username).exists():
         raise UserError(f"User {username!r} already exists.", [Problem("already exists", field="username")])
     if password and validate:

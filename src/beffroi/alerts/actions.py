@@ -23,7 +23,7 @@ from beffroi.accounts.roles import ROLES
 from beffroi.accounts.selectors import staff_contacts
 from beffroi.alerts import cap, outbox, targeting
 from beffroi.alerts.area import validate_area
-from beffroi.alerts.hazards import LANGUAGE_LABELS, LANGUAGES, default_texts
+from beffroi.alerts.hazards import HAZARDS, LANGUAGE_LABELS, LANGUAGES, default_texts
 from beffroi.alerts.models import Alert, AlertVersion, HazardTemplate
 from beffroi.alerts.signals import version_published
 from beffroi.alerts.text import clean, refuse_markup
@@ -46,6 +46,15 @@ TEXT_LABELS = {
 
 def _bad(message: str, field: str) -> UserError:
     return UserError(message, [Problem(message, field=field)])
+
+
+def _check_hazard(hazard: str) -> None:
+    if hazard not in HAZARDS:
+        raise _bad(
+            _("Aléa inconnu « %(hazard)s » (attendu : %(known)s).")
+            % {"hazard": str(hazard)[:40], "known": ", ".join(HAZARDS)},
+            "hazard",
+        )
 
 
 def _check(actor: Actor, perm: str, commune: str, *, system: tuple[str, ...] = ()) -> None:
@@ -255,6 +264,7 @@ def do_draft_alert(
         raise _bad(_("Au moins une commune est obligatoire."), "communes")
     main = codes[0]
     _check_all(actor, "alerts.add_alert", codes, system=("demo",))
+    _check_hazard(hazard)
     status = status or (Alert.Status.EXERCISE if exercise else Alert.Status.ACTUAL)
     if status not in Alert.Status.values:
         raise _bad(_("Statut inconnu : Actual, Exercise ou Test."), "status")
@@ -396,6 +406,10 @@ def do_approve(version: AlertVersion, *, digest: str, actor: Actor) -> AlertVers
 def do_reject(version: AlertVersion, *, reason: str, actor: Actor) -> AlertVersion:
     for commune in version.alert.communes():
         require(actor, "alerts.approve_alert", commune)
+    if "\x00" in (reason or ""):
+        raise _bad(_("Motif du refus : caractère nul (\\0) refusé."), "reason")
+    if len(reason or "") > 500:
+        raise _bad(_("Motif du refus : %(n)s caractères, au plus 500.") % {"n": len(reason)}, "reason")
     with transaction.atomic():
         version.state = AlertVersion.State.DRAFT
         version.save(update_fields=["state"])
@@ -679,6 +693,7 @@ def do_save_template(*, commune: str, hazard: str, texts: dict, actor: Actor) ->
         }
         for lang in LANGUAGES
     }
+    _check_hazard(hazard)
     if not clean_texts["fr"]["headline"]:
         raise _bad("The French headline is required.", "fr_headline")
     with transaction.atomic():

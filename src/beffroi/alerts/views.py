@@ -356,6 +356,8 @@ def compose(request: HttpRequest) -> HttpResponse:
             # Choosing a crisis in the list ticks its communes (among the user's).
             "crisis_communes": {str(c.pk): list(c.communes) for c in crises},
         },
+        # A POST that reaches here was refused: the form comes back with the reasons, as a 400.
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -391,6 +393,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "alerts/compose.html",
         {"form": form, "alert": alert, "title": title, **_compose_map_context(request)},
+        status=400 if request.method == "POST" else 200,
     )
 
 

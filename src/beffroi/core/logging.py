@@ -60,11 +60,24 @@ def configure() -> None:
 
 class ClientErrorsOnOneLine(logging.Filter):
     """Django logs a refused request (403 and other 4xx) with the exception's traceback: a refusal is
-    expected behaviour, so it becomes one line (status, path, user) without the traceback."""
+    expected behaviour, so it becomes one line without the traceback, carrying the method, the path,
+    the user and, for a refusal, its reason (the permission or object the exception named)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         status = getattr(record, "status_code", None)
         if isinstance(status, int) and 400 <= status < 500:
+            request = getattr(record, "request", None)
+            if request is not None:
+                record.method = getattr(request, "method", None)
+                record.path = getattr(request, "path", None)
+                user = getattr(request, "user", None)
+                if user is not None and getattr(user, "is_authenticated", False):
+                    record.user = user.get_username()
+                # the request object itself is not a log field (its repr says the same, less well)
+                delattr(record, "request")
+            exc = record.exc_info[1] if record.exc_info else None
+            if exc is not None:
+                record.reason = str(exc)[:200] or exc.__class__.__name__
             record.exc_info = None
             record.exc_text = None
         return True

@@ -43,7 +43,7 @@ class OpenCrisisForm(forms.Form):
 
 
 class EntryForm(forms.Form):
-    text = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=_("Message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(label=_("Catégorie"), choices=Category.choices)
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.PHONE)
     occurred_at = ParisDateTimeField(label=_("Heure de l'événement (si différente)"), required=False)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beffroi.core.errors import UserError
+from beffroi.core.errors import Problem, UserError
 from beffroi.core.permissions import has_perm, require
 from beffroi.crisis import exercise, scenario, selectors
 from beffroi.crisis.models import ExerciseRun
@@ -55,16 +57,41 @@ def exercises(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _scenario_path(value: str) -> Path:
+    """One of the shipped scenarios, named by its file (never a path elsewhere)."""
+    name = Path(value).name
+    path = scenarios_dir() / name
+    if not name or not name.endswith(".yaml") or not path.is_file():
+        raise UserError(
+            _("Scénario : choisissez un des scénarios de la liste (reçu « %(name)s »).")
+            % {"name": name[:60]},
+            [Problem(_("scénario inconnu"), field="scenario")],
+        )
+    return path
+
+
+def _speed(value: str) -> float:
+    try:
+        speed = float(value or 1)
+    except ValueError:
+        speed = 0.0
+    if not math.isfinite(speed) or not 0 < speed <= 3600:
+        raise UserError(
+            _("Vitesse : un nombre entre 0 et 3600 (reçu « %(value)s »).") % {"value": value[:20]},
+            [Problem(_("nombre attendu"), field="speed")],
+        )
+    return speed
+
+
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
     require(request.user, "crisis.run_exercise")
-    name = Path(request.POST.get("scenario", "")).name
-    path = scenarios_dir() / name
     try:
-        speed = float(request.POST.get("speed") or 1)
+        path = _scenario_path(request.POST.get("scenario", ""))
+        speed = _speed(request.POST.get("speed", ""))
         data = scenario.load(path)
         run = exercise.do_start_exercise(data, speed=speed, actor=request.user)
-    except (UserError, ValueError) as exc:
+    except UserError as exc:
         messages.error(request, str(exc))
         return redirect("crisis:exercises")
     exercise.apply_due(run)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beffroi.core.errors import Problem, UserError
@@ -38,6 +39,37 @@ def _codes(user) -> list[str]:
     return [c.code for c in communes_for_user(user)]
 
 
+def _post_id(request: HttpRequest, name: str, label: str, *, required: bool = True) -> int | None:
+    """The id a form names (a crisis, a sheet…): a number, else a located refusal (400)."""
+    raw = (request.POST.get(name) or "").strip()
+    if not raw and not required:
+        return None
+    if not raw.isdigit():
+        raise UserError(
+            _("%(label)s : choisissez dans la liste (reçu « %(value)s »).")
+            % {"label": label, "value": raw[:20]},
+            [Problem(_("identifiant attendu"), field=name)],
+        )
+    return int(raw)
+
+
+def _note(request: HttpRequest, name: str = "note", label: str = "", max_length: int = 1000) -> str:
+    """A free text of the form, bounded and without NUL byte."""
+    value = request.POST.get(name, "")
+    label = label or _("Note")
+    if "\x00" in value:
+        raise UserError(
+            _("%(label)s : caractère nul (\\0) refusé.") % {"label": label}, [Problem("NUL", field=name)]
+        )
+    if len(value) > max_length:
+        raise UserError(
+            _("%(label)s : %(n)s caractères, au plus %(max)s.")
+            % {"label": label, "n": len(value), "max": max_length},
+            [Problem("too long", field=name)],
+        )
+    return value
+
+
 def _check_commune(user, commune: str) -> None:
     allowed = user_communes(user)
     if ALL_COMMUNES not in allowed and commune not in allowed:
@@ -47,7 +79,7 @@ def _check_commune(user, commune: str) -> None:
 @require_POST
 def start_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     crisis = selectors.get_crisis_for_user(request.user, pk)
-    sheet = get_object_or_404(ReflexSheet, pk=request.POST.get("sheet") or 0)
+    sheet = get_object_or_404(ReflexSheet, pk=_post_id(request, "sheet", _("Fiche réflexe")))
     try:
         run = am.do_start_reflex_sheet(
             crisis,
@@ -129,8 +161,10 @@ def sheet_edit(request: HttpRequest, sheet_id: int | None = None) -> HttpRespons
             )
             messages.success(request, f"Fiche enregistrée (version {sheet.version}).")
             return redirect("crisis:sheets")
-        except (UserError, ValueError) as exc:
+        except UserError as exc:
             error = str(exc)
+        except ValueError:
+            error = _("Niveau : un nombre entier (champ « level »).")
     items_text = (
         "\n".join(
             f"{i.title} | {i.cell} | {i.within_minutes or ''} | {i.priority}" for i in sheet.items.all()
@@ -149,6 +183,7 @@ def sheet_edit(request: HttpRequest, sheet_id: int | None = None) -> HttpRespons
             "levels": list(LEVELS.items()),
             "communes": communes_for_user(request.user),
         },
+        status=400 if error else 200,
     )
 
 
@@ -176,6 +211,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "can_edit": has_perm(request.user, "crisis.add_contact"),
             "kinds": Contact.Kind.choices,
         },
+        status=400 if error else 200,
     )
 
 
@@ -238,22 +274,30 @@ def _means_step(request: HttpRequest, step) -> HttpResponse:
     try:
         step()
     except UserError as exc:
-        messages.error(request, str(exc).replace("\n", " "))
-        return resources(request, status=400)
+        return _refused(request, exc)
     return redirect("crisis:resources")
+
+
+def _refused(request: HttpRequest, exc: UserError) -> HttpResponse:
+    messages.error(request, str(exc).replace("\n", " "))
+    return resources(request, status=400)
 
 
 @require_POST
 def commit_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = get_object_or_404(Resource, pk=resource_id)
-    crisis = selectors.get_crisis_for_user(request.user, int(request.POST.get("crisis") or 0))
+    try:
+        crisis_id = _post_id(request, "crisis", _("Crise"))
+    except UserError as exc:
+        return _refused(request, exc)
+    crisis = selectors.get_crisis_for_user(request.user, crisis_id or 0)
     return _means_step(
         request,
         lambda: ar.do_commit_resource(
             resource,
             crisis,
             quantity=_int(request, "quantity", "Quantité"),
-            place=request.POST.get("place", ""),
+            place=_note(request, "place", _("Lieu"), 200),
             until=_time(request, "until"),
             actor=request.user,
         ),
@@ -268,9 +312,11 @@ def release_commitment(request: HttpRequest, commitment_id: int) -> HttpResponse
 
 @require_POST
 def request_resource(request: HttpRequest) -> HttpResponse:
-    crisis = None
-    if request.POST.get("crisis"):
-        crisis = selectors.get_crisis_for_user(request.user, int(request.POST["crisis"]))
+    try:
+        crisis_id = _post_id(request, "crisis", _("Crise"), required=False)
+    except UserError as exc:
+        return _refused(request, exc)
+    crisis = selectors.get_crisis_for_user(request.user, crisis_id) if crisis_id else None
     return _means_step(
         request,
         lambda: ar.do_request_resource(
@@ -282,7 +328,7 @@ def request_resource(request: HttpRequest) -> HttpResponse:
             unit=request.POST.get("unit", ""),
             place=request.POST.get("place", ""),
             until=_time(request, "until"),
-            note=request.POST.get("note", ""),
+            note=_note(request),
             crisis=crisis,
             actor=request.user,
         ),
@@ -294,7 +340,9 @@ def answer_request(request: HttpRequest, request_id: int) -> HttpResponse:
     asked = get_object_or_404(ResourceRequest, pk=request_id)
     decision = request.POST.get("decision", "")
     resource = (
-        Resource.objects.filter(pk=request.POST.get("resource") or 0).first()
+        Resource.objects.filter(
+            pk=int(raw) if (raw := request.POST.get("resource", "")).isdigit() else 0
+        ).first()
         if decision != "refused"
         else None
     )
@@ -305,7 +353,7 @@ def answer_request(request: HttpRequest, request_id: int) -> HttpResponse:
             decision=decision,
             resource=resource,
             quantity=_int(request, "quantity", "Quantité accordée") if decision == "partial" else 0,
-            note=request.POST.get("note", ""),
+            note=_note(request),
             actor=request.user,
         ),
     )
@@ -321,39 +369,39 @@ def return_request(request: HttpRequest, request_id: int) -> HttpResponse:
 def add_resource(request: HttpRequest) -> HttpResponse:
     commune = request.POST.get("commune", "")
     _check_commune(request.user, commune)
-    try:
-        am.do_save_resource(
+    return _means_step(
+        request,
+        lambda: am.do_save_resource(
             commune=commune,
             actor=request.user,
             name=request.POST.get("name", ""),
             kind=request.POST.get("kind", "autre"),
-            quantity=int(request.POST.get("quantity") or 1),
+            quantity=_int(request, "quantity", _("Quantité")) if request.POST.get("quantity") else 1,
             unit=request.POST.get("unit", ""),
             location=request.POST.get("location", ""),
-        )
-    except (UserError, ValueError) as exc:
-        messages.error(request, str(exc))
-    return redirect("crisis:resources")
+        ),
+    )
 
 
 @require_POST
 def lend_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = get_object_or_404(Resource, pk=resource_id)
     _check_commune(request.user, resource.commune)
-    crisis = None
-    if request.POST.get("crisis"):
-        crisis = selectors.get_crisis_for_user(request.user, int(request.POST["crisis"]))
     try:
-        am.do_lend_resource(
+        crisis_id = _post_id(request, "crisis", _("Crise"), required=False)
+    except UserError as exc:
+        return _refused(request, exc)
+    crisis = selectors.get_crisis_for_user(request.user, crisis_id) if crisis_id else None
+    return _means_step(
+        request,
+        lambda: am.do_lend_resource(
             resource,
             to_commune=request.POST.get("to_commune", ""),
             crisis=crisis,
-            note=request.POST.get("note", ""),
+            note=_note(request),
             actor=request.user,
-        )
-    except UserError as exc:
-        messages.error(request, str(exc))
-    return redirect("crisis:resources")
+        ),
+    )
 
 
 @require_POST
@@ -397,13 +445,17 @@ def shelter_state(request: HttpRequest, shelter_id: int) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "ouvrir":
-            am.do_open_shelter(shelter, actor=request.user, note=request.POST.get("note", ""))
+            am.do_open_shelter(shelter, actor=request.user, note=_note(request))
             messages.success(request, f"{shelter.name} est ouvert.")
         elif action == "fermer":
-            am.do_close_shelter(shelter, actor=request.user, note=request.POST.get("note", ""))
+            am.do_close_shelter(shelter, actor=request.user, note=_note(request))
             messages.success(request, f"{shelter.name} est fermé.")
         else:
-            messages.error(request, "Action inconnue : ouvrir ou fermer.")
+            messages.error(
+                request,
+                _("Action inconnue « %(action)s » (champ « action ») : ouvrir ou fermer.")
+                % {"action": (action or "")[:20]},
+            )
     except UserError as exc:
         messages.error(request, str(exc))
     if request.POST.get("next") == "register":

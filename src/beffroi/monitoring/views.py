@@ -218,7 +218,10 @@ def edit_indicator(request: HttpRequest, key: str) -> HttpResponse:
         )
         levels = level_formset(initial=[t.as_dict() for t in indicator.thresholds.all()])
     return render(
-        request, "monitoring/edit_indicator.html", {"indicator": indicator, "form": form, "levels": levels}
+        request,
+        "monitoring/edit_indicator.html",
+        {"indicator": indicator, "form": form, "levels": levels},
+        status=400 if request.method == "POST" else 200,  # a POST shown again was refused
     )
 
 
@@ -259,4 +262,5 @@ def new_indicator(request: HttpRequest) -> HttpResponse:
         request,
         "monitoring/new_indicator.html",
         {"form": form, "levels": levels, "known_series": selectors.unfollowed_series()},
+        status=400 if request.method == "POST" else 200,  # a POST shown again was refused
     )

@@ -135,6 +135,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 address = normalise_address(d["channel"], d["address"])
             except UserError as exc:
                 form.add_error("address", exc.message)
+                status = 400
             else:
                 if _address_over(request, d["channel"], address):
                     return _too_many(request)

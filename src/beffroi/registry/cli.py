@@ -198,8 +198,10 @@ def cmd_export(args) -> int:
 def cmd_open(args) -> int:
     from beffroi.registry.exports import open_sealed
 
+    if not args.file.is_file():
+        raise UserError(f"{args.file} : fichier introuvable.", [Problem("not found", file=str(args.file))])
     passphrase, _g = _passphrase(args.passphrase_file, confirm_generated=False)
-    header, plaintext = open_sealed(args.file.read_bytes(), passphrase)
+    header, plaintext = open_sealed(args.file.read_bytes(), passphrase, label=str(args.file))
     args.out.write_bytes(plaintext)
     args.out.chmod(0o600)
     print(f"{header['filename']} déchiffré dans {args.out}.", file=sys.stderr)

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import record as audit
@@ -35,6 +36,7 @@ from beffroi.core.permissions import allowed_system, require
 from beffroi.core.spreadsheet import neutralise_row
 from beffroi.registry import access
 from beffroi.registry.schema import FIELD_LABELS, R121_4_FIELDS
+from beffroi.territory.selectors import communes as territory_communes
 
 MAGIC = b"BFRSEAL1"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
@@ -79,19 +81,32 @@ def seal_bytes(plaintext: bytes, passphrase: str, *, content_type: str, filename
     return MAGIC + struct.pack(">I", len(header)) + header + AESGCM(key).encrypt(nonce, plaintext, header)
 
 
-def open_sealed(blob: bytes, passphrase: str) -> tuple[dict, bytes]:
+def open_sealed(blob: bytes, passphrase: str, *, label: str = "") -> tuple[dict, bytes]:
+    """The header and the clear content of a sealed export; a damaged or foreign file is a
+    ``UserError`` naming ``label`` (the file), never a traceback."""
+    where = f"{label} : " if label else ""
     if not blob.startswith(MAGIC) or len(blob) < 12:
-        raise UserError("Not a Beffroi sealed file.", [Problem("bad magic", field="file")])
+        message = _("%(where)sce n'est pas un export chiffré de Beffroi (BEFFROI-SEALED-1).") % {
+            "where": where
+        }
+        raise UserError(message, [Problem(message, file=label or None, field="file")])
     (length,) = struct.unpack(">I", blob[8:12])
     header_bytes = blob[12 : 12 + length]
-    header = json.loads(header_bytes)
-    key = _derive(passphrase, base64.b64decode(header["salt"]), header["n"], header["r"], header["p"])
     try:
-        plaintext = AESGCM(key).decrypt(base64.b64decode(header["nonce"]), blob[12 + length :], header_bytes)
-    except InvalidTag:
-        raise UserError(
-            "Wrong passphrase or damaged file.", [Problem("authentication failed", field="passphrase")]
-        ) from None
+        header = json.loads(header_bytes)
+        salt, nonce = base64.b64decode(header["salt"]), base64.b64decode(header["nonce"])
+        n, r, p = int(header["n"]), int(header["r"]), int(header["p"])
+        if not (2**10 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4):
+            raise ValueError("scrypt parameters out of range")  # a forged header must not exhaust memory
+        key = _derive(passphrase, salt, n, r, p)
+    except (ValueError, KeyError, TypeError, OverflowError, MemoryError):
+        message = _("%(where)sexport chiffré endommagé : son en-tête est illisible.") % {"where": where}
+        raise UserError(message, [Problem(message, file=label or None, field="header")]) from None
+    try:
+        plaintext = AESGCM(key).decrypt(nonce, blob[12 + length :], header_bytes)
+    except (InvalidTag, ValueError):
+        message = _("%(where)sphrase de passe erronée ou fichier endommagé.") % {"where": where}
+        raise UserError(message, [Problem(message, file=label or None, field="passphrase")]) from None
     return header, plaintext
 
 
@@ -110,6 +125,9 @@ def do_export_prefect(
             "Give the reason of the transmission (e.g. the préfet's request).",
             [Problem("required", field="reason")],
         )
+    if commune not in {c.code for c in territory_communes()}:
+        message = _("Commune %(code)s : pas dans le territoire configuré.") % {"code": commune}
+        raise UserError(message, [Problem(message, field="commune")])
     operator = allowed_system(actor, ("cli",))  # the operator at the server's shell
     if not operator:
         require(actor, "registry.export_prefect", commune)

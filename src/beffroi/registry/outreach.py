@@ -24,6 +24,7 @@ from beffroi.core.audit import record as audit
 from beffroi.core.errors import Problem, UserError
 from beffroi.core.events import publish_event
 from beffroi.core.permissions import require
+from beffroi.crisis import selectors as crisis_selectors
 from beffroi.crisis.actions import do_append_entry
 from beffroi.registry import access, actions, crypto
 from beffroi.registry.models import CallAssignment, CallAttempt, Campaign, Nomination, Visit
@@ -198,6 +199,21 @@ def _refuse(message: str, field: str) -> UserError:
     return UserError(message, [Problem(message, field=field)])
 
 
+def _crisis_of(commune: str, crisis_id: int | str | None) -> str:
+    """The crisis a campaign reports to: a crisis number that exists and concerns the commune."""
+    raw = str(crisis_id or "").strip()
+    if not raw:
+        return ""
+    crisis = crisis_selectors.active_crises() if raw.isdigit() else []
+    if not any(c.pk == int(raw) and commune in c.communes for c in crisis):
+        raise _refuse(
+            _("Crise : « %(id)s » n'est pas une crise ouverte de la commune %(commune)s.")
+            % {"id": raw[:20], "commune": commune},
+            "crisis",
+        )
+    return raw
+
+
 def campaign_area(commune: str, *, actor: Actor, area=None, alert_id=None) -> tuple[dict | None, str]:
     """The campaign's area and its label: a polygon drawn on the map (GeoJSON, as a dict or text)
     or the area of one of the commune's published alerts (read through the alerts' selectors)."""
@@ -262,6 +278,7 @@ def do_start_campaign(
     if recall_delay_minutes < 1:
         raise _refuse(_("Rappel après (minutes) : au moins 1."), "recall_delay_minutes")
     _callers_ok(callers, commune)
+    crisis_id = _crisis_of(commune, crisis_id)
     area, area_label = campaign_area(commune, actor=actor, area=area, alert_id=alert_id)
     callers = sorted(set(callers), key=lambda u: u.pk)
     with transaction.atomic():

@@ -185,7 +185,8 @@ def register(request: HttpRequest, commune: str) -> HttpResponse:
             messages.success(request, _("Inscription enregistrée."))
             return redirect("registry:person", public_id=person.public_id)
         context["values"] = request.POST
-    return render(request, "registry/register.html", context)
+    # A POST shown again was refused: the page comes back with what was typed and why, as a 400.
+    return render(request, "registry/register.html", context, status=400 if request.method == "POST" else 200)
 
 
 @never_cache

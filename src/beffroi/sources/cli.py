@@ -26,7 +26,9 @@ def register(subparsers) -> None:
     )
     imp.add_argument("--replace", action="store_true", help="replace an existing dataset of that name")
     imp.add_argument(
-        "--repair", action="store_true", help="repair invalid geometries instead of refusing them"
+        "--repair",
+        action="store_true",
+        help="repair invalid geometries and close unclosed rings instead of refusing them",
     )
     imp.add_argument("--title", default="")
     imp.add_argument("--licence", default="")

@@ -278,7 +278,16 @@ def source_new(request: HttpRequest) -> HttpResponse:
     cls = kinds.get(kind)
     if cls is None:
         choices = sorted(((k, str(c.title)) for k, c in kinds.items()), key=lambda kc: kc[1])
-        return render(request, "sources/source_new.html", {"choices": choices, "kind": None})
+        # A POST naming no known kind is refused (400) with the list to choose from.
+        refused = request.method == "POST"
+        return render(
+            request,
+            "sources/source_new.html",
+            {"choices": choices, "kind": None, "kind_error": _("Type de source inconnu : choisissez-en un.")}
+            if refused
+            else {"choices": choices, "kind": None},
+            status=400 if refused else 200,
+        )
     values = {name: request.POST.get(f"opt_{name}", "").strip() for name in cls.options}
     name = request.POST.get("name", "").strip()
     title = request.POST.get("title", "").strip()

@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Field, Router, Schema, Status
 
 from beffroi.api.errors import StrictIn, responses
+from beffroi.core.errors import UserError
 from beffroi.core.permissions import require
 from beffroi.crisis import actions, selectors
 from beffroi.crisis.chain import verify
@@ -27,7 +28,7 @@ class CrisisOut(Schema):
 
 
 class EntryIn(StrictIn):
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=10_000)
     category: str = Field(
         min_length=1, max_length=40, description="info, decision, action or demande (or an alias)"
     )
@@ -112,20 +113,29 @@ def append_entry(request, crisis_id: int, payload: EntryIn):
     corrects = None
     if payload.corrects_seq:
         corrects = selectors.entries(crisis).filter(seq=payload.corrects_seq).first() or payload.corrects_seq
-    entry = actions.do_append_entry(
-        crisis,
-        text=payload.text,
-        category=payload.category,
-        source=payload.source,
-        actor=request.user,
-        occurred_at=payload.occurred_at,
-        deferred=payload.deferred,
-        corrects=corrects,
-        location_label=payload.location,
-        lat=payload.lat,
-        lon=payload.lon,
-    )
+    try:
+        entry = actions.do_append_entry(
+            crisis,
+            text=payload.text,
+            category=payload.category,
+            source=payload.source,
+            actor=request.user,
+            occurred_at=payload.occurred_at,
+            deferred=payload.deferred,
+            corrects=corrects,
+            location_label=payload.location,
+            lat=payload.lat,
+            lon=payload.lon,
+        )
+    except UserError as exc:
+        # The action names its own arguments; the refusal names the fields of this API's body.
+        for problem in exc.problems:
+            problem.field = _API_FIELDS.get(problem.field or "", problem.field)
+        raise
     return Status(201, _entry(entry))
+
+
+_API_FIELDS = {"corrects": "corrects_seq", "location_label": "location"}
 
 
 @router.get("/{crisis_id}/chain", response=responses(ChainOut, 400, 403))

@@ -47,7 +47,7 @@ class StoredOut(Schema):
 
 
 class DecisionIn(StrictIn):
-    note: str = ""
+    note: str = Field("", max_length=2000)
     exercise: bool = False
 
 

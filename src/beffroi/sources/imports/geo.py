@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -71,6 +72,7 @@ class GeometryChecker:
         self.problems: list[Problem] = []
         self.total = 0
         self.repaired = 0
+        self.closed_rings = 0
 
     def problem(self, n: int, message: str) -> None:
         self.total += 1
@@ -113,6 +115,31 @@ class GeometryChecker:
                 self.problems,
                 total=self.total,
             )
+
+
+def _open_rings(geometry: dict) -> list[list]:
+    """The rings of a GeoJSON geometry (polygons, also inside multi-polygons and collections) whose
+    first position is not their last: RFC 7946 requires closed rings, and shapely would close them
+    silently, so the file's author would never know their polygon was not what they drew."""
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if kind == "GeometryCollection":
+        members = geometry.get("geometries")
+        return (
+            [r for g in members if isinstance(g, dict) for r in _open_rings(g)]
+            if isinstance(members, list)
+            else []
+        )
+    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
+    if not isinstance(polygons, list):
+        return []
+    return [
+        ring
+        for polygon in polygons
+        if isinstance(polygon, list)
+        for ring in polygon
+        if isinstance(ring, list) and len(ring) >= 2 and ring[0] != ring[-1]
+    ]
 
 
 def _apply(transformer, xy):
@@ -170,6 +197,18 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
                     f"unknown geometry type {geometry.get('type') if isinstance(geometry, dict) else geometry!r}",  # noqa: E501
                 )
                 continue
+            open_rings = _open_rings(geometry)
+            if open_rings and not repair:
+                checker.problem(
+                    n,
+                    _(
+                        "%(n)s anneau(x) non fermé(s) : le premier point diffère du dernier "
+                        "(RFC 7946) ; corrigez le fichier ou importez avec --repair (case « Réparer »)"
+                    )
+                    % {"n": len(open_rings)},
+                )
+                continue
+            checker.closed_rings += len(open_rings)  # shapely closes them when it reads the geometry
             try:
                 geom = shape(geometry)
             except Exception as exc:  # shapely raises several kinds on malformed coordinates
@@ -191,6 +230,11 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
     )
     pq.write_table(table, target, compression="zstd")
     notes = [f"{checker.repaired} geometry(ies) repaired"] if checker.repaired else []
+    if checker.closed_rings:
+        notes.append(
+            _("%(n)s anneau(x) non fermé(s) refermé(s) (dernier point ajouté, égal au premier)")
+            % {"n": checker.closed_rings}
+        )
     return {
         "rows": table.num_rows,
         "types": types | {"geometry": "geometry"},
