@@ -207,7 +207,7 @@ def test_cli_import_exit_codes(tmp_path, capsys):
     path = tmp_path / "a.csv"
     path.write_bytes("nom;valeur\nété;1,5\n".encode("latin-1"))
     assert beffroi(["sources", "import", str(path), "--dataset", "ete"]) == 0
-    assert "1 rows imported" in capsys.readouterr().out
+    assert "ete : 1 ligne importée depuis a.csv (csv ; encodage " in capsys.readouterr().out
     assert beffroi(["sources", "import", str(path), "--dataset", "ete"]) == 2
     path.write_text("a;b\n1\n")
     assert beffroi(["sources", "import", str(path), "--dataset", "x"]) == 2
