@@ -27,7 +27,7 @@ def test_alert_texts_given_as_a_string_is_a_located_400_not_a_500(client, header
     assert body["located"] == [
         {"message": "objet JSON attendu", "field": "texts", "file": None, "line": None}
     ]
-    assert body["problems"] == ["field 'texts': objet JSON attendu"]
+    assert body["problems"] == ["champ « texts » : objet JSON attendu"]
     assert body["detail"].startswith("Requête refusée")
 
 

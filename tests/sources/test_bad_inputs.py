@@ -1,4 +1,5 @@
-"""Every file of the bad-input corpus gets its own clear error and leaves the catalogue unchanged."""
+"""Every file of the bad-input corpus gets its own clear French error, located (file, line, field or
+feature), and leaves the catalogue unchanged."""
 
 import json
 from pathlib import Path
@@ -29,6 +30,8 @@ def test_bad_input_is_refused_with_its_reason_and_nothing_is_kept(name, settings
         import_file(BAD / name, "bad", schema_path=schema, actor=SystemActor("cli"))
     text = str(err.value)
     assert case["expect"] in text, text
+    # where: the problem names the file, then its line and field (or the feature) when there is one
+    assert f"  - {case.get('at', name)} : " in text, text
     assert "Traceback" not in text
     assert not Dataset.objects.exists()
     leftovers = [p for p in datasets_dir.rglob("*") if p.is_file() and "raw" not in p.parts]

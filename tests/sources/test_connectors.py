@@ -210,7 +210,10 @@ def test_datagouv_download_of_a_broken_file_fails_and_keeps_nothing(server, make
         make_source("datagouv", name="erp", mode="download", resource="bad0", base_url=server.url),
         actor=SystemActor("poll_sources"),
     )
-    assert run.status == Run.Status.FAILED and "too many fields" in run.error
+    # stored in the territory's language (French), located: the downloaded file and the line
+    assert run.status == Run.Status.FAILED
+    assert "/resources/broken.csv, ligne 2 : trop de champs sur cette ligne" in run.error, run.error
+    assert "nothing was stored" not in run.error
     assert selectors.get_dataset("erp") is None
 
 

@@ -7,6 +7,7 @@ from datetime import date
 import pyarrow.parquet as pq
 import pytest
 import shapely
+from django.utils import translation
 
 from beffroi.cli import main as beffroi
 from beffroi.core.actors import SystemActor
@@ -137,10 +138,10 @@ def test_invalid_geometry_is_repaired_only_when_asked(tmp_path):
     }
     path = tmp_path / "zone.geojson"
     path.write_text(_fc([{"type": "Feature", "properties": {}, "geometry": bowtie}]))
-    with pytest.raises(UserError, match="--repair"):
+    with pytest.raises(UserError, match="entité 1 : géométrie invalide .* utilisez --repair"):
         import_file(path, "zone", actor=SystemActor("cli"))
     _, staged = import_file(path, "zone", repair=True, actor=SystemActor("cli"))
-    assert "1 geometry(ies) repaired" in staged.notes
+    assert "1 géométrie réparée" in staged.notes
     assert shapely.from_wkb(_rows("zone")[0]["geometry"]).is_valid
 
 
@@ -178,7 +179,7 @@ def _gdal_write(path, driver):
 def test_geopackage_in_lambert93_is_imported(tmp_path):
     _gdal_write(tmp_path / "zones.gpkg", "GPKG")
     _, staged = import_file(tmp_path / "zones.gpkg", "zones", actor=SystemActor("cli"))
-    assert "reprojected from EPSG:2154" in staged.notes
+    assert "reprojeté depuis EPSG:2154" in staged.notes
     row = _rows("zones")[0]
     assert row["nom"] == "Nogent" and 2.3 < shapely.from_wkb(row["geometry"]).x < 2.6
 
@@ -227,12 +228,13 @@ def test_cli_import_exit_codes(tmp_path, capsys):
     path = tmp_path / "a.csv"
     path.write_bytes("nom;valeur\nété;1,5\n".encode("latin-1"))
     assert beffroi(["sources", "import", str(path), "--dataset", "ete"]) == 0
-    assert "1 rows imported" in capsys.readouterr().out
+    assert "ete : 1 ligne importée depuis a.csv (csv ; encodage " in capsys.readouterr().out
     assert beffroi(["sources", "import", str(path), "--dataset", "ete"]) == 2
     path.write_text("a;b\n1\n")
     assert beffroi(["sources", "import", str(path), "--dataset", "x"]) == 2
     err = capsys.readouterr().err
-    assert "a.csv, line 2" in err and "too few fields" in err and "Traceback" not in err
+    assert "a.csv, ligne 2, champ « b » : pas assez de champs sur cette ligne" in err
+    assert "Traceback" not in err
 
 
 def test_cli_list_and_show(tmp_path, capsys):
@@ -305,3 +307,19 @@ def test_gtfs_stops_become_a_layer_with_the_lines_serving_them(tmp_path):
         and by_id["S3"]["routes"] is None
     )
     assert shapely.from_wkb(by_id["S2"]["geometry"]).y == pytest.approx(48.8768)
+
+
+def test_an_import_error_is_said_in_the_readers_language(tmp_path):
+    path = tmp_path / "zones.geojson"
+    path.write_text(_fc([{"type": "Feature", "properties": {}, "geometry": {"type": "Circle"}}]))
+    with pytest.raises(UserError) as err:
+        import_file(path, "zones", actor=SystemActor("cli"))
+    assert "  - zones.geojson, champ « geometry » : entité 1 : type de géométrie inconnu « Circle »" in str(
+        err.value
+    )
+    with translation.override("en"):
+        with pytest.raises(UserError) as err:
+            import_file(path, "zones", actor=SystemActor("cli"))
+        text = str(err.value)
+    assert text.startswith("zones.geojson: 1 geometry problem; nothing was stored.")
+    assert "  - zones.geojson, field 'geometry': feature 1: unknown geometry type 'Circle'" in text

@@ -76,8 +76,21 @@ def test_upload_of_a_bad_file_lists_the_problems(client_for):
         reverse("sources:upload"), {"file": _csv("a;b\n1\n2;3;4\n"), "dataset": "x"}
     )
     html = response.content.decode()
-    assert response.status_code == 400 and "line 2" in html and "too few fields" in html
+    assert response.status_code == 400
+    # in French (the default language), located: the file, the line, the field
+    assert "ligne 2, champ « b » : pas assez de champs sur cette ligne" in html, html
+    assert "too few fields" not in html and "nothing was stored" not in html
     assert selectors.get_dataset("x") is None
+
+
+def test_upload_of_a_bad_file_in_english_lists_the_problems_in_english(client_for, settings):
+    client = client_for("cellule_crise")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(reverse("sources:upload"), {"file": _csv("a;b\n1\n2;3;4\n"), "dataset": "x"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "erp.csv, line 2, field &#x27;b&#x27;: too few fields on this line" in html, html
+    assert "pas assez de champs" not in html and "rien n&#x27;a été enregistré" not in html
 
 
 def test_reader_cannot_upload_or_run(client_for):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 
 @dataclass
 class Problem:
@@ -22,10 +25,12 @@ class Problem:
         if self.file:
             where.append(self.file)
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(_("ligne %(line)s") % {"line": self.line})
         if self.field:
-            where.append(f"field {self.field!r}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+            where.append(_("champ « %(field)s »") % {"field": self.field})
+        if not where:
+            return self.message
+        return _("%(where)s : %(message)s") % {"where": ", ".join(where), "message": self.message}
 
 
 @dataclass
@@ -46,5 +51,9 @@ class UserError(Exception):
         lines.extend(f"  - {p}" for p in self.problems[: self.MAX_SHOWN])
         total = self.total if self.total is not None else len(self.problems)
         if total > self.MAX_SHOWN:
-            lines.append(f"  … and {total - self.MAX_SHOWN} more problems")
+            more = total - self.MAX_SHOWN
+            lines.append(
+                "  "
+                + ngettext("… et %(n)s autre problème", "… et %(n)s autres problèmes", more) % {"n": more}
+            )
         return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rich.console import Console
 from rich.table import Table
 
@@ -114,12 +115,25 @@ def import_command(args) -> int:
             licence=args.licence,
             actor=SystemActor("cli"),
         )
-    detected = []
+    detected = [staged.format]
     if staged.encoding:
-        detected.append(f"encoding {staged.encoding}, separator {staged.separator!r}")
+        detected.append(
+            _("encodage %(encoding)s, séparateur « %(separator)s »")
+            % {"encoding": staged.encoding, "separator": staged.separator}
+        )
     detected.extend(staged.notes)
     print(
-        f"{dataset.name}: {dataset.row_count} rows imported from {staged.label} ({staged.format}{'; ' + '; '.join(detected) if detected else ''})"  # noqa: E501
+        ngettext(
+            "%(name)s : %(n)s ligne importée depuis %(label)s (%(detected)s)",
+            "%(name)s : %(n)s lignes importées depuis %(label)s (%(detected)s)",
+            dataset.row_count,
+        )
+        % {
+            "name": dataset.name,
+            "n": dataset.row_count,
+            "label": staged.label,
+            "detected": " ; ".join(detected),
+        }
     )
     for name, typ in staged.types.items():
         print(f"  {name}: {typ}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.errors import Problem, UserError
@@ -74,14 +75,22 @@ def _is_gtfs(path: Path) -> bool:
 def detect_format(path: Path, label: str) -> str:
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        raise refuse(label, "old Excel .xls files are not read: save it as .xlsx or CSV")
+        raise refuse(
+            label, _("les anciens fichiers Excel .xls ne sont pas lus : enregistrez-le en .xlsx ou en CSV")
+        )
     if suffix == ".shp":
-        raise refuse(label, "give the Shapefile as a .zip holding its .shp, .shx, .dbf and .prj")
+        raise refuse(
+            label, _("donnez le Shapefile dans un .zip contenant ses fichiers .shp, .shx, .dbf et .prj")
+        )
     fmt = FORMATS.get(suffix)
     if fmt is None:
         raise refuse(
             label,
-            f"unsupported file type {suffix or '(none)'!r}: CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile",  # noqa: E501
+            _(
+                "type de fichier non pris en charge (%(suffix)s) : CSV, XLSX, GeoJSON, GeoPackage ou "
+                "Shapefile zippé"
+            )
+            % {"suffix": suffix or _("sans extension")},
         )
     return fmt
 
@@ -98,22 +107,29 @@ def stage_file(
     label = label or path.name
     limits = limits or current_limits()
     if not path.is_file():
-        raise UserError(f"{label}: file not found.", [Problem("not found", file=str(path))])
+        raise UserError(
+            _("%(file)s : fichier introuvable.") % {"file": label},
+            [Problem(_("fichier introuvable"), file=str(path))],
+        )
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise refuse(
             label,
-            f"the file is {size} bytes, over the import limit of {limits.max_bytes} (BEFFROI_IMPORT_MAX_MB)",
+            _(
+                "le fichier fait %(size)s octets, au-delà de la limite d'import de %(limit)s octets "
+                "(BEFFROI_IMPORT_MAX_MB)"
+            )
+            % {"size": size, "limit": limits.max_bytes},
         )
     if size == 0:
-        raise refuse(label, "the file is empty")
+        raise refuse(label, _("le fichier est vide"))
     fmt = detect_format(path, label)
     descriptor = None
     if schema_path:
         if fmt not in ("csv", "xlsx"):
             raise UserError(
-                f"{label}: --schema applies to CSV and XLSX files only.",
-                [Problem("schema not applicable", file=label)],
+                _("%(file)s : --schema ne s'applique qu'aux fichiers CSV et XLSX.") % {"file": label},
+                [Problem(_("schéma inapplicable à ce format"), file=label)],
             )
         from beffroi.sources.imports.schema import load_schema
 
@@ -225,8 +241,9 @@ def import_file(
     check_name(dataset)
     if not replace and Dataset.objects.filter(name=dataset).exists():
         raise UserError(
-            f"Dataset {dataset!r} already exists; add --replace to replace it.",
-            [Problem("dataset exists", field="dataset")],
+            _("Le jeu de données « %(name)s » existe déjà ; ajoutez --replace pour le remplacer.")
+            % {"name": dataset},
+            [Problem(_("ce jeu de données existe déjà"), field="dataset")],
         )
     staged = stage_file(path, schema_path=schema_path, repair=repair, limits=limits)
     return adopt(

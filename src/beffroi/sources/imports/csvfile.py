@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.imports.duck import connect, ident, literal
 from beffroi.sources.imports.limits import Limits
@@ -38,13 +41,17 @@ def detect_encoding(path: Path, label: str) -> str:
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if not head.strip():
-        raise refuse(label, "the file is empty")
+        raise refuse(label, _("le fichier est vide"))
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
-        raise refuse(label, "the file holds NUL bytes: it is binary, not a CSV text file", line=1)
+        raise refuse(
+            label,
+            _("le fichier contient des octets NUL : c'est un fichier binaire, pas un fichier texte CSV"),
+            line=1,
+        )
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with open(path, "rb") as fh:
@@ -86,7 +93,7 @@ def sniff(text_head: str, label: str) -> tuple[str, list[str]]:
         lines = lines[:-1]  # the last line of the sample may be cut
     lines = [ln for ln in lines[:50] if ln.strip()]
     if not lines:
-        raise refuse(label, "the file is empty")
+        raise refuse(label, _("le fichier est vide"))
     best, best_score = None, (0, 0)
     for sep in SEPARATORS:
         try:
@@ -103,7 +110,7 @@ def sniff(text_head: str, label: str) -> tuple[str, list[str]]:
         header = next(csv.reader(io.StringIO(lines[0]), delimiter=";"))
         if len(header) == 1 and len(lines) > 1:
             return ";", header  # a one-column file is a valid CSV
-        raise refuse(label, "no column separator found (tried ; , tab |)", line=1)
+        raise refuse(label, _("aucun séparateur de colonnes trouvé (essayés : ; , tabulation |)"), line=1)
     header = next(csv.reader(io.StringIO(lines[0]), delimiter=best))
     return best, header
 
@@ -114,11 +121,12 @@ def check_header(header: list[str], label: str) -> list[str]:
     names = [h.strip() for h in header]
     for i, name in enumerate(names, start=1):
         if not name:
-            problems.append(Problem(f"column {i} has no name", file=label, line=1))
+            problems.append(Problem(_("la colonne %(n)s n'a pas de nom") % {"n": i}, file=label, line=1))
         elif name.lower() in seen:
             problems.append(
                 Problem(
-                    f"column name {name!r} appears twice (columns {seen[name.lower()]} and {i})",
+                    _("le nom de colonne « %(name)s » apparaît deux fois (colonnes %(first)s et %(second)s)")
+                    % {"name": name, "first": seen[name.lower()], "second": i},
                     file=label,
                     line=1,
                     field=name,
@@ -127,7 +135,10 @@ def check_header(header: list[str], label: str) -> list[str]:
         else:
             seen[name.lower()] = i
     if problems:
-        raise UserError(f"{label}: the header line is not usable; nothing was stored.", problems)
+        raise UserError(
+            _("%(file)s : la ligne d'en-tête est inutilisable ; rien n'a été enregistré.") % {"file": label},
+            problems,
+        )
     return names
 
 
@@ -137,7 +148,10 @@ def open_dialect(path: Path, label: str, staging) -> CsvDialect:
         raw_head = fh.read(256 * 1024)
     head = raw_head.decode(encoding, errors="ignore")
     if "\x00" in head:
-        raise refuse(label, "the file holds NUL characters: it is binary, not a CSV text file")
+        raise refuse(
+            label,
+            _("le fichier contient des caractères NUL : c'est un fichier binaire, pas un fichier texte CSV"),
+        )
     sep, header = sniff(head, label)
     names = check_header(header, label)
     if encoding in ("utf-8", "utf-8-sig", "latin-1"):  # DuckDB reads both natively
@@ -359,7 +373,12 @@ def load_csv(
                     for line, colname, etype, msg in structural[: limits.max_problems]
                 ]
                 raise UserError(
-                    f"{label}: {len(structural)} malformed line(s); nothing was stored.",
+                    ngettext(
+                        "%(file)s : %(n)s ligne mal formée ; rien n'a été enregistré.",
+                        "%(file)s : %(n)s lignes mal formées ; rien n'a été enregistré.",
+                        len(structural),
+                    )
+                    % {"file": label, "n": len(structural)},
                     problems,
                     total=len(structural),
                 )
@@ -372,22 +391,41 @@ def load_csv(
 
         rows = pq.read_metadata(target).num_rows
         if rows == 0:
-            raise refuse(label, "the file has a header but no data rows", line=2)
+            raise refuse(label, _("le fichier a une ligne d'en-tête mais aucune ligne de données"), line=2)
     except UserError:
         raise
     except Exception as exc:  # duckdb raises its own error classes for unreadable files
-        raise refuse(label, f"the CSV could not be read: {str(exc).splitlines()[0]}") from None
+        raise refuse(
+            label, _("le CSV n'a pas pu être lu (%(error)s)") % {"error": str(exc).splitlines()[0]}
+        ) from None
     finally:
         con.close()
     return {"rows": rows, "types": types}
 
 
+COUNTS_RE = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
 def _reject_message(etype: str, message: str, limits: Limits) -> str:
+    """The French reason of a line DuckDB rejected; its own (English) message only when unknown."""
+    counts = COUNTS_RE.search(message)
+    expected = (
+        _(" (%(expected)s attendus, %(found)s trouvés)")
+        % {
+            "expected": counts.group(1),
+            "found": counts.group(2),
+        }
+        if counts
+        else ""
+    )
     messages = {
-        "TOO MANY COLUMNS": "too many fields on this line",
-        "MISSING COLUMNS": "too few fields on this line",
-        "UNQUOTED VALUE": "a quote is opened and never closed",
-        "LINE SIZE OVER MAXIMUM": f"line longer than {limits.max_line_bytes} bytes",
-        "INVALID ENCODING": "bytes that are not valid text",
+        "TOO MANY COLUMNS": _("trop de champs sur cette ligne") + expected,
+        "MISSING COLUMNS": _("pas assez de champs sur cette ligne") + expected,
+        "UNQUOTED VALUE": _("un guillemet est ouvert et jamais fermé"),
+        "LINE SIZE OVER MAXIMUM": _("ligne plus longue que %(limit)s octets")
+        % {"limit": limits.max_line_bytes},
+        "INVALID ENCODING": _("des octets qui ne sont pas du texte valide"),
     }
-    return f"{messages.get(etype, etype.lower())} ({message})"
+    if etype in messages:
+        return messages[etype]
+    return _("ligne illisible (%(error)s)") % {"error": message}

@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import sys
 
+# Only the marker: the child has no Django settings; the parent translates the message it prints.
+from django.utils.translation import gettext_noop
+
 
 def main(source: str, out: str) -> int:
     from beffroi.sources.imports.duck import connect, literal
@@ -18,7 +21,7 @@ def main(source: str, out: str) -> int:
         meta = con.execute(f"SELECT layers FROM ST_Read_Meta({literal(source)})").fetchone()  # noqa: S608
         layers = meta[0] if meta else []
         if not layers:
-            print(json.dumps({"error": "no vector layer found"}))
+            print(json.dumps({"error": gettext_noop("aucune couche vectorielle trouvée")}))
             return 0
         layer = layers[0]
         fields = layer.get("geometry_fields") or []

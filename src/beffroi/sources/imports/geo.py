@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -24,6 +25,7 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.sources.imports.columns import to_table
 from beffroi.sources.imports.csvfile import check_header
 from beffroi.sources.imports.limits import Limits
+from beffroi.sources.imports.reasons import geometry_reason, json_reason
 from beffroi.sources.imports.safety import check_zip, refuse
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ def _crs_of(doc: dict, label: str) -> int:
         return 4326
     m = CRS_RE.search(name)
     if not m:
-        raise refuse(label, f"unknown coordinate reference system {name!r}", field="crs")
+        raise refuse(label, _("système de coordonnées inconnu « %(name)s »") % {"name": name}, field="crs")
     return int(m.group(1))
 
 
@@ -62,7 +64,9 @@ def _transformer(epsg: int, label: str):
     try:
         return Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(4326), always_xy=True)
     except CRSError:
-        raise refuse(label, f"EPSG:{epsg} is not a known coordinate reference system", field="crs") from None
+        raise refuse(
+            label, _("EPSG:%(epsg)s n'est pas un système de coordonnées connu") % {"epsg": epsg}, field="crs"
+        ) from None
 
 
 class GeometryChecker:
@@ -77,18 +81,28 @@ class GeometryChecker:
     def problem(self, n: int, message: str) -> None:
         self.total += 1
         if len(self.problems) < self.limits.max_problems:
-            self.problems.append(Problem(f"feature {n}: {message}", file=self.label, field="geometry"))
+            self.problems.append(
+                Problem(
+                    _("entité %(n)s : %(message)s") % {"n": n, "message": message},
+                    file=self.label,
+                    field="geometry",
+                )
+            )
 
     def check(self, n: int, geom) -> bytes | None:
         if geom is None or geom.is_empty:
             return None
         vertices = shapely.get_num_coordinates(geom)
         if vertices > self.limits.max_vertices:
-            self.problem(n, f"{vertices} vertices (limit {self.limits.max_vertices}); simplify it first")
+            self.problem(
+                n,
+                _("%(vertices)s sommets (limite : %(limit)s) ; simplifiez-la d'abord")
+                % {"vertices": vertices, "limit": self.limits.max_vertices},
+            )
             return None
         coords = shapely.get_coordinates(geom)
         if not all(math.isfinite(v) for v in coords.flat):
-            self.problem(n, "coordinates are not finite numbers")
+            self.problem(n, _("les coordonnées ne sont pas des nombres finis"))
             return None
         if self.transformer is not None:
             geom = shapely.transform(geom, lambda xy: _apply(self.transformer, xy))
@@ -96,13 +110,20 @@ class GeometryChecker:
         if len(coords) and (abs(coords[:, 0]).max() > 180 or abs(coords[:, 1]).max() > 90):
             self.problem(
                 n,
-                "coordinates outside longitude/latitude bounds (projected coordinates without a declared CRS?)",  # noqa: E501
+                _(
+                    "coordonnées hors des bornes longitude/latitude (coordonnées projetées sans "
+                    "système de coordonnées déclaré ?)"
+                ),
             )
             return None
         if not geom.is_valid:
             reason = explain_validity(geom)
             if not self.repair:
-                self.problem(n, f"invalid geometry ({reason}); use --repair to repair it")
+                self.problem(
+                    n,
+                    _("géométrie invalide (%(reason)s) ; utilisez --repair pour la réparer")
+                    % {"reason": geometry_reason(reason)},
+                )
                 return None
             geom = shapely.make_valid(geom)
             self.repaired += 1
@@ -111,7 +132,12 @@ class GeometryChecker:
     def raise_if_any(self) -> None:
         if self.total:
             raise UserError(
-                f"{self.label}: {self.total} geometry problem(s); nothing was stored.",
+                ngettext(
+                    "%(file)s : %(n)s problème de géométrie ; rien n'a été enregistré.",
+                    "%(file)s : %(n)s problèmes de géométrie ; rien n'a été enregistré.",
+                    self.total,
+                )
+                % {"file": self.label, "n": self.total},
                 self.problems,
                 total=self.total,
             )
@@ -154,37 +180,40 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
         doc = json.loads(Path(path).read_bytes())
     except json.JSONDecodeError as exc:
         raise UserError(
-            f"{label}: not valid JSON; nothing was stored.", [Problem(exc.msg, file=label, line=exc.lineno)]
+            _("%(file)s : ce n'est pas du JSON valide ; rien n'a été enregistré.") % {"file": label},
+            [Problem(json_reason(exc), file=label, line=exc.lineno)],
         ) from None
     except UnicodeDecodeError:
-        raise refuse(label, "not readable: GeoJSON must be encoded in UTF-8 (RFC 7946)") from None
+        raise refuse(label, _("illisible : un GeoJSON doit être encodé en UTF-8 (RFC 7946)")) from None
     except RecursionError:
-        raise refuse(label, "not readable: the JSON is nested too deeply") from None
+        raise refuse(label, _("illisible : le JSON est imbriqué trop profondément")) from None
     if not isinstance(doc, dict) or "type" not in doc:
-        raise refuse(label, "not GeoJSON: the top level has no 'type'", field="type")
+        raise refuse(
+            label, _("ce n'est pas du GeoJSON : le niveau supérieur n'a pas de « type »"), field="type"
+        )
     features: list
     if doc["type"] == "Feature":
         features = [doc]
     elif doc["type"] == "FeatureCollection":
         features = doc.get("features")  # type: ignore[assignment]
         if not isinstance(features, list):
-            raise refuse(label, "the FeatureCollection has no 'features' list", field="features")
+            raise refuse(label, _("la FeatureCollection n'a pas de liste « features »"), field="features")
     elif doc["type"] in GEOMETRY_TYPES:
         features = [{"type": "Feature", "geometry": doc, "properties": {}}]
     else:
-        raise refuse(label, f"unknown GeoJSON type {doc['type']!r}", field="type")
+        raise refuse(label, _("type GeoJSON inconnu « %(type)s »") % {"type": doc["type"]}, field="type")
     if not features:
-        raise refuse(label, "the collection holds no feature", field="features")
+        raise refuse(label, _("la collection ne contient aucune entité"), field="features")
     checker = GeometryChecker(label, limits, repair, _crs_of(doc, label))
     keys: dict[str, None] = {}
     props_list, wkbs = [], []
     for n, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            checker.problem(n, "not a Feature object")
+            checker.problem(n, _("ce n'est pas un objet Feature"))
             continue
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
-            checker.problem(n, "'properties' is not an object")
+            checker.problem(n, _("« properties » n'est pas un objet"))
             continue
         for k in props:
             keys.setdefault(str(k), None)
@@ -194,7 +223,8 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
             if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
                 checker.problem(
                     n,
-                    f"unknown geometry type {geometry.get('type') if isinstance(geometry, dict) else geometry!r}",  # noqa: E501
+                    _("type de géométrie inconnu « %(type)s »")
+                    % {"type": geometry.get("type") if isinstance(geometry, dict) else geometry},
                 )
                 continue
             open_rings = _open_rings(geometry)
@@ -214,7 +244,9 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
             except Exception as exc:  # shapely raises several kinds on malformed coordinates
                 # reported to the importing user row by row; the log keeps the detail for maintainers
                 log.debug("imports: %s feature %s has malformed coordinates", label, n, exc_info=True)
-                checker.problem(n, f"malformed coordinates ({type(exc).__name__}: {exc})")
+                checker.problem(
+                    n, _("coordonnées mal formées (%(error)s)") % {"error": f"{type(exc).__name__}: {exc}"}
+                )
                 continue
         wkbs.append(checker.check(n, geom))
         props_list.append(props)
@@ -229,7 +261,14 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
         else pa.table({"geometry": pa.array(wkbs, type=pa.binary())})
     )
     pq.write_table(table, target, compression="zstd")
-    notes = [f"{checker.repaired} geometry(ies) repaired"] if checker.repaired else []
+    notes = (
+        [
+            ngettext("%(n)s géométrie réparée", "%(n)s géométries réparées", checker.repaired)
+            % {"n": checker.repaired}
+        ]
+        if checker.repaired
+        else []
+    )
     if checker.closed_rings:
         notes.append(
             _("%(n)s anneau(x) non fermé(s) refermé(s) (dernier point ajouté, égal au premier)")
@@ -252,18 +291,24 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
             members = [i.filename for i in archive.infolist()]
         shps = [m for m in members if m.lower().endswith(".shp")]
         if len(shps) != 1:
-            raise refuse(label, f"the archive must hold exactly one .shp file (found {len(shps)})")
+            raise refuse(
+                label,
+                _("l'archive doit contenir exactement un fichier .shp (%(n)s trouvés)") % {"n": len(shps)},
+            )
         stem = shps[0][:-4]
         missing = [
             ext for ext in (".shx", ".dbf") if not any(m.lower() == (stem + ext).lower() for m in members)
         ]
         if missing:
-            raise refuse(label, f"the shapefile is incomplete: missing {', '.join(missing)}")
+            raise refuse(
+                label,
+                _("le Shapefile est incomplet : il manque %(missing)s") % {"missing": ", ".join(missing)},
+            )
         source = f"/vsizip/{path}/{shps[0]}"
     else:
         with open(path, "rb") as fh:
             if not fh.read(16).startswith(b"SQLite format 3"):
-                raise refuse(label, "not a GeoPackage (no SQLite header)")
+                raise refuse(label, _("ce n'est pas un GeoPackage (pas d'en-tête SQLite)"))
     table, epsg = _read_in_child(source, label)
     geom_cols = [
         f.name
@@ -273,7 +318,7 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
     if epsg is None:
         epsg = 4326  # no .prj: coordinates are checked against WGS84 bounds below
     if not geom_cols:
-        raise refuse(label, "the layer has no geometry column")
+        raise refuse(label, _("la couche n'a pas de colonne de géométrie"))
     gcol = geom_cols[0]
     checker = GeometryChecker(label, limits, repair, epsg)
     wkbs = []
@@ -282,7 +327,7 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
             geom = shapely.from_wkb(raw) if raw is not None else None
         except Exception:  # a broken WKB blob
             log.debug("imports: %s row %s has an unreadable geometry", label, n, exc_info=True)
-            checker.problem(n, "unreadable geometry")
+            checker.problem(n, _("géométrie illisible"))
             continue
         wkbs.append(checker.check(n, geom))
     checker.raise_if_any()
@@ -293,9 +338,12 @@ def load_gdal(path: Path, label: str, limits: Limits, target: Path, repair: bool
         check_header(props.column_names, label)
     out = props.append_column("geometry", pa.array(wkbs, type=pa.binary()))
     pq.write_table(out, target, compression="zstd")
-    notes = [f"reprojected from EPSG:{epsg}"] if epsg != 4326 else []
+    notes = [_("reprojeté depuis EPSG:%(epsg)s") % {"epsg": epsg}] if epsg != 4326 else []
     if checker.repaired:
-        notes.append(f"{checker.repaired} geometry(ies) repaired")
+        notes.append(
+            ngettext("%(n)s géométrie réparée", "%(n)s géométries réparées", checker.repaired)
+            % {"n": checker.repaired}
+        )
     types = {f.name: str(f.type) for f in props.schema} | {"geometry": "geometry"}
     return {"rows": out.num_rows, "types": types, "geometry_column": "geometry", "notes": notes}
 
@@ -316,14 +364,16 @@ def _read_in_child(source: str, label: str):
         )
         if proc.returncode != 0:
             raise refuse(
-                label, f"the file could not be read (the reader stopped with code {proc.returncode})"
+                label,
+                _("le fichier n'a pas pu être lu (le lecteur s'est arrêté avec le code %(code)s)")
+                % {"code": proc.returncode},
             )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-        info = json.loads(lines[-1]) if lines else {"error": "no answer from the reader"}
+        info = json.loads(lines[-1]) if lines else {"error": _("pas de réponse du lecteur")}
         if "error" in info:
-            raise refuse(label, f"the file could not be read ({info['error']})")
+            raise refuse(label, _("le fichier n'a pas pu être lu (%(error)s)") % {"error": _(info["error"])})
         return pq.read_table(out), info.get("epsg")
     except subprocess.TimeoutExpired:
-        raise refuse(label, "the file could not be read in 10 minutes") from None
+        raise refuse(label, _("le fichier n'a pas pu être lu en 10 minutes")) from None
     finally:
         out.unlink(missing_ok=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.imports.duck import connect, literal
@@ -57,8 +59,15 @@ def _read(folder: Path, label: str, limits: Limits, target: Path, present: set[s
         missing = [c for c in ("stop_id", "stop_name", "stop_lat", "stop_lon") if c not in columns]
         if missing:
             raise UserError(
-                f"{label}: stops.txt lacks required GTFS columns; nothing was stored.",
-                [Problem("missing column", file=f"{label}/stops.txt", line=1, field=c) for c in missing],
+                _(
+                    "%(file)s : il manque à stops.txt des colonnes GTFS obligatoires ; "
+                    "rien n'a été enregistré."
+                )
+                % {"file": label},
+                [
+                    Problem(_("colonne obligatoire absente"), file=f"{label}/stops.txt", line=1, field=c)
+                    for c in missing
+                ],
             )
         optional = ", ".join(
             f"{c}" if c in columns else f"NULL AS {c}" for c in ("location_type", "parent_station")
@@ -74,7 +83,7 @@ def _read(folder: Path, label: str, limits: Limits, target: Path, present: set[s
         if bad:
             problems = [
                 Problem(
-                    f"stop {sid!r} has no valid position",
+                    _("l'arrêt « %(stop)s » n'a pas de position valide") % {"stop": sid},
                     file=f"{label}/stops.txt",
                     line=ln,
                     field="stop_lat",
@@ -82,7 +91,12 @@ def _read(folder: Path, label: str, limits: Limits, target: Path, present: set[s
                 for ln, sid in bad[: limits.max_problems]
             ]
             raise UserError(
-                f"{label}: {len(bad)} stop(s) without a valid position; nothing was stored.",
+                ngettext(
+                    "%(file)s : %(n)s arrêt sans position valide ; rien n'a été enregistré.",
+                    "%(file)s : %(n)s arrêts sans position valide ; rien n'a été enregistré.",
+                    len(bad),
+                )
+                % {"file": label, "n": len(bad)},
                 problems,
                 total=len(bad),
             )
@@ -108,7 +122,9 @@ def _read(folder: Path, label: str, limits: Limits, target: Path, present: set[s
     except UserError:
         raise
     except Exception as exc:  # duckdb raises its own error classes for unreadable members
-        raise refuse(label, f"the GTFS feed could not be read ({str(exc).splitlines()[0]})") from None
+        raise refuse(
+            label, _("le flux GTFS n'a pas pu être lu (%(error)s)") % {"error": str(exc).splitlines()[0]}
+        ) from None
     finally:
         con.close()
     points = shapely.points(table.column("lon").to_numpy(), table.column("lat").to_numpy())
@@ -116,8 +132,17 @@ def _read(folder: Path, label: str, limits: Limits, target: Path, present: set[s
         "geometry", pa.array(shapely.to_wkb(points), pa.binary())
     )
     if out.num_rows == 0:
-        raise refuse(label, "stops.txt has no stop", line=2)
+        raise refuse(label, _("stops.txt ne contient aucun arrêt"), line=2)
     pq.write_table(out, target, compression="zstd")
     types = {f.name: str(f.type) for f in out.schema} | {"geometry": "geometry"}
-    notes = [] if routes != "NULL" else ["no routes/trips/stop_times: lines serving each stop unknown"]
+    notes = (
+        []
+        if routes != "NULL"
+        else [
+            _(
+                "pas de routes.txt, trips.txt ou stop_times.txt : les lignes qui desservent "
+                "chaque arrêt sont inconnues"
+            )
+        ]
+    )
     return {"rows": out.num_rows, "types": types, "geometry_column": "geometry", "notes": notes}

@@ -6,6 +6,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from beffroi.core.errors import Problem, UserError
 from beffroi.sources.imports.limits import Limits
 
@@ -14,7 +16,8 @@ DOCTYPE_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 def refuse(file: str, message: str, *, line: int | None = None, field: str | None = None) -> UserError:
     return UserError(
-        f"{file}: import refused, nothing was stored.", [Problem(message, file=file, line=line, field=field)]
+        _("%(file)s : import refusé, rien n'a été enregistré.") % {"file": file},
+        [Problem(message, file=file, line=line, field=field)],
     )
 
 
@@ -23,19 +26,25 @@ def check_zip(path: Path, limits: Limits, label: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise refuse(label, f"not a valid zip archive ({exc})") from None
+        raise refuse(label, _("ce n'est pas une archive zip valide (%(error)s)") % {"error": exc}) from None
     infos = archive.infolist()
     if len(infos) > limits.max_members:
-        raise refuse(label, f"the archive holds {len(infos)} members (limit {limits.max_members})")
+        raise refuse(
+            label,
+            _("l'archive contient %(count)s fichiers (limite : %(limit)s)")
+            % {"count": len(infos), "limit": limits.max_members},
+        )
     total = 0
     for info in infos:
         name = info.filename
         if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
-            raise refuse(label, f"member {name!r} has an unsafe path")
+            raise refuse(
+                label, _("le fichier « %(name)s » de l'archive a un chemin dangereux") % {"name": name}
+            )
         if info.flag_bits & 0x1:
-            raise refuse(label, f"member {name!r} is encrypted")
+            raise refuse(label, _("le fichier « %(name)s » de l'archive est chiffré") % {"name": name})
         if name.lower().endswith(".zip"):
-            raise refuse(label, f"nested archive {name!r} is not accepted")
+            raise refuse(label, _("l'archive imbriquée « %(name)s » n'est pas acceptée") % {"name": name})
         total += info.file_size
         if (
             info.compress_size
@@ -44,10 +53,18 @@ def check_zip(path: Path, limits: Limits, label: str) -> zipfile.ZipFile:
         ):
             raise refuse(
                 label,
-                f"member {name!r} expands {info.file_size // max(info.compress_size, 1)} times (zip bomb?)",
+                _(
+                    "le fichier « %(name)s » de l'archive se décompresse %(ratio)s fois "
+                    "(bombe de décompression ?)"
+                )
+                % {"name": name, "ratio": info.file_size // max(info.compress_size, 1)},
             )
     if total > limits.max_uncompressed_bytes:
-        raise refuse(label, f"the archive expands to {total} bytes (limit {limits.max_uncompressed_bytes})")
+        raise refuse(
+            label,
+            _("l'archive se décompresse en %(size)s octets (limite : %(limit)s)")
+            % {"size": total, "limit": limits.max_uncompressed_bytes},
+        )
     return archive
 
 
@@ -60,5 +77,9 @@ def check_xml_members(archive: zipfile.ZipFile, label: str) -> None:
             if DOCTYPE_RE.search(head):
                 raise refuse(
                     label,
-                    f"member {info.filename!r} declares a DOCTYPE or entities (XML external entity attack?)",
+                    _(
+                        "le fichier « %(name)s » du classeur déclare un DOCTYPE ou des entités "
+                        "(attaque par entité XML externe ?)"
+                    )
+                    % {"name": info.filename},
                 )

@@ -5,26 +5,41 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from beffroi.core.errors import Problem, UserError
+from beffroi.sources.imports.reasons import is_required_note, json_reason, schema_note
 
 
 def load_schema(path: Path) -> dict:
     label = Path(path).name
     try:
         if Path(path).stat().st_size > 2 * 1024 * 1024:
-            raise UserError(f"{label}: the schema file is over 2 MB.", [Problem("too large", file=label)])
+            raise UserError(
+                _("%(file)s : le fichier de schéma dépasse 2 Mo.") % {"file": label},
+                [Problem(_("fichier trop gros"), file=label)],
+            )
         descriptor = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise UserError(f"{label}: schema file not found.", [Problem("not found", file=str(path))]) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
         raise UserError(
-            f"{label}: the schema is not valid JSON.", [Problem(str(exc), file=label, line=line)]
+            _("%(file)s : fichier de schéma introuvable.") % {"file": label},
+            [Problem(_("fichier introuvable"), file=str(path))],
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            _("%(file)s : le schéma n'est pas du JSON valide.") % {"file": label},
+            [Problem(json_reason(exc), file=label, line=exc.lineno)],
+        ) from None
+    except UnicodeDecodeError:
+        raise UserError(
+            _("%(file)s : le schéma n'est pas du JSON valide.") % {"file": label},
+            [Problem(_("le fichier n'est pas encodé en UTF-8"), file=label)],
         ) from None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):
         raise UserError(
-            f"{label}: not a Table Schema (no 'fields' list).",
-            [Problem("missing fields", file=label, field="fields")],
+            _("%(file)s : ce n'est pas un Table Schema (pas de liste « fields »).") % {"file": label},
+            [Problem(_("liste « fields » absente"), file=label, field="fields")],
         )
     from frictionless import FrictionlessException, Schema
 
@@ -32,12 +47,14 @@ def load_schema(path: Path) -> dict:
         Schema.from_descriptor(descriptor)
     except FrictionlessException as exc:
         raise UserError(
-            f"{label}: not a valid Table Schema.", [Problem(str(exc.error.message), file=label)]
+            _("%(file)s : ce n'est pas un Table Schema valide.") % {"file": label},
+            [Problem(_("schéma invalide (%(error)s)") % {"error": exc.error.message}, file=label)],
         ) from None
     for i, field in enumerate(descriptor["fields"]):
         if not isinstance(field, dict) or not field.get("name"):
             raise UserError(
-                f"{label}: field {i + 1} has no name.", [Problem("no name", file=label, field=f"fields[{i}]")]
+                _("%(file)s : le champ %(n)s n'a pas de nom.") % {"file": label, "n": i + 1},
+                [Problem(_("champ sans nom"), file=label, field=f"fields[{i}]")],
             )
     return descriptor
 
@@ -79,7 +96,12 @@ def validate(
             )
         )
     raise UserError(
-        f"{label}: {len(errors)} problem(s) against the schema; nothing was stored.",
+        ngettext(
+            "%(file)s : %(n)s problème par rapport au schéma ; rien n'a été enregistré.",
+            "%(file)s : %(n)s problèmes par rapport au schéma ; rien n'a été enregistré.",
+            len(errors),
+        )
+        % {"file": label, "n": len(errors)},
         problems,
         total=len(errors),
     )
@@ -88,16 +110,20 @@ def validate(
 def _message(error) -> str:
     note = getattr(error, "note", "") or ""
     cell = getattr(error, "cell", None)
+    if error.type == "constraint-error" and is_required_note(note):
+        return _("valeur obligatoire manquante")
+    value = {"value": cell}
     base = {
-        "type-error": f"value {cell!r} is not of the expected type",
-        "constraint-error": f"value {cell!r} breaks a constraint",
-        "missing-label": "column required by the schema is missing",
-        "extra-label": "column not in the schema",
-        "incorrect-label": "column name differs from the schema",
-        "missing-cell": "value missing",
-        "extra-cell": "too many values",
-        "blank-row": "empty row",
-        "primary-key": "duplicate primary key",
-        "unique-error": f"value {cell!r} should be unique",
+        "type-error": _("la valeur « %(value)s » n'est pas du type attendu") % value,
+        "constraint-error": _("la valeur « %(value)s » ne respecte pas une contrainte") % value,
+        "missing-label": _("une colonne exigée par le schéma est absente"),
+        "extra-label": _("colonne absente du schéma"),
+        "incorrect-label": _("le nom de la colonne diffère du schéma"),
+        "missing-cell": _("valeur manquante"),
+        "extra-cell": _("trop de valeurs"),
+        "blank-row": _("ligne vide"),
+        "primary-key": _("clé primaire en double"),
+        "unique-error": _("la valeur « %(value)s » devrait être unique") % value,
     }.get(error.type, error.title)
-    return f"{base} ({note})" if note else base
+    # frictionless's note says which constraint, which type: the detail the user needs
+    return f"{base} ({schema_note(note)})" if note else base

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from django.utils.translation import gettext as _
 
 from beffroi.core.errors import UserError
 from beffroi.sources.imports.columns import to_table
@@ -19,7 +20,7 @@ def load_xlsx(path: Path, label: str, limits: Limits, target: Path) -> dict:
     with archive:
         members = {i.filename for i in archive.infolist()}
         if "[Content_Types].xml" not in members or not any(n.startswith("xl/worksheets/") for n in members):
-            raise refuse(label, "this zip is not an Excel workbook (no xl/worksheets)")
+            raise refuse(label, _("ce zip n'est pas un classeur Excel (pas de xl/worksheets)"))
         check_xml_members(archive, label)
     import openpyxl
 
@@ -35,7 +36,7 @@ def load_xlsx(path: Path, label: str, limits: Limits, target: Path) -> dict:
                 header = list(row)
                 break
         if header is None:
-            raise refuse(label, "the first sheet is empty")
+            raise refuse(label, _("la première feuille est vide"))
         while header and header[-1] in (None, ""):
             header.pop()
         names = check_header(["" if h is None else str(h) for h in header], label)
@@ -51,9 +52,13 @@ def load_xlsx(path: Path, label: str, limits: Limits, target: Path) -> dict:
     except UserError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise refuse(label, f"the workbook could not be read ({type(exc).__name__}: {exc})") from None
+        raise refuse(
+            label, _("le classeur n'a pas pu être lu (%(error)s)") % {"error": f"{type(exc).__name__}: {exc}"}
+        ) from None
     if count == 0:
-        raise refuse(label, "the sheet has a header but no data rows", line=header_line + 1)
+        raise refuse(
+            label, _("la feuille a une ligne d'en-tête mais aucune ligne de données"), line=header_line + 1
+        )
     table, types = to_table(names, columns)
     pq.write_table(table, target, compression="zstd")
     return {"rows": count, "types": types}
