@@ -96,9 +96,9 @@ CASES: list[tuple[list[str], str]] = [
     (["tokens", "create", "--user", "nobody"], "nobody"),
     (["tokens", "create", "--user", "nobody", "--days", "abc"], "--days"),
     (["sources", "import", "{tmp}/missing.csv", "--dataset", "x"], "missing.csv"),
-    (["sources", "import", "{tmp}/ragged.csv", "--dataset", "x"], "line 3"),
+    (["sources", "import", "{tmp}/ragged.csv", "--dataset", "x"], "ligne 3"),
     (["sources", "import", "{tmp}/ragged.csv", "--dataset", "Pas Un Nom"], "Pas Un Nom"),
-    (["sources", "import", "{tmp}/unclosed.geojson", "--dataset", "zones"], "feature 2"),
+    (["sources", "import", "{tmp}/unclosed.geojson", "--dataset", "zones"], "entité 2"),
     (
         ["sources", "import", "{tmp}/ragged.csv", "--dataset", "x", "--schema", "{tmp}/missing.json"],
         "missing.json",
@@ -294,8 +294,15 @@ def test_bad_input_exits_2_with_a_located_message_and_no_traceback(
     argv = [
         a.replace("{tmp}", str(bad_files)).replace("{crisis}", str(getattr(crisis, "pk", ""))) for a in argv
     ]
-    with caplog.at_level(logging.ERROR):
-        code, err, _out = _run(argv, capsys)
+    had_mode = "BEFFROI_MODE" in os.environ
+    try:
+        with caplog.at_level(logging.ERROR):
+            code, err, _out = _run(argv, capsys)
+    finally:
+        # ``serve``/``worker`` select the server mode in the environment (cli._select_mode): it must
+        # not leak into the commands later tests start as subprocesses.
+        if not had_mode:
+            os.environ.pop("BEFFROI_MODE", None)
     assert code == 2, (code, err, caplog.text)
     assert expected in err, err
     assert "Traceback" not in err and not any(r.exc_info for r in caplog.records), caplog.text

@@ -128,7 +128,9 @@ def test_form_cannot_target_another_commune(client, garches, people):
         "falc_headline": "",
     }
     # Rueil is not among the form's choices; a polygon or a circle over Rueil is refused.
-    assert client.post("/alertes/nouvelle/", {**base, "communes": [RUEIL]}).status_code == 200
+    assert (
+        client.post("/alertes/nouvelle/", {**base, "communes": [RUEIL]}).status_code == 400
+    )  # refused, form shown again
     import json
 
     over = {**base, "communes": [GARCHES], "polygon": json.dumps(OVER_RUEIL)}

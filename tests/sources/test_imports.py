@@ -158,8 +158,8 @@ def test_unclosed_ring_is_refused_with_its_feature_number_or_closed_with_repair(
     with pytest.raises(UserError) as refused:
         import_file(path, "zones", actor=SystemActor("cli"))
     text = str(refused.value)
-    assert "feature 2: 1 anneau(x) non fermé(s)" in text and "feature 3: 2 anneau(x)" in text
-    assert "feature 1" not in text and "--repair" in text
+    assert "entité 2 : 1 anneau(x) non fermé(s)" in text and "entité 3 : 2 anneau(x)" in text
+    assert "entité 1 " not in text and "--repair" in text
     _, staged = import_file(path, "zones", repair=True, actor=SystemActor("cli"))
     assert "3 anneau(x) non fermé(s) refermé(s) (dernier point ajouté, égal au premier)" in staged.notes
     ring = shapely.from_wkb(_rows("zones")[1]["geometry"]).exterior.coords

@@ -265,7 +265,7 @@ def test_upload_of_an_unclosed_ring_is_refused_unless_repair_is_ticked(client_fo
 
     refused = client.post(reverse("sources:upload"), {"file": geojson(), "dataset": "zone"})
     html = refused.content.decode()
-    assert refused.status_code == 400 and "feature 1" in html and "non fermé" in html
+    assert refused.status_code == 400 and "entité 1" in html and "non fermé" in html
     assert selectors.get_dataset("zone") is None
     staged = client.post(reverse("sources:upload"), {"file": geojson(), "dataset": "zone", "repair": "on"})
     assert staged.status_code == 302

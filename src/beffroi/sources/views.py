@@ -126,7 +126,8 @@ def run_now(request: HttpRequest, name: str) -> HttpResponse:
     if run.status == "ok":
         messages.success(request, _("Source exécutée : %(rows)s lignes.") % {"rows": run.rows})
     else:
-        messages.error(request, _("Échec de la source : %(error)s") % {"error": run.error})
+        # A warning, not an error: the request was right, the source failed (the page says why).
+        messages.warning(request, _("Échec de la source : %(error)s") % {"error": run.error})
     return redirect("sources:source", name=name)
 
 
