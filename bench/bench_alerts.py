@@ -154,32 +154,10 @@ def bench_outbox() -> None:
 # --- (b) requests per second of the public files ---------------------------------------------------
 
 
-async def _load(port: int, path: str, seconds: float, connections: int) -> int:
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\n\r\n".encode()
-    stop = time.perf_counter() + seconds
-
-    async def one() -> int:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        done = 0
-        while time.perf_counter() < stop:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            if not head.startswith(b"HTTP/1.1 200"):
-                raise RuntimeError(head[:80])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            await reader.readexactly(length)
-            done += 1
-        writer.close()
-        return done
-
-    return sum(await asyncio.gather(*[one() for _ in range(connections)]))
-
-
 def _load_process(args) -> int:
-    return asyncio.run(_load(*args))
+    from bench.bench_public import _py_load  # the same keep-alive client as the public bench
+
+    return asyncio.run(_py_load(*args))
 
 
 def rps(port: int, path: str) -> float:

@@ -310,13 +310,18 @@ def release_commitment(request: HttpRequest, commitment_id: int) -> HttpResponse
     return _means_step(request, lambda: ar.do_release_commitment(commitment, actor=request.user))
 
 
+def _posted_crisis(request: HttpRequest):
+    """The crisis a means form names (optional), one the user may see; ``UserError`` if not a number."""
+    crisis_id = _post_id(request, "crisis", _("Crise"), required=False)
+    return selectors.get_crisis_for_user(request.user, crisis_id) if crisis_id else None
+
+
 @require_POST
 def request_resource(request: HttpRequest) -> HttpResponse:
     try:
-        crisis_id = _post_id(request, "crisis", _("Crise"), required=False)
+        crisis = _posted_crisis(request)
     except UserError as exc:
         return _refused(request, exc)
-    crisis = selectors.get_crisis_for_user(request.user, crisis_id) if crisis_id else None
     return _means_step(
         request,
         lambda: ar.do_request_resource(
@@ -388,10 +393,9 @@ def lend_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = get_object_or_404(Resource, pk=resource_id)
     _check_commune(request.user, resource.commune)
     try:
-        crisis_id = _post_id(request, "crisis", _("Crise"), required=False)
+        crisis = _posted_crisis(request)
     except UserError as exc:
         return _refused(request, exc)
-    crisis = selectors.get_crisis_for_user(request.user, crisis_id) if crisis_id else None
     return _means_step(
         request,
         lambda: am.do_lend_resource(
