@@ -37,7 +37,7 @@ def test_unknown_insee_code_exits_2_with_suggestions_and_no_traceback(tmp_path):
     result = _run("territory", "add", "92603", data_dir=tmp_path)  # typo for 92063
     assert result.returncode == 2, result.stderr
     assert "'92603'" in result.stderr
-    assert "Close matches" in result.stderr
+    assert "Codes proches" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -176,7 +176,7 @@ def test_a_reflex_sheet_is_edited_in_the_page(client_for):
         f"/crise/fiches-reflexes/{sheet.pk}/",
         {"title": "", "hazard": "inondation", "level": "3", "items": ""},
     )
-    assert response.status_code == 400 and "Cannot save" in response.content.decode()
+    assert response.status_code == 400 and "enregistrer la fiche réflexe" in response.content.decode()
     reader = client_for("lecteur", ["94052"])
     assert reader.get("/crise/fiches-reflexes/nouvelle/").status_code == 403
 

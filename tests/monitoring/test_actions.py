@@ -53,7 +53,7 @@ def test_unknown_series_skipped_for_sources_but_error_when_strict(marne):
     assert actions.do_ingest_points(mixed, source="hubeau", actor=SystemActor("poll_sources")) == 1
     with pytest.raises(UserError) as exc:
         actions.do_ingest_points(mixed, source="api", strict=True, actor=SystemActor("poll_sources"))
-    assert "unknown indicator" in str(exc.value)
+    assert "série d'indicateur inconnue" in str(exc.value)
 
 
 @pytest.mark.parametrize(

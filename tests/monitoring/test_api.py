@@ -50,12 +50,12 @@ def test_push_with_token_stores_and_changes_level(client, marne, token):
 @pytest.mark.parametrize(
     "change, reason",
     [
-        ({"unit": "°C"}, "unit"),
-        ({"series": "hubeau:UNKNOWN:H"}, "unknown indicator"),
-        ({"value": "3,2"}, "finite number"),
-        ({"value": None}, "finite number"),
-        ({"at": (timezone.now() + timedelta(days=1)).isoformat()}, "future"),
-        ({"at": (timezone.now() - timedelta(days=365)).isoformat()}, "older than"),
+        ({"unit": "°C"}, "unité"),
+        ({"series": "hubeau:UNKNOWN:H"}, "série d'indicateur inconnue"),
+        ({"value": "3,2"}, "nombre fini"),
+        ({"value": None}, "nombre fini"),
+        ({"at": (timezone.now() + timedelta(days=1)).isoformat()}, "dans le futur"),
+        ({"at": (timezone.now() - timedelta(days=365)).isoformat()}, "a plus de"),
         ({"at": "hier"}, "ISO 8601"),
     ],
 )
@@ -65,7 +65,7 @@ def test_bad_point_gives_400_with_reason_and_stores_nothing(client, marne, token
     response = post(client, token, payload)
     assert response.status_code == 400, response.content
     data = response.json()
-    assert "nothing was stored" in data["detail"]
+    assert "rien n'a été enregistré" in data["detail"]
     assert any(reason in p and "points[2]" in p for p in data["problems"]), data
     assert Observation.objects.count() == 0
 

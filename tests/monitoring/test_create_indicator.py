@@ -169,7 +169,7 @@ def test_a_post_without_csrf_token_is_refused(make_user):
 def test_levels_out_of_order_are_refused_as_on_the_edit_page(client_for):
     client = client_for("maire")
     response = client.post(URL, form_data([{"label": "Haut", "value": 4.0}, {"label": "Bas", "value": 3.0}]))
-    assert response.status_code == 400 and "must be beyond" in response.content.decode()
+    assert response.status_code == 400 and "doit dépasser" in response.content.decode()
     assert not Indicator.objects.exists()
 
 

@@ -63,7 +63,7 @@ def test_cell_member_edits_thresholds(client_for, marne):
 def test_unordered_thresholds_are_refused(client_for, marne):
     client = client_for("maire")
     response = client.post(URL, form_data([{"label": "Haut", "value": 4.0}, {"label": "Bas", "value": 3.0}]))
-    assert response.status_code == 400 and "must be beyond" in response.content.decode()
+    assert response.status_code == 400 and "doit dépasser" in response.content.decode()
     assert Threshold.objects.filter(indicator=marne).count() == 4  # unchanged
 
 

@@ -37,7 +37,7 @@ def test_wrong_code_names_it_suggests_matches_and_changes_nothing():
         do_add_communes(["92033", "92603"], actor=SystemActor("cli"))
     text = str(caught.value)
     assert "'92603'" in text
-    assert "Close matches" in text
+    assert "Codes proches" in text
     assert Commune.objects.count() == 0  # all or nothing: Garches was not added either
 
 

@@ -31,7 +31,8 @@ User = get_user_model()
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise UserError(
-            f"Unknown role {role!r}. Roles: {', '.join(ROLES)}.", [Problem("unknown role", field="role")]
+            _("Rôle inconnu %(role)s. Rôles : %(roles)s.") % {"role": repr(role), "roles": ", ".join(ROLES)},
+            [Problem(_("rôle inconnu"), field="role")],
         )
 
 
@@ -72,15 +73,21 @@ def do_create_user(
     unknown = [c for c in communes if c not in known]
     if unknown:
         raise UserError(
-            f"Commune(s) {', '.join(unknown)} not in the territory. "
-            "Add them first: beffroi territory add CODE.",
-            [Problem(f"{c} is not part of the territory", field="commune") for c in unknown],
+            _("Commune(s) %(unknown)s hors du territoire. Ajoutez-les d'abord : beffroi territory add CODE.")
+            % {"unknown": ", ".join(unknown)},
+            [
+                Problem(_("%(c)s ne fait pas partie du territoire") % {"c": c}, field="commune")
+                for c in unknown
+            ],
         )
     if not communes and role != "administrateur":
-        raise UserError("A user needs at least one commune (--commune INSEE).")
+        raise UserError(_("Un compte demande au moins une commune (--commune INSEE)."))
     _check_username(username)
     if User.objects.filter(username=username).exists():
-        raise UserError(f"User {username!r} already exists.", [Problem("already exists", field="username")])
+        raise UserError(
+            _("Le compte %(username)s existe déjà.") % {"username": repr(username)},
+            [Problem(_("existe déjà"), field="username")],
+        )
     if password and validate:
         try:
             validate_password(password)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import os
 
+from django.utils.translation import gettext as _
+
 from beffroi.core.actors import SystemActor
 from beffroi.core.errors import UserError
 
@@ -45,7 +47,9 @@ def create_user(args) -> int:
     if args.password_env:
         password = os.environ.get(args.password_env)
         if not password:
-            raise UserError(f"Environment variable {args.password_env} is empty or not set.")
+            raise UserError(
+                _("La variable d'environnement %(env)s est vide ou absente.") % {"env": args.password_env}
+            )
     else:
         password = getpass.getpass("Mot de passe : ")
     user = do_create_user(
@@ -67,7 +71,7 @@ def create_token(args) -> int:
 
     user = get_user_model().objects.filter(username=args.user).first()
     if user is None:
-        raise UserError(f"No user named {args.user!r}.")
+        raise UserError(_("Aucun compte nommé %(user)s.") % {"user": repr(args.user)})
     raw = do_create_token(user, args.name, actor=SystemActor("cli"), days=args.days or None)
     print(raw)
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+from django.utils.translation import gettext as _
+
 from beffroi.core.errors import Problem, UserError
 
 
@@ -39,7 +41,10 @@ def _alert(value: str):
 
     alert = Alert.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
     if alert is None:
-        raise UserError(f"No alert number {value!r}.", [Problem("unknown alert", field="alert")])
+        raise UserError(
+            _("Aucune alerte numéro %(value)s.") % {"value": repr(value)},
+            [Problem(_("alerte inconnue"), field="alert")],
+        )
     return alert
 
 
@@ -88,14 +93,22 @@ def verify_cmd(args) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise UserError(f"{path}: no such file", [Problem("no such file", file=str(path))])
+        raise UserError(
+            _("%(path)s : fichier introuvable") % {"path": path},
+            [Problem(_("fichier introuvable"), file=str(path))],
+        )
     data = path.read_bytes()
     try:
         errors = cap.validate(data)
     except Exception as exc:
-        raise UserError(f"{path}: not XML ({exc})", [Problem(str(exc), file=str(path))]) from None
+        raise UserError(
+            _("%(path)s : pas du XML (%(exc)s)") % {"path": path, "exc": exc},
+            [Problem(str(exc), file=str(path))],
+        ) from None
     if errors:
-        raise UserError(f"{path}: not valid CAP 1.2", [Problem(e, file=str(path)) for e in errors])
+        raise UserError(
+            _("%(path)s : CAP 1.2 invalide") % {"path": path}, [Problem(e, file=str(path)) for e in errors]
+        )
     if args.cert:
         try:
             cap.verify(data, [Path(c).read_bytes() for c in args.cert])

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from beffroi.accounts.roles import ROLES, roles_of
 from beffroi.core.actors import Actor
@@ -51,15 +52,18 @@ def _level(value: Any) -> int:
             value = LEVEL_ALIASES[key]
     if value not in LEVELS:
         raise UserError(
-            f"Unknown crisis level {value!r}: 1 to 4 (veille, vigilance, alerte, crise).",
-            [Problem("unknown level", field="level")],
+            _("Niveau de crise inconnu %(value)s : de 1 à 4 (veille, vigilance, alerte, crise).")
+            % {"value": repr(value)},
+            [Problem(_("niveau inconnu"), field="level")],
         )
     return int(value)
 
 
 def _open(crisis: Crisis) -> None:
     if not crisis.is_open:
-        raise UserError(f"Crisis {crisis.pk} is closed.", [Problem("crisis closed", field="crisis")])
+        raise UserError(
+            _("La crise %(pk)s est close.") % {"pk": crisis.pk}, [Problem(_("crise close"), field="crisis")]
+        )
 
 
 # --- lifecycle -----------------------------------------------------------------------------
@@ -71,17 +75,25 @@ def do_open_crisis(
     communes = list(dict.fromkeys(communes))
     problems = []
     if hazard not in Hazard.values:
-        problems.append(Problem(f"unknown hazard {hazard!r} ({', '.join(Hazard.values)})", field="hazard"))
+        problems.append(
+            Problem(
+                _("aléa inconnu %(hazard)s (%(values)s)")
+                % {"hazard": repr(hazard), "values": ", ".join(Hazard.values)},
+                field="hazard",
+            )
+        )
     known = territory_codes()
     if not communes:
-        problems.append(Problem("at least one commune", field="communes"))
+        problems.append(Problem(_("au moins une commune"), field="communes"))
     problems += [
-        Problem(f"{c} is not in the territory", field="communes") for c in communes if c not in known
+        Problem(_("%(c)s n'est pas dans le territoire") % {"c": c}, field="communes")
+        for c in communes
+        if c not in known
     ]
     if not (title or "").strip():
-        problems.append(Problem("a title is required", field="title"))
+        problems.append(Problem(_("un titre est obligatoire"), field="title"))
     if problems:
-        raise UserError("Cannot open the crisis.", problems)
+        raise UserError(_("Impossible d'ouvrir la crise."), problems)
     level = _level(level)
     perm = "crisis.open_crisis"
     if exercise and not has_perm(actor, perm):
@@ -200,13 +212,17 @@ def do_handover(crisis: Crisis | int, *, incoming: Any, summary: str, actor: Act
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_handover", crisis)
     if not (summary or "").strip():
-        raise UserError("A handover needs a situation summary.", [Problem("required", field="summary")])
+        raise UserError(
+            _("Une relève demande un point de situation."), [Problem(_("obligatoire"), field="summary")]
+        )
     if _user(incoming) is None:
-        raise UserError("The incoming lead must be a user.", [Problem("unknown user", field="incoming")])
+        raise UserError(
+            _("Le responsable entrant doit être un compte."), [Problem(_("compte inconnu"), field="incoming")]
+        )
     if _user(actor) is not None and incoming.pk == actor.pk:
         raise UserError(
-            "The incoming lead must be someone else than the outgoing one.",
-            [Problem("same person", field="incoming")],
+            _("Le responsable entrant doit être une autre personne que le sortant."),
+            [Problem(_("même personne"), field="incoming")],
         )
     # The outgoing lead is the one who hands over (the actor), named with the roles they hold, so
     # the record says who passed the crisis to whom, not only two login names.
@@ -280,13 +296,13 @@ def do_request_open_crisis(
     communes = list(dict.fromkeys(communes))
     problems = []
     if hazard not in Hazard.values:
-        problems.append(Problem(f"unknown hazard {hazard!r}", field="hazard"))
+        problems.append(Problem(_("aléa inconnu %(hazard)s") % {"hazard": repr(hazard)}, field="hazard"))
     if not communes:
-        problems.append(Problem("at least one commune", field="communes"))
+        problems.append(Problem(_("au moins une commune"), field="communes"))
     if not (title or "").strip():
-        problems.append(Problem("a title is required", field="title"))
+        problems.append(Problem(_("un titre est obligatoire"), field="title"))
     if problems:
-        raise UserError("Cannot send the request.", problems)
+        raise UserError(_("Impossible d'envoyer la demande."), problems)
     level = _level(level)
     for code in communes:
         require(actor, "crisis.add_logentry", commune=code)
@@ -346,9 +362,12 @@ def do_add_staffing(
     crisis = _crisis(crisis)
     _require_in_crisis(actor, "crisis.add_staffing", crisis)
     if cell not in Staffing.Cell.values:
-        raise UserError(f"Unknown PCC cell {cell!r}.", [Problem("unknown cell", field="cell")])
+        raise UserError(
+            _("Cellule du PCC inconnue %(cell)s.") % {"cell": repr(cell)},
+            [Problem(_("cellule inconnue"), field="cell")],
+        )
     if not (name or "").strip():
-        raise UserError("A name is required.", [Problem("required", field="name")])
+        raise UserError(_("Un nom est obligatoire."), [Problem(_("obligatoire"), field="name")])
     member = _user(user)
     if member is not None and not any(
         has_perm(member, "crisis.view_task", commune=c) for c in crisis.communes
@@ -356,7 +375,7 @@ def do_add_staffing(
         # the cell's tasks are sent to this account: it must be able to open them
         raise UserError(
             "Ce compte ne voit pas les tâches de cette crise (aucune de ses communes).",
-            [Problem("not a member of the crisis", field="user")],
+            [Problem(_("ne participe pas à la crise"), field="user")],
         )
     with transaction.atomic():
         _open(crisis)

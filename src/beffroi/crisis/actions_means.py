@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
@@ -61,7 +62,7 @@ def do_save_contact(*, commune: str, actor: Actor, contact: Contact | None = Non
         actor, "crisis.change_contact" if contact else "crisis.add_contact", commune=commune, system=("demo",)
     )
     if not (fields.get("name") or "").strip():
-        raise UserError("A contact needs a name.", [Problem("required", field="name")])
+        raise UserError(_("Un contact doit avoir un nom."), [Problem(_("obligatoire"), field="name")])
     with transaction.atomic():
         contact = contact or Contact(commune=commune)
         for key in CONTACT_FIELDS:
@@ -91,7 +92,7 @@ def do_save_resource(*, commune: str, actor: Actor, resource: Resource | None = 
         system=("demo",),
     )
     if not (fields.get("name") or "").strip():
-        raise UserError("A resource needs a name.", [Problem("required", field="name")])
+        raise UserError(_("Un moyen doit avoir un nom."), [Problem(_("obligatoire"), field="name")])
     with transaction.atomic():
         resource = resource or Resource(commune=commune)
         for key in ("name", "kind", "quantity", "unit", "location", "status", "notes"):
@@ -111,14 +112,16 @@ def do_lend_resource(
     require(actor, "crisis.add_resourceloan", commune=resource.commune)
     if to_commune not in territory_codes() or to_commune == resource.commune:
         raise UserError(
-            "Lend to another commune of the territory.", [Problem("bad commune", field="to_commune")]
+            _("Prêtez à une autre commune du territoire."),
+            [Problem(_("commune invalide"), field="to_commune")],
         )
     with transaction.atomic():
         resource = Resource.objects.select_for_update().get(pk=resource.pk)
         if resource.status != Resource.Status.AVAILABLE:
             raise UserError(
-                f"{resource.name} is not available ({resource.get_status_display()}).",
-                [Problem("not available", field="resource")],
+                _("%(name)s n'est pas disponible (%(display)s).")
+                % {"name": resource.name, "display": resource.get_status_display()},
+                [Problem(_("indisponible"), field="resource")],
             )
         if available(resource) < resource.quantity:
             # part of it is committed to a crisis or lent for a request: lend what is left by a request
@@ -254,7 +257,7 @@ def do_save_shelter(*, commune: str, actor: Actor, shelter: Shelter | None = Non
     if not (fields.get("name") or "").strip() or capacity <= 0:
         raise UserError(
             "Un lieu d'hébergement a besoin d'un nom et d'une capacité (un nombre de places > 0).",
-            [Problem("required", field="capacity")],
+            [Problem(_("obligatoire"), field="capacity")],
         )
     with transaction.atomic():
         shelter = shelter or Shelter(commune=commune)
@@ -356,7 +359,7 @@ def do_set_occupancy(
         if not shelter.is_open and occupancy:
             raise UserError(
                 f"{shelter.name} est fermé : ouvrez-le avant d'y compter des personnes.",
-                [Problem("closed", field="status")],
+                [Problem(_("fermé"), field="status")],
             )
         over = _check_capacity(shelter, occupancy, confirm)
         old = shelter.occupancy
@@ -415,12 +418,12 @@ def do_register_arrival(
         if not shelter.is_open:
             raise UserError(
                 f"{shelter.name} est fermé : ouvrez-le avant d'y enregistrer des arrivées.",
-                [Problem("closed", field="status")],
+                [Problem(_("fermé"), field="status")],
             )
         if not shelter.keeps_register:
             raise UserError(
                 f"{shelter.name} ne tient pas de registre (comptage seul).",
-                [Problem("no register", field="shelter")],
+                [Problem(_("pas de registre"), field="shelter")],
             )
         occupancy = _recount(shelter) + household_size
         over = _check_capacity(shelter, occupancy, confirm)
@@ -461,7 +464,8 @@ def do_register_departure(entry: ShelterEntry, *, actor: Actor, departed_at=None
     require(actor, "crisis.change_shelterentry", commune=entry.shelter.commune)
     if departed_at is not None and (departed_at.tzinfo is None or departed_at > utcnow()):
         raise UserError(
-            "Heure de départ avec fuseau, pas dans le futur.", [Problem("bad time", field="departed_at")]
+            "Heure de départ avec fuseau, pas dans le futur.",
+            [Problem(_("heure invalide"), field="departed_at")],
         )
     with transaction.atomic():
         shelter = Shelter.objects.select_for_update().get(pk=entry.shelter_id)
@@ -496,7 +500,7 @@ def do_purge_shelter_register(*, actor: Actor, now=None) -> int:
         expired = ShelterEntry.objects.filter(
             Q(crisis__closed_at__lt=cutoff) | Q(crisis__isnull=True, departed_at__lt=cutoff)
         )
-        count, _ = expired.delete()
+        count, _deleted = expired.delete()
         record(
             actor,
             "crisis.shelter.register.purge",

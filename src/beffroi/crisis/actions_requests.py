@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
@@ -284,7 +285,7 @@ def do_answer_request(
         if request.status != Status.PENDING:
             raise UserError(
                 f"La demande n°{request.pk} a déjà reçu une réponse ({request.get_status_display()}).",
-                [Problem("already answered", field="decision")],
+                [Problem(_("déjà répondue"), field="decision")],
             )
         if decision != "refused":
             assert resource is not None
@@ -347,7 +348,7 @@ def do_return_request(request: ResourceRequest, *, actor: Actor) -> ResourceRequ
         if not request.lent:
             raise UserError(
                 f"La demande n°{request.pk} n'a rien de prêté à rendre ({request.get_status_display()}).",
-                [Problem("nothing lent", field="status")],
+                [Problem(_("rien de prêté"), field="status")],
             )
         request.status = ResourceRequest.Status.RETURNED
         request.returned_at, request.returned_by = utcnow(), actor_label(actor)

@@ -95,7 +95,7 @@ def _check_cell(cell: str) -> str:
     if cell and cell not in Staffing.Cell.values:
         raise UserError(
             f"Cellule inconnue « {cell} » ({', '.join(Staffing.Cell.values)}).",
-            [Problem("unknown cell", field="cell")],
+            [Problem(_("cellule inconnue"), field="cell")],
         )
     return cell
 
@@ -115,7 +115,7 @@ def _check_assignee(crisis: Crisis, assignee: Any):
         raise UserError(
             "La tâche doit être attribuée à un compte actif qui voit les tâches de cette crise "
             "(une de ses communes).",
-            [Problem("not a member of the crisis", field="assignee")],
+            [Problem(_("ne participe pas à la crise"), field="assignee")],
         )
     return user
 
@@ -231,7 +231,7 @@ def do_create_task(
     _require_in_crisis(actor, "crisis.add_task", crisis)
     problems = []
     if not (title or "").strip():
-        problems.append(Problem("required", field="title"))
+        problems.append(Problem(_("obligatoire"), field="title"))
     if priority not in Task.Priority.values:
         problems.append(Problem("1 (haute), 2 (normale) ou 3 (basse)", field="priority"))
     if deadline is not None and deadline.tzinfo is None:
@@ -240,7 +240,7 @@ def do_create_task(
         raise UserError("Impossible de créer la tâche.", problems)
     if source_entry is not None and source_entry.crisis_id != crisis.pk:
         raise UserError(
-            "The linked entry is not in this crisis.", [Problem("other crisis", field="source_entry")]
+            _("L'entrée liée n'est pas dans cette crise."), [Problem(_("autre crise"), field="source_entry")]
         )
     cell = _check_cell(cell)
     user = _check_assignee(crisis, assignee)
@@ -296,13 +296,15 @@ def do_assign_task(
     told. Nothing changes (and nobody is told) when owner and due time are the same."""
     _require_in_crisis(actor, "crisis.change_task", task.crisis)
     if deadline is not None and deadline.tzinfo is None:
-        raise UserError("Échéance sans fuseau horaire.", [Problem("naive time", field="deadline")])
+        raise UserError(
+            "Échéance sans fuseau horaire.", [Problem(_("heure sans fuseau horaire"), field="deadline")]
+        )
     cell = _check_cell(cell)
     user = _check_assignee(task.crisis, assignee)
     if user is None and not cell:
         raise UserError(
             "Attribuez la tâche à un compte ou à une cellule du PCC.",
-            [Problem("required", field="assignee")],
+            [Problem(_("obligatoire"), field="assignee")],
         )
     with transaction.atomic():
         task = (
@@ -312,7 +314,7 @@ def do_assign_task(
         if not task.is_open:
             raise UserError(
                 f"La tâche « {task.title} » est {task.get_status_display().lower()}.",
-                [Problem("task closed", field="status")],
+                [Problem(_("tâche close"), field="status")],
             )
         same = (task.assignee_id, task.cell, task.deadline) == (user.pk if user else None, cell, deadline)
         if same:
@@ -350,7 +352,10 @@ def do_assign_task(
 def do_set_task_status(task: Task, *, status: str, actor: Actor, note: str = "") -> Task:
     _require_in_crisis(actor, "crisis.change_task", task.crisis)
     if status not in Task.Status.values:
-        raise UserError(f"Unknown status {status!r}.", [Problem("unknown status", field="status")])
+        raise UserError(
+            _("Statut inconnu %(status)s.") % {"status": repr(status)},
+            [Problem(_("statut inconnu"), field="status")],
+        )
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         _open(task.crisis)
@@ -400,16 +405,16 @@ def do_save_reflex_sheet(
     )
     problems = []
     if hazard not in Hazard.values:
-        problems.append(Problem(f"unknown hazard {hazard!r}", field="hazard"))
+        problems.append(Problem(_("aléa inconnu %(hazard)s") % {"hazard": repr(hazard)}, field="hazard"))
     if level not in LEVELS:
-        problems.append(Problem("level 1 to 4", field="level"))
+        problems.append(Problem(_("niveau de 1 à 4"), field="level"))
     if not (title or "").strip():
-        problems.append(Problem("required", field="title"))
+        problems.append(Problem(_("obligatoire"), field="title"))
     for i, item in enumerate(items, 1):
         if not str(item.get("title", "")).strip():
-            problems.append(Problem(f"action {i} has no title", field="items"))
+            problems.append(Problem(_("l'action %(i)s n'a pas de titre") % {"i": i}, field="items"))
     if problems:
-        raise UserError("Cannot save the reflex sheet.", problems)
+        raise UserError(_("Impossible d'enregistrer la fiche réflexe."), problems)
     with transaction.atomic():
         if sheet is None:
             sheet = ReflexSheet(version=1)
@@ -446,7 +451,8 @@ def do_start_reflex_sheet(
     _require_in_crisis(actor, "crisis.add_reflexrun", crisis)
     if sheet.commune and sheet.commune not in crisis.communes:
         raise UserError(
-            "This reflex sheet belongs to another commune.", [Problem("other commune", field="sheet")]
+            _("Cette fiche réflexe appartient à une autre commune."),
+            [Problem(_("autre commune"), field="sheet")],
         )
     with transaction.atomic():
         _open(crisis)

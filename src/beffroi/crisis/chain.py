@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from beffroi.core.errors import Problem, UserError
 from beffroi.crisis.models import Crisis, LogChain, LogEntry
 from beffroi.crisis.models.log import GENESIS, format_head
@@ -35,8 +37,12 @@ def parse_head(value: str) -> Head:
     match = _HEAD.match(value or "")
     if not match:
         raise UserError(
-            f"Chain head {value!r} not understood: expected HASH@N (64 hex digits, '@', entry count).",
-            [Problem("bad head", field="head")],
+            _(
+                "Tête de chaîne %(value)s incomprise : HASH@N attendu (64 chiffres "
+                "hexadécimaux, « @ », nombre d'entrées)."
+            )
+            % {"value": repr(value)},
+            [Problem(_("tête invalide"), field="head")],
         )
     return Head(match.group(1).lower(), int(match.group(2)))
 

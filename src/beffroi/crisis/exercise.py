@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor, SystemActor
 from beffroi.core.audit import record
@@ -39,7 +40,10 @@ def do_start_exercise(
     for code in scenario["communes"]:
         require(actor, "crisis.run_exercise", commune=code, system=("cli",))
     if not speed or speed <= 0 or speed > 3600:
-        raise UserError("Speed is a positive factor up to 3600.", [Problem("bad speed", field="speed")])
+        raise UserError(
+            _("La vitesse est un facteur positif, au plus 3600."),
+            [Problem(_("vitesse invalide"), field="speed")],
+        )
     now = now or utcnow()
     start = datetime.fromisoformat(scenario["start"]) if scenario.get("start") else now
     with transaction.atomic():
@@ -189,8 +193,9 @@ def run_from_cli(path: str, *, speed: float, check_only: bool) -> int:
     missing = [c for c in scenario["communes"] if c not in territory_codes()]
     if missing:
         raise UserError(
-            f"{path}: commune(s) {', '.join(missing)} not in the territory (beffroi territory add).",
-            [Problem("not in the territory", file=path, field="communes")],
+            _("%(path)s : commune(s) %(missing)s hors du territoire (beffroi territory add).")
+            % {"path": path, "missing": ", ".join(missing)},
+            [Problem(_("hors du territoire"), file=path, field="communes")],
         )
     last = scenario["injects"][-1]["offset_seconds"]
     print(

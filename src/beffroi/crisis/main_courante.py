@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import actor_label, record
@@ -65,7 +66,10 @@ def _crisis(crisis: Crisis | int) -> Crisis:
         return crisis
     found = Crisis.objects.filter(pk=crisis).first()
     if found is None:
-        raise UserError(f"No crisis number {crisis}.", [Problem("unknown crisis", field="crisis")])
+        raise UserError(
+            _("Aucune crise numéro %(crisis)s.") % {"crisis": crisis},
+            [Problem(_("crise inconnue"), field="crisis")],
+        )
     return found
 
 
@@ -87,8 +91,9 @@ def _choice(value: str, choices, aliases: dict, field: str) -> str:
     if key in aliases:
         return aliases[key]
     raise UserError(
-        f"Unknown {field} {value!r}: one of {', '.join(choices.values)}.",
-        [Problem(f"unknown {field}", field=field)],
+        _("%(field)s inconnu(e) %(value)s : l'une des valeurs %(values)s.")
+        % {"field": field, "value": repr(value), "values": ", ".join(choices.values)},
+        [Problem(_("%(field)s inconnu(e)") % {"field": field}, field=field)],
     )
 
 
@@ -121,18 +126,20 @@ def do_append_entry(
     _require_in_crisis(actor, "crisis.add_logentry", crisis, system=("exercise", "alerts", "outreach"))
     problems = []
     if not (text or "").strip():
-        problems.append(Problem("the text is empty", field="text"))
+        problems.append(Problem(_("le texte est vide"), field="text"))
     if occurred_at is not None and occurred_at.tzinfo is None:
-        problems.append(Problem("naive datetime: give a time zone", field="occurred_at"))
+        problems.append(Problem(_("date-heure sans fuseau horaire : donnez-en un"), field="occurred_at"))
     if occurred_at is not None and occurred_at.tzinfo is not None and occurred_at > utcnow():
-        problems.append(Problem("the event time is in the future", field="occurred_at"))
+        problems.append(Problem(_("l'heure de l'événement est dans le futur"), field="occurred_at"))
     if deferred and occurred_at is None:
-        problems.append(Problem("a re-entered paper entry needs its real time", field="occurred_at"))
+        problems.append(
+            Problem(_("une entrée papier ressaisie demande son heure réelle"), field="occurred_at")
+        )
     for name, value, bound in (("lat", lat, 90), ("lon", lon, 180)):
         if value is not None and not -bound <= float(value) <= bound:
-            problems.append(Problem(f"out of range (±{bound})", field=name))
+            problems.append(Problem(_("hors limites (±%(bound)s)") % {"bound": bound}, field=name))
     if problems:
-        raise UserError("Cannot add the entry.", problems)
+        raise UserError(_("Impossible d'ajouter l'entrée."), problems)
     category = _choice(category, Category, CATEGORY_ALIASES, "category")
     source = _choice(source, Source, SOURCE_ALIASES, "source")
     if corrects is not None and not isinstance(corrects, LogEntry):
@@ -142,11 +149,12 @@ def do_append_entry(
         )
         if corrects is None:
             raise UserError(
-                "The corrected entry is not in this crisis.", [Problem("unknown entry", field="corrects")]
+                _("L'entrée corrigée n'est pas dans cette crise."),
+                [Problem(_("entrée inconnue"), field="corrects")],
             )
     if corrects is not None and corrects.crisis_id != crisis.pk:
         raise UserError(
-            "The corrected entry is not in this crisis.", [Problem("other crisis", field="corrects")]
+            _("L'entrée corrigée n'est pas dans cette crise."), [Problem(_("autre crise"), field="corrects")]
         )
     digest = ""
     if attachment is not None:
@@ -231,7 +239,10 @@ def _append(
             LogChain.objects.select_for_update(of=("self",)).select_related("crisis").get(crisis_id=crisis.pk)
         )
         if chain.crisis.status != Crisis.Status.OPEN:
-            raise UserError(f"Crisis {crisis.pk} is closed.", [Problem("crisis closed", field="crisis")])
+            raise UserError(
+                _("La crise %(pk)s est close.") % {"pk": crisis.pk},
+                [Problem(_("crise close"), field="crisis")],
+            )
         now = utcnow()
         entry = LogEntry(
             crisis=crisis,
@@ -278,10 +289,14 @@ def _scenario_at(crisis: Crisis, value: datetime | None) -> datetime | None:
         return None
     if not crisis.exercise:
         raise UserError(
-            "A scenario time is only for exercises.", [Problem("not an exercise", field="scenario_at")]
+            _("Une heure de scénario ne vaut que pour les exercices."),
+            [Problem(_("pas un exercice"), field="scenario_at")],
         )
     if value.tzinfo is None:
-        raise UserError("Naive scenario time: give a time zone.", [Problem("naive", field="scenario_at")])
+        raise UserError(
+            _("Heure de scénario sans fuseau horaire : donnez-en un."),
+            [Problem(_("sans fuseau horaire"), field="scenario_at")],
+        )
     return value
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
 
 from beffroi.core.errors import Problem, UserError
 from beffroi.crisis.models import Hazard
@@ -91,7 +92,10 @@ def parse_offset(value: Any) -> timedelta | None:
 def load(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
-        raise UserError(f"{path}: no such scenario file.", [Problem("file not found", file=str(path))])
+        raise UserError(
+            _("%(path)s : fichier de scénario introuvable.") % {"path": path},
+            [Problem(_("fichier introuvable"), file=str(path))],
+        )
     return validate(path.read_text(encoding="utf-8"), filename=str(path))
 
 
@@ -103,13 +107,14 @@ def validate(text: str, *, filename: str = "scenario.yaml") -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise UserError(
-            f"{filename}: not valid YAML.",
+            _("%(filename)s : YAML invalide.") % {"filename": filename},
             [Problem(str(getattr(exc, "problem", exc)), file=filename, line=mark.line + 1 if mark else None)],
         )
     if not isinstance(data, dict):
         raise UserError(
-            f"{filename}: a scenario is a mapping (name, hazard, communes, injects).",
-            [Problem("expected a mapping", file=filename, line=1)],
+            _("%(filename)s : un scénario est un dictionnaire (name, hazard, communes, injects).")
+            % {"filename": filename},
+            [Problem(_("un dictionnaire est attendu"), file=filename, line=1)],
         )
     lines = _line_map(node)
     problems: list[Problem] = []
@@ -210,7 +215,7 @@ def validate(text: str, *, filename: str = "scenario.yaml") -> dict[str, Any]:
         _check_choice(item, where, i, bad)
         injects.append(item)
     if problems:
-        raise UserError(f"{filename}: the scenario is not valid.", problems)
+        raise UserError(_("%(filename)s : le scénario n'est pas valide.") % {"filename": filename}, problems)
     injects.sort(key=lambda it: (it["offset_seconds"], it["index"]))
     return {
         "name": name,

@@ -204,8 +204,14 @@ def crisis_communes_names(crisis: Crisis) -> list[str]:
 def crisis_by_number(number: str) -> Crisis:
     """The crisis with that number, as typed on a command line; a clear error otherwise."""
     if not str(number).isdigit():
-        raise UserError(f"Crisis number expected, got {number!r}.", [Problem("not a number", field="crisis")])
+        raise UserError(
+            _("Numéro de crise attendu (reçu : %(number)s).") % {"number": repr(number)},
+            [Problem(_("pas un nombre"), field="crisis")],
+        )
     crisis = Crisis.objects.filter(pk=int(number)).first()
     if crisis is None:
-        raise UserError(f"No crisis number {number}.", [Problem("unknown crisis", field="crisis")])
+        raise UserError(
+            _("Aucune crise numéro %(number)s.") % {"number": number},
+            [Problem(_("crise inconnue"), field="crisis")],
+        )
     return crisis

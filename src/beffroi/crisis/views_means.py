@@ -65,7 +65,7 @@ def _note(request: HttpRequest, name: str = "note", label: str = "", max_length:
         raise UserError(
             _("%(label)s : %(n)s caractères, au plus %(max)s.")
             % {"label": label, "n": len(value), "max": max_length},
-            [Problem("too long", field=name)],
+            [Problem(_("trop long"), field=name)],
         )
     return value
 
@@ -252,7 +252,7 @@ def resources(request: HttpRequest, *, shelters_only: bool = False, status: int 
 def _int(request: HttpRequest, name: str, label: str) -> int:
     raw = (request.POST.get(name) or "").strip()
     if not raw.isdigit():
-        raise UserError(f"{label} : un nombre entier.", [Problem("not a number", field=name)])
+        raise UserError(f"{label} : un nombre entier.", [Problem(_("pas un nombre"), field=name)])
     return int(raw)
 
 
@@ -265,7 +265,7 @@ def _time(request: HttpRequest, name: str):
         return field.clean(raw)
     except ValidationError:
         raise UserError(
-            "Date et heure attendues (AAAA-MM-JJTHH:MM).", [Problem("bad time", field=name)]
+            "Date et heure attendues (AAAA-MM-JJTHH:MM).", [Problem(_("heure invalide"), field=name)]
         ) from None
 
 
@@ -473,7 +473,7 @@ def _arrival_from_post(post) -> dict[str, Any]:
     except ValueError:
         raise UserError(
             "Nombre de personnes : un nombre entier.",
-            [Problem("not a number", field="household_size")],
+            [Problem(_("pas un nombre"), field="household_size")],
         ) from None
     return {
         "name": post.get("name", ""),

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor, SystemActor, user_or_none
 from beffroi.core.audit import record
@@ -32,7 +33,8 @@ def do_save_crossing(
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise UserError(
-            "A saved crossing needs a name of 1 to 120 characters.", [Problem("bad name", field="name")]
+            _("Un croisement enregistré demande un nom de 1 à 120 caractères."),
+            [Problem(_("nom invalide"), field="name")],
         )
     result = exposure(area, layers, user=actor, repair=repair)
     with transaction.atomic():
@@ -60,7 +62,7 @@ def do_recompute_crossing(saved: SavedCrossing, *, actor: Actor) -> SavedCrossin
     require(actor, "crossing.change_savedcrossing", system=("recompute_crossings",))
     user = saved.created_by if isinstance(actor, SystemActor) else actor
     if user is None:
-        raise UserError("This saved crossing has no author left to compute it as.")
+        raise UserError(_("Ce croisement enregistré n'a plus d'auteur au nom duquel le recalculer."))
     result = exposure(saved.area, saved.layers or None, user=user, repair=True)
     with transaction.atomic():
         saved.result = _summary(result)

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.table import Table
 
@@ -76,20 +77,27 @@ def _user(username: str | None):
 
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise UserError(f"No active user named {username!r}.", [Problem("unknown user", field="--user")])
+        raise UserError(
+            _("Aucun compte actif nommé %(username)s.") % {"username": repr(username)},
+            [Problem(_("compte inconnu"), field="--user")],
+        )
     return user
 
 
 def _read_area(path: str) -> dict:
     p = Path(path)
     if not p.is_file():
-        raise UserError(f"{path}: no such file.", [Problem("no such file", file=path)])
+        raise UserError(
+            _("%(path)s : fichier introuvable.") % {"path": path},
+            [Problem(_("fichier introuvable"), file=path)],
+        )
     try:
         return json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise UserError(
-            f"{path}: not valid GeoJSON ({exc}).", [Problem(str(exc), file=path, line=line)]
+            _("%(path)s : GeoJSON invalide (%(exc)s).") % {"path": path, "exc": exc},
+            [Problem(str(exc), file=path, line=line)],
         ) from exc
 
 
@@ -104,7 +112,8 @@ def exposure_command(args) -> int:
             zone_level = float(level)
         except ValueError as exc:
             raise UserError(
-                f"--zone {args.zone!r}: expected DATASET:LEVEL.", [Problem("bad zone", field="--zone")]
+                _("--zone %(zone)s : JEU:NIVEAU attendu.") % {"zone": repr(args.zone)},
+                [Problem(_("zone invalide"), field="--zone")],
             ) from exc
     user = _user(args.user)
     try:

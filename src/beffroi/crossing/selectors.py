@@ -101,7 +101,8 @@ def commune_area(code: str, *, user) -> dict:
     boundaries = _user_boundaries(user)
     if code not in boundaries:
         raise UserError(
-            f"Commune {code!r} is not one of your communes.", [Problem("unknown commune", field="commune")]
+            _("La commune %(code)s n'est pas l'une de vos communes.") % {"code": repr(code)},
+            [Problem(_("commune inconnue"), field="commune")],
         )
     return boundaries[code]
 
@@ -152,7 +153,8 @@ def scenario(
     info = next((d for d in hazard_datasets(pool) if d.name == dataset), None)
     if info is None:
         raise UserError(
-            f"No zones-per-level dataset named {dataset!r}.", [Problem("unknown dataset", field="dataset")]
+            _("Aucun jeu de zones par niveau nommé %(dataset)s.") % {"dataset": repr(dataset)},
+            [Problem(_("jeu inconnu"), field="dataset")],
         )
     boundaries = _user_boundaries(user)
     extras = {k: v for k, v in count_layers_for(user).items() if k == "registry"}
@@ -167,7 +169,7 @@ def scenario(
             part = zone.geometry.intersection(drawn.geometry)
             polys = [p for p in getattr(part, "geoms", [part]) if p.geom_type in ("Polygon", "MultiPolygon")]
             if not polys or shapely.union_all(polys).area == 0:
-                raise UserError("The zone does not reach the area at this level.")
+                raise UserError(_("La zone n'atteint pas l'emprise à ce niveau."))
             return restrict_to(Area(shapely.union_all(polys)), boundaries, label=_("vos communes"))
 
         levels = scenario_levels(info, clip, pool, extras, empty_as_zero=True)
@@ -207,8 +209,11 @@ def area_from(
     given = [x for x in (area, commune, iris, zone_dataset) if x]
     if len(given) != 1:
         raise UserError(
-            "Give exactly one area: a GeoJSON area, a commune, IRIS codes, or a zone dataset and level.",
-            [Problem("one area expected", field="area")],
+            _(
+                "Donnez une seule zone : une zone GeoJSON, une commune, des codes IRIS, ou un "
+                "jeu de zones et un niveau."
+            ),
+            [Problem(_("une seule zone attendue"), field="area")],
         )
     if area:
         return area
@@ -229,20 +234,23 @@ def area_from(
         missing = sorted(set(iris) - {c for c, _g in geoms})
         if missing:
             raise UserError(
-                f"Unknown IRIS code(s): {', '.join(missing)}.", [Problem("unknown IRIS", field="iris")]
+                _("Code(s) IRIS inconnu(s) : %(missing)s.") % {"missing": ", ".join(missing)},
+                [Problem(_("IRIS inconnu"), field="iris")],
             )
         return shapely.geometry.mapping(shapely.union_all([g for _c, g in geoms]))
     info = next((d for d in hazard_datasets(pool) if d.name == zone_dataset), None)
     if info is None:
         raise UserError(
-            f"No zones-per-level dataset named {zone_dataset!r}.", [Problem("unknown dataset", field="zone")]
+            _("Aucun jeu de zones par niveau nommé %(dataset)s.") % {"dataset": repr(zone_dataset)},
+            [Problem(_("jeu inconnu"), field="zone")],
         )
     levels = {lv: geom for lv, _label, geom in zone_levels(info)}
     if zone_level is None or float(zone_level) not in levels:
         known = ", ".join(f"{v:g}" for v in sorted(levels))
         raise UserError(
-            f"Level {zone_level!r} is not in {zone_dataset!r}; levels: {known}.",
-            [Problem("unknown level", field="level")],
+            _("Le niveau %(level)s n'est pas dans %(dataset)s ; niveaux : %(known)s.")
+            % {"level": repr(zone_level), "dataset": repr(zone_dataset), "known": known},
+            [Problem(_("niveau inconnu"), field="level")],
         )
     return shapely.geometry.mapping(levels[float(zone_level)])
 

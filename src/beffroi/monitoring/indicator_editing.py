@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from beffroi.core import audit
 from beffroi.core.actors import Actor
@@ -42,7 +43,7 @@ def do_save_indicator(
     require(actor, "monitoring.manage_indicator", commune, system=("demo", "cli"))
     problems = _taken(key=key, series=series, create_only=create_only)
     if problems:
-        raise UserError("indicator key or series already in use", problems)
+        raise UserError(_("clé ou série d'indicateur déjà utilisée"), problems)
     if thresholds:
         ordered = sorted(thresholds, key=lambda t: t["level"])
         sign = -1 if fields.get("direction") == Indicator.Direction.BELOW else 1
@@ -50,14 +51,18 @@ def do_save_indicator(
             if b["value"] * sign <= a["value"] * sign:
                 problems.append(
                     Problem(
-                        f"level {b['level']} threshold must be beyond level {a['level']}'s",
+                        _("le seuil du niveau %(level)s doit dépasser celui du niveau %(level2)s")
+                        % {"level": b["level"], "level2": a["level"]},
                         field="thresholds",
                     )
                 )
         for t in ordered:
             if t.get("hysteresis", 0) < 0:
                 problems.append(
-                    Problem("hysteresis must be >= 0", field=f"thresholds[{t['level']}].hysteresis")
+                    Problem(
+                        _("l'hystérésis doit être positive ou nulle"),
+                        field=f"thresholds[{t['level']}].hysteresis",
+                    )
                 )
     if problems:
         raise UserError("invalid thresholds", problems)
@@ -100,7 +105,7 @@ def do_save_indicator(
         taken = _taken(key=key, series=series, create_only=create_only)
         if not taken:
             raise
-        raise UserError("indicator key or series already in use", taken) from None
+        raise UserError(_("clé ou série d'indicateur déjà utilisée"), taken) from None
     return indicator
 
 
@@ -108,9 +113,14 @@ def _taken(*, key: str, series: str, create_only: bool) -> list[Problem]:
     """The key (when creating) and the series are each one indicator's: say which one is in use."""
     problems = []
     if create_only and Indicator.objects.filter(key=key).exists():
-        problems.append(Problem(f"an indicator with key {key!r} already exists", field="key"))
+        problems.append(
+            Problem(_("un indicateur de clé %(key)s existe déjà") % {"key": repr(key)}, field="key")
+        )
     if Indicator.objects.filter(series=series).exclude(key=key).exists():
         problems.append(
-            Problem(f"series {series!r} is already followed by another indicator", field="series")
+            Problem(
+                _("la série %(series)s est déjà suivie par un autre indicateur") % {"series": repr(series)},
+                field="series",
+            )
         )
     return problems

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from beffroi.core import audit
 from beffroi.core.actors import Actor
@@ -86,7 +87,9 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
     now = now or timezone.now()
     oldest = now - max_age()
     if not isinstance(points, list | tuple):
-        raise UserError("points must be a list", [Problem("expected a list of points", field="points")])
+        raise UserError(
+            _("points doit être une liste"), [Problem(_("une liste de points est attendue"), field="points")]
+        )
     series = {p.get("series") for p in points if isinstance(p, dict) and isinstance(p.get("series"), str)}
     indicators = {i.series: i for i in Indicator.objects.filter(series__in=series)}
     # Forecasts published under another series (Vigicrues for a station Hub'Eau observes) go to the
@@ -98,7 +101,7 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
     for n, point in enumerate(points):
         where = f"points[{n}]"
         if not isinstance(point, dict):
-            problems.append(Problem("a point must be an object", field=where))
+            problems.append(Problem(_("un point doit être un objet"), field=where))
             continue
         kind = point.get("kind") or Observation.Kind.OBSERVATION
         targets = [indicators[k] for k in [str(point.get("series"))] if k in indicators]
@@ -108,14 +111,22 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
         if indicator is None:
             if strict:
                 problems.append(
-                    Problem(f"unknown indicator series {point.get('series')!r}", field=f"{where}.series")
+                    Problem(
+                        _("série d'indicateur inconnue %(series)s") % {"series": repr(point.get("series"))},
+                        field=f"{where}.series",
+                    )
                 )
             else:
                 skipped += 1
             continue
         value = point.get("value")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            problems.append(Problem(f"value must be a finite number, got {value!r}", field=f"{where}.value"))
+            problems.append(
+                Problem(
+                    _("value doit être un nombre fini (reçu : %(value)s)") % {"value": repr(value)},
+                    field=f"{where}.value",
+                )
+            )
             continue
         band, bad_band = {}, False
         for name in ("low", "high"):
@@ -124,7 +135,11 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
                 continue
             if isinstance(bound, bool) or not isinstance(bound, int | float) or not math.isfinite(bound):
                 problems.append(
-                    Problem(f"{name} must be a finite number, got {bound!r}", field=f"{where}.{name}")
+                    Problem(
+                        _("%(name)s doit être un nombre fini (reçu : %(bound)s)")
+                        % {"name": name, "bound": repr(bound)},
+                        field=f"{where}.{name}",
+                    )
                 )
                 bad_band = True
             else:
@@ -132,7 +147,7 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
         if bad_band:
             continue
         if band.get("low", value) > value or band.get("high", value) < value:
-            problems.append(Problem("low <= value <= high is required", field=f"{where}.low"))
+            problems.append(Problem(_("low <= value <= high est obligatoire"), field=f"{where}.low"))
             continue
         issued = None
         if point.get("issued_at") is not None:
@@ -140,7 +155,8 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
             if issued is None:
                 problems.append(
                     Problem(
-                        "issued_at must be an ISO 8601 date-time with a time zone", field=f"{where}.issued_at"
+                        _("issued_at doit être une date-heure ISO 8601 avec fuseau horaire"),
+                        field=f"{where}.issued_at",
                     )
                 )
                 continue
@@ -153,7 +169,8 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
             if found is None:
                 problems.append(
                     Problem(
-                        f"unit {unit!r} does not match the indicator's unit {indicator.unit!r}",
+                        _("l'unité %(unit)s ne correspond pas à celle de l'indicateur (%(unit2)s)")
+                        % {"unit": repr(unit), "unit2": repr(indicator.unit)},
                         field=f"{where}.unit",
                     )
                 )
@@ -161,21 +178,34 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
             factor = found
         if kind not in Observation.Kind.values:
             problems.append(
-                Problem(f"kind must be 'observation' or 'forecast', got {kind!r}", field=f"{where}.kind")
+                Problem(
+                    _("kind doit valoir « observation » ou « forecast » (reçu : %(kind)s)")
+                    % {"kind": repr(kind)},
+                    field=f"{where}.kind",
+                )
             )
             continue
         at = _parse_at(point.get("at"))
         if at is None:
-            problems.append(Problem("at must be an ISO 8601 date-time with a time zone", field=f"{where}.at"))
+            problems.append(
+                Problem(_("at doit être une date-heure ISO 8601 avec fuseau horaire"), field=f"{where}.at")
+            )
             continue
         limit = now + (MAX_FORECAST_AHEAD if kind == Observation.Kind.FORECAST else FUTURE_TOLERANCE)
         if at > limit:
-            problems.append(Problem(f"timestamp {at.isoformat()} is in the future", field=f"{where}.at"))
+            problems.append(
+                Problem(
+                    _("l'horodatage %(isoformat)s est dans le futur") % {"isoformat": at.isoformat()},
+                    field=f"{where}.at",
+                )
+            )
             continue
         if at < oldest:
             problems.append(
                 Problem(
-                    f"timestamp {at.isoformat()} is older than {max_age().days} days", field=f"{where}.at"
+                    _("l'horodatage %(isoformat)s a plus de %(days)s jours")
+                    % {"isoformat": at.isoformat(), "days": max_age().days},
+                    field=f"{where}.at",
                 )
             )
             continue
@@ -198,7 +228,7 @@ def validate_points(points, *, strict: bool, now: datetime | None = None):
             )
     if problems:
         raise UserError(
-            f"{len(problems)} invalid point(s); nothing was stored",
+            _("%(problems)s point(s) invalide(s) ; rien n'a été enregistré") % {"problems": len(problems)},
             problems[: UserError.MAX_SHOWN],
             total=len(problems),
         )

@@ -517,9 +517,11 @@ def do_rotate_key(*, new_file_key: bool = False, actor: Actor, progress=None) ->
     if new_file_key:
         if ring.origin == "env":
             raise UserError(
-                "--new-key is for the key file; with BEFFROI_REGISTRY_KEY put the new key first in the "
-                "variable.",
-                [Problem("key from the environment", field="--new-key")],
+                _(
+                    "--new-key vaut pour le fichier de clés ; avec BEFFROI_REGISTRY_KEY, mettez "
+                    "la nouvelle clé en premier dans la variable."
+                ),
+                [Problem(_("clé venant de l'environnement"), field="--new-key")],
             )
         ring = crypto.add_file_key()
     count = 0

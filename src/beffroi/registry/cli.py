@@ -7,6 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from beffroi.core.actors import SystemActor
 from beffroi.core.errors import Problem, UserError
 
@@ -168,7 +170,10 @@ def cmd_import(args) -> int:
 def _passphrase(path: Path | None, *, confirm_generated: bool) -> tuple[str, bool]:
     if path is not None:
         if not path.exists():
-            raise UserError(f"{path}: no such file.", [Problem("not found", file=str(path))])
+            raise UserError(
+                _("%(path)s : fichier introuvable.") % {"path": path},
+                [Problem(_("introuvable"), file=str(path))],
+            )
         return path.read_text().strip(), False
     if confirm_generated:
         from beffroi.registry.exports import new_passphrase
@@ -199,7 +204,9 @@ def cmd_open(args) -> int:
     from beffroi.registry.exports import open_sealed
 
     if not args.file.is_file():
-        raise UserError(f"{args.file} : fichier introuvable.", [Problem("not found", file=str(args.file))])
+        raise UserError(
+            f"{args.file} : fichier introuvable.", [Problem(_("introuvable"), file=str(args.file))]
+        )
     passphrase, _g = _passphrase(args.passphrase_file, confirm_generated=False)
     header, plaintext = open_sealed(args.file.read_bytes(), passphrase, label=str(args.file))
     args.out.write_bytes(plaintext)
@@ -262,12 +269,16 @@ def cmd_nominate(args) -> int:
 
     user = get_user_model().objects.filter(username=args.user).first()
     if user is None:
-        raise UserError(f"No user {args.user!r}.", [Problem("unknown user", field="user")])
+        raise UserError(
+            _("Aucun compte %(user)s.") % {"user": repr(args.user)},
+            [Problem(_("compte inconnu"), field="user")],
+        )
     try:
         decision = date.fromisoformat(args.decision_date)
     except ValueError:
         raise UserError(
-            "--decision-date must be YYYY-MM-DD.", [Problem("bad date", field="decision-date")]
+            _("--decision-date doit être au format AAAA-MM-JJ."),
+            [Problem(_("date invalide"), field="decision-date")],
         ) from None
     do_nominate(
         user,

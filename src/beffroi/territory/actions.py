@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from beffroi.core.actors import Actor
 from beffroi.core.audit import record
@@ -29,7 +30,7 @@ def do_add_communes(
     require(actor, "territory.manage_territory", system=("cli", "demo"))
     wanted = list(dict.fromkeys(_normalise(c) for c in codes))
     if not wanted:
-        raise UserError("Give at least one INSEE code, e.g. beffroi territory add 92063.")
+        raise UserError(_("Donnez au moins un code INSEE, par ex. beffroi territory add 92063."))
     found = reference.find_communes(wanted)
     missing = [c for c in wanted if c not in found]
     if missing:
@@ -38,9 +39,13 @@ def do_add_communes(
             close = reference.suggest(code)
             hint = ", ".join(f"{c} {n} ({d})" for c, n, d in close) or "no close match"
             problems.append(
-                Problem(f"{code!r} is not the INSEE code of a commune. Close matches: {hint}", field="code")
+                Problem(
+                    _("%(code)s n'est pas le code INSEE d'une commune. Codes proches : %(hint)s")
+                    % {"code": repr(code), "hint": hint},
+                    field="code",
+                )
             )
-        raise UserError("Unknown INSEE code(s); the territory is unchanged.", problems)
+        raise UserError(_("Code(s) INSEE inconnu(s) ; le territoire est inchangé."), problems)
     epcis = reference.epci_names()
     added = []
     with transaction.atomic():
