@@ -15,14 +15,6 @@ from beffroi.sources.runner import run_source
 MISSING_KEY = "clé d'API manquante : définissez BEFFROI_METEOFRANCE_API_KEY dans l'environnement."
 
 
-@pytest.fixture(autouse=True)
-def back_to_french():
-    """The English requests below leave English active in the thread (LocaleMiddleware does not
-    deactivate): the next tests must find the default language again."""
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def no_keys(settings):
     settings.SOURCE_API_KEYS = {}

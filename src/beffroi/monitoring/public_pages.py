@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from beffroi.core.public_languages import SITE_LANGUAGES, page_languages
 from beffroi.core.timeutil import to_paris
 from beffroi.monitoring.models import Indicator
 from beffroi.monitoring.selectors import public_indicators, snapshot
@@ -23,24 +24,8 @@ from beffroi.monitoring.selectors import public_indicators, snapshot
 WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 640, 240, 56, 12, 12, 28
 
 
-# The public site's languages and their folders (the same as the alerts' pages).
-LANGUAGES = (("fr", ""), ("en", "en/"))
-
-
 def root(folder: str = "") -> Path:
     return Path(settings.PUBLIC_ROOT) / folder / "indicateurs"
-
-
-def _language(lang: str, name: str) -> dict:
-    """The page's language and the links to its other versions (hreflang)."""
-    return {
-        "page_lang": lang,
-        "alternates": [(code, f"/public/{other}indicateurs/{name}") for code, other in LANGUAGES],
-        "other_languages": [
-            (code, f"/public/{other}indicateurs/{name}") for code, other in LANGUAGES if code != lang
-        ],
-        "public_url": settings.PUBLIC_URL.rstrip("/"),
-    }
 
 
 def _write(path: Path, text: str) -> None:
@@ -132,12 +117,14 @@ def write_indicator_pages(indicator_pk: int | None = None) -> list[Path]:
     all_public = list(public_indicators())
     targets = [i for i in all_public if indicator_pk is None or i.pk == indicator_pk]
     keep = {f"{i.key}.html" for i in all_public} | {"index.html", "indicateurs.css"}
-    for lang, folder in LANGUAGES:
+    for lang, folder in SITE_LANGUAGES:
         folder_root = root(folder)
         with translation.override(lang):
             for indicator in targets:
                 path = folder_root / f"{indicator.key}.html"
-                context = _context(indicator, now) | _language(lang, f"{indicator.key}.html")
+                context = _context(indicator, now) | page_languages(
+                    lang, folder, f"indicateurs/{indicator.key}.html"
+                )
                 _write(path, render_to_string("monitoring/public/indicator.html", context))
                 written.append(path)
             index = [_context(i, now) for i in all_public]
@@ -145,7 +132,8 @@ def write_indicator_pages(indicator_pk: int | None = None) -> list[Path]:
                 folder_root / "index.html",
                 render_to_string(
                     "monitoring/public/index.html",
-                    {"items": index, "generated": to_paris(now)} | _language(lang, "index.html"),
+                    {"items": index, "generated": to_paris(now)}
+                    | page_languages(lang, folder, "indicateurs/index.html"),
                 ),
             )
             _write(folder_root / "indicateurs.css", render_to_string("monitoring/public/indicateurs.css"))

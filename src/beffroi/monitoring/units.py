@@ -7,17 +7,17 @@ index): those are words, shown before the number and translated (« niveau 2 »,
 from __future__ import annotations
 
 from django.template.defaultfilters import floatformat
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-WORD_UNITS = {"niveau", "indice"}
+# Units that are words, said before the number; their names are translated.
+WORD_UNITS = {
+    "niveau": (gettext_lazy("niveau"), gettext_lazy("niveau %(v)s")),
+    "indice": (gettext_lazy("indice"), gettext_lazy("indice %(v)s")),
+}
 
 
 def unit_label(unit: str) -> str:
-    if unit == "niveau":
-        return _("niveau")
-    if unit == "indice":
-        return _("indice")
-    return unit
+    return str(WORD_UNITS[unit][0]) if unit in WORD_UNITS else unit
 
 
 def reading(value, unit: str) -> str:
@@ -25,8 +25,6 @@ def reading(value, unit: str) -> str:
     if value is None or value == "":
         return "—"
     number = floatformat(value, "-2") if isinstance(value, (int, float)) else str(value)
-    if unit == "niveau":
-        return _("niveau %(v)s") % {"v": number}
-    if unit == "indice":
-        return _("indice %(v)s") % {"v": number}
+    if unit in WORD_UNITS:
+        return str(WORD_UNITS[unit][1]) % {"v": number}
     return f"{number} {unit}".strip()

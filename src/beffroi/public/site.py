@@ -27,6 +27,7 @@ from beffroi.alerts.cap import commune_names, sender_name
 from beffroi.alerts.hazards import HAZARDS
 from beffroi.alerts.models import Alert, AlertVersion
 from beffroi.alerts.selectors import active_public_versions, cap_index_versions, recent_public_versions
+from beffroi.core.public_languages import SITE_LANGUAGES, page_languages
 from beffroi.crisis import selectors as crisis_selectors
 from beffroi.territory.selectors import communes
 
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 CSS = Path(__file__).parent / "site.css"
 # The citizen pages in each interface language: French at the root, English under en/ (the feeds,
 # the CAP files and the subscription form are shared). Each page names the other with hreflang.
-SITE_LANGUAGES = (("fr", ""), ("en", "en/"))
 
 
 def write_atomic(path: Path, data: bytes | str) -> bool:
@@ -203,24 +203,11 @@ def build_site(root: Path | None = None) -> dict:
     return {"active": len(active), "pages": pages, "cap": cap_files, **feeds}
 
 
-def _page(lang: str, folder: str, path: str) -> dict:
-    """What every page of the site needs to link within its language and to its other versions."""
-    return {
-        "page_lang": lang,
-        "page_root": f"/public/{folder}",
-        "alternates": [(code, f"/public/{other}{path}") for code, other in SITE_LANGUAGES],
-        "other_languages": [
-            (code, f"/public/{other}{path}") for code, other in SITE_LANGUAGES if code != lang
-        ],
-        "public_url": settings.PUBLIC_URL.rstrip("/"),
-    }
-
-
 def _build_pages(pages_root: Path, lang: str, folder: str, active, published, shared, maps) -> int:
     """The index and the alert pages of one language; returns the count of real alert pages."""
     context = {
         **shared,
-        **_page(lang, folder, "index.html"),
+        **page_languages(lang, folder, "index.html"),
         "alerts": [_context(v, lang) for v in active],
         "hazards": [
             (v["label"], (v.get(lang) or v["fr"])[2]) for v in HAZARDS.values() if (v.get(lang) or v["fr"])[2]
@@ -237,7 +224,7 @@ def _build_pages(pages_root: Path, lang: str, folder: str, active, published, sh
             render_to_string(
                 "public/alert.html",
                 {
-                    **_page(lang, folder, relative),
+                    **page_languages(lang, folder, relative),
                     **_context(latest, lang),
                     "history": versions,
                     "now": shared["now"],
