@@ -39,6 +39,7 @@ BIN = Path(sys.executable).parent
 
 NGINX_CONF = """
 {user}
+daemon off;
 worker_processes 2;
 pid {dir}/nginx.pid;
 error_log {dir}/nginx-error.log;
@@ -60,6 +61,46 @@ http {{
   }}
 }}
 """
+
+
+# Server mode: nginx with docs/deploy.md's own `location /public/` block (read from the document, so
+# the bench follows the published configuration), falling back to the embedded server for the rest.
+SERVER_MODE_CONF = """
+{user}
+daemon off;
+worker_processes 2;
+pid {dir}/nginx-server.pid;
+error_log {dir}/nginx-server-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  include /etc/nginx/mime.types;
+  types {{ application/cap+xml cap; }}
+  server {{
+    listen 127.0.0.1:{port};
+    {public_location}
+    location @beffroi {{ proxy_pass http://127.0.0.1:{app_port}; }}
+  }}
+}}
+"""
+
+
+def deploy_public_location(public: Path) -> str:
+    """docs/deploy.md's ``location /public/ { ... }`` block (nested blocks included), pointed at
+    this run's data folder."""
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    start = text.find("location /public/ {")
+    if start < 0:
+        raise RuntimeError("docs/deploy.md: no `location /public/ { ... }` block in its nginx section")
+    depth, end = 0, start
+    for end in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0 and text[end] == "}":
+            break
+    block = text[start : end + 1]
+    return block.replace("root /var/lib/beffroi;", f"root {public.parent};")
 
 
 def _missing() -> list[str]:
@@ -167,7 +208,7 @@ def _granian_static(public: Path, port: int) -> subprocess.Popen:
     cmd = [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", "2", "--static-path-route", "/public", "--static-path-mount", str(public)]
     cmd += ["--log-level", "warning", "--working-dir", str(app.parent), "bench_empty_app:app"]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0)
 
 
 def main() -> None:
@@ -192,36 +233,52 @@ def main() -> None:
         env.update(BEFFROI_DATA_DIR=str(data), BEFFROI_MAP_TILE_URL="off", PYTHONPATH=str(ROOT / "src"))
         subprocess.run([str(BIN / "beffroi"), "demo", "--no-serve"], env=env, check=True, capture_output=True)
         port, nginx_port = _free_port(), _free_port()
+        # Both servers in wrk's session, each in a process group of its own (to stop it whole): with
+        # the kernel's autogroup scheduling, a server in a session of its own (setsid, as nginx does
+        # when it daemonises) shares the CPUs with wrk group against group, not thread against
+        # thread, which halved the embedded server's rate on this 2-core machine and not nginx's.
         server = subprocess.Popen(
             [str(BIN / "beffroi"), "serve", "--embedded", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            process_group=0,
         )
         conf = Path(tmp) / "nginx.conf"
         public = data / "public"
-        anchor_server = None
         if with_nginx:
             # Started as root, nginx's workers would run as nobody, who cannot read the private data folder.
             user = "user root;" if os.geteuid() == 0 else ""
             conf.write_text(NGINX_CONF.format(user=user, dir=tmp, port=nginx_port, public=public))
-            subprocess.run([nginx, "-c", str(conf)], check=True)
+            anchor_server = subprocess.Popen([nginx, "-c", str(conf)], process_group=0)
         else:
             anchor_server = _granian_static(public, nginx_port)
+        server_mode = None
+        if with_nginx:
+            server_port = _free_port()
+            server_conf = Path(tmp) / "nginx-server.conf"
+            server_conf.write_text(
+                SERVER_MODE_CONF.format(
+                    user=user,
+                    dir=tmp,
+                    port=server_port,
+                    public_location=deploy_public_location(public),
+                    app_port=port,
+                )
+            )
+            server_mode = subprocess.Popen([nginx, "-c", str(server_conf)], process_group=0)
         try:
             _wait(f"http://127.0.0.1:{port}/public/", server)
-            pages = {"page": "/public/index.html"}
+            pages = {"page": "/public/", "cap_feed": "/public/cap/index.atom"}
             if cap := _cap_path(public):
                 pages["cap"] = cap
             else:
                 print("bench_public: the demo published no CAP file; only the page is measured", flush=True)
             for label, path in pages.items():
-                if anchor_server is not None:
-                    _wait(f"http://127.0.0.1:{nginx_port}{path}", anchor_server)
+                _wait(f"http://127.0.0.1:{nginx_port}{path}", anchor_server)
                 ours = load(f"http://127.0.0.1:{port}{path}")
                 anchor = load(f"http://127.0.0.1:{nginx_port}{path}")
-                size = (public / path.removeprefix("/public/")).stat().st_size
+                size = (public / (path.removeprefix("/public/") or "index.html")).stat().st_size
                 write_result(
                     f"public_{label}_rps",
                     ours,
@@ -235,12 +292,34 @@ def main() -> None:
                     connections=CONNECTIONS,
                     seconds=SECONDS,
                 )
+                if server_mode is not None:
+                    _wait(f"http://127.0.0.1:{server_port}{path}", server_mode)
+                    served = httpx.get(f"http://127.0.0.1:{server_port}{path}")
+                    if label == "cap" and not served.headers["content-type"].startswith(
+                        "application/cap+xml"
+                    ):
+                        raise RuntimeError(
+                            f"docs/deploy.md's nginx block serves {path} as {served.headers['content-type']}"
+                        )
+                    write_result(
+                        f"public_{label}_rps_server_mode",
+                        load(f"http://127.0.0.1:{server_port}{path}"),
+                        "req/s",
+                        "nginx on the same files",
+                        anchor,
+                        load_generator=generator,
+                        comparable=with_wrk,
+                        configuration="docs/deploy.md's location /public/ block",
+                        path=path,
+                        connections=CONNECTIONS,
+                        seconds=SECONDS,
+                    )
         finally:
-            if with_nginx:
-                subprocess.run([nginx, "-c", str(conf), "-s", "stop"], capture_output=True)
-            if anchor_server is not None:
-                os.killpg(anchor_server.pid, signal.SIGKILL)
-                anchor_server.wait()
+            if server_mode is not None:
+                os.killpg(server_mode.pid, signal.SIGTERM)
+                server_mode.wait()
+            os.killpg(anchor_server.pid, signal.SIGKILL if not with_nginx else signal.SIGTERM)
+            anchor_server.wait()
             os.killpg(server.pid, signal.SIGINT)
             try:
                 server.wait(timeout=15)

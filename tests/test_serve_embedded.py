@@ -55,13 +55,24 @@ def served(tmp_path):
 
 def test_the_embedded_server_serves_pages_and_the_public_site_with_its_cache_headers(served):
     base, process, log = served
-    assert httpx.get(base + "/accounts/login/").status_code == 200
+    with httpx.Client(base_url=base) as client:
+        login = client.get("/accounts/login/")
+        assert login.status_code == 200
+        # A form post through the RSGI adapter to Django: body, cookies and CSRF check.
+        token = login.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        refused = client.post(
+            "/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "username": "nobody", "password": "wrong"},
+            headers={"Referer": base + "/accounts/login/"},
+        )
+        assert refused.status_code == 200 and 'name="username"' in refused.text
+        assert client.get("/live/").status_code in (302, 403)  # a live stream needs a login
     page = httpx.get(base + "/public/")
     assert page.status_code == 200 and page.headers["cache-control"].startswith("public, max-age=30")
     assert page.headers["x-content-type-options"] == "nosniff" and page.headers["last-modified"]
     again = httpx.get(base + "/public/", headers={"If-None-Match": page.headers["etag"]})
     assert again.status_code == 304
-    # The task consumer runs in the serving process (asgi_embedded.py's lifespan).
+    # The task consumer runs in the serving process (rsgi_embedded.py, started with the worker).
     _wait_for_consumer(log)
     assert "Huey consumer started" in log.read_text()
 

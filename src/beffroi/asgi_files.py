@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import time
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +22,10 @@ CHUNK = 256 * 1024
 # a surge every citizen asks for the same few pages.
 CACHE_MAX_FILE = 256 * 1024
 CACHE_MAX_ENTRIES = 4096
+# A cached file is checked against the disk (one stat) at most this often: a stat on every request
+# costs a tenth of the rate during a surge (bench_public), and a rebuilt page then shows within half a
+# second, well inside the 30 s the browsers and a CDN may keep it anyway.
+REVALIDATE_SECONDS = 0.5
 PUBLIC_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -30,7 +36,8 @@ PUBLIC_HEADERS = [
 ]
 
 
-class _Cached(NamedTuple):
+@dataclass(slots=True)
+class _Cached:
     target: Path
     mtime_ns: int
     inode: int
@@ -38,6 +45,33 @@ class _Cached(NamedTuple):
     etag: bytes
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    checked: float  # time.monotonic() of the last stat that found the file unchanged
+    # The same headers as text, for granian's RSGI interface (rsgi_embedded.py): built once.
+    text_headers: list[tuple[str, str]] = field(default_factory=list)
+    text_not_modified: list[tuple[str, str]] = field(default_factory=list)
+    text_etag: str = ""
+
+    def __post_init__(self) -> None:
+        self.text_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.headers]
+        self.text_not_modified = [
+            (k, v) for k, v in self.text_headers if k not in ("content-type", "content-length")
+        ]
+        self.text_etag = self.etag.decode("latin-1")
+
+
+class FileAnswer(NamedTuple):
+    """What to send for one GET/HEAD on a mount, whatever the server's interface (ASGI or RSGI).
+
+    ``body`` is the content to send (empty for 304 and HEAD); a file too large to keep in memory
+    comes as ``file`` instead, to be streamed or sent by the server itself."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes = b""
+    file: Path | None = None
+
+
+_NOT_MODIFIED_DROPPED = (b"content-type", b"content-length")
 
 
 class FileMount:
@@ -49,10 +83,13 @@ class FileMount:
         self.cache: dict[str, _Cached] = {}
 
     def cached(self, path: str) -> _Cached | None:
-        """The cached response for this URL path if its file is unchanged (same mtime and size)."""
+        """The cached response for this URL path if its file is unchanged (same inode, mtime and size)."""
         entry = self.cache.get(path)
         if entry is None:
             return None
+        now = time.monotonic()
+        if now - entry.checked < REVALIDATE_SECONDS:
+            return entry
         try:
             stat = os.stat(entry.target)
         except OSError:
@@ -66,6 +103,7 @@ class FileMount:
         ):
             self.cache.pop(path, None)
             return None
+        entry.checked = now
         return entry
 
     def remember(self, path: str, entry: _Cached) -> None:
@@ -92,6 +130,48 @@ class FileMount:
             candidate = candidate / self.index
         return candidate if candidate.is_file() else None
 
+    def answer_cached(self, path: str, method: str, if_none_match: bytes | None) -> FileAnswer | None:
+        """The answer from memory, when this path's file is cached and unchanged: no read, one stat."""
+        entry = self.cached(path)
+        if entry is None:
+            return None
+        if if_none_match == entry.etag:
+            return FileAnswer(304, [(k, v) for k, v in entry.headers if k not in _NOT_MODIFIED_DROPPED])
+        return FileAnswer(200, entry.headers, b"" if method == "HEAD" else entry.body)
+
+    def answer(self, path: str, method: str, if_none_match: bytes | None) -> FileAnswer | None:
+        """The answer for a GET/HEAD of ``path`` under this mount, or None when no file is there.
+
+        Blocking (stat and a read of at most CACHE_MAX_FILE): the caller runs it off the event loop
+        when the file may be large; small files are then answered from memory."""
+        if (cached := self.answer_cached(path, method, if_none_match)) is not None:
+            return cached
+        target = self.resolve(path)
+        if target is None:
+            return None
+        stat = target.stat()
+        etag = f'"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"'.encode()
+        base = [
+            (b"etag", etag),
+            (b"last-modified", formatdate(stat.st_mtime, usegmt=True).encode()),
+            (b"cache-control", self.cache_control),
+            *PUBLIC_HEADERS,
+        ]
+        if if_none_match == etag:
+            return FileAnswer(304, base)
+        content_type = self.content_type(target)
+        base += [(b"content-type", content_type.encode()), (b"content-length", str(stat.st_size).encode())]
+        if stat.st_size > CACHE_MAX_FILE:
+            return FileAnswer(200, base, file=None if method == "HEAD" else target)
+        body = target.read_bytes()
+        if len(body) != stat.st_size:  # caught in the middle of a rewrite: send it, do not keep it
+            return FileAnswer(200, base, b"" if method == "HEAD" else body)
+        entry = _Cached(
+            target, stat.st_mtime_ns, stat.st_ino, stat.st_size, etag, base, body, time.monotonic()
+        )
+        self.remember(path, entry)
+        return FileAnswer(200, base, b"" if method == "HEAD" else body)
+
 
 class StaticFilesASGI:
     def __init__(self, app, mounts: list[FileMount]):
@@ -100,76 +180,42 @@ class StaticFilesASGI:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path = scope["path"]
             for mount in self.mounts:
-                if scope["path"].startswith(mount.prefix):
-                    entry = mount.cached(scope["path"])
-                    if entry is not None:
-                        await self._send_cached(scope, send, entry)
-                        return
-                    target = mount.resolve(scope["path"])
-                    if target is not None:
-                        await self._send_file(scope, send, target, mount)
+                if path.startswith(mount.prefix):
+                    if_none_match = dict(scope.get("headers") or []).get(b"if-none-match")
+                    answer = mount.answer_cached(path, scope["method"], if_none_match)
+                    if answer is None:
+                        answer = await anyio.to_thread.run_sync(
+                            mount.answer, path, scope["method"], if_none_match
+                        )
+                    if answer is not None:
+                        await self._send(send, answer)
                         return
         await self.app(scope, receive, send)
 
-    async def _send_cached(self, scope, send, entry: _Cached) -> None:
-        headers = dict(scope.get("headers") or [])
-        if headers.get(b"if-none-match") == entry.etag:
-            not_modified = [(k, v) for k, v in entry.headers if k not in (b"content-type", b"content-length")]
-            await send({"type": "http.response.start", "status": 304, "headers": not_modified})
-            await send({"type": "http.response.body", "body": b""})
+    @staticmethod
+    async def _send(send, answer: FileAnswer) -> None:
+        await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+        if answer.file is None:
+            await send({"type": "http.response.body", "body": answer.body})
             return
-        await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else entry.body})
-
-    async def _send_file(self, scope, send, target: Path, mount: FileMount) -> None:
-        stat = target.stat()
-        etag = f'"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"'.encode()
-        headers = dict(scope.get("headers") or [])
-        base = [
-            (b"etag", etag),
-            (b"last-modified", formatdate(stat.st_mtime, usegmt=True).encode()),
-            (b"cache-control", mount.cache_control),
-            *PUBLIC_HEADERS,
-        ]
-        if headers.get(b"if-none-match") == etag:
-            await send({"type": "http.response.start", "status": 304, "headers": base})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        content_type = mount.content_type(target)
-        base += [(b"content-type", content_type.encode()), (b"content-length", str(stat.st_size).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": base})
-        if scope["method"] == "HEAD":
-            await send({"type": "http.response.body", "body": b""})
-            return
-        if stat.st_size <= CACHE_MAX_FILE:
-            body = (
-                await anyio.to_thread.run_sync(target.read_bytes)
-                if stat.st_size > 64 * 1024
-                else target.read_bytes()
-            )
-            if len(body) == stat.st_size:  # not caught in the middle of a rewrite
-                mount.remember(
-                    scope["path"],
-                    _Cached(target, stat.st_mtime_ns, stat.st_ino, stat.st_size, etag, base, body),
-                )
-            await send({"type": "http.response.body", "body": body})
-            return
-        async with await anyio.open_file(target, "rb") as handle:
+        async with await anyio.open_file(answer.file, "rb") as handle:
             while chunk := await handle.read(CHUNK):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
 
-def wrap(app, static_root: Path, public_root: Path):
+def mounts(static_root: Path, public_root: Path) -> list[FileMount]:
     os.makedirs(public_root, exist_ok=True)
-    return StaticFilesASGI(
-        app,
-        [
-            FileMount("/static/", static_root, "public, max-age=3600"),
-            # Short max-age: a published update must reach citizens within a minute, even via a CDN.
-            FileMount(
-                "/public/", public_root, "public, max-age=30, stale-while-revalidate=30", index="index.html"
-            ),
-        ],
-    )
+    return [
+        FileMount("/static/", static_root, "public, max-age=3600"),
+        # Short max-age: a published update must reach citizens within a minute, even via a CDN.
+        FileMount(
+            "/public/", public_root, "public, max-age=30, stale-while-revalidate=30", index="index.html"
+        ),
+    ]
+
+
+def wrap(app, static_root: Path, public_root: Path):
+    return StaticFilesASGI(app, mounts(static_root, public_root))

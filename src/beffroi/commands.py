@@ -120,7 +120,7 @@ EMBEDDED_MAX_REQUESTS = 10_000
 
 def _serve_embedded(host: str, port: int) -> int:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, TaskImpl
     from granian.log import LogLevels
 
     from beffroi.public.site import build_site
@@ -128,17 +128,23 @@ def _serve_embedded(host: str, port: int) -> int:
     # The feeds carry absolute links: rewrite them for the address served now.
     build_site()
     print(f"Beffroi sert sur http://{host}:{port}/ (Ctrl+C pour arrêter)", flush=True)
-    # granian (Rust HTTP, one worker process): the citizen pages hold a surge at several times
-    # uvicorn's rate (bench/bench_public.py). The worker runs the task consumer too
-    # (asgi_embedded.py), so tasks and live streams share one process as before.
+    # granian (Rust HTTP, one worker process) on its RSGI interface: the citizen files are answered
+    # with one call into granian, Django through an ASGI adapter (rsgi_embedded.py, measured by
+    # bench/bench_public.py). The worker runs the task consumer too, so tasks and live streams
+    # share one process.
     Granian(
-        "beffroi.asgi_embedded:application",
+        "beffroi.rsgi_embedded:application",
         address=host,
         port=port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,
         workers=1,
-        # Two Rust threads carry the HTTP work beside Python's: on a 2-core machine this doubled the
-        # rate of the citizen page (from about half nginx's to nginx's, bench_public).
+        websockets=False,
+        # Each request's coroutine as a Rust task, not an asyncio.Task: the per-request cost of the
+        # citizen page is then the Python in rsgi_embedded.py alone (bench_public: about 1.5 times
+        # the rate). granian falls back to asyncio on Python 3.12+ (and says so).
+        task_impl=TaskImpl(settings.EMBEDDED_TASKS),
+        # Two Rust threads carry the HTTP work beside Python's (one or two measured alike under RSGI
+        # on a 2-core machine, bench_public; two helped under ASGI).
         runtime_threads=2,
         # granian admits at most ``backpressure`` requests at once (by default its backlog, 1024): each
         # open live stream (SSE) holds one, so a crisis with thousands of dashboards and displays

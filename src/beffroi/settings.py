@@ -151,6 +151,10 @@ REDIS_URL = env_str("BEFFROI_REDIS_URL")
 if SERVER_MODE and not REDIS_URL:
     raise ConfigurationError("BEFFROI_REDIS_URL must be set in server mode (task queue and live updates).")
 WORKER_THREADS = env_int("BEFFROI_WORKER_THREADS", 2)
+# The embedded server's coroutines run as granian's Rust tasks (half again the citizen page's rate
+# under a surge, bench_public; Python 3.11) or as asyncio's own, the way back should a library
+# ever need asyncio's Task class itself.
+EMBEDDED_TASKS = env_choice("BEFFROI_EMBEDDED_TASKS", "rust", ("rust", "asyncio"))
 HUEY = {
     "name": "beffroi",
     "immediate": False,

@@ -60,21 +60,33 @@ def test_serves_the_index_with_validators_and_a_304(tmp_path):
     assert calls == []
 
 
-def test_a_rewritten_page_is_served_at_once(tmp_path):
+def test_a_rewritten_page_is_served_within_the_revalidation_delay(tmp_path, monkeypatch):
+    import beffroi.asgi_files as files
+
+    clock = [1000.0]
+    monkeypatch.setattr(files.time, "monotonic", lambda: clock[0])
     app, public, _calls = _site(tmp_path)
     assert _get(app, "/public/")[2] == b"<p>Aucune alerte</p>"
     page = public / "index.html"
     page.write_text("<p>Alerte crue : évacuez les quais</p>", encoding="utf-8")
     stat = page.stat()
     os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # even within one clock tick
+    clock[0] += files.REVALIDATE_SECONDS / 2
+    assert _get(app, "/public/")[2] == b"<p>Aucune alerte</p>"  # not checked again yet: from memory
+    clock[0] += files.REVALIDATE_SECONDS / 2
     status, _headers, body = _get(app, "/public/")
     assert status == 200 and body == "<p>Alerte crue : évacuez les quais</p>".encode()
 
 
-def test_a_removed_page_is_no_longer_served(tmp_path):
+def test_a_removed_page_is_no_longer_served(tmp_path, monkeypatch):
+    import beffroi.asgi_files as files
+
+    clock = [1000.0]
+    monkeypatch.setattr(files.time, "monotonic", lambda: clock[0])
     app, public, calls = _site(tmp_path)
     assert _get(app, "/public/index.html")[0] == 200
     (public / "index.html").unlink()
+    clock[0] += files.REVALIDATE_SECONDS
     assert _get(app, "/public/index.html") == (404, {}, b"django")
     assert calls == ["/public/index.html"]
 
