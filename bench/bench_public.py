@@ -37,12 +37,15 @@ CONNECTIONS = int(os.environ.get("BENCH_PUBLIC_CONNECTIONS", "64"))
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
+# One nginx configuration, two sets of locations: the baseline (the same files, nothing else) and
+# server mode (docs/deploy.md's own `location /public/` block, read from the document so the bench
+# follows the published configuration, falling back to the embedded server for the rest).
 NGINX_CONF = """
 {user}
 daemon off;
 worker_processes 2;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log;
+pid {dir}/nginx-{name}.pid;
+error_log {dir}/nginx-{name}-error.log;
 events {{ worker_connections 4096; }}
 http {{
   access_log off;
@@ -52,39 +55,18 @@ http {{
   types {{ application/cap+xml cap; }}
   server {{
     listen 127.0.0.1:{port};
-    location /public/ {{
+    {locations}
+  }}
+}}
+"""
+BASELINE_LOCATIONS = """location /public/ {{
       alias {public}/;
       etag on;
       add_header Cache-Control "public, max-age=30, stale-while-revalidate=30";
       add_header X-Content-Type-Options nosniff;
-    }}
-  }}
-}}
-"""
-
-
-# Server mode: nginx with docs/deploy.md's own `location /public/` block (read from the document, so
-# the bench follows the published configuration), falling back to the embedded server for the rest.
-SERVER_MODE_CONF = """
-{user}
-daemon off;
-worker_processes 2;
-pid {dir}/nginx-server.pid;
-error_log {dir}/nginx-server-error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  include /etc/nginx/mime.types;
-  types {{ application/cap+xml cap; }}
-  server {{
-    listen 127.0.0.1:{port};
-    {public_location}
-    location @beffroi {{ proxy_pass http://127.0.0.1:{app_port}; }}
-  }}
-}}
-"""
+    }}"""
+SERVER_MODE_LOCATIONS = """{public_location}
+    location @beffroi {{ proxy_pass http://127.0.0.1:{app_port}; }}"""
 
 
 def deploy_public_location(public: Path) -> str:
@@ -249,7 +231,10 @@ def main() -> None:
         if with_nginx:
             # Started as root, nginx's workers would run as nobody, who cannot read the private data folder.
             user = "user root;" if os.geteuid() == 0 else ""
-            conf.write_text(NGINX_CONF.format(user=user, dir=tmp, port=nginx_port, public=public))
+            locations = BASELINE_LOCATIONS.format(public=public)
+            conf.write_text(
+                NGINX_CONF.format(user=user, dir=tmp, name="baseline", port=nginx_port, locations=locations)
+            )
             anchor_server = subprocess.Popen([nginx, "-c", str(conf)], process_group=0)
         else:
             anchor_server = _granian_static(public, nginx_port)
@@ -257,14 +242,11 @@ def main() -> None:
         if with_nginx:
             server_port = _free_port()
             server_conf = Path(tmp) / "nginx-server.conf"
+            locations = SERVER_MODE_LOCATIONS.format(
+                public_location=deploy_public_location(public), app_port=port
+            )
             server_conf.write_text(
-                SERVER_MODE_CONF.format(
-                    user=user,
-                    dir=tmp,
-                    port=server_port,
-                    public_location=deploy_public_location(public),
-                    app_port=port,
-                )
+                NGINX_CONF.format(user=user, dir=tmp, name="server", port=server_port, locations=locations)
             )
             server_mode = subprocess.Popen([nginx, "-c", str(server_conf)], process_group=0)
         try:
