@@ -13,7 +13,7 @@ and stops at the last message the sinks accepted.
 Baseline, same run, same sinks: the same messages (rendered beforehand by the channels themselves)
 sent by a minimal raw client with the same concurrency and no outbox: as many client processes as
 workers, each with its share of the messages, e-mail connections ``smtplib`` connections and one
-``httpx.AsyncClient`` with the worker's SMS concurrency in flight.
+``aiohttp`` session (the SMS lane's client) with the worker's SMS concurrency in flight.
 
 ``BENCH_DELIVERY_PROFILE=<folder>`` runs the workers under pyinstrument (``pip install pyinstrument``
 first) and writes one text report a worker there. ``BENCH_DELIVERY_KILL=1`` adds a third run of
@@ -92,7 +92,7 @@ ops = get_user_model().objects.get(username="bench-ops")
 import beffroi.alerts.targeting, beffroi.crossing.selectors  # noqa: warm imports, as in a running server
 start = time.time()
 v = actions.do_publish(v, actor=ops)
-print(alert.pk, v.queued, start)
+print(alert.pk, v.queued, start, time.time())
 """
 
 # The messages of a version exactly as the channels render them, for the raw baseline.
@@ -107,7 +107,7 @@ rows = Delivery.objects.filter(version__alert_id=int(sys.argv[1]))
 for row in rows.select_related("version__alert", "subscriber"):
     if row.channel == "email":
         mail = email.prepare(row)
-        out["email"].append((mail.from_email, mail.to, mail.message().as_bytes()))
+        out["email"].append((mail.sender, mail.recipients, mail.data))
     else:
         phone, text, _key = sms.prepare(row)
         out["sms"].append(sms._brevo_request(p, phone, text))
@@ -123,15 +123,24 @@ class _Tally:
         self.seen: dict[str, set] = {"email": set(), "sms": set()}
         self.raw = {"email": 0, "sms": 0}
         self.last = 0.0
+        self.first_of: dict[str, float] = {}
+        self.last_of: dict[str, float] = {}
 
     def add(self, kind: str, key) -> None:
         self.raw[kind] += 1
         self.seen[kind].add(key)
-        self.last = time.time()
+        self.last = self.last_of[kind] = time.time()
+        self.first_of.setdefault(kind, self.last)
 
     def stats(self) -> dict:
         unique = {k: len(v) for k, v in self.seen.items()}
-        return {"unique": unique, "raw": dict(self.raw), "last": self.last}
+        return {
+            "unique": unique,
+            "raw": dict(self.raw),
+            "last": self.last,
+            "first_of": dict(self.first_of),
+            "last_of": dict(self.last_of),
+        }
 
 
 class _MailHandler:
@@ -246,26 +255,30 @@ def _raw_email(messages, port: int, connections: int) -> None:
 
 
 async def _raw_sms(requests, port: int, concurrency: int) -> None:
-    import httpx
+    """The same HTTP client as the outbox's SMS lane (aiohttp), bare: a semaphore and a session."""
+    import aiohttp
 
     gate = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, trust_env=False, timeout=30) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, trust_env=False) as session:
 
         async def one(request):
             url, body, headers = request
             url = f"http://127.0.0.1:{port}" + url[url.index("/v3/") :]
-            async with gate:
-                response = await client.post(
-                    url, content=body, headers={"Content-Type": "application/json", **headers}
-                )
+            async with (
+                gate,
+                session.post(
+                    url, data=body, headers={"Content-Type": "application/json", **headers}
+                ) as response,
+            ):
                 response.raise_for_status()
+                await response.read()
 
         await asyncio.gather(*(one(r) for r in requests))
 
 
 def _raw_process(messages: dict, ports: tuple[int, int], lanes: tuple[int, int], ready, go) -> None:
-    import httpx  # noqa: F401 - imported before the start signal, like a running client
+    import aiohttp  # noqa: F401 - imported before the start signal, like a running client
 
     ready.set()
     go.wait()
@@ -343,7 +356,7 @@ def run_beffroi(env: dict, sinks: Sinks, *, kill_every: float = 0.0) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", PUBLISH], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout.split()
-    alert_id, queued, start = int(out[-3]), int(out[-2]), float(out[-1])
+    alert_id, queued, start, published = int(out[-4]), int(out[-3]), float(out[-2]), float(out[-1])
     kills = 0
     try:
         deadline = time.time() + 120 + N / 50  # far beyond any expected run: a stuck run ends
@@ -373,6 +386,12 @@ def run_beffroi(env: dict, sinks: Sinks, *, kill_every: float = 0.0) -> dict:
         "alert": alert_id,
         "queued": queued,
         "seconds": stats["last"] - start,
+        "publish_s": round(published - start, 2),
+        # When each channel's first and last messages reached the sinks, from the start.
+        "timeline_s": {
+            kind: [round(stats["first_of"][kind] - start, 2), round(stats["last_of"][kind] - start, 2)]
+            for kind in stats["first_of"]
+        },
         "stats": stats,
         "kills": kills,
     }
@@ -421,8 +440,10 @@ def main() -> None:
             "lost": lost,
             "repeats": repeats,
             "raw_complete": sum(raw_stats["unique"].values()) == N,
+            "publish_s": ours["publish_s"],
+            "timeline_s": ours["timeline_s"],
         }
-        baseline_label = "raw smtplib + httpx clients, same messages, processes and concurrency, no outbox"
+        baseline_label = "raw smtplib + aiohttp clients, same messages, processes and concurrency, no outbox"
         write_result(
             "alerts_delivery_seconds",
             ours["seconds"],

@@ -15,6 +15,7 @@ record sends that one SMS again. Staff messages (``StaffMessage``) use the same 
 from __future__ import annotations
 
 import logging
+import queue
 import time
 import uuid
 from datetime import timedelta
@@ -31,6 +32,7 @@ from beffroi.core.actors import SystemActor
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 GATHER_SECONDS = 0.01
+PREPARE_CHUNK = 50  # rows prepared and handed to the engine between two writes of outcomes
 
 
 def lease() -> timedelta:
@@ -300,86 +302,127 @@ def _outcome(send, arg) -> object:
 
 
 def dispatch_once(worker: str | None = None, limit: int | None = None) -> dict[str, int]:
-    """Claim one batch, send it concurrently (``alerts/sending.py``) and record each outcome.
+    """Claim one batch, send it concurrently (``alerts/sending.py``) and record each outcome."""
+    return dispatch_all(worker, max_batches=1, limit=limit)
 
-    Outcomes are written as they arrive, a few at a time; a channel sends on only while fewer than
-    twice its concurrency of its rows await their write, so a SIGKILL repeats at most that many
-    messages per channel (``BEFFROI_<CHANNEL>_CONCURRENCY`` × 2). While the batch is out, the
-    lease of the rows still outstanding is renewed every third of it: a killed worker's rows are
-    claimable again within ``OUTBOX_LEASE_SECONDS``, and rows a stalled worker lost to another are
-    no longer sent by it.
+
+def dispatch_all(
+    worker: str | None = None, *, max_batches: int = 1_000_000, limit: int | None = None
+) -> dict[str, int]:
+    """Send what is claimable, batch after batch, until a claim finds nothing (or ``max_batches``).
+
+    The batches overlap: the next one is claimed and prepared while the current one is still out,
+    as soon as fewer than half a batch of rows are outstanding, so the lanes never wait for a claim,
+    a render or the slowest message of a batch. Outcomes are written as they arrive, a few at a
+    time; a channel sends on only while fewer than twice its concurrency of its rows await their
+    write, so a SIGKILL repeats at most that many messages per channel. While rows are out, their
+    lease is renewed every third of it: a killed worker's rows are claimable again within
+    ``OUTBOX_LEASE_SECONDS``, and rows a stalled worker lost to another are no longer sent by it.
     """
-    import queue
-
-    from beffroi.alerts.channels import get_channel
-    from beffroi.alerts.sending import LOST, engine
-
-    worker = worker or uuid.uuid4().hex[:12]
-    counts = {"delivered": 0, "failed": 0, "retry": 0}
-    rows = claim(worker, limit)
-    by_id = {row.pk: row for row in rows}
-    items: list[tuple[str, int, object]] = []
-    one_by_one: list[tuple[Delivery, object]] = []
-    for row in rows:
-        channel = get_channel(row.channel)
-        prepare = getattr(channel, "prepare", None)
-        if prepare is None:  # a channel without a transport: sent here, one row at a time
-            one_by_one.append((row, _outcome(channel.send, row)))
+    flow = _Flow(worker or uuid.uuid4().hex[:12])
+    size = limit or settings.OUTBOX_BATCH
+    batches, exhausted = 0, False
+    while True:
+        if not exhausted and batches < max_batches and len(flow.outstanding) <= size // 2:
+            batches += 1
+            exhausted = flow.feed(size) == 0
+        if not flow.outstanding:
+            if exhausted or batches >= max_batches:
+                return flow.counts
             continue
-        payload = _outcome(prepare, row)
-        if isinstance(payload, BaseException):
-            one_by_one.append((row, payload))
-        else:
-            items.append((row.channel, row.pk, payload))
-    if one_by_one:
-        _record(worker, one_by_one, counts)
-    if not items:
-        return counts
+        flow.drain()
 
-    results: queue.Queue = queue.Queue()
-    cancelled: set[int] = set()
-    outstanding = {row_id for _channel, row_id, _payload in items}
-    sender = engine()
-    future = sender.run(items, lambda row_id, outcome: results.put((row_id, outcome)), cancelled)
-    beat = lease().total_seconds() / 3
-    next_beat = time.monotonic() + beat
-    while outstanding:
+
+class _Flow:
+    """One worker's rows out at the sending engine: fed by claims, drained as outcomes arrive."""
+
+    def __init__(self, worker: str):
+        from beffroi.alerts.sending import engine
+
+        self.worker = worker
+        self.counts = {"delivered": 0, "failed": 0, "retry": 0}
+        self.results: queue.Queue = queue.Queue()
+        self.cancelled: set[int] = set()  # rows whose lease was lost: the engine drops them
+        self.outstanding: set[int] = set()
+        self.rows: dict[int, Delivery] = {}
+        self.futures: list = []
+        self.engine = engine()
+        self.beat = lease().total_seconds() / 3
+        self.next_beat = time.monotonic() + self.beat
+
+    def feed(self, size: int) -> int:
+        """Claim up to ``size`` rows, prepare them and hand them to the engine; return how many.
+
+        Prepared and handed over a few dozen rows at a time, with the outcomes that arrived in
+        between written: a lane stops when twice its concurrency of its rows await their write, so
+        a render of the whole batch before the next write would stall the lanes that long.
+        """
+        rows = claim(self.worker, size)
+        for start in range(0, len(rows), PREPARE_CHUNK):
+            self._hand_over(rows[start : start + PREPARE_CHUNK])
+            self.drain(wait=0.0)
+        return len(rows)
+
+    def _hand_over(self, rows: list[Delivery]) -> None:
+        from beffroi.alerts.channels import get_channel
+
+        items: list[tuple[str, int, object]] = []
+        one_by_one: list[tuple[Delivery, object]] = []
+        for row in rows:
+            channel = get_channel(row.channel)
+            prepare = getattr(channel, "prepare", None)
+            if prepare is None:  # a channel without a transport: sent here, one row at a time
+                one_by_one.append((row, _outcome(channel.send, row)))
+                continue
+            payload = _outcome(prepare, row)
+            if isinstance(payload, BaseException):
+                one_by_one.append((row, payload))
+            else:
+                items.append((row.channel, row.pk, payload))
+                self.rows[row.pk] = row
+        if one_by_one:
+            _record(self.worker, one_by_one, self.counts)
+        if items:
+            self.outstanding |= {row_id for _channel, row_id, _payload in items}
+            report = self.results.put
+            self.futures.append(
+                self.engine.run(items, lambda row_id, outcome: report((row_id, outcome)), self.cancelled)
+            )
+
+    def drain(self, wait: float = 0.5) -> None:
+        """Wait for outcomes (at most ``wait`` seconds), write what arrived, renew the leases when due."""
+        from beffroi.alerts.sending import LOST
+
         arrived = []
         try:
-            arrived.append(results.get(timeout=min(beat, 0.5)))
+            first = self.results.get(timeout=min(self.beat, wait)) if wait else self.results.get_nowait()
+            arrived.append(first)
             # Gather what else arrives within a few milliseconds: one write (one commit) for many
             # rows costs about what a write for one does.
             gather_until = time.monotonic() + GATHER_SECONDS
-            while len(arrived) < len(outstanding):
+            while len(arrived) < len(self.outstanding):
                 left = gather_until - time.monotonic()
                 if left <= 0:
                     break
-                arrived.append(results.get(timeout=left))
+                arrived.append(self.results.get(timeout=left))
         except queue.Empty:
             pass
-        done = [(by_id[row_id], outcome) for row_id, outcome in arrived if outcome is not LOST]
-        outstanding -= {row_id for row_id, _outcome in arrived}
+        done = [(self.rows.pop(row_id), outcome) for row_id, outcome in arrived if outcome is not LOST]
+        for row_id, _outcome in arrived:
+            self.outstanding.discard(row_id)
+            self.rows.pop(row_id, None)
         if done:
-            _record(worker, done, counts)
-            sender.written([row.pk for row, _outcome in done])
-        if outstanding and future.done() and results.empty():
+            _record(self.worker, done, self.counts)
+            self.engine.written([row.pk for row, _outcome in done])
+        for future in [f for f in self.futures if f.done()]:
+            self.futures.remove(future)
+            if future.exception() is not None:
+                log.error("alerts: sending stopped: %r", future.exception())
+        if self.outstanding and not self.futures and self.results.empty():
             # The engine stopped without an outcome for these rows: they wait out their lease.
-            log.error(
-                "alerts: sending stopped with %s rows outstanding: %r", len(outstanding), future.exception()
-            )
-            break
-        if outstanding and time.monotonic() >= next_beat:
-            cancelled |= renew(worker, outstanding)
-            next_beat = time.monotonic() + beat
-    return counts
-
-
-def dispatch_all(worker: str | None = None, *, max_batches: int = 1_000_000) -> dict[str, int]:
-    totals = {"delivered": 0, "failed": 0, "retry": 0}
-    for _ in range(max_batches):
-        counts = dispatch_once(worker)
-        for k, v in counts.items():
-            totals[k] += v
-        if not any(counts.values()):
-            break
-    return totals
+            log.error("alerts: %s rows left without an outcome wait out their lease", len(self.outstanding))
+            self.outstanding.clear()
+            self.rows.clear()
+        if self.outstanding and time.monotonic() >= self.next_beat:
+            self.cancelled |= renew(self.worker, self.outstanding)
+            self.next_beat = time.monotonic() + self.beat

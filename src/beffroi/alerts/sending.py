@@ -18,6 +18,8 @@ generic pools do not offer.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import logging
 import threading
 import time
@@ -128,6 +130,13 @@ class Engine:
         self.unwritten: dict[int, Lane] = {}  # row id -> the lane whose window it holds
         self.thread = threading.Thread(target=self.loop.run_forever, name="beffroi-outbox", daemon=True)
         self.thread.start()
+        # The lanes' connections are closed before the interpreter goes (aiohttp sessions complain
+        # when they are collected open).
+        atexit.register(self._close_at_exit)
+
+    def _close_at_exit(self) -> None:
+        with contextlib.suppress(Exception):  # leaving anyway: nothing to report to
+            self.reset()
 
     def run(
         self,

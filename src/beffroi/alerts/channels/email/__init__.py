@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import threading
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 
 from beffroi.alerts import render
 from beffroi.alerts.channels import TemporaryError
@@ -57,29 +60,64 @@ def message(to: str, subject: str, body: str, *, key: str, unsubscribe: str = ""
     )
 
 
-def prepare(delivery) -> EmailMessage:
+@dataclass(frozen=True)
+class Prepared:
+    """A message ready for the wire: its envelope and bytes exactly as Django's SMTP backend would
+    build them, built when the outbox prepares the row (in the worker's main thread), so that a
+    sending thread only talks SMTP and each connection goes from one message to the next at once."""
+
+    mail: EmailMessage
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+def envelope(mail: EmailMessage) -> Prepared:
+    encoding = mail.encoding or settings.DEFAULT_CHARSET
+    return Prepared(
+        mail,
+        sanitize_address(mail.from_email, encoding),
+        [sanitize_address(address, encoding) for address in mail.recipients()],
+        # Django's MIME classes take ``linesep``, as its SMTP backend calls them
+        mail.message().as_bytes(linesep="\r\n"),  # type: ignore[call-arg]
+    )
+
+
+def prepare(delivery) -> Prepared:
     if delivery.staff_message_id:  # a page to on-call staff: their own words, no unsubscribe link
         subject, body, unsubscribe = delivery.staff_message.subject, delivery.staff_message.text, ""
     else:
         subject, body = render.email(delivery.version, delivery.language, delivery.subscriber)
         unsubscribe = render.unsubscribe_url(delivery.subscriber)
-    return message(delivery.recipient, subject, body, key=delivery.idempotency_key, unsubscribe=unsubscribe)
+    return envelope(
+        message(delivery.recipient, subject, body, key=delivery.idempotency_key, unsubscribe=unsubscribe)
+    )
 
 
 def send(delivery) -> str:
     return send_prepared(prepare(delivery))
 
 
-def send_prepared(mail: EmailMessage, *, again: bool = True) -> str:
+def _send(prepared: Prepared) -> None:
+    conn = _connection()
+    if isinstance(conn, SMTPBackend):
+        if conn.connection is None:  # closed under us: the caller retries on a fresh connection
+            raise smtplib.SMTPServerDisconnected("connection closed")
+        conn.connection.sendmail(prepared.sender, prepared.recipients, prepared.data)
+    else:  # another backend (the console, or the tests' memory): it builds the message itself
+        conn.send_messages([prepared.mail])
+
+
+def send_prepared(prepared: Prepared, *, again: bool = True) -> str:
     reused = getattr(_local, "conn", None) is not None
     try:
-        _connection().send_messages([mail])
+        _send(prepared)
     except smtplib.SMTPRecipientsRefused as exc:
         raise RuntimeError(f"SMTP refused recipient: {exc.recipients}") from None
     except smtplib.SMTPServerDisconnected as exc:
         _reset()
         if reused and again:  # an idle connection the server dropped: this message goes on a fresh one
-            return send_prepared(mail, again=False)
+            return send_prepared(prepared, again=False)
         raise TemporaryError(f"SMTP: {exc}") from None
     except (
         TimeoutError,
@@ -94,7 +132,7 @@ def send_prepared(mail: EmailMessage, *, again: bool = True) -> str:
         if 400 <= exc.smtp_code < 500:
             raise TemporaryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
         raise RuntimeError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
-    return str(mail.extra_headers["Message-ID"])
+    return str(prepared.mail.extra_headers["Message-ID"])
 
 
 def transport_config() -> tuple:

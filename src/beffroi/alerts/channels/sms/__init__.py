@@ -25,6 +25,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
 import httpx
@@ -46,6 +47,19 @@ _SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}|\d{1,15}")
 _lock = threading.Lock()
 _client: httpx.Client | None = None
 _ovh_clock: dict[str, float] = {}  # base URL -> provider time minus local time, in seconds
+
+
+class Answer(Protocol):
+    """What the provider code reads of an HTTP answer: httpx's responses (the one-off sends) and the
+    outbox lane's aiohttp answers (``lane.py``) both have it."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -147,7 +161,7 @@ def _post(p: Provider, url: str, body: bytes, headers: dict[str, str]) -> httpx.
     return response
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: Answer) -> str:
     try:
         data = response.json()
     except ValueError:
@@ -157,7 +171,7 @@ def _reason(response: httpx.Response) -> str:
     return str(data)[:200]
 
 
-def _raise_for_status(p: Provider, response: httpx.Response) -> None:
+def _raise_for_status(p: Provider, response: Answer) -> None:
     status = response.status_code
     if status < 300:
         return
@@ -256,7 +270,7 @@ def _brevo_request(p: Provider, phone: str, text: str) -> tuple[str, bytes, dict
     return f"{p.base}/v3/transactionalSMS/send", body, {"api-key": p.api_key, "Accept": "application/json"}
 
 
-def _brevo_id(response: httpx.Response) -> str:
+def _brevo_id(response: Answer) -> str:
     try:
         return str(response.json().get("messageId") or "")
     except ValueError:
@@ -311,91 +325,14 @@ def transport_config() -> tuple:
     )
 
 
-def transport() -> _Transport | _BatchTransport:
+def transport():
+    """The outbox's SMS lane (``channels/sms/lane.py``): concurrent requests on aiohttp."""
+    from beffroi.alerts.channels.sms.lane import BatchLane, Lane
+
     try:
         p = provider()
     except ImproperlyConfigured as exc:
-        return _Transport(None, str(exc))
+        return Lane(None, str(exc))
     if p is not None and p.kind == "ovh":
-        return _BatchTransport(p, "")
-    return _Transport(p, "")
-
-
-class _Transport:
-    """Concurrent SMS on one ``httpx.AsyncClient`` (keep-alive connections shared by the requests)."""
-
-    def __init__(self, p: Provider | None, problem: str):
-        from beffroi.alerts.channels import lane_settings
-
-        self.p, self.problem = p, problem
-        size = lane_settings("sms")[0]
-        self.client = httpx.AsyncClient(
-            timeout=TIMEOUT,
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-        )
-
-    def _provider(self) -> Provider:
-        if self.p is None:
-            raise RuntimeError(self.problem or "no SMS provider configured (BEFFROI_SMS_URL)")
-        return self.p
-
-    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        p = self._provider()
-        try:
-            response = await self.client.post(
-                url, content=body, headers={"Content-Type": "application/json", **headers}
-            )
-        except httpx.HTTPError as exc:
-            raise TemporaryError(f"{p.label} SMS: {exc.__class__.__name__}") from None
-        _raise_for_status(p, response)
-        return response
-
-    async def send(self, payload: tuple[str, str, str]) -> str:
-        import asyncio
-
-        p = self._provider()
-        phone, text, key = payload
-        if p.kind == "brevo":
-            return _brevo_id(await self._post(*_brevo_request(p, phone, text))) or key
-        # apprise is blocking: on a thread, so that the loop keeps the other channels going
-        return await asyncio.to_thread(_send_apprise, p, phone, text) or key
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-
-class _BatchTransport(_Transport):
-    """OVHcloud: the numbers that get the same text go in one job (up to ``batch_size`` receivers).
-
-    Each citizen's SMS carries their own unsubscribe link, so their texts differ and go one job each;
-    staff pages and messages without a personal link share a job.
-    """
-
-    batch_size = 500
-
-    def batch_key(self, payload: tuple[str, str, str]) -> str:
-        return payload[1]
-
-    async def _time(self, p: Provider) -> int:
-        delta = _ovh_clock.get(p.base)
-        if delta is None:
-            try:
-                response = await self.client.get(f"{p.base}/auth/time")
-            except httpx.HTTPError as exc:
-                raise TemporaryError(f"OVHcloud time: {exc.__class__.__name__}") from None
-            _raise_for_status(p, response)
-            try:
-                delta = int(response.text.strip()) - time.time()
-            except ValueError:
-                raise TemporaryError(f"OVHcloud time: unexpected answer {response.text[:50]!r}") from None
-            _ovh_clock[p.base] = delta
-        return int(time.time() + delta)
-
-    async def send_batch(self, payloads: list[tuple[str, str, str]]) -> list[str | Exception]:
-        p = self._provider()
-        phones = [phone for phone, _text, _key in payloads]
-        timestamp = str(await self._time(p))
-        answer = (await self._post(*_ovh_request(p, phones, payloads[0][1], timestamp))).json()
-        return _ovh_outcomes(answer, phones)
+        return BatchLane(p, "")
+    return Lane(p, "")
