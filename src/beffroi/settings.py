@@ -364,6 +364,9 @@ OUTBOX_CHANNELS = {
     "email": {
         "concurrency": env_int("BEFFROI_EMAIL_CONNECTIONS", 4),
         "rate": env_float("BEFFROI_EMAIL_RATE", 0.0),
+        # Messages a connection is handed at a time (on an unlimited lane): one hand-over between
+        # the sending loop and a connection's thread for that many messages.
+        "batch": env_int("BEFFROI_EMAIL_BATCH", 4),
     },
     "sms": {
         "concurrency": env_int("BEFFROI_SMS_CONCURRENCY", 16),

@@ -92,3 +92,20 @@ def test_sms_segments_and_length(composer, territory):
         composer, texts={"fr": {"headline": "Crue", "description": "d", "instruction": "mot " * 300}}
     )
     assert sms_segments(render.sms(alert.latest()))[0] <= 3
+
+
+@pytest.mark.parametrize("instruction", ["mot " * 300, "Évacuez œuvres " * 40, "Montez {à} l'étage"])
+def test_a_fan_outs_sms_rendered_once_is_each_subscribers_own(composer, territory, instruction):
+    """The SMS kept on the version for one token length is what each subscriber's render would be."""
+    alert = draft(
+        composer, texts={"fr": {"headline": "Crue", "description": "d", "instruction": instruction}}
+    )
+    version = alert.latest()
+    tokens = ["a" * 43, "Z9_-" * 10 + "abc", "q" * 42, "b" * 43]
+    shared = [render.sms(version, "fr", Subscriber(token=token)) for token in tokens]
+    alone = [
+        render._sms(version, "fr", " STOP: " + render.unsubscribe_url(Subscriber(token=t))) for t in tokens
+    ]
+    assert shared == alone
+    assert all(text.endswith(f"/desinscription/{token}/") for text, token in zip(shared, tokens, strict=True))
+    assert all(sms_segments(text)[0] <= 3 for text in shared)

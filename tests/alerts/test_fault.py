@@ -20,10 +20,11 @@ from .servers import BrevoServer, SMTPServer
 
 N = int(os.environ.get("BEFFROI_FAULT_RECIPIENTS", "1000"))
 KILLS = int(os.environ.get("BEFFROI_FAULT_KILLS", "5"))
-# Each worker sends e-mails on 2 connections and 4 SMS at once; a channel sends on while at most
-# twice that many of its rows await their record, the most a SIGKILL can repeat per channel.
-EMAIL_CONNECTIONS, SMS_CONCURRENCY = 2, 4
-IN_FLIGHT = 2 * (EMAIL_CONNECTIONS + SMS_CONCURRENCY)
+# Each worker sends e-mails on 2 connections, handed 4 at a time, and 4 SMS at once; a channel
+# sends on while at most twice that many of its rows await their record, the most a SIGKILL can
+# repeat per channel.
+EMAIL_CONNECTIONS, EMAIL_BATCH, SMS_CONCURRENCY = 2, 4, 4
+IN_FLIGHT = 2 * (EMAIL_CONNECTIONS * EMAIL_BATCH + SMS_CONCURRENCY)
 BEFFROI = str(Path(sys.executable).with_name("beffroi"))
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,6 +114,7 @@ def test_fanout_survives_sigkill_exactly_once(tmp_path):
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
         "BEFFROI_OUTBOX_LEASE_SECONDS": "2",
         "BEFFROI_EMAIL_CONNECTIONS": str(EMAIL_CONNECTIONS),
+        "BEFFROI_EMAIL_BATCH": str(EMAIL_BATCH),
         "BEFFROI_SMS_CONCURRENCY": str(SMS_CONCURRENCY),
         "BEFFROI_DATABASE_URL": "",
     }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 
 from beffroi.alerts.text import clean, cut, sms_segments, strip_markup
 from beffroi.territory.selectors import commune_names
 
 SMS_MAX_SEGMENTS = 3
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+\Z")  # a subscriber token's characters: all GSM-7 basic
 SOCIAL_LIMITS = {"mastodon": 500, "mastodons": 500, "bluesky": 300, "bsky": 300, "twitter": 280, "x": 280}
 PREFIX = {
     "Alert": "",
@@ -85,9 +88,26 @@ def email(version, lang: str = "fr", subscriber=None) -> tuple[str, str]:
 
 
 def sms(version, lang: str = "fr", subscriber=None) -> str:
+    """The SMS of a version for one subscriber: as many words as fit three segments, the link to
+    the public page, and the subscriber's own STOP link.
+
+    A fan-out renders it once per language and token length: the cut depends on the STOP link only
+    through its length and character set, the same for every token of one length (letters, digits,
+    ``-`` and ``_``: GSM-7 basic characters), so the rest is kept on the version object.
+    """
+    stop = (" STOP: " + unsubscribe_url(subscriber)) if subscriber is not None else ""
+    if not stop or not _TOKEN.match(subscriber.token):
+        return _sms(version, lang, stop)
+    memo = version.__dict__.setdefault("_sms_heads", {})
+    key = (lang, len(stop), len(subscriber.token))
+    if key not in memo:
+        memo[key] = _sms(version, lang, stop).removesuffix(stop)
+    return memo[key] + stop
+
+
+def _sms(version, lang: str, stop: str) -> str:
     t = _texts(version, lang)
     link = " " + alert_page_url(version.alert)
-    stop = (" STOP: " + unsubscribe_url(subscriber)) if subscriber is not None else ""
     body = strip_markup(" ".join(x for x in [headline(version, lang) + ".", t["instruction"]] if x))
     body = " ".join(body.split())
     # GSM-7 allows 3 x 153 characters; one non-GSM character (œ, emoji…) switches to UCS-2 (3 x 67).

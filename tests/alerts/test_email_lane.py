@@ -1,0 +1,37 @@
+"""The e-mail lane: messages handed to a connection's thread a few at a time, each its own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+
+from beffroi.alerts.channels import email
+from beffroi.alerts.sending import ThreadBatchTransport, ThreadTransport
+
+
+def test_a_batch_gives_each_message_its_own_outcome():
+    def send(payload: str) -> str:
+        if payload == "refused":
+            raise RuntimeError("SMTP refused recipient")
+        return f"id-{payload}"
+
+    transport = ThreadBatchTransport(send, 2, batch_size=4)
+    try:
+        outcomes = asyncio.run(transport.send_batch(["a", "refused", "c"]))
+    finally:
+        asyncio.run(transport.aclose())
+    assert outcomes[0] == "id-a" and outcomes[2] == "id-c"
+    assert isinstance(outcomes[1], RuntimeError)
+
+
+def test_a_rate_limited_lane_hands_over_one_message_at_a_time(settings):
+    # The limiter spaces the starts of hand-overs: with a rate, each must be one message.
+    settings.OUTBOX_CHANNELS = {"email": {"concurrency": 2, "rate": 10.0, "batch": 4}}
+    limited = email.transport()
+    settings.OUTBOX_CHANNELS = {"email": {"concurrency": 2, "rate": 0.0, "batch": 4}}
+    unlimited = email.transport()
+    try:
+        assert type(limited) is ThreadTransport
+        assert isinstance(unlimited, ThreadBatchTransport) and unlimited.batch_size == 4
+    finally:
+        for transport in (limited, unlimited):
+            asyncio.run(transport.aclose())
