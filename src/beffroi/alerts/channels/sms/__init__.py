@@ -198,12 +198,16 @@ def _ovh_time(p: Provider) -> int:
         except httpx.HTTPError as exc:
             raise TemporaryError(f"OVHcloud time: {exc.__class__.__name__}") from None
         _raise_for_status(p, response)
-        try:
-            delta = int(response.text.strip()) - time.time()
-        except ValueError:
-            raise TemporaryError(f"OVHcloud time: unexpected answer {response.text[:50]!r}") from None
-        _ovh_clock[p.base] = delta
+        delta = _ovh_clock[p.base] = _ovh_delta(response.text)
     return int(time.time() + delta)
+
+
+def _ovh_delta(answer: str) -> float:
+    """How far OVHcloud's clock is ahead of ours, from its ``/auth/time`` answer (signatures use it)."""
+    try:
+        return int(answer.strip()) - time.time()
+    except ValueError:
+        raise TemporaryError(f"OVHcloud time: unexpected answer {answer[:50]!r}") from None
 
 
 def _ovh_request(p: Provider, phones: list[str], text: str, timestamp: str) -> tuple[str, bytes, dict]:

@@ -24,6 +24,7 @@ from beffroi.alerts.channels.sms import (
     _brevo_id,
     _brevo_request,
     _ovh_clock,
+    _ovh_delta,
     _ovh_outcomes,
     _ovh_request,
     _raise_for_status,
@@ -113,11 +114,7 @@ class BatchLane(Lane):
         delta = _ovh_clock.get(p.base)
         if delta is None:
             answer = await self._request("GET", f"{p.base}/auth/time", None, {})
-            try:
-                delta = int(answer.text.strip()) - time.time()
-            except ValueError:
-                raise TemporaryError(f"OVHcloud time: unexpected answer {answer.text[:50]!r}") from None
-            _ovh_clock[p.base] = delta
+            delta = _ovh_clock[p.base] = _ovh_delta(answer.text)
         return int(time.time() + delta)
 
     async def send_batch(self, payloads: list[tuple[str, str, str]]) -> list[str | Exception]:
