@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from beffroi.alerts.channels import email
 from beffroi.alerts.sending import ThreadBatchTransport, ThreadTransport
+from tests.conftest import run_async
 
 
 def test_a_batch_gives_each_message_its_own_outcome():
@@ -16,9 +15,9 @@ def test_a_batch_gives_each_message_its_own_outcome():
 
     transport = ThreadBatchTransport(send, 2, batch_size=4)
     try:
-        outcomes = asyncio.run(transport.send_batch(["a", "refused", "c"]))
+        outcomes = run_async(transport.send_batch(["a", "refused", "c"]))
     finally:
-        asyncio.run(transport.aclose())
+        run_async(transport.aclose())
     assert outcomes[0] == "id-a" and outcomes[2] == "id-c"
     assert isinstance(outcomes[1], RuntimeError)
 
@@ -34,4 +33,4 @@ def test_a_rate_limited_lane_hands_over_one_message_at_a_time(settings):
         assert isinstance(unlimited, ThreadBatchTransport) and unlimited.batch_size == 4
     finally:
         for transport in (limited, unlimited):
-            asyncio.run(transport.aclose())
+            run_async(transport.aclose())

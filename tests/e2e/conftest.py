@@ -6,6 +6,7 @@ Screenshots go to ``var/screenshots/``; look at them after a change to a page.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, transactional_db):
+    # transactional_db first: the page closes before the database is flushed.
     context = browser.new_context(
         base_url=live_server.url, locale="fr-FR", viewport={"width": 1366, "height": 900}
     )
@@ -60,8 +62,28 @@ def page(browser, live_server):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.js_errors = errors
+    pending: set = set()
+    page.on("request", lambda r: pending.add(r) if r.resource_type not in LONG_LIVED else None)
+    page.on("requestfinished", lambda r: pending.discard(r))
+    page.on("requestfailed", lambda r: pending.discard(r))
     yield page
+    settle(page, pending)
     context.close()
+
+
+LONG_LIVED = {"eventsource", "websocket"}  # never finish while the page is open
+
+
+def settle(page, pending: set, seconds: float = 10.0) -> None:
+    """Wait until the live server answered the page's requests (at most ``seconds``).
+
+    A request still being served when the test's database is flushed (the debounced estimate, a
+    map layer) holds row locks that the TRUNCATE waits for while the request waits for the table:
+    PostgreSQL's deadlock detector then fails the teardown and leaves the tables full.
+    """
+    deadline = time.monotonic() + seconds
+    while pending and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture

@@ -323,3 +323,18 @@ def test_an_import_error_is_said_in_the_readers_language(tmp_path):
         text = str(err.value)
     assert text.startswith("zones.geojson: 1 geometry problem; nothing was stored.")
     assert "  - zones.geojson, field 'geometry': feature 1: unknown geometry type 'Circle'" in text
+
+
+def test_nesting_is_measured_before_parsing_and_brackets_in_strings_do_not_count():
+    from beffroi.sources.imports.geo import MAX_NESTING, too_deep
+
+    polygon = {
+        "type": "MultiPolygon",
+        "coordinates": [[[[2.1, 48.8], [2.2, 48.8], [2.1, 48.9], [2.1, 48.8]]]],
+    }
+    collection = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": polygon}]}
+    assert not too_deep(json.dumps(collection).encode())
+    assert not too_deep(json.dumps({"name": "[" * 500, "escaped": '\\"[[[[' * 100}).encode())
+    assert too_deep(b"[" * (MAX_NESTING + 1) + b"]" * (MAX_NESTING + 1))
+    assert not too_deep(b"[" * MAX_NESTING + b"]" * MAX_NESTING)
+    assert not too_deep(b"")

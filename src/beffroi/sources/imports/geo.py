@@ -175,9 +175,36 @@ def _apply(transformer, xy):
     return np.column_stack([x, y])
 
 
+# GeoJSON nests a few levels (a collection, its features, a geometry, a multipolygon's rings);
+# a document deeper than this is refused before it is parsed.
+MAX_NESTING = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def too_deep(data: bytes, limit: int = MAX_NESTING) -> bool:
+    """Whether JSON ``data`` nests arrays and objects deeper than ``limit`` (brackets in strings
+    not counted).
+
+    Checked before parsing rather than by catching the parser's RecursionError: reaching Python's
+    recursion limit also breaks whatever else runs at that depth (finalizers the garbage collector
+    calls there fail in turn), so a hostile file must not get that far.
+    """
+    import numpy as np
+
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', data), dtype=np.uint8)
+    brackets = codes[np.isin(codes, (0x5B, 0x7B, 0x5D, 0x7D))]  # [ { ] }
+    if not brackets.size:
+        return False
+    steps = np.where((brackets == 0x5B) | (brackets == 0x7B), 1, -1)
+    return int(np.cumsum(steps).max()) > limit
+
+
 def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: bool) -> dict:
+    data = Path(path).read_bytes()
+    if too_deep(data):
+        raise refuse(label, _("illisible : le JSON est imbriqué trop profondément"))
     try:
-        doc = json.loads(Path(path).read_bytes())
+        doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise UserError(
             _("%(file)s : ce n'est pas du JSON valide ; rien n'a été enregistré.") % {"file": label},
