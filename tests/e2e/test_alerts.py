@@ -1,6 +1,10 @@
 """The crisis cell's alert flow in a browser: compose fr+en, approve (second person, TOTP), publish,
 public page, e-mail and SMS received at local servers, update, end of alert (own text, approval,
-confirmation); axe-core on /public/."""
+confirmation); axe-core on /public/.
+
+Each form button is clicked inside ``expect_navigation``: waiting for "load" after the click can
+return on the page already loaded, before the POST was answered, and the next step then races it.
+"""
 
 from __future__ import annotations
 
@@ -61,8 +65,8 @@ def _login_totp(page, user):
 
 def _approve(page, mayor, alert_id):
     page.goto(f"/alertes/{alert_id}/")
-    page.get_by_role("button", name="Approuver ce texte").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Approuver ce texte").click()
     assert page.locator("#state").inner_text() == "Approuvée"
 
 
@@ -77,8 +81,8 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     page.goto("/alertes/nouvelle/?alea=inondation")
     page.get_by_label("Titre – Français").fill("Crue de la Seine : évacuez les sous-sols")
     page.get_by_label("Consignes – Français").fill("Montez à l'étage. <b>Pas</b> de voiture.")
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer et prévisualiser").click()
     assert "balisage" in page.content()  # markup is refused, saying so
     # The refused form comes back as a 400 page, which Chromium logs as a failed load: expected here.
     assert all("status of 400" in e for e in page.js_errors), page.js_errors
@@ -89,19 +93,19 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
     page.get_by_label("Gravité").select_option("Severe")
     page.locator("#live-preview pre", has_text="Crue de la Seine").first.wait_for()  # live preview
     screenshot("alerts-compose")
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer et prévisualiser").click()
     assert "SMS" in page.content() and "Pas de voiture" in page.content()
     screenshot("alerts-detail-draft")
-    page.get_by_role("button", name="Soumettre à l'approbation").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Soumettre à l'approbation").click()
     alert = Alert.objects.get()
     _logout(page)
 
     _login_totp(page, mayor)
     _approve(page, mayor, alert.pk)
-    page.get_by_role("button", name="Publier sur tous les canaux").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier sur tous les canaux").click()
     assert page.locator("#state").inner_text() == "Publiée"
     screenshot("alerts-detail-published")
 
@@ -122,38 +126,38 @@ def test_compose_approve_publish_update_cancel(page, screenshot, make_user, serv
 
     # Update: prepared by the mayor's cell, approved, published: same recipients.
     page.goto(f"/alertes/{alert.pk}/")
-    page.get_by_role("button", name="Mettre à jour").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mettre à jour").click()
     page.get_by_label("Titre – Français").fill("Crue de la Seine : la décrue commence")
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer et prévisualiser").click()
     screenshot("alerts-update-saved")
-    page.get_by_role("button", name="Soumettre à l'approbation").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Soumettre à l'approbation").click()
     _logout(page)
     other_mayor = make_user("maire", ["92063"], totp=True)
     _login_totp(page, other_mayor)
     _approve(page, other_mayor, alert.pk)
-    page.get_by_role("button", name="Publier sur tous les canaux").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier sur tous les canaux").click()
     assert smtp.counter.unique == 2 and sms.counter.unique == 2
 
     # End of alert: its own text, submitted, approved by a second person, confirmed, published.
-    page.get_by_role("button", name="Préparer la fin d'alerte").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Préparer la fin d'alerte").click()
     page.get_by_label("Description – Français").fill("La Seine a regagné son lit. Ne touchez pas aux câbles.")
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
-    page.wait_for_load_state("load")
-    page.get_by_role("button", name="Soumettre à l'approbation").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer et prévisualiser").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Soumettre à l'approbation").click()
     _logout(page)
     # A third person approves (a TOTP code cannot be used twice in the same time step).
     deputy = make_user("maire", ["92063"], totp=True)
     _login_totp(page, deputy)
     _approve(page, deputy, alert.pk)
     page.get_by_label("Je confirme la fin d'alerte", exact=False).check()
-    page.get_by_role("button", name="Publier la fin d'alerte").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier la fin d'alerte").click()
     assert page.locator("#state").inner_text() == "Publiée"
     assert smtp.counter.unique == 3 and sms.counter.unique == 3
     assert any("FIN D'ALERTE" in m["subject"] for m in smtp.counter.messages.values())
@@ -320,12 +324,12 @@ def test_area_drawn_on_the_map_estimate_approval_and_everyone_reached(
     page.get_by_label("Consignes – Français").fill("Montez à l'étage.")
     _draw_polygon(page, DRAWN)
     assert _figures(page) == composed
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer et prévisualiser").click()
     alert = Alert.objects.get()
     assert alert.latest().area["polygon"]["type"] == "Polygon"
-    page.get_by_role("button", name="Soumettre à l'approbation").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Soumettre à l'approbation").click()
     _logout(page)
 
     # The mayor sees the same map and figures, then approves and publishes.
@@ -341,10 +345,10 @@ def test_area_drawn_on_the_map_estimate_approval_and_everyone_reached(
     )
     assert "Area and estimate" in english
     page.goto(f"/alertes/{alert.pk}/")
-    page.get_by_role("button", name="Approuver ce texte").click()
-    page.wait_for_load_state("load")
-    page.get_by_role("button", name="Publier sur tous les canaux").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Approuver ce texte").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier sur tous les canaux").click()
     assert page.locator("#state").inner_text() == "Publiée"
     page.wait_for_function("() => true")
     assert len(_mails_to(smtp, "premier@example.org")) == 1
@@ -356,8 +360,8 @@ def test_area_drawn_on_the_map_estimate_approval_and_everyone_reached(
     page.get_by_label("Adresse e-mail ou numéro de mobile").fill("nouveau@example.org")
     page.get_by_label("Commune").first.select_option("92063")
     page.locator("input[name=consent]").check()
-    page.get_by_role("button", name="S'abonner").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="S'abonner").click()
     confirmation = _mails_to(smtp, "nouveau@example.org")
     link = re.search(r"(/public/abonnement/confirmer/[^/\s]+/)", confirmation[0]["body"]).group(1)
     page.goto(link)
@@ -366,19 +370,19 @@ def test_area_drawn_on_the_map_estimate_approval_and_everyone_reached(
     # An Update reaches the first recipient and the new one.
     login(page, composer.username, PASSWORD)
     page.goto(f"/alertes/{alert.pk}/")
-    page.get_by_role("button", name="Mettre à jour").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mettre à jour").click()
     page.get_by_label("Titre – Français").fill("Crue de la Seine : évacuation du quartier")
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
-    page.wait_for_load_state("load")
-    page.get_by_role("button", name="Soumettre à l'approbation").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer et prévisualiser").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Soumettre à l'approbation").click()
     _logout(page)
     second = make_user("maire", ["92063"], totp=True)
     _login_totp(page, second)
     _approve(page, second, alert.pk)
-    page.get_by_role("button", name="Publier sur tous les canaux").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier sur tous les canaux").click()
     for address in ("premier@example.org", "nouveau@example.org"):
         assert any("évacuation du quartier" in m["subject"] for m in _mails_to(smtp, address)), address
     assert not [m for m in smtp.counter.messages.values() if "+33612345670" in m["to"]]
@@ -387,20 +391,20 @@ def test_area_drawn_on_the_map_estimate_approval_and_everyone_reached(
     # « Fin d'alerte » with its own text, approved by a second person, reaches both.
     login(page, composer.username, PASSWORD)
     page.goto(f"/alertes/{alert.pk}/")
-    page.get_by_role("button", name="Préparer la fin d'alerte").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Préparer la fin d'alerte").click()
     page.get_by_label("Description – Français").fill("La Seine a regagné son lit. Les quais rouvrent.")
-    page.get_by_role("button", name="Enregistrer et prévisualiser").click()
-    page.wait_for_load_state("load")
-    page.get_by_role("button", name="Soumettre à l'approbation").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer et prévisualiser").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Soumettre à l'approbation").click()
     _logout(page)
     third = make_user("maire", ["92063"], totp=True)
     _login_totp(page, third)
     _approve(page, third, alert.pk)
     page.get_by_label("Je confirme la fin d'alerte", exact=False).check()
-    page.get_by_role("button", name="Publier la fin d'alerte").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier la fin d'alerte").click()
     assert page.locator("#state").inner_text() == "Publiée"
     for address in ("premier@example.org", "nouveau@example.org"):
         ends = [m for m in _mails_to(smtp, address) if "FIN D'ALERTE" in m["subject"]]

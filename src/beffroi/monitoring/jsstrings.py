@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from beffroi.monitoring.units import WORD_UNITS
 
 
 def strings() -> dict[str, str]:
@@ -69,4 +72,8 @@ def strings() -> dict[str, str]:
         "facilityType_ehpad": _("EHPAD"),
         "facilityType_sante": _("établissement de santé"),
         "facilityType_gymnase": _("gymnase"),
+        # Numbers and dates in the reader's locale, and the units that are words said as the
+        # server says them (« niveau 2 », "level 2"; monitoring/units.py).
+        "numberLocale": "en-GB" if get_language().startswith("en") else "fr-FR",
+        **{f"unit_{unit}": str(forms[1]) % {"v": "{v}"} for unit, forms in WORD_UNITS.items()},
     }

@@ -18,11 +18,17 @@
   var statusEl = document.getElementById("live-status");
   var announceEl = document.getElementById("live-announce");
   var STALE_COLOUR = "#6b6b6b";
-  var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
-  var dayFmt = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit" });
-  var hourFmt = new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit" });
+  var LOCALE = S.numberLocale || "fr-FR";
+  var fmt = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
+  var dayFmt = new Intl.DateTimeFormat(LOCALE, { day: "2-digit", month: "2-digit" });
+  var hourFmt = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
   function axisLabel(v) { var d = new Date(v * 1000); return hourFmt.format(d) + "\n" + dayFmt.format(d); }
-  var timeFmt = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  var timeFmt = new Intl.DateTimeFormat(LOCALE, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  // A reading with its unit as the server writes it: « 3,12 m », « niveau 2 », "level 2".
+  function reading(value, unit) {
+    var word = S["unit_" + unit];
+    return word ? word.replace("{v}", fmt.format(value)) : (fmt.format(value) + " " + (unit || "")).trim();
+  }
 
   function colourOf(s) { return s.stale ? STALE_COLOUR : s.colour; }
   function ts(iso) { return Date.parse(iso) / 1000; }
@@ -70,7 +76,7 @@
   function updateMarker(s) {
     if (!map || s.lat === null || s.lon === null) { return; }
     var style = { radius: 11, color: "#1b1b1b", weight: 2, fillColor: colourOf(s), fillOpacity: 0.95, dashArray: s.stale ? "4 3" : null };
-    var label = (s.value === null ? "—" : fmt.format(s.value) + " " + s.unit) + " · " + s.level_label + (s.stale ? " (" + t("late") + ")" : "");
+    var label = (s.value === null ? "—" : reading(s.value, s.unit)) + " · " + s.level_label + (s.stale ? " (" + t("late") + ")" : "");
     var m = markers[s.key];
     if (!m) {
       m = L.circleMarker([s.lat, s.lon], L.extend({ pane: "veilleIndicators" }, style)).addTo(map);
@@ -118,7 +124,7 @@
   var facilitiesGroup = null;
   function textNode(str) { var span = document.createElement("span"); span.textContent = str; return span; }
   function zoneText(p) {
-    var value = fmt.format(p.value) + " " + p.unit;
+    var value = reading(p.value, p.unit);
     var head = p.kind === "forecast"
       ? t("zoneForecast", { value: value, at: p.at ? timeFmt.format(new Date(p.at)) : "—" })
       : t("zoneCurrent", { value: value });
@@ -258,7 +264,7 @@
     card.dataset.level = String(s.level);
     card.dataset.stale = s.stale ? "1" : "0";
     card.style.setProperty("--level-colour", colourOf(s));
-    card.querySelector(".value").textContent = s.value === null ? "—" : fmt.format(s.value) + " " + s.unit;
+    card.querySelector(".value").textContent = s.value === null ? "—" : reading(s.value, s.unit);
     var badge = card.querySelector(".badge");
     badge.textContent = s.stale ? s.level_label + " · " + t("late") : s.level_label;
     badge.style.setProperty("--badge-colour", colourOf(s));
@@ -301,9 +307,9 @@
     fetchJSON(config.apiIndicators + "/" + encodeURIComponent(s.key) + "/exposure").then(function (x) {
       if (x.peak === null) { el.textContent = ""; return; }
       var head = (x.basis === "forecast" ? t("atForecast") : x.basis === "trend" ? t("atTrend") : t("atObserved")) +
-        " (" + fmt.format(x.peak) + " " + x.unit + (x.peak_at ? ", " + timeFmt.format(new Date(x.peak_at)) : "") + ") : ";
+        " (" + reading(x.peak, x.unit) + (x.peak_at ? ", " + timeFmt.format(new Date(x.peak_at)) : "") + ") : ";
       if (!x.zone) {
-        el.textContent = head + t("noZone") + (x.first_level !== null ? " (" + t("firstZone", { level: fmt.format(x.first_level) + " " + x.unit }) + ")." : ".");
+        el.textContent = head + t("noZone") + (x.first_level !== null ? " (" + t("firstZone", { level: reading(x.first_level, x.unit) }) + ")." : ".");
       } else {
         var parts = Object.keys(x.zone.summary).filter(function (k) { return k === "registry" || (x.zone.summary[k] !== null && x.zone.summary[k] !== undefined); })
           .map(function (k) { return k === "75+" ? t("over75", { n: count(x.zone.summary[k]) }) : count(x.zone.summary[k]) + " " + (SUMMARY[k] || k); });
