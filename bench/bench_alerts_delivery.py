@@ -399,22 +399,18 @@ def run_beffroi(env: dict, sinks: Sinks, *, kill_every: float = 0.0) -> dict:
     }
 
 
-def _lanes() -> tuple[int, int]:
-    """Per-worker e-mail connections and SMS concurrency, as the workers read them."""
+def _lanes() -> tuple[int, int, int]:
+    """Per-worker e-mail connections, e-mails a connection is handed at a time (one on a
+    rate-limited lane, as ``channels/email._batch``) and SMS concurrency, as the workers read them."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beffroi.settings")
-    from beffroi.core.env import env_int
-
-    return env_int("BEFFROI_EMAIL_CONNECTIONS", 4), env_int("BEFFROI_SMS_CONCURRENCY", 16)
-
-
-def _email_batch() -> int:
     from beffroi.core.env import env_float, env_int
 
-    return 1 if env_float("BEFFROI_EMAIL_RATE", 0.0) else max(1, env_int("BEFFROI_EMAIL_BATCH", 4))
+    batch = 1 if env_float("BEFFROI_EMAIL_RATE", 0.0) else max(1, env_int("BEFFROI_EMAIL_BATCH", 4))
+    return env_int("BEFFROI_EMAIL_CONNECTIONS", 4), batch, env_int("BEFFROI_SMS_CONCURRENCY", 16)
 
 
 def main() -> None:
-    email_connections, sms_concurrency = _lanes()
+    email_connections, email_batch, sms_concurrency = _lanes()
     data_dir = tempfile.mkdtemp(prefix="beffroi-bench-delivery-")
     sinks = Sinks()
     try:
@@ -448,6 +444,7 @@ def main() -> None:
             "email_share": EMAIL_SHARE,
             "workers": WORKERS,
             "email_connections_per_worker": email_connections,
+            "email_batch": email_batch,
             "sms_concurrency_per_worker": sms_concurrency,
             "gateway_delay_ms": int(GATEWAY_DELAY * 1000),
             "lost": lost,
@@ -488,7 +485,7 @@ def main() -> None:
             unique = sum(killed["stats"]["unique"].values())
             # A lane sends on while twice its concurrency of its rows (e-mail: times the messages
             # a connection is handed at once) await their write: the most a kill can repeat.
-            in_flight = 2 * (email_connections * _email_batch() + sms_concurrency)
+            in_flight = 2 * (email_connections * email_batch + sms_concurrency)
             write_result(
                 "alerts_delivery_seconds_with_kills",
                 killed["seconds"],

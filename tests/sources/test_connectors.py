@@ -422,3 +422,14 @@ def test_vigicrues_sections_geojson_levels_as_numbers_or_strings(server, make_so
         "vigicrues:IF17:level": 3.0,
     }
     assert run.report["problem_count"] == 1
+
+
+def test_an_api_answer_nested_past_any_real_document_is_refused_before_parsing():
+    from beffroi.sources.connectors.base import Connector
+    from beffroi.sources.connectors.errors import PayloadError
+    from beffroi.sources.connectors.http import Fetched
+
+    deep = Fetched("http://127.0.0.1:9/api", 200, {}, b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(PayloadError, match="imbriqué trop profondément"):
+        Connector.json_of(deep)
+    assert Connector.json_of(Fetched("http://127.0.0.1:9/api", 200, {}, b'{"a": [[1]]}')) == {"a": [[1]]}

@@ -326,7 +326,7 @@ def test_an_import_error_is_said_in_the_readers_language(tmp_path):
 
 
 def test_nesting_is_measured_before_parsing_and_brackets_in_strings_do_not_count():
-    from beffroi.sources.imports.geo import MAX_NESTING, too_deep
+    from beffroi.sources.imports.safety import MAX_NESTING, too_deep
 
     polygon = {
         "type": "MultiPolygon",

@@ -323,10 +323,10 @@ def dispatch_all(
     size = limit or settings.OUTBOX_BATCH
     batches, exhausted = 0, False
     while True:
-        if not exhausted and batches < max_batches and len(flow.outstanding) <= size // 2:
+        if not exhausted and batches < max_batches and len(flow.out) <= size // 2:
             batches += 1
             exhausted = flow.feed(size) == 0
-        if not flow.outstanding:
+        if not flow.out:
             if exhausted or batches >= max_batches:
                 return flow.counts
             continue
@@ -343,8 +343,7 @@ class _Flow:
         self.counts = {"delivered": 0, "failed": 0, "retry": 0}
         self.results: queue.Queue = queue.Queue()
         self.cancelled: set[int] = set()  # rows whose lease was lost: the engine drops them
-        self.outstanding: set[int] = set()
-        self.rows: dict[int, Delivery] = {}
+        self.out: dict[int, Delivery] = {}  # rows handed to the engine, awaiting their outcome
         self.futures: list = []
         self.engine = engine()
         self.beat = lease().total_seconds() / 3
@@ -379,11 +378,10 @@ class _Flow:
                 one_by_one.append((row, payload))
             else:
                 items.append((row.channel, row.pk, payload))
-                self.rows[row.pk] = row
+                self.out[row.pk] = row
         if one_by_one:
             _record(self.worker, one_by_one, self.counts)
         if items:
-            self.outstanding |= {row_id for _channel, row_id, _payload in items}
             report = self.results.put
             self.futures.append(
                 self.engine.run(items, lambda row_id, outcome: report((row_id, outcome)), self.cancelled)
@@ -400,29 +398,29 @@ class _Flow:
             # Gather what else arrives within a few milliseconds: one write (one commit) for many
             # rows costs about what a write for one does.
             gather_until = time.monotonic() + GATHER_SECONDS
-            while len(arrived) < len(self.outstanding):
+            while len(arrived) < len(self.out):
                 left = gather_until - time.monotonic()
                 if left <= 0:
                     break
                 arrived.append(self.results.get(timeout=left))
         except queue.Empty:
             pass
-        done = [(self.rows.pop(row_id), outcome) for row_id, outcome in arrived if outcome is not LOST]
-        for row_id, _outcome in arrived:
-            self.outstanding.discard(row_id)
-            self.rows.pop(row_id, None)
+        done = []
+        for row_id, outcome in arrived:
+            row = self.out.pop(row_id, None)
+            if row is not None and outcome is not LOST:
+                done.append((row, outcome))
         if done:
             _record(self.worker, done, self.counts)
-            self.engine.written([row.pk for row, _outcome in done])
+            self.engine.written([row.pk for row, _ in done])
         for future in [f for f in self.futures if f.done()]:
             self.futures.remove(future)
             if future.exception() is not None:
                 log.error("alerts: sending stopped: %r", future.exception())
-        if self.outstanding and not self.futures and self.results.empty():
+        if self.out and not self.futures and self.results.empty():
             # The engine stopped without an outcome for these rows: they wait out their lease.
-            log.error("alerts: %s rows left without an outcome wait out their lease", len(self.outstanding))
-            self.outstanding.clear()
-            self.rows.clear()
-        if self.outstanding and time.monotonic() >= self.next_beat:
-            self.cancelled |= renew(self.worker, self.outstanding)
+            log.error("alerts: %s rows left without an outcome wait out their lease", len(self.out))
+            self.out.clear()
+        if self.out and time.monotonic() >= self.next_beat:
+            self.cancelled |= renew(self.worker, set(self.out))
             self.next_beat = time.monotonic() + self.beat

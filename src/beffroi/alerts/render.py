@@ -99,7 +99,7 @@ def sms(version, lang: str = "fr", subscriber=None) -> str:
     if not stop or not _TOKEN.match(subscriber.token):
         return _sms(version, lang, stop)
     memo = version.__dict__.setdefault("_sms_heads", {})
-    key = (lang, len(stop), len(subscriber.token))
+    key = (lang, len(stop))
     if key not in memo:
         memo[key] = _sms(version, lang, stop).removesuffix(stop)
     return memo[key] + stop

@@ -157,16 +157,22 @@ class Connector:
 
     @staticmethod
     def json_of(fetched: Fetched) -> Any:
-        try:
-            return json.loads(fetched.content)
-        # ValueError covers bad JSON, bad UTF-8 and integers past Python's digit limit;
-        # RecursionError, nesting deeper than the parser's stack
-        except (ValueError, RecursionError) as exc:
-            snippet = fetched.content[:80].decode("utf-8", "replace")
-            raise PayloadError(
-                _("%(url)s : la réponse n'est pas du JSON valide (%(error)s) ; elle commence par %(start)r")
-                % {"url": fetched.url, "error": exc, "start": snippet}
-            ) from None
+        from beffroi.sources.imports.safety import too_deep
+
+        error: object = None
+        if too_deep(fetched.content):  # before the parser reaches Python's recursion limit
+            error = _("illisible : le JSON est imbriqué trop profondément")
+        else:
+            try:
+                return json.loads(fetched.content)
+            # ValueError covers bad JSON, bad UTF-8 and integers past Python's digit limit
+            except ValueError as exc:
+                error = exc
+        snippet = fetched.content[:80].decode("utf-8", "replace")
+        raise PayloadError(
+            _("%(url)s : la réponse n'est pas du JSON valide (%(error)s) ; elle commence par %(start)r")
+            % {"url": fetched.url, "error": error, "start": snippet}
+        )
 
     # --- the three steps ----------------------------------------------------------------------
     def fetch(self) -> list[Fetched]:

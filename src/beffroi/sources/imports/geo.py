@@ -26,7 +26,7 @@ from beffroi.sources.imports.columns import to_table
 from beffroi.sources.imports.csvfile import check_header
 from beffroi.sources.imports.limits import Limits
 from beffroi.sources.imports.reasons import geometry_reason, json_reason
-from beffroi.sources.imports.safety import check_zip, refuse
+from beffroi.sources.imports.safety import check_zip, refuse, too_deep
 
 log = logging.getLogger(__name__)
 
@@ -175,30 +175,6 @@ def _apply(transformer, xy):
     return np.column_stack([x, y])
 
 
-# GeoJSON nests a few levels (a collection, its features, a geometry, a multipolygon's rings);
-# a document deeper than this is refused before it is parsed.
-MAX_NESTING = 64
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-
-
-def too_deep(data: bytes, limit: int = MAX_NESTING) -> bool:
-    """Whether JSON ``data`` nests arrays and objects deeper than ``limit`` (brackets in strings
-    not counted).
-
-    Checked before parsing rather than by catching the parser's RecursionError: reaching Python's
-    recursion limit also breaks whatever else runs at that depth (finalizers the garbage collector
-    calls there fail in turn), so a hostile file must not get that far.
-    """
-    import numpy as np
-
-    codes = np.frombuffer(_JSON_STRING.sub(b'""', data), dtype=np.uint8)
-    brackets = codes[np.isin(codes, (0x5B, 0x7B, 0x5D, 0x7D))]  # [ { ] }
-    if not brackets.size:
-        return False
-    steps = np.where((brackets == 0x5B) | (brackets == 0x7B), 1, -1)
-    return int(np.cumsum(steps).max()) > limit
-
-
 def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: bool) -> dict:
     data = Path(path).read_bytes()
     if too_deep(data):
@@ -212,8 +188,6 @@ def load_geojson(path: Path, label: str, limits: Limits, target: Path, repair: b
         ) from None
     except UnicodeDecodeError:
         raise refuse(label, _("illisible : un GeoJSON doit être encodé en UTF-8 (RFC 7946)")) from None
-    except RecursionError:
-        raise refuse(label, _("illisible : le JSON est imbriqué trop profondément")) from None
     if not isinstance(doc, dict) or "type" not in doc:
         raise refuse(
             label, _("ce n'est pas du GeoJSON : le niveau supérieur n'a pas de « type »"), field="type"

@@ -1,4 +1,5 @@
-"""Refuse hostile containers before any parser sees them: zip bombs, path tricks, XML entities."""
+"""Refuse hostile containers before any parser sees them: zip bombs, path tricks, XML entities,
+JSON nested past any real document."""
 
 from __future__ import annotations
 
@@ -12,6 +13,29 @@ from beffroi.core.errors import Problem, UserError
 from beffroi.sources.imports.limits import Limits
 
 DOCTYPE_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+# GeoJSON nests a few levels (a collection, its features, a geometry, a multipolygon's rings), the
+# sources' APIs a few more; a document deeper than this is refused before it is parsed.
+MAX_NESTING = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def too_deep(data: bytes, limit: int = MAX_NESTING) -> bool:
+    """Whether JSON ``data`` nests arrays and objects deeper than ``limit`` (brackets in strings
+    not counted).
+
+    Checked before parsing rather than by catching the parser's RecursionError: reaching Python's
+    recursion limit also breaks whatever else runs at that depth (finalizers the garbage collector
+    calls there fail in turn), so a hostile file must not get that far.
+    """
+    import numpy as np
+
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', data), dtype=np.uint8)
+    brackets = codes[np.isin(codes, (0x5B, 0x7B, 0x5D, 0x7D))]  # [ { ] }
+    if not brackets.size:
+        return False
+    steps = np.where((brackets == 0x5B) | (brackets == 0x7B), 1, -1)
+    return int(np.cumsum(steps).max()) > limit
 
 
 def refuse(file: str, message: str, *, line: int | None = None, field: str | None = None) -> UserError:

@@ -140,8 +140,17 @@ def transport_config() -> tuple:
         settings.EMAIL_BACKEND,
         getattr(settings, "EMAIL_HOST", ""),
         getattr(settings, "EMAIL_PORT", 0),
-        settings.OUTBOX_CHANNELS.get("email", {}).get("batch", 1),
+        _batch(),
     )
+
+
+def _batch() -> int:
+    """Messages a connection is handed at a time: one on a rate-limited lane, whose limiter spaces
+    hand-overs, so that it spaces messages."""
+    from beffroi.alerts.channels import lane_settings
+
+    rate = lane_settings("email")[1]
+    return 1 if rate else int(settings.OUTBOX_CHANNELS.get("email", {}).get("batch", 1))
 
 
 def _close_all() -> None:
@@ -153,11 +162,6 @@ def _close_all() -> None:
 
 def transport():
     from beffroi.alerts.channels import lane_settings
-    from beffroi.alerts.sending import ThreadBatchTransport, ThreadTransport
+    from beffroi.alerts.sending import ThreadTransport
 
-    connections, rate = lane_settings("email")
-    batch = int(settings.OUTBOX_CHANNELS.get("email", {}).get("batch", 1))
-    if batch > 1 and not rate:
-        return ThreadBatchTransport(send_prepared, connections, batch_size=batch, close=_close_all)
-    # A rate-limited lane: one message a start, so that the limiter spaces messages, not groups.
-    return ThreadTransport(send_prepared, connections, close=_close_all)
+    return ThreadTransport(send_prepared, lane_settings("email")[0], batch_size=_batch(), close=_close_all)

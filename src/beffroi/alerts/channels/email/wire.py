@@ -67,19 +67,16 @@ def wire_bytes(mail: EmailMessage) -> bytes:
     if values is None:
         return django_bytes(mail)
     marks = [(_mark(value, i), value) for i, value in enumerate(values)]
-    masked = _masked(mail, dict(marks))
-    shape = (
-        mail.from_email,
-        mail.subject,
-        mail.encoding,
-        masked.to[0],
-        masked.body,
-        tuple(masked.extra_headers.items()),
-    )
+    body, headers = _masked(mail, marks)
+    shape = (mail.from_email, mail.subject, mail.encoding, marks[0][0], body, tuple(headers.items()))
     if shape in _templates:
         template = _templates[shape]
         return _fill(template, marks) if template is not None else django_bytes(mail)
     real = django_bytes(mail)
+    masked = EmailMessage(
+        subject=mail.subject, body=body, from_email=mail.from_email, to=[marks[0][0]], headers=headers
+    )
+    masked.encoding = mail.encoding
     template = django_bytes(masked)
     if _fill(template, marks) != real:
         template = None  # Django builds this shape in a way the markers do not survive
@@ -117,24 +114,17 @@ def _mark(value: str, i: int) -> str:
     return f"{_MARK}{i}" + "0" * (len(value) - len(_MARK) - 1)
 
 
-def _masked(mail: EmailMessage, marks: dict[str, str]) -> EmailMessage:
-    """The mail with each row's value replaced by its marker (in the headers and the body)."""
+def _masked(mail: EmailMessage, marks: list[tuple[str, str]]) -> tuple[str, dict]:
+    """The mail's body and headers with each row's value replaced by its marker (an e-mail is
+    built from them only for a new shape)."""
     headers = dict(mail.extra_headers)
-    body = mail.body
-    for mark, value in marks.items():
+    body = str(mail.body)
+    for mark, value in marks:
         body = body.replace(value, mark)
         for name in _FILLED:
             if name in headers:
                 headers[name] = str(headers[name]).replace(value, mark)
-    masked = EmailMessage(
-        subject=mail.subject,
-        body=body,
-        from_email=mail.from_email,
-        to=[next(iter(marks))],
-        headers=headers,
-    )
-    masked.encoding = mail.encoding
-    return masked
+    return body, headers
 
 
 def _fill(template: bytes, marks: list[tuple[str, str]]) -> bytes:

@@ -7,7 +7,7 @@ asks the socket for its peer at every request), and the workers' CPU is what bou
 100,000 SMS leave. One-off sends (``send_text``) keep the blocking httpx client.
 
 The session keeps at most the lane's concurrency of keep-alive connections, follows no redirect
-and reads no proxy from the environment (``trust_env`` off), like the httpx clients.
+and reads no proxy from the environment (``trust_env`` off), with the httpx clients' timeouts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from beffroi.alerts.channels import TemporaryError
 from beffroi.alerts.channels.sms import (
+    TIMEOUT,
     Provider,
     _brevo_id,
     _brevo_request,
@@ -62,7 +63,7 @@ class Lane:
         if self.session is None:
             self.session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.size),
-                timeout=aiohttp.ClientTimeout(total=10.0, connect=5.0),
+                timeout=aiohttp.ClientTimeout(total=TIMEOUT.read, connect=TIMEOUT.connect),
                 trust_env=False,
             )
         return self.session
