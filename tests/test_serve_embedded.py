@@ -87,5 +87,9 @@ def test_ctrl_c_stops_the_server_and_its_consumer(served):
     base, process, log = served
     _wait_for_consumer(log)  # started: its shutdown is part of the stop
     os.killpg(process.pid, signal.SIGINT)
-    assert process.wait(timeout=60) == 0, log.read_text()[-2000:]
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("still running 60 s after Ctrl+C:\n" + log.read_text()[-3000:])
+    assert code == 0, log.read_text()[-2000:]
     assert "Traceback" not in log.read_text()

@@ -52,8 +52,8 @@ def follow_served_address(host: str, port: int) -> str:
     """Without ``BEFFROI_PUBLIC_URL``, citizen links point at the host and port served here.
 
     Django's settings are loaded before the command runs, so the setting is filled now (for this
-    process: demo loader, embedded task consumer, uvicorn with one worker) and the environment too
-    (for uvicorn's worker processes, which load the settings afresh).
+    process: demo loader, embedded task consumer) and the environment too (for the server's worker
+    processes, granian's or uvicorn's, which load the settings afresh).
     """
     from django.conf import settings
 
@@ -116,6 +116,7 @@ def run_serve(args) -> int:
 
 # Requests the embedded server holds at once, live streams included (granian's backpressure).
 EMBEDDED_MAX_REQUESTS = 10_000
+EMBEDDED_KILL_SECONDS = 15
 
 
 def _serve_embedded(host: str, port: int) -> int:
@@ -151,6 +152,10 @@ def _serve_embedded(host: str, port: int) -> int:
         # open would queue every request behind them (bench_monitoring runs 5,000 streams).
         backlog=4096,
         backpressure=EMBEDDED_MAX_REQUESTS,
+        # A worker that has not stopped this long after Ctrl+C is killed: granian's worker can deadlock
+        # in its runtime teardown while another thread waits for the GIL (granian issue #875), and
+        # the task consumer's own stop is bounded below this (CONSUMER_STOP_SECONDS).
+        workers_kill_timeout=EMBEDDED_KILL_SECONDS,
         log_level=LogLevels.warning,
     ).serve()
     return 0

@@ -19,13 +19,20 @@ def load_task_modules() -> None:
                     raise
 
 
+CONSUMER_STOP_SECONDS = 8
+
+
 class ConsumerThread:
     def __init__(self):
         from huey.contrib.djhuey import HUEY
 
         load_task_modules()
-        self.consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
-        # Signal handlers can only be installed from the main thread, which uvicorn owns.
+        # A stop waits for a running task at most this long, then interrupts it: a task that is cut
+        # short is safe to cut (the outbox's leases, the sources' next run), a stop that never ends is not.
+        self.consumer = HUEY.create_consumer(
+            workers=2, worker_type="thread", periodic=True, shutdown_timeout=CONSUMER_STOP_SECONDS
+        )
+        # Signal handlers can only be installed from the main thread, which the server owns.
         self.consumer._set_signal_handlers = lambda: None
         self.thread = threading.Thread(target=self.consumer.run, name="huey-consumer", daemon=True)
 
