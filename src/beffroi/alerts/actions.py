@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beffroi.accounts.roles import ROLES
-from beffroi.accounts.selectors import staff_contacts
 from beffroi.alerts import cap, outbox, targeting
 from beffroi.alerts.area import validate_area
 from beffroi.alerts.hazards import HAZARDS, LANGUAGE_LABELS, LANGUAGES, default_texts
@@ -632,48 +631,9 @@ def do_prepare_cancel(alert: Alert, *, texts: dict | None = None, actor: Actor) 
     return version
 
 
-def do_notify_staff(users, subject: str, text: str, *, actor: Actor) -> int:
-    """Queue a message to on-call staff (never citizens) in the outbox: e-mail, and SMS to the
-    mobile of their staff profile when an SMS provider is configured. Returns how many messages
-    were queued; the outbox workers send them with retries, after this transaction commits."""
-    from beffroi.alerts.channels import sms as sms_channel
-    from beffroi.alerts.models import StaffMessage
-
-    require(actor, "alerts.add_alert", system=("monitoring", "crisis"))
-    users = list(users)
-    subject, text = clean(subject, multiline=False)[:200], clean(text)
-    sms_ready = sms_channel.configured()
-    rows: list[tuple[str, str]] = []
-    for contact in staff_contacts(users):
-        if contact.email:
-            rows.append(("email", contact.email))
-        if contact.mobile and sms_ready:
-            rows.append(("sms", contact.mobile))
-    with transaction.atomic():
-        message = StaffMessage.objects.create(subject=subject, text=text)
-        queued = outbox.enqueue_staff(message, rows)
-        audit.record(
-            actor,
-            "alerts.notify_staff",
-            message,
-            detail={"subject": subject, "users": [u.pk for u in users], "queued": queued},
-        )
-        if queued:
-            transaction.on_commit(_dispatch_soon)
-    return queued
-
-
-def _dispatch_soon() -> None:
-    try:
-        from beffroi.alerts.tasks import dispatch_outbox
-
-        dispatch_outbox()
-    except Exception:
-        log.exception("alerts: scheduling the outbox dispatch failed")
-
+from beffroi.alerts.staff import do_notify_staff  # noqa: E402, F401  (re-exported: callers use actions.*)
 
 # --- Subscriptions (public site): the actions live in subscriptions.py -----------------------
-
 from beffroi.alerts.subscriptions import (  # noqa: E402, F401  (re-exported: callers use actions.*)
     SUBSCRIBE_SALT,
     confirmation_token,

@@ -30,8 +30,8 @@ class AlertsConfig(AppConfig):
         # Lower apps (crossing, monitoring) reach the alerts app only through these extension points.
         # Local: models are not ready when apps.py is imported.
         from beffroi.alerts import proposals
-        from beffroi.alerts.actions import do_notify_staff
         from beffroi.alerts.crossing_layers import subscribers_count_layer
+        from beffroi.alerts.staff import do_notify_staff
         from beffroi.crossing.contributions import register_count_layer
         from beffroi.monitoring.paging import register_staff_notifier
 

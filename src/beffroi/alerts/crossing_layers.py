@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beffroi.alerts import selectors
-from beffroi.crossing.geometry import Area
+if TYPE_CHECKING:
+    from beffroi.crossing.geometry import Area
 
 
 def subscribers_count_layer(area: Area, user: Any) -> dict | None:
+    # Imported here: this module is registered by every process at start-up, the outbox workers
+    # included, and the selectors bring the geometry libraries (a worker's start is citizens' wait).
+    from beffroi.alerts import selectors
+
     try:
         n = selectors.count_subscribers_in_area(area.geojson, user=user)
     except PermissionDenied:

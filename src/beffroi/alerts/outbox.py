@@ -4,7 +4,8 @@ Claiming works the same on SQLite and PostgreSQL: a worker picks candidate ids, 
 ``UPDATE ... SET claimed_by=me WHERE id IN (...) AND state='pending' AND (lease expired)``; only rows
 it won are sent. A crashed worker's rows become claimable again when their lease expires; a live
 worker renews the lease of what it is still sending (a heartbeat every third of the lease), so the
-lease can be short (``OUTBOX_LEASE_SECONDS``, 10 s). The batch goes out concurrently, per channel
+lease can be short (``OUTBOX_LEASE_SECONDS``, 10 s); the rows of a worker of this machine whose process
+is gone are claimable at once (``alerts/workers.py``). The batch goes out concurrently, per channel
 (``alerts/sending.py``), and each outcome is recorded as it arrives, so a crash repeats at most the
 messages in flight (the channels' concurrency) and those answered since the last write. The
 idempotency key travels as the SMTP Message-ID (a mailbox can drop the repeat); the SMS providers
@@ -17,7 +18,6 @@ from __future__ import annotations
 import logging
 import queue
 import time
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from beffroi.alerts.models import AlertVersion, Delivery, StaffMessage, Subscriber
+from beffroi.alerts.workers import release_dead_workers, worker_name
 from beffroi.core import audit
 from beffroi.core.actors import SystemActor
 
@@ -186,7 +187,19 @@ def _claimable(now):
 
 
 def claim(worker: str, limit: int | None = None) -> list[Delivery]:
-    """Take up to ``limit`` claimable rows for ``worker``: only the rows its conditional UPDATE won.
+    """Take up to ``limit`` claimable rows for ``worker`` (``_claim``), the rows of this machine's
+    dead workers among them (``alerts/workers.py``): looked for every few seconds, and whenever the
+    claim comes up short, since the dead worker's rows are then all that is left to send."""
+    size = limit or settings.OUTBOX_BATCH
+    release_dead_workers(worker)
+    rows = _claim(worker, size)
+    if len(rows) < size and release_dead_workers(worker, at_once=True):
+        rows += _claim(worker, size - len(rows))
+    return rows
+
+
+def _claim(worker: str, size: int) -> list[Delivery]:
+    """Take up to ``size`` claimable rows for ``worker``: only the rows its conditional UPDATE won.
 
     On PostgreSQL the candidates are read ``FOR UPDATE SKIP LOCKED``, so that concurrent workers
     pick different rows instead of racing for the same ones (SQLite ignores it: its IMMEDIATE
@@ -199,7 +212,7 @@ def claim(worker: str, limit: int | None = None) -> list[Delivery]:
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(_claimable(now))
             .order_by("pk")
-            .values_list("pk", flat=True)[: limit or settings.OUTBOX_BATCH]
+            .values_list("pk", flat=True)[:size]
         )
         if not ids:
             return []
@@ -319,7 +332,7 @@ def dispatch_all(
     lease is renewed every third of it: a killed worker's rows are claimable again within
     ``OUTBOX_LEASE_SECONDS``, and rows a stalled worker lost to another are no longer sent by it.
     """
-    flow = _Flow(worker or uuid.uuid4().hex[:12])
+    flow = _Flow(worker_name(worker))
     size = limit or settings.OUTBOX_BATCH
     batches, exhausted = 0, False
     while True:

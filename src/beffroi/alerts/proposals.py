@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from beffroi.alerts.actions import do_draft_alert
 from beffroi.crisis.proposals import active_crisis_for
 from beffroi.monitoring.models import Proposal
 from beffroi.monitoring.responses import register_response
 
 
 def draft_message(proposal: Proposal, *, actor: Any, exercise: bool = False) -> dict:
+    # Imported here: this module is imported by every process at start-up (AlertsConfig.ready),
+    # and the alert actions (CAP, areas, targeting) were four tenths of a second of each outbox
+    # worker's start, which a restarted worker makes citizens wait.
+    from beffroi.alerts.actions import do_draft_alert
+
     crisis = active_crisis_for(proposal)
     hazard_label = proposal.indicator.get_hazard_display()
     alert = do_draft_alert(

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from beffroi.crossing.geometry import Area
+if TYPE_CHECKING:  # the geometry libraries (shapely, pyproj) are not loaded just to register
+    from beffroi.crossing.geometry import Area
 
-CountLayer = Callable[[Area, Any], "dict | None"]
+CountLayer = Callable[["Area", Any], "dict | None"]
 CommuneCounts = Callable[[Any], "dict[str, Any] | None"]
 
 COUNT_LAYERS: dict[str, CountLayer] = {}

@@ -5,11 +5,15 @@ from __future__ import annotations
 from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
 
-from beffroi.registry import crypto, disclosure
+from beffroi.registry import crypto
 
 
 @register()
 def disclosure_settings(app_configs=None, **kwargs):
+    # Imported when the checks run, not when they are registered (every process, at start-up):
+    # the disclosure control brings numpy and pyproj, which an outbox worker never uses.
+    from beffroi.registry import disclosure
+
     return [Error(message, id="registry.E001") for message in disclosure.configuration_errors()]
 
 
