@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -47,8 +49,9 @@ def test_a_dead_workers_rows_are_claimed_at_once_without_waiting_for_their_lease
 def test_a_killed_process_not_yet_reaped_counts_as_dead(rows):
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     try:
-        while not open(f"/proc/{child.pid}/stat").read().rpartition(")")[2].split()[0] == "Z":
-            pass  # exited, not waited for: a zombie
+        stat = Path(f"/proc/{child.pid}/stat")
+        while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+            time.sleep(0.01)  # until it has exited, not waited for: a zombie
         outbox.claim(_name(child.pid))
         assert len(outbox.claim("next")) == rows
     finally:
