@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from beffroi.alerts import outbox, tasks
@@ -138,6 +139,30 @@ def test_sms_without_rate_limit_goes_out_concurrently(
     publish_real(draft(composer), composer, mayor)
     assert dispatch_all()["delivered"] == 50
     assert most_in_any_window(brevo.counter.stamps, 1.0) > 21
+
+
+def _claim_and_prepare(n: int) -> int:
+    """Queries to claim ``n`` SMS rows and prepare each one's message."""
+    from beffroi.alerts.channels import sms
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = outbox.claim("reader", n)
+        for row in rows:
+            sms.prepare(row)
+    assert len(rows) == n and all(r.subscriber.token for r in rows)
+    return len(queries)
+
+
+def test_a_claim_reads_a_batch_in_the_same_queries_whatever_its_size(
+    composer, mayor, territory, brevo, held_dispatch, monkeypatch
+):
+    """Subscriber, version and alert come with the claim, read once a batch: preparing a message
+    reads nothing more (a query a row would be a second and more at 100,000 recipients)."""
+    monkeypatch.setattr(outbox, "release_dead_workers", lambda *a, **k: 0)  # a look every few seconds
+    _sms_subscribers(30)
+    publish_real(draft(composer), composer, mayor)
+    small = _claim_and_prepare(5)
+    assert _claim_and_prepare(25) == small
 
 
 def test_ovh_takes_one_job_for_every_number_that_gets_the_same_text(territory, settings):
