@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import free_port, write_result
+from bench.common import free_port, stop_group, write_result
 
 CLIENTS = int(os.environ.get("BENCH_SSE_CLIENTS", "1000"))
 EVENTS = int(os.environ.get("BENCH_SSE_EVENTS", "100"))
@@ -137,7 +137,9 @@ def _start_uvicorn(app: str, env: dict, cwd: Path) -> tuple[subprocess.Popen, in
     port = free_port()
     cmd = [str(BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     cmd += ["--backlog", "8192", "--timeout-keep-alive", "30"]
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     _wait_port(proc, port, f"uvicorn {app}")
     return proc, port
 
@@ -150,7 +152,9 @@ def _start_granian(app: str, env: dict, cwd: Path) -> tuple[subprocess.Popen, in
     cmd = [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", "1", "--runtime-threads", "2", "--backlog", "4096"]
     cmd += ["--backpressure", str(EMBEDDED_MAX_REQUESTS), "--log-level", "warning", "--no-ws", app]
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     _wait_port(proc, port, f"granian {app}")
     return proc, port
 
@@ -231,12 +235,7 @@ async def _fanout(ports: list[int], path: str, cookie: str, publish) -> tuple[li
 
 def _stop(proc: subprocess.Popen) -> None:
     # SSE handlers wait on their queue forever: a graceful shutdown would wait for them.
-    proc.terminate()
-    try:
-        proc.wait(3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    stop_group(proc, grace=3)
 
 
 def _http_post(port: int, path: str, body: bytes, headers: dict) -> None:
@@ -281,6 +280,7 @@ def _beffroi(server_mode: bool) -> tuple[list[float], list[float]]:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         _wait_port(proc, port, "beffroi serve --embedded")
         procs = [(proc, port)]

@@ -1,6 +1,6 @@
 """Requests per second of /healthz and of the dashboard, against a static file served by the same server.
 
-Beffroi runs under uvicorn (embedded mode) in a subprocess; a pool of keep-alive HTTP clients on
+Beffroi runs `beffroi serve --embedded` (granian) in a subprocess; a pool of keep-alive HTTP clients on
 loopback hammers each URL for a fixed time. The baseline is a static file served by the same
 process through the ASGI file handler (no Django), so the ratio shows Django's cost per request.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import free_port as _free_port
-from bench.common import write_result
+from bench.common import stop_group, write_result
 
 DURATION = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -90,6 +90,7 @@ def main() -> None:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -113,8 +114,7 @@ def main() -> None:
         health_rps = _rps(f"{base}/healthz")
         dashboard_rps = _rps(f"{base}/", cookies)
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_group(server)
     write_result(
         "web_healthz_rps", health_rps, "req/s", "static file, same server", static_rps, clients=CLIENTS
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import socket
+import subprocess
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 OUT = Path(__file__).parent / "out"
@@ -100,3 +102,14 @@ def free_port() -> int:
         _handed_out.add(port)
         return port
     raise RuntimeError(f"BENCH_PORTS={spec}: no free port left in the range")
+
+
+def stop_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a server started with ``start_new_session=True``: SIGTERM, then its whole process group
+    killed after ``grace`` seconds (killing granian's main process alone left its worker running)."""
+    proc.terminate()
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(grace)
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(5)
