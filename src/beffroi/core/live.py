@@ -43,6 +43,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from beffroi.core.stream_gc import STREAMS
+
 log = logging.getLogger(__name__)
 
 TOPICS = ("monitoring", "crisis", "alerts", "registry")
@@ -170,7 +172,10 @@ class _FanOut:
     def add(self, sub: _Subscriber) -> None:
         with self.lock:
             if isinstance(sub, _AsyncSubscriber):
-                self.async_subs.setdefault(sub.loop, set()).add(sub)
+                subs = self.async_subs.setdefault(sub.loop, set())
+                if sub not in subs:
+                    subs.add(sub)
+                    STREAMS.stream_opened()
             elif isinstance(sub, _SyncSubscriber):
                 self.sync_subs.add(sub)
 
@@ -178,8 +183,9 @@ class _FanOut:
         with self.lock:
             if isinstance(sub, _AsyncSubscriber):
                 subs = self.async_subs.get(sub.loop)
-                if subs is not None:
+                if subs is not None and sub in subs:
                     subs.discard(sub)
+                    STREAMS.stream_closed()
                     if not subs:
                         del self.async_subs[sub.loop]
             else:
