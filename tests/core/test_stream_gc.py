@@ -26,11 +26,11 @@ def test_frozen_every_batch_of_opened_streams_and_given_back_after_a_turnover():
     streams = StreamCollector(every=3, collector=collector)
     for _ in range(7):
         streams.stream_opened()
-    assert collector.calls == ["freeze", "freeze"]  # at 3 and 6 open streams
-    for _ in range(3):  # 4 left open: fewer closed than open, nothing given back yet
-        streams.stream_closed()
+    assert collector.calls == ["freeze", "freeze"]  # at 3 and 6 opened
+    for still_open in (6, 5, 4):  # fewer closed than still open: nothing given back yet
+        streams.stream_closed(still_open)
     assert collector.calls == ["freeze", "freeze"]
-    streams.stream_closed()  # 4 closed, 3 open: a turnover
+    streams.stream_closed(3)  # 4 closed, 3 still open: a turnover
     assert collector.calls == ["freeze", "freeze", "unfreeze"]
 
 
@@ -39,12 +39,14 @@ def test_a_few_streams_leave_the_collector_alone():
     streams = StreamCollector(every=200, collector=collector)
     for _ in range(50):
         streams.stream_opened()
-        streams.stream_closed()
+        streams.stream_closed(0)
     assert collector.calls == []
 
 
-def test_the_fan_out_counts_each_stream_once(monkeypatch):
+def test_the_fan_out_counts_each_stream_once_and_says_how_many_are_still_open(monkeypatch):
+    closed_with: list[int] = []
     streams = StreamCollector(every=2, collector=Recorder())
+    monkeypatch.setattr(streams, "stream_closed", closed_with.append)
     monkeypatch.setattr(live, "STREAMS", streams)
     fanout = live._FanOut()
     loop = asyncio.new_event_loop()
@@ -53,10 +55,10 @@ def test_the_fan_out_counts_each_stream_once(monkeypatch):
         for sub in subs:
             fanout.add(sub)
         fanout.add(subs[0])  # registered again during a replay: still one stream
-        assert streams.open == 3
+        assert streams.gc.calls == ["freeze"]  # at 2 opened; the third and the repeat do not count
         fanout.remove(subs[0])
         fanout.remove(subs[0])  # removed twice: closed once
-        assert streams.open == 2 and streams.closed == 1
+        assert closed_with == [2]
     finally:
         loop.close()
 
@@ -66,8 +68,8 @@ def test_the_real_collector_is_given_back_what_it_froze():
     before = gc.get_freeze_count()
     try:
         streams.stream_opened()
-        assert gc.get_freeze_count() >= before
-        streams.stream_closed()
+        assert gc.get_freeze_count() > before
+        streams.stream_closed(0)
         assert gc.get_freeze_count() == 0
     finally:
         if before:

@@ -22,6 +22,7 @@ import os
 import socket
 import time
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,13 +35,12 @@ LABEL_CHARS = 20  # the name column holds 40: the label, "~", a process number a
 
 @functools.cache
 def _place() -> str:
-    parts = [socket.gethostname()]
-    for path in ("/proc/self/ns/pid", "/proc/sys/kernel/random/boot_id"):
-        try:
-            parts.append(os.readlink(path) if path.endswith("/pid") else open(path).read().strip())  # noqa: SIM115
-        except OSError:
-            return ""  # not Linux: no way to tell a process number's namespace, leases only
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""  # not Linux: no way to tell a process number's namespace, leases only
+    return hashlib.sha256(f"{socket.gethostname()}\n{namespace}\n{boot}".encode()).hexdigest()[:8]
 
 
 def worker_name(label: str | None = None) -> str:

@@ -185,9 +185,9 @@ class _FanOut:
                 subs = self.async_subs.get(sub.loop)
                 if subs is not None and sub in subs:
                     subs.discard(sub)
-                    STREAMS.stream_closed()
                     if not subs:
                         del self.async_subs[sub.loop]
+                    STREAMS.stream_closed(sum(len(s) for s in self.async_subs.values()))
             else:
                 self.sync_subs.discard(sub)
 
